@@ -1,0 +1,520 @@
+#pragma once
+
+// asyncio's combinators over tasks of one result type T:
+//
+//   co_await gather(tasks)                -> std::vector<T>, in the tasks' order
+//   co_await gather(tasks, ReturnExceptions) -> the finished tasks, to inspect each
+//   co_await wait(tasks, ReturnWhen::..., timeout) -> WaitResult (done, pending)
+//   AsCompleted ac(tasks, timeout); while (ac.hasNext()) r = co_await ac.next();
+//   co_await waitFor(task, timeout)       -> T, or TimeoutError
+//
+// Tasks not yet spawned are spawned as children of the awaiting task, in order.
+// Every awaiter lives in the awaiting coroutine's frame, registers itself on the
+// children while suspended, and unregisters when it resumes or is destroyed.
+// Loop thread only, like the tasks.
+
+#include "clock.h"
+#include "task.h"
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace coroscope::rt {
+
+namespace detail {
+
+// Listens for the end of one child on behalf of an owner awaiter.
+template<typename Owner>
+struct ChildSlot final : DoneWaiter {
+    Owner *owner = nullptr;
+    std::size_t index = 0;
+    TaskCore *child = nullptr;
+    bool registered = false;
+
+    void listen(Owner *o, std::size_t i, TaskCore *c)
+    {
+        owner = o;
+        index = i;
+        child = c;
+        child->addWaiter(this);
+        registered = true;
+    }
+    void stop() noexcept
+    {
+        if (registered)
+            child->removeWaiter(this);
+        registered = false;
+    }
+    void onTaskDone(TaskCore &task) override
+    {
+        registered = false;
+        owner->childDone(index, task);
+    }
+};
+
+// A timer owned by an awaiter; calls owner->timedOut() when it expires.
+template<typename Owner>
+struct OwnedTimer final : TimerNode {
+    Owner *owner = nullptr;
+    Loop *loop = nullptr;
+
+    void start(Owner *o, Loop *l, std::int64_t ms)
+    {
+        owner = o;
+        loop = l;
+        fire = [](TimerNode *n) { static_cast<OwnedTimer *>(n)->owner->timedOut(); };
+        loop->addTimer(this, (monotonicNs() + ms * 1'000'000 + 999'999) / 1'000'000);
+    }
+    void stop() noexcept
+    {
+        if (loop && linked())
+            loop->removeTimer(this);
+    }
+};
+
+inline void attachAll(const auto &tasks)
+{
+    for (const auto &t : tasks)
+        ensureAttached(*t.core());
+}
+
+[[nodiscard]] inline bool succeeded(const TaskCore &t) noexcept { return t.state() == TaskState::Done; }
+
+} // namespace detail
+
+// Builds a vector of tasks. Inside a coroutine, GCC 12 rejects a braced
+// std::vector<Task<T>>{...} ("array used as initializer"); this call avoids it.
+template<typename T, typename... More>
+[[nodiscard]] std::vector<Task<T>> taskList(Task<T> first, More... more)
+{
+    std::vector<Task<T>> v;
+    v.reserve(1 + sizeof...(more));
+    v.push_back(std::move(first));
+    (v.push_back(std::move(more)), ...);
+    return v;
+}
+
+struct ReturnExceptionsTag {};
+inline constexpr ReturnExceptionsTag ReturnExceptions{};
+
+// asyncio.gather. Without return_exceptions the first child that fails or is
+// cancelled ends the gather with that child's error (the others keep running).
+// Cancelling the awaiting task cancels every unfinished child (reason parent) and
+// raises Cancelled once they have answered.
+template<typename T, bool ReturnEx>
+class GatherAwaiter final : public Suspension
+{
+    static_assert(!std::is_void_v<T>, "gather collects results; use Task<std::monostate> for no result");
+
+public:
+    explicit GatherAwaiter(std::vector<Task<T>> tasks) : m_tasks(std::move(tasks)), m_slots(m_tasks.size()) {}
+    GatherAwaiter(const GatherAwaiter &) = delete;
+    ~GatherAwaiter() { detach(); }
+
+    bool await_ready()
+    {
+        detail::attachAll(m_tasks);
+        for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+            if (!m_tasks[i]->finished())
+                ++m_remaining;
+            else if (!ReturnEx && m_firstFailure < 0 && !detail::succeeded(*m_tasks[i].core()))
+                m_firstFailure = std::ptrdiff_t(i);
+        }
+        return m_remaining == 0 || m_firstFailure >= 0;
+    }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        if (!m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size()))
+            return false;
+        for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+            if (!m_tasks[i]->finished())
+                m_slots[i].listen(this, i, m_tasks[i].core());
+        }
+        return true;
+    }
+    auto await_resume()
+    {
+        detach();
+        if (m_self) {
+            m_self->throwIfCancelled();
+            if (m_outerCancelled)
+                throw Cancelled(m_self->cancelReason());
+        }
+        if constexpr (ReturnEx) {
+            return std::move(m_tasks);
+        } else {
+            if (m_firstFailure >= 0)
+                rethrowIfUnsuccessful(*m_tasks[std::size_t(m_firstFailure)].core());
+            std::vector<T> results;
+            results.reserve(m_tasks.size());
+            for (const Task<T> &t : m_tasks)
+                results.push_back(t.result());
+            return results;
+        }
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        m_outerCancelled = true;
+        for (const Task<T> &t : m_tasks)
+            t->cancel(CancelReason::parent());
+        return true;
+    }
+
+    void childDone(std::size_t index, TaskCore &child)
+    {
+        --m_remaining;
+        if (m_woken)
+            return;
+        if (!ReturnEx && !detail::succeeded(child)) {
+            m_firstFailure = std::ptrdiff_t(index);
+            wakeOnce();
+        } else if (m_remaining == 0) {
+            wakeOnce();
+        }
+    }
+
+private:
+    void wakeOnce()
+    {
+        m_woken = true;
+        m_self->wake();
+    }
+    void detach() noexcept
+    {
+        for (auto &s : m_slots)
+            s.stop();
+    }
+
+    std::vector<Task<T>> m_tasks;
+    std::vector<detail::ChildSlot<GatherAwaiter>> m_slots;
+    TaskCore *m_self = nullptr;
+    std::size_t m_remaining = 0;
+    std::ptrdiff_t m_firstFailure = -1;
+    bool m_outerCancelled = false;
+    bool m_woken = false;
+};
+
+template<typename T>
+[[nodiscard]] GatherAwaiter<T, false> gather(std::vector<Task<T>> tasks)
+{
+    return GatherAwaiter<T, false>(std::move(tasks));
+}
+template<typename T>
+[[nodiscard]] GatherAwaiter<T, true> gather(std::vector<Task<T>> tasks, ReturnExceptionsTag)
+{
+    return GatherAwaiter<T, true>(std::move(tasks));
+}
+
+enum class ReturnWhen { FirstCompleted, FirstException, AllCompleted };
+
+template<typename T>
+struct WaitResult {
+    std::vector<Task<T>> done;    // in the order the tasks were given
+    std::vector<Task<T>> pending; // still running; wait() does not cancel them
+};
+
+// asyncio.wait. Always gives up the loop at least once, like asyncio. Cancelling the
+// awaiting task raises Cancelled at once and leaves the children running.
+template<typename T>
+class WaitAwaiter final : public Suspension
+{
+public:
+    WaitAwaiter(std::vector<Task<T>> tasks, ReturnWhen when, std::optional<std::chrono::milliseconds> timeout)
+        : m_tasks(std::move(tasks)), m_slots(m_tasks.size()), m_when(when), m_timeout(timeout)
+    {
+    }
+    WaitAwaiter(const WaitAwaiter &) = delete;
+    ~WaitAwaiter() { detach(); }
+
+    bool await_ready()
+    {
+        detail::attachAll(m_tasks);
+        return false;
+    }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        if (!m_self->beginSuspend(this, AwaitKind::Wait, m_tasks.size()))
+            return false;
+        bool satisfied = false;
+        std::size_t unfinished = 0;
+        for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+            TaskCore *t = m_tasks[i].core();
+            if (t->finished()) {
+                satisfied = satisfied || completes(*t);
+            } else {
+                ++unfinished;
+                m_slots[i].listen(this, i, t);
+            }
+        }
+        m_remaining = unfinished;
+        if (satisfied || unfinished == 0)
+            wakeOnce();
+        else if (m_timeout)
+            m_timer.start(this, m_self->loop(), m_timeout->count());
+        return true;
+    }
+    WaitResult<T> await_resume()
+    {
+        detach();
+        if (m_self)
+            m_self->throwIfCancelled();
+        WaitResult<T> r;
+        for (Task<T> &t : m_tasks)
+            (t->finished() ? r.done : r.pending).push_back(std::move(t));
+        return r;
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        detach();
+        return false;
+    }
+
+    void childDone(std::size_t, TaskCore &child)
+    {
+        --m_remaining;
+        if (!m_woken && (m_remaining == 0 || completes(child)))
+            wakeOnce();
+    }
+    void timedOut()
+    {
+        if (!m_woken)
+            wakeOnce();
+    }
+
+private:
+    [[nodiscard]] bool completes(const TaskCore &t) const
+    {
+        switch (m_when) {
+        case ReturnWhen::FirstCompleted: return true;
+        case ReturnWhen::FirstException: return t.state() == TaskState::Failed;
+        case ReturnWhen::AllCompleted: return false;
+        }
+        return false;
+    }
+    void wakeOnce()
+    {
+        m_woken = true;
+        m_timer.stop();
+        m_self->wake();
+    }
+    void detach() noexcept
+    {
+        m_timer.stop();
+        for (auto &s : m_slots)
+            s.stop();
+    }
+
+    std::vector<Task<T>> m_tasks;
+    std::vector<detail::ChildSlot<WaitAwaiter>> m_slots;
+    detail::OwnedTimer<WaitAwaiter> m_timer;
+    ReturnWhen m_when;
+    std::optional<std::chrono::milliseconds> m_timeout;
+    TaskCore *m_self = nullptr;
+    std::size_t m_remaining = 0;
+    bool m_woken = false;
+};
+
+template<typename T>
+[[nodiscard]] WaitAwaiter<T> wait(std::vector<Task<T>> tasks, ReturnWhen when = ReturnWhen::AllCompleted,
+                                  std::optional<std::chrono::milliseconds> timeout = std::nullopt)
+{
+    return WaitAwaiter<T>(std::move(tasks), when, timeout);
+}
+
+// asyncio.as_completed: `next()` gives the results in completion order. After the
+// timeout, results that had already arrived are still given, then next() raises
+// TimeoutError; the children keep running. Keep the object in the coroutine that
+// awaits it; it must be created inside a task (it spawns the children).
+template<typename T>
+class AsCompleted
+{
+public:
+    AsCompleted(std::vector<Task<T>> tasks, std::optional<std::chrono::milliseconds> timeout = std::nullopt)
+        : m_tasks(std::move(tasks)), m_slots(m_tasks.size())
+    {
+        detail::attachAll(m_tasks);
+        for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+            if (m_tasks[i]->finished())
+                m_arrived.push_back(i);
+            else
+                m_slots[i].listen(this, i, m_tasks[i].core());
+        }
+        if (timeout && m_arrived.size() < m_tasks.size())
+            m_timer.start(this, Loop::current(), timeout->count());
+    }
+    AsCompleted(const AsCompleted &) = delete;
+    ~AsCompleted() { detach(); }
+
+    [[nodiscard]] bool hasNext() const noexcept { return m_given < m_tasks.size(); }
+
+    class NextAwaiter final : public Suspension
+    {
+    public:
+        explicit NextAwaiter(AsCompleted &ac) noexcept : m_ac(ac) {}
+        [[nodiscard]] bool await_ready() const noexcept { return !m_ac.m_arrived.empty() || m_ac.m_timedOut; }
+        template<typename P>
+        bool await_suspend(std::coroutine_handle<P> h)
+        {
+            m_self = &detail::taskOf(h);
+            if (!m_self->beginSuspend(this, AwaitKind::AsCompleted, m_ac.m_tasks.size() - m_ac.m_given))
+                return false;
+            m_ac.m_waiting = m_self;
+            return true;
+        }
+        decltype(auto) await_resume()
+        {
+            m_ac.m_waiting = nullptr;
+            if (m_self)
+                m_self->throwIfCancelled();
+            if (m_ac.m_arrived.empty())
+                throw TimeoutError();
+            const std::size_t i = m_ac.m_arrived.front();
+            m_ac.m_arrived.pop_front();
+            ++m_ac.m_given;
+            return m_ac.m_tasks[i].result();
+        }
+        bool cancelWait(TaskCore &) override
+        {
+            m_ac.m_waiting = nullptr;
+            return false;
+        }
+
+    private:
+        AsCompleted &m_ac;
+        TaskCore *m_self = nullptr;
+    };
+
+    [[nodiscard]] NextAwaiter next() { return NextAwaiter(*this); }
+
+    void childDone(std::size_t index, TaskCore &)
+    {
+        m_arrived.push_back(index);
+        if (m_arrived.size() + m_given == m_tasks.size())
+            m_timer.stop();
+        wakeWaiting();
+    }
+    void timedOut()
+    {
+        m_timedOut = true;
+        detach();
+        wakeWaiting();
+    }
+
+private:
+    void wakeWaiting()
+    {
+        if (TaskCore *t = std::exchange(m_waiting, nullptr))
+            t->wake();
+    }
+    void detach() noexcept
+    {
+        m_timer.stop();
+        for (auto &s : m_slots)
+            s.stop();
+    }
+
+    std::vector<Task<T>> m_tasks;
+    std::vector<detail::ChildSlot<AsCompleted>> m_slots;
+    detail::OwnedTimer<AsCompleted> m_timer;
+    std::deque<std::size_t> m_arrived;
+    std::size_t m_given = 0;
+    TaskCore *m_waiting = nullptr;
+    bool m_timedOut = false;
+};
+
+// asyncio.wait_for (3.11). On timeout the child is cancelled (reason timeout) and,
+// once it has ended cancelled, TimeoutError is raised; a timeout of 0 cancels the
+// child before it starts. Cancelling the awaiting task cancels the child (reason
+// parent) and raises Cancelled once the child has ended.
+template<typename T>
+class WaitForAwaiter final : public Suspension, public DoneWaiter
+{
+public:
+    WaitForAwaiter(Task<T> task, std::chrono::milliseconds timeout) : m_task(std::move(task)), m_timeoutMs(timeout.count()) {}
+    WaitForAwaiter(const WaitForAwaiter &) = delete;
+    ~WaitForAwaiter() { detach(); }
+
+    bool await_ready()
+    {
+        detail::ensureAttached(*m_task.core());
+        return m_task->finished();
+    }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        if (!m_self->beginSuspend(this, AwaitKind::WaitFor, m_task->id()))
+            return false;
+        m_task->addWaiter(this);
+        m_registered = true;
+        if (m_timeoutMs <= 0)
+            timedOut();
+        else
+            m_timer.start(this, m_self->loop(), m_timeoutMs);
+        return true;
+    }
+    decltype(auto) await_resume()
+    {
+        detach();
+        if (m_self) {
+            m_self->throwIfCancelled();
+            if (m_outerCancelled)
+                throw Cancelled(m_self->cancelReason());
+            if (m_timedOut && m_task->state() == TaskState::Cancelled)
+                throw TimeoutError();
+        }
+        return m_task.result();
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        m_outerCancelled = true;
+        m_timer.stop();
+        m_task->cancel(CancelReason::parent());
+        return true;
+    }
+    void onTaskDone(TaskCore &) override
+    {
+        m_registered = false;
+        m_timer.stop();
+        m_self->wake();
+    }
+    void timedOut()
+    {
+        m_timedOut = true;
+        m_task->cancel(CancelReason::timeout());
+    }
+
+private:
+    void detach() noexcept
+    {
+        m_timer.stop();
+        if (m_registered)
+            m_task->removeWaiter(this);
+        m_registered = false;
+    }
+
+    Task<T> m_task;
+    std::int64_t m_timeoutMs;
+    detail::OwnedTimer<WaitForAwaiter> m_timer;
+    TaskCore *m_self = nullptr;
+    bool m_registered = false;
+    bool m_timedOut = false;
+    bool m_outerCancelled = false;
+};
+
+template<typename T>
+[[nodiscard]] WaitForAwaiter<T> waitFor(Task<T> task, std::chrono::milliseconds timeout)
+{
+    return WaitForAwaiter<T>(std::move(task), timeout);
+}
+
+} // namespace coroscope::rt

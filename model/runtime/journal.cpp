@@ -1,0 +1,71 @@
+#include "journal.h"
+
+#include "clock.h"
+
+#include <QMutexLocker>
+
+namespace coroscope::rt {
+
+QString toString(EventType t)
+{
+    switch (t) {
+    case EventType::Created: return QStringLiteral("created");
+    case EventType::Started: return QStringLiteral("started");
+    case EventType::Suspended: return QStringLiteral("suspended");
+    case EventType::Resumed: return QStringLiteral("resumed");
+    case EventType::CancelRequested: return QStringLiteral("cancel_requested");
+    case EventType::Done: return QStringLiteral("done");
+    case EventType::Failed: return QStringLiteral("failed");
+    case EventType::Cancelled: return QStringLiteral("cancelled");
+    case EventType::Callback: return QStringLiteral("callback");
+    case EventType::Stall: return QStringLiteral("stall");
+    }
+    return {};
+}
+
+void Journal::append(EventType type, std::uint64_t task, std::uint64_t arg, std::uint8_t kind,
+                     std::uint32_t text, std::uint64_t arg2, std::int64_t tNs)
+{
+    if (!enabled())
+        return;
+    m_local.events.push_back(Event{tNs < 0 ? monotonicNs() : tNs, task, arg, arg2, text, type, kind});
+}
+
+std::uint32_t Journal::addString(const QString &s)
+{
+    if (!enabled() || s.isEmpty())
+        return 0;
+    m_local.strings.push_back(s);
+    return std::uint32_t(m_local.strings.size());
+}
+
+void Journal::publish()
+{
+    if (m_local.events.empty())
+        return;
+    QMutexLocker lock(&m_mutex);
+    if (m_shared.events.empty() && m_shared.strings.empty()) {
+        std::swap(m_shared, m_local);
+    } else {
+        const auto offset = std::uint32_t(m_shared.strings.size());
+        m_shared.events.reserve(m_shared.events.size() + m_local.events.size());
+        for (Event e : m_local.events) {
+            if (e.text != 0)
+                e.text += offset;
+            m_shared.events.push_back(e);
+        }
+        for (QString &s : m_local.strings)
+            m_shared.strings.push_back(std::move(s));
+    }
+    lock.unlock();
+    m_local.clear();
+}
+
+void Journal::drain(JournalBatch &out)
+{
+    out.clear();
+    QMutexLocker lock(&m_mutex);
+    std::swap(out, m_shared);
+}
+
+} // namespace coroscope::rt

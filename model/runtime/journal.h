@@ -1,0 +1,94 @@
+#pragma once
+
+// The event journal of one loop: every task transition appends one fixed-size Event.
+//
+// Threading: the loop's thread appends (append, addString) into a private batch
+// without locking, and publishes it with publish(), which holds a mutex only for a
+// swap or one append of the batch. Any thread may call drain() at any time; it
+// holds the same mutex for a swap. In the steady state (a reader draining
+// regularly) the buffers keep their capacity and appending allocates nothing.
+//
+// Strings (task names, error texts) are rare and travel beside the events in the
+// batch; Event::text indexes them (1-based, 0 = none).
+
+#include "types.h"
+
+#include <QMutex>
+#include <QString>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace coroscope::rt {
+
+enum class EventType : std::uint8_t {
+    Created,         // arg: parent id (0 = none); arg2: origin id; text: name
+    Started,
+    Suspended,       // kind: AwaitKind; arg: what it awaits (ms, count, task id)
+    Resumed,
+    CancelRequested, // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
+    Done,
+    Failed,          // text: error
+    Cancelled,       // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
+    Callback,        // arg: index of the callback on the task
+    Stall,           // arg: duration in ns; the task that held the loop
+};
+
+[[nodiscard]] QString toString(EventType t);
+
+struct Event {
+    std::int64_t tNs;   // rt::monotonicNs()
+    std::uint64_t task; // task id
+    std::uint64_t arg;
+    std::uint64_t arg2;
+    std::uint32_t text; // 1-based index into the batch's strings; 0 = none
+    EventType type;
+    std::uint8_t kind;
+};
+static_assert(sizeof(Event) == 40, "journal events are meant to stay small");
+
+struct JournalBatch {
+    std::vector<Event> events;
+    std::vector<QString> strings;
+
+    [[nodiscard]] const QString &text(const Event &e) const
+    {
+        static const QString none;
+        return e.text == 0 ? none : strings[e.text - 1];
+    }
+    void clear()
+    {
+        events.clear();
+        strings.clear();
+    }
+};
+
+class Journal
+{
+public:
+    Journal() = default;
+    Journal(const Journal &) = delete;
+    Journal &operator=(const Journal &) = delete;
+
+    // Loop thread only.
+    void append(EventType type, std::uint64_t task, std::uint64_t arg = 0, std::uint8_t kind = 0,
+                std::uint32_t text = 0, std::uint64_t arg2 = 0, std::int64_t tNs = -1);
+    [[nodiscard]] std::uint32_t addString(const QString &s);
+    void publish();
+
+    // Any thread: moves every published event into out (which is cleared first).
+    void drain(JournalBatch &out);
+
+    // Events dropped while disabled are not counted anywhere; the runtime still works.
+    void setEnabled(bool on) noexcept { m_enabled.store(on, std::memory_order_relaxed); }
+    [[nodiscard]] bool enabled() const noexcept { return m_enabled.load(std::memory_order_relaxed); }
+
+private:
+    JournalBatch m_local;  // loop thread
+    QMutex m_mutex;
+    JournalBatch m_shared; // guarded by m_mutex
+    std::atomic<bool> m_enabled{true};
+};
+
+} // namespace coroscope::rt

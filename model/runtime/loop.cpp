@@ -1,0 +1,280 @@
+#include "loop.h"
+
+#include "clock.h"
+#include "logging.h"
+#include "task.h"
+
+#include <QCoreApplication>
+#include <QEvent>
+#include <QMutexLocker>
+
+Q_LOGGING_CATEGORY(lcRuntime, "coroscope.runtime")
+
+namespace coroscope::rt {
+
+namespace {
+thread_local Loop *t_currentLoop = nullptr;
+thread_local TaskCore *t_currentTask = nullptr;
+
+const QEvent::Type kDrainEvent = QEvent::Type(QEvent::registerEventType());
+const QEvent::Type kIncomingEvent = QEvent::Type(QEvent::registerEventType());
+
+constexpr std::int64_t kSliceNs = 4'000'000;
+constexpr int kClockCheckEvery = 32;
+} // namespace
+
+Loop::Loop(QString name, QObject *parent)
+    : QObject(parent)
+    , m_name(std::move(name))
+    , m_timers(monotonicMs())
+{
+    Q_ASSERT_X(!t_currentLoop, "Loop", "one loop per thread");
+    t_currentLoop = this;
+    m_wheelTimer.setTimerType(Qt::PreciseTimer);
+    m_wheelTimer.setSingleShot(true);
+    connect(&m_wheelTimer, &QTimer::timeout, this, &Loop::onTimer);
+}
+
+Loop::~Loop()
+{
+    // Tasks still alive lose the loop's reference; their frames go when the last
+    // handle does. Queued steps are dropped without running.
+    for (const Ready &r : m_ready) {
+        if (r.task)
+            r.task->deref();
+    }
+    m_ready.clear();
+    while (m_liveHead) {
+        TaskCore *t = m_liveHead;
+        unregisterTask(t);
+    }
+    if (t_currentLoop == this)
+        t_currentLoop = nullptr;
+}
+
+Loop *Loop::current() noexcept { return t_currentLoop; }
+TaskCore *Loop::currentTask() noexcept { return t_currentTask; }
+
+std::int64_t Loop::nowMs() const noexcept { return monotonicMs(); }
+
+void Loop::callSoon(std::function<void()> fn)
+{
+    m_functions.push_back(std::move(fn));
+    m_ready.push_back(Ready{nullptr, 0});
+    wake();
+}
+
+void Loop::callSoonThreadsafe(std::function<void()> fn)
+{
+    QMutexLocker lock(&m_incomingMutex);
+    m_incoming.push_back(std::move(fn));
+    if (!m_incomingPosted) {
+        m_incomingPosted = true;
+        QCoreApplication::postEvent(this, new QEvent(kIncomingEvent));
+    }
+}
+
+void Loop::takeIncoming()
+{
+    std::vector<std::function<void()>> incoming;
+    {
+        QMutexLocker lock(&m_incomingMutex);
+        incoming.swap(m_incoming);
+        m_incomingPosted = false;
+    }
+    for (auto &fn : incoming)
+        callSoon(std::move(fn));
+}
+
+void Loop::registerTask(TaskCore *task)
+{
+    task->ref();
+    task->m_prevLive = nullptr;
+    task->m_nextLive = m_liveHead;
+    if (m_liveHead)
+        m_liveHead->m_prevLive = task;
+    m_liveHead = task;
+    ++m_liveTasks;
+}
+
+void Loop::unregisterTask(TaskCore *task)
+{
+    if (task->m_prevLive)
+        task->m_prevLive->m_nextLive = task->m_nextLive;
+    else
+        m_liveHead = task->m_nextLive;
+    if (task->m_nextLive)
+        task->m_nextLive->m_prevLive = task->m_prevLive;
+    task->m_prevLive = task->m_nextLive = nullptr;
+    if (--m_liveTasks == 0) {
+        m_announceIdle = true;
+        wake();
+    }
+    task->deref();
+}
+
+void Loop::cancelAll(CancelReason reason)
+{
+    // Collect first: cancelling may finish tasks and unlink them.
+    std::vector<TaskCore *> all;
+    all.reserve(m_liveTasks);
+    for (TaskCore *t = m_liveHead; t; t = t->m_nextLive) {
+        t->ref();
+        all.push_back(t);
+    }
+    for (TaskCore *t : all) {
+        t->cancel(reason);
+        t->deref();
+    }
+}
+
+void Loop::scheduleResume(TaskCore *task)
+{
+    if (task->m_resumeScheduled)
+        return;
+    task->m_resumeScheduled = true;
+    task->ref();
+    m_ready.push_back(Ready{task, TaskCore::kResume});
+    wake();
+}
+
+void Loop::scheduleDoneEntry(TaskCore *task, std::int32_t entry)
+{
+    task->ref();
+    m_ready.push_back(Ready{task, entry});
+    wake();
+}
+
+void Loop::addTimer(TimerNode *node, std::int64_t dueMs)
+{
+    m_timers.add(node, dueMs);
+    armTimer();
+}
+
+void Loop::removeTimer(TimerNode *node) noexcept
+{
+    m_timers.remove(node);
+}
+
+void Loop::armTimer()
+{
+    const std::int64_t wakeAt = m_timers.nextWakeMs();
+    if (wakeAt < 0) {
+        m_wheelTimer.stop();
+        m_armedForMs = -1;
+        return;
+    }
+    if (m_wheelTimer.isActive() && m_armedForMs <= wakeAt)
+        return;
+    m_armedForMs = wakeAt;
+    m_wheelTimer.start(int(std::max<std::int64_t>(0, wakeAt - nowMs())));
+}
+
+void Loop::onTimer()
+{
+    m_armedForMs = -1;
+    m_timers.advance(nowMs());
+    armTimer();
+}
+
+void Loop::wake()
+{
+    if (m_drainPosted)
+        return;
+    m_drainPosted = true;
+    QCoreApplication::postEvent(this, new QEvent(kDrainEvent));
+}
+
+bool Loop::event(QEvent *e)
+{
+    if (e->type() == kDrainEvent) {
+        m_drainPosted = false;
+        runSlice();
+        return true;
+    }
+    if (e->type() == kIncomingEvent) {
+        takeIncoming();
+        return true;
+    }
+    return QObject::event(e);
+}
+
+void Loop::runSlice()
+{
+    const std::int64_t start = monotonicNs();
+    int sinceCheck = 0;
+    while (!m_ready.empty()) {
+        const Ready r = m_ready.front();
+        m_ready.pop_front();
+        runReady(r);
+        if (++sinceCheck == kClockCheckEvery) {
+            sinceCheck = 0;
+            if (monotonicNs() - start > kSliceNs)
+                break;
+        }
+    }
+    m_journal.publish();
+    if (!m_ready.empty())
+        wake();
+    // Timers that came due while this slice ran are fired by the wheel timer, which
+    // the event loop serves between slices.
+    if (m_announceIdle && m_liveTasks == 0 && m_ready.empty()) {
+        m_announceIdle = false;
+        Q_EMIT allTasksFinished();
+    }
+}
+
+void Loop::runReady(const Ready &r)
+{
+    if (!r.task) {
+        std::function<void()> fn = std::move(m_functions.front());
+        m_functions.pop_front();
+        const std::int64_t t0 = monotonicNs();
+        fn();
+        noteStep(nullptr, t0);
+        return;
+    }
+    TaskCore *task = r.task;
+    if (r.tag == TaskCore::kResume) {
+        runResume(task);
+    } else {
+        const std::int64_t t0 = monotonicNs();
+        task->runDoneEntry(r.tag);
+        noteStep(task, t0);
+    }
+    task->deref();
+}
+
+void Loop::runResume(TaskCore *task)
+{
+    task->m_resumeScheduled = false;
+    if (task->finished())
+        return;
+    if (task->m_state == TaskState::Pending) {
+        if (task->m_mustCancel) {
+            task->endBeforeStart();
+            return;
+        }
+        task->m_state = TaskState::Running;
+        m_journal.append(EventType::Started, task->m_id);
+    } else {
+        m_journal.append(EventType::Resumed, task->m_id);
+    }
+    task->m_suspension = nullptr;
+    TaskCore *const previous = std::exchange(t_currentTask, task);
+    const std::int64_t t0 = monotonicNs();
+    task->m_handle.resume();
+    t_currentTask = previous;
+    noteStep(task, t0);
+}
+
+void Loop::noteStep(TaskCore *task, std::int64_t startNs)
+{
+    const std::int64_t took = monotonicNs() - startNs;
+    if (took > m_maxStallNs)
+        m_maxStallNs = took;
+    if (took > m_stallThresholdNs)
+        m_journal.append(EventType::Stall, task ? task->id() : 0, std::uint64_t(took));
+}
+
+} // namespace coroscope::rt

@@ -1,0 +1,119 @@
+#pragma once
+
+// Loop: an asyncio-style event loop on top of one thread's Qt event loop.
+//
+// Threading: a Loop belongs to the thread that constructs it, and that thread must
+// run a Qt event loop (QCoreApplication::exec, QEventLoop, or LoopThread). Every
+// member is for that thread only, but callSoonThreadsafe() and journal().drain(),
+// which any thread may call. Loop::current() is the loop of the calling thread.
+//
+// Cost: tasks resume through a ready queue that is drained in slices of about 4 ms;
+// between slices the Qt event loop runs, so a million wake-ups never freeze the
+// thread. One precise QTimer drives the timer wheel for every sleep on the loop.
+
+#include "journal.h"
+#include "timerwheel.h"
+#include "types.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <vector>
+
+namespace coroscope::rt {
+
+class TaskCore;
+
+class Loop final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Loop(QString name, QObject *parent = nullptr);
+    ~Loop() override;
+
+    // The loop of the calling thread, or nullptr.
+    [[nodiscard]] static Loop *current() noexcept;
+    // The task whose step runs right now on this thread, or nullptr.
+    [[nodiscard]] static TaskCore *currentTask() noexcept;
+
+    [[nodiscard]] const QString &name() const noexcept { return m_name; }
+    [[nodiscard]] Journal &journal() noexcept { return m_journal; }
+
+    // asyncio's call_soon: runs fn in a later step of this loop, in FIFO order.
+    void callSoon(std::function<void()> fn);
+    // Any thread: runs fn on this loop soon (asyncio's call_soon_threadsafe).
+    void callSoonThreadsafe(std::function<void()> fn);
+
+    // Cancels every unfinished task of this loop with the given reason.
+    void cancelAll(CancelReason reason);
+
+    // Milliseconds of the loop's clock (the runtime's monotonic clock).
+    [[nodiscard]] std::int64_t nowMs() const noexcept;
+    void addTimer(TimerNode *node, std::int64_t dueMs);
+    void removeTimer(TimerNode *node) noexcept;
+
+    [[nodiscard]] std::size_t liveTaskCount() const noexcept { return m_liveTasks; }
+    [[nodiscard]] std::size_t timerCount() const noexcept { return m_timers.size(); }
+    [[nodiscard]] std::size_t readyCount() const noexcept { return m_ready.size(); }
+
+    // A step (one resume of a task, or one callback) longer than this is a stall.
+    void setStallThresholdNs(std::int64_t ns) noexcept { m_stallThresholdNs = ns; }
+    [[nodiscard]] std::int64_t maxStallNs() const noexcept { return m_maxStallNs; }
+
+    // Internal to the runtime: used by TaskCore and the awaiters.
+    void registerTask(TaskCore *task);
+    void unregisterTask(TaskCore *task);
+    void scheduleResume(TaskCore *task);
+    void scheduleDoneEntry(TaskCore *task, std::int32_t entry);
+
+Q_SIGNALS:
+    // Emitted (queued, from a slice) when the last unfinished task of the loop ends.
+    void allTasksFinished();
+
+protected:
+    bool event(QEvent *e) override;
+
+private:
+    struct Ready {
+        TaskCore *task;    // nullptr for a callSoon function
+        std::int32_t tag;  // kResume, or the task's done-entry index
+    };
+
+    void wake();
+    void runSlice();
+    void runReady(const Ready &r);
+    void runResume(TaskCore *task);
+    void takeIncoming();
+    void armTimer();
+    void onTimer();
+    void noteStep(TaskCore *task, std::int64_t startNs);
+
+    QString m_name;
+    Journal m_journal;
+    TimerWheel m_timers;
+    QTimer m_wheelTimer;
+    std::int64_t m_armedForMs = -1;
+
+    std::deque<Ready> m_ready;
+    std::deque<std::function<void()>> m_functions;
+    bool m_drainPosted = false;
+
+    QMutex m_incomingMutex;
+    std::vector<std::function<void()>> m_incoming; // guarded by m_incomingMutex
+    bool m_incomingPosted = false;                 // guarded by m_incomingMutex
+
+    TaskCore *m_liveHead = nullptr;
+    std::size_t m_liveTasks = 0;
+    bool m_announceIdle = false;
+
+    std::int64_t m_stallThresholdNs = 50'000'000;
+    std::int64_t m_maxStallNs = 0;
+};
+
+} // namespace coroscope::rt

@@ -1,0 +1,63 @@
+#pragma once
+
+// asyncio.sleep. A positive sleep parks the task on its loop's timer wheel; sleep(0)
+// gives up the loop for one iteration. Cancelling a sleeping task unlinks its timer
+// and raises Cancelled at once.
+
+#include "clock.h"
+#include "task.h"
+
+#include <chrono>
+
+namespace coroscope::rt {
+
+class SleepAwaiter final : public Suspension, private TimerNode
+{
+public:
+    explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept : m_ms(duration.count()) {}
+    SleepAwaiter(const SleepAwaiter &) = delete;
+    ~SleepAwaiter()
+    {
+        if (TimerNode::linked())
+            m_self->loop()->removeTimer(this);
+    }
+
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        const bool yieldOnly = m_ms <= 0;
+        if (!m_self->beginSuspend(this, yieldOnly ? AwaitKind::Yield : AwaitKind::Sleep, std::uint64_t(std::max<std::int64_t>(m_ms, 0))))
+            return false;
+        if (yieldOnly) {
+            m_self->wake();
+        } else {
+            fire = &SleepAwaiter::expire;
+            // Round up: a sleep never ends before the time asked for.
+            const std::int64_t dueNs = monotonicNs() + m_ms * 1'000'000;
+            m_self->loop()->addTimer(this, (dueNs + 999'999) / 1'000'000);
+        }
+        return true;
+    }
+    void await_resume() { m_self->throwIfCancelled(); }
+
+    bool cancelWait(TaskCore &) override
+    {
+        m_self->loop()->removeTimer(this);
+        return false;
+    }
+
+private:
+    static void expire(TimerNode *node) { static_cast<SleepAwaiter *>(node)->m_self->wake(); }
+
+    std::int64_t m_ms;
+    TaskCore *m_self = nullptr;
+};
+
+[[nodiscard]] inline SleepAwaiter sleep(std::chrono::milliseconds duration) noexcept
+{
+    return SleepAwaiter(duration);
+}
+
+} // namespace coroscope::rt

@@ -1,0 +1,235 @@
+#include "task.h"
+
+#include "logging.h"
+
+#include <atomic>
+
+namespace coroscope::rt {
+
+namespace {
+std::atomic<std::uint64_t> g_nextTaskId{1};
+} // namespace
+
+QString TaskCore::name() const
+{
+    return m_extras ? m_extras->name : QString();
+}
+
+CancelReason TaskCore::cancelReason() const noexcept
+{
+    return {m_cancelKind, m_extras ? m_extras->cancelledBy : 0};
+}
+
+TaskCore::Extras &TaskCore::extras()
+{
+    if (!m_extras)
+        m_extras = std::make_unique<Extras>();
+    return *m_extras;
+}
+
+void TaskCore::setCancelReason(CancelReason reason)
+{
+    m_cancelKind = reason.kind;
+    if (reason.kind == CancelKind::Task)
+        extras().cancelledBy = reason.byTask;
+}
+
+void TaskCore::attach(Loop &loop, const SpawnOptions &options)
+{
+    Q_ASSERT(!m_loop);
+    m_loop = &loop;
+    m_id = g_nextTaskId.fetch_add(1, std::memory_order_relaxed);
+    if (options.parent) {
+        m_parentId = *options.parent;
+    } else if (TaskCore *current = Loop::currentTask(); current && current->m_loop == &loop) {
+        m_parentId = current->m_id;
+    }
+    if (!options.name.isEmpty())
+        extras().name = options.name;
+    loop.registerTask(this);
+    Journal &j = loop.journal();
+    j.append(EventType::Created, m_id, m_parentId, 0, j.addString(options.name), options.origin);
+    loop.scheduleResume(this);
+}
+
+bool TaskCore::beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg)
+{
+    if (m_mustCancel)
+        return false;
+    m_suspension = at;
+    m_loop->journal().append(EventType::Suspended, m_id, arg, std::uint8_t(kind));
+    return true;
+}
+
+void TaskCore::throwIfCancelled()
+{
+    if (!m_mustCancel)
+        return;
+    m_mustCancel = false;
+    throw Cancelled(cancelReason());
+}
+
+bool TaskCore::cancel(CancelReason reason)
+{
+    if (finished())
+        return false;
+    if (m_cancelKind == CancelKind::None) {
+        setCancelReason(reason);
+        m_loop->journal().append(EventType::CancelRequested, m_id, reason.byTask, std::uint8_t(reason.kind));
+    }
+    if (m_state == TaskState::Pending) {
+        // Never started: the loop ends it cancelled instead of running it.
+        m_mustCancel = true;
+        return true;
+    }
+    if (m_suspension && !m_resumeScheduled) {
+        if (m_suspension->cancelWait(*this))
+            return true;
+        m_mustCancel = true;
+        wake();
+        return true;
+    }
+    // Running right now, or already woken: Cancelled is raised at the next await.
+    m_mustCancel = true;
+    return true;
+}
+
+std::size_t TaskCore::callbackCount() const noexcept
+{
+    return m_extras ? m_extras->callbacks : 0;
+}
+
+void TaskCore::addDoneCallback(Callback callback)
+{
+    Extras &x = extras();
+    if (m_waiter0) {
+        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0});
+    }
+    x.entries.push_back(DoneEntry{nullptr, std::move(callback), x.callbacks++});
+    if (finished())
+        m_loop->scheduleDoneEntry(this, std::int32_t(x.entries.size() - 1));
+}
+
+void TaskCore::addWaiter(DoneWaiter *waiter)
+{
+    Q_ASSERT(!finished());
+    if (!m_waiter0 && (!m_extras || m_extras->entries.empty())) {
+        m_waiter0 = waiter;
+        return;
+    }
+    Extras &x = extras();
+    if (m_waiter0)
+        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0});
+    x.entries.push_back(DoneEntry{waiter, {}, 0});
+}
+
+void TaskCore::removeWaiter(DoneWaiter *waiter) noexcept
+{
+    if (m_waiter0 == waiter) {
+        m_waiter0 = nullptr;
+        return;
+    }
+    if (!m_extras)
+        return;
+    for (DoneEntry &e : m_extras->entries) {
+        if (e.waiter == waiter) {
+            e.waiter = nullptr;
+            return;
+        }
+    }
+}
+
+void TaskCore::captureException() noexcept
+{
+    try {
+        throw;
+    } catch (const Cancelled &c) {
+        // Ends cancelled. A task that was not asked to stop takes the reason of the
+        // cancellation that reached it (a child's, through gather or an await).
+        if (m_cancelKind == CancelKind::None)
+            setCancelReason(c.reason());
+        m_state = TaskState::Cancelled;
+    } catch (...) {
+        m_error = std::current_exception();
+        m_state = TaskState::Failed;
+    }
+}
+
+void TaskCore::endBeforeStart()
+{
+    m_state = TaskState::Cancelled;
+    finish();
+}
+
+void TaskCore::finish()
+{
+    if (m_state == TaskState::Running || m_state == TaskState::Pending)
+        m_state = TaskState::Done;
+    m_suspension = nullptr;
+    m_mustCancel = false;
+
+    Journal &j = m_loop->journal();
+    switch (m_state) {
+    case TaskState::Done: j.append(EventType::Done, m_id); break;
+    case TaskState::Failed: j.append(EventType::Failed, m_id, 0, 0, j.addString(errorText())); break;
+    case TaskState::Cancelled: {
+        const CancelReason r = cancelReason();
+        j.append(EventType::Cancelled, m_id, r.byTask, std::uint8_t(r.kind));
+        break;
+    }
+    default: break;
+    }
+
+    if (m_waiter0) {
+        // The common case: one awaiter and no callbacks. It only schedules a resume.
+        std::exchange(m_waiter0, nullptr)->onTaskDone(*this);
+    } else if (m_extras) {
+        for (std::size_t i = 0; i < m_extras->entries.size(); ++i)
+            m_loop->scheduleDoneEntry(this, std::int32_t(i));
+    }
+    m_loop->unregisterTask(this);
+}
+
+void TaskCore::runDoneEntry(std::int32_t tag)
+{
+    DoneEntry &e = m_extras->entries[std::size_t(tag)];
+    if (DoneWaiter *w = std::exchange(e.waiter, nullptr)) {
+        w->onTaskDone(*this);
+        return;
+    }
+    if (!e.callback)
+        return;
+    Callback callback = std::move(e.callback);
+    e.callback = nullptr;
+    const std::uint32_t index = e.callbackIndex; // `e` may move if the callback adds callbacks
+    m_loop->journal().append(EventType::Callback, m_id, index);
+    try {
+        callback(*this);
+    } catch (const std::exception &ex) {
+        qCWarning(lcRuntime, "done-callback %u of task %llu raised: %s", unsigned(index),
+                  static_cast<unsigned long long>(m_id), ex.what());
+    } catch (...) {
+        qCWarning(lcRuntime, "done-callback of task %llu raised an unknown exception",
+                  static_cast<unsigned long long>(m_id));
+    }
+}
+
+void rethrowIfUnsuccessful(const TaskCore &task)
+{
+    switch (task.state()) {
+    case TaskState::Done: return;
+    case TaskState::Failed: std::rethrow_exception(task.error());
+    case TaskState::Cancelled: throw Cancelled(task.cancelReason());
+    default: throw InvalidStateError();
+    }
+}
+
+namespace detail {
+void ensureAttached(TaskCore &task)
+{
+    if (!task.attached())
+        task.attach(*Loop::current(), {});
+}
+} // namespace detail
+
+} // namespace coroscope::rt

@@ -1,0 +1,371 @@
+#pragma once
+
+// Tasks: coroutines that run on a Loop with asyncio's meaning.
+//
+// A coroutine returning Task<T> starts suspended. spawn() attaches it to the current
+// loop (asyncio.create_task): it gets an id, is `pending` until the loop first runs
+// it, `running` from then on (whether executing or suspended at an await), and ends
+// `done`, `failed` or `cancelled`. Awaiting a Task that was never spawned spawns it
+// as a child of the awaiting task (a nested coroutine, shown as a child in the tree).
+//
+// Threading: a task and every Task handle to it belong to its loop's thread; the
+// reference count is not atomic. Crossing threads goes through
+// runCoroutineThreadsafe() and ConcurrentFuture.
+//
+// Lifetime: the coroutine frame holds the task (its promise). It lives while a Task
+// handle, the loop (until the task ends) or a queued step refers to it; a finished
+// task keeps its result for as long as a handle exists.
+//
+// Cost: one pooled frame per task; names, callbacks and extra waiters live out of
+// line and only when used.
+
+#include "framepool.h"
+#include "loop.h"
+#include "types.h"
+
+#include <QString>
+
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace coroscope::rt {
+
+class TaskCore;
+
+// An await point that can be cancelled. The awaiter object lives in the suspended
+// coroutine's frame.
+class Suspension
+{
+public:
+    // The suspended task is being cancelled. Return true if the awaiter keeps the
+    // task parked because it has cancelled what it waits on and will wake the task
+    // itself; false if it has let go of what it waits on, so the task must wake now
+    // and see Cancelled.
+    virtual bool cancelWait(TaskCore &self) = 0;
+
+protected:
+    ~Suspension() = default;
+};
+
+// Something that wants to hear when a task ends (an awaiter of that task).
+class DoneWaiter
+{
+public:
+    virtual void onTaskDone(TaskCore &task) = 0;
+
+protected:
+    ~DoneWaiter() = default;
+};
+
+struct SpawnOptions {
+    QString name;
+    // The parent task's id; by default the task running now (0 when there is none).
+    std::optional<std::uint64_t> parent;
+    // For a task made by another task's done-callback: that task's id.
+    std::uint64_t origin = 0;
+};
+
+class TaskCore
+{
+public:
+    using Callback = std::function<void(TaskCore &)>;
+
+    TaskCore() = default;
+    TaskCore(const TaskCore &) = delete;
+    TaskCore &operator=(const TaskCore &) = delete;
+
+    [[nodiscard]] std::uint64_t id() const noexcept { return m_id; }
+    [[nodiscard]] std::uint64_t parentId() const noexcept { return m_parentId; }
+    [[nodiscard]] Loop *loop() const noexcept { return m_loop; }
+    [[nodiscard]] TaskState state() const noexcept { return m_state; }
+    [[nodiscard]] bool finished() const noexcept { return isFinal(m_state); }
+    [[nodiscard]] bool attached() const noexcept { return m_loop != nullptr; }
+    [[nodiscard]] QString name() const;
+    // The reason of the first cancellation request, or of the cancellation that
+    // ended the task (kind None if neither happened).
+    [[nodiscard]] CancelReason cancelReason() const noexcept;
+    [[nodiscard]] bool cancelRequested() const noexcept { return m_cancelKind != CancelKind::None; }
+    // The exception a failed task ended with.
+    [[nodiscard]] std::exception_ptr error() const noexcept { return m_error; }
+    [[nodiscard]] QString errorText() const { return rt::errorText(m_error); }
+
+    // asyncio's Task.cancel(): false if the task has already finished.
+    bool cancel(CancelReason reason = CancelReason::user());
+
+    // asyncio's add_done_callback: runs once, after the task ends in any state, in
+    // registration order, as a step of the task's loop; soon if already finished.
+    void addDoneCallback(Callback callback);
+    // With bound arguments, like functools.partial(callback, args...).
+    template<typename F, typename... Args>
+    void addDoneCallback(F &&f, Args &&...args)
+    {
+        addDoneCallback(Callback(std::bind_front(std::forward<F>(f), std::forward<Args>(args)...)));
+    }
+    [[nodiscard]] std::size_t callbackCount() const noexcept;
+
+    void addWaiter(DoneWaiter *waiter);
+    void removeWaiter(DoneWaiter *waiter) noexcept;
+
+    // Attaches a never-spawned task to a loop (asyncio.create_task).
+    void attach(Loop &loop, const SpawnOptions &options);
+
+    // For awaiters. beginSuspend() returns false when a cancellation is already due:
+    // the awaiter must then not park and the task goes on to throwIfCancelled().
+    [[nodiscard]] bool beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg);
+    void wake() { m_loop->scheduleResume(this); }
+    // Raises Cancelled once if a cancellation was requested while suspended.
+    void throwIfCancelled();
+
+    void ref() noexcept { ++m_refs; }
+    void deref() noexcept
+    {
+        if (--m_refs == 0)
+            m_handle.destroy();
+    }
+
+protected:
+    void setHandle(std::coroutine_handle<> h) noexcept { m_handle = h; }
+    void captureException() noexcept;
+    void finish();
+
+private:
+    friend class Loop;
+    struct DoneEntry {
+        DoneWaiter *waiter = nullptr;
+        Callback callback;
+        std::uint32_t callbackIndex = 0;
+    };
+    struct Extras {
+        QString name;
+        std::vector<DoneEntry> entries;
+        std::uint32_t callbacks = 0;
+        std::uint64_t cancelledBy = 0;
+    };
+    Extras &extras();
+    void setCancelReason(CancelReason reason);
+    void runDoneEntry(std::int32_t tag);
+    void endBeforeStart();
+
+    std::coroutine_handle<> m_handle;
+    Loop *m_loop = nullptr;
+    TaskCore *m_prevLive = nullptr;
+    TaskCore *m_nextLive = nullptr;
+    Suspension *m_suspension = nullptr;
+    DoneWaiter *m_waiter0 = nullptr; // the one waiter, while there are no other entries
+    std::unique_ptr<Extras> m_extras;
+    std::exception_ptr m_error;
+    std::uint64_t m_id = 0;
+    std::uint64_t m_parentId = 0;
+    std::uint32_t m_refs = 0;
+    TaskState m_state = TaskState::Pending;
+    CancelKind m_cancelKind = CancelKind::None;
+    bool m_mustCancel = false;
+    bool m_resumeScheduled = false;
+
+public:
+    static constexpr std::int32_t kResume = -1;
+    static constexpr std::int32_t kWaiter0 = -2;
+};
+
+template<typename T>
+class Task;
+
+namespace detail {
+
+struct FinalAwaiter {
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template<typename P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept
+    {
+        h.promise().onFinalSuspend();
+    }
+    void await_resume() const noexcept {}
+};
+
+template<typename T>
+class PromiseBase : public TaskCore
+{
+public:
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    FinalAwaiter final_suspend() const noexcept { return {}; }
+    void unhandled_exception() noexcept { captureException(); }
+    void onFinalSuspend() { finish(); }
+
+    static void *operator new(std::size_t size) { return allocateFrame(size); }
+    static void operator delete(void *frame, std::size_t size) noexcept { releaseFrame(frame, size); }
+};
+
+} // namespace detail
+
+template<typename T>
+class Promise final : public detail::PromiseBase<T>
+{
+public:
+    Task<T> get_return_object() noexcept;
+    template<typename U = T>
+    void return_value(U &&value)
+    {
+        m_value.emplace(std::forward<U>(value));
+    }
+    std::optional<T> m_value;
+};
+
+template<>
+class Promise<void> final : public detail::PromiseBase<void>
+{
+public:
+    Task<void> get_return_object() noexcept;
+    void return_void() noexcept {}
+};
+
+// Rethrows what ended a finished task: its error, or Cancelled with its reason.
+// Throws InvalidStateError if the task has not finished.
+void rethrowIfUnsuccessful(const TaskCore &task);
+
+template<typename T>
+class TaskAwaiter;
+
+// A counted handle to a task (asyncio's Task object).
+template<typename T = void>
+class [[nodiscard]] Task
+{
+public:
+    using promise_type = Promise<T>;
+    using value_type = T;
+
+    Task() noexcept = default;
+    explicit Task(Promise<T> *p) noexcept : m_promise(p) { m_promise->ref(); }
+    Task(const Task &o) noexcept : m_promise(o.m_promise)
+    {
+        if (m_promise)
+            m_promise->ref();
+    }
+    Task(Task &&o) noexcept : m_promise(std::exchange(o.m_promise, nullptr)) {}
+    Task &operator=(Task o) noexcept
+    {
+        std::swap(m_promise, o.m_promise);
+        return *this;
+    }
+    ~Task()
+    {
+        if (m_promise)
+            m_promise->deref();
+    }
+
+    [[nodiscard]] explicit operator bool() const noexcept { return m_promise != nullptr; }
+    [[nodiscard]] TaskCore *core() const noexcept { return m_promise; }
+    TaskCore *operator->() const noexcept { return m_promise; }
+
+    // asyncio's Task.result(): the value, or what ended the task, rethrown.
+    [[nodiscard]] decltype(auto) result() const
+    {
+        rethrowIfUnsuccessful(*m_promise);
+        if constexpr (!std::is_void_v<T>)
+            return static_cast<const T &>(*m_promise->m_value);
+    }
+
+    TaskAwaiter<T> operator co_await() const noexcept;
+
+private:
+    Promise<T> *m_promise = nullptr;
+};
+
+template<typename T>
+Task<T> Promise<T>::get_return_object() noexcept
+{
+    this->setHandle(std::coroutine_handle<Promise<T>>::from_promise(*this));
+    return Task<T>(this);
+}
+
+inline Task<void> Promise<void>::get_return_object() noexcept
+{
+    this->setHandle(std::coroutine_handle<Promise<void>>::from_promise(*this));
+    return Task<void>(this);
+}
+
+namespace detail {
+template<typename P>
+TaskCore &taskOf(std::coroutine_handle<P> h) noexcept
+{
+    static_assert(std::is_base_of_v<TaskCore, P>, "this awaitable can only be awaited inside a coroscope task");
+    return h.promise();
+}
+// Spawns task on the current loop as a child of the current task, unless it is attached already.
+void ensureAttached(TaskCore &task);
+} // namespace detail
+
+// asyncio.create_task: attaches the task to the current loop and schedules its first step.
+template<typename T>
+Task<T> spawn(Task<T> task, const SpawnOptions &options = {})
+{
+    if (!task->attached())
+        task->attach(*Loop::current(), options);
+    return task;
+}
+
+// `co_await task`: the task's result, or its error (Cancelled included) rethrown.
+// Cancelling the awaiting task cancels the awaited one first (reason parent).
+template<typename T>
+class TaskAwaiter final : public Suspension, public DoneWaiter
+{
+public:
+    explicit TaskAwaiter(Task<T> task) noexcept : m_task(std::move(task)) {}
+    TaskAwaiter(const TaskAwaiter &) = delete;
+    ~TaskAwaiter()
+    {
+        if (m_registered)
+            m_task->removeWaiter(this);
+    }
+
+    bool await_ready()
+    {
+        detail::ensureAttached(*m_task.core());
+        return m_task->finished();
+    }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        if (!m_self->beginSuspend(this, AwaitKind::Task, m_task->id()))
+            return false;
+        m_task->addWaiter(this);
+        m_registered = true;
+        return true;
+    }
+    decltype(auto) await_resume()
+    {
+        if (m_self)
+            m_self->throwIfCancelled();
+        return m_task.result();
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        m_task->cancel(CancelReason::parent());
+        return true;
+    }
+    void onTaskDone(TaskCore &) override
+    {
+        m_registered = false;
+        m_self->wake();
+    }
+
+private:
+    Task<T> m_task;
+    TaskCore *m_self = nullptr;
+    bool m_registered = false;
+};
+
+template<typename T>
+TaskAwaiter<T> Task<T>::operator co_await() const noexcept
+{
+    return TaskAwaiter<T>(*this);
+}
+
+} // namespace coroscope::rt

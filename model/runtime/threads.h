@@ -1,0 +1,327 @@
+#pragma once
+
+// Crossing threads:
+//
+//   co_await runInExecutor(work)       asyncio's loop.run_in_executor(pool, work):
+//                                      work runs on the CPU pool, the task resumes on
+//                                      its loop with the result.
+//   runCoroutineThreadsafe(loop, task) asyncio.run_coroutine_threadsafe: spawns task
+//                                      on another loop, from any thread, and returns
+//                                      a ConcurrentFuture to await or block on.
+//   LoopThread                         a second loop with a thread of its own.
+//
+// Cancelling a task that awaits pool work ends it cancelled at once; the work runs
+// to its end on the pool (threads cannot be interrupted) and its result is dropped.
+// Cancelling a task that awaits a ConcurrentFuture ends it cancelled at once and
+// cancels the remote task a moment later, on its own loop (reason parent).
+//
+// A loop must outlive the pool work and the futures that report back to it.
+
+#include "task.h"
+
+#include <QMutex>
+#include <QMutexLocker>
+#include <QThread>
+#include <QThreadPool>
+#include <QWaitCondition>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+namespace coroscope::rt {
+
+// The pool for CPU work ("pool" in the logs): one thread per core.
+[[nodiscard]] QThreadPool &cpuPool();
+
+namespace detail {
+template<typename R>
+struct ExecutorState {
+    Loop *loop = nullptr;
+    TaskCore *task = nullptr; // loop thread only
+    bool abandoned = false;   // loop thread only
+    std::optional<R> value;   // written by the pool thread before it posts back
+    std::exception_ptr error;
+};
+} // namespace detail
+
+template<typename R>
+class ExecutorAwaiter final : public Suspension
+{
+public:
+    ExecutorAwaiter(std::function<R()> work, QThreadPool *pool) : m_work(std::move(work)), m_pool(pool) {}
+    ExecutorAwaiter(const ExecutorAwaiter &) = delete;
+    ~ExecutorAwaiter()
+    {
+        if (m_state)
+            m_state->abandoned = true;
+    }
+
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        TaskCore &self = detail::taskOf(h);
+        m_self = &self;
+        if (!self.beginSuspend(this, AwaitKind::Executor, 0))
+            return false;
+        m_state = std::make_shared<detail::ExecutorState<R>>();
+        m_state->loop = self.loop();
+        m_state->task = &self;
+        m_pool->start([state = m_state, work = std::move(m_work)]() mutable {
+            try {
+                state->value.emplace(work());
+            } catch (...) {
+                state->error = std::current_exception();
+            }
+            Loop *loop = state->loop;
+            loop->callSoonThreadsafe([state = std::move(state)] {
+                if (!state->abandoned)
+                    state->task->wake();
+            });
+        });
+        return true;
+    }
+    R await_resume()
+    {
+        if (m_self)
+            m_self->throwIfCancelled();
+        auto state = std::exchange(m_state, nullptr);
+        if (state->error)
+            std::rethrow_exception(state->error);
+        return std::move(*state->value);
+    }
+    bool cancelWait(TaskCore &) override
+    {
+        m_state->abandoned = true;
+        m_state.reset();
+        return false;
+    }
+
+private:
+    std::function<R()> m_work;
+    QThreadPool *m_pool;
+    TaskCore *m_self = nullptr;
+    std::shared_ptr<detail::ExecutorState<R>> m_state;
+};
+
+template<typename F, typename R = std::invoke_result_t<F>>
+[[nodiscard]] ExecutorAwaiter<R> runInExecutor(F work, QThreadPool *pool = &cpuPool())
+{
+    static_assert(!std::is_void_v<R>, "pool work returns a value");
+    return ExecutorAwaiter<R>(std::function<R()>(std::move(work)), pool);
+}
+
+// The thread-safe future of a task running on another loop (concurrent.futures.Future).
+template<typename T>
+class ConcurrentFuture
+{
+    struct State {
+        QMutex mutex;
+        QWaitCondition finishedCondition;
+        bool finished = false;
+        bool cancelRequested = false;
+        TaskState state = TaskState::Pending;
+        std::optional<T> value;
+        std::exception_ptr error;
+        CancelReason reason;
+        std::vector<std::function<void()>> onFinished;
+        // Target loop thread only:
+        Loop *target = nullptr;
+        TaskCore *remote = nullptr;
+        std::uint64_t remoteId = 0;
+    };
+
+public:
+    ConcurrentFuture() = default;
+
+    [[nodiscard]] bool done() const
+    {
+        QMutexLocker lock(&m_state->mutex);
+        return m_state->finished;
+    }
+    // Blocks until the remote task ends, or until timeout passes (then TimeoutError).
+    T result(std::optional<std::chrono::milliseconds> timeout = std::nullopt) const
+    {
+        QMutexLocker lock(&m_state->mutex);
+        while (!m_state->finished) {
+            if (!timeout) {
+                m_state->finishedCondition.wait(&m_state->mutex);
+            } else if (!m_state->finishedCondition.wait(&m_state->mutex, QDeadlineTimer(*timeout))) {
+                throw TimeoutError();
+            }
+        }
+        return outcomeLocked();
+    }
+    // Asks the remote task to cancel; any thread. False if it has already finished.
+    bool cancel(CancelReason reason = CancelReason::user())
+    {
+        Loop *target;
+        {
+            QMutexLocker lock(&m_state->mutex);
+            if (m_state->finished)
+                return false;
+            m_state->cancelRequested = true;
+            target = m_state->target;
+        }
+        target->callSoonThreadsafe([state = m_state, reason] {
+            if (state->remote)
+                state->remote->cancel(reason);
+        });
+        return true;
+    }
+
+    class Awaiter final : public Suspension
+    {
+    public:
+        explicit Awaiter(ConcurrentFuture f) : m_future(std::move(f)) {}
+        [[nodiscard]] bool await_ready() const { return m_future.done(); }
+        template<typename P>
+        bool await_suspend(std::coroutine_handle<P> h)
+        {
+            m_self = &detail::taskOf(h);
+            if (!m_self->beginSuspend(this, AwaitKind::Threadsafe, 0))
+                return false;
+            m_link = std::make_shared<Link>(Link{m_self, false});
+            Loop *here = m_self->loop();
+            const bool finishedAlready = m_future.onFinished([here, link = m_link] {
+                here->callSoonThreadsafe([link] {
+                    if (!link->abandoned)
+                        link->task->wake();
+                });
+            });
+            if (finishedAlready)
+                m_self->wake();
+            return true;
+        }
+        T await_resume()
+        {
+            if (m_link)
+                m_link->abandoned = true;
+            if (m_self)
+                m_self->throwIfCancelled();
+            QMutexLocker lock(&m_future.m_state->mutex);
+            return m_future.outcomeLocked();
+        }
+        bool cancelWait(TaskCore &) override
+        {
+            m_link->abandoned = true;
+            m_future.cancel(CancelReason::parent());
+            return false;
+        }
+        ~Awaiter()
+        {
+            if (m_link)
+                m_link->abandoned = true;
+        }
+
+    private:
+        struct Link {
+            TaskCore *task;
+            bool abandoned; // loop thread of `task` only
+        };
+        ConcurrentFuture m_future;
+        TaskCore *m_self = nullptr;
+        std::shared_ptr<Link> m_link;
+    };
+
+    Awaiter operator co_await() const { return Awaiter(*this); }
+
+private:
+    template<typename U>
+    friend ConcurrentFuture<U> runCoroutineThreadsafe(Loop &target, Task<U> task, SpawnOptions options);
+
+    // Runs fn (on the finishing thread) when the future finishes; returns true
+    // instead, without keeping fn, if it has finished already.
+    bool onFinished(std::function<void()> fn)
+    {
+        QMutexLocker lock(&m_state->mutex);
+        if (m_state->finished)
+            return true;
+        m_state->onFinished.push_back(std::move(fn));
+        return false;
+    }
+    T outcomeLocked() const
+    {
+        switch (m_state->state) {
+        case TaskState::Done: return *m_state->value;
+        case TaskState::Failed: std::rethrow_exception(m_state->error);
+        default: throw Cancelled(m_state->reason);
+        }
+    }
+    void complete(TaskCore &task, std::optional<T> value)
+    {
+        std::vector<std::function<void()>> callbacks;
+        {
+            QMutexLocker lock(&m_state->mutex);
+            m_state->finished = true;
+            m_state->state = task.state();
+            m_state->value = std::move(value);
+            m_state->error = task.error();
+            m_state->reason = task.cancelReason();
+            m_state->remote = nullptr;
+            callbacks.swap(m_state->onFinished);
+            m_state->finishedCondition.wakeAll();
+        }
+        for (auto &fn : callbacks)
+            fn();
+    }
+
+    std::shared_ptr<State> m_state = std::make_shared<State>();
+};
+
+// Spawns task on target from any thread. The task was created on the calling thread
+// but runs, ends and is destroyed on target's thread.
+template<typename T>
+ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOptions options = {})
+{
+    static_assert(!std::is_void_v<T>, "a threadsafe task returns a value");
+    ConcurrentFuture<T> future;
+    future.m_state->target = &target;
+    if (!options.parent)
+        options.parent = 0;
+    target.callSoonThreadsafe([future, task = std::move(task), options]() mutable {
+        Task<T> t = std::move(task);
+        t->attach(*Loop::current(), options);
+        future.m_state->remote = t.core();
+        future.m_state->remoteId = t->id();
+        bool cancelNow;
+        {
+            QMutexLocker lock(&future.m_state->mutex);
+            cancelNow = future.m_state->cancelRequested;
+        }
+        t->addDoneCallback([future](TaskCore &done) mutable {
+            std::optional<T> value;
+            if (done.state() == TaskState::Done)
+                value.emplace(static_cast<Promise<T> &>(done).m_value.value());
+            future.complete(done, std::move(value));
+        });
+        if (cancelNow)
+            t->cancel(CancelReason::parent());
+    });
+    return future;
+}
+
+// A Loop with a thread of its own (asyncio: a loop run_forever() in a second thread).
+// The constructor returns once the loop is up; the destructor cancels nothing: stop()
+// ends the thread's event loop and joins it.
+class LoopThread
+{
+public:
+    explicit LoopThread(QString name);
+    ~LoopThread();
+    LoopThread(const LoopThread &) = delete;
+    LoopThread &operator=(const LoopThread &) = delete;
+
+    [[nodiscard]] Loop &loop() const noexcept { return *m_loop; }
+    [[nodiscard]] QThread &thread() noexcept { return *m_thread; }
+    void stop();
+
+private:
+    std::unique_ptr<QThread> m_thread;
+    Loop *m_loop = nullptr;
+};
+
+} // namespace coroscope::rt

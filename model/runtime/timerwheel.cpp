@@ -1,0 +1,114 @@
+#include "timerwheel.h"
+
+namespace coroscope::rt {
+
+namespace {
+// Bit shift of one slot at each upper level (level 1 .. 4).
+constexpr int shiftOf(int level) { return 8 + 6 * (level - 1); }
+} // namespace
+
+TimerWheel::TimerWheel(std::int64_t nowMs)
+    : m_tick(nowMs)
+{
+    for (Slot &s : m_l0)
+        s.head.prev = s.head.next = &s.head;
+    for (auto &level : m_upper)
+        for (Slot &s : level)
+            s.head.prev = s.head.next = &s.head;
+}
+
+void TimerWheel::linkBefore(TimerNode *sentinel, TimerNode *node) noexcept
+{
+    node->prev = sentinel->prev;
+    node->next = sentinel;
+    sentinel->prev->next = node;
+    sentinel->prev = node;
+}
+
+void TimerWheel::add(TimerNode *node, std::int64_t dueMs)
+{
+    remove(node);
+    node->dueMs = dueMs;
+    place(node);
+    ++m_size;
+}
+
+void TimerWheel::place(TimerNode *node)
+{
+    const std::int64_t due = node->dueMs > m_tick ? node->dueMs : m_tick + 1;
+    if (due - m_tick < kL0Slots) {
+        linkBefore(&m_l0[std::size_t(due) & (kL0Slots - 1)].head, node);
+        return;
+    }
+    // The lowest level whose slot for `due` will be cascaded before `due` arrives.
+    for (int level = 1; level < kLevels; ++level) {
+        const int shift = shiftOf(level);
+        if ((due >> shift) - (m_tick >> shift) < kSlots || level == kLevels - 1) {
+            linkBefore(&m_upper[level - 1][std::size_t(due >> shift) & (kSlots - 1)].head, node);
+            return;
+        }
+    }
+}
+
+void TimerWheel::remove(TimerNode *node) noexcept
+{
+    if (!node->linked())
+        return;
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+    node->prev = node->next = nullptr;
+    --m_size;
+}
+
+void TimerWheel::cascade(int level, std::size_t slot)
+{
+    TimerNode &head = m_upper[level - 1][slot].head;
+    TimerNode *n = head.next;
+    head.prev = head.next = &head;
+    while (n != &head) {
+        TimerNode *next = n->next;
+        place(n);
+        n = next;
+    }
+}
+
+void TimerWheel::advance(std::int64_t nowMs)
+{
+    while (m_tick < nowMs) {
+        if (m_size == 0) {
+            m_tick = nowMs;
+            return;
+        }
+        const std::int64_t t = ++m_tick;
+        // Cascade from the top down, so an entry can fall through several levels
+        // in the same tick.
+        for (int level = kLevels - 1; level >= 1; --level) {
+            const int shift = shiftOf(level);
+            if ((t & ((std::int64_t(1) << shift) - 1)) == 0)
+                cascade(level, std::size_t(t >> shift) & (kSlots - 1));
+        }
+        // Fire the slot. Detach it first: a firing callback may add or remove nodes.
+        TimerNode &head = m_l0[std::size_t(t) & (kL0Slots - 1)].head;
+        while (head.next != &head) {
+            TimerNode *n = head.next;
+            remove(n);
+            n->fire(n);
+        }
+    }
+}
+
+std::int64_t TimerWheel::nextWakeMs() const
+{
+    if (m_size == 0)
+        return -1;
+    for (std::int64_t d = 1; d <= kL0Slots; ++d) {
+        if (!empty(m_l0[std::size_t(m_tick + d) & (kL0Slots - 1)]))
+            return m_tick + d;
+    }
+    // Nothing in level 0: wake at the next level-1 boundary, where a cascade may
+    // bring entries down.
+    const int shift = shiftOf(1);
+    return ((m_tick >> shift) + 1) << shift;
+}
+
+} // namespace coroscope::rt
