@@ -2,7 +2,6 @@
 
 #include "clock.h"
 
-#include <QMutexLocker>
 
 namespace coroscope::rt {
 
@@ -43,7 +42,7 @@ void Journal::publish()
 {
     if (m_local.events.empty())
         return;
-    QMutexLocker lock(&m_mutex);
+    std::unique_lock lock(m_mutex);
     if (m_shared.events.empty() && m_shared.strings.empty()) {
         std::swap(m_shared, m_local);
     } else {
@@ -64,7 +63,7 @@ void Journal::publish()
 void Journal::drain(JournalBatch &out)
 {
     out.clear();
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     std::swap(out, m_shared);
 }
 

@@ -13,10 +13,10 @@
 
 #include "types.h"
 
-#include <QMutex>
 #include <QString>
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <vector>
 
@@ -86,7 +86,7 @@ public:
 
 private:
     JournalBatch m_local;  // loop thread
-    QMutex m_mutex;
+    std::mutex m_mutex; // std::mutex, not QMutex: ThreadSanitizer sees it
     JournalBatch m_shared; // guarded by m_mutex
     std::atomic<bool> m_enabled{true};
 };

@@ -6,7 +6,6 @@
 
 #include <QCoreApplication>
 #include <QEvent>
-#include <QMutexLocker>
 
 Q_LOGGING_CATEGORY(lcRuntime, "coroscope.runtime")
 
@@ -66,7 +65,7 @@ void Loop::callSoon(std::function<void()> fn)
 
 void Loop::callSoonThreadsafe(std::function<void()> fn)
 {
-    QMutexLocker lock(&m_incomingMutex);
+    std::lock_guard lock(m_incomingMutex);
     m_incoming.push_back(std::move(fn));
     if (!m_incomingPosted) {
         m_incomingPosted = true;
@@ -78,7 +77,7 @@ void Loop::takeIncoming()
 {
     std::vector<std::function<void()>> incoming;
     {
-        QMutexLocker lock(&m_incomingMutex);
+        std::lock_guard lock(m_incomingMutex);
         incoming.swap(m_incoming);
         m_incomingPosted = false;
     }

@@ -15,7 +15,6 @@
 #include "timerwheel.h"
 #include "types.h"
 
-#include <QMutex>
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -23,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <vector>
 
 namespace coroscope::rt {
@@ -104,7 +104,7 @@ private:
     std::deque<std::function<void()>> m_functions;
     bool m_drainPosted = false;
 
-    QMutex m_incomingMutex;
+    std::mutex m_incomingMutex; // std::mutex, not QMutex: ThreadSanitizer sees it
     std::vector<std::function<void()>> m_incoming; // guarded by m_incomingMutex
     bool m_incomingPosted = false;                 // guarded by m_incomingMutex
 

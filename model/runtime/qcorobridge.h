@@ -112,13 +112,16 @@ template<typename T>
 }
 
 namespace detail {
+// Awaits the future as QFuture<void> so that a cancelled future (which has no
+// result to read) ends in Cancelled instead of reading a missing result.
 template<typename T>
 QCoro::Task<T> awaitFutureQCoro(QFuture<T> future)
 {
-    if constexpr (std::is_void_v<T>)
-        co_await future;
-    else
-        co_return co_await future;
+    co_await QFuture<void>(future);
+    if (future.isCanceled())
+        throw Cancelled(CancelReason::user());
+    if constexpr (!std::is_void_v<T>)
+        co_return future.result();
 }
 } // namespace detail
 

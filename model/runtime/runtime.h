@@ -7,6 +7,7 @@
 #include "combinators.h"
 #include "journal.h"
 #include "loop.h"
+#include "qcorobridge.h"
 #include "queue.h"
 #include "sleep.h"
 #include "task.h"

@@ -19,13 +19,12 @@
 
 #include "task.h"
 
-#include <QMutex>
-#include <QMutexLocker>
 #include <QThread>
 #include <QThreadPool>
-#include <QWaitCondition>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -119,8 +118,8 @@ template<typename T>
 class ConcurrentFuture
 {
     struct State {
-        QMutex mutex;
-        QWaitCondition finishedCondition;
+        std::mutex mutex; // std:: primitives, not Qt's: ThreadSanitizer sees them
+        std::condition_variable finishedCondition;
         bool finished = false;
         bool cancelRequested = false;
         TaskState state = TaskState::Pending;
@@ -139,20 +138,18 @@ public:
 
     [[nodiscard]] bool done() const
     {
-        QMutexLocker lock(&m_state->mutex);
+        std::unique_lock lock(m_state->mutex);
         return m_state->finished;
     }
     // Blocks until the remote task ends, or until timeout passes (then TimeoutError).
     T result(std::optional<std::chrono::milliseconds> timeout = std::nullopt) const
     {
-        QMutexLocker lock(&m_state->mutex);
-        while (!m_state->finished) {
-            if (!timeout) {
-                m_state->finishedCondition.wait(&m_state->mutex);
-            } else if (!m_state->finishedCondition.wait(&m_state->mutex, QDeadlineTimer(*timeout))) {
-                throw TimeoutError();
-            }
-        }
+        std::unique_lock lock(m_state->mutex);
+        const auto finished = [this] { return m_state->finished; };
+        if (!timeout)
+            m_state->finishedCondition.wait(lock, finished);
+        else if (!m_state->finishedCondition.wait_for(lock, *timeout, finished))
+            throw TimeoutError();
         return outcomeLocked();
     }
     // Asks the remote task to cancel; any thread. False if it has already finished.
@@ -160,7 +157,7 @@ public:
     {
         Loop *target;
         {
-            QMutexLocker lock(&m_state->mutex);
+            std::unique_lock lock(m_state->mutex);
             if (m_state->finished)
                 return false;
             m_state->cancelRequested = true;
@@ -202,7 +199,7 @@ public:
                 m_link->abandoned = true;
             if (m_self)
                 m_self->throwIfCancelled();
-            QMutexLocker lock(&m_future.m_state->mutex);
+            std::unique_lock lock(m_future.m_state->mutex);
             return m_future.outcomeLocked();
         }
         bool cancelWait(TaskCore &) override
@@ -237,7 +234,7 @@ private:
     // instead, without keeping fn, if it has finished already.
     bool onFinished(std::function<void()> fn)
     {
-        QMutexLocker lock(&m_state->mutex);
+        std::unique_lock lock(m_state->mutex);
         if (m_state->finished)
             return true;
         m_state->onFinished.push_back(std::move(fn));
@@ -255,7 +252,7 @@ private:
     {
         std::vector<std::function<void()>> callbacks;
         {
-            QMutexLocker lock(&m_state->mutex);
+            std::unique_lock lock(m_state->mutex);
             m_state->finished = true;
             m_state->state = task.state();
             m_state->value = std::move(value);
@@ -263,7 +260,7 @@ private:
             m_state->reason = task.cancelReason();
             m_state->remote = nullptr;
             callbacks.swap(m_state->onFinished);
-            m_state->finishedCondition.wakeAll();
+            m_state->finishedCondition.notify_all();
         }
         for (auto &fn : callbacks)
             fn();
@@ -289,7 +286,7 @@ ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOpti
         future.m_state->remoteId = t->id();
         bool cancelNow;
         {
-            QMutexLocker lock(&future.m_state->mutex);
+            std::unique_lock lock(future.m_state->mutex);
             cancelNow = future.m_state->cancelRequested;
         }
         t->addDoneCallback([future](TaskCore &done) mutable {

@@ -1,1 +1,258 @@
+#include "helpers.h"
+
+#include <QFuture>
+#include <QPromise>
+
 #include <catch2/catch.hpp>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+using rt::CancelKind;
+using rt::EventType;
+using rt::TaskState;
+
+namespace {
+Task<int> countsSteps(int *steps)
+{
+    ++*steps;
+    co_await rt::sleep(10ms);
+    ++*steps;
+    co_return 1;
+}
+
+// Catches the cancellation, awaits a cleanup (outside the catch block), re-raises.
+Task<int> cleansUpThenReraises(bool *cleanedUp)
+{
+    std::exception_ptr cancelled;
+    try {
+        co_await rt::sleep(10s);
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
+    }
+    if (cancelled) {
+        co_await rt::sleep(20ms); // async cleanup; no second Cancelled here
+        *cleanedUp = true;
+        std::rethrow_exception(cancelled);
+    }
+    co_return 0;
+}
+
+Task<int> swallowsCancel()
+{
+    try {
+        co_await rt::sleep(10s);
+    } catch (const rt::Cancelled &) {
+        co_return -1;
+    }
+    co_return 0;
+}
+
+Task<int> countsCancelsAcrossAwaits(int *cancelsSeen)
+{
+    for (int i = 0; i < 3; ++i) {
+        try {
+            co_await rt::sleep(30ms);
+        } catch (const rt::Cancelled &) {
+            ++*cancelsSeen;
+        }
+    }
+    co_return *cancelsSeen;
+}
+
+Task<int> gathersThree(std::vector<Task<int>> *children)
+{
+    *children = rt::taskList(sleepThenReturn(10s, 1), sleepThenReturn(10s, 2), sleepThenReturn(10s, 3));
+    auto r = co_await rt::gather(*children);
+    co_return int(r.size());
+}
+
+Task<int> getsFromQueue(rt::Queue<int> *q)
+{
+    co_return co_await q->get();
+}
+
+Task<int> awaitsFuture(QFuture<int> f)
+{
+    co_return co_await rt::awaitFuture(f);
+}
+
+Task<int> cancelsOther(Task<int> other)
+{
+    co_await rt::sleep(5ms);
+    other->cancel(rt::CancelReason::byTaskId(rt::Loop::currentTask()->id()));
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("cancelling a task before it starts means it never runs")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    int steps = 0;
+    auto t = rt::spawn(countsSteps(&steps));
+    CHECK(t->cancel());
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(steps == 0);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(t->cancelReason().kind == CancelKind::User);
+    CHECK_THROWS_AS(t.result(), rt::Cancelled);
+    CHECK(eventTypesOf(drainAll(loop), t->id()) ==
+          std::vector{EventType::Created, EventType::CancelRequested, EventType::Cancelled});
+}
+
+TEST_CASE("cancelling a sleeping task raises Cancelled at its sleep at once")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    int steps = 0;
+    auto t = rt::spawn(countsSteps(&steps));
+    runUntil([&] { return steps == 1; });
+    const auto t0 = rt::monotonicNs();
+    CHECK(t->cancel());
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK((rt::monotonicNs() - t0) < 5'000'000);
+    CHECK(steps == 1);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(loop.timerCount() == 0);
+}
+
+TEST_CASE("a cancelled task can clean up asynchronously and re-raise")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    bool cleanedUp = false;
+    auto t = rt::spawn(cleansUpThenReraises(&cleanedUp));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(cleanedUp);
+    CHECK(t->state() == TaskState::Cancelled);
+}
+
+TEST_CASE("a task that swallows its cancellation ends done")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(swallowsCancel());
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Done);
+    CHECK(t.result() == -1);
+    CHECK(t->cancelRequested());
+}
+
+TEST_CASE("one cancel raises Cancelled exactly once")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    int seen = 0;
+    auto t = rt::spawn(countsCancelsAcrossAwaits(&seen));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    t->cancel(); // a second request before the first is delivered adds nothing
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t.result() == 1);
+}
+
+TEST_CASE("cancelling a task at a gather cancels the children first, with reason parent")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<Task<int>> children;
+    auto t = rt::spawn(gathersThree(&children));
+    runUntil([&] { return children.size() == 3 && children[2]->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(t->cancelReason().kind == CancelKind::User);
+    for (auto &c : children) {
+        CHECK(c->state() == TaskState::Cancelled);
+        CHECK(c->cancelReason().kind == CancelKind::Parent);
+    }
+}
+
+TEST_CASE("cancelling a task at queue.get leaves the queue usable")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    auto getter = rt::spawn(getsFromQueue(&q));
+    runUntil([&] { return getter->state() == TaskState::Running; });
+    getter->cancel();
+    REQUIRE(runUntilFinished(getter).reached);
+    CHECK(getter->state() == TaskState::Cancelled);
+    q.putNowait(5);
+    auto second = rt::spawn(getsFromQueue(&q));
+    REQUIRE(runUntilFinished(second).reached);
+    CHECK(second.result() == 5);
+}
+
+TEST_CASE("cancelling a task at an awaited QFuture ends it at once and drops the late result")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    QPromise<int> promise;
+    QFuture<int> future = promise.future();
+    promise.start();
+    auto t = rt::spawn(awaitsFuture(future));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t, 1s).reached);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(future.isCanceled());
+    promise.addResult(3); // arrives late: nobody may touch the ended task
+    promise.finish();
+    spinFor(30ms);
+    CHECK(t->state() == TaskState::Cancelled);
+}
+
+TEST_CASE("an awaited QFuture's result reaches the task")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    QPromise<int> promise;
+    promise.start();
+    auto t = rt::spawn(awaitsFuture(promise.future()));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    promise.addResult(11);
+    promise.finish();
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t.result() == 11);
+}
+
+TEST_CASE("the first cancellation reason stays and names the cancelling task")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto victim = rt::spawn(sleepThenReturn(10s, 0));
+    auto killer = rt::spawn(cancelsOther(victim));
+    REQUIRE(runUntilFinished(victim).reached);
+    victim->cancel(rt::CancelReason::deadline());
+    CHECK(victim->cancelReason().kind == CancelKind::Task);
+    CHECK(victim->cancelReason().byTask == killer->id());
+    const auto events = drainAll(loop);
+    int requests = 0;
+    for (const rt::Event &e : events.events) {
+        if (e.task == victim->id() && e.type == EventType::CancelRequested) {
+            ++requests;
+            CHECK(e.kind == std::uint8_t(CancelKind::Task));
+            CHECK(e.arg == killer->id());
+        }
+    }
+    CHECK(requests == 1);
+}
+
+TEST_CASE("cancel returns false for a finished task")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(sleepThenReturn(1ms, 1));
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK_FALSE(t->cancel());
+    CHECK(t->state() == TaskState::Done);
+}
+
+TEST_CASE("cancelAll cancels every unfinished task of the loop with the given reason")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 50; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(10s, i)));
+    spinFor(10ms);
+    loop.cancelAll(rt::CancelReason::deadline());
+    REQUIRE(runUntilIdle(loop).reached);
+    for (auto &t : tasks) {
+        CHECK(t->state() == TaskState::Cancelled);
+        CHECK(t->cancelReason().kind == CancelKind::Deadline);
+    }
+}

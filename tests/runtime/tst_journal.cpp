@@ -1,1 +1,88 @@
+#include "helpers.h"
+
+#include <QThread>
+
 #include <catch2/catch.hpp>
+
+#include <atomic>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+
+TEST_CASE("the journal publishes batches that a reader drains, with strings re-indexed")
+{
+    rt::Journal j;
+    j.append(rt::EventType::Created, 1, 0, 0, j.addString(QStringLiteral("one")));
+    j.publish();
+    j.append(rt::EventType::Created, 2, 0, 0, j.addString(QStringLiteral("two")));
+    j.append(rt::EventType::Failed, 2, 0, 0, j.addString(QStringLiteral("bad")));
+    j.publish();
+    rt::JournalBatch b;
+    j.drain(b);
+    REQUIRE(b.events.size() == 3);
+    CHECK(b.text(b.events[0]) == QStringLiteral("one"));
+    CHECK(b.text(b.events[1]) == QStringLiteral("two"));
+    CHECK(b.text(b.events[2]) == QStringLiteral("bad"));
+    j.drain(b);
+    CHECK(b.events.empty());
+}
+
+TEST_CASE("a disabled journal records nothing and the runtime still works")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    loop.journal().setEnabled(false);
+    auto t = rt::spawn(sleepThenReturn(5ms, 3));
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t.result() == 3);
+    CHECK(drainAll(loop).events.empty());
+}
+
+TEST_CASE("a reader on another thread drains while the loop runs, losing nothing")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> created{0}, finished{0};
+    std::unique_ptr<QThread> reader(QThread::create([&] {
+        rt::JournalBatch b;
+        while (!stop.load()) {
+            loop.journal().drain(b);
+            for (const rt::Event &e : b.events) {
+                if (e.type == rt::EventType::Created)
+                    ++created;
+                if (e.type == rt::EventType::Done)
+                    ++finished;
+            }
+            QThread::msleep(1);
+        }
+    }));
+    reader->start();
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 2000; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(std::chrono::milliseconds(i % 20), i)));
+    REQUIRE(runUntilIdle(loop).reached);
+    loop.journal().publish();
+    REQUIRE(runUntil([&] { return finished.load() == 2000; }, 5s).reached);
+    stop = true;
+    reader->wait();
+    CHECK(created.load() == 2000);
+}
+
+TEST_CASE("events carry monotonic times in order")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(sleepThenReturn(10ms, 1));
+    REQUIRE(runUntilFinished(t).reached);
+    const auto b = drainAll(loop);
+    REQUIRE(b.events.size() >= 2);
+    for (std::size_t i = 1; i < b.events.size(); ++i)
+        CHECK(b.events[i].tNs >= b.events[i - 1].tNs);
+    CHECK(b.events.back().tNs - b.events.front().tNs >= 10'000'000);
+}
+
+TEST_CASE("suspended events say what the task awaits")
+{
+    CHECK(rt::describeAwait(rt::AwaitKind::Sleep, 2000) == QStringLiteral("sleep 2s"));
+    CHECK(rt::describeAwait(rt::AwaitKind::Sleep, 1500) == QStringLiteral("sleep 1.5s"));
+    CHECK(rt::describeAwait(rt::AwaitKind::Gather, 3) == QStringLiteral("gather 3"));
+    CHECK(rt::describeAwait(rt::AwaitKind::QueueGet, 0) == QStringLiteral("queue.get"));
+}

@@ -1,1 +1,114 @@
+#include "helpers.h"
+
 #include <catch2/catch.hpp>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+using rt::TaskState;
+
+namespace {
+Task<int> putAll(rt::Queue<int> *q, int from, int count, std::vector<int> *putOrder)
+{
+    for (int i = from; i < from + count; ++i) {
+        co_await q->put(i);
+        putOrder->push_back(i);
+    }
+    co_return count;
+}
+Task<int> getOne(rt::Queue<int> *q)
+{
+    co_return co_await q->get();
+}
+Task<int> consume(rt::Queue<int> *q, std::vector<int> *seen)
+{
+    for (;;) {
+        const int item = co_await q->get();
+        co_await rt::sleep(1ms);
+        seen->push_back(item);
+        q->taskDone();
+    }
+}
+Task<int> joinQueue(rt::Queue<int> *q)
+{
+    co_await q->join();
+    co_return 1;
+}
+} // namespace
+
+TEST_CASE("get waits on an empty queue until an item is put")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    auto getter = rt::spawn(getOne(&q));
+    spinFor(20ms);
+    CHECK(getter->state() == TaskState::Running);
+    q.putNowait(42);
+    REQUIRE(runUntilFinished(getter).reached);
+    CHECK(getter.result() == 42);
+}
+
+TEST_CASE("put waits on a full queue until a get makes room")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q(2);
+    std::vector<int> putOrder;
+    auto producer = rt::spawn(putAll(&q, 1, 4, &putOrder));
+    spinFor(20ms);
+    CHECK(putOrder == std::vector{1, 2});
+    CHECK(q.full());
+    CHECK_THROWS_AS(q.putNowait(99), rt::QueueFull);
+    CHECK(q.getNowait() == 1);
+    REQUIRE(runUntil([&] { return putOrder.size() == 3; }).reached);
+    CHECK(q.getNowait() == 2);
+    CHECK(q.getNowait() == 3);
+    REQUIRE(runUntilFinished(producer).reached);
+    CHECK(q.getNowait() == 4);
+    CHECK_THROWS_AS(q.getNowait(), rt::QueueEmpty);
+}
+
+TEST_CASE("items come out in FIFO order to getters in arrival order")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    auto a = rt::spawn(getOne(&q));
+    auto b = rt::spawn(getOne(&q));
+    spinFor(5ms);
+    q.putNowait(1);
+    q.putNowait(2);
+    REQUIRE(runUntilIdle(loop).reached);
+    CHECK(a.result() == 1);
+    CHECK(b.result() == 2);
+}
+
+TEST_CASE("join waits until every item put is marked done")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q(3);
+    std::vector<int> putOrder, seen;
+    auto producer = rt::spawn(putAll(&q, 0, 10, &putOrder));
+    auto c1 = rt::spawn(consume(&q, &seen));
+    auto c2 = rt::spawn(consume(&q, &seen));
+    auto joiner = rt::spawn(joinQueue(&q));
+    REQUIRE(runUntilFinished(producer).reached);
+    REQUIRE(runUntilFinished(joiner).reached);
+    CHECK(seen.size() == 10);
+    CHECK(q.unfinished() == 0);
+    c1->cancel();
+    c2->cancel();
+    REQUIRE(runUntilIdle(loop).reached);
+    CHECK(c1->state() == TaskState::Cancelled);
+}
+
+TEST_CASE("a getter cancelled after receiving an item gives it back")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    auto a = rt::spawn(getOne(&q));
+    spinFor(5ms);
+    q.putNowait(7); // handed to `a`, whose resume is now queued
+    a->cancel();
+    REQUIRE(runUntilFinished(a).reached);
+    CHECK(a->state() == TaskState::Cancelled);
+    CHECK(q.size() == 1);
+    CHECK(q.getNowait() == 7);
+}

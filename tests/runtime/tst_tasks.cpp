@@ -1,1 +1,130 @@
+#include "helpers.h"
+
 #include <catch2/catch.hpp>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+using rt::EventType;
+using rt::TaskState;
+
+namespace {
+Task<int> failsAtOnce()
+{
+    throw rt::TaskError(QStringLiteral("broken"));
+    co_return 0;
+}
+Task<int> awaitsChild(std::chrono::milliseconds d)
+{
+    const int v = co_await sleepThenReturn(d, 21);
+    co_return v * 2;
+}
+Task<int> yieldsThenReturns(std::vector<int> *order, int id)
+{
+    order->push_back(id);
+    co_await rt::sleep(0ms);
+    order->push_back(id + 100);
+    co_return id;
+}
+} // namespace
+
+TEST_CASE("a spawned task goes pending, running, done and keeps its result")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(sleepThenReturn(20ms, 7), {QStringLiteral("seven"), {}, 0});
+    CHECK(t->state() == TaskState::Pending);
+    CHECK(t->id() > 0);
+    CHECK(t->name() == QStringLiteral("seven"));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    CHECK(t->state() == TaskState::Running);
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Done);
+    CHECK(t.result() == 7);
+
+    const auto events = drainAll(loop);
+    CHECK(eventTypesOf(events, t->id()) ==
+          std::vector{EventType::Created, EventType::Started, EventType::Suspended, EventType::Resumed, EventType::Done});
+}
+
+TEST_CASE("a task that throws ends failed with the error's text")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(failsAtOnce());
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Failed);
+    CHECK(t->errorText() == QStringLiteral("broken"));
+    CHECK_THROWS_AS(t.result(), rt::TaskError);
+    const auto events = drainAll(loop);
+    REQUIRE(!events.events.empty());
+    CHECK(events.events.back().type == EventType::Failed);
+    CHECK(events.text(events.events.back()) == QStringLiteral("broken"));
+}
+
+TEST_CASE("asking the result of an unfinished task raises InvalidStateError")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(sleepThenReturn(10ms, 1));
+    CHECK_THROWS_AS(t.result(), rt::InvalidStateError);
+    REQUIRE(runUntilFinished(t).reached);
+}
+
+TEST_CASE("awaiting a coroutine runs it as a child task and returns its result")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto parent = rt::spawn(awaitsChild(10ms));
+    REQUIRE(runUntilFinished(parent).reached);
+    CHECK(parent.result() == 42);
+    const auto events = drainAll(loop);
+    std::uint64_t childParent = 0;
+    for (const rt::Event &e : events.events) {
+        if (e.type == EventType::Created && e.task != parent->id())
+            childParent = e.arg;
+    }
+    CHECK(childParent == parent->id());
+}
+
+TEST_CASE("sleep(0) lets every other ready task run before the task goes on")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<int> order;
+    auto a = rt::spawn(yieldsThenReturns(&order, 1));
+    auto b = rt::spawn(yieldsThenReturns(&order, 2));
+    REQUIRE(runUntilIdle(loop).reached);
+    CHECK(order == std::vector{1, 2, 101, 102});
+}
+
+TEST_CASE("task ids are unique and follow creation order")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto a = rt::spawn(sleepThenReturn(1ms, 1));
+    auto b = rt::spawn(sleepThenReturn(1ms, 2));
+    CHECK(b->id() == a->id() + 1);
+    REQUIRE(runUntilIdle(loop).reached);
+}
+
+TEST_CASE("a sleep never ends before its time and ends close to it")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    const auto t0 = rt::monotonicNs();
+    auto t = rt::spawn(sleepThenReturn(120ms, 1));
+    REQUIRE(runUntilFinished(t).reached);
+    const double tookMs = double(rt::monotonicNs() - t0) / 1e6;
+    CHECK(tookMs >= 120.0);
+    CHECK(tookMs < 400.0);
+}
+
+TEST_CASE("no timer and no frame is left once every task has ended")
+{
+    const auto framesBefore = rt::detail::liveFrames();
+    {
+        rt::Loop loop(QStringLiteral("main"));
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < 200; ++i)
+            tasks.push_back(rt::spawn(sleepThenReturn(std::chrono::milliseconds(1 + i % 30), i)));
+        tasks[5]->cancel();
+        tasks[17]->cancel();
+        REQUIRE(runUntilIdle(loop).reached);
+        CHECK(loop.timerCount() == 0);
+        CHECK(loop.liveTaskCount() == 0);
+    }
+    CHECK(rt::detail::liveFrames() == framesBefore);
+}

@@ -1,1 +1,152 @@
+#include "helpers.h"
+
+#include <QThread>
+
 #include <catch2/catch.hpp>
+
+#include <atomic>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+using rt::TaskState;
+
+namespace {
+// Real CPU work for about `ms` milliseconds of wall time.
+std::uint64_t spin(int ms)
+{
+    const auto end = rt::monotonicNs() + std::int64_t(ms) * 1'000'000;
+    std::uint64_t x = 1;
+    while (rt::monotonicNs() < end) {
+        for (int i = 0; i < 1000; ++i)
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    return x;
+}
+
+Task<std::uint64_t> cpuOnPool(int ms, QThread **ranOn)
+{
+    co_return co_await rt::runInExecutor([ms, ranOn] {
+        *ranOn = QThread::currentThread();
+        return spin(ms);
+    });
+}
+
+Task<int> onWorker(std::chrono::milliseconds d, QThread **ranOn)
+{
+    *ranOn = QThread::currentThread();
+    co_await rt::sleep(d);
+    co_return 7;
+}
+
+Task<int> awaitRemote(rt::ConcurrentFuture<int> f)
+{
+    co_return co_await f;
+}
+
+Task<int> blocksTheLoop(int ms)
+{
+    spin(ms);
+    co_return ms;
+}
+} // namespace
+
+TEST_CASE("pool work runs on another thread, two jobs in parallel")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    QThread *a = nullptr;
+    QThread *b = nullptr;
+    const auto t0 = rt::monotonicNs();
+    auto ja = rt::spawn(cpuOnPool(300, &a));
+    auto jb = rt::spawn(cpuOnPool(300, &b));
+    REQUIRE(runUntilIdle(loop).reached);
+    const double tookMs = double(rt::monotonicNs() - t0) / 1e6;
+    CHECK(ja->state() == TaskState::Done);
+    CHECK(jb->state() == TaskState::Done);
+    CHECK(a != QThread::currentThread());
+    CHECK(b != QThread::currentThread());
+    CHECK(a != b);
+    CHECK(tookMs < 500.0); // serial would be >= 600 ms
+}
+
+TEST_CASE("cancelling a task that awaits pool work ends it at once and drops the result")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    QThread *ranOn = nullptr;
+    auto job = rt::spawn(cpuOnPool(150, &ranOn));
+    runUntil([&] { return ranOn != nullptr; });
+    const auto t0 = rt::monotonicNs();
+    job->cancel();
+    REQUIRE(runUntilFinished(job).reached);
+    CHECK(rt::monotonicNs() - t0 < 100'000'000);
+    CHECK(job->state() == TaskState::Cancelled);
+    rt::cpuPool().waitForDone();
+    spinFor(10ms); // the late result arrives and is dropped
+    CHECK(job->state() == TaskState::Cancelled);
+}
+
+TEST_CASE("a coroutine runs on another loop's thread and its result comes back")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::LoopThread worker(QStringLiteral("worker"));
+    QThread *ranOn = nullptr;
+    SECTION("awaited from a task")
+    {
+        auto future = rt::runCoroutineThreadsafe(worker.loop(), onWorker(20ms, &ranOn));
+        auto t = rt::spawn(awaitRemote(future));
+        REQUIRE(runUntilFinished(t).reached);
+        CHECK(t.result() == 7);
+    }
+    SECTION("blocked on from a plain thread")
+    {
+        auto future = rt::runCoroutineThreadsafe(worker.loop(), onWorker(20ms, &ranOn));
+        CHECK(future.result(2s) == 7);
+        CHECK(future.done());
+    }
+    CHECK(ranOn == &worker.thread());
+}
+
+TEST_CASE("cancelling a task awaiting another loop ends it at once and cancels the remote task")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::LoopThread worker(QStringLiteral("worker"));
+    QThread *ranOn = nullptr;
+    auto future = rt::runCoroutineThreadsafe(worker.loop(), onWorker(10s, &ranOn));
+    auto t = rt::spawn(awaitRemote(future));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t, 1s).reached);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK_THROWS_AS(future.result(2s), rt::Cancelled);
+    try {
+        (void)future.result();
+    } catch (const rt::Cancelled &c) {
+        CHECK(c.reason().kind == rt::CancelKind::Parent);
+    }
+}
+
+TEST_CASE("call_soon_threadsafe runs a function on the loop's own thread")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::LoopThread worker(QStringLiteral("worker"));
+    std::atomic<QThread *> ranOn{nullptr};
+    worker.loop().callSoonThreadsafe([&] { ranOn = QThread::currentThread(); });
+    REQUIRE(runUntil([&] { return ranOn.load() != nullptr; }).reached);
+    CHECK(ranOn.load() == &worker.thread());
+}
+
+TEST_CASE("a step that blocks the loop is journalled as a stall naming the task")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(blocksTheLoop(80));
+    auto quick = rt::spawn(sleepThenReturn(1ms, 1));
+    REQUIRE(runUntilIdle(loop).reached);
+    std::vector<rt::Event> stalls;
+    for (const rt::Event &e : drainAll(loop).events) {
+        if (e.type == rt::EventType::Stall)
+            stalls.push_back(e);
+    }
+    REQUIRE(stalls.size() == 1);
+    CHECK(stalls[0].task == t->id());
+    CHECK(stalls[0].arg >= 80'000'000);
+    CHECK(loop.maxStallNs() >= 80'000'000);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test suite:
+#   1. the dev build (all suites, ctest),
+#   2. the runtime suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the runtime suite under ThreadSanitizer.
+# Used as-is by CI (.ci/run). Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+jobs=$(nproc)
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dev build and every suite"
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs"
+
+step "runtime suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs" --target tst_runtime
+ctest --preset asan -L runtime
+
+step "runtime suite under ThreadSanitizer"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target tst_runtime
+ctest --preset tsan -L runtime
