@@ -186,12 +186,18 @@ void Loop::wake()
 
 bool Loop::event(QEvent *e)
 {
-    if (e->type() == kDrainEvent) {
+    // Events may come from other threads (callSoonThreadsafe posts under this
+    // mutex): take it before reading the event, so the hand-over is one that
+    // ThreadSanitizer can see (Debian's Qt is not instrumented).
+    std::unique_lock lock(m_incomingMutex);
+    const QEvent::Type type = e->type();
+    lock.unlock();
+    if (type == kDrainEvent) {
         m_drainPosted = false;
         runSlice();
         return true;
     }
-    if (e->type() == kIncomingEvent) {
+    if (type == kIncomingEvent) {
         takeIncoming();
         return true;
     }

@@ -1,46 +1,103 @@
 #include "threads.h"
 
 #include <QEventLoop>
-#include <QSemaphore>
 
 namespace coroscope::rt {
 
-QThreadPool &cpuPool()
+CpuPool::CpuPool(int threads)
 {
-    static QThreadPool *pool = [] {
-        auto *p = new QThreadPool; // lives for the whole process, like the global pool
-        p->setObjectName(QStringLiteral("pool"));
-        p->setMaxThreadCount(std::max(2, QThread::idealThreadCount()));
-        return p;
-    }();
-    return *pool;
+    m_workers.reserve(std::size_t(threads));
+    for (int i = 0; i < threads; ++i)
+        m_workers.emplace_back([this] { work(); });
+}
+
+CpuPool::~CpuPool()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    for (auto &t : m_workers)
+        t.join();
+}
+
+void CpuPool::submit(std::function<void()> job)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_jobs.push_back(std::move(job));
+    }
+    m_wake.notify_one();
+}
+
+void CpuPool::waitForIdle()
+{
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [this] { return m_jobs.empty() && m_busy == 0; });
+}
+
+void CpuPool::work()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+        if (m_jobs.empty())
+            return; // stopping, and nothing left to do
+        std::function<void()> job = std::move(m_jobs.front());
+        m_jobs.pop_front();
+        ++m_busy;
+        lock.unlock();
+        job();
+        job = nullptr;
+        lock.lock();
+        --m_busy;
+        if (m_jobs.empty() && m_busy == 0)
+            m_idle.notify_all();
+    }
+}
+
+CpuPool &cpuPool()
+{
+    static CpuPool pool(std::max(2, QThread::idealThreadCount()));
+    return pool;
 }
 
 LoopThread::LoopThread(QString name)
 {
-    QSemaphore ready;
-    Loop *loop = nullptr;
-    m_thread.reset(QThread::create([&ready, &loop, name] {
-        Loop threadLoop(name);
-        loop = &threadLoop;
-        ready.release();
+    std::mutex mutex;
+    std::condition_variable upCondition;
+    bool up = false;
+    m_thread = std::thread([&, name] {
         QEventLoop events;
+        Loop threadLoop(name);
+        {
+            std::lock_guard lock(mutex);
+            m_loop = &threadLoop;
+            m_events = &events;
+            m_qthread = QThread::currentThread();
+            m_qthread->setObjectName(name);
+            up = true;
+            // Notify under the lock: the constructor destroys the condition
+            // variable as soon as it wakes.
+            upCondition.notify_one();
+        }
         events.exec();
-    }));
-    m_thread->setObjectName(name);
-    m_thread->start();
-    ready.acquire();
-    m_loop = loop;
+    });
+    std::unique_lock lock(mutex);
+    upCondition.wait(lock, [&] { return up; });
 }
 
 LoopThread::~LoopThread() { stop(); }
 
 void LoopThread::stop()
 {
-    if (!m_thread || m_thread->isFinished())
+    if (!m_thread.joinable())
         return;
-    m_thread->quit();
-    m_thread->wait();
+    QEventLoop *events = m_events;
+    m_loop->callSoonThreadsafe([events] { events->quit(); });
+    m_thread.join();
+    m_loop = nullptr;
 }
 
 } // namespace coroscope::rt

@@ -19,10 +19,13 @@
 
 #include "task.h"
 
+#include <QEventLoop>
 #include <QThread>
-#include <QThreadPool>
 
 #include <chrono>
+#include <deque>
+#include <thread>
+#include <vector>
 #include <condition_variable>
 #include <mutex>
 #include <functional>
@@ -32,8 +35,36 @@
 
 namespace coroscope::rt {
 
-// The pool for CPU work ("pool" in the logs): one thread per core.
-[[nodiscard]] QThreadPool &cpuPool();
+// The pool for CPU work ("pool" in the logs): a fixed set of worker threads taking
+// jobs from one FIFO. Any thread may submit. Built on std::thread and std::mutex
+// rather than QThreadPool so that ThreadSanitizer sees every hand-over.
+class CpuPool
+{
+public:
+    explicit CpuPool(int threads);
+    ~CpuPool();
+    CpuPool(const CpuPool &) = delete;
+    CpuPool &operator=(const CpuPool &) = delete;
+
+    void submit(std::function<void()> job);
+    // Blocks until every submitted job has finished.
+    void waitForIdle();
+    [[nodiscard]] int threadCount() const noexcept { return int(m_workers.size()); }
+
+private:
+    void work();
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_idle;
+    std::deque<std::function<void()>> m_jobs;
+    int m_busy = 0;
+    bool m_stopping = false;
+    std::vector<std::thread> m_workers;
+};
+
+// The process-wide pool: one thread per core, at least two.
+[[nodiscard]] CpuPool &cpuPool();
 
 namespace detail {
 template<typename R>
@@ -50,7 +81,7 @@ template<typename R>
 class ExecutorAwaiter final : public Suspension
 {
 public:
-    ExecutorAwaiter(std::function<R()> work, QThreadPool *pool) : m_work(std::move(work)), m_pool(pool) {}
+    ExecutorAwaiter(std::function<R()> work, CpuPool &pool) : m_work(std::move(work)), m_pool(pool) {}
     ExecutorAwaiter(const ExecutorAwaiter &) = delete;
     ~ExecutorAwaiter()
     {
@@ -69,7 +100,7 @@ public:
         m_state = std::make_shared<detail::ExecutorState<R>>();
         m_state->loop = self.loop();
         m_state->task = &self;
-        m_pool->start([state = m_state, work = std::move(m_work)]() mutable {
+        m_pool.submit([state = m_state, work = std::move(m_work)]() mutable {
             try {
                 state->value.emplace(work());
             } catch (...) {
@@ -101,13 +132,13 @@ public:
 
 private:
     std::function<R()> m_work;
-    QThreadPool *m_pool;
+    CpuPool &m_pool;
     TaskCore *m_self = nullptr;
     std::shared_ptr<detail::ExecutorState<R>> m_state;
 };
 
 template<typename F, typename R = std::invoke_result_t<F>>
-[[nodiscard]] ExecutorAwaiter<R> runInExecutor(F work, QThreadPool *pool = &cpuPool())
+[[nodiscard]] ExecutorAwaiter<R> runInExecutor(F work, CpuPool &pool = cpuPool())
 {
     static_assert(!std::is_void_v<R>, "pool work returns a value");
     return ExecutorAwaiter<R>(std::function<R()>(std::move(work)), pool);
@@ -302,8 +333,9 @@ ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOpti
 }
 
 // A Loop with a thread of its own (asyncio: a loop run_forever() in a second thread).
-// The constructor returns once the loop is up; the destructor cancels nothing: stop()
-// ends the thread's event loop and joins it.
+// The constructor returns once the loop is up. stop() (also run by the destructor)
+// ends the thread's event loop, destroys the loop on its thread and joins it; tasks
+// still running there are dropped, not cancelled.
 class LoopThread
 {
 public:
@@ -313,12 +345,14 @@ public:
     LoopThread &operator=(const LoopThread &) = delete;
 
     [[nodiscard]] Loop &loop() const noexcept { return *m_loop; }
-    [[nodiscard]] QThread &thread() noexcept { return *m_thread; }
+    [[nodiscard]] QThread *qthread() const noexcept { return m_qthread; }
     void stop();
 
 private:
-    std::unique_ptr<QThread> m_thread;
+    std::thread m_thread;
     Loop *m_loop = nullptr;
+    QEventLoop *m_events = nullptr;
+    QThread *m_qthread = nullptr;
 };
 
 } // namespace coroscope::rt

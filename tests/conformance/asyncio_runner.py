@@ -30,9 +30,9 @@ Model
   (one task step or one callback); a step longer than 50 ms is a stall,
   charged to the task that ran it.
 
-``--worker-thread`` starts the `worker` event loop thread at the beginning of
-the run even if the set has no `threadsafe` node (normally it is started on
-first use).  The log then lists the `worker` loop too.
+The `worker` event loop thread is started before t = 0 when the set has a
+`threadsafe` node anywhere; ``--worker-thread`` starts it even if it has none
+(the log then lists the `worker` loop too).
 """
 
 from __future__ import annotations
@@ -151,6 +151,8 @@ def load_taskset(path: str) -> dict:
             data = json.load(fh, object_pairs_hook=_reject_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise TaskSetError(f"{path}: invalid JSON: {exc}") from exc
+        except TaskSetError as exc:
+            raise TaskSetError(f"{path}: {exc}") from exc
     errors: list[str] = []
     if _check_keys(data, "", TOP_KEYS_REQUIRED, TOP_KEYS_OPTIONAL, errors):
         if data.get("format") != TASKSET_FORMAT:
@@ -598,8 +600,8 @@ class Run:
         """Create the top-level tasks at t = 0 and wait until all have ended."""
         self.main_loop = asyncio.get_running_loop()
         self.register_loop(self.main_loop, "main")
-        if self.start_worker:
-            self.worker_loop()
+        if self.start_worker or _uses_op(self.taskset["tasks"], "threadsafe"):
+            self.worker_loop()  # before t = 0: its start-up is not charged to the run
         self.all_done = asyncio.Event()
         self.t0 = time.monotonic()
         self.started_at = _iso_now()
@@ -654,6 +656,15 @@ class Run:
             "events": events,
             "loops": loops,
         }
+
+
+def _uses_op(value: Any, op: str) -> bool:
+    """True if any node anywhere in `value` (children, templates, spawns) has `op`."""
+    if isinstance(value, dict):
+        return value.get("op") == op or any(_uses_op(v, op) for v in value.values())
+    if isinstance(value, list):
+        return any(_uses_op(v, op) for v in value)
+    return False
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -92,6 +92,9 @@ struct JsonParse {
 // Reads `utf8` (a leading BOM is skipped). Stops at the first syntax error.
 [[nodiscard]] JsonParse parseJson(const QByteArray &utf8);
 
+// `text` in double quotes for a message, escaped, cut after 40 characters.
+[[nodiscard]] QString quoted(const QString &text);
+
 // Escapes a key for a JSON pointer: "~" -> "~0", "/" -> "~1".
 [[nodiscard]] QString escapePointerToken(const QString &key);
 

@@ -1,0 +1,133 @@
+#include "taskset.h"
+
+#include "taskset/detail/jsondocument.h"
+#include "taskset/detail/validator.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <array>
+
+namespace coroscope::taskset {
+
+namespace {
+
+struct OpSpelling {
+    Op op;
+    QLatin1String name;
+};
+
+constexpr std::array kOpSpellings{
+    OpSpelling{Op::Sleep, QLatin1String("sleep")},
+    OpSpelling{Op::Fail, QLatin1String("fail")},
+    OpSpelling{Op::Cpu, QLatin1String("cpu")},
+    OpSpelling{Op::Block, QLatin1String("block")},
+    OpSpelling{Op::Gather, QLatin1String("gather")},
+    OpSpelling{Op::Wait, QLatin1String("wait")},
+    OpSpelling{Op::AsCompleted, QLatin1String("as_completed")},
+    OpSpelling{Op::WaitFor, QLatin1String("wait_for")},
+    OpSpelling{Op::Sequence, QLatin1String("sequence")},
+    OpSpelling{Op::Queue, QLatin1String("queue")},
+    OpSpelling{Op::Threadsafe, QLatin1String("threadsafe")},
+    OpSpelling{Op::Cancel, QLatin1String("cancel")},
+    OpSpelling{Op::Repeat, QLatin1String("repeat")},
+};
+
+// One error about the whole file.
+ParseResult fileError(const QString &file, const QString &message)
+{
+    ParseResult result;
+    result.errors.push_back(Diagnostic{file, 1, 1, QStringLiteral("/"), message});
+    return result;
+}
+
+ParseResult tooLarge(const QString &file)
+{
+    return fileError(file, QStringLiteral("file larger than 64 MiB"));
+}
+
+} // namespace
+
+QString opName(Op op)
+{
+    for (const OpSpelling &s : kOpSpellings) {
+        if (s.op == op)
+            return QString(s.name);
+    }
+    return {};
+}
+
+std::optional<Op> opFromName(QStringView name)
+{
+    for (const OpSpelling &s : kOpSpellings) {
+        if (name == s.name)
+            return s.op;
+    }
+    return std::nullopt;
+}
+
+double Duration::draw(std::mt19937_64 &rng) const
+{
+    if (!uniform || b <= a)
+        return a;
+    return std::uniform_real_distribution<double>(a, b)(rng);
+}
+
+QString Diagnostic::toString() const
+{
+    return QStringLiteral("%1:%2:%3: %4: %5").arg(file).arg(line).arg(column).arg(pointer, message);
+}
+
+ParseResult parseTaskSet(const QByteArray &utf8, const QString &fileName)
+{
+    if (utf8.size() > kMaxFileSize)
+        return tooLarge(fileName);
+    ParseResult result;
+    detail::JsonParse json = detail::parseJson(utf8);
+    result.errors = std::move(json.errors);
+    if (json.complete)
+        result.set = detail::validateTaskSet(json.document, result.errors);
+    if (!result.errors.empty()) {
+        result.set.reset();
+        std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic &a, const Diagnostic &b) {
+            return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
+    }
+    for (Diagnostic &d : result.errors)
+        d.file = fileName;
+    return result;
+}
+
+ParseResult loadTaskSetFile(const QString &path)
+{
+    if (QFileInfo(path).isDir())
+        return fileError(path, QStringLiteral("cannot read the file: it is a directory"));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return fileError(path, QStringLiteral("cannot read the file: %1").arg(file.errorString()));
+    if (file.size() > kMaxFileSize)
+        return tooLarge(path);
+
+    // Read in chunks: a pipe or a growing file has no trustworthy size.
+    QByteArray bytes;
+    bytes.reserve(qsizetype(file.size()));
+    constexpr qint64 kChunk = 1024 * 1024;
+    while (!file.atEnd() || file.isSequential()) {
+        const QByteArray chunk = file.read(kChunk);
+        if (chunk.isEmpty())
+            break;
+        bytes.append(chunk);
+        if (bytes.size() > kMaxFileSize)
+            return tooLarge(path);
+    }
+    if (file.error() != QFileDevice::NoError)
+        return fileError(path, QStringLiteral("cannot read the file: %1").arg(file.errorString()));
+
+    ParseResult result = parseTaskSet(bytes, path);
+    if (result.set)
+        result.set->sourcePath = path;
+    return result;
+}
+
+} // namespace coroscope::taskset
