@@ -4,6 +4,7 @@
 //
 //   co_await awaitQCoro(someQCoroTask, onCancel)  any QCoro::Task<T>
 //   co_await awaitFuture(future)                   a QFuture<T>, through QCoro
+//   co_await awaitSignal(object, &Class::signal)   the next emission of a signal
 //
 // QCoro has no cancellation: a detached QCoro driver awaits the QCoro side and
 // reports back on the loop. Cancelling the Coroscope task ends it cancelled at once
@@ -14,8 +15,10 @@
 #include "task.h"
 
 #include <QCoroFuture>
+#include <QCoroSignal>
 #include <QCoroTask>
 #include <QFuture>
+#include <QPointer>
 
 #include <functional>
 #include <memory>
@@ -130,6 +133,22 @@ template<typename T>
 [[nodiscard]] QCoroAwaiter<T> awaitFuture(QFuture<T> future)
 {
     return QCoroAwaiter<T>(detail::awaitFutureQCoro<T>(future), [future]() mutable { future.cancel(); });
+}
+
+namespace detail {
+template<typename T, typename Signal>
+QCoro::Task<void> awaitSignalQCoro(QPointer<T> object, Signal signal)
+{
+    co_await qCoro(object.data(), signal);
+}
+} // namespace detail
+
+// Resumes at the next emission of `signal` (its arguments are not passed on).
+// Cancelling the awaiting task only stops listening for the result.
+template<typename T, typename Signal>
+[[nodiscard]] QCoroAwaiter<void> awaitSignal(T *object, Signal signal)
+{
+    return QCoroAwaiter<void>(detail::awaitSignalQCoro<T>(QPointer<T>(object), signal), {});
 }
 
 } // namespace coroscope::rt

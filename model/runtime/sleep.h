@@ -49,7 +49,7 @@ public:
     }
 
 private:
-    static void expire(TimerNode *node) { static_cast<SleepAwaiter *>(node)->m_self->wake(); }
+    static void expire(TimerNode *node) { static_cast<SleepAwaiter &>(*node).m_self->wake(); }
 
     std::int64_t m_ms;
     TaskCore *m_self = nullptr;

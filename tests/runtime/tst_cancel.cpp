@@ -2,6 +2,7 @@
 
 #include <QFuture>
 #include <QPromise>
+#include <QTimer>
 
 #include <catch2/catch.hpp>
 
@@ -74,6 +75,12 @@ Task<int> getsFromQueue(rt::Queue<int> *q)
 Task<int> awaitsFuture(QFuture<int> f)
 {
     co_return co_await rt::awaitFuture(f);
+}
+
+Task<int> awaitsTimeout(QTimer *timer)
+{
+    co_await rt::awaitSignal(timer, &QTimer::timeout);
+    co_return 1;
 }
 
 Task<int> cancelsOther(Task<int> other)
@@ -255,4 +262,18 @@ TEST_CASE("cancelAll cancels every unfinished task of the loop with the given re
         CHECK(t->state() == TaskState::Cancelled);
         CHECK(t->cancelReason().kind == CancelKind::Deadline);
     }
+}
+
+TEST_CASE("a task resumes at the next emission of an awaited signal")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    QTimer timer;
+    timer.setSingleShot(true);
+    auto t = rt::spawn(awaitsTimeout(&timer));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    spinFor(10ms);
+    CHECK(t->state() == TaskState::Running);
+    timer.start(10);
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t.result() == 1);
 }
