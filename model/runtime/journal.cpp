@@ -18,6 +18,7 @@ QString toString(EventType t)
     case EventType::Cancelled: return QStringLiteral("cancelled");
     case EventType::Callback: return QStringLiteral("callback");
     case EventType::Stall: return QStringLiteral("stall");
+    case EventType::CallbackAdded: return QStringLiteral("callback_added");
     }
     return {};
 }

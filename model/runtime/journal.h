@@ -23,16 +23,17 @@
 namespace coroscope::rt {
 
 enum class EventType : std::uint8_t {
-    Created,         // arg: parent id (0 = none); arg2: origin id; text: name
+    Created,         // arg: parent id (0 = none); arg2: origin id; kind: the spawner's tag; text: name
     Started,
     Suspended,       // kind: AwaitKind; arg: what it awaits (ms, count, task id)
     Resumed,
     CancelRequested, // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
-    Done,
+    Done,            // text: the result's text, if the task set one (TaskCore::setResultText)
     Failed,          // text: error
     Cancelled,       // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
     Callback,        // arg: index of the callback on the task
     Stall,           // arg: duration in ns; the task that held the loop
+    CallbackAdded,   // arg: index of the callback on the task; text: its description
 };
 
 [[nodiscard]] QString toString(EventType t);

@@ -48,7 +48,7 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
         extras().name = options.name;
     loop.registerTask(this);
     Journal &j = loop.journal();
-    j.append(EventType::Created, m_id, m_parentId, 0, j.addString(options.name), options.origin);
+    j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), options.origin);
     loop.scheduleResume(this);
 }
 
@@ -99,13 +99,18 @@ std::size_t TaskCore::callbackCount() const noexcept
     return m_extras ? m_extras->callbacks : 0;
 }
 
-void TaskCore::addDoneCallback(Callback callback)
+void TaskCore::addDoneCallback(Callback callback, const QString &description)
 {
     Extras &x = extras();
     if (m_waiter0) {
         x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0});
     }
-    x.entries.push_back(DoneEntry{nullptr, std::move(callback), x.callbacks++});
+    const std::uint32_t index = x.callbacks++;
+    if (m_loop) {
+        Journal &j = m_loop->journal();
+        j.append(EventType::CallbackAdded, m_id, index, 0, j.addString(description));
+    }
+    x.entries.push_back(DoneEntry{nullptr, std::move(callback), index});
     if (finished())
         m_loop->scheduleDoneEntry(this, std::int32_t(x.entries.size() - 1));
 }
@@ -170,7 +175,9 @@ void TaskCore::finish()
 
     Journal &j = m_loop->journal();
     switch (m_state) {
-    case TaskState::Done: j.append(EventType::Done, m_id); break;
+    case TaskState::Done:
+        j.append(EventType::Done, m_id, 0, 0, m_extras ? j.addString(m_extras->resultText) : 0);
+        break;
     case TaskState::Failed: j.append(EventType::Failed, m_id, 0, 0, j.addString(errorText())); break;
     case TaskState::Cancelled: {
         const CancelReason r = cancelReason();

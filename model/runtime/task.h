@@ -69,6 +69,8 @@ struct SpawnOptions {
     std::optional<std::uint64_t> parent;
     // For a task made by another task's done-callback: that task's id.
     std::uint64_t origin = 0;
+    // A byte for whoever reads the journal (the task-set interpreter puts the op here).
+    std::uint8_t tag = 0;
 };
 
 class TaskCore
@@ -94,16 +96,19 @@ public:
     // The exception a failed task ended with.
     [[nodiscard]] std::exception_ptr error() const noexcept { return m_error; }
     [[nodiscard]] QString errorText() const { return rt::errorText(m_error); }
+    // A short text of the result, journalled with the Done event (e.g. its JSON).
+    void setResultText(const QString &text) { extras().resultText = text; }
 
     // asyncio's Task.cancel(): false if the task has already finished.
     bool cancel(CancelReason reason = CancelReason::user());
 
     // asyncio's add_done_callback: runs once, after the task ends in any state, in
     // registration order, as a step of the task's loop; soon if already finished.
-    void addDoneCallback(Callback callback);
+    // `description` is journalled with the callback (CallbackAdded), e.g. as JSON.
+    void addDoneCallback(Callback callback, const QString &description = {});
     // With bound arguments, like functools.partial(callback, args...).
     template<typename F, typename... Args>
-    void addDoneCallback(F &&f, Args &&...args)
+    void addPartialCallback(F &&f, Args &&...args)
     {
         addDoneCallback(Callback(std::bind_front(std::forward<F>(f), std::forward<Args>(args)...)));
     }
@@ -143,6 +148,7 @@ private:
     };
     struct Extras {
         QString name;
+        QString resultText;
         std::vector<DoneEntry> entries;
         std::uint32_t callbacks = 0;
         std::uint64_t cancelledBy = 0;

@@ -78,7 +78,7 @@ TEST_CASE("a callback with bound arguments receives them, like functools.partial
     rt::Loop loop(QStringLiteral("main"));
     auto t = rt::spawn(sleepThenReturn(1ms, 1));
     std::vector<QString> got;
-    t->addDoneCallback(
+    t->addPartialCallback(
         [&](int n, QString s, rt::TaskCore &c) { got.push_back(QString::number(n) + s + QString::number(c.id())); },
         2, QStringLiteral("x"));
     REQUIRE(runUntil([&] { return !got.empty(); }).reached);
@@ -121,4 +121,22 @@ TEST_CASE("a callback that throws is reported and the loop goes on")
     t->addDoneCallback([&](rt::TaskCore &) { secondRan = true; });
     REQUIRE(runUntil([&] { return secondRan; }).reached);
     CHECK(t->state() == TaskState::Done);
+}
+
+TEST_CASE("a callback's description is journalled when it is added")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(sleepThenReturn(1ms, 1));
+    t->addDoneCallback([](rt::TaskCore &) {}, QStringLiteral("{\"kind\":\"log\"}"));
+    REQUIRE(runUntilIdle(loop).reached);
+    const auto b = drainAll(loop);
+    bool found = false;
+    for (const rt::Event &e : b.events) {
+        if (e.type == rt::EventType::CallbackAdded && e.task == t->id()) {
+            found = true;
+            CHECK(e.arg == 0);
+            CHECK(b.text(e) == QStringLiteral("{\"kind\":\"log\"}"));
+        }
+    }
+    CHECK(found);
 }

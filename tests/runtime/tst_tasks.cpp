@@ -45,6 +45,25 @@ TEST_CASE("a spawned task goes pending, running, done and keeps its result")
           std::vector{EventType::Created, EventType::Started, EventType::Suspended, EventType::Resumed, EventType::Done});
 }
 
+Task<int> returnsWithText()
+{
+    rt::Loop::currentTask()->setResultText(QStringLiteral("[1,2]"));
+    co_return 3;
+}
+
+TEST_CASE("a result text and a spawn tag reach the journal")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(returnsWithText(), {QString(), {}, 0, 7});
+    REQUIRE(runUntilFinished(t).reached);
+    const auto b = drainAll(loop);
+    REQUIRE(b.events.size() >= 2);
+    CHECK(b.events.front().type == EventType::Created);
+    CHECK(b.events.front().kind == 7);
+    CHECK(b.events.back().type == EventType::Done);
+    CHECK(b.text(b.events.back()) == QStringLiteral("[1,2]"));
+}
+
 TEST_CASE("a task that throws ends failed with the error's text")
 {
     rt::Loop loop(QStringLiteral("main"));
