@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "logging.h"
 #include "task.h"
+#include "taskgroup.h"
 
 #include <QCoreApplication>
 #include <QEvent>
@@ -109,19 +110,27 @@ void Loop::unregisterTask(TaskCore *task)
         m_announceIdle = true;
         wake();
     }
+    if (TaskGroup *group = std::exchange(task->m_group, nullptr))
+        group->left();
     task->deref();
 }
 
 void Loop::cancelAll(CancelReason reason)
 {
+    cancelGroup(nullptr, reason);
+}
+
+void Loop::cancelGroup(const TaskGroup *group, CancelReason reason)
+{
     // Collect first: cancelling may finish tasks and unlink them.
-    std::vector<TaskCore *> all;
-    all.reserve(m_liveTasks);
+    std::vector<TaskCore *> matching;
     for (TaskCore *t = m_liveHead; t; t = t->m_nextLive) {
-        t->ref();
-        all.push_back(t);
+        if (!group || t->m_group == group) {
+            t->ref();
+            matching.push_back(t);
+        }
     }
-    for (TaskCore *t : all) {
+    for (TaskCore *t : matching) {
         t->cancel(reason);
         t->deref();
     }

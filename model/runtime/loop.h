@@ -28,6 +28,7 @@
 namespace coroscope::rt {
 
 class TaskCore;
+class TaskGroup;
 
 class Loop final : public QObject
 {
@@ -52,6 +53,8 @@ public:
 
     // Cancels every unfinished task of this loop with the given reason.
     void cancelAll(CancelReason reason);
+    // Cancels every unfinished task of this loop that belongs to group.
+    void cancelGroup(const TaskGroup *group, CancelReason reason);
 
     // Milliseconds of the loop's clock (the runtime's monotonic clock).
     [[nodiscard]] std::int64_t nowMs() const noexcept;

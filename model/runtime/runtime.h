@@ -11,5 +11,6 @@
 #include "queue.h"
 #include "sleep.h"
 #include "task.h"
+#include "taskgroup.h"
 #include "threads.h"
 #include "types.h"

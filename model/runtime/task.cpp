@@ -1,6 +1,7 @@
 #include "task.h"
 
 #include "logging.h"
+#include "taskgroup.h"
 
 #include <atomic>
 
@@ -50,6 +51,10 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     Journal &j = loop.journal();
     j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), options.origin);
     loop.scheduleResume(this);
+    if (options.group) {
+        m_group = options.group;
+        m_group->joined(*this);
+    }
 }
 
 bool TaskCore::beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg)
@@ -103,14 +108,16 @@ void TaskCore::addDoneCallback(Callback callback, const QString &description)
 {
     Extras &x = extras();
     if (m_waiter0) {
-        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0});
+        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0, false});
     }
-    const std::uint32_t index = x.callbacks++;
-    if (m_loop) {
+    // Only described callbacks are the user's: they get an index and are journalled.
+    const bool described = !description.isEmpty();
+    const std::uint32_t index = described ? x.callbacks++ : 0;
+    if (described && m_loop) {
         Journal &j = m_loop->journal();
         j.append(EventType::CallbackAdded, m_id, index, 0, j.addString(description));
     }
-    x.entries.push_back(DoneEntry{nullptr, std::move(callback), index});
+    x.entries.push_back(DoneEntry{nullptr, std::move(callback), index, described});
     if (finished())
         m_loop->scheduleDoneEntry(this, std::int32_t(x.entries.size() - 1));
 }
@@ -124,8 +131,8 @@ void TaskCore::addWaiter(DoneWaiter *waiter)
     }
     Extras &x = extras();
     if (m_waiter0)
-        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0});
-    x.entries.push_back(DoneEntry{waiter, {}, 0});
+        x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0, false});
+    x.entries.push_back(DoneEntry{waiter, {}, 0, false});
 }
 
 void TaskCore::removeWaiter(DoneWaiter *waiter) noexcept
@@ -209,7 +216,8 @@ void TaskCore::runDoneEntry(std::int32_t tag)
     Callback callback = std::move(e.callback);
     e.callback = nullptr;
     const std::uint32_t index = e.callbackIndex; // `e` may move if the callback adds callbacks
-    m_loop->journal().append(EventType::Callback, m_id, index);
+    if (e.described)
+        m_loop->journal().append(EventType::Callback, m_id, index);
     try {
         callback(*this);
     } catch (const std::exception &ex) {

@@ -37,6 +37,7 @@
 namespace coroscope::rt {
 
 class TaskCore;
+class TaskGroup;
 
 // An await point that can be cancelled. The awaiter object lives in the suspended
 // coroutine's frame.
@@ -71,6 +72,8 @@ struct SpawnOptions {
     std::uint64_t origin = 0;
     // A byte for whoever reads the journal (the task-set interpreter puts the op here).
     std::uint8_t tag = 0;
+    // The group the task belongs to (it must outlive the task), or none.
+    TaskGroup *group = nullptr;
 };
 
 class TaskCore
@@ -85,6 +88,7 @@ public:
     [[nodiscard]] std::uint64_t id() const noexcept { return m_id; }
     [[nodiscard]] std::uint64_t parentId() const noexcept { return m_parentId; }
     [[nodiscard]] Loop *loop() const noexcept { return m_loop; }
+    [[nodiscard]] TaskGroup *group() const noexcept { return m_group; }
     [[nodiscard]] TaskState state() const noexcept { return m_state; }
     [[nodiscard]] bool finished() const noexcept { return isFinal(m_state); }
     [[nodiscard]] bool attached() const noexcept { return m_loop != nullptr; }
@@ -104,7 +108,9 @@ public:
 
     // asyncio's add_done_callback: runs once, after the task ends in any state, in
     // registration order, as a step of the task's loop; soon if already finished.
-    // `description` is journalled with the callback (CallbackAdded), e.g. as JSON.
+    // A callback with a description is the user's: it gets the next index, and is
+    // journalled when added (CallbackAdded, with the description, e.g. JSON) and
+    // when it fires (Callback). One without is internal and leaves no trace.
     void addDoneCallback(Callback callback, const QString &description = {});
     // With bound arguments, like functools.partial(callback, args...).
     template<typename F, typename... Args>
@@ -112,6 +118,7 @@ public:
     {
         addDoneCallback(Callback(std::bind_front(std::forward<F>(f), std::forward<Args>(args)...)));
     }
+    // The number of described (user) callbacks.
     [[nodiscard]] std::size_t callbackCount() const noexcept;
 
     void addWaiter(DoneWaiter *waiter);
@@ -145,6 +152,7 @@ private:
         DoneWaiter *waiter = nullptr;
         Callback callback;
         std::uint32_t callbackIndex = 0;
+        bool described = false;
     };
     struct Extras {
         QString name;
@@ -160,6 +168,7 @@ private:
 
     std::coroutine_handle<> m_handle;
     Loop *m_loop = nullptr;
+    TaskGroup *m_group = nullptr;
     TaskCore *m_prevLive = nullptr;
     TaskCore *m_nextLive = nullptr;
     Suspension *m_suspension = nullptr;

@@ -100,8 +100,9 @@ TEST_CASE("each callback firing is journalled with its index")
 {
     rt::Loop loop(QStringLiteral("main"));
     auto t = rt::spawn(sleepThenReturn(1ms, 1));
-    t->addDoneCallback([](rt::TaskCore &) {});
-    t->addDoneCallback([](rt::TaskCore &) {});
+    t->addDoneCallback([](rt::TaskCore &) {}, QStringLiteral("first"));
+    t->addDoneCallback([](rt::TaskCore &) {}); // internal: no index, no event
+    t->addDoneCallback([](rt::TaskCore &) {}, QStringLiteral("second"));
     REQUIRE(runUntilIdle(loop).reached);
     spinFor(5ms);
     std::vector<std::uint64_t> indexes;

@@ -147,3 +147,31 @@ TEST_CASE("no timer and no frame is left once every task has ended")
     }
     CHECK(rt::detail::liveFrames() == framesBefore);
 }
+
+TEST_CASE("a task group counts its tasks, says when empty, and cancels them all")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    int emptied = 0;
+    rt::TaskGroup group(loop, [&] { ++emptied; });
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 5; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(10s, i), {QString(), {}, 0, 0, &group}));
+    auto outsider = rt::spawn(sleepThenReturn(30ms, 9));
+    CHECK(group.liveCount() == 5);
+    group.cancelAll(rt::CancelReason::deadline());
+    REQUIRE(runUntil([&] { return emptied == 1; }).reached);
+    for (auto &t : tasks)
+        CHECK(t->cancelReason().kind == rt::CancelKind::Deadline);
+    CHECK(outsider->state() != TaskState::Cancelled);
+
+    SECTION("a task that joins after cancelAll is cancelled before it starts")
+    {
+        int steps = 0;
+        auto late = rt::spawn(sleepThenReturn(1ms, 1), {QString(), {}, 0, 0, &group});
+        REQUIRE(runUntilFinished(late).reached);
+        CHECK(late->state() == TaskState::Cancelled);
+        CHECK(late->cancelReason().kind == rt::CancelKind::Deadline);
+        CHECK(steps == 0);
+    }
+    REQUIRE(runUntilIdle(loop).reached);
+}
