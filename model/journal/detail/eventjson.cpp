@@ -1,0 +1,77 @@
+#include "eventjson.h"
+
+#include "journal/runrecord.h"
+#include "jsontext.h"
+
+namespace coroscope::journal::detail {
+
+using rt::EventType;
+
+static void appendId(QByteArray &out, std::uint64_t id)
+{
+    if (id == 0)
+        out.append("null");
+    else
+        out.append(QByteArray::number(static_cast<qulonglong>(id)));
+}
+
+bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &loopName, const rt::Event &e,
+                     EventJsonOptions options)
+{
+    if (e.type == EventType::CallbackAdded)
+        return false;
+    const std::uint64_t id = record.localId(e.task);
+    if (id == 0 && e.type != EventType::Stall)
+        return false;
+    out.append("{\"t_ms\":");
+    appendMs(out, e.tNs - record.startNs());
+    out.append(",\"task\":");
+    appendId(out, id);
+    out.append(",\"type\":");
+    appendJsonString(out, rt::toString(e.type));
+    switch (e.type) {
+    case EventType::Created:
+        if (options.taskDetails) {
+            const std::optional<TaskView> t = record.task(id);
+            out.append(",\"name\":");
+            appendJsonString(out, t->name);
+            out.append(",\"op\":");
+            appendJsonString(out, t->opName);
+            out.append(",\"parent\":");
+            appendId(out, t->parent);
+        }
+        break;
+    case EventType::Suspended:
+        out.append(",\"await\":");
+        appendJsonString(out, record.awaitText(rt::AwaitKind(e.kind), e.arg));
+        break;
+    case EventType::CancelRequested:
+        out.append(",\"reason\":");
+        appendJsonString(out, record.cancelText(rt::CancelKind(e.kind), e.arg));
+        break;
+    case EventType::Failed:
+        out.append(",\"error\":");
+        appendJsonString(out, record.error(id));
+        break;
+    case EventType::Callback:
+        out.append(",\"index\":");
+        out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+        break;
+    case EventType::Stall:
+        out.append(",\"loop\":");
+        appendJsonString(out, loopName);
+        out.append(",\"ms\":");
+        appendMs(out, std::int64_t(std::min<std::uint64_t>(e.arg, INT64_MAX)));
+        break;
+    case EventType::Started:
+    case EventType::Resumed:
+    case EventType::Done:
+    case EventType::Cancelled:
+    case EventType::CallbackAdded:
+        break;
+    }
+    out.append('}');
+    return true;
+}
+
+} // namespace coroscope::journal::detail

@@ -1,0 +1,60 @@
+#pragma once
+
+// EventSpool: the run's events kept on disk instead of in memory, so that the json
+// log of a million tasks never holds its `events` array in RAM.
+//
+// Each loop ("stream") gets its own temporary file of raw rt::Event records (40
+// bytes each, this process's byte order; the string index is not kept). A loop's
+// journal is appended by one thread in time order, so each file is in time order;
+// forEach() merges the files by time (a k-way merge, ties by stream order), which
+// gives the whole run in time order however the loops' batches interleaved. Ids and
+// names are not resolved here: run-local ids can only be given once every task is
+// known, so the exporters render the JSON form when they read the spool.
+//
+// Threading: one thread (the RunRecord's). Cost: one buffered write per event;
+// forEach reads every file once, through a 64 KiB buffer per stream.
+
+#include "runtime/journal.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QTemporaryFile;
+
+namespace coroscope::journal {
+
+class EventSpool
+{
+public:
+    EventSpool();
+    ~EventSpool();
+    EventSpool(const EventSpool &) = delete;
+    EventSpool &operator=(const EventSpool &) = delete;
+
+    // Appends one event of stream `stream` (0, 1, ...: streams are made on first use).
+    void append(std::size_t stream, const rt::Event &event);
+
+    // Number of events appended so far.
+    [[nodiscard]] std::uint64_t size() const noexcept { return m_count; }
+
+    // The first failure (temporary file not created, disk full), if any.
+    [[nodiscard]] const std::optional<QString> &error() const noexcept { return m_error; }
+
+    // Calls visit(stream, event) for every event in time order; stops early when
+    // visit returns false. Returns an error message if a file could not be read.
+    using Visitor = std::function<bool(std::size_t stream, const rt::Event &event)>;
+    [[nodiscard]] std::optional<QString> forEach(const Visitor &visit) const;
+
+private:
+    void fail(const QString &message);
+
+    std::vector<std::unique_ptr<QTemporaryFile>> m_files;
+    std::uint64_t m_count = 0;
+    std::optional<QString> m_error;
+};
+
+} // namespace coroscope::journal

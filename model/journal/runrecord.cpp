@@ -1,0 +1,333 @@
+#include "runrecord.h"
+
+#include <algorithm>
+
+namespace coroscope::journal {
+
+using rt::EventType;
+using rt::TaskState;
+
+RunRecord::RunRecord(Spool spool)
+    : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
+{
+}
+
+RunRecord::~RunRecord() = default;
+
+void RunRecord::setRunInfo(const QString &setName, const QDateTime &startedAt, std::int64_t startNs)
+{
+    m_setName = setName;
+    m_startedAt = startedAt.toUTC();
+    m_startNs = startNs;
+}
+
+void RunRecord::setFinished(std::int64_t endNs)
+{
+    m_endNs = endNs;
+}
+
+void RunRecord::setLoopMaxStepNs(const QString &loopName, std::int64_t ns)
+{
+    Loop &loop = m_loops[loopIndex(loopName)];
+    loop.maxStepNs = std::max(loop.maxStepNs, ns);
+}
+
+std::size_t RunRecord::loopIndex(const QString &name)
+{
+    for (std::size_t i = 0; i < m_loops.size(); ++i) {
+        if (m_loops[i].name == name)
+            return i;
+    }
+    // Far more loops than a run ever has would collide with kPoolLoop: fold them onto the last.
+    if (m_loops.size() >= kPoolLoop)
+        return m_loops.size() - 1;
+    m_loops.push_back(Loop{name, 0, {}});
+    return m_loops.size() - 1;
+}
+
+std::size_t RunRecord::position(std::uint64_t runtimeId) const noexcept
+{
+    if (m_sortedIds.empty())
+        return m_sortedIds.size();
+    // Fast path: the ids of one run are usually contiguous.
+    const std::uint64_t guess = runtimeId - m_sortedIds.front();
+    if (runtimeId >= m_sortedIds.front() && guess < m_sortedIds.size() && m_sortedIds[guess] == runtimeId)
+        return std::size_t(guess);
+    const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), runtimeId);
+    if (it == m_sortedIds.end() || *it != runtimeId)
+        return m_sortedIds.size();
+    return std::size_t(it - m_sortedIds.begin());
+}
+
+std::uint64_t RunRecord::localId(std::uint64_t runtimeId) const noexcept
+{
+    const std::size_t pos = position(runtimeId);
+    return pos == m_sortedIds.size() ? 0 : pos + 1;
+}
+
+RunRecord::Row *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
+{
+    const std::size_t pos = position(runtimeId);
+    return pos == m_sortedIds.size() ? nullptr : &m_rows[m_sortedRows[pos]];
+}
+
+const RunRecord::Row *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
+{
+    return const_cast<RunRecord *>(this)->rowOf(runtimeId);
+}
+
+std::uint32_t RunRecord::store(const QString &text)
+{
+    if (text.isEmpty())
+        return 0;
+    m_strings.push_back(text);
+    return std::uint32_t(m_strings.size());
+}
+
+void RunRecord::setState(Row &row, TaskState state)
+{
+    --m_counts[std::size_t(row.state)];
+    ++m_counts[std::size_t(state)];
+    row.state = state;
+}
+
+void RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name)
+{
+    if (e.task == 0 || rowOf(e.task))
+        return; // a repeated Created keeps the first
+    Row row{};
+    row.runtimeId = e.task;
+    row.parent = e.arg;
+    row.origin = e.arg2;
+    row.createdNs = e.tNs;
+    row.startedNs = kNone;
+    row.finishedNs = kNone;
+    row.name = store(name);
+    row.tag = e.kind;
+    row.loop = runsOnPool(e.kind) ? kPoolLoop : std::uint8_t(loop);
+    row.state = TaskState::Pending;
+    row.cancelKind = rt::CancelKind::None;
+    row.awaitKind = rt::AwaitKind::None;
+    m_rows.push_back(row);
+    ++m_counts[std::size_t(TaskState::Pending)];
+
+    const auto rowIndex = std::uint32_t(m_rows.size() - 1);
+    if (m_sortedIds.empty() || e.task > m_sortedIds.back()) {
+        m_sortedIds.push_back(e.task);
+        m_sortedRows.push_back(rowIndex);
+    } else {
+        const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), e.task);
+        const auto at = it - m_sortedIds.begin();
+        m_sortedIds.insert(it, e.task);
+        m_sortedRows.insert(m_sortedRows.begin() + at, rowIndex);
+    }
+}
+
+RunRecord::CallbackRow *RunRecord::callback(const Row &row, std::uint32_t index)
+{
+    for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
+        if (m_callbacks[at - 1].index == index)
+            return &m_callbacks[at - 1];
+    }
+    return nullptr;
+}
+
+void RunRecord::addCallback(Row &row, std::uint32_t index, const QString &description)
+{
+    if (callback(row, index))
+        return;
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, 0});
+    const auto added = std::uint32_t(m_callbacks.size());
+    if (row.firstCallback == 0) {
+        row.firstCallback = added;
+        return;
+    }
+    std::uint32_t at = row.firstCallback;
+    while (m_callbacks[at - 1].next != 0)
+        at = m_callbacks[at - 1].next;
+    m_callbacks[at - 1].next = added;
+}
+
+void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
+{
+    if (batch.events.empty())
+        return;
+    const std::size_t loop = loopIndex(loopName);
+    for (const rt::Event &e : batch.events) {
+        if (e.type == EventType::Created)
+            create(loop, e, batch.text(e));
+        if (e.type == EventType::Stall) {
+            Loop &l = m_loops[loop];
+            const auto duration = std::int64_t(std::min<std::uint64_t>(e.arg, INT64_MAX));
+            l.stalls.push_back(Stall{e.tNs, duration, e.task});
+            l.maxStepNs = std::max(l.maxStepNs, duration);
+            if (m_spool)
+                m_spool->append(loop, e);
+            continue;
+        }
+        Row *row = rowOf(e.task);
+        if (!row)
+            continue;
+        switch (e.type) {
+        case EventType::Created:
+        case EventType::Stall:
+            break;
+        case EventType::Started:
+            row->startedNs = e.tNs;
+            setState(*row, TaskState::Running);
+            break;
+        case EventType::Suspended:
+            row->awaitKind = rt::AwaitKind(e.kind);
+            row->awaitArg = e.arg;
+            break;
+        case EventType::Resumed:
+            row->awaitKind = rt::AwaitKind::None;
+            break;
+        case EventType::CancelRequested:
+            // The first reason stays until the task ends; Cancelled gives the final one.
+            if (row->cancelKind == rt::CancelKind::None) {
+                row->cancelKind = rt::CancelKind(e.kind);
+                row->cancelledBy = e.arg;
+            }
+            break;
+        case EventType::Done:
+        case EventType::Failed:
+        case EventType::Cancelled:
+            row->finishedNs = e.tNs;
+            row->awaitKind = rt::AwaitKind::None;
+            if (e.type == EventType::Cancelled) {
+                row->cancelKind = rt::CancelKind(e.kind);
+                row->cancelledBy = e.arg;
+            } else {
+                row->outcome = store(batch.text(e));
+            }
+            setState(*row, e.type == EventType::Done     ? TaskState::Done
+                           : e.type == EventType::Failed ? TaskState::Failed
+                                                         : TaskState::Cancelled);
+            break;
+        case EventType::CallbackAdded:
+            addCallback(*row, std::uint32_t(e.arg), batch.text(e));
+            break;
+        case EventType::Callback:
+            if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)))
+                cb->firedNs = e.tNs;
+            break;
+        }
+        if (m_spool && e.type != EventType::CallbackAdded)
+            m_spool->append(loop, e);
+    }
+}
+
+QString RunRecord::nameOf(const Row &row, std::uint64_t id) const
+{
+    if (row.name != 0)
+        return m_strings[row.name - 1];
+    return opName(opOfTag(row.tag)) + QLatin1Char('#') + QString::number(id);
+}
+
+QString RunRecord::name(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return {};
+    return nameOf(rowAt(id), id);
+}
+
+TaskState RunRecord::state(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return TaskState::Pending;
+    return rowAt(id).state;
+}
+
+QString RunRecord::loopOf(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return {};
+    const Row &row = rowAt(id);
+    return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
+}
+
+QString RunRecord::error(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return {};
+    const Row &row = rowAt(id);
+    return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+}
+
+QString RunRecord::awaitText(rt::AwaitKind kind, std::uint64_t arg) const
+{
+    if (kind == rt::AwaitKind::Task || kind == rt::AwaitKind::WaitFor) {
+        if (const std::uint64_t id = localId(arg)) {
+            const QString word = kind == rt::AwaitKind::Task ? QStringLiteral("task ") : QStringLiteral("wait_for ");
+            return word + name(id);
+        }
+    }
+    return rt::describeAwait(kind, arg);
+}
+
+QString RunRecord::cancelText(rt::CancelKind kind, std::uint64_t byRuntimeId) const
+{
+    if (kind != rt::CancelKind::Task)
+        return rt::toString(kind);
+    const std::uint64_t id = localId(byRuntimeId);
+    return QStringLiteral("task:") + (id ? name(id) : QString::number(byRuntimeId));
+}
+
+std::optional<TaskView> RunRecord::task(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return std::nullopt;
+    const Row &row = rowAt(id);
+    TaskView v;
+    v.id = id;
+    v.runtimeId = row.runtimeId;
+    v.name = nameOf(row, id);
+    v.op = opOfTag(row.tag);
+    v.opName = opName(v.op);
+    v.parent = localId(row.parent);
+    v.origin = localId(row.origin);
+    v.loop = loopOf(id);
+    v.state = row.state;
+    v.createdNs = relative(row.createdNs);
+    if (row.startedNs != kNone)
+        v.startedNs = relative(row.startedNs);
+    if (row.finishedNs != kNone)
+        v.finishedNs = relative(row.finishedNs);
+    if (row.outcome != 0 && row.state == TaskState::Done)
+        v.result = m_strings[row.outcome - 1];
+    v.error = error(id);
+    if (row.state == TaskState::Cancelled) {
+        v.cancelKind = row.cancelKind;
+        v.cancelledBy = row.cancelKind == rt::CancelKind::Task ? localId(row.cancelledBy) : 0;
+        v.cancelReason = cancelText(row.cancelKind, row.cancelledBy);
+    }
+    if (row.awaitKind != rt::AwaitKind::None)
+        v.awaiting = awaitText(row.awaitKind, row.awaitArg);
+    for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
+        const CallbackRow &cb = m_callbacks[at - 1];
+        CallbackView c;
+        if (cb.description != 0)
+            c.description = m_strings[cb.description - 1];
+        if (cb.firedNs != kNone)
+            c.firedNs = relative(cb.firedNs);
+        v.callbacks.push_back(std::move(c));
+    }
+    return v;
+}
+
+std::vector<LoopView> RunRecord::loops() const
+{
+    std::vector<LoopView> out;
+    out.reserve(m_loops.size());
+    for (const Loop &l : m_loops) {
+        LoopView v{l.name, l.maxStepNs, {}};
+        v.stalls.reserve(l.stalls.size());
+        for (const Stall &s : l.stalls)
+            v.stalls.push_back(StallView{relative(s.endNs - s.durationNs), s.durationNs, localId(s.runtimeId)});
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+} // namespace coroscope::journal
