@@ -6,7 +6,6 @@
 #include <QFile>
 #include <QFileInfo>
 
-#include <algorithm>
 #include <array>
 
 namespace coroscope::taskset {
@@ -83,19 +82,14 @@ ParseResult parseTaskSet(const QByteArray &utf8, const QString &fileName)
 {
     if (utf8.size() > kMaxFileSize)
         return tooLarge(fileName);
+    detail::DiagnosticList errors;
+    const detail::JsonParse json = detail::parseJson(utf8, errors);
     ParseResult result;
-    detail::JsonParse json = detail::parseJson(utf8);
-    result.errors = std::move(json.errors);
     if (json.complete)
-        result.set = detail::validateTaskSet(json.document, result.errors);
-    if (!result.errors.empty()) {
+        result.set = detail::validateTaskSet(json.document, errors);
+    if (!errors.empty())
         result.set.reset();
-        std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic &a, const Diagnostic &b) {
-            return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-        });
-    }
-    for (Diagnostic &d : result.errors)
-        d.file = fileName;
+    result.errors = errors.take(fileName);
     return result;
 }
 

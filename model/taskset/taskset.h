@@ -12,7 +12,9 @@
 //    points; a UTF-8 BOM is skipped and not counted). A value's error is reported at
 //    its first character with its JSON pointer; an unknown or duplicate key at the
 //    key; a missing key at the `{` of its object, with that object's pointer; an
-//    error about the whole file at 1:1 with the pointer "/".
+//    error about the whole file (empty, too large, unreadable) at 1:1 with the
+//    pointer "/". Past 1000 errors only the first 1000 by position are kept, and a
+//    last one, "too many errors: N more not shown", says how many were left out.
 //  - Cost: time and memory linear in the file's size. The reader never recurses on
 //    the file's nesting: JSON nested deeper than 512 levels is refused, so no input
 //    can exhaust the stack. Files larger than 64 MiB are refused before being read.
@@ -73,7 +75,7 @@ struct Node {
     std::vector<Callback> callbacks;
 
     Duration seconds;    // sleep, fail (default 0), block
-    QJsonValue result;   // sleep: `result` when given, else undefined
+    QJsonValue result = QJsonValue(QJsonValue::Undefined); // sleep: `result` when given
     bool hasResult = false;
     QString message;     // fail
 

@@ -8,12 +8,20 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#define CATCH_CONFIG_ENABLE_PAIR_STRINGMAKER
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <utility>
 
 using namespace coroscope::taskset;
+
+namespace Catch {
+template<>
+struct StringMaker<QString> {
+    static std::string convert(const QString &s) { return s.toStdString(); }
+};
+} // namespace Catch
 
 namespace {
 
@@ -68,7 +76,7 @@ Diagnostic onlyError(const QByteArray &text)
 void checkError(const Diagnostic &d, std::pair<int, int> where, const char *pointer, const char *message)
 {
     INFO(d.toString().toStdString());
-    CHECK(d.message == QLatin1String(message));
+    CHECK(d.message == QString::fromUtf8(message));
     CHECK(d.pointer == QLatin1String(pointer));
     CHECK(position(d) == where);
 }
@@ -258,12 +266,12 @@ TEST_CASE("a value of the wrong type is reported at the value, in the spec's wor
     {"op": "sleep", "seconds": 1},
     {"op": "sleep", "seconds": 1},
     {"op": "sleep", "seconds": "2"}]})"});
-    checkError(onlyError(text), {5, 31}, "/tasks/0/children/2/seconds", R"(expected a number >= 0, got "2")");
+    checkError(onlyError(text), {5, 32}, "/tasks/0/children/2/seconds", R"(expected a number >= 0, got "2")");
 
     SECTION("a negative number")
     {
         const QByteArray negative = withTasks({R"({"op": "block", "seconds": -1})"});
-        checkError(onlyError(negative), {2, 29}, "/tasks/0/seconds", "expected a number >= 0, got -1");
+        checkError(onlyError(negative), {2, 30}, "/tasks/0/seconds", "expected a number >= 0, got -1");
     }
     SECTION("a boolean")
     {
@@ -310,7 +318,7 @@ TEST_CASE("a missing required key is reported at the { of its object")
 TEST_CASE("an unknown op is reported at the op, and its keys are not checked")
 {
     const QByteArray text = withTasks({R"({"op": "slep", "seconds": 1})"});
-    checkError(onlyError(text), {2, 9}, "/tasks/0/op", R"(unknown op "slep")");
+    checkError(onlyError(text), {2, 10}, "/tasks/0/op", R"(unknown op "slep")");
 }
 
 TEST_CASE("an empty name is an error")
@@ -371,7 +379,7 @@ TEST_CASE("the deadline is a number >= 0 or null")
 TEST_CASE("a duplicate key is an error, even inside a result value")
 {
     const QByteArray text = withTasks({R"({"op": "sleep", "seconds": 1, "seconds": 2})"});
-    checkError(onlyError(text), {2, 32}, "/tasks/0/seconds", R"(duplicate key "seconds")");
+    checkError(onlyError(text), {2, 33}, "/tasks/0/seconds", R"(duplicate key "seconds")");
 
     const QByteArray inResult = withTasks({R"({"op": "sleep", "seconds": 1, "result": {"a/b": 1, "a/b": 2}})"});
     checkError(onlyError(inResult), locate(inResult, R"("a/b": 2)"), "/tasks/0/result/a~1b", R"(duplicate key "a/b")");
@@ -444,7 +452,7 @@ TEST_CASE("a cancel target must name a task outside any repeat template")
         INFO(target);
         const ParseResult r = cancel(target);
         REQUIRE(r.errors.size() == 1);
-        checkError(r.errors[0], {5, 29}, "/tasks/3/target",
+        checkError(r.errors[0], {5, 30}, "/tasks/3/target",
                    QStringLiteral("cancel target %1 names no task").arg(QLatin1String(target)).toUtf8().constData());
     }
 }
@@ -464,7 +472,7 @@ TEST_CASE("nesting deeper than 64 is one error, at the first node too deep")
     CHECK(d.message == QLatin1String("nesting deeper than 64"));
     CHECK(d.line == 2);
     CHECK(d.column == 3 + 64 * int(qstrlen(R"({"op": "gather", "children": [)")));
-    CHECK(d.pointer == QLatin1String("/tasks/0") + QLatin1String("/children/0").repeated(64));
+    CHECK(d.pointer == QLatin1String("/tasks/0") + QString(QLatin1String("/children/0")).repeated(64));
 
     SECTION("a callback's spawn task is one level deeper than its owner")
     {
@@ -477,7 +485,7 @@ TEST_CASE("nesting deeper than 64 is one error, at the first node too deep")
         CHECK(parse(spawnChain(64)).ok());
         const Diagnostic spawned = onlyError(spawnChain(65));
         CHECK(spawned.message == QLatin1String("nesting deeper than 64"));
-        CHECK(spawned.pointer == QLatin1String("/tasks/0") + QLatin1String("/callbacks/0/task").repeated(64));
+        CHECK(spawned.pointer == QLatin1String("/tasks/0") + QString(QLatin1String("/callbacks/0/task")).repeated(64));
     }
 }
 
@@ -487,7 +495,7 @@ TEST_CASE("a two-million-deep array does not crash the reader")
     const Diagnostic d = onlyError(text);
     CHECK(d.message == QLatin1String("JSON nesting deeper than 512"));
     CHECK(position(d) == std::pair{1, 513});
-    CHECK(d.pointer == QLatin1String("/0").repeated(512));
+    CHECK(d.pointer == QString(QLatin1String("/0")).repeated(512));
 
     SECTION("nor 60 MiB of nested objects and arrays")
     {
@@ -509,7 +517,7 @@ TEST_CASE("JSON syntax errors are reported with their position")
     }
     SECTION("a trailing comma in an object")
     {
-        syntax(withTasks({R"({"op": "sleep", "seconds": 1,})"}), {2, 31}, "/tasks/0", "trailing comma before '}'");
+        syntax(withTasks({R"({"op": "sleep", "seconds": 1,})"}), {2, 32}, "/tasks/0", "trailing comma before '}'");
     }
     SECTION("a comment")
     {
@@ -517,7 +525,7 @@ TEST_CASE("JSON syntax errors are reported with their position")
     }
     SECTION("a missing comma")
     {
-        syntax(withTasks({R"({"op": "sleep" "seconds": 1})"}), {2, 17}, "/tasks/0", "expected ',' or '}'");
+        syntax(withTasks({R"({"op": "sleep" "seconds": 1})"}), {2, 18}, "/tasks/0", "expected ',' or '}'");
     }
     SECTION("a key without quotes")
     {
@@ -529,30 +537,34 @@ TEST_CASE("JSON syntax errors are reported with their position")
     }
     SECTION("an unterminated string")
     {
-        syntax(withTasks({R"({"op": "sleep)"}), {2, 9}, "/tasks/0/op", "unterminated string");
+        syntax(withTasks({R"({"op": "sleep)"}), {2, 10}, "/tasks/0/op", "unterminated string");
+    }
+    SECTION("an unterminated key")
+    {
+        syntax(R"({"format": "coroscope.taskset/1", "nam)", {1, 35}, "/", "unterminated string");
     }
     SECTION("a raw control character in a string")
     {
-        syntax(withTasks({"{\"op\": \"sl\teep\"}"}), {2, 12}, "/tasks/0/op",
+        syntax(withTasks({"{\"op\": \"sl\teep\"}"}), {2, 13}, "/tasks/0/op",
                "control character U+0009 in a string must be escaped");
     }
     SECTION("a bad escape")
     {
-        syntax(withTasks({R"({"op": "sl\eep"})"}), {2, 12}, "/tasks/0/op", "invalid escape in a string");
-        syntax(withTasks({R"({"op": "\ud800"})"}), {2, 10}, "/tasks/0/op", "invalid \\u escape: lone surrogate");
+        syntax(withTasks({R"({"op": "sl\eep"})"}), {2, 13}, "/tasks/0/op", "invalid escape in a string");
+        syntax(withTasks({R"({"op": "\ud800"})"}), {2, 11}, "/tasks/0/op", "invalid \\u escape: lone surrogate");
     }
     SECTION("a number with a leading zero")
     {
-        syntax(withTasks({R"({"op": "sleep", "seconds": 01})"}), {2, 29}, "/tasks/0/seconds", "invalid number");
+        syntax(withTasks({R"({"op": "sleep", "seconds": 01})"}), {2, 30}, "/tasks/0/seconds", "invalid number");
     }
     SECTION("a number out of range")
     {
-        syntax(withTasks({R"({"op": "sleep", "seconds": 1e999})"}), {2, 29}, "/tasks/0/seconds",
+        syntax(withTasks({R"({"op": "sleep", "seconds": 1e999})"}), {2, 30}, "/tasks/0/seconds",
                "number out of range");
     }
     SECTION("a word that is not a JSON value")
     {
-        syntax(withTasks({R"({"op": "sleep", "seconds": NaN})"}), {2, 29}, "/tasks/0/seconds", R"(invalid value "NaN")");
+        syntax(withTasks({R"({"op": "sleep", "seconds": NaN})"}), {2, 30}, "/tasks/0/seconds", R"(invalid value "NaN")");
     }
     SECTION("text after the value")
     {
@@ -564,11 +576,11 @@ TEST_CASE("JSON syntax errors are reported with their position")
     }
     SECTION("invalid UTF-8 in a string")
     {
-        syntax(withTasks({"{\"op\": \"sl\xC3\x28\"}"}), {2, 12}, "/tasks/0/op", "invalid UTF-8");
+        syntax(withTasks({"{\"op\": \"sl\xC3\x28\"}"}), {2, 13}, "/tasks/0/op", "invalid UTF-8");
     }
     SECTION("a character that starts no value")
     {
-        syntax(withTasks({"{\"op\": \xC3\xA9}"}), {2, 9}, "/tasks/0/op", "unexpected character '\xC3\xA9'");
+        syntax(withTasks({"{\"op\": \xC3\xA9}"}), {2, 10}, "/tasks/0/op", "unexpected character '\xC3\xA9'");
     }
 }
 
@@ -582,7 +594,7 @@ TEST_CASE("an empty file is an error about the whole file")
 TEST_CASE("a wait needs at least one child")
 {
     const QByteArray text = withTasks({R"({"op": "wait", "children": []})"});
-    checkError(onlyError(text), {2, 29}, "/tasks/0/children", "wait needs at least one child");
+    checkError(onlyError(text), {2, 30}, "/tasks/0/children", "wait needs at least one child");
 }
 
 TEST_CASE("a repeat count runs from 0 to 10,000,000")
@@ -596,7 +608,7 @@ TEST_CASE("a repeat count runs from 0 to 10,000,000")
     CHECK(parse(repeat("10000000")).set->tasks[0]->count == 10'000'000);
     for (const char *bad : {"10000001", "-1", "2.5", "1e300", R"("3")"}) {
         INFO(bad);
-        checkError(onlyError(repeat(bad)), {2, 67}, "/tasks/0/count",
+        checkError(onlyError(repeat(bad)), {2, 68}, "/tasks/0/count",
                    (QByteArray("expected an integer from 0 to 10000000, got ") + bad).constData());
     }
 }
@@ -604,9 +616,9 @@ TEST_CASE("a repeat count runs from 0 to 10,000,000")
 TEST_CASE("cpu work_ms must be above 0 and where is pool or loop")
 {
     const QByteArray zero = withTasks({R"({"op": "cpu", "work_ms": 0})"});
-    checkError(onlyError(zero), {2, 27}, "/tasks/0/work_ms", "expected a number > 0, got 0");
+    checkError(onlyError(zero), {2, 28}, "/tasks/0/work_ms", "expected a number > 0, got 0");
     const QByteArray where = withTasks({R"({"op": "cpu", "work_ms": 1, "where": "gpu"})"});
-    checkError(onlyError(where), {2, 39}, "/tasks/0/where", R"(expected "pool" or "loop", got "gpu")");
+    checkError(onlyError(where), {2, 40}, "/tasks/0/where", R"(expected "pool" or "loop", got "gpu")");
 }
 
 TEST_CASE("a uniform duration needs 0 <= a <= b")
@@ -619,13 +631,13 @@ TEST_CASE("a uniform duration needs 0 <= a <= b")
     CHECK(equal.set->tasks[0]->seconds.uniform);
     for (const char *bad : {"[2, 1]", "[-1, 1]", "[1]", "[1, 2, 3]", R"([1, "2"])", "3"}) {
         INFO(bad);
-        checkError(onlyError(uniform(bad)), {2, 41}, "/tasks/0/seconds/uniform",
+        checkError(onlyError(uniform(bad)), {2, 42}, "/tasks/0/seconds/uniform",
                    (QByteArray("expected [a, b] with 0 <= a <= b, got ") + bad).constData());
     }
     const QByteArray extra = withTasks({R"({"op": "sleep", "seconds": {"uniform": [0, 1], "normal": 1}})"});
     checkError(onlyError(extra), locate(extra, R"("normal")"), "/tasks/0/seconds/normal", R"(unknown key "normal")");
     const QByteArray missing = withTasks({R"({"op": "sleep", "seconds": {}})"});
-    checkError(onlyError(missing), {2, 29}, "/tasks/0/seconds", R"(missing key "uniform")");
+    checkError(onlyError(missing), {2, 30}, "/tasks/0/seconds", R"(missing key "uniform")");
 }
 
 TEST_CASE("a queue needs all six keys")
@@ -657,13 +669,13 @@ TEST_CASE("timeouts are a number, a uniform range or null, and wait_for needs on
 TEST_CASE("callbacks are read by kind, and an unknown kind is an error")
 {
     const QByteArray text = withTasks({R"({"op": "sleep", "seconds": 1, "callbacks": [{"kind": "email"}]})"});
-    checkError(onlyError(text), {2, 55}, "/tasks/0/callbacks/0/kind",
+    checkError(onlyError(text), {2, 56}, "/tasks/0/callbacks/0/kind",
                R"(expected "log", "partial" or "spawn", got "email")");
     const QByteArray noMessage = withTasks({R"({"op": "sleep", "seconds": 1, "callbacks": [{"kind": "log", "args": []}]})"});
     const ParseResult r = parse(noMessage);
     REQUIRE(r.errors.size() == 2);
-    checkError(r.errors[0], {2, 46}, "/tasks/0/callbacks/0", R"(missing key "message")");
-    checkError(r.errors[1], {2, 61}, "/tasks/0/callbacks/0/args", R"(unknown key "args")");
+    checkError(r.errors[0], {2, 47}, "/tasks/0/callbacks/0", R"(missing key "message")");
+    checkError(r.errors[1], {2, 63}, "/tasks/0/callbacks/0/args", R"(unknown key "args")");
 }
 
 TEST_CASE("errors come all at once, sorted by position")
@@ -677,9 +689,9 @@ TEST_CASE("errors come all at once, sorted by position")
     CHECK_FALSE(r.set.has_value());
     REQUIRE(r.errors.size() == 6);
     checkError(r.errors[0], {1, 43}, "/name", R"(expected a name matching [a-z0-9][a-z0-9-]*, got "Bad")");
-    checkError(r.errors[1], {2, 59}, "/tasks/0/children/0/seconds", "expected a number >= 0, got -1");
-    checkError(r.errors[2], {2, 65}, "/tasks/0/extra", R"(unknown key "extra")");
-    checkError(r.errors[3], {3, 70}, "/tasks/0/callbacks/0/task/target", R"(cancel target "nobody" names no task)");
+    checkError(r.errors[1], {2, 60}, "/tasks/0/children/0/seconds", "expected a number >= 0, got -1");
+    checkError(r.errors[2], {2, 66}, "/tasks/0/extra", R"(unknown key "extra")");
+    checkError(r.errors[3], {3, 71}, "/tasks/0/callbacks/0/task/target", R"(cancel target "nobody" names no task)");
     checkError(r.errors[4], {4, 10}, "/tasks/1/op", R"(unknown op "nap")");
     checkError(r.errors[5], {5, 12}, "/seed", "expected an integer >= 0, got -3");
 }
@@ -688,7 +700,7 @@ TEST_CASE("columns count characters, not bytes")
 {
     const QByteArray text = withTasks({"{\"op\": \"sleep\", \"name\": \"caf\xC3\xA9 \xF0\x9F\x98\x80\", \"secnds\": 1, \"seconds\": 1}"});
     // "café 😀" is 6 characters but 10 bytes (and 7 UTF-16 units).
-    checkError(onlyError(text), {2, 36}, "/tasks/0/secnds", R"(unknown key "secnds")");
+    checkError(onlyError(text), {2, 37}, "/tasks/0/secnds", R"(unknown key "secnds")");
     CHECK(parse(withTasks({"{\"op\": \"sleep\", \"name\": \"caf\xC3\xA9\", \"seconds\": 1}"})).set->tasks[0]->name
           == QStringLiteral("caf\u00e9"));
 }
@@ -803,4 +815,26 @@ TEST_CASE("no input makes the reader throw or crash")
             }
         }
     }
+}
+
+TEST_CASE("escapes in strings decode to the characters they stand for")
+{
+    const QByteArray text = withTasks({R"({"op": "sleep", "seconds": 1, "result": "\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "name": "\u0041"})"});
+    const ParseResult r = parse(text);
+    REQUIRE(r.ok());
+    CHECK(r.set->tasks[0]->result.toString() == QStringLiteral("\"\\/\b\f\n\r\t\u00e9\U0001F600"));
+    CHECK(r.set->tasks[0]->name == QLatin1String("A"));
+}
+
+TEST_CASE("a flood of errors is cut to the first 1000 by position, with a note")
+{
+    QByteArray members = R"("k": 0)";
+    for (int i = 1; i < 5000; ++i)
+        members += R"(, "k": )" + QByteArray::number(i);
+    const QByteArray text = withTasks({(R"({"op": "sleep", "seconds": 1, "result": {)" + members + "}}").constData()});
+    const ParseResult r = parse(text);
+    REQUIRE(r.errors.size() == 1001);
+    checkError(r.errors[0], locate(text, R"("k": 1,)"), "/tasks/0/result/k", R"(duplicate key "k")");
+    checkError(r.errors[999], locate(text, R"("k": 1000,)"), "/tasks/0/result/k", R"(duplicate key "k")");
+    checkError(r.errors[1000], locate(text, R"("k": 1000,)"), "/", "too many errors: 3999 more not shown");
 }

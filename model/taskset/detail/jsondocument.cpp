@@ -79,10 +79,10 @@ void appendCodePoint(QString &out, char32_t cp)
 
 } // namespace
 
-QString quoted(const QString &text)
+QString quoted(QStringView text)
 {
     QString out = QStringLiteral("\"");
-    const QString shown = text.size() > kMaxShownChars ? text.left(kMaxShownChars) : text;
+    const QStringView shown = text.left(kMaxShownChars);
     for (QChar c : shown) {
         if (c == u'"' || c == u'\\')
             out += u'\\';
@@ -96,9 +96,12 @@ QString quoted(const QString &text)
     return out + u'"';
 }
 
-QString escapePointerToken(const QString &key)
+QString pointerToken(QStringView key)
 {
-    QString out = key;
+    constexpr qsizetype kMaxTokenChars = 100;
+    QString out = key.left(kMaxTokenChars).toString();
+    if (key.size() > kMaxTokenChars)
+        out += QLatin1String("...");
     out.replace(u'~', QLatin1String("~0"));
     out.replace(u'/', QLatin1String("~1"));
     return out;
@@ -110,8 +113,9 @@ QString escapePointerToken(const QString &key)
 class JsonReader
 {
 public:
-    explicit JsonReader(const QByteArray &utf8)
-        : m_data(reinterpret_cast<const unsigned char *>(utf8.constData()))
+    JsonReader(const QByteArray &utf8, DiagnosticList &errors)
+        : m_errors(errors)
+        , m_data(reinterpret_cast<const unsigned char *>(utf8.constData()))
         , m_size(std::size_t(utf8.size()))
     {
         m_doc.m_source = utf8;
@@ -161,7 +165,8 @@ private:
         std::uint32_t value = 0;      // the container, in m_values
         std::size_t scratchStart = 0; // its entries start here on the scratch stack
         std::uint32_t entries = 0;
-        std::uint32_t key = kNoKey;   // Object: the last key read
+        std::uint32_t key = kNoKey;   // Object: the last key read, in m_text
+        std::uint32_t keyLength = 0;
         int keyLine = 0;
         int keyColumn = 0;
     };
@@ -207,14 +212,14 @@ private:
             if (f.kind == JsonKind::Array)
                 out += u'/' + QString::number(innermost ? f.entries : f.entries - 1);
             else if (f.key != kNoKey)
-                out += u'/' + escapePointerToken(m_doc.m_strings[f.key]);
+                out += u'/' + pointerToken(QStringView(m_doc.m_text).mid(f.key, f.keyLength));
         }
         return out;
     }
 
     void addError(int line, int column, const QString &ptr, const QString &message)
     {
-        m_errors.push_back(Diagnostic{QString(), line, column, ptr.isEmpty() ? QStringLiteral("/") : ptr, message});
+        m_errors.add(Diagnostic{QString(), line, column, ptr.isEmpty() ? QStringLiteral("/") : ptr, message});
     }
 
     // A syntax error at the cursor; always returns false, to stop the reading.
@@ -233,7 +238,6 @@ private:
     {
         JsonParse result;
         result.complete = complete;
-        result.errors = std::move(m_errors);
         result.document = std::move(m_doc);
         return result;
     }
@@ -253,7 +257,8 @@ private:
             if (parent.kind == JsonKind::Array)
                 m_itemScratch.push_back(index);
             else
-                m_memberScratch.push_back(JsonMember{parent.key, index, parent.keyLine, parent.keyColumn});
+                m_memberScratch.push_back(
+                    JsonMember{parent.key, parent.keyLength, index, parent.keyLine, parent.keyColumn});
             ++parent.entries;
         }
         return index;
@@ -272,10 +277,13 @@ private:
         case '[':
             return open(c == '{' ? JsonKind::Object : JsonKind::Array, next);
         case '"': {
-            QString text;
-            if (!readString(text))
+            std::uint32_t first = 0;
+            std::uint32_t length = 0;
+            if (!readString(first, length))
                 return false;
-            m_doc.m_values[addValue(JsonKind::String, line, column)].first = addString(std::move(text));
+            JsonValue &v = m_doc.m_values[addValue(JsonKind::String, line, column)];
+            v.first = first;
+            v.count = length;
             return true;
         }
         case ']':
@@ -328,10 +336,12 @@ private:
             return fail(QStringLiteral("expected a key in double quotes"), false);
         frame.keyLine = m_line;
         frame.keyColumn = m_column;
-        QString key;
-        if (!readString(key))
+        std::uint32_t key = 0;
+        std::uint32_t keyLength = 0;
+        if (!readString(key, keyLength))
             return false;
-        frame.key = addString(std::move(key));
+        frame.key = key;
+        frame.keyLength = keyLength;
         skipWhitespace();
         if (atEnd() || peek() != ':')
             return fail(QStringLiteral("expected ':' after the key"));
@@ -383,27 +393,25 @@ private:
     {
         if (object.count < 2)
             return;
-        QSet<QString> seen;
+        QSet<QStringView> seen;
         for (const JsonMember &m : m_doc.members(object)) {
-            const QString &key = m_doc.key(m);
+            const QStringView key = m_doc.key(m);
             if (seen.contains(key)) {
-                addError(m.line, m.column, pointer(false) + u'/' + escapePointerToken(key),
-                         QStringLiteral("duplicate key %1").arg(quoted(key)));
+                m_errors.add(m.line, m.column, [&] {
+                    return Diagnostic{QString(), m.line, m.column, pointer(false) + u'/' + pointerToken(key),
+                                      QStringLiteral("duplicate key %1").arg(quoted(key))};
+                });
             } else {
                 seen.insert(key);
             }
         }
     }
 
-    std::uint32_t addString(QString text)
+    // Reads a string at the cursor (on its opening quote) onto the end of m_text.
+    bool readString(std::uint32_t &first, std::uint32_t &length)
     {
-        m_doc.m_strings.push_back(std::move(text));
-        return std::uint32_t(m_doc.m_strings.size() - 1);
-    }
-
-    // Reads a string at the cursor (on its opening quote) into `out`.
-    bool readString(QString &out)
-    {
+        QString &out = m_doc.m_text;
+        first = std::uint32_t(out.size());
         const int line = m_line;
         const int column = m_column;
         advance();
@@ -413,6 +421,7 @@ private:
             const unsigned char b = m_data[m_pos];
             if (b == '"') {
                 advance();
+                length = std::uint32_t(out.size()) - first;
                 return true;
             }
             if (b == '\\') {
@@ -431,12 +440,12 @@ private:
                 out.append(QLatin1String(reinterpret_cast<const char *>(m_data + m_pos), qsizetype(end - m_pos)));
                 advance(end - m_pos);
             } else {
-                int length = 0;
-                const char32_t cp = decodeUtf8(m_data + m_pos, m_size - m_pos, length);
+                int bytes = 0;
+                const char32_t cp = decodeUtf8(m_data + m_pos, m_size - m_pos, bytes);
                 if (cp == char32_t(-1))
                     return fail(QStringLiteral("invalid UTF-8"));
                 appendCodePoint(out, cp);
-                m_pos += std::size_t(length);
+                m_pos += std::size_t(bytes);
                 ++m_column;
             }
         }
@@ -579,6 +588,7 @@ private:
         return QStringLiteral("unexpected character '%1'").arg(shown);
     }
 
+    DiagnosticList &m_errors;
     const unsigned char *m_data;
     std::size_t m_size;
     std::size_t m_pos = 0;
@@ -586,15 +596,14 @@ private:
     int m_column = 1;
 
     JsonDocument m_doc;
-    std::vector<Diagnostic> m_errors;
     std::vector<Frame> m_stack;
     std::vector<std::uint32_t> m_itemScratch;
     std::vector<JsonMember> m_memberScratch;
 };
 
-JsonParse parseJson(const QByteArray &utf8)
+JsonParse parseJson(const QByteArray &utf8, DiagnosticList &errors)
 {
-    return JsonReader(utf8).run();
+    return JsonReader(utf8, errors).run();
 }
 
 QJsonValue JsonDocument::toQJsonValue(const JsonValue &v) const
@@ -613,7 +622,7 @@ QJsonValue JsonDocument::toQJsonValue(const JsonValue &v) const
         return QJsonValue(v.number);
     }
     case JsonKind::String:
-        return QJsonValue(string(v));
+        return QJsonValue(string(v).toString());
     case JsonKind::Array: {
         QJsonArray array;
         for (std::uint32_t i = 0; i < v.count; ++i)
@@ -624,7 +633,7 @@ QJsonValue JsonDocument::toQJsonValue(const JsonValue &v) const
         QJsonObject object;
         for (const JsonMember &m : members(v)) {
             if (!object.contains(key(m))) // a duplicate key is an error; keep the first
-                object.insert(key(m), toQJsonValue(value(m)));
+                object.insert(key(m).toString(), toQJsonValue(value(m)));
         }
         return object;
     }

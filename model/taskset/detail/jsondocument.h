@@ -10,7 +10,7 @@
 // either. Duplicate keys are reported but do not stop the reading.
 // A finished document is immutable; any thread may read it.
 
-#include "taskset/taskset.h"
+#include "taskset/detail/diagnosticlist.h"
 
 #include <QByteArray>
 #include <QJsonValue>
@@ -34,15 +34,16 @@ struct JsonValue {
     int column = 0;
     double number = 0;
     // Array: its items are m_items[first, first + count); Object: its members are
-    // m_members[first, first + count); String: its text is m_strings[first];
+    // m_members[first, first + count); String: its text is m_text[first, first + count);
     // Number: its spelling is m_source[first, first + count).
     std::uint32_t first = 0;
     std::uint32_t count = 0;
 };
 
 struct JsonMember {
-    std::uint32_t key = 0;   // index in m_strings
-    std::uint32_t value = 0; // index in m_values
+    std::uint32_t key = 0;       // the key is m_text[key, key + keyLength)
+    std::uint32_t keyLength = 0;
+    std::uint32_t value = 0;     // index in m_values
     int line = 0;            // where the key's opening quote is
     int column = 0;
 };
@@ -60,8 +61,11 @@ public:
         return {m_members.data() + object.first, object.count};
     }
     [[nodiscard]] const JsonValue &value(const JsonMember &member) const { return m_values[member.value]; }
-    [[nodiscard]] const QString &key(const JsonMember &member) const { return m_strings[member.key]; }
-    [[nodiscard]] const QString &string(const JsonValue &s) const { return m_strings[s.first]; }
+    [[nodiscard]] QStringView key(const JsonMember &member) const
+    {
+        return QStringView(m_text).mid(member.key, member.keyLength);
+    }
+    [[nodiscard]] QStringView string(const JsonValue &s) const { return QStringView(m_text).mid(s.first, s.count); }
     [[nodiscard]] QLatin1String spelling(const JsonValue &number) const
     {
         return QLatin1String(m_source.constData() + number.first, qsizetype(number.count));
@@ -80,22 +84,23 @@ private:
     std::vector<JsonValue> m_values; // the root first
     std::vector<std::uint32_t> m_items;
     std::vector<JsonMember> m_members;
-    std::vector<QString> m_strings;
+    QString m_text; // every string and key, decoded, one after the other
 };
 
 struct JsonParse {
-    JsonDocument document;          // usable only when complete
-    std::vector<Diagnostic> errors; // Diagnostic::file left empty
-    bool complete = false;          // false after an error that stopped the reading
+    JsonDocument document; // usable only when complete
+    bool complete = false; // false after an error that stopped the reading
 };
 
-// Reads `utf8` (a leading BOM is skipped). Stops at the first syntax error.
-[[nodiscard]] JsonParse parseJson(const QByteArray &utf8);
+// Reads `utf8` (a leading BOM is skipped) and adds its errors to `errors`. Stops at
+// the first syntax error.
+[[nodiscard]] JsonParse parseJson(const QByteArray &utf8, DiagnosticList &errors);
 
 // `text` in double quotes for a message, escaped, cut after 40 characters.
-[[nodiscard]] QString quoted(const QString &text);
+[[nodiscard]] QString quoted(QStringView text);
 
-// Escapes a key for a JSON pointer: "~" -> "~0", "/" -> "~1".
-[[nodiscard]] QString escapePointerToken(const QString &key);
+// A key as a JSON pointer token for a message: "~" -> "~0", "/" -> "~1", and cut
+// after 100 characters, so that no pointer in a message is huge.
+[[nodiscard]] QString pointerToken(QStringView key);
 
 } // namespace coroscope::taskset::detail

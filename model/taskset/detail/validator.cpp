@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <span>
+#include <tuple>
 
 namespace coroscope::taskset::detail {
 
@@ -126,12 +127,11 @@ bool parseIndex(QStringView digits, std::int64_t &out)
 class Validator
 {
 public:
-    explicit Validator(const JsonDocument &doc) : m_doc(doc) {}
+    Validator(const JsonDocument &doc, DiagnosticList &errors) : m_doc(doc), m_errors(errors) {}
 
-    std::optional<TaskSet> run(std::vector<Diagnostic> &errors)
+    std::optional<TaskSet> run()
     {
         TaskSet set = readSet(m_doc.root());
-        errors.insert(errors.end(), m_errors.begin(), m_errors.end());
         if (!m_errors.empty())
             return std::nullopt;
         return set;
@@ -168,8 +168,7 @@ private:
 
     void errorAt(int line, int column, const QString &pointer, const QString &message)
     {
-        m_errors.push_back(
-            Diagnostic{QString(), line, column, pointer.isEmpty() ? QStringLiteral("/") : pointer, message});
+        m_errors.add(Diagnostic{QString(), line, column, pointer.isEmpty() ? QStringLiteral("/") : pointer, message});
     }
 
     void error(const JsonValue &at, const QString &pointer, const QString &message)
@@ -203,10 +202,10 @@ private:
     void rejectUnknownKeys(const JsonValue &object, const QString &pointer, Keys common, Keys specific = {})
     {
         for (const JsonMember &m : m_doc.members(object)) {
-            const QString &name = m_doc.key(m);
-            const auto is = [&name](QLatin1String k) { return name == k; };
+            const QStringView name = m_doc.key(m);
+            const auto is = [name](QLatin1String k) { return name == k; };
             if (std::none_of(common.begin(), common.end(), is) && std::none_of(specific.begin(), specific.end(), is))
-                errorAt(m.line, m.column, pointer + u'/' + escapePointerToken(name),
+                errorAt(m.line, m.column, pointer + u'/' + pointerToken(name),
                         QStringLiteral("unknown key %1").arg(quoted(name)));
         }
     }
@@ -216,7 +215,7 @@ private:
     std::optional<QString> readString(const JsonValue &v, const QString &pointer)
     {
         if (v.kind == JsonKind::String)
-            return m_doc.string(v);
+            return m_doc.string(v).toString();
         expected(v, pointer, QStringLiteral("a string"));
         return std::nullopt;
     }
@@ -330,7 +329,7 @@ private:
         rejectUnknownKeys(root, pointer, kSetKeys);
         if (const JsonValue *v = required(root, pointer, key::format)) {
             if (v->kind != JsonKind::String || m_doc.string(*v) != kFormat)
-                expected(*v, path(pointer, key::format), quoted(kFormat));
+                expected(*v, path(pointer, key::format), quoted(QString(kFormat)));
         }
         if (const JsonValue *v = required(root, pointer, key::name))
             set.name = readSetName(*v, path(pointer, key::name));
@@ -619,8 +618,10 @@ private:
             }
             seen.insert(use.name, true);
             firstUses.push_back(&use);
-            if (!use.inTemplate)
+            if (!use.inTemplate) {
                 m_targetable.insert(use.name, use.node);
+                m_longestTargetable = std::max(m_longestTargetable, use.name.size());
+            }
         }
         for (const NameUse *use : firstUses) {
             if (namesGeneratedTask(use->name))
@@ -656,7 +657,8 @@ private:
         }
         // The "[<i>]" suffixes, rightmost first, as (where its '[' is, i).
         std::vector<std::pair<qsizetype, std::int64_t>> copies;
-        for (QStringView rest = stem; rest.endsWith(u']');) {
+        // Each "[<i>]" is one level of nesting, so a longer chain names nothing.
+        for (QStringView rest = stem; rest.endsWith(u']') && copies.size() < std::size_t(kMaxNodeDepth);) {
             const qsizetype open = rest.lastIndexOf(u'[');
             std::int64_t index = 0;
             if (open <= 0 || !parseIndex(rest.mid(open + 1, rest.size() - open - 2), index))
@@ -669,6 +671,8 @@ private:
             if (used == 0 && worker == Worker::None)
                 break;
             const qsizetype baseLength = used == 0 ? stem.size() : copies[used - 1].first;
+            if (baseLength > m_longestTargetable)
+                continue;
             const Node *node = m_targetable.value(stem.left(baseLength).toString()).get();
             for (std::size_t i = used; node && i-- > 0;) {
                 const std::int64_t index = copies[i].second;
@@ -686,17 +690,18 @@ private:
     }
 
     const JsonDocument &m_doc;
-    std::vector<Diagnostic> m_errors;
+    DiagnosticList &m_errors;
     std::vector<NameUse> m_names;
     std::vector<CancelUse> m_cancels;
     QHash<QString, std::shared_ptr<const Node>> m_targetable; // first uses outside templates
+    qsizetype m_longestTargetable = 0;
 };
 
 } // namespace
 
-std::optional<TaskSet> validateTaskSet(const JsonDocument &doc, std::vector<Diagnostic> &errors)
+std::optional<TaskSet> validateTaskSet(const JsonDocument &doc, DiagnosticList &errors)
 {
-    return Validator(doc).run(errors);
+    return Validator(doc, errors).run();
 }
 
 } // namespace coroscope::taskset::detail

@@ -3,22 +3,22 @@
 // Internal to coroscope_taskset: do not include from outside model/taskset.
 //
 // Checks a parsed JSON document against `coroscope.taskset/1` and builds the
-// TaskSet. Appends every problem it finds to `errors` (unsorted, Diagnostic::file
-// left empty) and returns the set only when it found none. Recursion follows the
+// TaskSet. Adds every problem it finds to `errors` and returns the set only when
+// `errors` is still empty at the end. Recursion follows the
 // task tree and stops at the nesting limit of 64, plus at most kMaxJsonDepth for
 // `result` and `args` values.
 
+#include "taskset/detail/diagnosticlist.h"
 #include "taskset/detail/jsondocument.h"
 #include "taskset/taskset.h"
 
 #include <optional>
-#include <vector>
 
 namespace coroscope::taskset::detail {
 
 inline constexpr int kMaxNodeDepth = 64;
 inline constexpr std::int64_t kMaxRepeatCount = 10'000'000;
 
-[[nodiscard]] std::optional<TaskSet> validateTaskSet(const JsonDocument &doc, std::vector<Diagnostic> &errors);
+[[nodiscard]] std::optional<TaskSet> validateTaskSet(const JsonDocument &doc, DiagnosticList &errors);
 
 } // namespace coroscope::taskset::detail

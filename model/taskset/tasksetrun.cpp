@@ -1,0 +1,616 @@
+#include "tasksetrun.h"
+
+#include "journal/optag.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSet>
+
+#include <cmath>
+#include <thread>
+#include <unordered_map>
+
+Q_LOGGING_CATEGORY(lcTaskSet, "coroscope.taskset")
+
+namespace coroscope::taskset {
+
+using journal::OpTag;
+using rt::Task;
+using NodeRef = std::shared_ptr<const Node>;
+
+namespace {
+
+constexpr std::size_t kRepeatBatch = 16384; // copies made per loop step
+
+OpTag tagOf(Op op)
+{
+    switch (op) {
+    case Op::Sleep: return OpTag::Sleep;
+    case Op::Fail: return OpTag::Fail;
+    case Op::Cpu: return OpTag::Cpu;
+    case Op::Block: return OpTag::Block;
+    case Op::Gather: return OpTag::Gather;
+    case Op::Wait: return OpTag::Wait;
+    case Op::AsCompleted: return OpTag::AsCompleted;
+    case Op::WaitFor: return OpTag::WaitFor;
+    case Op::Sequence: return OpTag::Sequence;
+    case Op::Queue: return OpTag::Queue;
+    case Op::Threadsafe: return OpTag::Threadsafe;
+    case Op::Cancel: return OpTag::Cancel;
+    case Op::Repeat: return OpTag::Repeat;
+    }
+    return OpTag::None;
+}
+
+std::chrono::milliseconds toMs(double seconds)
+{
+    return std::chrono::milliseconds(std::llround(seconds * 1000.0));
+}
+
+// Compact JSON text of any value (QJsonDocument only writes arrays and objects).
+QString jsonText(const QJsonValue &v)
+{
+    const QByteArray wrapped = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+}
+
+QJsonValue number(double v)
+{
+    return QJsonValue(v);
+}
+
+// Real CPU work for about `ms` milliseconds of wall time (the spec: work_ms is wall time).
+double burnCpu(double ms)
+{
+    const std::int64_t end = rt::monotonicNs() + std::int64_t(ms * 1e6);
+    volatile std::uint64_t x = 1;
+    while (rt::monotonicNs() < end) {
+        for (int i = 0; i < 2000; ++i)
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    return ms;
+}
+
+QString callbackDescription(const Callback &cb)
+{
+    QJsonObject o;
+    switch (cb.kind) {
+    case Callback::Kind::Log:
+        o.insert(QStringLiteral("kind"), QStringLiteral("log"));
+        o.insert(QStringLiteral("message"), cb.message);
+        break;
+    case Callback::Kind::Partial:
+        o.insert(QStringLiteral("kind"), QStringLiteral("partial"));
+        o.insert(QStringLiteral("args"), cb.args);
+        break;
+    case Callback::Kind::Spawn:
+        o.insert(QStringLiteral("kind"), QStringLiteral("spawn"));
+        break;
+    }
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+// The names a `cancel` node may target anywhere in the set (their tasks are remembered).
+void collectTargets(const Node &n, QSet<QString> &out)
+{
+    if (n.op == Op::Cancel)
+        out.insert(n.target);
+    for (const auto &c : n.children)
+        collectTargets(*c, out);
+    for (const NodeRef &c : {n.child, n.task}) {
+        if (c)
+            collectTargets(*c, out);
+    }
+    for (const auto &cb : n.callbacks) {
+        if (cb.task)
+            collectTargets(*cb.task, out);
+    }
+}
+
+bool usesWorker(const Node &n)
+{
+    if (n.op == Op::Threadsafe)
+        return true;
+    for (const auto &c : n.children) {
+        if (usesWorker(*c))
+            return true;
+    }
+    for (const NodeRef &c : {n.child, n.task}) {
+        if (c && usesWorker(*c))
+            return true;
+    }
+    for (const auto &cb : n.callbacks) {
+        if (cb.task && usesWorker(*cb.task))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+// Turns nodes into tasks. Shared by the run's loops: everything here that both
+// may touch is behind m_mutex.
+class Interpreter
+{
+public:
+    Interpreter(const TaskSet &set, rt::TaskGroup &group, rt::Loop *worker)
+        : m_set(set), m_group(group), m_worker(worker), m_rng(set.seed)
+    {
+        for (const auto &n : set.tasks)
+            collectTargets(*n, m_targetNames);
+    }
+
+    // Creates the task for `node` on the current loop, named, tagged and in the run's group.
+    Task<QJsonValue> spawnNode(const NodeRef &node, const QString &name, std::uint64_t parent, std::uint64_t origin = 0)
+    {
+        std::uint8_t tag = std::uint8_t(tagOf(node->op));
+        if (node->op == Op::Cpu && node->where == Where::Pool)
+            tag |= journal::kPoolBit;
+        Task<QJsonValue> t = body(node);
+        {
+            // Under the lock, so that the run's own numbering (default names) follows
+            // the runtime's id order even when both loops create tasks at once.
+            std::lock_guard lock(m_mutex);
+            const std::int64_t seq = ++m_sequence;
+            const QString taskName = !name.isEmpty() ? name : opName(node->op) + QLatin1Char('#') + QString::number(seq);
+            (void)rt::spawn(t, {taskName, parent, origin, tag, &m_group});
+            if (m_targetNames.contains(taskName))
+                m_targets.insert(taskName, Target{rt::Loop::current(), t.core(), t->id()});
+        }
+        attachCallbacks(t, *node);
+        return t;
+    }
+
+    // Creates a worker task (queue producer or consumer).
+    Task<QJsonValue> spawnWorker(Task<QJsonValue> t, const QString &name, std::uint64_t parent, OpTag tag)
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_sequence;
+        (void)rt::spawn(t, {name, parent, 0, std::uint8_t(tag), &m_group});
+        if (m_targetNames.contains(name))
+            m_targets.insert(name, Target{rt::Loop::current(), t.core(), t->id()});
+        return t;
+    }
+
+    double draw(const Duration &d)
+    {
+        if (!d.uniform)
+            return d.a;
+        std::lock_guard lock(m_mutex);
+        return d.draw(m_rng);
+    }
+
+    rt::Loop *worker() const noexcept { return m_worker; }
+
+    // asyncio's target_task.cancel() from a `cancel` node: true if the target exists
+    // and has not finished.
+    bool cancelTarget(const QString &name, rt::CancelReason reason)
+    {
+        Target target;
+        {
+            std::lock_guard lock(m_mutex);
+            auto it = m_targets.constFind(name);
+            if (it == m_targets.constEnd())
+                return false;
+            target = *it;
+            if (m_finishedTargets.contains(target.id))
+                return false;
+        }
+        if (target.loop == rt::Loop::current())
+            return target.task->cancel(reason);
+        // On the other loop: cancel there; it has not finished as far as we know.
+        target.loop->callSoonThreadsafe([this, target, reason] {
+            std::lock_guard lock(m_mutex);
+            if (!m_finishedTargets.contains(target.id))
+                target.task->cancel(reason);
+        });
+        return true;
+    }
+
+private:
+    struct Target {
+        rt::Loop *loop = nullptr;
+        rt::TaskCore *task = nullptr;
+        std::uint64_t id = 0;
+    };
+
+    Task<QJsonValue> body(const NodeRef &node);
+
+    void attachCallbacks(Task<QJsonValue> &t, const Node &node)
+    {
+        if (m_targetNames.contains(t->name())) {
+            // Remember the end of a cancel target, so that cancel() answers false
+            // once it is done and never touches a task that may be gone.
+            t->addDoneCallback([this](rt::TaskCore &done) {
+                std::lock_guard lock(m_mutex);
+                m_finishedTargets.insert(done.id());
+            });
+        }
+        for (const Callback &cb : node.callbacks) {
+            if (cb.kind == Callback::Kind::Spawn) {
+                NodeRef task = cb.task;
+                t->addDoneCallback(
+                    [this, task](rt::TaskCore &done) { (void)spawnNode(task, task->name, 0, done.id()); },
+                    callbackDescription(cb));
+            } else {
+                // log and partial record their message or arguments with the outcome:
+                // the journal's Callback event, with the task's final state, is that record.
+                t->addDoneCallback([](rt::TaskCore &) {}, callbackDescription(cb));
+            }
+        }
+    }
+
+    friend Task<QJsonValue> runNode(Interpreter &in, NodeRef node);
+
+    const TaskSet &m_set;
+    rt::TaskGroup &m_group;
+    rt::Loop *m_worker;
+    std::mutex m_mutex;
+    std::mt19937_64 m_rng;
+    std::int64_t m_sequence = 0;
+    QSet<QString> m_targetNames;
+    QHash<QString, Target> m_targets;
+    QSet<std::uint64_t> m_finishedTargets;
+};
+
+namespace {
+
+// The results of finished tasks, for gather(return_exceptions=True).
+QJsonValue outcomeValue(const Task<QJsonValue> &t)
+{
+    switch (t->state()) {
+    case rt::TaskState::Done: return t.result();
+    case rt::TaskState::Failed: return QJsonObject{{QStringLiteral("error"), t->errorText()}};
+    default: return QJsonObject{{QStringLiteral("error"), QStringLiteral("cancelled")}};
+    }
+}
+
+QJsonArray names(const std::vector<Task<QJsonValue>> &tasks)
+{
+    QJsonArray out;
+    for (const auto &t : tasks)
+        out.append(t->name());
+    return out;
+}
+
+std::uint64_t selfId()
+{
+    return rt::Loop::currentTask()->id();
+}
+
+// The task's result: journalled as JSON text with its Done event, and returned.
+QJsonValue finishWith(QJsonValue result)
+{
+    rt::Loop::currentTask()->setResultText(jsonText(result));
+    return result;
+}
+
+// Cancels the children (reason parent); awaiting the result waits until every one
+// has ended: what a node does when it is cancelled while it waits on them. (A plain
+// function returning the awaiter: a coroutine here would be a task of its own.)
+auto cancelAndWait(std::vector<Task<QJsonValue>> children)
+{
+    for (auto &c : children)
+        c->cancel(rt::CancelReason::parent());
+    return rt::gather(std::move(children), rt::ReturnExceptions);
+}
+
+std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, std::uint64_t parent)
+{
+    std::vector<Task<QJsonValue>> children;
+    children.reserve(node.children.size());
+    for (const NodeRef &c : node.children)
+        children.push_back(in.spawnNode(c, c->name, parent));
+    return children;
+}
+
+Task<QJsonValue> sleepNode(Interpreter &in, NodeRef node)
+{
+    const double seconds = in.draw(node->seconds);
+    co_await rt::sleep(toMs(seconds));
+    co_return finishWith(node->hasResult ? node->result : number(seconds));
+}
+
+Task<QJsonValue> failNode(Interpreter &in, NodeRef node)
+{
+    co_await rt::sleep(toMs(in.draw(node->seconds)));
+    throw rt::TaskError(node->message);
+}
+
+Task<QJsonValue> cpuNode(NodeRef node)
+{
+    const double ms = node->workMs;
+    if (node->where == Where::Loop)
+        co_return finishWith(number(burnCpu(ms)));
+    co_return finishWith(number(co_await rt::runInExecutor([ms] { return burnCpu(ms); })));
+}
+
+Task<QJsonValue> blockNode(Interpreter &in, NodeRef node)
+{
+    const double seconds = in.draw(node->seconds);
+    std::this_thread::sleep_for(toMs(seconds)); // time.sleep inside a coroutine: the loop stalls
+    co_return finishWith(number(seconds));
+}
+
+Task<QJsonValue> gatherNode(Interpreter &in, NodeRef node)
+{
+    auto children = spawnChildren(in, *node, selfId());
+    QJsonArray results;
+    if (node->returnExceptions) {
+        for (const auto &t : co_await rt::gather(std::move(children), rt::ReturnExceptions))
+            results.append(outcomeValue(t));
+    } else {
+        for (const QJsonValue &v : co_await rt::gather(std::move(children)))
+            results.append(v);
+    }
+    co_return finishWith(results);
+}
+
+Task<QJsonValue> waitNode(Interpreter &in, NodeRef node)
+{
+    auto children = spawnChildren(in, *node, selfId());
+    rt::ReturnWhen when = rt::ReturnWhen::AllCompleted;
+    if (node->returnWhen == ReturnWhen::FirstCompleted)
+        when = rt::ReturnWhen::FirstCompleted;
+    else if (node->returnWhen == ReturnWhen::FirstException)
+        when = rt::ReturnWhen::FirstException;
+    std::optional<std::chrono::milliseconds> timeout;
+    if (node->timeout)
+        timeout = toMs(in.draw(*node->timeout));
+    std::exception_ptr cancelled;
+    try {
+        auto r = co_await rt::wait(children, when, timeout);
+        co_return finishWith(QJsonObject{{QStringLiteral("done"), names(r.done)}, {QStringLiteral("pending"), names(r.pending)}});
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
+    }
+    co_await cancelAndWait(std::move(children));
+    std::rethrow_exception(cancelled);
+}
+
+Task<QJsonValue> asCompletedNode(Interpreter &in, NodeRef node)
+{
+    auto children = spawnChildren(in, *node, selfId());
+    std::optional<std::chrono::milliseconds> timeout;
+    if (node->timeout)
+        timeout = toMs(in.draw(*node->timeout));
+    QJsonArray results;
+    std::exception_ptr cancelled;
+    try {
+        rt::AsCompleted<QJsonValue> ac(children, timeout);
+        while (ac.hasNext())
+            results.append(co_await ac.next());
+        co_return finishWith(results);
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
+    }
+    std::vector<Task<QJsonValue>> unfinished;
+    for (auto &c : children) {
+        if (!c->finished())
+            unfinished.push_back(c);
+    }
+    // A child that ended cancelled reached us as that child's Cancelled: the node takes
+    // its reason, and the others keep running (asyncio). Only our own cancellation
+    // is passed on to the children.
+    if (rt::Loop::currentTask()->cancelRequested())
+        co_await cancelAndWait(std::move(unfinished));
+    std::rethrow_exception(cancelled);
+}
+
+Task<QJsonValue> waitForNode(Interpreter &in, NodeRef node)
+{
+    auto child = in.spawnNode(node->child, node->child->name, selfId());
+    co_return finishWith(co_await rt::waitFor(std::move(child), toMs(in.draw(*node->timeout))));
+}
+
+Task<QJsonValue> sequenceNode(Interpreter &in, NodeRef node)
+{
+    QJsonArray results;
+    for (const NodeRef &c : node->children)
+        results.append(co_await in.spawnNode(c, c->name, selfId()));
+    co_return finishWith(results);
+}
+
+Task<QJsonValue> producer(Interpreter &in, rt::Queue<QJsonValue> *queue, NodeRef node, std::int64_t first)
+{
+    const double produceSeconds = in.draw(node->produceSeconds);
+    for (std::int64_t item = first; item <= node->items; item += node->producers) {
+        co_await rt::sleep(toMs(produceSeconds));
+        co_await queue->put(QJsonValue(double(item)));
+    }
+    co_return finishWith(QJsonValue(QJsonValue::Null));
+}
+
+Task<QJsonValue> consumer(Interpreter &in, rt::Queue<QJsonValue> *queue, NodeRef node, std::int64_t *consumed)
+{
+    const double consumeSeconds = in.draw(node->consumeSeconds);
+    for (;;) {
+        (void)co_await queue->get();
+        co_await rt::sleep(toMs(consumeSeconds));
+        ++*consumed;
+        queue->taskDone();
+    }
+}
+
+Task<QJsonValue> queueNode(Interpreter &in, NodeRef node)
+{
+    const std::uint64_t self = selfId();
+    const QString name = rt::Loop::currentTask()->name();
+    rt::Queue<QJsonValue> queue(std::size_t(node->capacity));
+    std::int64_t consumed = 0;
+    std::vector<Task<QJsonValue>> producers, consumers;
+    for (std::int64_t i = 1; i <= node->producers; ++i)
+        producers.push_back(in.spawnWorker(producer(in, &queue, node, i),
+                                                 name + QStringLiteral(".producer-") + QString::number(i), self,
+                                                 OpTag::Producer));
+    for (std::int64_t i = 1; i <= node->consumers; ++i)
+        consumers.push_back(in.spawnWorker(consumer(in, &queue, node, &consumed),
+                                                 name + QStringLiteral(".consumer-") + QString::number(i), self,
+                                                 OpTag::Consumer));
+    std::exception_ptr ended;
+    try {
+        co_await rt::gather(producers);
+        co_await queue.join();
+    } catch (...) {
+        ended = std::current_exception();
+    }
+    // Normal end: the consumers are stopped. Any other end (cancelled, or a worker
+    // cancelled from outside): every worker is stopped before the node ends.
+    std::vector<Task<QJsonValue>> workers = consumers;
+    if (ended)
+        workers.insert(workers.end(), producers.begin(), producers.end());
+    co_await cancelAndWait(std::move(workers));
+    if (ended)
+        std::rethrow_exception(ended);
+    co_return finishWith(QJsonValue(double(consumed)));
+}
+
+Task<QJsonValue> threadsafeNode(Interpreter &in, NodeRef node)
+{
+    const std::uint64_t self = selfId();
+    NodeRef child = node->child;
+    Interpreter *interpreter = &in;
+    auto future = rt::runOnLoopThreadsafe<QJsonValue>(
+        *in.worker(), [interpreter, child, self] { return interpreter->spawnNode(child, child->name, self); });
+    co_return finishWith(co_await future);
+}
+
+Task<QJsonValue> cancelNode(Interpreter &in, NodeRef node)
+{
+    co_await rt::sleep(toMs(in.draw(node->after)));
+    co_return finishWith(QJsonValue(in.cancelTarget(node->target, rt::CancelReason::byTaskId(selfId()))));
+}
+
+Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
+{
+    const std::uint64_t self = selfId();
+    const QString name = rt::Loop::currentTask()->name();
+    const std::size_t count = std::size_t(node->count);
+    std::vector<Task<QJsonValue>> copies; // kept while they are made, so a cancel reaches them
+    copies.reserve(count);
+    std::exception_ptr cancelled;
+    try {
+        for (std::size_t i = 0; i < count; ++i) {
+            copies.push_back(
+                in.spawnNode(node->task, name + QLatin1Char('[') + QString::number(i) + QLatin1Char(']'), self));
+            if ((i + 1) % kRepeatBatch == 0 && i + 1 < count)
+                co_await rt::sleep(std::chrono::milliseconds(0)); // give the loop back between batches
+        }
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
+    }
+    if (cancelled) {
+        co_await cancelAndWait(std::move(copies));
+        std::rethrow_exception(cancelled);
+    }
+    if (node->repeatAwait == RepeatAwait::None)
+        co_return finishWith(QJsonValue(double(count)));
+    QJsonArray results;
+    for (const QJsonValue &v : co_await rt::gather(std::move(copies)))
+        results.append(v);
+    co_return finishWith(results);
+}
+
+} // namespace
+
+// Each node's task is the coroutine of its op, called directly (awaiting a helper
+// coroutine would make it a task of its own).
+Task<QJsonValue> runNode(Interpreter &in, NodeRef node)
+{
+    switch (node->op) {
+    case Op::Sleep: return sleepNode(in, node);
+    case Op::Fail: return failNode(in, node);
+    case Op::Cpu: return cpuNode(node);
+    case Op::Block: return blockNode(in, node);
+    case Op::Gather: return gatherNode(in, node);
+    case Op::Wait: return waitNode(in, node);
+    case Op::AsCompleted: return asCompletedNode(in, node);
+    case Op::WaitFor: return waitForNode(in, node);
+    case Op::Sequence: return sequenceNode(in, node);
+    case Op::Queue: return queueNode(in, node);
+    case Op::Threadsafe: return threadsafeNode(in, node);
+    case Op::Cancel: return cancelNode(in, node);
+    case Op::Repeat: return repeatNode(in, node);
+    }
+    Q_UNREACHABLE();
+}
+
+Task<QJsonValue> Interpreter::body(const NodeRef &node)
+{
+    return runNode(*this, node);
+}
+
+TaskSetRun::TaskSetRun(TaskSet set, rt::Loop &mainLoop, QObject *parent)
+    : QObject(parent)
+    , m_set(std::move(set))
+    , m_main(mainLoop)
+    , m_group(mainLoop, [this] { onGroupEmpty(); })
+{
+    bool worker = false;
+    for (const auto &n : m_set.tasks)
+        worker = worker || usesWorker(*n);
+    if (worker)
+        m_worker = std::make_unique<rt::LoopThread>(QStringLiteral("worker"));
+    m_interpreter = std::make_unique<Interpreter>(m_set, m_group, m_worker ? &m_worker->loop() : nullptr);
+    m_deadline.setSingleShot(true);
+    m_deadline.setTimerType(Qt::PreciseTimer);
+    connect(&m_deadline, &QTimer::timeout, this, [this] { m_group.cancelAll(rt::CancelReason::deadline()); });
+}
+
+TaskSetRun::~TaskSetRun()
+{
+    if (m_started && !m_finished)
+        qCWarning(lcTaskSet, "run of %s destroyed while %lld tasks still run", qPrintable(m_set.name),
+                  static_cast<long long>(m_group.liveCount()));
+    if (m_worker)
+        m_worker->stop();
+}
+
+std::vector<TaskSetRun::LoopJournal> TaskSetRun::journals() const
+{
+    std::vector<LoopJournal> out{{QStringLiteral("main"), &m_main}};
+    if (m_worker)
+        out.push_back({QStringLiteral("worker"), &m_worker->loop()});
+    return out;
+}
+
+void TaskSetRun::start()
+{
+    Q_ASSERT(!m_started);
+    m_started = true;
+    m_startNs = rt::monotonicNs();
+    for (const auto &node : m_set.tasks)
+        (void)m_interpreter->spawnNode(node, node->name, 0);
+    if (m_set.deadline && *m_set.deadline <= 0)
+        m_group.cancelAll(rt::CancelReason::deadline()); // nothing gets to start
+    else if (m_set.deadline)
+        m_deadline.start(int(std::llround(*m_set.deadline * 1000.0)));
+    if (m_set.tasks.empty())
+        m_main.callSoon([this] { onGroupEmpty(); });
+}
+
+void TaskSetRun::stop(rt::CancelReason reason)
+{
+    m_group.cancelAll(reason);
+}
+
+void TaskSetRun::onGroupEmpty()
+{
+    if (m_finished || m_group.liveCount() != 0)
+        return;
+    m_finished = true;
+    m_endNs = rt::monotonicNs();
+    m_deadline.stop();
+    if (!m_worker) {
+        Q_EMIT finished();
+        return;
+    }
+    // The worker publishes its journal at the end of each slice: a round trip through
+    // it makes sure its last events are published before anyone reads the run's end.
+    m_worker->loop().callSoonThreadsafe([this] { m_main.callSoonThreadsafe([this] { Q_EMIT finished(); }); });
+}
+
+} // namespace coroscope::taskset

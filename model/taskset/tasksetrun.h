@@ -1,0 +1,76 @@
+#pragma once
+
+// TaskSetRun: one run of a task set on the Coroscope runtime (the interpreter).
+// Every node becomes one task whose coroutine has the asyncio meaning the spec
+// gives its op; tasks are tagged with their op, named, and journalled by the
+// runtime, so the run's log is read from the loops' journals (see journals()).
+//
+// Threading: construct, start() and use on the main loop's thread. A set with a
+// `threadsafe` op gets a worker loop on a thread of its own, owned by the run.
+// finished() is emitted on the main loop's thread once every task the run created
+// has ended (after a deadline or stop(), once the cancelled tasks have ended).
+//
+// Cost: a node is read where it is; `repeat` makes its copies from the one
+// template node (no copy of the JSON per task), in batches that give the loop back
+// between them, so a million copies never freeze it.
+
+#include "taskset/taskset.h"
+
+#include "runtime/runtime.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace coroscope::taskset {
+
+class TaskSetRun final : public QObject
+{
+    Q_OBJECT
+
+public:
+    TaskSetRun(TaskSet set, rt::Loop &mainLoop, QObject *parent = nullptr);
+    ~TaskSetRun() override;
+
+    // Creates the top-level tasks (t = 0) and arms the deadline.
+    void start();
+    // Cancels every unfinished task of the run (reason user: Ctrl-C, "stop").
+    void stop(rt::CancelReason reason = rt::CancelReason::user());
+
+    [[nodiscard]] const TaskSet &set() const noexcept { return m_set; }
+    [[nodiscard]] bool isFinished() const noexcept { return m_finished; }
+    [[nodiscard]] std::int64_t startNs() const noexcept { return m_startNs; }
+    [[nodiscard]] std::int64_t endNs() const noexcept { return m_endNs; }
+    [[nodiscard]] std::int64_t tasksCreated() const noexcept { return m_group.createdCount(); }
+    [[nodiscard]] std::int64_t tasksLive() const noexcept { return m_group.liveCount(); }
+
+    // The loops whose journals hold this run's events, with their log names.
+    struct LoopJournal {
+        QString name;
+        rt::Loop *loop;
+    };
+    [[nodiscard]] std::vector<LoopJournal> journals() const;
+
+Q_SIGNALS:
+    void finished();
+
+private:
+    friend class Interpreter;
+    void onGroupEmpty();
+
+    TaskSet m_set;
+    rt::Loop &m_main;
+    std::unique_ptr<rt::LoopThread> m_worker;
+    rt::TaskGroup m_group;
+    std::unique_ptr<class Interpreter> m_interpreter;
+    QTimer m_deadline;
+    std::int64_t m_startNs = 0;
+    std::int64_t m_endNs = 0;
+    bool m_started = false;
+    bool m_finished = false;
+};
+
+} // namespace coroscope::taskset
