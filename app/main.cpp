@@ -1,57 +1,37 @@
-// coroscope: the command line. For now it runs the runtime tour `demo` headless and
-// prints every journal event as it happens; task sets and the dashboard come next.
+// coroscope: the command line, and the dashboard's entry point.
+//
+//   coroscope                      the dashboard (or a clear word that there is no display)
+//   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace]
+//   coroscope list
+//   coroscope validate FILE...
 
-#include "runtime/combinators.h"
-#include "runtime/runtime.h"
-#include "runtime/sleep.h"
+#include "runcommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
-#include <QTimer>
-
-#include <cstdio>
-
-using namespace coroscope::rt;
-using namespace std::chrono_literals;
 
 namespace {
 
-Task<int> sleeper(std::chrono::milliseconds d, int value)
-{
-    co_await sleep(d);
-    co_return value;
-}
+const char *const kUsage =
+    "usage: coroscope [run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
+    "\n"
+    "  (no command)    start the dashboard\n"
+    "  run SET         run a task set without a window; SET is a built-in name or a path\n"
+    "    --export FILE write the run's log; the format follows the extension:\n"
+    "                  .json, .jsonl, .csv, .trace.json (Perfetto / chrome://tracing)\n"
+    "    --format F    json, jsonl, csv or trace, whatever the extension\n"
+    "    --quiet       no live progress line\n"
+    "  list            the built-in task sets, with what each shows\n"
+    "  validate FILE.. check task-set files; prints every problem as FILE:LINE:COLUMN: /pointer: message\n"
+    "\n"
+    "Exit codes: 0 the run finished (failed or cancelled tasks are results, not errors),\n"
+    "2 bad input or arguments (nothing ran), 1 an internal error, 130 stopped by Ctrl-C.\n";
 
-Task<int> failing(std::chrono::milliseconds d)
+int usageError(const QString &message)
 {
-    co_await sleep(d);
-    throw TaskError(QStringLiteral("boom"));
-}
-
-Task<int> demo()
-{
-    auto results = co_await gather(taskList(sleeper(100ms, 1), sleeper(200ms, 2), sleeper(400ms, 4)));
-    int sum = 0;
-    for (int r : results)
-        sum += r;
-    auto outcome = co_await gather(taskList(failing(50ms), sleeper(60ms, 8)), ReturnExceptions);
-    co_return sum + int(outcome.size());
-}
-
-void printEvents(Loop &loop, std::int64_t t0)
-{
-    static JournalBatch batch;
-    loop.journal().drain(batch);
-    QTextStream out(stdout);
-    for (const Event &e : batch.events) {
-        out << QString::asprintf("%9.3f ms  task %-3llu %-16s", double(e.tNs - t0) / 1e6,
-                                 static_cast<unsigned long long>(e.task), qPrintable(toString(e.type)));
-        if (e.type == EventType::Suspended)
-            out << describeAwait(AwaitKind(e.kind), e.arg);
-        if (e.text)
-            out << batch.text(e);
-        out << '\n';
-    }
+    QTextStream err(stderr);
+    err << "coroscope: " << message << "\n\n" << kUsage;
+    return 2;
 }
 
 } // namespace
@@ -62,27 +42,52 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("coroscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
     const QStringList args = QCoreApplication::arguments().mid(1);
-    QTextStream err(stderr);
-    if (args.contains(QStringLiteral("--version"))) {
-        QTextStream(stdout) << "coroscope " << COROSCOPE_VERSION << '\n';
+    QTextStream out(stdout);
+
+    if (args.isEmpty()) {
+        const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+        QTextStream err(stderr);
+        if (!display)
+            err << "coroscope: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no dashboard.\n"
+                   "Run a task set on the command line instead, e.g. `coroscope run gather-basics`.\n";
+        else
+            err << "coroscope: this build has no dashboard yet; run a task set with `coroscope run SET`.\n";
+        return 2;
+    }
+    const QString command = args.first();
+    if (command == QLatin1String("--help") || command == QLatin1String("-h")) {
+        out << kUsage;
         return 0;
     }
-    if (args.contains(QStringLiteral("--help")) || (!args.isEmpty() && args.first() != QStringLiteral("demo"))) {
-        err << "usage: coroscope [demo | --help | --version]\n"
-               "  demo   run a small gather on the runtime and print its journal live\n";
-        return args.contains(QStringLiteral("--help")) ? 0 : 2;
+    if (command == QLatin1String("--version")) {
+        out << "coroscope " << COROSCOPE_VERSION << '\n';
+        return 0;
     }
-
-    Loop loop(QStringLiteral("main"));
-    const std::int64_t t0 = monotonicNs();
-    Task<int> root = spawn(demo(), {QStringLiteral("demo"), {}, 0});
-    QTimer printer;
-    QObject::connect(&printer, &QTimer::timeout, [&] { printEvents(loop, t0); });
-    printer.start(33);
-    QObject::connect(&loop, &Loop::allTasksFinished, &app, [&] {
-        printEvents(loop, t0);
-        QTextStream(stdout) << "demo ended " << toString(root->state()) << " with " << root.result() << '\n';
-        QCoreApplication::quit();
-    });
-    return app.exec();
+    if (command == QLatin1String("list"))
+        return args.size() == 1 ? coroscope::app::listCommand() : usageError(QStringLiteral("list takes no arguments"));
+    if (command == QLatin1String("validate"))
+        return coroscope::app::validateCommand(args.mid(1));
+    if (command == QLatin1String("run")) {
+        coroscope::app::RunOptions options;
+        for (qsizetype i = 1; i < args.size(); ++i) {
+            const QString &a = args[i];
+            if (a == QLatin1String("--export") || a == QLatin1String("--format")) {
+                if (i + 1 >= args.size())
+                    return usageError(a + QStringLiteral(" needs a value"));
+                (a == QLatin1String("--export") ? options.exportPath : options.format) = args[++i];
+            } else if (a == QLatin1String("--quiet")) {
+                options.progress = false;
+            } else if (a.startsWith(QLatin1Char('-'))) {
+                return usageError(QStringLiteral("unknown option ") + a);
+            } else if (options.set.isEmpty()) {
+                options.set = a;
+            } else {
+                return usageError(QStringLiteral("run takes one SET"));
+            }
+        }
+        if (options.set.isEmpty())
+            return usageError(QStringLiteral("run needs a SET"));
+        return coroscope::app::runCommand(options);
+    }
+    return usageError(QStringLiteral("unknown command ") + command);
 }

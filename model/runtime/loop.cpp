@@ -285,8 +285,8 @@ void Loop::runResume(TaskCore *task)
 void Loop::noteStep(TaskCore *task, std::int64_t startNs)
 {
     const std::int64_t took = monotonicNs() - startNs;
-    if (took > m_maxStallNs)
-        m_maxStallNs = took;
+    if (took > m_maxStallNs.load(std::memory_order_relaxed))
+        m_maxStallNs.store(took, std::memory_order_relaxed);
     if (took > m_stallThresholdNs)
         m_journal.append(EventType::Stall, task ? task->id() : 0, std::uint64_t(took));
 }

@@ -19,6 +19,7 @@
 #include <QString>
 #include <QTimer>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -67,7 +68,8 @@ public:
 
     // A step (one resume of a task, or one callback) longer than this is a stall.
     void setStallThresholdNs(std::int64_t ns) noexcept { m_stallThresholdNs = ns; }
-    [[nodiscard]] std::int64_t maxStallNs() const noexcept { return m_maxStallNs; }
+    // The longest step so far. Any thread may read it.
+    [[nodiscard]] std::int64_t maxStallNs() const noexcept { return m_maxStallNs.load(std::memory_order_relaxed); }
 
     // Internal to the runtime: used by TaskCore and the awaiters.
     void registerTask(TaskCore *task);
@@ -116,7 +118,7 @@ private:
     bool m_announceIdle = false;
 
     std::int64_t m_stallThresholdNs = 50'000'000;
-    std::int64_t m_maxStallNs = 0;
+    std::atomic<std::int64_t> m_maxStallNs{0};
 };
 
 } // namespace coroscope::rt

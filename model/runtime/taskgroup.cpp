@@ -55,8 +55,16 @@ void TaskGroup::cancelAll(CancelReason reason)
             m_cancelReason = reason;
         loops = m_loops;
     }
-    for (Loop *loop : loops)
-        loop->callSoonThreadsafe([loop, this, reason] { loop->cancelGroup(this, reason); });
+    // Other loops first: their requests are then queued before any that cancelling
+    // here sends them (a threadsafe node cancelling its remote child, reason parent),
+    // so every member gets this reason, as the first one.
+    Loop *const here = Loop::current();
+    for (Loop *loop : loops) {
+        if (loop != here)
+            loop->callSoonThreadsafe([loop, this, reason] { loop->cancelGroup(this, reason); });
+    }
+    if (here && std::find(loops.begin(), loops.end(), here) != loops.end())
+        here->cancelGroup(this, reason);
 }
 
 } // namespace coroscope::rt

@@ -6,7 +6,9 @@
 // a group through SpawnOptions::group and stays in it until it ends.
 //
 // Threading: members may live on any loop. cancelAll() and liveCount() may be
-// called from any thread; onEmpty runs on the home loop. The group must outlive
+// called from any thread; cancelAll() cancels the members of the caller's own loop
+// at once and those of other loops a moment later, on their threads. onEmpty runs
+// on the home loop. The group must outlive
 // its tasks and every loop that has some must outlive the group's last use.
 //
 // After cancelAll(), a task that joins the group is cancelled before it starts,

@@ -259,7 +259,7 @@ public:
 
 private:
     template<typename U>
-    friend ConcurrentFuture<U> runCoroutineThreadsafe(Loop &target, Task<U> task, SpawnOptions options);
+    friend ConcurrentFuture<U> runOnLoopThreadsafe(Loop &target, std::function<Task<U>()> make, SpawnOptions options);
 
     // Runs fn (on the finishing thread) when the future finishes; returns true
     // instead, without keeping fn, if it has finished already.
@@ -300,19 +300,21 @@ private:
     std::shared_ptr<State> m_state = std::make_shared<State>();
 };
 
-// Spawns task on target from any thread. The task was created on the calling thread
-// but runs, ends and is destroyed on target's thread.
+// Runs `make` on target's thread, where it must return the task to run there
+// (spawned already, or it is spawned with `options`), and returns its future.
+// Any thread may call it.
 template<typename T>
-ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOptions options = {})
+ConcurrentFuture<T> runOnLoopThreadsafe(Loop &target, std::function<Task<T>()> make, SpawnOptions options = {})
 {
     static_assert(!std::is_void_v<T>, "a threadsafe task returns a value");
     ConcurrentFuture<T> future;
     future.m_state->target = &target;
     if (!options.parent)
         options.parent = 0;
-    target.callSoonThreadsafe([future, task = std::move(task), options]() mutable {
-        Task<T> t = std::move(task);
-        t->attach(*Loop::current(), options);
+    target.callSoonThreadsafe([future, make = std::move(make), options]() mutable {
+        Task<T> t = make();
+        if (!t->attached())
+            t->attach(*Loop::current(), options);
         future.m_state->remote = t.core();
         future.m_state->remoteId = t->id();
         bool cancelNow;
@@ -330,6 +332,15 @@ ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOpti
             t->cancel(CancelReason::parent());
     });
     return future;
+}
+
+// asyncio.run_coroutine_threadsafe: spawns task on target from any thread. The task
+// was created on the calling thread but runs, ends and is destroyed on target's.
+template<typename T>
+ConcurrentFuture<T> runCoroutineThreadsafe(Loop &target, Task<T> task, SpawnOptions options = {})
+{
+    return runOnLoopThreadsafe<T>(target, [task = std::move(task)]() mutable { return std::move(task); },
+                                  std::move(options));
 }
 
 // A Loop with a thread of its own (asyncio: a loop run_forever() in a second thread).

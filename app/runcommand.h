@@ -1,0 +1,24 @@
+#pragma once
+
+// The command line's verbs: run a task set headless, list the built-in sets,
+// validate files. Each returns the process exit code: 0 ok, 1 internal error
+// (e.g. the log could not be written), 2 bad input or arguments (nothing run),
+// 130 a run stopped by Ctrl-C (its log still written).
+
+#include <QString>
+#include <QStringList>
+
+namespace coroscope::app {
+
+struct RunOptions {
+    QString set;        // a built-in name or a path
+    QString exportPath; // empty: no log file
+    QString format;     // empty: from exportPath's extension
+    bool progress = true;
+};
+
+[[nodiscard]] int runCommand(const RunOptions &options);
+[[nodiscard]] int listCommand();
+[[nodiscard]] int validateCommand(const QStringList &files);
+
+} // namespace coroscope::app

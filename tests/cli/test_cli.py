@@ -1,0 +1,186 @@
+"""The coroscope command line, end to end: each test runs the real binary."""
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+COROSCOPE = os.environ.get("COROSCOPE", "coroscope")
+SOURCE = os.environ.get("COROSCOPE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+SMALL_SET = {
+    "format": "coroscope.taskset/1",
+    "name": "cli-small",
+    "tasks": [
+        {"op": "gather", "name": "main", "children": [
+            {"op": "sleep", "name": "a", "seconds": 0.05, "result": "x,\"y\""},
+            {"op": "fail", "name": "b", "seconds": 0.02, "message": "boom"},
+        ], "return_exceptions": True},
+        {"op": "sleep", "name": "victim", "seconds": 5},
+        {"op": "cancel", "name": "killer", "target": "victim", "after": 0.03},
+        {"op": "threadsafe", "name": "remote", "child": {"op": "sleep", "name": "on-worker", "seconds": 0.02}},
+    ],
+}
+
+
+def run(*args, timeout=60):
+    return subprocess.run([COROSCOPE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.set_path = os.path.join(self.dir, "small.json")
+        with open(self.set_path, "w") as f:
+            json.dump(SMALL_SET, f)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_help_and_version_exit_zero(self):
+        self.assertEqual(run("--help").returncode, 0)
+        self.assertIn("run SET", run("--help").stdout)
+        v = run("--version")
+        self.assertEqual(v.returncode, 0)
+        self.assertRegex(v.stdout, r"^coroscope \d+\.\d+\.\d+")
+
+    def test_list_shows_every_builtin_with_its_description(self):
+        r = run("list")
+        self.assertEqual(r.returncode, 0)
+        names = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+        builtin_dir = os.path.join(SOURCE, "resources", "tasksets")
+        expected = sorted(os.path.splitext(f)[0] for f in os.listdir(builtin_dir) if f.endswith(".json"))
+        self.assertEqual(sorted(names), expected)
+        self.assertGreaterEqual(len(names), 13)
+        self.assertIn("million", names)
+        self.assertIn("gather returns results", r.stdout)
+
+    def test_validate_accepts_good_files_and_lists_every_error_of_bad_ones(self):
+        self.assertEqual(run("validate", self.set_path).returncode, 0)
+        bad = self.path("bad.json")
+        with open(bad, "w") as f:
+            f.write('{"format": "coroscope.taskset/1", "name": "x",\n "tasks": [{"op": "sleep", "secnds": 1},\n'
+                    ' {"op": "nope"}]}')
+        r = run("validate", self.set_path, bad)
+        self.assertEqual(r.returncode, 2)
+        errors = r.stderr.strip().splitlines()
+        self.assertGreaterEqual(len(errors), 2)
+        self.assertTrue(all(e.startswith(bad + ":") for e in errors), errors)
+        self.assertIn('unknown key "secnds"', r.stderr)
+        self.assertIn("/tasks/1/op", r.stderr)
+
+    def test_bad_input_exits_2_and_runs_nothing(self):
+        out = self.path("never.json")
+        for args in (["run"], ["run", "no-such-set"], ["frobnicate"], ["run", self.set_path, "--export", out, "--format", "xml"],
+                     ["run", self.set_path, "--export", self.path("log.txt")],
+                     ["run", self.set_path, "--export", "/nonexistent-dir/x.json"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertTrue(r.stderr.strip(), args)
+        self.assertFalse(os.path.exists(out))
+
+    def test_run_prints_a_summary_and_exits_zero_even_with_failed_and_cancelled_tasks(self):
+        r = run("run", self.set_path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cli-small", r.stdout)
+        self.assertRegex(r.stdout, r"done \d+\s+failed 1\s+cancelled 1")
+
+    def test_json_export_holds_every_task_with_its_outcome(self):
+        out = self.path("run.json")
+        self.assertEqual(run("run", self.set_path, "--export", out).returncode, 0)
+        with open(out) as f:
+            log = json.load(f)
+        self.assertEqual(log["format"], "coroscope.log/1")
+        self.assertEqual(log["set"], "cli-small")
+        tasks = {t["name"]: t for t in log["tasks"]}
+        self.assertEqual([t["id"] for t in log["tasks"]], list(range(1, len(log["tasks"]) + 1)))
+        self.assertEqual(tasks["main"]["result"], ["x,\"y\"", {"error": "boom"}])
+        self.assertEqual(tasks["b"]["state"], "failed")
+        self.assertEqual(tasks["b"]["error"], "boom")
+        self.assertEqual(tasks["victim"]["state"], "cancelled")
+        self.assertEqual(tasks["victim"]["cancel_reason"], "task:killer")
+        self.assertIs(tasks["killer"]["result"], True)
+        self.assertEqual(tasks["on-worker"]["loop"], "worker")
+        self.assertEqual(tasks["on-worker"]["parent"], tasks["remote"]["id"])
+        times = [e["t_ms"] for e in log["events"]]
+        self.assertEqual(times, sorted(times))
+        self.assertEqual({l["name"] for l in log["loops"]}, {"main", "worker"})
+
+    def test_jsonl_export_is_one_event_per_line_with_task_details_on_created(self):
+        out = self.path("run.jsonl")
+        self.assertEqual(run("run", self.set_path, "--export", out).returncode, 0)
+        with open(out) as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+        created = [e for e in lines if e["type"] == "created"]
+        self.assertEqual(len(created), 7)
+        for e in created:
+            self.assertIn("name", e)
+            self.assertIn("op", e)
+            self.assertIn("parent", e)
+        self.assertTrue(any(e["type"] == "cancel_requested" and e.get("reason") == "task:killer" for e in lines))
+
+    def test_csv_export_is_the_task_table(self):
+        out = self.path("run.csv")
+        self.assertEqual(run("run", self.set_path, "--export", out).returncode, 0)
+        with open(out, newline="") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], ["id", "name", "op", "parent", "loop", "state", "created_ms", "started_ms",
+                                   "finished_ms", "duration_ms", "result", "error", "cancel_reason"])
+        by_name = {r[1]: r for r in rows[1:]}
+        self.assertEqual(json.loads(by_name["a"][10]), "x,\"y\"")
+        self.assertEqual(by_name["victim"][12], "task:killer")
+
+    def test_trace_export_pairs_every_begin_with_an_end(self):
+        out = self.path("run.trace.json")
+        self.assertEqual(run("run", self.set_path, "--export", out).returncode, 0)
+        with open(out) as f:
+            trace = json.load(f)
+        events = trace["traceEvents"]
+        begins = {(e["id"], e["cat"]) for e in events if e["ph"] == "b"}
+        ends = {(e["id"], e["cat"]) for e in events if e["ph"] == "e"}
+        self.assertEqual(len(begins), 7)
+        self.assertEqual(begins, ends)
+
+    def test_format_option_overrides_the_extension(self):
+        out = self.path("log.txt")
+        self.assertEqual(run("run", self.set_path, "--export", out, "--format", "csv").returncode, 0)
+        with open(out) as f:
+            self.assertTrue(f.readline().startswith("id,name,op"))
+
+    def test_ctrl_c_cancels_every_task_writes_the_log_and_exits_130(self):
+        long_set = self.path("long.json")
+        with open(long_set, "w") as f:
+            json.dump({"format": "coroscope.taskset/1", "name": "long", "tasks": [
+                {"op": "gather", "name": "g", "children": [{"op": "sleep", "name": "s", "seconds": 30}]}]}, f)
+        out = self.path("long.json.log.json")
+        p = subprocess.Popen([COROSCOPE, "run", long_set, "--export", out], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=20)
+        self.assertEqual(p.returncode, 130)
+        with open(out) as f:
+            log = json.load(f)
+        for t in log["tasks"]:
+            self.assertEqual(t["state"], "cancelled")
+        # Ctrl-C cancels every task with reason user, children included.
+        self.assertEqual({t["name"]: t["cancel_reason"] for t in log["tasks"]}, {"g": "user", "s": "user"})
+
+    def test_builtin_sets_run_by_name(self):
+        out = self.path("lc.json")
+        r = run("run", "lifecycle", "--export", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["set"], "lifecycle")
+
+
+if __name__ == "__main__":
+    unittest.main()
