@@ -35,6 +35,9 @@ struct Lcg {
     }
 };
 
+// --raise-cancelled: cancellation raises Cancelled in every task, even leaves.
+bool g_raiseCancelled = false;
+
 double msSince(std::int64_t t0) { return double(monotonicNs() - t0) / 1e6; }
 
 long peakRssKiB()
@@ -110,8 +113,10 @@ Task<int> w2Root(std::size_t n, double *spawnMs, double *cancelMs)
     auto t0 = monotonicNs();
     std::vector<Task<int>> tasks;
     tasks.reserve(n);
+    SpawnOptions leaf;
+    leaf.catchesCancel = g_raiseCancelled; // a sleeper has no handler for Cancelled
     for (std::size_t i = 0; i < n; ++i)
-        tasks.push_back(spawn(sleeper(60'000)));
+        tasks.push_back(spawn(sleeper(60'000), leaf));
     co_await sleep(0ms); // let them all start (cancel at the await, not before start)
     while (tasks.back()->state() == TaskState::Pending)
         co_await sleep(1ms);
@@ -185,12 +190,13 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const QStringList args = QCoreApplication::arguments();
     if (args.size() < 3) {
-        QTextStream(stderr) << "usage: coroscope_bench w1|w2|w3|w4 N [--no-journal]\n";
+        QTextStream(stderr) << "usage: coroscope_bench w1|w2|w3|w4 N [--no-journal] [--raise-cancelled]\n";
         return 2;
     }
     const QString workload = args[1];
     const std::size_t n = args[2].toULongLong();
     const bool journal = !args.contains(QStringLiteral("--no-journal"));
+    g_raiseCancelled = args.contains(QStringLiteral("--raise-cancelled"));
 
     Loop loop(QStringLiteral("main"));
     loop.journal().setEnabled(journal);

@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 jobs=$(nproc)
-export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -115,6 +115,15 @@ void Loop::unregisterTask(TaskCore *task)
     task->deref();
 }
 
+TaskCore *Loop::findTask(std::uint64_t id) const noexcept
+{
+    for (TaskCore *t = m_liveHead; t; t = t->m_nextLive) {
+        if (t->m_id == id)
+            return t;
+    }
+    return nullptr;
+}
+
 void Loop::cancelAll(CancelReason reason)
 {
     cancelGroup(nullptr, reason);
@@ -156,7 +165,9 @@ void Loop::scheduleDoneEntry(TaskCore *task, std::int32_t entry)
 void Loop::addTimer(TimerNode *node, std::int64_t dueMs)
 {
     m_timers.add(node, dueMs);
-    armTimer();
+    // The wheel timer only needs to move when this timer is due before it fires.
+    if (!m_wheelTimer.isActive() || dueMs < m_armedForMs)
+        armTimer();
 }
 
 void Loop::removeTimer(TimerNode *node) noexcept
@@ -264,11 +275,12 @@ void Loop::runResume(TaskCore *task)
     task->m_resumeScheduled = false;
     if (task->finished())
         return;
+    if (task->m_mustCancel && (task->m_state == TaskState::Pending || !task->m_catchesCancel)) {
+        // Never started, or would not catch Cancelled: end it without resuming.
+        task->endCancelledWithoutResuming();
+        return;
+    }
     if (task->m_state == TaskState::Pending) {
-        if (task->m_mustCancel) {
-            task->endBeforeStart();
-            return;
-        }
         task->m_state = TaskState::Running;
         m_journal.append(EventType::Started, task->m_id);
     } else {

@@ -63,6 +63,9 @@ public:
     void removeTimer(TimerNode *node) noexcept;
 
     [[nodiscard]] std::size_t liveTaskCount() const noexcept { return m_liveTasks; }
+    // The unfinished task with this id, or nullptr. A linear walk of the live tasks:
+    // for commands from a person (cancel this task), not for hot paths.
+    [[nodiscard]] TaskCore *findTask(std::uint64_t id) const noexcept;
     [[nodiscard]] std::size_t timerCount() const noexcept { return m_timers.size(); }
     [[nodiscard]] std::size_t readyCount() const noexcept { return m_ready.size(); }
 

@@ -144,7 +144,9 @@ QCoro::Task<void> awaitSignalQCoro(QPointer<T> object, Signal signal)
 } // namespace detail
 
 // Resumes at the next emission of `signal` (its arguments are not passed on).
-// Cancelling the awaiting task only stops listening for the result.
+// Cancelling the awaiting task only stops listening for the result. Avoid signals
+// with a QPrivateSignal argument (QTimer::timeout): QCoro 0.8 binds a reference to
+// the null pointer Qt passes for it, which UBSan reports.
 template<typename T, typename Signal>
 [[nodiscard]] QCoroAwaiter<void> awaitSignal(T *object, Signal signal)
 {

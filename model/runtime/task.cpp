@@ -4,6 +4,11 @@
 #include "taskgroup.h"
 
 #include <atomic>
+#include <typeinfo>
+
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>
+#endif
 
 namespace coroscope::rt {
 
@@ -47,6 +52,7 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     }
     if (!options.name.isEmpty())
         extras().name = options.name;
+    m_catchesCancel = options.catchesCancel;
     loop.registerTask(this);
     Journal &j = loop.journal();
     j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), options.origin);
@@ -153,6 +159,18 @@ void TaskCore::removeWaiter(DoneWaiter *waiter) noexcept
 
 void TaskCore::captureException() noexcept
 {
+#if defined(__GLIBCXX__)
+    // libstdc++ tells the current exception's type without a rethrow (a rethrow is a
+    // second full unwind, the larger part of a cancellation's cost).
+    if (const std::type_info *type = abi::__cxa_current_exception_type(); type && *type == typeid(Cancelled)) {
+        std::exception_ptr current = std::current_exception();
+        const auto *cancelled = static_cast<const Cancelled *>(*reinterpret_cast<void *const *>(&current));
+        if (m_cancelKind == CancelKind::None)
+            setCancelReason(cancelled->reason());
+        m_state = TaskState::Cancelled;
+        return;
+    }
+#endif
     try {
         throw;
     } catch (const Cancelled &c) {
@@ -167,7 +185,7 @@ void TaskCore::captureException() noexcept
     }
 }
 
-void TaskCore::endBeforeStart()
+void TaskCore::endCancelledWithoutResuming()
 {
     m_state = TaskState::Cancelled;
     finish();

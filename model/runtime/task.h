@@ -74,6 +74,11 @@ struct SpawnOptions {
     std::uint8_t tag = 0;
     // The group the task belongs to (it must outlive the task), or none.
     TaskGroup *group = nullptr;
+    // False for a coroutine that never catches Cancelled (a leaf such as a sleep):
+    // when a cancel reaches it at an await point, its next step ends it cancelled
+    // instead of resuming it to raise Cancelled (its frame is destroyed later, with
+    // destructors run). Same outcome, same timing, without an exception's cost.
+    bool catchesCancel = true;
 };
 
 class TaskCore
@@ -164,7 +169,10 @@ private:
     Extras &extras();
     void setCancelReason(CancelReason reason);
     void runDoneEntry(std::int32_t tag);
-    void endBeforeStart();
+    // Ends the task cancelled without running its coroutine again: a task that never
+    // started, or one that would not catch Cancelled. Its frame stays parked until
+    // the last reference goes, and is destroyed from there (destructors run).
+    void endCancelledWithoutResuming();
 
     std::coroutine_handle<> m_handle;
     Loop *m_loop = nullptr;
@@ -182,6 +190,7 @@ private:
     CancelKind m_cancelKind = CancelKind::None;
     bool m_mustCancel = false;
     bool m_resumeScheduled = false;
+    bool m_catchesCancel = true;
 
 public:
     static constexpr std::int32_t kResume = -1;

@@ -45,6 +45,11 @@ OpTag tagOf(Op op)
     return OpTag::None;
 }
 
+bool isLeaf(Op op)
+{
+    return op == Op::Sleep || op == Op::Fail || op == Op::Cpu || op == Op::Block;
+}
+
 std::chrono::milliseconds toMs(double seconds)
 {
     return std::chrono::milliseconds(std::llround(seconds * 1000.0));
@@ -156,7 +161,10 @@ public:
             std::lock_guard lock(m_mutex);
             const std::int64_t seq = ++m_sequence;
             const QString taskName = !name.isEmpty() ? name : opName(node->op) + QLatin1Char('#') + QString::number(seq);
-            (void)rt::spawn(t, {taskName, parent, origin, tag, &m_group});
+            rt::SpawnOptions options{taskName, parent, origin, tag, &m_group};
+            // Leaf ops never catch Cancelled: let a cancel end them without an exception.
+            options.catchesCancel = !isLeaf(node->op);
+            (void)rt::spawn(t, options);
             if (m_targetNames.contains(taskName))
                 m_targets.insert(taskName, Target{rt::Loop::current(), t.core(), t->id()});
         }
@@ -229,19 +237,25 @@ private:
                 m_finishedTargets.insert(done.id());
             });
         }
-        for (const Callback &cb : node.callbacks) {
-            if (cb.kind == Callback::Kind::Spawn) {
-                NodeRef task = cb.task;
-                t->addDoneCallback(
-                    [this, task](rt::TaskCore &done) { (void)spawnNode(task, task->name, 0, done.id()); },
-                    callbackDescription(cb));
-            } else {
-                // log and partial record their message or arguments with the outcome:
-                // the journal's Callback event, with the task's final state, is that record.
-                t->addDoneCallback([](rt::TaskCore &) {}, callbackDescription(cb));
-            }
+        for (const Callback &cb : node.callbacks)
+            attachCallback(*t.core(), cb);
+    }
+
+public:
+    void attachCallback(rt::TaskCore &t, const Callback &cb)
+    {
+        if (cb.kind == Callback::Kind::Spawn) {
+            NodeRef task = cb.task;
+            t.addDoneCallback([this, task](rt::TaskCore &done) { (void)spawnNode(task, task->name, 0, done.id()); },
+                              callbackDescription(cb));
+        } else {
+            // log and partial record their message or arguments with the outcome:
+            // the journal's Callback event, with the task's final state, is that record.
+            t.addDoneCallback([](rt::TaskCore &) {}, callbackDescription(cb));
         }
     }
+
+private:
 
     friend Task<QJsonValue> runNode(Interpreter &in, NodeRef node);
 
@@ -597,9 +611,28 @@ void TaskSetRun::stop(rt::CancelReason reason)
     m_group.cancelAll(reason);
 }
 
+std::uint64_t TaskSetRun::spawn(const std::shared_ptr<const Node> &node, std::uint64_t parent, std::uint64_t origin)
+{
+    if (!m_started) {
+        m_started = true;
+        m_startNs = rt::monotonicNs();
+    }
+    m_finished = false;
+    return m_interpreter->spawnNode(node, node->name, parent, origin)->id();
+}
+
+bool TaskSetRun::addCallback(std::uint64_t runtimeId, const Callback &callback)
+{
+    rt::TaskCore *task = rt::Loop::current()->findTask(runtimeId);
+    if (!task || task->group() != &m_group)
+        return false;
+    m_interpreter->attachCallback(*task, callback);
+    return true;
+}
+
 void TaskSetRun::onGroupEmpty()
 {
-    if (m_finished || m_group.liveCount() != 0)
+    if (m_finished || m_keepOpen || m_group.liveCount() != 0)
         return;
     m_finished = true;
     m_endNs = rt::monotonicNs();

@@ -40,6 +40,18 @@ public:
     // Cancels every unfinished task of the run (reason user: Ctrl-C, "stop").
     void stop(rt::CancelReason reason = rt::CancelReason::user());
 
+    // Adds a task made from `node` to the running run, on the calling loop (the run's
+    // main loop or its worker): a child of `parent` (a runtime id, 0 = top level) for
+    // the tree, or a follow-up made by `origin`'s callback. The dashboard's "spawn".
+    // Returns the task's runtime id.
+    std::uint64_t spawn(const std::shared_ptr<const Node> &node, std::uint64_t parent, std::uint64_t origin = 0);
+    // Attaches a done-callback described by `callback` (log, partial, spawn) to the
+    // unfinished task `runtimeId` of this run, on the calling loop. False if no such
+    // task is running here.
+    bool addCallback(std::uint64_t runtimeId, const Callback &callback);
+    // Keeps the run open while it has no task (the dashboard's playground run).
+    void setKeepOpen(bool open) { m_keepOpen = open; }
+
     [[nodiscard]] const TaskSet &set() const noexcept { return m_set; }
     [[nodiscard]] bool isFinished() const noexcept { return m_finished; }
     [[nodiscard]] std::int64_t startNs() const noexcept { return m_startNs; }
@@ -71,6 +83,7 @@ private:
     std::int64_t m_endNs = 0;
     bool m_started = false;
     bool m_finished = false;
+    bool m_keepOpen = false;
 };
 
 } // namespace coroscope::taskset

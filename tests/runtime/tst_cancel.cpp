@@ -2,7 +2,7 @@
 
 #include <QFuture>
 #include <QPromise>
-#include <QTimer>
+#include <QBuffer>
 
 #include <catch2/catch.hpp>
 
@@ -77,9 +77,9 @@ Task<int> awaitsFuture(QFuture<int> f)
     co_return co_await rt::awaitFuture(f);
 }
 
-Task<int> awaitsTimeout(QTimer *timer)
+Task<int> awaitsReadyRead(QBuffer *buffer)
 {
-    co_await rt::awaitSignal(timer, &QTimer::timeout);
+    co_await rt::awaitSignal(buffer, &QIODevice::readyRead);
     co_return 1;
 }
 
@@ -267,13 +267,40 @@ TEST_CASE("cancelAll cancels every unfinished task of the loop with the given re
 TEST_CASE("a task resumes at the next emission of an awaited signal")
 {
     rt::Loop loop(QStringLiteral("main"));
-    QTimer timer;
-    timer.setSingleShot(true);
-    auto t = rt::spawn(awaitsTimeout(&timer));
+    QBuffer buffer;
+    buffer.open(QIODevice::ReadWrite);
+    auto t = rt::spawn(awaitsReadyRead(&buffer));
     runUntil([&] { return t->state() == TaskState::Running; });
     spinFor(10ms);
     CHECK(t->state() == TaskState::Running);
-    timer.start(10);
+    buffer.write("x");
     REQUIRE(runUntilFinished(t).reached);
     CHECK(t.result() == 1);
+}
+
+namespace {
+Task<int> leafSleeper(std::chrono::milliseconds d)
+{
+    co_await rt::sleep(d);
+    co_return 1;
+}
+} // namespace
+
+TEST_CASE("a task that does not catch Cancelled ends cancelled at its next step, without resuming")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::SpawnOptions leaf;
+    leaf.catchesCancel = false;
+    auto t = rt::spawn(leafSleeper(10s), leaf);
+    runUntil([&] { return t->state() == TaskState::Running; });
+    CHECK(t->cancel());
+    CHECK(t->state() == TaskState::Running); // as in asyncio: it ends at its next step
+    CHECK(t->cancel());                      // so a second cancel still returns true
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(t->cancelReason().kind == CancelKind::User);
+    CHECK(loop.timerCount() == 0);
+    CHECK(eventTypesOf(drainAll(loop), t->id()) ==
+          std::vector{EventType::Created, EventType::Started, EventType::Suspended, EventType::CancelRequested,
+                      EventType::Cancelled});
 }
