@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test suite:
 #   1. the dev build (all suites, ctest),
-#   2. the runtime suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   2. the runtime, task-set and journal suites under AddressSanitizer +
+#      UndefinedBehaviorSanitizer,
 #   3. the runtime suite under ThreadSanitizer.
 # Used as-is by CI (.ci/run). Exits non-zero on the first failure.
 set -euo pipefail
@@ -18,10 +19,10 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
-step "runtime suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "runtime, task-set and journal suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime
-ctest --preset asan -L runtime
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs
+ctest --preset asan -L "runtime|taskset|journal\$"
 
 step "runtime suite under ThreadSanitizer"
 cmake --preset tsan >/dev/null

@@ -576,7 +576,7 @@ TaskSetRun::TaskSetRun(TaskSet set, rt::Loop &mainLoop, QObject *parent)
 
 TaskSetRun::~TaskSetRun()
 {
-    if (m_started && !m_finished)
+    if (m_started && !m_finished && m_group.liveCount() > 0)
         qCWarning(lcTaskSet, "run of %s destroyed while %lld tasks still run", qPrintable(m_set.name),
                   static_cast<long long>(m_group.liveCount()));
     if (m_worker)

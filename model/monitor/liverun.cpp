@@ -1,0 +1,156 @@
+#include "liverun.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaObject>
+
+namespace coroscope::monitor {
+
+LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
+    : QObject(parent)
+    , m_setName(set.name)
+    , m_thread(std::make_unique<rt::LoopThread>(QStringLiteral("main")))
+{
+    // Create and start the run on its loop, and wait until it exists: from then on
+    // every command can be queued behind it.
+    std::mutex mutex;
+    std::condition_variable created;
+    bool ready = false;
+    rt::Loop &loop = m_thread->loop();
+    loop.callSoonThreadsafe([&, keepOpen, set = std::move(set)]() mutable {
+        auto *run = new taskset::TaskSetRun(std::move(set), *rt::Loop::current());
+        run->setKeepOpen(keepOpen);
+        QObject::connect(run, &taskset::TaskSetRun::finished, run, [this, run] {
+            const std::int64_t end = run->endNs();
+            QMetaObject::invokeMethod(this, [this, end] {
+                m_running = false;
+                Q_EMIT finished(end);
+            }, Qt::QueuedConnection);
+        });
+        run->start();
+        const std::int64_t start = run->startNs();
+        QMetaObject::invokeMethod(this, [this, start] { Q_EMIT started(start); }, Qt::QueuedConnection);
+        std::lock_guard lock(mutex);
+        m_run = run;
+        m_startNs = start;
+        {
+            std::lock_guard loopsLock(m_loopsMutex);
+            m_loops = run->journals();
+        }
+        ready = true;
+        created.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    created.wait(lock, [&] { return ready; });
+}
+
+LiveRun::~LiveRun()
+{
+    taskset::TaskSetRun *run = m_run;
+    m_thread->loop().callSoonThreadsafe([run] {
+        run->stop();
+        delete run;
+    });
+    m_thread->stop();
+}
+
+void LiveRun::drain(const Sink &sink)
+{
+    std::vector<taskset::TaskSetRun::LoopJournal> loops;
+    {
+        std::lock_guard lock(m_loopsMutex);
+        loops = m_loops;
+    }
+    for (const auto &j : loops) {
+        j.loop->journal().drain(m_batch);
+        if (!m_batch.events.empty())
+            sink(j.name, m_batch);
+    }
+}
+
+std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const
+{
+    std::lock_guard lock(m_loopsMutex);
+    std::vector<std::pair<QString, std::int64_t>> out;
+    for (const auto &j : m_loops)
+        out.emplace_back(j.name, j.loop->maxStallNs());
+    return out;
+}
+
+void LiveRun::post(std::function<void(taskset::TaskSetRun &)> fn)
+{
+    taskset::TaskSetRun *run = m_run;
+    m_thread->loop().callSoonThreadsafe([run, fn = std::move(fn)] { fn(*run); });
+}
+
+void LiveRun::stop()
+{
+    post([](taskset::TaskSetRun &run) { run.stop(rt::CancelReason::user()); });
+}
+
+void LiveRun::cancelTasks(std::vector<std::uint64_t> runtimeIds)
+{
+    // Tasks of the worker loop are cancelled there, on its own thread.
+    rt::Loop *worker = nullptr;
+    {
+        std::lock_guard lock(m_loopsMutex);
+        if (m_loops.size() > 1)
+            worker = m_loops[1].loop;
+    }
+    post([runtimeIds, worker](taskset::TaskSetRun &) {
+        std::vector<std::uint64_t> elsewhere;
+        for (std::uint64_t id : runtimeIds) {
+            if (rt::TaskCore *t = rt::Loop::current()->findTask(id))
+                t->cancel(rt::CancelReason::user());
+            else
+                elsewhere.push_back(id);
+        }
+        if (worker && !elsewhere.empty()) {
+            worker->callSoonThreadsafe([elsewhere] {
+                for (std::uint64_t id : elsewhere) {
+                    if (rt::TaskCore *t = rt::Loop::current()->findTask(id))
+                        t->cancel(rt::CancelReason::user());
+                }
+            });
+        }
+    });
+}
+
+void LiveRun::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId)
+{
+    m_running = true;
+    post([node, parentRuntimeId](taskset::TaskSetRun &run) { (void)run.spawn(node, parentRuntimeId); });
+}
+
+void LiveRun::addCallback(std::uint64_t runtimeId, taskset::Callback callback, std::uint32_t nextIndex)
+{
+    post([runtimeId, callback, nextIndex](taskset::TaskSetRun &run) {
+        if (run.addCallback(runtimeId, callback))
+            return;
+        // The task has ended (or lives on the worker loop, where its end is a moment
+        // away): as asyncio does for a done task, the callback runs soon.
+        QJsonObject d;
+        switch (callback.kind) {
+        case taskset::Callback::Kind::Log:
+            d.insert(QStringLiteral("kind"), QStringLiteral("log"));
+            d.insert(QStringLiteral("message"), callback.message);
+            break;
+        case taskset::Callback::Kind::Partial:
+            d.insert(QStringLiteral("kind"), QStringLiteral("partial"));
+            d.insert(QStringLiteral("args"), callback.args);
+            break;
+        case taskset::Callback::Kind::Spawn: d.insert(QStringLiteral("kind"), QStringLiteral("spawn")); break;
+        }
+        rt::Loop *loop = rt::Loop::current();
+        rt::Journal &j = loop->journal();
+        j.append(rt::EventType::CallbackAdded, runtimeId, nextIndex, 0,
+                 j.addString(QString::fromUtf8(QJsonDocument(d).toJson(QJsonDocument::Compact))));
+        loop->callSoon([&run, runtimeId, callback, nextIndex] {
+            rt::Loop::current()->journal().append(rt::EventType::Callback, runtimeId, nextIndex);
+            if (callback.kind == taskset::Callback::Kind::Spawn && callback.task)
+                (void)run.spawn(callback.task, 0, runtimeId);
+        });
+    });
+}
+
+} // namespace coroscope::monitor

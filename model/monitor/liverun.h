@@ -1,0 +1,73 @@
+#pragma once
+
+// LiveRun: one run of a task set as the dashboard drives it. Each run gets a loop
+// thread of its own ("main", plus the run's "worker" loop for threadsafe sets), so
+// a run that stalls its loop never stalls another run, and stopping one leaves the
+// others alone. The TaskSetRun lives on that loop thread; this object is its handle
+// on the GUI thread.
+//
+// Threading: every member is for the GUI thread. Commands are queued to the run's
+// loop (callSoonThreadsafe); started/finished come back as queued signals; drain()
+// reads the loops' journals, which any thread may do.
+
+#include "taskset/tasksetrun.h"
+
+#include "runtime/runtime.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace coroscope::monitor {
+
+class LiveRun final : public QObject
+{
+    Q_OBJECT
+
+public:
+    // `keepOpen`: the run stays open with no task (the playground for spawned tasks).
+    LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent = nullptr);
+    ~LiveRun() override;
+
+    [[nodiscard]] const QString &setName() const noexcept { return m_setName; }
+    // When the run started (rt::monotonicNs()).
+    [[nodiscard]] std::int64_t startNs() const noexcept { return m_startNs; }
+    [[nodiscard]] bool isRunning() const noexcept { return m_running; }
+
+    // Hands every journal batch published since the last call to `sink`, loop by loop.
+    using Sink = std::function<void(const QString &loopName, const rt::JournalBatch &batch)>;
+    void drain(const Sink &sink);
+    // The longest step of each of the run's loops so far.
+    [[nodiscard]] std::vector<std::pair<QString, std::int64_t>> longestSteps() const;
+
+    void stop();
+    void cancelTasks(std::vector<std::uint64_t> runtimeIds);
+    void spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId);
+    // A callback on task `runtimeId`. If the task has already ended, the callback is
+    // recorded and fires soon, as asyncio does for a finished task; `nextIndex` is
+    // the index it then takes (the task's callbacks so far).
+    void addCallback(std::uint64_t runtimeId, taskset::Callback callback, std::uint32_t nextIndex);
+
+Q_SIGNALS:
+    void started(std::int64_t startNs);
+    void finished(std::int64_t endNs);
+
+private:
+    // Runs fn(run) on the run's main loop.
+    void post(std::function<void(taskset::TaskSetRun &)> fn);
+
+    QString m_setName;
+    std::unique_ptr<rt::LoopThread> m_thread;
+    taskset::TaskSetRun *m_run = nullptr; // lives on m_thread; set before anything is posted
+    mutable std::mutex m_loopsMutex;
+    std::vector<taskset::TaskSetRun::LoopJournal> m_loops; // guarded by m_loopsMutex
+    rt::JournalBatch m_batch;
+    std::int64_t m_startNs = 0;
+    bool m_running = true;
+};
+
+} // namespace coroscope::monitor

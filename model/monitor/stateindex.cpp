@@ -1,0 +1,95 @@
+#include "stateindex.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace coroscope::monitor {
+
+void StateIndex::add(int state, std::size_t row, std::int32_t delta) noexcept
+{
+    std::vector<std::int32_t> &tree = m_trees[std::size_t(state)];
+    for (std::size_t i = row + 1; i <= m_capacity; i += i & (~i + 1))
+        tree[i] += delta;
+}
+
+void StateIndex::rebuildTrees(std::size_t capacity)
+{
+    m_capacity = capacity;
+    for (auto &tree : m_trees)
+        tree.assign(capacity + 1, 0);
+    // Linear construction: add each slot to its parent once.
+    for (std::size_t i = 1; i <= m_states.size(); ++i)
+        ++m_trees[m_states[i - 1]][i];
+    for (auto &tree : m_trees) {
+        for (std::size_t i = 1; i <= capacity; ++i) {
+            const std::size_t parent = i + (i & (~i + 1));
+            if (parent <= capacity)
+                tree[parent] += tree[i];
+        }
+    }
+}
+
+void StateIndex::append(rt::TaskState state)
+{
+    m_states.push_back(std::uint8_t(state));
+    if (m_states.size() > m_capacity) {
+        rebuildTrees(std::bit_ceil(std::max<std::size_t>(m_states.size(), 1024)));
+        return;
+    }
+    add(int(state), m_states.size() - 1, 1);
+}
+
+void StateIndex::setState(int row, rt::TaskState state)
+{
+    std::uint8_t &current = m_states[std::size_t(row)];
+    if (current == std::uint8_t(state))
+        return;
+    add(current, std::size_t(row), -1);
+    add(int(state), std::size_t(row), 1);
+    current = std::uint8_t(state);
+}
+
+void StateIndex::rebuild(std::vector<std::uint8_t> states)
+{
+    m_states = std::move(states);
+    rebuildTrees(std::bit_ceil(std::max<std::size_t>(m_states.size(), 1024)));
+}
+
+int StateIndex::countBefore(int row, unsigned mask) const noexcept
+{
+    std::int64_t sum = 0;
+    for (int s = 0; s < kStateCount; ++s) {
+        if (!(mask & (1u << s)))
+            continue;
+        const std::vector<std::int32_t> &tree = m_trees[std::size_t(s)];
+        for (auto i = std::size_t(row); i > 0; i &= i - 1)
+            sum += tree[i];
+    }
+    return int(sum);
+}
+
+int StateIndex::nth(int k, unsigned mask) const noexcept
+{
+    if (k < 0 || m_capacity == 0)
+        return -1;
+    std::size_t pos = 0;
+    std::int64_t rest = k;
+    for (std::size_t step = m_capacity; step > 0; step >>= 1) {
+        const std::size_t next = pos + step;
+        if (next > m_capacity)
+            continue;
+        std::int64_t here = 0;
+        for (int s = 0; s < kStateCount; ++s) {
+            if (mask & (1u << s))
+                here += m_trees[std::size_t(s)][next];
+        }
+        if (here <= rest) {
+            pos = next;
+            rest -= here;
+        }
+    }
+    // pos rows hold exactly k matches; the match we want is row pos (0-based).
+    return pos < m_states.size() ? int(pos) : -1;
+}
+
+} // namespace coroscope::monitor

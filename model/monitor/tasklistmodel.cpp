@@ -1,0 +1,330 @@
+#include "tasklistmodel.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace coroscope::monitor {
+
+TaskListModel::TaskListModel(TaskStore *store, QObject *parent)
+    : QAbstractListModel(parent), m_store(store)
+{
+    connect(m_store, &TaskStore::ticked, this, &TaskListModel::onTicked);
+    m_sortClock.start();
+    rebuild();
+}
+
+int TaskListModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : m_count;
+}
+
+QHash<int, QByteArray> TaskListModel::roleNames() const
+{
+    return TaskRoles::names();
+}
+
+int TaskListModel::storeRow(int row) const
+{
+    if (row < 0 || row >= m_count)
+        return -1;
+    if (usesIndex())
+        return row < int(m_rows.size()) ? m_rows[std::size_t(row)] : -1;
+    if (m_mask == kAllStates)
+        return row;
+    return m_store->stateIndex().nth(row, m_mask);
+}
+
+QVariant TaskListModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const int row = storeRow(index.row());
+    return row < 0 ? QVariant() : TaskRoles::data(*m_store, row, role);
+}
+
+qint64 TaskListModel::keyAt(int row) const
+{
+    const int r = storeRow(row);
+    return r < 0 ? -1 : m_store->keyOfRow(r);
+}
+
+int TaskListModel::rowOfKey(qint64 key) const
+{
+    const int r = m_store->rowOfKey(key);
+    if (r < 0 || r >= m_store->publishedRowCount())
+        return -1;
+    int row = -1;
+    if (m_sortRole != 0) {
+        const auto it = std::find(m_rows.begin(), m_rows.end(), r);
+        row = it == m_rows.end() ? -1 : int(it - m_rows.begin());
+    } else if (passes(r)) {
+        row = firstShownAtOrAfter(r);
+    }
+    return row >= 0 && row < m_count ? row : -1;
+}
+
+// Filter, search, sort ---------------------------------------------------------------
+
+void TaskListModel::setStateFilter(int mask)
+{
+    const unsigned m = unsigned(mask) & kAllStates;
+    if (m == m_mask)
+        return;
+    m_mask = m;
+    resetAll();
+    Q_EMIT stateFilterChanged();
+}
+
+void TaskListModel::setSearch(const QString &text)
+{
+    if (text == m_search)
+        return;
+    m_search = text;
+    resetAll();
+    Q_EMIT searchChanged();
+}
+
+void TaskListModel::setSortRole(const QString &role)
+{
+    if (role == m_sortRoleName)
+        return;
+    m_sortRoleName = role;
+    m_sortRole = TaskRoles::fromName(role);
+    resetAll();
+    Q_EMIT sortRoleChanged();
+}
+
+void TaskListModel::setSortAscending(bool ascending)
+{
+    if (ascending == m_ascending)
+        return;
+    m_ascending = ascending;
+    if (m_sortRole != 0)
+        resetAll();
+    Q_EMIT sortAscendingChanged();
+}
+
+bool TaskListModel::passes(int storeRow) const
+{
+    if (!(stateBit(m_store->state(storeRow)) & m_mask))
+        return false;
+    return m_search.isEmpty() || (storeRow < int(m_matches.size()) && m_matches[std::size_t(storeRow)]);
+}
+
+void TaskListModel::extendMatches(int rows)
+{
+    if (m_search.isEmpty()) {
+        m_matches.clear();
+        return;
+    }
+    m_matches.reserve(std::size_t(rows));
+    for (int r = int(m_matches.size()); r < rows; ++r)
+        m_matches.push_back(m_store->name(r).contains(m_search, Qt::CaseInsensitive) ? 1 : 0);
+}
+
+std::vector<int> TaskListModel::filteredRows(int from) const
+{
+    std::vector<int> rows;
+    const int published = m_store->publishedRowCount();
+    for (int r = from; r < published; ++r) {
+        if (passes(r))
+            rows.push_back(r);
+    }
+    return rows;
+}
+
+namespace {
+bool isTextRole(int role)
+{
+    using namespace TaskRoles;
+    return role == NameRole || role == OpRole || role == LoopRole || role == AwaitingRole || role == ResultTextRole
+        || role == CancelReasonRole;
+}
+} // namespace
+
+void TaskListModel::sortRows(std::vector<int> &rows) const
+{
+    const bool asc = m_ascending;
+    if (isTextRole(m_sortRole)) {
+        std::vector<QString> keys;
+        keys.reserve(rows.size());
+        for (int r : rows)
+            keys.push_back(TaskRoles::data(*m_store, r, m_sortRole).toString());
+        std::vector<std::uint32_t> order(rows.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = std::uint32_t(i);
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            const int c = QString::compare(keys[a], keys[b], Qt::CaseInsensitive);
+            if (c != 0)
+                return asc ? c < 0 : c > 0;
+            return rows[a] < rows[b];
+        });
+        std::vector<int> sorted;
+        sorted.reserve(rows.size());
+        for (std::uint32_t i : order)
+            sorted.push_back(rows[i]);
+        rows = std::move(sorted);
+        return;
+    }
+    // Numeric keys; null (not started, ...) sorts first ascending.
+    std::vector<std::pair<double, int>> keyed;
+    keyed.reserve(rows.size());
+    for (int r : rows) {
+        double key = -1.0;
+        if (m_sortRole == TaskRoles::StateRole) {
+            key = double(m_store->state(r));
+        } else {
+            const QVariant v = TaskRoles::data(*m_store, r, m_sortRole);
+            key = v.isValid() ? v.toDouble() : -1.0;
+        }
+        keyed.emplace_back(key, r);
+    }
+    std::sort(keyed.begin(), keyed.end(), [asc](const auto &a, const auto &b) {
+        if (a.first != b.first)
+            return asc ? a.first < b.first : a.first > b.first;
+        return a.second < b.second;
+    });
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i] = keyed[i].second;
+}
+
+void TaskListModel::rebuild()
+{
+    const int published = m_store->publishedRowCount();
+    extendMatches(published);
+    m_rows.clear();
+    if (usesIndex()) {
+        m_rows = filteredRows(0);
+        if (m_sortRole != 0)
+            sortRows(m_rows);
+        m_sortClock.restart();
+        m_count = int(m_rows.size());
+    } else {
+        m_count = m_mask == kAllStates ? published : m_store->stateIndex().countBefore(published, m_mask);
+    }
+}
+
+void TaskListModel::resetAll()
+{
+    const int before = m_count;
+    beginResetModel();
+    m_matches.clear();
+    rebuild();
+    endResetModel();
+    if (m_count != before)
+        Q_EMIT countChanged();
+}
+
+int TaskListModel::firstShownAtOrAfter(int storeRow) const
+{
+    if (usesIndex())
+        return int(std::lower_bound(m_rows.begin(), m_rows.end(), storeRow) - m_rows.begin());
+    if (m_mask == kAllStates)
+        return storeRow;
+    return m_store->stateIndex().countBefore(storeRow, m_mask);
+}
+
+void TaskListModel::replaceTail(int from, int newCount)
+{
+    if (from < m_count) {
+        beginRemoveRows({}, from, m_count - 1);
+        m_count = from;
+        endRemoveRows();
+    }
+    if (newCount > m_count) {
+        beginInsertRows({}, m_count, newCount - 1);
+        m_count = newCount;
+        endInsertRows();
+    }
+}
+
+void TaskListModel::resort()
+{
+    std::vector<int> rows = filteredRows(0);
+    sortRows(rows);
+    m_sortClock.restart();
+    if (rows == m_rows)
+        return;
+
+    std::vector<int> newPos(std::size_t(m_store->publishedRowCount()), -1);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        newPos[std::size_t(rows[i])] = int(i);
+    const bool sameRows = rows.size() == m_rows.size()
+        && std::all_of(m_rows.begin(), m_rows.end(), [&](int r) { return newPos[std::size_t(r)] >= 0; });
+    if (!sameRows) {
+        beginResetModel();
+        m_rows = std::move(rows);
+        m_count = int(m_rows.size());
+        endResetModel();
+        return;
+    }
+    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList from = persistentIndexList();
+    QModelIndexList to;
+    to.reserve(from.size());
+    for (const QModelIndex &index : from) {
+        const int r = index.row() < int(m_rows.size()) ? m_rows[std::size_t(index.row())] : -1;
+        to.append(r < 0 ? QModelIndex() : this->index(newPos[std::size_t(r)], index.column()));
+    }
+    m_rows = std::move(rows);
+    changePersistentIndexList(from, to);
+    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void TaskListModel::onTicked(const TickChange &change)
+{
+    const int before = m_count;
+    if (change.reset) {
+        resetAll();
+        return;
+    }
+    const int total = int(change.total);
+    extendMatches(total);
+    const int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
+    int keep = before; // shown rows that stay where they are
+
+    if (m_sortRole != 0) {
+        const bool dirty = change.appendedCount > 0 || change.hasChanged() || firstChange != INT_MAX;
+        if (dirty && m_sortClock.elapsed() >= m_resortIntervalMs) {
+            resort();
+            if (m_count > 0 && (change.hasChanged() || change.anyRunning()))
+                Q_EMIT dataChanged(index(0), index(m_count - 1));
+            if (m_count != before)
+                Q_EMIT countChanged();
+            return;
+        }
+        for (int r = change.appendedFirst; r < change.appendedFirst + change.appendedCount; ++r) {
+            if (passes(r))
+                m_rows.push_back(r);
+        }
+        replaceTail(before, int(m_rows.size()));
+        if (keep > 0 && (change.hasChanged() || change.anyRunning()))
+            Q_EMIT dataChanged(index(0), index(keep - 1));
+    } else {
+        if (firstChange != INT_MAX)
+            keep = std::min(before, firstShownAtOrAfter(firstChange));
+        int newCount = 0;
+        if (usesIndex()) {
+            const int from = firstChange != INT_MAX ? firstChange : change.appendedFirst;
+            m_rows.resize(std::size_t(firstShownAtOrAfter(from)));
+            const std::vector<int> tail = filteredRows(from);
+            m_rows.insert(m_rows.end(), tail.begin(), tail.end());
+            newCount = int(m_rows.size());
+        } else {
+            newCount = m_mask == kAllStates ? total : m_store->stateIndex().countBefore(total, m_mask);
+        }
+        replaceTail(keep, newCount);
+        if (keep > 0 && change.anyRunning()) {
+            Q_EMIT dataChanged(index(0), index(keep - 1));
+        } else if (keep > 0 && change.hasChanged()) {
+            const int first = firstShownAtOrAfter(change.changedFirst);
+            const int last = std::min(keep, firstShownAtOrAfter(change.changedLast + 1)) - 1;
+            if (first <= last)
+                Q_EMIT dataChanged(index(first), index(last));
+        }
+    }
+    if (m_count != before)
+        Q_EMIT countChanged();
+}
+
+} // namespace coroscope::monitor

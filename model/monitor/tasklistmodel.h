@@ -1,0 +1,108 @@
+#pragma once
+
+// TaskListModel: the flat live table of tasks (CONTRACT.md), filtered by a state mask
+// and a name search and sorted by a role, without QSortFilterProxyModel.
+//
+// It follows the store tick by tick: each TaskStore::ticked becomes at most one
+// removal + one insertion of a tail of rows (rows from the first one whose filter
+// membership changed; usually just the appended rows) and one range dataChanged
+// (all shown rows while any task runs, so durations tick; views only re-read
+// visible delegates). A store reset, or a change of filter, search or sort, is a
+// model reset. Rows:
+//  - no search, no sort: model row -> store row through the store's state index
+//    (O(log n), no per-row memory);
+//  - search: a vector of the store rows that pass, in store order, rebuilt from the
+//    first row whose membership changed (the match of each name is cached, so this
+//    is a cheap scan), appended rows tested incrementally;
+//  - sort: a sorted vector of the rows that pass, rebuilt (O(n log n)) at most once
+//    per resortIntervalMs() while rows change (new rows are appended at the end
+//    between rebuilds, and a row that left the filter stays until the next one); a
+//    rebuild is a layout change when the rows are the same, else a reset.
+//
+// Threading: GUI thread only (like the store). Cost per tick: O(log n) without
+// search or sort; O(rows after the first membership change) with a search.
+
+#include "monitor/taskroles.h"
+#include "monitor/taskstore.h"
+
+#include <QAbstractListModel>
+#include <QElapsedTimer>
+#include <QtQml/qqmlregistration.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace coroscope::monitor {
+
+class TaskListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("owned by TaskMonitor")
+    Q_PROPERTY(int stateFilter READ stateFilter WRITE setStateFilter NOTIFY stateFilterChanged)
+    Q_PROPERTY(QString search READ search WRITE setSearch NOTIFY searchChanged)
+    Q_PROPERTY(QString sortRole READ sortRole WRITE setSortRole NOTIFY sortRoleChanged)
+    Q_PROPERTY(bool sortAscending READ sortAscending WRITE setSortAscending NOTIFY sortAscendingChanged)
+    Q_PROPERTY(int count READ count NOTIFY countChanged)
+
+public:
+    using Role = TaskRoles::Role;
+
+    explicit TaskListModel(TaskStore *store, QObject *parent = nullptr);
+
+    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
+
+    [[nodiscard]] int stateFilter() const noexcept { return int(m_mask); }
+    void setStateFilter(int mask);
+    [[nodiscard]] QString search() const { return m_search; }
+    void setSearch(const QString &text);
+    [[nodiscard]] QString sortRole() const { return m_sortRoleName; }
+    void setSortRole(const QString &role);
+    [[nodiscard]] bool sortAscending() const noexcept { return m_ascending; }
+    void setSortAscending(bool ascending);
+    [[nodiscard]] int count() const noexcept { return m_count; }
+
+    Q_INVOKABLE qint64 keyAt(int row) const;   // -1 if out of range
+    Q_INVOKABLE int rowOfKey(qint64 key) const; // -1 if not shown
+
+    // The store row shown at `row`; -1 if out of range.
+    [[nodiscard]] int storeRow(int row) const;
+    // Sorted views re-sort at most this often while rows change (default 1000 ms).
+    void setResortIntervalMs(int ms) { m_resortIntervalMs = ms; }
+
+Q_SIGNALS:
+    void stateFilterChanged();
+    void searchChanged();
+    void sortRoleChanged();
+    void sortAscendingChanged();
+    void countChanged();
+
+private:
+    void onTicked(const TickChange &change);
+    void resetAll();
+    void rebuild();
+    void extendMatches(int rows);
+    [[nodiscard]] bool passes(int storeRow) const;
+    [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0; }
+    [[nodiscard]] int firstShownAtOrAfter(int storeRow) const; // unsorted modes only
+    [[nodiscard]] std::vector<int> filteredRows(int from) const;
+    void sortRows(std::vector<int> &rows) const;
+    void resort();
+    void replaceTail(int from, int newCount);
+
+    TaskStore *m_store;
+    unsigned m_mask = kAllStates;
+    QString m_search;
+    QString m_sortRoleName;
+    int m_sortRole = 0;
+    bool m_ascending = true;
+    int m_count = 0;
+    std::vector<int> m_rows;            // store rows shown (search or sort)
+    std::vector<std::uint8_t> m_matches; // per store row: the name contains m_search
+    QElapsedTimer m_sortClock;
+    int m_resortIntervalMs = 1000;
+};
+
+} // namespace coroscope::monitor

@@ -1,0 +1,421 @@
+#include "taskmonitor.h"
+
+#include "journal/exporters.h"
+#include "journal/logreader.h"
+#include "taskset/builtins.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSet>
+
+#include <cmath>
+#include <variant>
+
+Q_LOGGING_CATEGORY(lcMonitor, "coroscope.monitor")
+
+namespace coroscope::monitor {
+
+namespace {
+
+constexpr int kTickMs = 33;
+
+QString localPath(const QUrl &url)
+{
+    return url.isLocalFile() ? url.toLocalFile() : url.toString();
+}
+
+QStringList messages(const std::vector<taskset::Diagnostic> &errors)
+{
+    QStringList out;
+    for (const auto &d : errors)
+        out << d.toString();
+    return out;
+}
+
+double msOf(std::int64_t ns) { return double(ns) / 1e6; }
+
+// A node for the spawn form or a spawn callback: one leaf op with its parameters.
+std::variant<std::shared_ptr<taskset::Node>, QStringList> leafNode(const QString &op, const QVariantMap &params)
+{
+    auto node = std::make_shared<taskset::Node>();
+    QStringList errors;
+    const auto number = [&](const char *key, double fallback) {
+        const QVariant v = params.value(QString::fromLatin1(key));
+        if (!v.isValid() || v.toString().isEmpty())
+            return fallback;
+        bool ok = false;
+        const double d = v.toDouble(&ok);
+        if (!ok || d < 0 || !std::isfinite(d)) {
+            errors << QStringLiteral("%1 must be a number >= 0, got \"%2\"").arg(QLatin1String(key), v.toString());
+            return fallback;
+        }
+        return d;
+    };
+    node->name = params.value(QStringLiteral("name")).toString();
+    if (op == QLatin1String("sleep")) {
+        node->op = taskset::Op::Sleep;
+        node->seconds.a = number("seconds", 1.0);
+        const QString result = params.value(QStringLiteral("result")).toString();
+        if (!result.isEmpty()) {
+            const QJsonDocument parsed = QJsonDocument::fromJson("[" + result.toUtf8() + "]");
+            node->result = parsed.isArray() && parsed.array().size() == 1 ? parsed.array().at(0) : QJsonValue(result);
+            node->hasResult = true;
+        }
+    } else if (op == QLatin1String("fail")) {
+        node->op = taskset::Op::Fail;
+        node->seconds.a = number("seconds", 1.0);
+        node->message = params.value(QStringLiteral("message"), QStringLiteral("failed on purpose")).toString();
+        if (node->message.isEmpty())
+            errors << QStringLiteral("a fail task needs a message");
+    } else if (op == QLatin1String("cpu")) {
+        node->op = taskset::Op::Cpu;
+        node->workMs = number("work_ms", 200.0);
+        if (node->workMs <= 0)
+            errors << QStringLiteral("work_ms must be > 0");
+        node->where = params.value(QStringLiteral("where")).toString() == QLatin1String("loop") ? taskset::Where::Loop
+                                                                                                 : taskset::Where::Pool;
+    } else if (op == QLatin1String("block")) {
+        node->op = taskset::Op::Block;
+        node->seconds.a = number("seconds", 0.5);
+    } else {
+        errors << QStringLiteral("unknown op \"%1\": choose sleep, fail, cpu or block").arg(op);
+    }
+    if (!errors.isEmpty())
+        return errors;
+    return node;
+}
+
+} // namespace
+
+TaskMonitor::TaskMonitor(QObject *parent)
+    : QObject(parent)
+    , m_tasks(&m_store)
+    , m_tree(&m_store)
+    , m_stats(&m_store)
+    , m_runs(&m_store)
+{
+    for (const auto &b : taskset::builtinSets())
+        m_builtins.append(QVariantMap{{QStringLiteral("name"), b.name}, {QStringLiteral("description"), b.description}});
+    m_tick.setTimerType(Qt::PreciseTimer);
+    connect(&m_tick, &QTimer::timeout, this, &TaskMonitor::tick);
+    m_tick.start(kTickMs);
+}
+
+TaskMonitor::~TaskMonitor()
+{
+    m_tick.stop();
+    m_live.clear(); // each run stops its tasks and its loop threads
+}
+
+double TaskMonitor::nowMs() const
+{
+    return m_firstStartNs < 0 ? 0.0 : msOf(rt::monotonicNs() - m_firstStartNs);
+}
+
+int TaskMonitor::launch(taskset::TaskSet set)
+{
+    const QString name = set.name;
+    auto live = std::make_unique<LiveRun>(std::move(set), false);
+    const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
+                                     journal::RunRecord::Spool::Events);
+    if (m_firstStartNs < 0)
+        m_firstStartNs = live->startNs();
+    connect(live.get(), &LiveRun::finished, this, [this, runId](std::int64_t endNs) {
+        auto it = m_live.find(runId);
+        if (it == m_live.end())
+            return;
+        drainRun(runId, *it->second);
+        m_store.setRunFinished(runId, endNs);
+        Q_EMIT runFinished(runId);
+    });
+    m_live.emplace(runId, std::move(live));
+    qCInfo(lcMonitor, "run %d: %s", runId, qPrintable(name));
+    return runId;
+}
+
+QStringList TaskMonitor::launchBuiltin(const QString &name)
+{
+    taskset::ParseResult parsed = taskset::loadSet(name);
+    if (!parsed.ok())
+        return messages(parsed.errors);
+    launch(std::move(*parsed.set));
+    return {};
+}
+
+QStringList TaskMonitor::openSetFile(const QUrl &url)
+{
+    taskset::ParseResult parsed = taskset::loadTaskSetFile(localPath(url));
+    if (!parsed.ok())
+        return messages(parsed.errors);
+    launch(std::move(*parsed.set));
+    return {};
+}
+
+void TaskMonitor::stopRun(int runId)
+{
+    if (auto it = m_live.find(runId); it != m_live.end())
+        it->second->stop();
+}
+
+LiveRun &TaskMonitor::playground()
+{
+    if (m_playgroundRun == 0 || !m_live.count(m_playgroundRun)) {
+        taskset::TaskSet set;
+        set.name = QStringLiteral("playground");
+        set.description = QStringLiteral("Tasks spawned from the dashboard");
+        auto live = std::make_unique<LiveRun>(std::move(set), true);
+        m_playgroundRun = m_store.addRun(QStringLiteral("playground"), QDateTime::currentDateTimeUtc(),
+                                         live->startNs(), journal::RunRecord::Spool::Events);
+        if (m_firstStartNs < 0)
+            m_firstStartNs = live->startNs();
+        m_live.emplace(m_playgroundRun, std::move(live));
+    }
+    return *m_live.at(m_playgroundRun);
+}
+
+LiveRun *TaskMonitor::liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const
+{
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    auto it = m_live.find(runId);
+    const journal::RunRecord *record = m_store.run(runId);
+    if (it == m_live.end() || !record)
+        return nullptr;
+    const auto view = record->task(TaskStore::localIdOfKey(taskKey));
+    if (!view)
+        return nullptr;
+    *runtimeId = view->runtimeId;
+    return it->second.get();
+}
+
+QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey)
+{
+    auto made = leafNode(op, params);
+    if (auto *errors = std::get_if<QStringList>(&made))
+        return *errors;
+    auto node = std::get<std::shared_ptr<taskset::Node>>(made);
+    if (parentTaskKey < 0) {
+        playground().spawn(node, 0);
+        return {};
+    }
+    std::uint64_t parent = 0;
+    LiveRun *run = liveRunOf(parentTaskKey, &parent);
+    if (!run)
+        return {QStringLiteral("the parent task belongs to a run that is no longer live")};
+    run->spawn(node, parent);
+    return {};
+}
+
+void TaskMonitor::cancelTask(qint64 taskKey)
+{
+    std::uint64_t id = 0;
+    if (LiveRun *run = liveRunOf(taskKey, &id))
+        run->cancelTasks({id});
+}
+
+void TaskMonitor::cancelSubtree(qint64 taskKey)
+{
+    std::uint64_t id = 0;
+    LiveRun *run = liveRunOf(taskKey, &id);
+    if (!run)
+        return;
+    // The task and every descendant, deepest first, each with reason user.
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    const int first = m_store.runFirstRow(runId);
+    const journal::RunRecord *record = m_store.run(runId);
+    std::vector<qint64> subtree{taskKey};
+    std::vector<std::uint64_t> ids;
+    QSet<qint64> inTree{taskKey};
+    // Children come after their parents in creation order: one pass finds them all.
+    for (int row = first; row < first + int(record->taskCount()); ++row) {
+        const qint64 parent = m_store.parentKey(row);
+        if (parent >= 0 && inTree.contains(parent)) {
+            const qint64 key = m_store.keyOfRow(row);
+            inTree.insert(key);
+            subtree.push_back(key);
+        }
+    }
+    for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {
+        if (const auto view = record->task(TaskStore::localIdOfKey(*it)); view && !rt::isFinal(view->state))
+            ids.push_back(view->runtimeId);
+    }
+    run->cancelTasks(std::move(ids));
+}
+
+void TaskMonitor::cancelAll()
+{
+    for (auto &[runId, run] : m_live)
+        run->stop();
+}
+
+QStringList TaskMonitor::addCallback(qint64 taskKey, const QString &kind, const QString &text)
+{
+    std::uint64_t id = 0;
+    LiveRun *run = liveRunOf(taskKey, &id);
+    if (!run)
+        return {QStringLiteral("that task belongs to a run that is no longer live")};
+    taskset::Callback cb;
+    if (kind == QLatin1String("log")) {
+        cb.kind = taskset::Callback::Kind::Log;
+        cb.message = text.isEmpty() ? QStringLiteral("done") : text;
+    } else if (kind == QLatin1String("partial")) {
+        cb.kind = taskset::Callback::Kind::Partial;
+        QJsonParseError error{};
+        const QJsonDocument args = QJsonDocument::fromJson(text.toUtf8(), &error);
+        if (!args.isArray())
+            return {QStringLiteral("partial arguments must be a JSON array, e.g. [2, \"x\"]")};
+        cb.args = args.array();
+    } else if (kind == QLatin1String("spawn")) {
+        cb.kind = taskset::Callback::Kind::Spawn;
+        auto made = leafNode(text.isEmpty() ? QStringLiteral("sleep") : text, {});
+        if (auto *errors = std::get_if<QStringList>(&made))
+            return *errors;
+        cb.task = std::get<std::shared_ptr<taskset::Node>>(made);
+    } else {
+        return {QStringLiteral("unknown callback kind \"%1\": choose log, partial or spawn").arg(kind)};
+    }
+    const int row = m_store.rowOfKey(taskKey);
+    run->addCallback(id, cb, std::uint32_t(row >= 0 ? m_store.callbackCount(row) : 0));
+    return {};
+}
+
+QString TaskMonitor::exportLog(int runId, const QUrl &url)
+{
+    const journal::RunRecord *record = m_store.run(runId);
+    if (!record)
+        return QStringLiteral("no run %1").arg(runId);
+    tick(); // everything up to now
+    const journal::ExportResult r = journal::exportLog(*record, localPath(url));
+    return r.ok() ? QString() : *r.error;
+}
+
+QString TaskMonitor::openLog(const QUrl &url)
+{
+    journal::LogReadResult read = journal::LogReader::readFile(localPath(url));
+    if (!read.log)
+        return read.error;
+    m_store.loadLog(*read.log);
+    return {};
+}
+
+QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
+{
+    const journal::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
+    if (!record)
+        return {};
+    const auto t = record->task(TaskStore::localIdOfKey(taskKey));
+    if (!t)
+        return {};
+    const auto ms = [&](std::int64_t ns) { return QVariant(msOf(ns - record->startNs())); };
+    const auto optMs = [&](const std::optional<std::int64_t> &ns) { return ns ? ms(*ns) : QVariant(); };
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    const auto keyOf = [&](std::uint64_t local) { return local ? QVariant(TaskStore::makeKey(runId, local)) : QVariant(qint64(-1)); };
+
+    QVariantList events;
+    const auto event = [&](const QVariant &at, const QString &type, const QString &detail) {
+        if (at.isValid())
+            events.append(QVariantMap{{QStringLiteral("tMs"), at}, {QStringLiteral("type"), type}, {QStringLiteral("detail"), detail}});
+    };
+    event(ms(t->createdNs), QStringLiteral("created"), t->parent ? QStringLiteral("child of ") + record->name(t->parent) : QString());
+    event(optMs(t->startedNs), QStringLiteral("started"), t->loop);
+    if (!t->awaiting.isEmpty())
+        event(QVariant(msOf(m_store.nowNs() - record->startNs())), QStringLiteral("suspended"), t->awaiting);
+    event(optMs(t->finishedNs), toString(t->state),
+          t->state == rt::TaskState::Failed ? t->error
+          : t->state == rt::TaskState::Cancelled ? QStringLiteral("reason ") + t->cancelReason
+                                                 : t->result);
+    QVariantList callbacks;
+    for (std::size_t i = 0; i < t->callbacks.size(); ++i) {
+        const auto &cb = t->callbacks[i];
+        callbacks.append(QVariantMap{{QStringLiteral("index"), int(i)},
+                                     {QStringLiteral("description"), cb.description},
+                                     {QStringLiteral("firedMs"), cb.firedNs ? QVariant(msOf(*cb.firedNs)) : QVariant()}});
+        if (cb.firedNs)
+            event(QVariant(msOf(*cb.firedNs)), QStringLiteral("callback"), cb.description);
+    }
+    std::sort(events.begin(), events.end(), [](const QVariant &a, const QVariant &b) {
+        return a.toMap().value(QStringLiteral("tMs")).toDouble() < b.toMap().value(QStringLiteral("tMs")).toDouble();
+    });
+
+    QVariantList children;
+    const int first = m_store.runFirstRow(runId);
+    for (int row = first; row < first + int(record->taskCount()) && children.size() < 500; ++row) {
+        if (m_store.parentKey(row) == taskKey)
+            children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
+                                        {QStringLiteral("name"), m_store.name(row)},
+                                        {QStringLiteral("state"), toString(m_store.state(row))}});
+    }
+
+    return QVariantMap{
+        {QStringLiteral("taskKey"), taskKey},
+        {QStringLiteral("runId"), runId},
+        {QStringLiteral("run"), record->setName()},
+        {QStringLiteral("id"), qint64(t->id)},
+        {QStringLiteral("name"), t->name},
+        {QStringLiteral("op"), t->opName},
+        {QStringLiteral("parentKey"), keyOf(t->parent)},
+        {QStringLiteral("parentName"), t->parent ? record->name(t->parent) : QString()},
+        {QStringLiteral("originKey"), keyOf(t->origin)},
+        {QStringLiteral("loop"), t->loop},
+        {QStringLiteral("state"), toString(t->state)},
+        {QStringLiteral("awaiting"), t->awaiting},
+        {QStringLiteral("createdMs"), ms(t->createdNs)},
+        {QStringLiteral("startedMs"), optMs(t->startedNs)},
+        {QStringLiteral("finishedMs"), optMs(t->finishedNs)},
+        {QStringLiteral("result"), t->result},
+        {QStringLiteral("error"), t->error},
+        {QStringLiteral("cancelReason"), t->cancelReason},
+        {QStringLiteral("events"), events},
+        {QStringLiteral("callbacks"), callbacks},
+        {QStringLiteral("children"), children},
+    };
+}
+
+void TaskMonitor::drainRun(int runId, LiveRun &run)
+{
+    run.drain([&](const QString &loopName, const rt::JournalBatch &batch) { m_store.apply(runId, loopName, batch); });
+}
+
+void TaskMonitor::tick()
+{
+    for (auto &[runId, run] : m_live)
+        drainRun(runId, *run);
+    m_store.endTick();
+    updateLoops();
+    Q_EMIT ticked();
+}
+
+void TaskMonitor::updateLoops()
+{
+    QVariantList loops;
+    for (auto &[runId, run] : m_live) {
+        if (!run->isRunning())
+            continue;
+        const journal::RunRecord *record = m_store.run(runId);
+        for (const auto &[name, longest] : run->longestSteps()) {
+            QVariantMap loop{{QStringLiteral("run"), run->setName()},
+                             {QStringLiteral("name"), name},
+                             {QStringLiteral("maxStallMs"), msOf(longest)},
+                             {QStringLiteral("stalls"), 0},
+                             {QStringLiteral("healthy"), longest < 50'000'000}};
+            if (record) {
+                for (const journal::LoopView &view : record->loops()) {
+                    if (view.name != name || view.stalls.empty())
+                        continue;
+                    const journal::StallView &last = view.stalls.back();
+                    loop.insert(QStringLiteral("stalls"), int(view.stalls.size()));
+                    loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));
+                    loop.insert(QStringLiteral("lastStallTask"), last.task ? record->name(last.task) : QString());
+                }
+            }
+            loops.append(loop);
+        }
+    }
+    if (loops != m_loops) {
+        m_loops = loops;
+        Q_EMIT loopsChanged();
+    }
+}
+
+} // namespace coroscope::monitor

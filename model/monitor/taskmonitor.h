@@ -1,0 +1,97 @@
+#pragma once
+
+// TaskMonitor: the one object QML talks to (see CONTRACT.md). It owns the task store
+// and its models, and the live runs, each on a loop thread of its own.
+//
+// Threading: GUI thread only. Tasks never run here: commands are queued to the
+// runs' loops, and about 30 times a second the monitor drains every run's journals
+// into the store, which then emits one batched change per model.
+// Errors come back as values (lists of messages); no exception reaches QML.
+
+#include "monitor/liverun.h"
+#include "monitor/runlistmodel.h"
+#include "monitor/tasklistmodel.h"
+#include "monitor/taskstats.h"
+#include "monitor/taskstore.h"
+#include "monitor/tasktreemodel.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <QVariantList>
+#include <QVariantMap>
+#include <QtQml/qqmlregistration.h>
+
+#include <map>
+#include <memory>
+
+namespace coroscope::monitor {
+
+class TaskMonitor : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(coroscope::monitor::TaskListModel *tasks READ tasks CONSTANT)
+    Q_PROPERTY(coroscope::monitor::TaskTreeModel *tree READ tree CONSTANT)
+    Q_PROPERTY(coroscope::monitor::TaskStats *stats READ stats CONSTANT)
+    Q_PROPERTY(coroscope::monitor::RunListModel *runs READ runs CONSTANT)
+    Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT)
+    Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged)
+    Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked)
+
+public:
+    explicit TaskMonitor(QObject *parent = nullptr);
+    ~TaskMonitor() override;
+
+    [[nodiscard]] TaskListModel *tasks() { return &m_tasks; }
+    [[nodiscard]] TaskTreeModel *tree() { return &m_tree; }
+    [[nodiscard]] TaskStats *stats() { return &m_stats; }
+    [[nodiscard]] RunListModel *runs() { return &m_runs; }
+    [[nodiscard]] const TaskStore &store() const { return m_store; }
+    [[nodiscard]] QVariantList builtinSets() const { return m_builtins; }
+    [[nodiscard]] QVariantList loops() const { return m_loops; }
+    [[nodiscard]] double nowMs() const;
+
+    Q_INVOKABLE QStringList launchBuiltin(const QString &name);
+    Q_INVOKABLE QStringList openSetFile(const QUrl &url);
+    Q_INVOKABLE void stopRun(int runId);
+    Q_INVOKABLE QStringList spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey);
+    Q_INVOKABLE void cancelTask(qint64 taskKey);
+    Q_INVOKABLE void cancelSubtree(qint64 taskKey);
+    Q_INVOKABLE void cancelAll();
+    Q_INVOKABLE QStringList addCallback(qint64 taskKey, const QString &kind, const QString &text);
+    Q_INVOKABLE QString exportLog(int runId, const QUrl &url);
+    Q_INVOKABLE QString openLog(const QUrl &url);
+    Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
+
+    // Drains the journals and updates the models now (the timer does it 30 times a second).
+    void tick();
+    // Launches a parsed set; returns its run id.
+    int launch(taskset::TaskSet set);
+
+Q_SIGNALS:
+    void ticked();
+    void loopsChanged();
+    // A run ended (every task it created has finished).
+    void runFinished(int runId);
+
+private:
+    void drainRun(int runId, LiveRun &run);
+    void updateLoops();
+    [[nodiscard]] LiveRun *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
+    [[nodiscard]] LiveRun &playground();
+
+    TaskStore m_store;
+    TaskListModel m_tasks;
+    TaskTreeModel m_tree;
+    TaskStats m_stats;
+    RunListModel m_runs;
+    QVariantList m_builtins;
+    QVariantList m_loops;
+    std::map<int, std::unique_ptr<LiveRun>> m_live;
+    int m_playgroundRun = 0;
+    std::int64_t m_firstStartNs = -1;
+    QTimer m_tick;
+};
+
+} // namespace coroscope::monitor

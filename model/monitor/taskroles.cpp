@@ -1,0 +1,69 @@
+#include "taskroles.h"
+
+#include "monitor/taskstore.h"
+
+namespace coroscope::monitor::TaskRoles {
+
+QHash<int, QByteArray> names()
+{
+    return {
+        {TaskKeyRole, QByteArrayLiteral("taskKey")},
+        {RunIdRole, QByteArrayLiteral("runId")},
+        {TaskIdRole, QByteArrayLiteral("taskId")},
+        {NameRole, QByteArrayLiteral("name")},
+        {OpRole, QByteArrayLiteral("op")},
+        {StateRole, QByteArrayLiteral("state")},
+        {LoopRole, QByteArrayLiteral("loop")},
+        {AwaitingRole, QByteArrayLiteral("awaiting")},
+        {StartedMsRole, QByteArrayLiteral("startedMs")},
+        {DurationMsRole, QByteArrayLiteral("durationMs")},
+        {ResultTextRole, QByteArrayLiteral("resultText")},
+        {CancelReasonRole, QByteArrayLiteral("cancelReason")},
+        {ParentKeyRole, QByteArrayLiteral("parentKey")},
+        {CallbackCountRole, QByteArrayLiteral("callbackCount")},
+    };
+}
+
+int fromName(const QString &name)
+{
+    const QByteArray utf8 = name.toUtf8();
+    const QHash<int, QByteArray> all = names();
+    for (auto it = all.cbegin(); it != all.cend(); ++it) {
+        if (it.value() == utf8)
+            return it.key();
+    }
+    return 0;
+}
+
+namespace {
+QVariant ms(const std::optional<std::int64_t> &ns)
+{
+    return ns ? QVariant(double(*ns) / 1e6) : QVariant();
+}
+} // namespace
+
+QVariant data(const TaskStore &store, int row, int role)
+{
+    if (row < 0 || row >= store.rowCount())
+        return {};
+    switch (role) {
+    case Qt::DisplayRole:
+    case NameRole: return store.name(row);
+    case TaskKeyRole: return store.keyOfRow(row);
+    case RunIdRole: return store.runIdOfRow(row);
+    case TaskIdRole: return qint64(store.localIdOfRow(row));
+    case OpRole: return store.opName(row);
+    case StateRole: return rt::toString(store.state(row));
+    case LoopRole: return store.loop(row);
+    case AwaitingRole: return store.awaiting(row);
+    case StartedMsRole: return ms(store.startedNs(row));
+    case DurationMsRole: return ms(store.durationNs(row));
+    case ResultTextRole: return store.resultText(row);
+    case CancelReasonRole: return store.cancelReason(row);
+    case ParentKeyRole: return store.parentKey(row);
+    case CallbackCountRole: return store.callbackCount(row);
+    default: return {};
+    }
+}
+
+} // namespace coroscope::monitor::TaskRoles

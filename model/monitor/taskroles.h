@@ -1,0 +1,45 @@
+#pragma once
+
+// The roles of a task row, shared by TaskListModel and TaskTreeModel (CONTRACT.md
+// spells the names QML binds to), and the value of a role for a store row.
+//
+// Threading: GUI thread (reads the TaskStore). Cost: O(log runs) per value; builds no
+// TaskView.
+
+#include <QByteArray>
+#include <QHash>
+#include <QVariant>
+
+#include <Qt>
+
+namespace coroscope::monitor {
+
+class TaskStore;
+
+namespace TaskRoles {
+
+enum Role {
+    TaskKeyRole = Qt::UserRole + 1,
+    RunIdRole,
+    TaskIdRole,
+    NameRole,
+    OpRole,
+    StateRole,
+    LoopRole,
+    AwaitingRole,
+    StartedMsRole,
+    DurationMsRole,
+    ResultTextRole,
+    CancelReasonRole,
+    ParentKeyRole,
+    CallbackCountRole,
+};
+
+[[nodiscard]] QHash<int, QByteArray> names();
+// The role named `name` ("name", "durationMs", ...); 0 if there is none.
+[[nodiscard]] int fromName(const QString &name);
+// The value of `role` for the store's global row `row` (Qt::DisplayRole = the name).
+[[nodiscard]] QVariant data(const TaskStore &store, int row, int role);
+
+} // namespace TaskRoles
+} // namespace coroscope::monitor

@@ -1,0 +1,61 @@
+#include "taskstats.h"
+
+namespace coroscope::monitor {
+
+namespace {
+constexpr std::int64_t kWindowNs = 1'000'000'000;
+}
+
+TaskStats::TaskStats(TaskStore *store, QObject *parent) : QObject(parent)
+{
+    connect(store, &TaskStore::ticked, this, &TaskStats::onTicked);
+    for (int s = 0; s < kStateCount; ++s)
+        m_counts[std::size_t(s)] = store->count(rt::TaskState(s));
+    m_total = store->publishedRowCount();
+}
+
+void TaskStats::onTicked(const TickChange &change)
+{
+    for (int s = 0; s < kStateCount; ++s)
+        m_counts[std::size_t(s)] = change.counts[std::size_t(s)];
+    m_total = change.total;
+    m_ring[std::size_t(m_head)] = m_counts;
+    m_head = (m_head + 1) % kHistory;
+    m_samples = std::min(m_samples + 1, kHistory);
+
+    m_finished.emplace_back(change.nowNs, change.finished);
+    m_finishedInWindow += change.finished;
+    while (!m_finished.empty() && m_finished.front().first <= change.nowNs - kWindowNs) {
+        m_finishedInWindow -= m_finished.front().second;
+        m_finished.pop_front();
+    }
+    m_tasksPerSecond = double(m_finishedInWindow);
+    Q_EMIT changed();
+}
+
+QVariantList TaskStats::historyOf(int stateMask) const
+{
+    QVariantList out;
+    out.reserve(m_samples);
+    for (int i = 0; i < m_samples; ++i) {
+        const auto &sample = m_ring[std::size_t((m_head - m_samples + i + kHistory) % kHistory)];
+        qint64 sum = 0;
+        for (int s = 0; s < kStateCount; ++s) {
+            if (stateMask & (1 << s))
+                sum += sample[std::size_t(s)];
+        }
+        out.append(sum);
+    }
+    return out;
+}
+
+QVariantList TaskStats::history(const QString &state) const
+{
+    for (int s = 0; s < kStateCount; ++s) {
+        if (rt::toString(rt::TaskState(s)) == state)
+            return historyOf(1 << s);
+    }
+    return {};
+}
+
+} // namespace coroscope::monitor

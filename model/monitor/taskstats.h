@@ -1,0 +1,74 @@
+#pragma once
+
+// TaskStats: live counters of the store's tasks and their recent history, for the
+// dashboard's header and sparklines (CONTRACT.md). One changed() per store tick.
+//
+// history(state) is the last kHistory samples (one per tick, oldest first) of that
+// state's count; tasksPerSecond is the number of tasks that finished during the last
+// second of ticks (by the store's clock).
+//
+// Threading: GUI thread only. Cost: O(1) per tick; history() is O(kHistory).
+// Memory: a fixed ring of kHistory x 5 counts.
+
+#include "monitor/taskstore.h"
+
+#include <QObject>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <array>
+#include <deque>
+#include <utility>
+
+namespace coroscope::monitor {
+
+class TaskStats : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("owned by TaskMonitor")
+    Q_PROPERTY(qint64 pending READ pending NOTIFY changed)
+    Q_PROPERTY(qint64 running READ running NOTIFY changed)
+    Q_PROPERTY(qint64 done READ done NOTIFY changed)
+    Q_PROPERTY(qint64 failed READ failed NOTIFY changed)
+    Q_PROPERTY(qint64 cancelled READ cancelled NOTIFY changed)
+    Q_PROPERTY(qint64 total READ total NOTIFY changed)
+    Q_PROPERTY(double tasksPerSecond READ tasksPerSecond NOTIFY changed)
+
+public:
+    static constexpr int kHistory = 300;
+
+    explicit TaskStats(TaskStore *store, QObject *parent = nullptr);
+
+    [[nodiscard]] qint64 pending() const noexcept { return count(rt::TaskState::Pending); }
+    [[nodiscard]] qint64 running() const noexcept { return count(rt::TaskState::Running); }
+    [[nodiscard]] qint64 done() const noexcept { return count(rt::TaskState::Done); }
+    [[nodiscard]] qint64 failed() const noexcept { return count(rt::TaskState::Failed); }
+    [[nodiscard]] qint64 cancelled() const noexcept { return count(rt::TaskState::Cancelled); }
+    [[nodiscard]] qint64 total() const noexcept { return m_total; }
+    [[nodiscard]] double tasksPerSecond() const noexcept { return m_tasksPerSecond; }
+    [[nodiscard]] qint64 count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
+    [[nodiscard]] int sampleCount() const noexcept { return m_samples; }
+
+    // "pending", "running", "done", "failed" or "cancelled"; empty list for anything else.
+    Q_INVOKABLE QVariantList history(const QString &state) const;
+    // The summed history of the states in `stateMask` (TaskListModel::stateFilter bits).
+    Q_INVOKABLE QVariantList historyOf(int stateMask) const;
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void onTicked(const TickChange &change);
+
+    std::array<qint64, kStateCount> m_counts{};
+    qint64 m_total = 0;
+    double m_tasksPerSecond = 0;
+    std::array<std::array<qint64, kStateCount>, kHistory> m_ring{};
+    int m_head = 0;    // next slot to write
+    int m_samples = 0; // valid samples, at most kHistory
+    std::deque<std::pair<std::int64_t, std::int64_t>> m_finished; // (tick ns, finished that tick)
+    std::int64_t m_finishedInWindow = 0;
+};
+
+} // namespace coroscope::monitor

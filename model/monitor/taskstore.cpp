@@ -1,0 +1,562 @@
+#include "taskstore.h"
+
+#include "runtime/clock.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace coroscope::monitor {
+
+using journal::RunRecord;
+using rt::EventType;
+using rt::TaskState;
+
+namespace {
+constexpr std::int64_t kNone = RunRecord::kNone;
+constexpr std::size_t transition(TaskState from, TaskState to) { return std::size_t(from) * 5 + std::size_t(to); }
+TickChange emptyChange()
+{
+    TickChange c;
+    c.transitionFirst.fill(INT_MAX);
+    return c;
+}
+} // namespace
+
+int TickChange::firstMembershipChange(unsigned mask) const noexcept
+{
+    int first = INT_MAX;
+    for (unsigned from = 0; from < 5; ++from) {
+        for (unsigned to = 0; to < 5; ++to) {
+            if (bool(mask & (1u << from)) != bool(mask & (1u << to)))
+                first = std::min(first, transitionFirst[from * 5 + to]);
+        }
+    }
+    return first;
+}
+
+// The fields the models read often and RunRecord keeps private, mirrored from the
+// same events (RunRecord::apply is the reference for their meaning).
+struct TaskStore::Side {
+    std::uint64_t runtimeId = 0;
+    std::uint64_t parent = 0;      // runtime id
+    std::uint64_t awaitArg = 0;
+    std::uint64_t cancelledBy = 0; // runtime id
+    std::int64_t createdNs = kNone;
+    std::int64_t startedNs = kNone;
+    std::int64_t finishedNs = kNone;
+    std::uint32_t result = 0;      // 1-based into Run::texts
+    std::uint32_t callbacks = 0;
+    std::uint8_t tag = 0;
+    TaskState state = TaskState::Pending;
+    rt::AwaitKind awaitKind = rt::AwaitKind::None;
+    rt::CancelKind cancelKind = rt::CancelKind::None;
+};
+
+struct TaskStore::Run {
+    explicit Run(RunRecord::Spool spool) : record(spool) {}
+    int id = 0;
+    RunRecord record;
+    std::vector<Side> rows; // run-local id - 1
+    std::vector<QString> texts;
+    bool running = true;
+};
+
+struct TaskStore::Cursor {
+    const Run *run;
+    const Side *side;
+    std::uint64_t localId;
+};
+
+TaskStore::TaskStore(QObject *parent)
+    : QObject(parent), m_pending(emptyChange()), m_clock([] { return rt::monotonicNs(); })
+{
+}
+
+TaskStore::~TaskStore() = default;
+
+void TaskStore::setClock(std::function<std::int64_t()> clock)
+{
+    m_clock = std::move(clock);
+}
+
+int TaskStore::addRun(const QString &setName, const QDateTime &startedAt, std::int64_t startNs,
+                      RunRecord::Spool spool)
+{
+    auto run = std::make_unique<Run>(spool);
+    run->id = int(m_runs.size()) + 1;
+    run->record.setRunInfo(setName, startedAt, startNs);
+    m_runs.push_back(std::move(run));
+    m_offsets.push_back(m_rowCount);
+    m_pending.runsChanged = true;
+    Q_EMIT runAdded(m_runs.back()->id);
+    return m_runs.back()->id;
+}
+
+TaskStore::Run &TaskStore::runRef(int runId)
+{
+    Q_ASSERT(runId >= 1 && runId <= int(m_runs.size()));
+    return *m_runs[std::size_t(runId - 1)];
+}
+
+const TaskStore::Run *TaskStore::runPtr(int runId) const
+{
+    if (runId < 1 || runId > int(m_runs.size()))
+        return nullptr;
+    return m_runs[std::size_t(runId - 1)].get();
+}
+
+const RunRecord *TaskStore::run(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r ? &r->record : nullptr;
+}
+
+bool TaskStore::isRunning(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r && r->running;
+}
+
+int TaskStore::runFirstRow(int runId) const
+{
+    return runPtr(runId) ? m_offsets[std::size_t(runId - 1)] : -1;
+}
+
+void TaskStore::setRunFinished(int runId, std::int64_t endNs)
+{
+    Run &run = runRef(runId);
+    run.record.setFinished(endNs);
+    run.running = false;
+    m_pending.runsChanged = true;
+    Q_EMIT runFinished(runId);
+}
+
+void TaskStore::recomputeOffsets()
+{
+    int offset = 0;
+    for (std::size_t i = 0; i < m_runs.size(); ++i) {
+        m_offsets[i] = offset;
+        offset += int(m_runs[i]->rows.size());
+    }
+    m_rowCount = offset;
+}
+
+void TaskStore::noteChanged(int row)
+{
+    if (!m_pending.hasChanged()) {
+        m_pending.changedFirst = m_pending.changedLast = row;
+        return;
+    }
+    m_pending.changedFirst = std::min(m_pending.changedFirst, row);
+    m_pending.changedLast = std::max(m_pending.changedLast, row);
+}
+
+void TaskStore::setState(Run &, Side &side, int globalRow, TaskState state)
+{
+    if (side.state == state)
+        return;
+    if (globalRow >= 0) {
+        --m_counts[std::size_t(side.state)];
+        ++m_counts[std::size_t(state)];
+        if (!m_structural)
+            m_index.setState(globalRow, state);
+        int &first = m_pending.transitionFirst[transition(side.state, state)];
+        first = std::min(first, globalRow);
+    }
+    side.state = state;
+}
+
+void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch &batch)
+{
+    Run &run = runRef(runId);
+    if (batch.events.empty())
+        return;
+
+    // The tasks this batch creates; RunRecord decides their run-local ids.
+    m_scratch.clear();
+    for (const rt::Event &e : batch.events) {
+        if (e.type == EventType::Created && e.task != 0 && run.record.localId(e.task) == 0)
+            m_scratch.push_back(e.task);
+    }
+    std::sort(m_scratch.begin(), m_scratch.end());
+    m_scratch.erase(std::unique(m_scratch.begin(), m_scratch.end()), m_scratch.end());
+
+    const std::size_t oldCount = run.rows.size();
+    run.record.apply(loopName, batch);
+    const std::size_t newCount = run.record.taskCount();
+
+    // New tasks normally take the next ids; a late one takes an earlier id (see RunRecord).
+    const bool tail = newCount == oldCount || run.record.localId(m_scratch.front()) > oldCount;
+    if (newCount != oldCount) {
+        const int runOffset = m_offsets[std::size_t(runId - 1)];
+        const bool atEnd = tail && runOffset + int(oldCount) == m_rowCount;
+        if (tail) {
+            run.rows.resize(newCount);
+        } else {
+            std::vector<Side> rows(newCount);
+            for (const Side &s : run.rows)
+                rows[run.record.localId(s.runtimeId) - 1] = s;
+            run.rows = std::move(rows);
+        }
+        if (!atEnd)
+            m_structural = true;
+        recomputeOffsets();
+        m_pending.runsChanged = true;
+    }
+
+    const int base = m_offsets[std::size_t(runId - 1)];
+    for (const rt::Event &e : batch.events) {
+        if (e.type == EventType::Stall)
+            continue;
+        const std::uint64_t id = run.record.localId(e.task);
+        if (id == 0)
+            continue;
+        Side &s = run.rows[id - 1];
+        const bool fresh = !tail || id > oldCount;
+        const int row = fresh ? -1 : base + int(id) - 1;
+        switch (e.type) {
+        case EventType::Created:
+            if (s.runtimeId == 0) {
+                s.runtimeId = e.task;
+                s.parent = e.arg;
+                s.createdNs = e.tNs;
+                s.tag = e.kind;
+            }
+            continue; // a repeated Created changes nothing
+        case EventType::Stall:
+            continue;
+        case EventType::Started:
+            s.startedNs = e.tNs;
+            setState(run, s, row, TaskState::Running);
+            break;
+        case EventType::Suspended:
+            s.awaitKind = rt::AwaitKind(e.kind);
+            s.awaitArg = e.arg;
+            break;
+        case EventType::Resumed:
+            s.awaitKind = rt::AwaitKind::None;
+            break;
+        case EventType::CancelRequested:
+            if (s.cancelKind == rt::CancelKind::None) {
+                s.cancelKind = rt::CancelKind(e.kind);
+                s.cancelledBy = e.arg;
+            }
+            break;
+        case EventType::Done:
+        case EventType::Failed:
+        case EventType::Cancelled: {
+            s.finishedNs = e.tNs;
+            s.awaitKind = rt::AwaitKind::None;
+            if (e.type == EventType::Cancelled) {
+                s.cancelKind = rt::CancelKind(e.kind);
+                s.cancelledBy = e.arg;
+            } else {
+                const QString &text = batch.text(e);
+                s.result = 0;
+                if (!text.isEmpty()) {
+                    run.texts.push_back(text);
+                    s.result = std::uint32_t(run.texts.size());
+                }
+            }
+            if (!rt::isFinal(s.state))
+                ++m_pending.finished;
+            setState(run, s, row,
+                     e.type == EventType::Done     ? TaskState::Done
+                     : e.type == EventType::Failed ? TaskState::Failed
+                                                   : TaskState::Cancelled);
+            break;
+        }
+        case EventType::CallbackAdded:
+            ++s.callbacks;
+            break;
+        case EventType::Callback:
+            break; // fired: only the details change
+        }
+        if (row >= 0)
+            noteChanged(row);
+    }
+
+    if (tail && newCount > oldCount) {
+        for (std::size_t i = oldCount; i < newCount; ++i) {
+            ++m_counts[std::size_t(run.rows[i].state)];
+            if (!m_structural)
+                m_index.append(run.rows[i].state);
+        }
+    }
+}
+
+void TaskStore::rebuildIndex()
+{
+    std::vector<std::uint8_t> states;
+    states.reserve(std::size_t(m_rowCount));
+    m_counts.fill(0);
+    for (const auto &run : m_runs) {
+        for (const Side &s : run->rows) {
+            states.push_back(std::uint8_t(s.state));
+            ++m_counts[std::size_t(s.state)];
+        }
+    }
+    m_index.rebuild(std::move(states));
+}
+
+void TaskStore::endTick()
+{
+    TickChange change = m_pending;
+    if (m_structural) {
+        rebuildIndex();
+        change = emptyChange();
+        change.reset = true;
+        change.runsChanged = true;
+        change.finished = m_pending.finished;
+    } else {
+        change.appendedFirst = m_publishedRows;
+        change.appendedCount = m_rowCount - m_publishedRows;
+        change.changedLast = std::min(change.changedLast, m_publishedRows - 1);
+    }
+    change.counts = m_counts;
+    change.total = m_rowCount;
+    m_nowNs = m_clock();
+    change.nowNs = m_nowNs;
+
+    m_publishedRows = m_rowCount;
+    m_structural = false;
+    m_pending = emptyChange();
+    Q_EMIT ticked(change);
+}
+
+TaskStore::Cursor TaskStore::locate(int row) const
+{
+    Q_ASSERT(row >= 0 && row < m_rowCount);
+    const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), row);
+    const auto index = std::size_t(it - m_offsets.begin()) - 1;
+    const Run *run = m_runs[index].get();
+    const auto local = std::size_t(row - m_offsets[index]);
+    return Cursor{run, &run->rows[local], local + 1};
+}
+
+qint64 TaskStore::keyOfRow(int row) const
+{
+    if (row < 0 || row >= m_rowCount)
+        return -1;
+    const Cursor c = locate(row);
+    return makeKey(c.run->id, c.localId);
+}
+
+int TaskStore::rowOfKey(qint64 key) const
+{
+    const int runId = runIdOfKey(key);
+    const std::uint64_t local = localIdOfKey(key);
+    const Run *run = runPtr(runId);
+    if (!run || local == 0 || local > run->rows.size())
+        return -1;
+    return m_offsets[std::size_t(runId - 1)] + int(local) - 1;
+}
+
+int TaskStore::runIdOfRow(int row) const { return locate(row).run->id; }
+std::uint64_t TaskStore::localIdOfRow(int row) const { return locate(row).localId; }
+
+QString TaskStore::name(int row) const
+{
+    const Cursor c = locate(row);
+    return c.run->record.name(c.localId);
+}
+
+journal::OpTag TaskStore::op(int row) const { return journal::opOfTag(locate(row).side->tag); }
+TaskState TaskStore::state(int row) const { return locate(row).side->state; }
+
+QString TaskStore::loop(int row) const
+{
+    const Cursor c = locate(row);
+    return c.run->record.loopOf(c.localId);
+}
+
+QString TaskStore::awaiting(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->awaitKind == rt::AwaitKind::None)
+        return {};
+    return c.run->record.awaitText(c.side->awaitKind, c.side->awaitArg);
+}
+
+std::int64_t TaskStore::createdNs(int row) const
+{
+    const Cursor c = locate(row);
+    return c.side->createdNs - c.run->record.startNs();
+}
+
+std::optional<std::int64_t> TaskStore::startedNs(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->startedNs == kNone)
+        return std::nullopt;
+    return c.side->startedNs - c.run->record.startNs();
+}
+
+std::optional<std::int64_t> TaskStore::finishedNs(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->finishedNs == kNone)
+        return std::nullopt;
+    return c.side->finishedNs - c.run->record.startNs();
+}
+
+std::optional<std::int64_t> TaskStore::durationNs(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->startedNs == kNone)
+        return std::nullopt;
+    std::int64_t end = c.side->finishedNs;
+    if (end == kNone)
+        end = c.run->record.endNs().value_or(m_nowNs);
+    return std::max<std::int64_t>(0, end - c.side->startedNs);
+}
+
+QString TaskStore::resultText(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->result == 0 || (c.side->state != TaskState::Done && c.side->state != TaskState::Failed))
+        return {};
+    return c.run->texts[c.side->result - 1];
+}
+
+QString TaskStore::cancelReason(int row) const
+{
+    const Cursor c = locate(row);
+    if (c.side->state != TaskState::Cancelled)
+        return {};
+    return c.run->record.cancelText(c.side->cancelKind, c.side->cancelledBy);
+}
+
+qint64 TaskStore::parentKey(int row) const
+{
+    const Cursor c = locate(row);
+    const std::uint64_t parent = c.side->parent ? c.run->record.localId(c.side->parent) : 0;
+    return parent ? makeKey(c.run->id, parent) : -1;
+}
+
+int TaskStore::callbackCount(int row) const { return int(locate(row).side->callbacks); }
+
+// Replay --------------------------------------------------------------------------
+
+namespace {
+
+std::int64_t msToNs(double ms) { return std::int64_t(std::llround(ms * 1e6)); }
+
+journal::OpTag opFromName(const QString &name)
+{
+    for (int tag = 0; tag <= int(journal::OpTag::Consumer); ++tag) {
+        if (journal::opName(journal::OpTag(tag)) == name)
+            return journal::OpTag(tag);
+    }
+    return journal::OpTag::None;
+}
+
+QString jsonText(const QJsonValue &value)
+{
+    if (value.isNull() || value.isUndefined())
+        return {};
+    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(array.mid(1, array.size() - 2));
+}
+
+} // namespace
+
+int TaskStore::loadLog(const journal::RunLog &log)
+{
+    const int runId = addRun(log.set, log.startedAt, 0);
+    Run &run = runRef(runId);
+    for (const journal::LogLoop &loop : log.loops)
+        run.record.setLoopMaxStepNs(loop.name, msToNs(loop.maxStallMs));
+
+    std::unordered_map<QString, std::int64_t> idOfName;
+    for (const journal::LogTask &t : log.tasks)
+        idOfName.emplace(t.name, t.id);
+
+    // One batch per loop, its tasks in id order; the run-local ids become runtime ids.
+    std::vector<QString> loopNames;
+    std::vector<rt::JournalBatch> batches;
+    auto batchOf = [&](const QString &loop) -> rt::JournalBatch & {
+        const QString name = loop == QStringLiteral("pool") || loop.isEmpty() ? QStringLiteral("main") : loop;
+        for (std::size_t i = 0; i < loopNames.size(); ++i) {
+            if (loopNames[i] == name)
+                return batches[i];
+        }
+        loopNames.push_back(name);
+        batches.emplace_back();
+        return batches.back();
+    };
+    auto push = [](rt::JournalBatch &b, EventType type, std::int64_t task, std::int64_t tNs, std::uint64_t arg = 0,
+                   std::uint8_t kind = 0, const QString &text = {}, std::uint64_t arg2 = 0) {
+        std::uint32_t index = 0;
+        if (!text.isEmpty()) {
+            b.strings.push_back(text);
+            index = std::uint32_t(b.strings.size());
+        }
+        b.events.push_back(rt::Event{tNs, std::uint64_t(task), arg, arg2, index, type, kind});
+    };
+
+    for (const journal::LogTask &t : log.tasks) {
+        rt::JournalBatch &b = batchOf(t.loop);
+        std::uint8_t tag = std::uint8_t(opFromName(t.op));
+        if (t.loop == QStringLiteral("pool"))
+            tag |= journal::kPoolBit;
+        push(b, EventType::Created, t.id, msToNs(t.createdMs), std::uint64_t(t.parent.value_or(0)), tag, t.name,
+             std::uint64_t(t.origin.value_or(0)));
+        for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
+            const QString description =
+                QString::fromUtf8(QJsonDocument(t.callbacks[i].description).toJson(QJsonDocument::Compact));
+            push(b, EventType::CallbackAdded, t.id, msToNs(t.createdMs), i, 0, description);
+        }
+        if (t.startedMs)
+            push(b, EventType::Started, t.id, msToNs(*t.startedMs));
+        for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
+            if (t.callbacks[i].firedMs)
+                push(b, EventType::Callback, t.id, msToNs(*t.callbacks[i].firedMs), i);
+        }
+        const std::int64_t end = msToNs(t.finishedMs.value_or(log.durationMs));
+        switch (t.state) {
+        case TaskState::Pending:
+        case TaskState::Running:
+            break;
+        case TaskState::Done:
+            push(b, EventType::Done, t.id, end, 0, 0, jsonText(t.result));
+            break;
+        case TaskState::Failed:
+            push(b, EventType::Failed, t.id, end, 0, 0, t.error.value_or(QString()));
+            break;
+        case TaskState::Cancelled: {
+            const QString reason = t.cancelReason.value_or(QString());
+            rt::CancelKind kind = rt::CancelKind::User;
+            std::uint64_t by = 0;
+            for (auto k : {rt::CancelKind::User, rt::CancelKind::Parent, rt::CancelKind::Timeout,
+                           rt::CancelKind::Deadline}) {
+                if (reason == rt::toString(k))
+                    kind = k;
+            }
+            if (reason.startsWith(QStringLiteral("task:"))) {
+                kind = rt::CancelKind::Task;
+                const auto it = idOfName.find(reason.mid(5));
+                by = it == idOfName.end() ? 0 : std::uint64_t(it->second);
+            }
+            push(b, EventType::Cancelled, t.id, end, by, std::uint8_t(kind));
+            break;
+        }
+        }
+    }
+    for (const journal::LogLoop &loop : log.loops) {
+        rt::JournalBatch &b = batchOf(loop.name);
+        for (const journal::LogStall &s : loop.stalls)
+            push(b, EventType::Stall, s.task.value_or(0), msToNs(s.tMs + s.ms), std::uint64_t(msToNs(s.ms)));
+    }
+    for (std::size_t i = 0; i < batches.size(); ++i)
+        apply(runId, loopNames[i], batches[i]);
+    setRunFinished(runId, msToNs(log.durationMs));
+    endTick();
+    return runId;
+}
+
+} // namespace coroscope::monitor

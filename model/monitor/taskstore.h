@@ -1,0 +1,173 @@
+#pragma once
+
+// TaskStore: the GUI-side table of every task of every run, fed from the loops'
+// journal batches. The list, tree, stats and run models all read it.
+//
+// Rows. A run is a journal::RunRecord (the per-run storage, also what the log
+// exporters read) plus a compact side row per task for the fields the models read on
+// hot paths (times, op, awaiting, parent, callbacks, result). "Global rows" number
+// all tasks of all runs: run after run in runId order, each run's tasks by run-local
+// id. A task key is (qint64(runId) << 32) | localId. Times are ns since the run's start.
+//
+// Ticks. apply() only records; endTick() emits one ticked(TickChange) that sums up
+// everything applied since the previous tick (rows appended at the end, the range of
+// rows whose data changed, the first row of every kind of state transition, counts).
+// Models update themselves from that one signal. Appending at the end is the common
+// case; when rows appear anywhere else (an earlier run that is still live grows, or a
+// task created on one loop arrives after a later one and takes its id, see
+// RunRecord), the tick says reset instead and the models rebuild.
+//
+// Filtering: a StateIndex (a Fenwick tree per state over global rows) answers "k-th
+// row in states M" and "rows in M before r" in O(log n); it and the per-state counts
+// are kept incrementally.
+//
+// Threading: GUI thread only (one thread owns it: apply, endTick, all queries).
+// Cost: apply is O(events) (O(log n) each for the state index); endTick is O(1),
+// or O(n) when the tick is a reset; the per-row accessors are O(log runs) and build
+// no TaskView (name and loop come from RunRecord, the rest from the side rows).
+// Memory: about 180 bytes a task (RunRecord's row, a 72-byte side row, the index).
+
+#include "monitor/stateindex.h"
+
+#include "journal/logreader.h"
+#include "journal/optag.h"
+#include "journal/runrecord.h"
+#include "runtime/journal.h"
+#include "runtime/types.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QString>
+
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace coroscope::monitor {
+
+// What changed between two ticks. Rows are global rows after the tick.
+struct TickChange {
+    bool reset = false;        // rows were inserted before the end: rebuild from scratch
+    int appendedFirst = 0;     // rows [appendedFirst, appendedFirst + appendedCount) are new
+    int appendedCount = 0;
+    int changedFirst = 0;      // rows that existed before the tick and whose data changed
+    int changedLast = -1;      // (any field), as one range; empty when changedLast < changedFirst
+    // transitionFirst[from * 5 + to]: the first pre-existing row that went from state
+    // `from` to state `to` during the tick (INT_MAX = none).
+    std::array<int, 25> transitionFirst{};
+    std::array<std::int64_t, kStateCount> counts{}; // per rt::TaskState, after the tick
+    std::int64_t total = 0;
+    std::int64_t finished = 0; // tasks that reached a final state during the tick
+    std::int64_t nowNs = 0;    // the store's clock at the tick (rt::monotonicNs() by default)
+    bool runsChanged = false;  // a run was added, finished, or got tasks
+
+    [[nodiscard]] bool hasChanged() const noexcept { return changedLast >= changedFirst; }
+    [[nodiscard]] bool anyRunning() const noexcept { return counts[std::size_t(rt::TaskState::Running)] > 0; }
+    // The first pre-existing row whose membership of the state set `mask` changed
+    // (INT_MAX = none).
+    [[nodiscard]] int firstMembershipChange(unsigned mask) const noexcept;
+};
+
+class TaskStore : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit TaskStore(QObject *parent = nullptr);
+    ~TaskStore() override;
+
+    // Runs -------------------------------------------------------------------------
+    // A new empty run at the end; returns its id (1, 2, ...). startNs is on rt::monotonicNs().
+    int addRun(const QString &setName, const QDateTime &startedAt, std::int64_t startNs,
+               journal::RunRecord::Spool spool = journal::RunRecord::Spool::None);
+    void apply(int runId, const QString &loopName, const rt::JournalBatch &batch);
+    void setRunFinished(int runId, std::int64_t endNs);
+    // A finished run read back from a log (replay), added at the end like addRun + apply
+    // + setRunFinished, then ticks. Returns its id.
+    int loadLog(const journal::RunLog &log);
+    void endTick();
+
+    [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
+    [[nodiscard]] const journal::RunRecord *run(int runId) const;
+    [[nodiscard]] bool isRunning(int runId) const;
+    [[nodiscard]] int runFirstRow(int runId) const; // global row of its task 1
+
+    // Rows and keys ---------------------------------------------------------------
+    [[nodiscard]] int rowCount() const noexcept { return m_rowCount; }
+    // Rows the last tick announced (rowCount() minus rows applied since).
+    [[nodiscard]] int publishedRowCount() const noexcept { return m_publishedRows; }
+    [[nodiscard]] qint64 keyOfRow(int row) const;   // -1 if out of range
+    [[nodiscard]] int rowOfKey(qint64 key) const;   // -1 if unknown
+    [[nodiscard]] static qint64 makeKey(int runId, std::uint64_t localId) noexcept
+    {
+        return (qint64(runId) << 32) | qint64(localId);
+    }
+    [[nodiscard]] static int runIdOfKey(qint64 key) noexcept { return int(key >> 32); }
+    [[nodiscard]] static std::uint64_t localIdOfKey(qint64 key) noexcept { return std::uint64_t(key & 0xffffffff); }
+
+    // Per-row fields (row = global row; no bounds check beyond an assert).
+    [[nodiscard]] int runIdOfRow(int row) const;
+    [[nodiscard]] std::uint64_t localIdOfRow(int row) const;
+    [[nodiscard]] QString name(int row) const;
+    [[nodiscard]] journal::OpTag op(int row) const;
+    [[nodiscard]] QString opName(int row) const { return journal::opName(op(row)); }
+    [[nodiscard]] rt::TaskState state(int row) const;
+    [[nodiscard]] QString loop(int row) const;
+    [[nodiscard]] QString awaiting(int row) const;          // "" when not suspended
+    [[nodiscard]] std::int64_t createdNs(int row) const;
+    [[nodiscard]] std::optional<std::int64_t> startedNs(int row) const;
+    [[nodiscard]] std::optional<std::int64_t> finishedNs(int row) const;
+    // Finished (or the run's end, or the last tick's clock) minus started; empty if not started.
+    [[nodiscard]] std::optional<std::int64_t> durationNs(int row) const;
+    [[nodiscard]] QString resultText(int row) const;        // result JSON (done) or error (failed)
+    [[nodiscard]] QString cancelReason(int row) const;      // "" unless cancelled
+    [[nodiscard]] qint64 parentKey(int row) const;          // -1 = none
+    [[nodiscard]] int callbackCount(int row) const;
+
+    // Counts and filtering ----------------------------------------------------------
+    [[nodiscard]] std::int64_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
+    [[nodiscard]] const StateIndex &stateIndex() const noexcept { return m_index; }
+    [[nodiscard]] std::int64_t nowNs() const noexcept { return m_nowNs; } // the clock at the last tick
+
+    // Tests replace the clock read at every tick (default rt::monotonicNs()).
+    void setClock(std::function<std::int64_t()> clock);
+
+Q_SIGNALS:
+    void ticked(const coroscope::monitor::TickChange &change);
+    void runAdded(int runId);     // emitted by addRun, before any of its tasks tick
+    void runFinished(int runId);
+
+private:
+    struct Side;
+    struct Run;
+    struct Cursor;
+
+    [[nodiscard]] Run &runRef(int runId);
+    [[nodiscard]] const Run *runPtr(int runId) const;
+    [[nodiscard]] Cursor locate(int row) const;
+    void recomputeOffsets();
+    void noteChanged(int row);
+    void setState(Run &run, Side &side, int globalRow, rt::TaskState state);
+    void rebuildIndex();
+
+    std::vector<std::unique_ptr<Run>> m_runs; // runId - 1
+    std::vector<int> m_offsets;               // global row of each run's task 1
+    int m_rowCount = 0;
+    StateIndex m_index;                       // per global row; also the row count
+    std::array<std::int64_t, kStateCount> m_counts{};
+
+    // What the current tick has seen so far.
+    TickChange m_pending;
+    bool m_structural = false;  // rows went in before the end: rebuild at endTick
+    int m_publishedRows = 0;    // rows the last tick announced
+
+    std::function<std::int64_t()> m_clock;
+    std::int64_t m_nowNs = 0;
+    std::vector<std::uint64_t> m_scratch;
+};
+
+} // namespace coroscope::monitor

@@ -1,0 +1,173 @@
+#include "tasktreemodel.h"
+
+#include <algorithm>
+
+namespace coroscope::monitor {
+
+TaskTreeModel::TaskTreeModel(TaskStore *store, QObject *parent) : QAbstractItemModel(parent), m_store(store)
+{
+    connect(m_store, &TaskStore::ticked, this, &TaskTreeModel::onTicked);
+    file(0, m_store->publishedRowCount(), nullptr);
+    m_rootShown = int(m_root.size());
+}
+
+void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
+{
+    for (int r = fromRow; r < toRow; ++r) {
+        const qint64 key = m_store->keyOfRow(r);
+        const qint64 parentKey = m_store->parentKey(r);
+        if (parentKey < 0) {
+            m_root.push_back(key);
+            continue;
+        }
+        m_children[parentKey].push_back(key);
+        if (touched && m_shown.count(parentKey))
+            touched->push_back(parentKey);
+    }
+    m_filed = toRow;
+}
+
+const std::vector<qint64> &TaskTreeModel::childrenOf(qint64 parentKey) const
+{
+    static const std::vector<qint64> none;
+    if (parentKey < 0)
+        return m_root;
+    const auto it = m_children.find(parentKey);
+    return it == m_children.end() ? none : it->second;
+}
+
+int TaskTreeModel::shownChildren(qint64 parentKey) const
+{
+    if (parentKey < 0)
+        return m_rootShown;
+    const auto it = m_shown.find(parentKey);
+    if (it != m_shown.end())
+        return it->second;
+    const int count = int(childrenOf(parentKey).size());
+    m_shown.emplace(parentKey, count);
+    return count;
+}
+
+QModelIndex TaskTreeModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (column != 0 || row < 0)
+        return {};
+    const qint64 parentKey = parent.isValid() ? qint64(parent.internalId()) : -1;
+    if (row >= shownChildren(parentKey))
+        return {};
+    return createIndex(row, 0, quintptr(childrenOf(parentKey)[std::size_t(row)]));
+}
+
+QModelIndex TaskTreeModel::indexOfKey(qint64 key) const
+{
+    const int row = m_store->rowOfKey(key);
+    if (row < 0 || row >= m_filed)
+        return {};
+    const qint64 parentKey = m_store->parentKey(row);
+    const std::vector<qint64> &siblings = childrenOf(parentKey);
+    const auto it = std::lower_bound(siblings.begin(), siblings.end(), key);
+    if (it == siblings.end() || *it != key)
+        return {};
+    const int position = int(it - siblings.begin());
+    if (parentKey >= 0) {
+        const auto shown = m_shown.find(parentKey);
+        if (shown == m_shown.end() || position >= shown->second)
+            return {};
+    } else if (position >= m_rootShown) {
+        return {};
+    }
+    return createIndex(position, 0, quintptr(key));
+}
+
+QModelIndex TaskTreeModel::parent(const QModelIndex &child) const
+{
+    if (!child.isValid())
+        return {};
+    const int row = m_store->rowOfKey(qint64(child.internalId()));
+    if (row < 0)
+        return {};
+    const qint64 parentKey = m_store->parentKey(row);
+    return parentKey < 0 ? QModelIndex() : indexOfKey(parentKey);
+}
+
+int TaskTreeModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() && parent.column() != 0)
+        return 0;
+    return shownChildren(parent.isValid() ? qint64(parent.internalId()) : -1);
+}
+
+int TaskTreeModel::columnCount(const QModelIndex &) const
+{
+    return 1;
+}
+
+bool TaskTreeModel::hasChildren(const QModelIndex &parent) const
+{
+    return rowCount(parent) > 0;
+}
+
+QVariant TaskTreeModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
+        return {};
+    return TaskRoles::data(*m_store, m_store->rowOfKey(qint64(index.internalId())), role);
+}
+
+QHash<int, QByteArray> TaskTreeModel::roleNames() const
+{
+    return TaskRoles::names();
+}
+
+void TaskTreeModel::onTicked(const TickChange &change)
+{
+    if (change.reset) {
+        beginResetModel();
+        m_root.clear();
+        m_children.clear();
+        m_shown.clear();
+        file(0, int(change.total), nullptr);
+        m_rootShown = int(m_root.size());
+        endResetModel();
+        return;
+    }
+
+    std::vector<qint64> touched;
+    file(m_filed, int(change.total), &touched);
+    if (int(m_root.size()) > m_rootShown) {
+        beginInsertRows({}, m_rootShown, int(m_root.size()) - 1);
+        m_rootShown = int(m_root.size());
+        endInsertRows();
+    }
+    // Parents before children (keys grow with creation), one insert per parent.
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (const qint64 parentKey : touched) {
+        const auto shown = m_shown.find(parentKey);
+        const int all = int(childrenOf(parentKey).size());
+        if (shown == m_shown.end() || shown->second >= all)
+            continue; // materialized during an earlier insert of this tick: already complete
+        const QModelIndex parent = indexOfKey(parentKey);
+        if (!parent.isValid())
+            continue;
+        beginInsertRows(parent, shown->second, all - 1);
+        m_shown[parentKey] = all;
+        endInsertRows();
+    }
+
+    if (!change.hasChanged() && !change.anyRunning())
+        return;
+    if (m_rootShown > 0)
+        Q_EMIT dataChanged(index(0, 0), index(m_rootShown - 1, 0));
+    // Copy first: a view reacting to a signal may materialize more parents.
+    std::vector<std::pair<qint64, int>> levels(m_shown.begin(), m_shown.end());
+    for (const auto &[parentKey, count] : levels) {
+        if (count == 0)
+            continue;
+        const QModelIndex parent = indexOfKey(parentKey);
+        if (parent.isValid())
+            Q_EMIT dataChanged(index(0, 0, parent), index(count - 1, 0, parent));
+    }
+}
+
+} // namespace coroscope::monitor

@@ -1,0 +1,63 @@
+#pragma once
+
+// TaskTreeModel: the store's tasks under their parents (the Created event's parent),
+// top-level tasks at the root, each level in creation order. Same roles as
+// TaskListModel (taskroles.h). One column. An index's internalId is its task key.
+//
+// Lists are announced lazily: the root is always shown; a task's children are
+// "materialized" (their count fixed and followed) only once a view asks for its
+// rowCount, hasChildren or a child index. Per tick: one insertRows for the root and
+// one per materialized parent that got children (parents nobody looked at cost no
+// signal), and, when data changed or a task runs, one dataChanged per materialized
+// level. A store reset is a model reset.
+//
+// Threading: GUI thread only. Cost: O(appended rows) per tick to file new tasks
+// under their parents; parent() is O(log siblings). Memory: a key per task in its
+// parent's list, plus a hash entry per parent.
+
+#include "monitor/taskroles.h"
+#include "monitor/taskstore.h"
+
+#include <QAbstractItemModel>
+#include <QtQml/qqmlregistration.h>
+
+#include <unordered_map>
+#include <vector>
+
+namespace coroscope::monitor {
+
+class TaskTreeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("owned by TaskMonitor")
+
+public:
+    explicit TaskTreeModel(TaskStore *store, QObject *parent = nullptr);
+
+    [[nodiscard]] QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QModelIndex parent(const QModelIndex &child) const override;
+    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] int columnCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] bool hasChildren(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
+
+    // The index of the task `key` (invalid if unknown or not shown yet).
+    Q_INVOKABLE QModelIndex indexOfKey(qint64 key) const;
+
+private:
+    void onTicked(const TickChange &change);
+    void file(int fromRow, int toRow, std::vector<qint64> *touched);
+    [[nodiscard]] const std::vector<qint64> &childrenOf(qint64 parentKey) const; // -1 = root
+    [[nodiscard]] int shownChildren(qint64 parentKey) const;                     // materializes
+
+    TaskStore *m_store;
+    std::vector<qint64> m_root;
+    int m_rootShown = 0;
+    std::unordered_map<qint64, std::vector<qint64>> m_children; // every parent's children
+    mutable std::unordered_map<qint64, int> m_shown;            // materialized parents
+    int m_filed = 0;                                            // store rows filed so far
+};
+
+} // namespace coroscope::monitor

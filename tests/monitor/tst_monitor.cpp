@@ -1,0 +1,582 @@
+// The dashboard's data side: TaskStore fed from scripted journal batches, and every
+// model over it checked by QAbstractItemModelTester (fatal) at every step.
+#include <catch2/catch.hpp>
+
+#include "monitor/runlistmodel.h"
+#include "monitor/taskroles.h"
+#include "monitor/tasklistmodel.h"
+#include "monitor/taskstats.h"
+#include "monitor/taskstore.h"
+#include "monitor/tasktreemodel.h"
+
+#include "journal/logreader.h"
+#include "journal/optag.h"
+#include "runtime/journal.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+
+#include <memory>
+#include <vector>
+
+using namespace coroscope;
+using namespace coroscope::monitor;
+using rt::EventType;
+using rt::TaskState;
+using Tester = QAbstractItemModelTester;
+
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kStart = 5'000 * kMs; // the runs' start on the monotonic clock
+
+// Writes events into one rt::Journal per loop and applies what it drains to a run.
+class Script
+{
+public:
+    Script(TaskStore &store, int runId) : m_store(store), m_runId(runId) {}
+
+    Script &at(std::int64_t ms)
+    {
+        m_t = kStart + ms * kMs;
+        return *this;
+    }
+    Script &created(const QString &loop, std::uint64_t task, const QString &name, journal::OpTag op,
+                    std::uint64_t parent = 0)
+    {
+        rt::Journal &j = journal(loop);
+        j.append(EventType::Created, task, parent, std::uint8_t(op), j.addString(name), 0, m_t);
+        return *this;
+    }
+    Script &event(const QString &loop, EventType type, std::uint64_t task, std::uint64_t arg = 0,
+                  std::uint8_t kind = 0, const QString &text = {})
+    {
+        rt::Journal &j = journal(loop);
+        j.append(type, task, arg, kind, text.isEmpty() ? 0 : j.addString(text), 0, m_t);
+        return *this;
+    }
+    // Applies every loop's events (main first), without ticking.
+    void flush()
+    {
+        for (auto &[name, j] : m_journals) {
+            j->publish();
+            rt::JournalBatch batch;
+            j->drain(batch);
+            m_store.apply(m_runId, name, batch);
+        }
+    }
+    void tick()
+    {
+        flush();
+        m_store.endTick();
+    }
+
+private:
+    rt::Journal &journal(const QString &loop)
+    {
+        for (auto &[name, j] : m_journals) {
+            if (name == loop)
+                return *j;
+        }
+        m_journals.emplace_back(loop, std::make_unique<rt::Journal>());
+        return *m_journals.back().second;
+    }
+
+    TaskStore &m_store;
+    int m_runId;
+    std::int64_t m_t = kStart;
+    std::vector<std::pair<QString, std::unique_ptr<rt::Journal>>> m_journals;
+};
+
+const QString kMain = QStringLiteral("main");
+const QString kWorker = QStringLiteral("worker");
+
+// Every model over one store, each watched by a fatal QAbstractItemModelTester.
+struct Dashboard {
+    std::int64_t now = kStart;
+    TaskStore store;
+    TaskListModel list{&store};
+    TaskTreeModel tree{&store};
+    TaskStats stats{&store};
+    RunListModel runs{&store};
+    Tester listTester{&list, Tester::FailureReportingMode::Fatal};
+    Tester treeTester{&tree, Tester::FailureReportingMode::Fatal};
+    Tester runsTester{&runs, Tester::FailureReportingMode::Fatal};
+    std::vector<TickChange> ticks;
+
+    Dashboard()
+    {
+        store.setClock([this] { return now; });
+        list.setResortIntervalMs(0);
+        QObject::connect(&store, &TaskStore::ticked, &store, [this](const TickChange &c) { ticks.push_back(c); });
+    }
+    QVariant role(int row, int role) const { return list.data(list.index(row), role); }
+    QString name(int row) const { return role(row, TaskRoles::NameRole).toString(); }
+    QStringList names() const
+    {
+        QStringList out;
+        for (int r = 0; r < list.rowCount(); ++r)
+            out.append(name(r));
+        return out;
+    }
+};
+
+qint64 key(int run, std::uint64_t local) { return TaskStore::makeKey(run, local); }
+
+// Run 1 on loops main and worker: a root with two children and a grandchild, a pending
+// pool task; callbacks, a stall, a result, an error and a cancellation.
+void scriptRunOne(Script &s)
+{
+    s.at(0)
+        .created(kMain, 1, QStringLiteral("root"), journal::OpTag::Gather)
+        .event(kMain, EventType::Started, 1)
+        .event(kMain, EventType::CallbackAdded, 1, 0, 0, QStringLiteral("{\"kind\":\"log\",\"message\":\"hi\"}"))
+        .event(kMain, EventType::Suspended, 1, 2, std::uint8_t(rt::AwaitKind::Gather));
+    s.at(1)
+        .created(kMain, 2, QStringLiteral("child-a"), journal::OpTag::Sleep, 1)
+        .created(kMain, 3, QStringLiteral("child-b"), journal::OpTag::Fail, 1)
+        .created(kMain, 4, QStringLiteral("Loader"), journal::OpTag::Cpu);
+    s.at(2).event(kMain, EventType::Started, 2).event(kMain, EventType::Suspended, 2, 2000,
+                                                      std::uint8_t(rt::AwaitKind::Sleep));
+    s.at(3).event(kMain, EventType::Started, 3).event(kMain, EventType::Failed, 3, 0, 0, QStringLiteral("boom"));
+    s.at(4).event(kMain, EventType::Stall, 2, std::uint64_t(120 * kMs));
+}
+
+} // namespace
+
+TEST_CASE("a tick appends the new rows and every role reads the store")
+{
+    Dashboard d;
+    const int run = d.store.addRun(QStringLiteral("alpha"), QDateTime::currentDateTimeUtc(), kStart);
+    REQUIRE(run == 1);
+    Script s(d.store, run);
+    scriptRunOne(s);
+    d.now = kStart + 10 * kMs;
+    s.tick();
+
+    REQUIRE(d.ticks.size() == 1);
+    const TickChange &c = d.ticks.back();
+    CHECK_FALSE(c.reset);
+    CHECK(c.appendedFirst == 0);
+    CHECK(c.appendedCount == 4);
+    CHECK_FALSE(c.hasChanged());
+    CHECK(c.counts[std::size_t(TaskState::Running)] == 2);
+    CHECK(c.finished == 1);
+
+    REQUIRE(d.list.rowCount() == 4);
+    CHECK(d.list.count() == 4);
+    CHECK(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("child-a"), QStringLiteral("child-b"),
+                                   QStringLiteral("Loader")});
+    CHECK(d.list.keyAt(2) == key(1, 3));
+    CHECK(d.list.rowOfKey(key(1, 3)) == 2);
+    CHECK(d.list.rowOfKey(key(1, 9)) == -1);
+    CHECK(d.store.rowOfKey(key(1, 4)) == 3);
+    CHECK(d.store.keyOfRow(3) == key(1, 4));
+
+    CHECK(d.role(0, TaskRoles::TaskKeyRole).toLongLong() == key(1, 1));
+    CHECK(d.role(0, TaskRoles::RunIdRole).toInt() == 1);
+    CHECK(d.role(0, TaskRoles::TaskIdRole).toInt() == 1);
+    CHECK(d.role(0, TaskRoles::OpRole).toString() == QStringLiteral("gather"));
+    CHECK(d.role(0, TaskRoles::StateRole).toString() == QStringLiteral("running"));
+    CHECK(d.role(0, TaskRoles::AwaitingRole).toString() == QStringLiteral("gather 2"));
+    CHECK(d.role(0, TaskRoles::CallbackCountRole).toInt() == 1);
+    CHECK(d.role(0, TaskRoles::ParentKeyRole).toLongLong() == -1);
+    CHECK(d.role(0, TaskRoles::StartedMsRole).toDouble() == 0.0);
+    CHECK(d.role(0, TaskRoles::DurationMsRole).toDouble() == 10.0); // ticking: the store's clock
+    CHECK(d.role(1, TaskRoles::AwaitingRole).toString() == QStringLiteral("sleep 2s"));
+    CHECK(d.role(1, TaskRoles::ParentKeyRole).toLongLong() == key(1, 1));
+    CHECK(d.role(1, TaskRoles::LoopRole).toString() == kMain);
+    CHECK(d.role(2, TaskRoles::StateRole).toString() == QStringLiteral("failed"));
+    CHECK(d.role(2, TaskRoles::ResultTextRole).toString() == QStringLiteral("boom"));
+    CHECK(d.role(2, TaskRoles::DurationMsRole).toDouble() == 0.0);
+    CHECK(d.role(3, TaskRoles::StateRole).toString() == QStringLiteral("pending"));
+    CHECK_FALSE(d.role(3, TaskRoles::StartedMsRole).isValid());
+    CHECK_FALSE(d.role(3, TaskRoles::DurationMsRole).isValid());
+    CHECK(d.list.roleNames().value(TaskRoles::CancelReasonRole) == QByteArrayLiteral("cancelReason"));
+
+    SECTION("the next tick reports the changed rows as one range and the transitions")
+    {
+        QSignalSpy changed(&d.list, &QAbstractItemModel::dataChanged);
+        QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
+        s.at(20).event(kWorker, EventType::Done, 2, 0, 0, QStringLiteral("42"));
+        s.created(kWorker, 5, QStringLiteral("cancel-me"), journal::OpTag::Sleep, 2);
+        s.event(kWorker, EventType::Cancelled, 5, 0, std::uint8_t(rt::CancelKind::User));
+        s.tick();
+        const TickChange &t = d.ticks.back();
+        CHECK(t.appendedFirst == 4);
+        CHECK(t.appendedCount == 1);
+        CHECK(t.changedFirst == 1);
+        CHECK(t.changedLast == 1);
+        CHECK(t.transitionFirst[std::size_t(TaskState::Running) * 5 + std::size_t(TaskState::Done)] == 1);
+        CHECK(t.firstMembershipChange(stateBit(TaskState::Running)) == 1);
+        CHECK(t.firstMembershipChange(kAllStates) == INT_MAX);
+        CHECK(inserted.count() == 1);
+        CHECK(changed.count() == 1); // one range: all rows, as the root still runs
+        CHECK(d.role(1, TaskRoles::ResultTextRole).toString() == QStringLiteral("42"));
+        CHECK(d.role(4, TaskRoles::CancelReasonRole).toString() == QStringLiteral("user"));
+        CHECK(d.role(4, TaskRoles::LoopRole).toString() == kWorker);
+    }
+
+    SECTION("with nothing running only the changed range is announced")
+    {
+        s.at(30).event(kMain, EventType::Done, 1).event(kMain, EventType::Done, 2);
+        s.tick();
+        QSignalSpy changed(&d.list, &QAbstractItemModel::dataChanged);
+        s.at(40).event(kMain, EventType::CallbackAdded, 2, 0, 0, QStringLiteral("{}"));
+        s.tick();
+        REQUIRE(changed.count() == 1);
+        CHECK(changed.at(0).at(0).toModelIndex().row() == 1);
+        CHECK(changed.at(0).at(1).toModelIndex().row() == 1);
+    }
+}
+
+TEST_CASE("the state filter follows tasks that enter and leave it")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    scriptRunOne(s);
+    s.tick();
+
+    d.list.setStateFilter(int(stateBit(TaskState::Running)));
+    CHECK(d.list.count() == 2);
+    CHECK(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("child-a")});
+    CHECK(d.list.rowOfKey(key(1, 2)) == 1);
+    CHECK(d.list.rowOfKey(key(1, 3)) == -1);
+
+    // child-a finishes, Loader starts, a new running task arrives.
+    s.at(10).event(kMain, EventType::Done, 2).event(kMain, EventType::Started, 4);
+    s.created(kMain, 6, QStringLiteral("late"), journal::OpTag::Sleep).event(kMain, EventType::Started, 6);
+    s.tick();
+    CHECK(d.list.count() == 3);
+    CHECK(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("Loader"), QStringLiteral("late")});
+    CHECK(d.list.keyAt(2) == key(1, 5));
+
+    d.list.setStateFilter(int(stateBit(TaskState::Done) | stateBit(TaskState::Failed)));
+    CHECK(d.names() == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b")});
+    d.list.setStateFilter(int(kAllStates));
+    CHECK(d.list.count() == 5);
+}
+
+TEST_CASE("search filters names case-insensitively, also for new rows")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    scriptRunOne(s);
+    s.tick();
+
+    d.list.setSearch(QStringLiteral("CHILD"));
+    CHECK(d.names() == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b")});
+    s.created(kWorker, 7, QStringLiteral("another Child"), journal::OpTag::Sleep);
+    s.created(kWorker, 8, QStringLiteral("unrelated"), journal::OpTag::Sleep);
+    s.tick();
+    CHECK(d.names()
+          == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b"), QStringLiteral("another Child")});
+    CHECK(d.list.rowOfKey(key(1, 5)) == 2);
+
+    SECTION("combined with a state filter")
+    {
+        d.list.setStateFilter(int(stateBit(TaskState::Running)));
+        CHECK(d.names() == QStringList{QStringLiteral("child-a")});
+        s.event(kWorker, EventType::Started, 7).event(kMain, EventType::Done, 2);
+        s.tick();
+        CHECK(d.names() == QStringList{QStringLiteral("another Child")});
+    }
+    d.list.setSearch({});
+    d.list.setStateFilter(int(kAllStates));
+    CHECK(d.list.count() == 6);
+}
+
+TEST_CASE("sorting by name and by duration, both ways")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    scriptRunOne(s);
+    d.now = kStart + 100 * kMs;
+    s.tick();
+
+    d.list.setSortRole(QStringLiteral("name"));
+    CHECK(d.names()
+          == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b"), QStringLiteral("Loader"),
+                         QStringLiteral("root")});
+    d.list.setSortAscending(false);
+    CHECK(d.names()
+          == QStringList{QStringLiteral("root"), QStringLiteral("Loader"), QStringLiteral("child-b"),
+                         QStringLiteral("child-a")});
+    CHECK(d.list.rowOfKey(key(1, 4)) == 1);
+    CHECK(d.list.keyAt(0) == key(1, 1));
+
+    // durations at now = 100 ms: root 100, child-a 98, child-b 0, Loader none
+    d.list.setSortRole(QStringLiteral("durationMs"));
+    d.list.setSortAscending(true);
+    CHECK(d.names()
+          == QStringList{QStringLiteral("Loader"), QStringLiteral("child-b"), QStringLiteral("child-a"),
+                         QStringLiteral("root")});
+    d.list.setSortAscending(false);
+    CHECK(d.names()
+          == QStringList{QStringLiteral("root"), QStringLiteral("child-a"), QStringLiteral("child-b"),
+                         QStringLiteral("Loader")});
+
+    SECTION("new rows land in order at the next re-sort")
+    {
+        s.at(50).created(kMain, 9, QStringLiteral("zz"), journal::OpTag::Sleep).event(kMain, EventType::Started, 9);
+        d.now = kStart + 200 * kMs;
+        s.tick(); // interval 0: re-sorted now; zz has run 150 ms, root 200, child-a 198
+        CHECK(d.names()
+              == QStringList{QStringLiteral("root"), QStringLiteral("child-a"), QStringLiteral("zz"),
+                             QStringLiteral("child-b"), QStringLiteral("Loader")});
+    }
+    SECTION("a re-sort of the same rows is a layout change")
+    {
+        d.list.setSortAscending(true);
+        QSignalSpy layout(&d.list, &QAbstractItemModel::layoutChanged);
+        QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
+        const QPersistentModelIndex childA = d.list.index(2);
+        s.at(100).event(kMain, EventType::Done, 1);
+        d.now = kStart + 500 * kMs;
+        s.tick(); // root stops at 100 ms, child-a goes on to 498
+        CHECK(d.names()
+              == QStringList{QStringLiteral("Loader"), QStringLiteral("child-b"), QStringLiteral("root"),
+                             QStringLiteral("child-a")});
+        CHECK(layout.count() == 1);
+        CHECK(reset.count() == 0);
+        CHECK(childA.row() == 3);
+    }
+    SECTION("a sorted, filtered view drops rows that leave the filter at the re-sort")
+    {
+        d.list.setStateFilter(int(stateBit(TaskState::Running)));
+        CHECK(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("child-a")});
+        d.now = kStart + 300 * kMs;
+        s.tick(); // same rows, same order: nothing to announce but data
+        s.event(kMain, EventType::Done, 1);
+        s.tick();
+        CHECK(d.names() == QStringList{QStringLiteral("child-a")});
+    }
+    SECTION("between re-sorts new rows are appended")
+    {
+        d.list.setResortIntervalMs(3'600'000);
+        d.list.setSortRole(QStringLiteral("name"));
+        s.created(kMain, 9, QStringLiteral("aaa"), journal::OpTag::Sleep);
+        s.tick();
+        CHECK(d.names().last() == QStringLiteral("aaa"));
+        CHECK(d.list.rowOfKey(key(1, 5)) == 4);
+    }
+}
+
+TEST_CASE("the tree puts tasks under their parents")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    scriptRunOne(s);
+    s.tick();
+
+    TaskTreeModel &t = d.tree;
+    REQUIRE(t.rowCount() == 2); // root, Loader
+    const QModelIndex root = t.index(0, 0);
+    CHECK(t.data(root, TaskRoles::NameRole).toString() == QStringLiteral("root"));
+    CHECK(t.data(t.index(1, 0), TaskRoles::NameRole).toString() == QStringLiteral("Loader"));
+    REQUIRE(t.rowCount(root) == 2);
+    const QModelIndex childA = t.index(0, 0, root);
+    CHECK(t.data(childA, TaskRoles::NameRole).toString() == QStringLiteral("child-a"));
+    CHECK(t.parent(childA) == root);
+    CHECK(t.rowCount(childA) == 0);
+    CHECK_FALSE(t.hasChildren(childA));
+
+    // A grandchild under a parent the view has looked at: one insert under child-a.
+    QSignalSpy inserted(&t, &QAbstractItemModel::rowsInserted);
+    s.created(kWorker, 5, QStringLiteral("grandchild"), journal::OpTag::Sleep, 2);
+    s.created(kWorker, 6, QStringLiteral("grandchild 2"), journal::OpTag::Sleep, 2);
+    s.created(kWorker, 7, QStringLiteral("top"), journal::OpTag::Sleep);
+    s.tick();
+    CHECK(inserted.count() == 2); // root level + child-a, one each
+    CHECK(t.rowCount() == 3);
+    REQUIRE(t.rowCount(childA) == 2);
+    const QModelIndex grandchild = t.index(1, 0, childA);
+    CHECK(t.data(grandchild, TaskRoles::NameRole).toString() == QStringLiteral("grandchild 2"));
+    CHECK(t.parent(grandchild) == childA);
+    CHECK(t.parent(t.parent(grandchild)) == root);
+    CHECK(t.indexOfKey(key(1, 6)) == grandchild);
+}
+
+TEST_CASE("stats count the states and keep a history per tick")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    QSignalSpy changed(&d.stats, &TaskStats::changed);
+    scriptRunOne(s);
+    d.now = kStart;
+    s.tick();
+    CHECK(changed.count() == 1);
+    CHECK(d.stats.total() == 4);
+    CHECK(d.stats.running() == 2);
+    CHECK(d.stats.failed() == 1);
+    CHECK(d.stats.pending() == 1);
+    CHECK(d.stats.done() == 0);
+    CHECK(d.stats.tasksPerSecond() == 1.0);
+
+    s.event(kMain, EventType::Done, 1).event(kMain, EventType::Done, 2);
+    d.now = kStart + 500 * kMs;
+    s.tick();
+    CHECK(d.stats.done() == 2);
+    CHECK(d.stats.tasksPerSecond() == 3.0);
+    d.now = kStart + 1200 * kMs;
+    d.store.endTick();
+    CHECK(d.stats.tasksPerSecond() == 2.0); // the first tick left the window
+    CHECK(d.stats.history(QStringLiteral("done")) == QVariantList{qint64(0), qint64(2), qint64(2)});
+    CHECK(d.stats.history(QStringLiteral("running")) == QVariantList{qint64(2), qint64(0), qint64(0)});
+    CHECK(d.stats.historyOf(int(kAllStates)) == QVariantList{qint64(4), qint64(4), qint64(4)});
+    CHECK(d.stats.history(QStringLiteral("nonsense")).isEmpty());
+
+    for (int i = 0; i < 400; ++i)
+        d.store.endTick();
+    CHECK(d.stats.history(QStringLiteral("done")).size() == TaskStats::kHistory);
+}
+
+TEST_CASE("two runs: rows run after run, the run list follows")
+{
+    Dashboard d;
+    const QDateTime started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, Qt::UTC);
+    Script one(d.store, d.store.addRun(QStringLiteral("alpha"), started, kStart));
+    scriptRunOne(one);
+    one.tick();
+    d.store.setRunFinished(1, kStart + 50 * kMs);
+    Script two(d.store, d.store.addRun(QStringLiteral("beta"), started, kStart));
+    two.created(kMain, 100, QStringLiteral("zeta"), journal::OpTag::Sleep).event(kMain, EventType::Started, 100);
+    two.created(kWorker, 101, QStringLiteral("eta"), journal::OpTag::Sleep, 100);
+    two.tick();
+
+    CHECK(d.list.count() == 6);
+    CHECK(d.list.keyAt(4) == key(2, 1));
+    CHECK(d.list.rowOfKey(key(2, 2)) == 5);
+    CHECK(d.role(5, TaskRoles::ParentKeyRole).toLongLong() == key(2, 1));
+    CHECK(d.tree.rowCount() == 3);
+    // The finished run's running tasks stop ticking at its end.
+    CHECK(d.role(0, TaskRoles::DurationMsRole).toDouble() == 50.0);
+
+    REQUIRE(d.runs.rowCount() == 2);
+    const QModelIndex first = d.runs.index(0);
+    CHECK(d.runs.data(first, RunListModel::NameRole).toString() == QStringLiteral("alpha"));
+    CHECK_FALSE(d.runs.data(first, RunListModel::RunningRole).toBool());
+    CHECK(d.runs.data(first, RunListModel::TaskCountRole).toInt() == 4);
+    CHECK(d.runs.data(first, RunListModel::StartedAtRole).toDateTime() == started);
+    CHECK(d.runs.data(d.runs.index(1), RunListModel::RunningRole).toBool());
+    CHECK(d.runs.roleNames().value(RunListModel::RunIdRole) == QByteArrayLiteral("runId"));
+
+    SECTION("an earlier live run that grows makes the tick a reset")
+    {
+        QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
+        one.created(kMain, 50, QStringLiteral("more"), journal::OpTag::Sleep);
+        one.tick();
+        CHECK(d.ticks.back().reset);
+        CHECK(reset.count() == 1);
+        CHECK(d.list.keyAt(4) == key(1, 5));
+        CHECK(d.list.keyAt(5) == key(2, 1));
+        CHECK(d.store.stateIndex().count(stateBit(TaskState::Pending)) == 3);
+    }
+}
+
+TEST_CASE("a task that arrives after a later one from another loop takes its id")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    s.created(kMain, 10, QStringLiteral("ten"), journal::OpTag::Sleep);
+    s.created(kMain, 12, QStringLiteral("twelve"), journal::OpTag::Sleep).event(kMain, EventType::Started, 12);
+    s.tick();
+    s.created(kWorker, 11, QStringLiteral("eleven"), journal::OpTag::Sleep).event(kWorker, EventType::Started, 11);
+    s.tick();
+    CHECK(d.ticks.back().reset);
+    CHECK(d.names() == QStringList{QStringLiteral("ten"), QStringLiteral("eleven"), QStringLiteral("twelve")});
+    CHECK(d.role(1, TaskRoles::StateRole).toString() == QStringLiteral("running"));
+    CHECK(d.role(2, TaskRoles::StateRole).toString() == QStringLiteral("running"));
+    CHECK(d.store.count(TaskState::Running) == 2);
+    d.list.setStateFilter(int(stateBit(TaskState::Running)));
+    CHECK(d.names() == QStringList{QStringLiteral("eleven"), QStringLiteral("twelve")});
+}
+
+TEST_CASE("a log read back becomes a finished run")
+{
+    Dashboard d;
+    journal::RunLog log;
+    log.set = QStringLiteral("replayed");
+    log.durationMs = 300;
+    journal::LogTask a;
+    a.id = 1;
+    a.name = QStringLiteral("parent");
+    a.op = QStringLiteral("gather");
+    a.loop = kMain;
+    a.state = TaskState::Done;
+    a.startedMs = 1;
+    a.finishedMs = 200;
+    a.result = QJsonValue(7);
+    journal::LogTask b;
+    b.id = 2;
+    b.name = QStringLiteral("kid");
+    b.op = QStringLiteral("cpu");
+    b.parent = 1;
+    b.loop = QStringLiteral("pool");
+    b.state = TaskState::Cancelled;
+    b.startedMs = 2;
+    b.finishedMs = 100;
+    b.cancelReason = QStringLiteral("task:parent");
+    log.tasks = {a, b};
+    log.loops.push_back(journal::LogLoop{kMain, 40, {journal::LogStall{10, 40, 1}}});
+
+    const int run = d.store.loadLog(log);
+    CHECK_FALSE(d.store.isRunning(run));
+    REQUIRE(d.list.count() == 2);
+    CHECK(d.role(0, TaskRoles::ResultTextRole).toString() == QStringLiteral("7"));
+    CHECK(d.role(0, TaskRoles::DurationMsRole).toDouble() == 199.0);
+    CHECK(d.role(1, TaskRoles::LoopRole).toString() == QStringLiteral("pool"));
+    CHECK(d.role(1, TaskRoles::OpRole).toString() == QStringLiteral("cpu"));
+    CHECK(d.role(1, TaskRoles::CancelReasonRole).toString() == QStringLiteral("task:parent"));
+    CHECK(d.role(1, TaskRoles::ParentKeyRole).toLongLong() == key(run, 1));
+    CHECK(d.tree.rowCount() == 1);
+    CHECK(d.store.run(run)->loops().at(0).stalls.size() == 1);
+}
+
+TEST_CASE("200,000 tasks in batches of 20,000 keep counts and filtered lookups right")
+{
+    TaskStore store;
+    TaskListModel list(&store);
+    TaskStats stats(&store);
+    const int run = store.addRun(QStringLiteral("big"), {}, 0);
+    constexpr std::uint64_t kTasks = 200'000;
+    constexpr std::uint64_t kBatch = 20'000;
+    list.setStateFilter(int(stateBit(TaskState::Running) | stateBit(TaskState::Failed)));
+    rt::Journal journal;
+    rt::JournalBatch batch;
+    for (std::uint64_t first = 1; first <= kTasks; first += kBatch) {
+        for (std::uint64_t id = first; id < first + kBatch; ++id) {
+            journal.append(EventType::Created, id, 0, std::uint8_t(journal::OpTag::Sleep), 0, 0, std::int64_t(id));
+            if (id % 2 == 0)
+                journal.append(EventType::Started, id, 0, 0, 0, 0, std::int64_t(id));
+            if (id % 10 == 0)
+                journal.append(EventType::Failed, id, 0, 0, 0, 0, std::int64_t(id));
+        }
+        // finish some tasks of the previous batch
+        if (first > 1) {
+            for (std::uint64_t id = first - kBatch; id < first; id += 4)
+                journal.append(EventType::Done, id, 0, 0, 0, 0, std::int64_t(id));
+        }
+        journal.publish();
+        journal.drain(batch);
+        store.apply(run, kMain, batch);
+        store.endTick();
+    }
+    // Per 20 ids: 10 started (even), 2 of them failed (x%10==0); ids = 1 mod 4 of all but
+    // the last batch done (odd: were pending).
+    const std::int64_t failed = kTasks / 10;
+    const std::int64_t running = kTasks / 2 - failed;
+    const std::int64_t done = (kTasks - kBatch) / 4;
+    CHECK(store.rowCount() == int(kTasks));
+    CHECK(stats.failed() == failed);
+    CHECK(stats.running() == running);
+    CHECK(stats.done() == done);
+    CHECK(stats.pending() == std::int64_t(kTasks) - failed - running - done);
+    CHECK(list.count() == running + failed);
+    // Running|failed are the even ids, in order: model row k is id 2(k+1).
+    CHECK(list.keyAt(0) == key(run, 2));
+    CHECK(list.keyAt(12'345) == key(run, 2 * 12'346));
+    CHECK(list.keyAt(int(running + failed) - 1) == key(run, kTasks));
+    CHECK(list.rowOfKey(key(run, 2 * 54'321)) == 54'320);
+    CHECK(list.rowOfKey(key(run, 3)) == -1);
+}

@@ -1,0 +1,178 @@
+// The TaskMonitor facade end to end: real runs on their own loop threads, driven
+// through the invokables QML calls, observed through the models.
+
+#include "monitor/taskmonitor.h"
+#include "support/looprunner.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QUrl>
+
+#include <catch2/catch.hpp>
+
+using namespace coroscope;
+using namespace coroscope::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+int rowNamed(monitor::TaskMonitor &m, const QString &name)
+{
+    auto *model = m.tasks();
+    for (int r = 0; r < model->rowCount(); ++r) {
+        if (model->data(model->index(r), model->roleNames().key("name")).toString() == name)
+            return r;
+    }
+    return -1;
+}
+
+QVariant roleOf(monitor::TaskMonitor &m, const QString &name, const char *role)
+{
+    auto *model = m.tasks();
+    const int r = rowNamed(m, name);
+    if (r < 0)
+        return {};
+    return model->data(model->index(r), model->roleNames().key(role));
+}
+
+qint64 keyNamed(monitor::TaskMonitor &m, const QString &name)
+{
+    const int r = rowNamed(m, name);
+    return r < 0 ? -1 : m.tasks()->keyAt(r);
+}
+
+bool waitFor(monitor::TaskMonitor &m, const std::function<bool()> &condition, std::chrono::milliseconds timeout = 10s)
+{
+    return runUntil([&] {
+        m.tick();
+        return condition();
+    }, timeout).reached;
+}
+
+} // namespace
+
+TEST_CASE("launching a built-in set shows every task live until the run ends")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester tester(m.tasks(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    CHECK(m.builtinSets().size() >= 13);
+    CHECK(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return rowNamed(m, QStringLiteral("four")) >= 0; }));
+    CHECK(roleOf(m, QStringLiteral("four"), "state").toString() == QStringLiteral("running"));
+    CHECK(roleOf(m, QStringLiteral("four"), "awaiting").toString() == QStringLiteral("sleep 4s"));
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }, 15s));
+    m.tick();
+    CHECK(roleOf(m, QStringLiteral("main"), "state").toString() == QStringLiteral("done"));
+    CHECK(roleOf(m, QStringLiteral("main"), "resultText").toString() == QStringLiteral("[1,2,4]"));
+    CHECK(roleOf(m, QStringLiteral("strict"), "state").toString() == QStringLiteral("failed"));
+    CHECK(m.stats()->total() == 10);
+    CHECK(m.stats()->failed() == 3);
+}
+
+TEST_CASE("a bad set file is refused with every error and nothing runs")
+{
+    monitor::TaskMonitor m;
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(path);
+    REQUIRE(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"coroscope.taskset/1","name":"bad","tasks":[{"op":"sleep","secnds":1},{"op":"nope"}]})");
+    f.close();
+    const QStringList errors = m.openSetFile(QUrl::fromLocalFile(path));
+    CHECK(errors.size() >= 2);
+    CHECK(errors.join(QLatin1Char('\n')).contains(QStringLiteral("unknown key \"secnds\"")));
+    m.tick();
+    CHECK(m.tasks()->rowCount() == 0);
+}
+
+TEST_CASE("cancelling a running task from the dashboard ends it with reason user")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("nested-coroutines")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("load-cart"), "state").toString() == QStringLiteral("running"); }));
+    SECTION("one task")
+    {
+        m.cancelTask(keyNamed(m, QStringLiteral("checkout")));
+        REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("checkout"), "state").toString() == QStringLiteral("cancelled"); }));
+        CHECK(roleOf(m, QStringLiteral("checkout"), "cancelReason").toString() == QStringLiteral("user"));
+        // Its awaited children follow with reason parent, as in asyncio.
+        REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("load-cart"), "state").toString() == QStringLiteral("cancelled"); }));
+        CHECK(roleOf(m, QStringLiteral("load-cart"), "cancelReason").toString() == QStringLiteral("parent"));
+    }
+    SECTION("a whole subtree, each with reason user")
+    {
+        m.cancelSubtree(keyNamed(m, QStringLiteral("checkout")));
+        REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("checkout"), "state").toString() == QStringLiteral("cancelled"); }));
+        for (const char *n : {"checkout", "load-cart", "load-items"})
+            CHECK(roleOf(m, QString::fromLatin1(n), "cancelReason").toString() == QStringLiteral("user"));
+    }
+}
+
+TEST_CASE("a callback added to a live task and to a finished one fires once, after the task ends")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("fetch-user"), "state").toString() == QStringLiteral("done"); }));
+    const qint64 finished = keyNamed(m, QStringLiteral("fetch-user"));
+    const qint64 live = keyNamed(m, QStringLiteral("fetch-prices"));
+    REQUIRE(roleOf(m, QStringLiteral("fetch-prices"), "state").toString() == QStringLiteral("running"));
+    CHECK(m.addCallback(live, QStringLiteral("log"), QStringLiteral("prices in")).isEmpty());
+    CHECK(m.addCallback(finished, QStringLiteral("partial"), QStringLiteral("[2, \"x\"]")).isEmpty());
+    CHECK_FALSE(m.addCallback(finished, QStringLiteral("partial"), QStringLiteral("not json")).isEmpty());
+
+    REQUIRE(waitFor(m, [&] {
+        const auto d = m.taskDetails(finished).value(QStringLiteral("callbacks")).toList();
+        return d.size() == 1 && d[0].toMap().value(QStringLiteral("firedMs")).isValid();
+    }));
+    auto liveCallbacks = m.taskDetails(live).value(QStringLiteral("callbacks")).toList();
+    REQUIRE(liveCallbacks.size() == 1);
+    CHECK_FALSE(liveCallbacks[0].toMap().value(QStringLiteral("firedMs")).isValid()); // not before the task ends
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("fetch-prices"), "state").toString() == QStringLiteral("done"); }));
+    REQUIRE(waitFor(m, [&] {
+        const auto d = m.taskDetails(live).value(QStringLiteral("callbacks")).toList();
+        return d.size() == 1 && d[0].toMap().value(QStringLiteral("firedMs")).isValid();
+    }));
+    const auto d = m.taskDetails(live);
+    CHECK(d.value(QStringLiteral("callbacks")).toList()[0].toMap().value(QStringLiteral("firedMs")).toDouble() >=
+          d.value(QStringLiteral("finishedMs")).toDouble());
+}
+
+TEST_CASE("spawning a task from the form runs it, and a bad parameter is refused")
+{
+    monitor::TaskMonitor m;
+    CHECK_FALSE(m.spawnTask(QStringLiteral("sleep"), {{QStringLiteral("seconds"), QStringLiteral("-1")}}, -1).isEmpty());
+    CHECK_FALSE(m.spawnTask(QStringLiteral("teleport"), {}, -1).isEmpty());
+    CHECK(m.spawnTask(QStringLiteral("sleep"), {{QStringLiteral("seconds"), 0.05}, {QStringLiteral("name"), QStringLiteral("mine")}}, -1).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("mine"), "state").toString() == QStringLiteral("done"); }));
+    const qint64 parent = keyNamed(m, QStringLiteral("mine"));
+    CHECK(m.spawnTask(QStringLiteral("fail"), {{QStringLiteral("seconds"), 0.01}, {QStringLiteral("name"), QStringLiteral("child")}}, parent).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("child"), "state").toString() == QStringLiteral("failed"); }));
+    CHECK(roleOf(m, QStringLiteral("child"), "parentKey").toLongLong() == parent);
+}
+
+TEST_CASE("a run's log exports and opens again as a past run")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("callbacks")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("run.json"));
+    CHECK(m.exportLog(1, QUrl::fromLocalFile(path)).isEmpty());
+    QFile f(path);
+    REQUIRE(f.open(QIODevice::ReadOnly));
+    CHECK(QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("set")).toString() == QStringLiteral("callbacks"));
+    CHECK_FALSE(m.exportLog(1, QUrl::fromLocalFile(dir.filePath(QStringLiteral("run.unknown")))).isEmpty());
+
+    const int before = m.tasks()->rowCount();
+    CHECK(m.openLog(QUrl::fromLocalFile(path)).isEmpty());
+    m.tick();
+    CHECK(m.tasks()->rowCount() == 2 * before);
+    CHECK_FALSE(m.openLog(QUrl::fromLocalFile(dir.filePath(QStringLiteral("missing.json")))).isEmpty());
+}
