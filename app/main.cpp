@@ -7,6 +7,10 @@
 
 #include "runcommand.h"
 
+#ifdef COROSCOPE_HAVE_DASHBOARD
+#include "dashboard.h"
+#endif
+
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -38,22 +42,30 @@ int usageError(const QString &message)
 
 int main(int argc, char **argv)
 {
+    if (argc == 1) {
+        const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
+                             qEnvironmentVariable("QT_QPA_PLATFORM") == QLatin1String("offscreen");
+#ifdef COROSCOPE_HAVE_DASHBOARD
+        if (display)
+            return coroscope::app::runDashboard(argc, argv);
+#endif
+        QTextStream err(stderr);
+        if (!display)
+            err << "coroscope: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no dashboard.\n"
+                   "Run a task set on the command line instead, e.g. `coroscope run gather-basics`;\n"
+                   "`coroscope --help` lists the commands.\n";
+        else
+            err << "coroscope: this build has no dashboard (built with COROSCOPE_BUILD_GUI=OFF);\n"
+                   "run a task set with `coroscope run SET`.\n";
+        return 2;
+    }
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("coroscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
     const QStringList args = QCoreApplication::arguments().mid(1);
     QTextStream out(stdout);
 
-    if (args.isEmpty()) {
-        const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
-        QTextStream err(stderr);
-        if (!display)
-            err << "coroscope: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no dashboard.\n"
-                   "Run a task set on the command line instead, e.g. `coroscope run gather-basics`.\n";
-        else
-            err << "coroscope: this build has no dashboard yet; run a task set with `coroscope run SET`.\n";
-        return 2;
-    }
     const QString command = args.first();
     if (command == QLatin1String("--help") || command == QLatin1String("-h")) {
         out << kUsage;

@@ -305,7 +305,7 @@ void TaskListModel::onTicked(const TickChange &change)
             keep = std::min(before, firstShownAtOrAfter(firstChange));
         int newCount = 0;
         if (usesIndex()) {
-            const int from = firstChange != INT_MAX ? firstChange : change.appendedFirst;
+            const int from = std::min(firstChange, change.appendedFirst);
             m_rows.resize(std::size_t(firstShownAtOrAfter(from)));
             const std::vector<int> tail = filteredRows(from);
             m_rows.insert(m_rows.end(), tail.begin(), tail.end());

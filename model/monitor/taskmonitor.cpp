@@ -36,6 +36,16 @@ QStringList messages(const std::vector<taskset::Diagnostic> &errors)
 
 double msOf(std::int64_t ns) { return double(ns) / 1e6; }
 
+template<typename Lanes>
+int laneOfIn(const Lanes &lanes, int runId, const QString &loop)
+{
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        if (lanes[i].runId == runId && lanes[i].loop == loop)
+            return int(i);
+    }
+    return -1;
+}
+
 // A node for the spawn form or a spawn callback: one leaf op with its parameters.
 std::variant<std::shared_ptr<taskset::Node>, QStringList> leafNode(const QString &op, const QVariantMap &params)
 {
@@ -222,14 +232,14 @@ void TaskMonitor::cancelSubtree(qint64 taskKey)
         return;
     // The task and every descendant, deepest first, each with reason user.
     const int runId = TaskStore::runIdOfKey(taskKey);
-    const int first = m_store.runFirstRow(runId);
     const journal::RunRecord *record = m_store.run(runId);
     std::vector<qint64> subtree{taskKey};
     std::vector<std::uint64_t> ids;
     QSet<qint64> inTree{taskKey};
-    // Children come after their parents in creation order: one pass finds them all.
-    for (int row = first; row < first + int(record->taskCount()); ++row) {
-        const qint64 parent = m_store.parentKey(row);
+    // Children come after their parents in run-local id (creation) order: one pass finds them all.
+    for (std::uint64_t local = 1; local <= record->taskCount(); ++local) {
+        const int row = m_store.rowOfLocal(runId, local);
+        const qint64 parent = row < 0 ? -1 : m_store.parentKey(row);
         if (parent >= 0 && inTree.contains(parent)) {
             const qint64 key = m_store.keyOfRow(row);
             inTree.insert(key);
@@ -339,9 +349,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     });
 
     QVariantList children;
-    const int first = m_store.runFirstRow(runId);
-    for (int row = first; row < first + int(record->taskCount()) && children.size() < 500; ++row) {
-        if (m_store.parentKey(row) == taskKey)
+    for (std::uint64_t local = 1; local <= record->taskCount() && children.size() < 500; ++local) {
+        const int row = m_store.rowOfLocal(runId, local);
+        if (row >= 0 && m_store.parentKey(row) == taskKey)
             children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
                                         {QStringLiteral("name"), m_store.name(row)},
                                         {QStringLiteral("state"), toString(m_store.state(row))}});
@@ -379,11 +389,87 @@ void TaskMonitor::drainRun(int runId, LiveRun &run)
 
 void TaskMonitor::tick()
 {
-    for (auto &[runId, run] : m_live)
-        drainRun(runId, *run);
+    bool any = false;
+    for (auto &[runId, run] : m_live) {
+        run->drain([&](const QString &loopName, const rt::JournalBatch &batch) {
+            m_store.apply(runId, loopName, batch);
+            any = true;
+        });
+    }
     m_store.endTick();
+    if (any) {
+        ++m_revision;
+        updateLanes();
+    }
     updateLoops();
     Q_EMIT ticked();
+}
+
+void TaskMonitor::updateLanes()
+{
+    // One lane per loop of each run ("pool" included), in run order.
+    std::vector<Lane> lanes;
+    for (int runId = 1; runId <= m_store.runCount(); ++runId) {
+        const journal::RunRecord *record = m_store.run(runId);
+        if (!record)
+            continue;
+        const std::int64_t origin = m_firstStartNs < 0 ? record->startNs() : m_firstStartNs;
+        for (const journal::LoopView &view : record->loops()) {
+            Lane lane{runId, view.name, record->setName() + QStringLiteral(" · ") + view.name, {}};
+            for (const journal::StallView &s : view.stalls)
+                lane.stalls.push_back({msOf(record->startNs() + s.startNs - origin), msOf(s.durationNs),
+                                       s.task ? record->name(s.task) : QStringLiteral("a callback")});
+            lanes.push_back(std::move(lane));
+        }
+        if (record->taskCount() > 0 && laneOfIn(lanes, runId, QStringLiteral("pool")) < 0) {
+            for (std::uint64_t id = 1; id <= record->taskCount(); ++id) {
+                if (record->loopOf(id) == QLatin1String("pool")) {
+                    lanes.push_back({runId, QStringLiteral("pool"), record->setName() + QStringLiteral(" · pool"), {}});
+                    break;
+                }
+            }
+        }
+    }
+    m_lanes = std::move(lanes);
+}
+
+int TaskMonitor::laneOf(int runId, const QString &loop) const
+{
+    return laneOfIn(m_lanes, runId, loop);
+}
+
+int TaskMonitor::barCount() const
+{
+    return m_store.rowCount();
+}
+
+TimelineSource::Bar TaskMonitor::bar(int index) const
+{
+    Bar b;
+    const std::int64_t origin = m_firstStartNs;
+    if (const auto started = m_store.startedNs(index))
+        b.startMs = msOf(*started - origin);
+    if (const auto finished = m_store.finishedNs(index))
+        b.endMs = msOf(*finished - origin);
+    b.state = int(m_store.state(index));
+    b.lane = std::max(0, laneOf(m_store.runIdOfRow(index), m_store.loop(index)));
+    b.key = m_store.keyOfRow(index);
+    return b;
+}
+
+QString TaskMonitor::laneName(int lane) const
+{
+    return lane >= 0 && lane < int(m_lanes.size()) ? m_lanes[std::size_t(lane)].title : QString();
+}
+
+int TaskMonitor::stallCount(int lane) const
+{
+    return lane >= 0 && lane < int(m_lanes.size()) ? int(m_lanes[std::size_t(lane)].stalls.size()) : 0;
+}
+
+TimelineSource::Stall TaskMonitor::stall(int lane, int index) const
+{
+    return m_lanes[std::size_t(lane)].stalls[std::size_t(index)];
 }
 
 void TaskMonitor::updateLoops()

@@ -12,6 +12,7 @@
 #include "monitor/runlistmodel.h"
 #include "monitor/tasklistmodel.h"
 #include "monitor/taskstats.h"
+#include "monitor/timelinesource.h"
 #include "monitor/taskstore.h"
 #include "monitor/tasktreemodel.h"
 
@@ -27,7 +28,7 @@
 
 namespace coroscope::monitor {
 
-class TaskMonitor : public QObject
+class TaskMonitor : public QObject, public TimelineSource
 {
     Q_OBJECT
     QML_ELEMENT
@@ -50,7 +51,7 @@ public:
     [[nodiscard]] const TaskStore &store() const { return m_store; }
     [[nodiscard]] QVariantList builtinSets() const { return m_builtins; }
     [[nodiscard]] QVariantList loops() const { return m_loops; }
-    [[nodiscard]] double nowMs() const;
+    [[nodiscard]] double nowMs() const override;
 
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
@@ -66,6 +67,15 @@ public:
 
     // Drains the journals and updates the models now (the timer does it 30 times a second).
     void tick();
+
+    // TimelineSource: one bar per task, one lane per loop of each run.
+    [[nodiscard]] int barCount() const override;
+    [[nodiscard]] Bar bar(int index) const override;
+    [[nodiscard]] int laneCount() const override { return int(m_lanes.size()); }
+    [[nodiscard]] QString laneName(int lane) const override;
+    [[nodiscard]] int stallCount(int lane) const override;
+    [[nodiscard]] Stall stall(int lane, int index) const override;
+    [[nodiscard]] quint64 timelineRevision() const override { return m_revision; }
     // Launches a parsed set; returns its run id.
     int launch(taskset::TaskSet set);
 
@@ -78,6 +88,15 @@ Q_SIGNALS:
 private:
     void drainRun(int runId, LiveRun &run);
     void updateLoops();
+    void updateLanes();
+    [[nodiscard]] int laneOf(int runId, const QString &loop) const;
+
+    struct Lane {
+        int runId;
+        QString loop;
+        QString title;
+        std::vector<Stall> stalls;
+    };
     [[nodiscard]] LiveRun *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
     [[nodiscard]] LiveRun &playground();
 
@@ -91,6 +110,8 @@ private:
     std::map<int, std::unique_ptr<LiveRun>> m_live;
     int m_playgroundRun = 0;
     std::int64_t m_firstStartNs = -1;
+    std::vector<Lane> m_lanes;
+    quint64 m_revision = 0;
     QTimer m_tick;
 };
 

@@ -60,7 +60,7 @@ struct TaskStore::Run {
     explicit Run(RunRecord::Spool spool) : record(spool) {}
     int id = 0;
     RunRecord record;
-    std::vector<Side> rows; // run-local id - 1
+    std::vector<std::int32_t> rows; // run-local id - 1 -> global row
     std::vector<QString> texts;
     bool running = true;
 };
@@ -90,7 +90,6 @@ int TaskStore::addRun(const QString &setName, const QDateTime &startedAt, std::i
     run->id = int(m_runs.size()) + 1;
     run->record.setRunInfo(setName, startedAt, startNs);
     m_runs.push_back(std::move(run));
-    m_offsets.push_back(m_rowCount);
     m_pending.runsChanged = true;
     Q_EMIT runAdded(m_runs.back()->id);
     return m_runs.back()->id;
@@ -121,9 +120,12 @@ bool TaskStore::isRunning(int runId) const
     return r && r->running;
 }
 
-int TaskStore::runFirstRow(int runId) const
+int TaskStore::rowOfLocal(int runId, std::uint64_t localId) const
 {
-    return runPtr(runId) ? m_offsets[std::size_t(runId - 1)] : -1;
+    const Run *run = runPtr(runId);
+    if (!run || localId == 0 || localId > run->rows.size())
+        return -1;
+    return run->rows[localId - 1];
 }
 
 void TaskStore::setRunFinished(int runId, std::int64_t endNs)
@@ -135,14 +137,18 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     Q_EMIT runFinished(runId);
 }
 
-void TaskStore::recomputeOffsets()
+// After a late task took an earlier run-local id: every task of the run keeps its
+// global row, but the ids (so the keys) of the tasks after it moved up by one.
+void TaskStore::renumber(Run &run)
 {
-    int offset = 0;
-    for (std::size_t i = 0; i < m_runs.size(); ++i) {
-        m_offsets[i] = offset;
-        offset += int(m_runs[i]->rows.size());
+    std::vector<std::int32_t> rows(run.record.taskCount(), -1);
+    for (const std::int32_t row : run.rows) {
+        const std::uint64_t local = run.record.localId(m_sides[std::size_t(row)].runtimeId);
+        Q_ASSERT(local >= 1 && local <= rows.size());
+        rows[local - 1] = row;
+        m_keys[std::size_t(row)] = makeKey(run.id, local);
     }
-    m_rowCount = offset;
+    run.rows = std::move(rows);
 }
 
 void TaskStore::noteChanged(int row)
@@ -155,17 +161,19 @@ void TaskStore::noteChanged(int row)
     m_pending.changedLast = std::max(m_pending.changedLast, row);
 }
 
-void TaskStore::setState(Run &, Side &side, int globalRow, TaskState state)
+// globalRow -1: a row the current apply() creates (counted and indexed at its end).
+void TaskStore::setState(Side &side, int globalRow, TaskState state)
 {
     if (side.state == state)
         return;
     if (globalRow >= 0) {
         --m_counts[std::size_t(side.state)];
         ++m_counts[std::size_t(state)];
-        if (!m_structural)
-            m_index.setState(globalRow, state);
-        int &first = m_pending.transitionFirst[transition(side.state, state)];
-        first = std::min(first, globalRow);
+        m_index.setState(globalRow, state);
+        if (globalRow < m_publishedRows) {
+            int &first = m_pending.transitionFirst[transition(side.state, state)];
+            first = std::min(first, globalRow);
+        }
     }
     side.state = state;
 }
@@ -188,36 +196,39 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
     const std::size_t oldCount = run.rows.size();
     run.record.apply(loopName, batch);
     const std::size_t newCount = run.record.taskCount();
+    Q_ASSERT(newCount - oldCount == m_scratch.size());
 
-    // New tasks normally take the next ids; a late one takes an earlier id (see RunRecord).
-    const bool tail = newCount == oldCount || run.record.localId(m_scratch.front()) > oldCount;
+    // New tasks take the next global rows, in run-local id order. They normally take
+    // the next run-local ids too; a late one takes an earlier id (see RunRecord).
+    const int firstNew = m_rowCount;
     if (newCount != oldCount) {
-        const int runOffset = m_offsets[std::size_t(runId - 1)];
-        const bool atEnd = tail && runOffset + int(oldCount) == m_rowCount;
-        if (tail) {
-            run.rows.resize(newCount);
-        } else {
-            std::vector<Side> rows(newCount);
-            for (const Side &s : run.rows)
-                rows[run.record.localId(s.runtimeId) - 1] = s;
-            run.rows = std::move(rows);
-        }
-        if (!atEnd)
+        if (run.record.localId(m_scratch.front()) <= oldCount) {
+            renumber(run); // the old tasks' new ids; the new ones' slots stay -1 until below
             m_structural = true;
-        recomputeOffsets();
+        } else {
+            run.rows.resize(newCount, -1);
+        }
+        m_sides.resize(m_sides.size() + m_scratch.size());
+        m_keys.reserve(m_keys.size() + m_scratch.size());
+        for (std::size_t i = 0; i < m_scratch.size(); ++i) {
+            const std::uint64_t local = run.record.localId(m_scratch[i]);
+            const int row = firstNew + int(i);
+            run.rows[local - 1] = row;
+            m_keys.push_back(makeKey(runId, local));
+        }
+        m_rowCount += int(m_scratch.size());
         m_pending.runsChanged = true;
     }
 
-    const int base = m_offsets[std::size_t(runId - 1)];
     for (const rt::Event &e : batch.events) {
         if (e.type == EventType::Stall)
             continue;
         const std::uint64_t id = run.record.localId(e.task);
         if (id == 0)
             continue;
-        Side &s = run.rows[id - 1];
-        const bool fresh = !tail || id > oldCount;
-        const int row = fresh ? -1 : base + int(id) - 1;
+        const int globalRow = run.rows[id - 1];
+        Side &s = m_sides[std::size_t(globalRow)];
+        const int row = globalRow >= firstNew ? -1 : globalRow; // -1: created by this batch
         switch (e.type) {
         case EventType::Created:
             if (s.runtimeId == 0) {
@@ -231,7 +242,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             continue;
         case EventType::Started:
             s.startedNs = e.tNs;
-            setState(run, s, row, TaskState::Running);
+            setState(s, row, TaskState::Running);
             break;
         case EventType::Suspended:
             s.awaitKind = rt::AwaitKind(e.kind);
@@ -264,7 +275,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             }
             if (!rt::isFinal(s.state))
                 ++m_pending.finished;
-            setState(run, s, row,
+            setState(s, row,
                      e.type == EventType::Done     ? TaskState::Done
                      : e.type == EventType::Failed ? TaskState::Failed
                                                    : TaskState::Cancelled);
@@ -276,38 +287,21 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
         case EventType::Callback:
             break; // fired: only the details change
         }
-        if (row >= 0)
+        if (row >= 0 && row < m_publishedRows)
             noteChanged(row);
     }
 
-    if (tail && newCount > oldCount) {
-        for (std::size_t i = oldCount; i < newCount; ++i) {
-            ++m_counts[std::size_t(run.rows[i].state)];
-            if (!m_structural)
-                m_index.append(run.rows[i].state);
-        }
+    for (int r = firstNew; r < m_rowCount; ++r) {
+        const TaskState state = m_sides[std::size_t(r)].state;
+        ++m_counts[std::size_t(state)];
+        m_index.append(state);
     }
-}
-
-void TaskStore::rebuildIndex()
-{
-    std::vector<std::uint8_t> states;
-    states.reserve(std::size_t(m_rowCount));
-    m_counts.fill(0);
-    for (const auto &run : m_runs) {
-        for (const Side &s : run->rows) {
-            states.push_back(std::uint8_t(s.state));
-            ++m_counts[std::size_t(s.state)];
-        }
-    }
-    m_index.rebuild(std::move(states));
 }
 
 void TaskStore::endTick()
 {
     TickChange change = m_pending;
     if (m_structural) {
-        rebuildIndex();
         change = emptyChange();
         change.reset = true;
         change.runsChanged = true;
@@ -315,7 +309,6 @@ void TaskStore::endTick()
     } else {
         change.appendedFirst = m_publishedRows;
         change.appendedCount = m_rowCount - m_publishedRows;
-        change.changedLast = std::min(change.changedLast, m_publishedRows - 1);
     }
     change.counts = m_counts;
     change.total = m_rowCount;
@@ -331,29 +324,20 @@ void TaskStore::endTick()
 TaskStore::Cursor TaskStore::locate(int row) const
 {
     Q_ASSERT(row >= 0 && row < m_rowCount);
-    const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), row);
-    const auto index = std::size_t(it - m_offsets.begin()) - 1;
-    const Run *run = m_runs[index].get();
-    const auto local = std::size_t(row - m_offsets[index]);
-    return Cursor{run, &run->rows[local], local + 1};
+    const qint64 key = m_keys[std::size_t(row)];
+    return Cursor{runPtr(runIdOfKey(key)), &m_sides[std::size_t(row)], localIdOfKey(key)};
 }
 
 qint64 TaskStore::keyOfRow(int row) const
 {
     if (row < 0 || row >= m_rowCount)
         return -1;
-    const Cursor c = locate(row);
-    return makeKey(c.run->id, c.localId);
+    return m_keys[std::size_t(row)];
 }
 
 int TaskStore::rowOfKey(qint64 key) const
 {
-    const int runId = runIdOfKey(key);
-    const std::uint64_t local = localIdOfKey(key);
-    const Run *run = runPtr(runId);
-    if (!run || local == 0 || local > run->rows.size())
-        return -1;
-    return m_offsets[std::size_t(runId - 1)] + int(local) - 1;
+    return rowOfLocal(runIdOfKey(key), localIdOfKey(key));
 }
 
 int TaskStore::runIdOfRow(int row) const { return locate(row).run->id; }
@@ -476,11 +460,17 @@ int TaskStore::loadLog(const journal::RunLog &log)
     for (const journal::LogTask &t : log.tasks)
         idOfName.emplace(t.name, t.id);
 
-    // One batch per loop, its tasks in id order; the run-local ids become runtime ids.
+    // The Created events first, in id order (consecutive tasks of one loop share a
+    // batch), so that the tasks take rows in id order; then one batch per loop with
+    // every other event, its tasks in id order. The run-local ids become runtime ids.
+    auto loopOf = [](const QString &loop) {
+        return loop == QStringLiteral("pool") || loop.isEmpty() ? QStringLiteral("main") : loop;
+    };
+    std::vector<std::pair<QString, rt::JournalBatch>> creations;
     std::vector<QString> loopNames;
     std::vector<rt::JournalBatch> batches;
     auto batchOf = [&](const QString &loop) -> rt::JournalBatch & {
-        const QString name = loop == QStringLiteral("pool") || loop.isEmpty() ? QStringLiteral("main") : loop;
+        const QString name = loopOf(loop);
         for (std::size_t i = 0; i < loopNames.size(); ++i) {
             if (loopNames[i] == name)
                 return batches[i];
@@ -500,12 +490,14 @@ int TaskStore::loadLog(const journal::RunLog &log)
     };
 
     for (const journal::LogTask &t : log.tasks) {
-        rt::JournalBatch &b = batchOf(t.loop);
         std::uint8_t tag = std::uint8_t(opFromName(t.op));
         if (t.loop == QStringLiteral("pool"))
             tag |= journal::kPoolBit;
-        push(b, EventType::Created, t.id, msToNs(t.createdMs), std::uint64_t(t.parent.value_or(0)), tag, t.name,
-             std::uint64_t(t.origin.value_or(0)));
+        if (creations.empty() || creations.back().first != loopOf(t.loop))
+            creations.emplace_back(loopOf(t.loop), rt::JournalBatch{});
+        push(creations.back().second, EventType::Created, t.id, msToNs(t.createdMs),
+             std::uint64_t(t.parent.value_or(0)), tag, t.name, std::uint64_t(t.origin.value_or(0)));
+        rt::JournalBatch &b = batchOf(t.loop);
         for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
             const QString description =
                 QString::fromUtf8(QJsonDocument(t.callbacks[i].description).toJson(QJsonDocument::Compact));
@@ -552,6 +544,8 @@ int TaskStore::loadLog(const journal::RunLog &log)
         for (const journal::LogStall &s : loop.stalls)
             push(b, EventType::Stall, s.task.value_or(0), msToNs(s.tMs + s.ms), std::uint64_t(msToNs(s.ms)));
     }
+    for (const auto &[loop, batch] : creations)
+        apply(runId, loop, batch);
     for (std::size_t i = 0; i < batches.size(); ++i)
         apply(runId, loopNames[i], batches[i]);
     setRunFinished(runId, msToNs(log.durationMs));

@@ -6,26 +6,35 @@
 // Rows. A run is a journal::RunRecord (the per-run storage, also what the log
 // exporters read) plus a compact side row per task for the fields the models read on
 // hot paths (times, op, awaiting, parent, callbacks, result). "Global rows" number
-// all tasks of all runs: run after run in runId order, each run's tasks by run-local
-// id. A task key is (qint64(runId) << 32) | localId. Times are ns since the run's start.
+// all tasks of all runs in ARRIVAL order: a task takes the next global row when the
+// batch with its Created event is applied, whatever its run (the tasks one batch
+// creates take theirs in run-local id order), and keeps it. So several live runs can
+// grow at once and every tick is still an append. A task key is
+// (qint64(runId) << 32) | localId. Times are ns since the run's start.
+// Mapping: a key per global row, and per run its rows by run-local id
+// (rowOfLocal()); a run's rows are walked by local id 1..run(runId)->taskCount().
 //
 // Ticks. apply() only records; endTick() emits one ticked(TickChange) that sums up
 // everything applied since the previous tick (rows appended at the end, the range of
 // rows whose data changed, the first row of every kind of state transition, counts).
-// Models update themselves from that one signal. Appending at the end is the common
-// case; when rows appear anywhere else (an earlier run that is still live grows, or a
-// task created on one loop arrives after a later one and takes its id, see
-// RunRecord), the tick says reset instead and the models rebuild.
+// Models update themselves from that one signal. Rows never move, so a tick is an
+// append; the one exception is a task created on one loop that arrives after a later
+// one of another loop (see RunRecord): it still takes the next row, but an earlier
+// run-local id, and the ids (so the keys) of its run's later tasks grow by one. Then
+// the tick says reset instead and the models rebuild (rare). Transitions and changed
+// rows are only reported for rows the previous tick announced.
 //
 // Filtering: a StateIndex (a Fenwick tree per state over global rows) answers "k-th
 // row in states M" and "rows in M before r" in O(log n); it and the per-state counts
 // are kept incrementally.
 //
 // Threading: GUI thread only (one thread owns it: apply, endTick, all queries).
-// Cost: apply is O(events) (O(log n) each for the state index); endTick is O(1),
-// or O(n) when the tick is a reset; the per-row accessors are O(log runs) and build
-// no TaskView (name and loop come from RunRecord, the rest from the side rows).
-// Memory: about 180 bytes a task (RunRecord's row, a 72-byte side row, the index).
+// Cost: apply is O(events) (O(log n) each for the state index), plus O(tasks of the
+// run) when a late task shifts its ids; endTick is O(1); the per-row accessors are
+// O(1) and build no TaskView (name and loop come from RunRecord, the rest from the
+// side rows).
+// Memory: about 190 bytes a task (RunRecord's row, a 72-byte side row, the index,
+// 12 bytes of row mapping).
 
 #include "monitor/stateindex.h"
 
@@ -51,7 +60,7 @@ namespace coroscope::monitor {
 
 // What changed between two ticks. Rows are global rows after the tick.
 struct TickChange {
-    bool reset = false;        // rows were inserted before the end: rebuild from scratch
+    bool reset = false;        // keys of existing rows changed (a late task): rebuild from scratch
     int appendedFirst = 0;     // rows [appendedFirst, appendedFirst + appendedCount) are new
     int appendedCount = 0;
     int changedFirst = 0;      // rows that existed before the tick and whose data changed
@@ -81,20 +90,21 @@ public:
     ~TaskStore() override;
 
     // Runs -------------------------------------------------------------------------
-    // A new empty run at the end; returns its id (1, 2, ...). startNs is on rt::monotonicNs().
+    // A new empty run; returns its id (1, 2, ...). startNs is on rt::monotonicNs().
     int addRun(const QString &setName, const QDateTime &startedAt, std::int64_t startNs,
                journal::RunRecord::Spool spool = journal::RunRecord::Spool::None);
     void apply(int runId, const QString &loopName, const rt::JournalBatch &batch);
     void setRunFinished(int runId, std::int64_t endNs);
-    // A finished run read back from a log (replay), added at the end like addRun + apply
-    // + setRunFinished, then ticks. Returns its id.
+    // A finished run read back from a log (replay), added like addRun + apply +
+    // setRunFinished (its tasks take rows in id order), then ticks. Returns its id.
     int loadLog(const journal::RunLog &log);
     void endTick();
 
     [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
     [[nodiscard]] const journal::RunRecord *run(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
-    [[nodiscard]] int runFirstRow(int runId) const; // global row of its task 1
+    // Global row of a run's task `localId` (1..run(runId)->taskCount()); -1 if unknown.
+    [[nodiscard]] int rowOfLocal(int runId, std::uint64_t localId) const;
 
     // Rows and keys ---------------------------------------------------------------
     [[nodiscard]] int rowCount() const noexcept { return m_rowCount; }
@@ -149,20 +159,20 @@ private:
     [[nodiscard]] Run &runRef(int runId);
     [[nodiscard]] const Run *runPtr(int runId) const;
     [[nodiscard]] Cursor locate(int row) const;
-    void recomputeOffsets();
+    void renumber(Run &run);
     void noteChanged(int row);
-    void setState(Run &run, Side &side, int globalRow, rt::TaskState state);
-    void rebuildIndex();
+    void setState(Side &side, int globalRow, rt::TaskState state);
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1
-    std::vector<int> m_offsets;               // global row of each run's task 1
+    std::vector<Side> m_sides;                // per global row
+    std::vector<qint64> m_keys;               // per global row: its task's key
     int m_rowCount = 0;
-    StateIndex m_index;                       // per global row; also the row count
+    StateIndex m_index;                       // per global row
     std::array<std::int64_t, kStateCount> m_counts{};
 
     // What the current tick has seen so far.
     TickChange m_pending;
-    bool m_structural = false;  // rows went in before the end: rebuild at endTick
+    bool m_structural = false;  // keys of existing rows changed: the tick is a reset
     int m_publishedRows = 0;    // rows the last tick announced
 
     std::function<std::int64_t()> m_clock;

@@ -65,7 +65,9 @@ QModelIndex TaskTreeModel::indexOfKey(qint64 key) const
         return {};
     const qint64 parentKey = m_store->parentKey(row);
     const std::vector<qint64> &siblings = childrenOf(parentKey);
-    const auto it = std::lower_bound(siblings.begin(), siblings.end(), key);
+    // Siblings are filed in store row order (arrival order, not key order across runs).
+    const auto it = std::lower_bound(siblings.begin(), siblings.end(), row,
+                                     [this](qint64 sibling, int r) { return m_store->rowOfKey(sibling) < r; });
     if (it == siblings.end() || *it != key)
         return {};
     const int position = int(it - siblings.begin());
@@ -139,7 +141,7 @@ void TaskTreeModel::onTicked(const TickChange &change)
         m_rootShown = int(m_root.size());
         endInsertRows();
     }
-    // Parents before children (keys grow with creation), one insert per parent.
+    // Parents before children (within a run, keys grow with creation), one insert per parent.
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     for (const qint64 parentKey : touched) {

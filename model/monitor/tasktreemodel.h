@@ -1,7 +1,7 @@
 #pragma once
 
 // TaskTreeModel: the store's tasks under their parents (the Created event's parent),
-// top-level tasks at the root, each level in creation order. Same roles as
+// top-level tasks at the root, each level in the store's row (arrival) order. Same roles as
 // TaskListModel (taskroles.h). One column. An index's internalId is its task key.
 //
 // Lists are announced lazily: the root is always shown; a task's children are

@@ -25,6 +25,13 @@ using rt::EventType;
 using rt::TaskState;
 using Tester = QAbstractItemModelTester;
 
+namespace Catch {
+template<>
+struct StringMaker<QString> {
+    static std::string convert(const QString &s) { return s.toStdString(); }
+};
+} // namespace Catch
+
 namespace {
 
 constexpr std::int64_t kMs = 1'000'000;
@@ -431,7 +438,7 @@ TEST_CASE("stats count the states and keep a history per tick")
     CHECK(d.stats.history(QStringLiteral("done")).size() == TaskStats::kHistory);
 }
 
-TEST_CASE("two runs: rows run after run, the run list follows")
+TEST_CASE("two runs: rows follow arrival, the run list follows")
 {
     Dashboard d;
     const QDateTime started = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, Qt::UTC);
@@ -461,16 +468,26 @@ TEST_CASE("two runs: rows run after run, the run list follows")
     CHECK(d.runs.data(d.runs.index(1), RunListModel::RunningRole).toBool());
     CHECK(d.runs.roleNames().value(RunListModel::RunIdRole) == QByteArrayLiteral("runId"));
 
-    SECTION("an earlier live run that grows makes the tick a reset")
+    SECTION("an earlier run that grows appends its new rows at the end")
     {
         QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
-        one.created(kMain, 50, QStringLiteral("more"), journal::OpTag::Sleep);
+        QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
+        one.created(kMain, 150, QStringLiteral("more"), journal::OpTag::Sleep);
         one.tick();
-        CHECK(d.ticks.back().reset);
-        CHECK(reset.count() == 1);
-        CHECK(d.list.keyAt(4) == key(1, 5));
-        CHECK(d.list.keyAt(5) == key(2, 1));
+        CHECK_FALSE(d.ticks.back().reset);
+        CHECK(d.ticks.back().appendedFirst == 6);
+        CHECK(d.ticks.back().appendedCount == 1);
+        CHECK(reset.count() == 0);
+        CHECK(inserted.count() == 1);
+        CHECK(d.list.keyAt(4) == key(2, 1));
+        CHECK(d.list.keyAt(6) == key(1, 5));
+        CHECK(d.store.rowOfLocal(1, 5) == 6);
+        CHECK(d.store.rowOfLocal(2, 1) == 4);
+        CHECK(d.store.rowOfLocal(2, 3) == -1);
+        CHECK(d.store.rowOfLocal(3, 1) == -1);
         CHECK(d.store.stateIndex().count(stateBit(TaskState::Pending)) == 3);
+        CHECK(d.tree.rowCount() == 4);
+        CHECK(d.tree.data(d.tree.index(3, 0), TaskRoles::NameRole).toString() == QStringLiteral("more"));
     }
 }
 
@@ -481,15 +498,316 @@ TEST_CASE("a task that arrives after a later one from another loop takes its id"
     s.created(kMain, 10, QStringLiteral("ten"), journal::OpTag::Sleep);
     s.created(kMain, 12, QStringLiteral("twelve"), journal::OpTag::Sleep).event(kMain, EventType::Started, 12);
     s.tick();
+    CHECK(d.store.keyOfRow(1) == key(1, 2));
     s.created(kWorker, 11, QStringLiteral("eleven"), journal::OpTag::Sleep).event(kWorker, EventType::Started, 11);
     s.tick();
+    // Its row is the next one; its id is 2, and twelve's id (so its key) moved to 3.
     CHECK(d.ticks.back().reset);
-    CHECK(d.names() == QStringList{QStringLiteral("ten"), QStringLiteral("eleven"), QStringLiteral("twelve")});
+    CHECK(d.names() == QStringList{QStringLiteral("ten"), QStringLiteral("twelve"), QStringLiteral("eleven")});
+    CHECK(d.role(1, TaskRoles::TaskIdRole).toInt() == 3);
+    CHECK(d.role(2, TaskRoles::TaskIdRole).toInt() == 2);
+    CHECK(d.store.keyOfRow(1) == key(1, 3));
+    CHECK(d.store.rowOfKey(key(1, 2)) == 2);
+    CHECK(d.store.rowOfLocal(1, 3) == 1);
+    CHECK(d.list.rowOfKey(key(1, 3)) == 1);
     CHECK(d.role(1, TaskRoles::StateRole).toString() == QStringLiteral("running"));
     CHECK(d.role(2, TaskRoles::StateRole).toString() == QStringLiteral("running"));
     CHECK(d.store.count(TaskState::Running) == 2);
     d.list.setStateFilter(int(stateBit(TaskState::Running)));
-    CHECK(d.names() == QStringList{QStringLiteral("eleven"), QStringLiteral("twelve")});
+    CHECK(d.names() == QStringList{QStringLiteral("twelve"), QStringLiteral("eleven")});
+}
+
+namespace {
+
+QStringList namesOf(const QAbstractItemModel &model, const QModelIndex &parent = {})
+{
+    QStringList out;
+    for (int r = 0; r < model.rowCount(parent); ++r)
+        out.append(model.index(r, 0, parent).data(TaskRoles::NameRole).toString());
+    return out;
+}
+
+// Every global row's key leads back to it, and every run's local ids to their rows.
+void checkMapping(const TaskStore &store)
+{
+    int tasks = 0;
+    for (int run = 1; run <= store.runCount(); ++run) {
+        const auto count = store.run(run)->taskCount();
+        tasks += int(count);
+        for (std::uint64_t local = 1; local <= count; ++local) {
+            const int row = store.rowOfLocal(run, local);
+            REQUIRE(row >= 0);
+            REQUIRE(store.keyOfRow(row) == key(run, local));
+            REQUIRE(store.rowOfKey(key(run, local)) == row);
+            REQUIRE(store.runIdOfRow(row) == run);
+            REQUIRE(store.localIdOfRow(row) == local);
+            REQUIRE(store.name(row) == store.run(run)->name(local));
+            REQUIRE(store.state(row) == store.run(run)->state(local));
+        }
+    }
+    REQUIRE(tasks == store.rowCount());
+    REQUIRE(store.stateIndex().size() == store.rowCount());
+    for (int s = 0; s < kStateCount; ++s) {
+        REQUIRE(store.stateIndex().count(stateBit(TaskState(s))) == store.count(TaskState(s)));
+        std::int64_t inRuns = 0;
+        for (int run = 1; run <= store.runCount(); ++run)
+            inRuns += std::int64_t(store.run(run)->count(TaskState(s)));
+        REQUIRE(inRuns == store.count(TaskState(s)));
+    }
+}
+
+// More views over the same store: filtered, searched, sorted, each with a fatal tester.
+struct Views {
+    explicit Views(TaskStore &store) : running(&store), search(&store), sorted(&store)
+    {
+        running.setStateFilter(int(stateBit(TaskState::Running)));
+        search.setSearch(QStringLiteral("B-"));
+        sorted.setSortRole(QStringLiteral("name"));
+        sorted.setSortAscending(false);
+        sorted.setResortIntervalMs(0);
+    }
+    TaskListModel running;
+    TaskListModel search;
+    TaskListModel sorted;
+    Tester runningTester{&running, Tester::FailureReportingMode::Fatal};
+    Tester searchTester{&search, Tester::FailureReportingMode::Fatal};
+    Tester sortedTester{&sorted, Tester::FailureReportingMode::Fatal};
+};
+
+} // namespace
+
+TEST_CASE("two runs growing in interleaved ticks append their rows in arrival order")
+{
+    Dashboard d;
+    Views v(d.store);
+    // Runtime ids are process-wide: run a takes odd ones, run b even ones.
+    const int a = d.store.addRun(QStringLiteral("a"), {}, kStart);
+    const int b = d.store.addRun(QStringLiteral("b"), {}, kStart);
+    Script sa(d.store, a);
+    Script sb(d.store, b);
+    QSignalSpy listReset(&d.list, &QAbstractItemModel::modelReset);
+    QSignalSpy treeReset(&d.tree, &QAbstractItemModel::modelReset);
+    QSignalSpy runningReset(&v.running, &QAbstractItemModel::modelReset);
+    QSignalSpy searchReset(&v.search, &QAbstractItemModel::modelReset);
+    QSignalSpy listInserted(&d.list, &QAbstractItemModel::rowsInserted);
+
+    // Tick 1: b first, then a.
+    sb.created(kMain, 2, QStringLiteral("b-1"), journal::OpTag::Gather).event(kMain, EventType::Started, 2);
+    sb.flush();
+    sa.created(kMain, 1, QStringLiteral("a-1"), journal::OpTag::Gather);
+    sa.created(kMain, 3, QStringLiteral("a-2"), journal::OpTag::Sleep);
+    sa.flush();
+    d.store.endTick();
+    CHECK_FALSE(d.ticks.back().reset);
+    CHECK(d.ticks.back().appendedCount == 3);
+    CHECK(d.names() == QStringList{QStringLiteral("b-1"), QStringLiteral("a-1"), QStringLiteral("a-2")});
+    checkMapping(d.store);
+
+    // Tick 2: a's first task starts and gets a child; b gets two children (one on its worker).
+    sa.at(10).event(kMain, EventType::Started, 1);
+    sa.created(kMain, 5, QStringLiteral("a-3"), journal::OpTag::Sleep, 1);
+    sa.flush();
+    sb.at(10).created(kMain, 4, QStringLiteral("b-2"), journal::OpTag::Sleep, 2);
+    sb.created(kWorker, 6, QStringLiteral("b-3"), journal::OpTag::Cpu, 2).event(kWorker, EventType::Started, 6);
+    sb.flush();
+    d.store.endTick();
+    {
+        const TickChange &t = d.ticks.back();
+        CHECK_FALSE(t.reset);
+        CHECK(t.appendedFirst == 3);
+        CHECK(t.appendedCount == 3);
+        CHECK(t.changedFirst == 1);
+        CHECK(t.changedLast == 1);
+        CHECK(t.firstMembershipChange(stateBit(TaskState::Running)) == 1);
+    }
+    CHECK(d.names()
+          == QStringList{QStringLiteral("b-1"), QStringLiteral("a-1"), QStringLiteral("a-2"), QStringLiteral("a-3"),
+                         QStringLiteral("b-2"), QStringLiteral("b-3")});
+    checkMapping(d.store);
+
+    // Tick 3: a grows, b finishes b-1, a new a task starts in a later batch of the same tick.
+    sa.at(20).created(kMain, 7, QStringLiteral("a-4"), journal::OpTag::Sleep);
+    sa.flush();
+    sb.at(20).event(kMain, EventType::Done, 2).created(kMain, 8, QStringLiteral("b-4"), journal::OpTag::Sleep);
+    sb.flush();
+    sa.event(kWorker, EventType::Started, 7).event(kMain, EventType::Done, 3);
+    sa.flush();
+    d.store.endTick();
+    {
+        const TickChange &t = d.ticks.back();
+        CHECK_FALSE(t.reset);
+        CHECK(t.appendedFirst == 6);
+        CHECK(t.appendedCount == 2);
+        CHECK(t.changedFirst == 0); // b-1 and a-2
+        CHECK(t.changedLast == 2);
+        CHECK(t.firstMembershipChange(stateBit(TaskState::Running)) == 0);
+    }
+    const QStringList all{QStringLiteral("b-1"), QStringLiteral("a-1"), QStringLiteral("a-2"), QStringLiteral("a-3"),
+                          QStringLiteral("b-2"), QStringLiteral("b-3"), QStringLiteral("a-4"), QStringLiteral("b-4")};
+    CHECK(d.names() == all);
+    checkMapping(d.store);
+
+    // Never a reset; one insertion per tick.
+    CHECK(listReset.count() == 0);
+    CHECK(treeReset.count() == 0);
+    CHECK(runningReset.count() == 0);
+    CHECK(searchReset.count() == 0);
+    CHECK(listInserted.count() == 3);
+
+    // Keys and roles.
+    CHECK(d.list.keyAt(0) == key(b, 1));
+    CHECK(d.list.keyAt(3) == key(a, 3));
+    CHECK(d.list.keyAt(7) == key(b, 4));
+    CHECK(d.list.rowOfKey(key(a, 4)) == 6);
+    CHECK(d.list.rowOfKey(key(b, 3)) == 5);
+    CHECK(d.role(6, TaskRoles::RunIdRole).toInt() == a);
+    CHECK(d.role(6, TaskRoles::TaskIdRole).toInt() == 4);
+    CHECK(d.role(6, TaskRoles::LoopRole).toString() == kMain);
+    CHECK(d.role(5, TaskRoles::LoopRole).toString() == kWorker);
+    CHECK(d.role(3, TaskRoles::ParentKeyRole).toLongLong() == key(a, 1));
+    CHECK(d.role(4, TaskRoles::ParentKeyRole).toLongLong() == key(b, 1));
+    CHECK(d.store.rowOfLocal(a, 4) == 6);
+    CHECK(d.store.rowOfLocal(b, 4) == 7);
+
+    // Filters, search, sort.
+    CHECK(namesOf(v.running) == QStringList{QStringLiteral("a-1"), QStringLiteral("b-3"), QStringLiteral("a-4")});
+    CHECK(v.running.rowOfKey(key(a, 4)) == 2);
+    CHECK(v.running.rowOfKey(key(b, 1)) == -1);
+    CHECK(namesOf(v.search)
+          == QStringList{QStringLiteral("b-1"), QStringLiteral("b-2"), QStringLiteral("b-3"), QStringLiteral("b-4")});
+    CHECK(v.search.rowOfKey(key(b, 4)) == 3);
+    CHECK(namesOf(v.sorted)
+          == QStringList{QStringLiteral("b-4"), QStringLiteral("b-3"), QStringLiteral("b-2"), QStringLiteral("b-1"),
+                         QStringLiteral("a-4"), QStringLiteral("a-3"), QStringLiteral("a-2"), QStringLiteral("a-1")});
+    CHECK(v.sorted.rowOfKey(key(a, 4)) == 4);
+    d.list.setStateFilter(int(stateBit(TaskState::Done)));
+    CHECK(d.names() == QStringList{QStringLiteral("b-1"), QStringLiteral("a-2")});
+    d.list.setStateFilter(int(kAllStates));
+
+    // The tree: roots in arrival order, children under their parents, across runs.
+    TaskTreeModel &t = d.tree;
+    CHECK(namesOf(t) == QStringList{QStringLiteral("b-1"), QStringLiteral("a-1"), QStringLiteral("a-2"),
+                                    QStringLiteral("a-4"), QStringLiteral("b-4")});
+    const QModelIndex b1 = t.indexOfKey(key(b, 1));
+    const QModelIndex a4 = t.indexOfKey(key(a, 4));
+    CHECK(b1.row() == 0);
+    CHECK(a4.row() == 3);
+    CHECK(t.indexOfKey(key(b, 4)).row() == 4);
+    CHECK(namesOf(t, b1) == QStringList{QStringLiteral("b-2"), QStringLiteral("b-3")});
+    CHECK(t.parent(t.indexOfKey(key(b, 3))) == b1);
+
+    SECTION("a later tick that grows both runs is one insertion in every view")
+    {
+        QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
+        QSignalSpy treeInserted(&t, &QAbstractItemModel::rowsInserted);
+        QSignalSpy resets(&d.list, &QAbstractItemModel::modelReset);
+        sb.at(30).created(kMain, 10, QStringLiteral("b-5"), journal::OpTag::Sleep, 2);
+        sb.flush();
+        sa.at(30).created(kMain, 9, QStringLiteral("a-5"), journal::OpTag::Sleep).event(kMain, EventType::Started, 9);
+        sa.flush();
+        d.store.endTick();
+        CHECK_FALSE(d.ticks.back().reset);
+        CHECK(inserted.count() == 1);
+        CHECK(treeInserted.count() == 2); // the root and b-1, whose children were looked at
+        CHECK(d.list.keyAt(8) == key(b, 5));
+        CHECK(d.list.keyAt(9) == key(a, 5));
+        CHECK(namesOf(t, b1) == QStringList{QStringLiteral("b-2"), QStringLiteral("b-3"), QStringLiteral("b-5")});
+        CHECK(namesOf(v.running).last() == QStringLiteral("a-5"));
+        CHECK(namesOf(v.search).last() == QStringLiteral("b-5"));
+        CHECK(namesOf(v.sorted).first() == QStringLiteral("b-5"));
+        CHECK(resets.count() == 0);
+        CHECK(treeReset.count() == 0);
+        CHECK(searchReset.count() == 0);
+        checkMapping(d.store);
+    }
+}
+
+TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consistent")
+{
+    Dashboard d;
+    Views v(d.store);
+    const int a = d.store.addRun(QStringLiteral("a"), {}, kStart);
+    const int b = d.store.addRun(QStringLiteral("b"), {}, kStart);
+    Script sa(d.store, a);
+    Script sb(d.store, b);
+
+    sa.created(kMain, 10, QStringLiteral("a-ten"), journal::OpTag::Gather).event(kMain, EventType::Started, 10);
+    sa.created(kMain, 14, QStringLiteral("a-fourteen"), journal::OpTag::Sleep, 10);
+    sa.flush();
+    sb.created(kMain, 12, QStringLiteral("B-twelve"), journal::OpTag::Sleep).event(kMain, EventType::Started, 12);
+    sb.flush();
+    d.store.endTick();
+    CHECK(d.store.keyOfRow(1) == key(a, 2));
+    // Someone looks at a-ten's children.
+    CHECK(namesOf(d.tree, d.tree.indexOfKey(key(a, 1))) == QStringList{QStringLiteral("a-fourteen")});
+
+    // a's worker reports task 13 (created before 14) only now, with b growing in between
+    // and a-fourteen starting in the same batch.
+    QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
+    sb.created(kWorker, 15, QStringLiteral("B-fifteen"), journal::OpTag::Sleep);
+    sb.flush();
+    sa.created(kWorker, 13, QStringLiteral("a-thirteen"), journal::OpTag::Sleep, 10)
+        .event(kWorker, EventType::Started, 13)
+        .event(kWorker, EventType::Started, 14);
+    sa.flush();
+    d.store.endTick();
+    CHECK(d.ticks.back().reset);
+    CHECK(reset.count() == 1);
+
+    // Rows in arrival order; a's ids follow creation: ten 1, thirteen 2, fourteen 3.
+    CHECK(d.names()
+          == QStringList{QStringLiteral("a-ten"), QStringLiteral("a-fourteen"), QStringLiteral("B-twelve"),
+                         QStringLiteral("B-fifteen"), QStringLiteral("a-thirteen")});
+    CHECK(d.list.keyAt(1) == key(a, 3));
+    CHECK(d.list.keyAt(4) == key(a, 2));
+    CHECK(d.list.keyAt(2) == key(b, 1));
+    CHECK(d.list.rowOfKey(key(a, 3)) == 1);
+    CHECK(d.role(1, TaskRoles::StateRole).toString() == QStringLiteral("running"));
+    CHECK(d.role(4, TaskRoles::StateRole).toString() == QStringLiteral("running"));
+    CHECK(d.role(4, TaskRoles::ParentKeyRole).toLongLong() == key(a, 1));
+    checkMapping(d.store);
+    CHECK(namesOf(v.running)
+          == QStringList{QStringLiteral("a-ten"), QStringLiteral("a-fourteen"), QStringLiteral("B-twelve"),
+                         QStringLiteral("a-thirteen")});
+    CHECK(namesOf(v.search) == QStringList{QStringLiteral("B-twelve"), QStringLiteral("B-fifteen")});
+    CHECK(namesOf(v.sorted).first() == QStringLiteral("B-twelve"));
+
+    // The tree rebuilt with the new keys; a-ten's children in arrival order.
+    const QModelIndex ten = d.tree.indexOfKey(key(a, 1));
+    CHECK(namesOf(d.tree, ten) == QStringList{QStringLiteral("a-fourteen"), QStringLiteral("a-thirteen")});
+    CHECK(d.tree.indexOfKey(key(a, 2)).row() == 1);
+    CHECK(d.tree.indexOfKey(key(a, 3)).row() == 0);
+    CHECK(d.tree.parent(d.tree.indexOfKey(key(a, 2))) == ten);
+
+    // Walking a run by local id visits its tasks in creation order.
+    QStringList byId;
+    for (std::uint64_t local = 1; local <= d.store.run(a)->taskCount(); ++local)
+        byId.append(d.store.name(d.store.rowOfLocal(a, local)));
+    CHECK(byId == QStringList{QStringLiteral("a-ten"), QStringLiteral("a-thirteen"), QStringLiteral("a-fourteen")});
+
+    SECTION("the next ticks are appends again")
+    {
+        QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
+        sa.created(kMain, 16, QStringLiteral("a-sixteen"), journal::OpTag::Sleep, 14)
+            .event(kMain, EventType::Done, 14);
+        sa.flush();
+        sb.created(kMain, 17, QStringLiteral("B-seventeen"), journal::OpTag::Sleep);
+        sb.flush();
+        d.store.endTick();
+        CHECK_FALSE(d.ticks.back().reset);
+        CHECK(reset.count() == 1);
+        CHECK(inserted.count() == 1);
+        CHECK(d.ticks.back().changedFirst == 1);
+        CHECK(d.ticks.back().changedLast == 1);
+        CHECK(d.list.keyAt(5) == key(a, 4));
+        CHECK(d.list.keyAt(6) == key(b, 3));
+        CHECK(d.role(5, TaskRoles::ParentKeyRole).toLongLong() == key(a, 3));
+        CHECK(d.role(1, TaskRoles::StateRole).toString() == QStringLiteral("done"));
+        const QModelIndex fourteen = d.tree.indexOfKey(key(a, 3));
+        CHECK(namesOf(d.tree, fourteen) == QStringList{QStringLiteral("a-sixteen")});
+        CHECK(namesOf(v.search).last() == QStringLiteral("B-seventeen"));
+        checkMapping(d.store);
+    }
 }
 
 TEST_CASE("a log read back becomes a finished run")
