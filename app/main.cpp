@@ -17,9 +17,10 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
+    "usage: coroscope [gui [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
+    "  gui [SET...]    start the dashboard and launch these sets at once\n"
     "  run SET         run a task set without a window; SET is a built-in name or a path\n"
     "    --export FILE write the run's log; the format follows the extension:\n"
     "                  .json, .jsonl, .csv, .trace.json (Perfetto / chrome://tracing)\n"
@@ -42,12 +43,17 @@ int usageError(const QString &message)
 
 int main(int argc, char **argv)
 {
-    if (argc == 1) {
+    const bool gui = argc >= 2 && qstrcmp(argv[1], "gui") == 0;
+    if (argc == 1 || gui) {
         const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
                              qEnvironmentVariable("QT_QPA_PLATFORM") == QLatin1String("offscreen");
 #ifdef COROSCOPE_HAVE_DASHBOARD
-        if (display)
-            return coroscope::app::runDashboard(argc, argv);
+        if (display) {
+            QStringList launch;
+            for (int i = 2; gui && i < argc; ++i)
+                launch << QString::fromLocal8Bit(argv[i]);
+            return coroscope::app::runDashboard(argc, argv, launch);
+        }
 #endif
         QTextStream err(stderr);
         if (!display)

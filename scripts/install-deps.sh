@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools qcoro-qt6-dev catch2
-  qml6-module-qtquick qml6-module-qtqml-models qml6-module-qtquick-controls
+  qml6-module-qtqml qml6-module-qtquick qml6-module-qtqml-models qml6-module-qtquick-controls
   qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
   qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript qml6-module-qttest
   qml6-module-qtcore qml6-module-qt-labs-platform

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 jobs=$(nproc)
+# ccache hits across checkouts in other folders (CI builds a fresh clone).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -21,8 +23,8 @@ ctest --preset dev -j "$jobs"
 
 step "runtime, task-set and journal suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs
-ctest --preset asan -L "runtime|taskset|journal\$"
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs replay_taskset replay_logreader
+ctest --preset asan -L "runtime|taskset|journal\$|fuzz"
 
 step "runtime suite under ThreadSanitizer"
 cmake --preset tsan >/dev/null

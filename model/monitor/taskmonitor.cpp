@@ -317,7 +317,8 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     const auto t = record->task(TaskStore::localIdOfKey(taskKey));
     if (!t)
         return {};
-    const auto ms = [&](std::int64_t ns) { return QVariant(msOf(ns - record->startNs())); };
+    // The record's task times are already relative to the run's start.
+    const auto ms = [&](std::int64_t ns) { return QVariant(msOf(ns)); };
     const auto optMs = [&](const std::optional<std::int64_t> &ns) { return ns ? ms(*ns) : QVariant(); };
     const int runId = TaskStore::runIdOfKey(taskKey);
     const auto keyOf = [&](std::uint64_t local) { return local ? QVariant(TaskStore::makeKey(runId, local)) : QVariant(qint64(-1)); };
@@ -446,13 +447,17 @@ int TaskMonitor::barCount() const
 TimelineSource::Bar TaskMonitor::bar(int index) const
 {
     Bar b;
-    const std::int64_t origin = m_firstStartNs;
+    // The store's times are relative to each run's start; the timeline's clock starts
+    // with the first run.
+    const int runId = m_store.runIdOfRow(index);
+    const journal::RunRecord *record = m_store.run(runId);
+    const std::int64_t shift = record ? record->startNs() - m_firstStartNs : 0;
     if (const auto started = m_store.startedNs(index))
-        b.startMs = msOf(*started - origin);
+        b.startMs = msOf(*started + shift);
     if (const auto finished = m_store.finishedNs(index))
-        b.endMs = msOf(*finished - origin);
+        b.endMs = msOf(*finished + shift);
     b.state = int(m_store.state(index));
-    b.lane = std::max(0, laneOf(m_store.runIdOfRow(index), m_store.loop(index)));
+    b.lane = std::max(0, laneOf(runId, m_store.loop(index)));
     b.key = m_store.keyOfRow(index);
     return b;
 }

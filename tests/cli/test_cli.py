@@ -27,6 +27,15 @@ SMALL_SET = {
 }
 
 
+def count_lines(path):
+    """The number of newlines in the file at `path`, 0 while it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 def run(*args, timeout=60):
     return subprocess.run([COROSCOPE, *args], capture_output=True, text=True, timeout=timeout)
 
@@ -173,6 +182,74 @@ class CliTest(unittest.TestCase):
             self.assertEqual(t["state"], "cancelled")
         # Ctrl-C cancels every task with reason user, children included.
         self.assertEqual({t["name"]: t["cancel_reason"] for t in log["tasks"]}, {"g": "user", "s": "user"})
+
+    def write_set(self, name, tasks):
+        path = self.path(name + ".json")
+        with open(path, "w") as f:
+            json.dump({"format": "coroscope.taskset/1", "name": name, "tasks": tasks}, f)
+        return path
+
+    def start(self, *args):
+        p = subprocess.Popen([COROSCOPE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait(timeout=30), p.stderr.close()))
+        return p
+
+    def kill(self, p):
+        self.assertIsNone(p.poll(), "the run ended before it could be killed")
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=30)
+        self.assertEqual(p.returncode, -signal.SIGKILL)
+
+    def test_a_killed_run_leaves_a_jsonl_log_torn_at_most_on_its_last_line(self):
+        # 2000 sleeps of 0.2 to 3 s: about 10,000 events over 3 s, written as they come.
+        many = self.write_set("many", [{"op": "repeat", "name": "r", "count": 2000,
+                                        "task": {"op": "sleep", "seconds": {"uniform": [0.2, 3]}}}])
+        out = self.path("many.jsonl")
+        p = self.start("run", many, "--export", out)
+        # Kill it once it is well into the run: at least 1 s in and past 100 lines. The
+        # 0.2 s minimum sleep keeps it running for seconds after the first lines appear,
+        # however loaded the machine.
+        started = time.monotonic()
+        while True:
+            self.assertIsNone(p.poll(), "the run ended before it could be killed")
+            self.assertLess(time.monotonic() - started, 60, "no jsonl lines after 60 s")
+            if time.monotonic() - started >= 1.0 and count_lines(out) > 100:
+                break
+            time.sleep(0.05)
+        self.kill(p)
+
+        with open(out, "rb") as f:
+            lines = f.read().split(b"\n")
+        # Every line but the last is a whole event; the last one (after the final
+        # newline, empty when the kill fell between two writes) may be torn.
+        complete = lines[:-1]
+        self.assertGreater(len(complete), 100)
+        events = []
+        for number, line in enumerate(complete, 1):
+            event = json.loads(line.decode("utf-8"))
+            self.assertIsInstance(event, dict, f"line {number}")
+            self.assertIn("type", event, f"line {number}")
+            events.append(event)
+        self.assertEqual(events[0]["type"], "created")
+
+    def test_a_killed_run_leaves_the_previous_json_log_intact(self):
+        out = self.path("run.json")
+        self.assertEqual(run("run", self.set_path, "--export", out).returncode, 0)
+        with open(out, "rb") as f:
+            before = f.read()
+        self.assertEqual(json.loads(before)["set"], "cli-small")
+
+        long_set = self.write_set("long", [{"op": "sleep", "name": "s", "seconds": 30},
+                                           {"op": "repeat", "name": "r", "count": 500,
+                                            "task": {"op": "sleep", "seconds": {"uniform": [0, 1]}}}])
+        p = self.start("run", long_set, "--export", out)
+        time.sleep(1.0)  # mid-run: the set lasts 30 s
+        self.kill(p)
+
+        with open(out, "rb") as f:
+            after = f.read()
+        self.assertEqual(after, before)
+        self.assertEqual(json.loads(after)["set"], "cli-small")
 
     def test_builtin_sets_run_by_name(self):
         out = self.path("lc.json")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import os
 import datetime
 import functools
 import json
@@ -279,7 +280,13 @@ class Run:
         self.main_loop: asyncio.AbstractEventLoop | None = None
         self.worker: asyncio.AbstractEventLoop | None = None
         self.worker_thread: threading.Thread | None = None
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+        # CPU work on the pool runs in processes, not threads: a CPython thread holds
+        # the GIL while it computes and delays the event loop, which Coroscope's pool
+        # threads do not (C++ has no GIL). The comparison is about asyncio's meaning,
+        # not the GIL. The workers start here, before t = 0 and before any thread.
+        workers = max(2, os.cpu_count() or 2)
+        self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+        list(self.pool.map(busy_work, [0.0] * workers))
         self.all_done: asyncio.Event | None = None
         self.t0 = 0.0
         self.started_at = ""

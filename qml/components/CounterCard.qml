@@ -1,0 +1,74 @@
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+import Coroscope.Widgets
+
+// One live counter: a coloured glyph and title, the count, and a sparkline.
+Rectangle {
+    id: root
+
+    property string title
+    property string glyph
+    property color accent: Theme.accent
+    property real value: 0
+    property var history: []
+    property string detail
+
+    implicitWidth: Theme.counterWidth
+    implicitHeight: Theme.counterHeight
+    radius: Theme.radiusL
+    color: Theme.surfaceRaised
+    border.color: Theme.border
+    border.width: Theme.stroke
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: Theme.spacingM
+        spacing: Theme.spacingXs
+
+        RowLayout {
+            spacing: Theme.spacingS
+            Label {
+                text: root.glyph
+                color: root.accent
+                font.pixelSize: Theme.fontSizeS
+                font.bold: true
+            }
+            Label {
+                Layout.fillWidth: true
+                text: root.title
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+                font.capitalization: Font.Capitalize
+                elide: Text.ElideRight
+            }
+        }
+        RowLayout {
+            spacing: Theme.spacingM
+            Label {
+                text: Number(root.value).toLocaleString(Qt.locale(), "f", 0)
+                color: Theme.text
+                font.pixelSize: Theme.fontSizeL
+                font.bold: true
+            }
+            Sparkline {
+                Layout.fillWidth: true
+                Layout.preferredHeight: Theme.sparklineHeight
+                visible: root.history.length > 1
+                values: root.history
+                color: root.accent
+                lineWidth: Theme.sparklineLineWidth
+                fillOpacity: Theme.sparklineFill
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: root.detail.length > 0
+                text: root.detail
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+                elide: Text.ElideRight
+            }
+        }
+    }
+}

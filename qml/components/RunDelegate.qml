@@ -1,0 +1,66 @@
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// One run in the launcher: name, task count, start time, live or finished, Stop.
+ItemDelegate {
+    id: root
+
+    required property int index
+    required property int runId
+    required property string name
+    required property bool running
+    required property int taskCount
+    required property date startedAt
+    property bool current: false
+
+    signal stopRequested()
+
+    padding: Theme.spacingS
+    leftPadding: Theme.spacingM
+
+    background: Rectangle {
+        radius: Theme.radiusM
+        color: root.current ? Theme.selection : (root.hovered ? Theme.hover : Theme.transparent)
+    }
+
+    contentItem: RowLayout {
+        spacing: Theme.spacingM
+        Rectangle {
+            implicitWidth: Theme.dotSize
+            implicitHeight: Theme.dotSize
+            radius: Theme.dotSize / 2
+            color: root.running ? Theme.running : Theme.done
+        }
+        ColumnLayout {
+            Layout.fillWidth: true
+            spacing: 0
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("#%1 %2").arg(root.runId).arg(root.name)
+                font.pixelSize: Theme.fontSizeM
+                color: Theme.text
+                elide: Text.ElideRight
+            }
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("%1 tasks \u00B7 %2 \u00B7 %3").arg(root.taskCount)
+                        .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
+                        .arg(root.running ? qsTr("running") : qsTr("finished"))
+                font.pixelSize: Theme.fontSizeS
+                color: Theme.mutedText
+                elide: Text.ElideRight
+            }
+        }
+        Button {
+            text: qsTr("Stop")
+            visible: root.running
+            flat: true
+            onClicked: root.stopRequested()
+            ToolTip.visible: hovered
+            ToolTip.delay: Theme.toolTipDelay
+            ToolTip.text: qsTr("Cancel every task of this run")
+        }
+    }
+}

@@ -1,0 +1,130 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Spawn one task in the playground: sleep, fail, cpu or block, with its parameters
+// (sensible defaults), optionally as a child of the selected task.
+Dialog {
+    id: root
+
+    property real parentKey: -1
+
+    signal spawnRequested(string op, var params, real parentKey)
+
+    title: qsTr("Spawn a task")
+    modal: true
+    anchors.centerIn: Overlay.overlay
+    width: Theme.dialogWidth
+    standardButtons: Dialog.Ok | Dialog.Cancel
+
+    onAccepted: {
+        const op = opBox.currentText
+        const params = {}
+        if (op === "sleep" || op === "fail")
+            params.seconds = Number(seconds.text)
+        if (op === "sleep")
+            params.result = result.text
+        if (op === "fail")
+            params.message = message.text
+        if (op === "cpu" || op === "block")
+            params.work_ms = Number(workMs.text)
+        if (op === "cpu")
+            params.where = whereBox.currentText
+        root.spawnRequested(op, params, asChild.checked ? root.parentKey : -1)
+    }
+
+    GridLayout {
+        anchors.fill: parent
+        columns: 2
+        columnSpacing: Theme.spacingL
+        rowSpacing: Theme.spacingM
+
+        Label {
+            text: qsTr("Operation")
+            Layout.preferredWidth: Theme.fieldLabelWidth
+        }
+        ComboBox {
+            id: opBox
+            Layout.fillWidth: true
+            model: ["sleep", "fail", "cpu", "block"]
+        }
+        Label {
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            color: Theme.mutedText
+            font.pixelSize: Theme.fontSizeS
+            text: opBox.currentText === "sleep" ? qsTr("Awaits a timer, then returns its result: I/O-bound, the loop stays free.")
+                : opBox.currentText === "fail" ? qsTr("Sleeps, then raises an error: the task ends failed.")
+                : opBox.currentText === "cpu" ? qsTr("Computes for a while: inline it stalls the loop, on the pool it runs in parallel.")
+                : qsTr("Blocks its loop (like time.sleep in async def): the loop stalls and names this task.")
+        }
+
+        Label {
+            text: qsTr("Seconds")
+            visible: seconds.visible
+        }
+        TextField {
+            id: seconds
+            Layout.fillWidth: true
+            visible: opBox.currentText === "sleep" || opBox.currentText === "fail"
+            text: "2"
+            validator: DoubleValidator {
+                bottom: 0
+            }
+        }
+        Label {
+            text: qsTr("Result")
+            visible: result.visible
+        }
+        TextField {
+            id: result
+            Layout.fillWidth: true
+            visible: opBox.currentText === "sleep"
+            text: "\"ok\""
+            placeholderText: qsTr("JSON value")
+        }
+        Label {
+            text: qsTr("Error message")
+            visible: message.visible
+        }
+        TextField {
+            id: message
+            Layout.fillWidth: true
+            visible: opBox.currentText === "fail"
+            text: qsTr("boom")
+        }
+        Label {
+            text: qsTr("Work (ms)")
+            visible: workMs.visible
+        }
+        TextField {
+            id: workMs
+            Layout.fillWidth: true
+            visible: opBox.currentText === "cpu" || opBox.currentText === "block"
+            text: "500"
+            validator: IntValidator {
+                bottom: 0
+            }
+        }
+        Label {
+            text: qsTr("Where")
+            visible: whereBox.visible
+        }
+        ComboBox {
+            id: whereBox
+            Layout.fillWidth: true
+            visible: opBox.currentText === "cpu"
+            model: ["loop", "pool"]
+        }
+        CheckBox {
+            id: asChild
+            Layout.columnSpan: 2
+            enabled: root.parentKey >= 0
+            checked: root.parentKey >= 0
+            text: root.parentKey >= 0 ? qsTr("As a child of the selected task") : qsTr("As a child of the selected task (none selected)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The status bar: each loop's health (stalls, the longest, the last culprit) and the
+// overall counts.
+ToolBar {
+    id: root
+
+    required property TaskMonitor monitor
+
+    // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
+    function stat(name: string): real {
+        return Number(root.monitor.stats[name])
+    }
+
+    position: ToolBar.Footer
+    implicitHeight: Theme.controlHeight
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.leftMargin: Theme.spacingL
+        anchors.rightMargin: Theme.spacingL
+        spacing: Theme.spacingXl
+
+        Repeater {
+            model: root.monitor.loops
+            delegate: RowLayout {
+                id: loopItem
+                required property var modelData
+                readonly property bool healthy: Boolean(loopItem.modelData.healthy)
+                spacing: Theme.spacingS
+                Rectangle {
+                    implicitWidth: Theme.dotSize
+                    implicitHeight: Theme.dotSize
+                    radius: Theme.dotSize / 2
+                    color: loopItem.healthy ? Theme.healthy : Theme.stall
+                }
+                Label {
+                    text: String(loopItem.modelData.name)
+                    font.bold: true
+                    font.pixelSize: Theme.fontSizeS
+                    color: Theme.text
+                }
+                Label {
+                    text: Number(loopItem.modelData.stalls) === 0
+                          ? qsTr("healthy")
+                          : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
+                              .arg(Number(loopItem.modelData.stalls))
+                              .arg(Theme.formatMs(loopItem.modelData.maxStallMs))
+                              .arg(String(loopItem.modelData.lastStallTask))
+                              .arg(Theme.formatMs(loopItem.modelData.lastStallMs))
+                    font.pixelSize: Theme.fontSizeS
+                    color: loopItem.healthy ? Theme.mutedText : Theme.stall
+                }
+            }
+        }
+        Label {
+            visible: root.monitor.loops.length === 0
+            text: qsTr("No loop running")
+            font.pixelSize: Theme.fontSizeS
+            color: Theme.mutedText
+        }
+        Item {
+            Layout.fillWidth: true
+        }
+        Label {
+            text: qsTr("%1 tasks \u00B7 %2 running \u00B7 %3/s \u00B7 %4")
+                    .arg(root.stat("total"))
+                    .arg(root.stat("running"))
+                    .arg(root.monitor.stats.tasksPerSecond.toFixed(1))
+                    .arg(Theme.formatMs(root.monitor.nowMs))
+            font.pixelSize: Theme.fontSizeS
+            font.family: Theme.monoFamily
+            color: Theme.mutedText
+        }
+    }
+}

@@ -1,0 +1,264 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The selected task: every field, its event history with times, its callbacks and
+// when they fired, and its parent and children (click one to move the selection).
+// Re-read from the monitor on every tick while a task is selected.
+Pane {
+    id: page
+
+    required property TaskMonitor monitor
+    property real taskKey: -1
+    property var details: ({})
+    readonly property bool hasTask: page.taskKey >= 0 && page.details.taskKey !== undefined
+    readonly property string taskState: page.hasTask ? String(page.details.state) : ""
+    // Fields shown in the table of fields, in this order (others follow).
+    readonly property var fieldOrder: ["name", "id", "op", "state", "loop", "awaiting", "startedMs", "durationMs",
+        "result", "error", "resultText", "cancelReason", "runId"]
+
+    signal taskSelected(real key)
+    signal cancelRequested()
+    signal cancelSubtreeRequested()
+    signal callbackRequested()
+    signal spawnChildRequested()
+
+    function refresh() {
+        page.details = page.taskKey >= 0 ? page.monitor.taskDetails(page.taskKey) : ({})
+    }
+    function fieldKeys(): var {
+        if (!page.hasTask)
+            return []
+        const skip = ["events", "callbacks", "children", "parentKey", "taskKey"]
+        const keys = Object.keys(page.details).filter(k => skip.indexOf(k) < 0)
+        const rank = k => {
+            const i = page.fieldOrder.indexOf(k)
+            return i < 0 ? page.fieldOrder.length : i
+        }
+        return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    }
+    function display(value: var): string {
+        if (value === null || value === undefined)
+            return "\u2014"
+        if (typeof value === "object")
+            return JSON.stringify(value)
+        return String(value)
+    }
+
+    onTaskKeyChanged: page.refresh()
+    padding: 0
+    background: Rectangle {
+        color: Theme.surface
+    }
+
+    Connections {
+        target: page.monitor
+        enabled: page.taskKey >= 0
+        function onTicked() {
+            page.refresh()
+        }
+    }
+
+    Label {
+        anchors.centerIn: parent
+        width: parent.width - 2 * Theme.spacingXl
+        visible: !page.hasTask
+        horizontalAlignment: Text.AlignHCenter
+        wrapMode: Text.WordWrap
+        text: qsTr("Select a task in the table, the tree or the timeline to see everything about it")
+        color: Theme.mutedText
+    }
+
+    ScrollView {
+        id: scroller
+        anchors.fill: parent
+        visible: page.hasTask
+        contentWidth: availableWidth
+
+        ColumnLayout {
+            width: scroller.availableWidth
+            spacing: Theme.spacingM
+
+            // Title: glyph, name, state
+            RowLayout {
+                Layout.fillWidth: true
+                Layout.margins: Theme.spacingL
+                Layout.bottomMargin: 0
+                spacing: Theme.spacingM
+                Label {
+                    text: Theme.stateGlyph(page.taskState)
+                    color: Theme.stateColor(page.taskState)
+                    font.pixelSize: Theme.fontSizeXl
+                    font.bold: true
+                }
+                ColumnLayout {
+                    Layout.fillWidth: true
+                    spacing: 0
+                    Label {
+                        Layout.fillWidth: true
+                        text: page.display(page.details.name)
+                        font.pixelSize: Theme.fontSizeL
+                        font.bold: true
+                        color: Theme.text
+                        elide: Text.ElideRight
+                    }
+                    StateBadge {
+                        stateName: page.taskState
+                    }
+                }
+            }
+
+            Flow {
+                Layout.fillWidth: true
+                Layout.leftMargin: Theme.spacingL
+                Layout.rightMargin: Theme.spacingL
+                spacing: Theme.spacingS
+                Button {
+                    text: qsTr("Cancel")
+                    enabled: page.taskState === "pending" || page.taskState === "running"
+                    onClicked: page.cancelRequested()
+                }
+                Button {
+                    text: qsTr("Cancel subtree")
+                    onClicked: page.cancelSubtreeRequested()
+                }
+                Button {
+                    text: qsTr("Add callback\u2026")
+                    onClicked: page.callbackRequested()
+                }
+                Button {
+                    text: qsTr("Spawn child\u2026")
+                    onClicked: page.spawnChildRequested()
+                }
+            }
+
+            SectionLabel {
+                Layout.leftMargin: Theme.spacingL
+                Layout.topMargin: Theme.spacingM
+                text: qsTr("Fields")
+            }
+            Repeater {
+                model: page.hasTask ? page.fieldKeys() : []
+                delegate: RowLayout {
+                    id: field
+                    required property string modelData
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacingL
+                    Layout.rightMargin: Theme.spacingL
+                    spacing: Theme.spacingL
+                    Label {
+                        Layout.preferredWidth: Theme.fieldLabelWidth
+                        Layout.alignment: Qt.AlignTop
+                        text: field.modelData
+                        color: Theme.mutedText
+                        font.pixelSize: Theme.fontSizeS
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        text: field.modelData === "startedMs" ? Theme.formatClock(page.details[field.modelData])
+                            : field.modelData === "durationMs" ? Theme.formatMs(page.details[field.modelData])
+                            : page.display(page.details[field.modelData])
+                        color: field.modelData === "error" ? Theme.failed : Theme.text
+                        font.pixelSize: Theme.fontSizeS
+                        wrapMode: Text.WrapAnywhere
+                    }
+                }
+            }
+
+            SectionLabel {
+                Layout.leftMargin: Theme.spacingL
+                Layout.topMargin: Theme.spacingM
+                text: qsTr("Parent and children")
+            }
+            LinkDelegate {
+                Layout.fillWidth: true
+                Layout.leftMargin: Theme.spacingL
+                Layout.rightMargin: Theme.spacingL
+                visible: page.hasTask && Number(page.details.parentKey) >= 0
+                prefix: qsTr("parent")
+                modelData: page.hasTask ? page.parentEntry() : ({})
+                onActivated: key => page.taskSelected(key)
+            }
+            Label {
+                Layout.leftMargin: Theme.spacingL
+                visible: page.hasTask && Number(page.details.parentKey) < 0
+                text: qsTr("No parent: spawned at the top level")
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+            }
+            Repeater {
+                model: page.hasTask && page.details.children ? page.details.children : []
+                delegate: LinkDelegate {
+                    id: childLink
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacingL
+                    Layout.rightMargin: Theme.spacingL
+                    prefix: qsTr("child")
+                    onActivated: key => page.taskSelected(key)
+                }
+            }
+
+            SectionLabel {
+                Layout.leftMargin: Theme.spacingL
+                Layout.topMargin: Theme.spacingM
+                text: qsTr("Callbacks")
+            }
+            Label {
+                Layout.leftMargin: Theme.spacingL
+                visible: !page.details.callbacks || page.details.callbacks.length === 0
+                text: qsTr("None attached")
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+            }
+            Repeater {
+                model: page.hasTask && page.details.callbacks ? page.details.callbacks : []
+                delegate: EventDelegate {
+                    id: callbackRow
+                    required property var modelData
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacingL
+                    Layout.rightMargin: Theme.spacingL
+                    timeMs: callbackRow.modelData.firedMs === null || callbackRow.modelData.firedMs === undefined
+                            ? -1 : Number(callbackRow.modelData.firedMs)
+                    title: String(callbackRow.modelData.description)
+                    detail: timeMs < 0 ? qsTr("not fired yet") : qsTr("fired")
+                    accent: timeMs < 0 ? Theme.pending : Theme.done
+                }
+            }
+
+            SectionLabel {
+                Layout.leftMargin: Theme.spacingL
+                Layout.topMargin: Theme.spacingM
+                text: qsTr("Events")
+            }
+            Repeater {
+                model: page.hasTask && page.details.events ? page.details.events : []
+                delegate: EventDelegate {
+                    id: eventRow
+                    required property var modelData
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacingL
+                    Layout.rightMargin: Theme.spacingL
+                    timeMs: Number(eventRow.modelData.tMs)
+                    title: String(eventRow.modelData.type)
+                    detail: page.display(eventRow.modelData.detail)
+                    accent: Theme.stateColor(String(eventRow.modelData.type))
+                }
+            }
+            Item {
+                Layout.preferredHeight: Theme.spacingL
+            }
+        }
+    }
+
+    function parentEntry(): var {
+        return {
+            taskKey: Number(page.details.parentKey),
+            name: page.details.parentName !== undefined ? String(page.details.parentName)
+                                                        : qsTr("task %1").arg(Number(page.details.parentKey) & 0xffffffff),
+            state: page.details.parentState !== undefined ? String(page.details.parentState) : ""
+        }
+    }
+}

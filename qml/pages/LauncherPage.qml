@@ -1,0 +1,114 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The launcher: built-in task sets (each names the idea it shows) and every run,
+// live or finished, with a Stop button each. Selecting a run picks what Export writes.
+Pane {
+    id: page
+
+    required property TaskMonitor monitor
+    property int selectedRunId: -1
+    // The run Export writes: the selected one, else the newest.
+    readonly property int exportRunId: page.selectedRunId >= 0 ? page.selectedRunId : runList.newestRunId
+    readonly property bool canLaunch: setList.currentIndex >= 0
+
+    signal errors(string title, var errors)
+    signal openFileRequested()
+
+    function launchSelected() {
+        if (setList.currentIndex < 0)
+            return
+        const set = page.monitor.builtinSets[setList.currentIndex]
+        page.errors(qsTr("%1 was not launched").arg(set.name), page.monitor.launchBuiltin(set.name))
+    }
+
+    padding: Theme.spacingM
+    background: Rectangle {
+        color: Theme.surface
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: Theme.spacingM
+
+        SectionLabel {
+            text: qsTr("Task sets")
+        }
+
+        ListView {
+            id: setList
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.minimumHeight: Theme.rowHeight * 3
+            clip: true
+            model: page.monitor.builtinSets
+            currentIndex: 0
+            keyNavigationEnabled: true
+            boundsBehavior: Flickable.StopAtBounds
+            ScrollBar.vertical: ScrollBar {}
+            delegate: BuiltinSetDelegate {
+                width: setList.width
+                current: ListView.isCurrentItem
+                onClicked: setList.currentIndex = index
+                onLaunchRequested: {
+                    setList.currentIndex = index
+                    page.launchSelected()
+                }
+            }
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: Theme.spacingS
+            Button {
+                Layout.fillWidth: true
+                text: qsTr("Launch")
+                highlighted: true
+                enabled: page.canLaunch
+                onClicked: page.launchSelected()
+            }
+            Button {
+                Layout.fillWidth: true
+                text: qsTr("Open file\u2026")
+                onClicked: page.openFileRequested()
+            }
+        }
+
+        SectionLabel {
+            Layout.topMargin: Theme.spacingM
+            text: qsTr("Runs")
+        }
+
+        ListView {
+            id: runList
+
+            // Rows are in runId order (row = runId - 1), so the newest run is the count.
+            readonly property int newestRunId: runList.count > 0 ? runList.count : -1
+
+            Layout.fillWidth: true
+            Layout.preferredHeight: Theme.listMaxHeight
+            clip: true
+            model: page.monitor.runs
+            boundsBehavior: Flickable.StopAtBounds
+            ScrollBar.vertical: ScrollBar {}
+            delegate: RunDelegate {
+                id: runDelegate
+                width: runList.width
+                current: runDelegate.runId === page.selectedRunId
+                onClicked: page.selectedRunId = (runDelegate.runId === page.selectedRunId ? -1 : runDelegate.runId)
+                onStopRequested: page.monitor.stopRun(runDelegate.runId)
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: runList.count === 0
+                text: qsTr("No runs yet: launch a set")
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+            }
+        }
+    }
+}

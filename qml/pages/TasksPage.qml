@@ -1,0 +1,210 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The live tasks: counters per state, state filter chips and a name search, then the
+// table (sortable by any column) or the parent/child tree.
+Pane {
+    id: page
+
+    required property TaskMonitor monitor
+    property real selectedKey: -1
+    property bool treeMode: false
+
+    signal taskSelected(real key)
+
+    // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
+    function stat(name: string): real {
+        return Number(page.monitor.stats[name])
+    }
+
+    function focusSearch() {
+        search.forceActiveFocus()
+        search.selectAll()
+    }
+    function toggleSort(role: string) {
+        const tasks = page.monitor.tasks
+        if (tasks.sortRole === role)
+            tasks.sortAscending = !tasks.sortAscending
+        else {
+            tasks.sortRole = role
+            tasks.sortAscending = true
+        }
+    }
+
+    padding: 0
+    background: Rectangle {
+        color: Theme.window
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        CountersPane {
+            Layout.fillWidth: true
+            stats: page.monitor.stats
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.leftMargin: Theme.spacingL
+            Layout.rightMargin: Theme.spacingL
+            Layout.topMargin: Theme.spacingS
+            Layout.bottomMargin: Theme.spacingM
+            spacing: Theme.spacingS
+
+            Repeater {
+                model: Theme.stateNames
+                delegate: StateChip {
+                    id: chip
+                    required property string modelData
+                    stateName: chip.modelData
+                    checked: (page.monitor.tasks.stateFilter & Theme.stateBit(chip.modelData)) !== 0
+                    onToggled: page.monitor.tasks.stateFilter = page.monitor.tasks.stateFilter ^ Theme.stateBit(chip.modelData)
+                }
+            }
+            ToolButton {
+                text: qsTr("All")
+                font.pixelSize: Theme.fontSizeS
+                enabled: page.monitor.tasks.stateFilter !== Theme.allStates
+                onClicked: page.monitor.tasks.stateFilter = Theme.allStates
+            }
+            Item {
+                Layout.fillWidth: true
+            }
+            Label {
+                text: qsTr("%1 shown").arg(page.monitor.tasks.count)
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+            }
+            TextField {
+                id: search
+                Layout.preferredWidth: Theme.searchWidth
+                placeholderText: qsTr("Search names (Ctrl+F)")
+                selectByMouse: true
+                text: page.monitor.tasks.search
+                onTextEdited: page.monitor.tasks.search = search.text
+                Keys.onEscapePressed: {
+                    search.clear()
+                    page.monitor.tasks.search = ""
+                }
+            }
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            implicitHeight: Theme.stroke
+            color: Theme.divider
+        }
+
+        StackLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            currentIndex: page.treeMode ? 1 : 0
+
+            // The table: a sticky header with clickable sort, rows reused as they scroll.
+            ListView {
+                id: table
+                clip: true
+                model: page.monitor.tasks
+                reuseItems: true
+                contentWidth: Theme.tableWidth
+                flickableDirection: Flickable.AutoFlickIfNeeded
+                boundsBehavior: Flickable.StopAtBounds
+                headerPositioning: ListView.OverlayHeader
+                currentIndex: -1
+                keyNavigationEnabled: false
+                ScrollBar.vertical: ScrollBar {}
+                ScrollBar.horizontal: ScrollBar {}
+
+                header: Rectangle {
+                    z: 2
+                    width: Math.max(table.width, Theme.tableWidth)
+                    height: Theme.headerHeight
+                    color: Theme.surface
+                    Row {
+                        anchors.fill: parent
+                        Repeater {
+                            model: [
+                                { role: "taskId", title: qsTr("ID"), width: Theme.colId },
+                                { role: "name", title: qsTr("Name"), width: Theme.colName },
+                                { role: "op", title: qsTr("Op"), width: Theme.colOp },
+                                { role: "state", title: qsTr("State"), width: Theme.colState },
+                                { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
+                                { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
+                                { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
+                                { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
+                                { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
+                                { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
+                            ]
+                            delegate: SortHeaderDelegate {
+                                id: headerCell
+                                required property var modelData
+                                role: String(modelData.role)
+                                text: String(modelData.title)
+                                width: Number(modelData.width)
+                                height: Theme.headerHeight
+                                sortRole: page.monitor.tasks.sortRole
+                                ascending: page.monitor.tasks.sortAscending
+                                onClicked: page.toggleSort(headerCell.role)
+                            }
+                        }
+                    }
+                    Rectangle {
+                        anchors.bottom: parent.bottom
+                        width: parent.width
+                        height: Theme.stroke
+                        color: Theme.border
+                    }
+                }
+
+                delegate: TaskRowDelegate {
+                    id: rowDelegate
+                    width: Math.max(table.width, Theme.tableWidth)
+                    selected: rowDelegate.taskKey === page.selectedKey
+                    onClicked: {
+                        table.forceActiveFocus()
+                        page.taskSelected(rowDelegate.taskKey)
+                    }
+                }
+
+                Keys.onUpPressed: page.moveSelection(-1)
+                Keys.onDownPressed: page.moveSelection(1)
+
+                Label {
+                    anchors.centerIn: parent
+                    visible: table.count === 0
+                    text: page.stat("total") > 0 ? qsTr("No task matches the filter")
+                                                         : qsTr("No tasks yet: launch a set or spawn a task")
+                    color: Theme.mutedText
+                }
+            }
+
+            // The tree: children under the task that spawned them.
+            TreeView {
+                id: tree
+                clip: true
+                model: page.monitor.tree
+                boundsBehavior: Flickable.StopAtBounds
+                columnWidthProvider: () => tree.width
+                ScrollBar.vertical: ScrollBar {}
+                delegate: TaskTreeDelegate {
+                    selectedKey: page.selectedKey
+                    onTaskClicked: key => page.taskSelected(key)
+                }
+            }
+        }
+    }
+
+    function moveSelection(delta: int) {
+        const tasks = page.monitor.tasks
+        const row = Math.max(0, Math.min(tasks.count - 1, tasks.rowOfKey(page.selectedKey) + delta))
+        if (row >= 0 && row < tasks.count) {
+            page.taskSelected(tasks.keyAt(row))
+            table.positionViewAtIndex(row, ListView.Contain)
+        }
+    }
+}

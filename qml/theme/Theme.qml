@@ -1,0 +1,168 @@
+pragma Singleton
+import QtQuick
+
+// Design tokens: every colour, size and duration the dashboard uses. Colours follow
+// the system palette, so the dashboard is light or dark with the desktop; state
+// colours come in a light and a dark variant that both read on their background.
+QtObject {
+    id: theme
+
+    readonly property SystemPalette palette: SystemPalette {
+        colorGroup: SystemPalette.Active
+    }
+    readonly property bool dark: theme.palette.window.hslLightness < 0.5
+
+    // Surfaces and text
+    readonly property color window: theme.palette.window
+    readonly property color base: theme.palette.base
+    readonly property color alternateBase: theme.dark ? "#262a31" : "#f4f6f9"
+    readonly property color surface: theme.dark ? "#1f2228" : "#f7f8fa"
+    readonly property color surfaceRaised: theme.dark ? "#2a2e36" : "#ffffff"
+    readonly property color text: theme.palette.windowText
+    readonly property color mutedText: theme.dark ? "#9aa3af" : "#5b6472"
+    readonly property color border: theme.dark ? "#3a3f48" : "#d7dbe2"
+    readonly property color divider: theme.dark ? "#30343c" : "#e6e9ee"
+    readonly property color accent: theme.palette.highlight
+    readonly property color accentText: theme.palette.highlightedText
+    readonly property color selection: theme.dark ? "#2d4a73" : "#dbe8fb"
+    readonly property color hover: theme.dark ? "#2b3038" : "#eef1f5"
+    readonly property color link: theme.dark ? "#7fb2ff" : "#1d5fd1"
+    readonly property color timelineLane: theme.dark ? "#262a31" : "#eef1f5"
+    readonly property color timelineGrid: theme.dark ? "#343943" : "#dde1e7"
+    readonly property color transparent: "transparent"
+
+    // Task states (pending, running, done, failed, cancelled) and loop stalls
+    readonly property color pending: theme.dark ? "#a3acb9" : "#6b7280"
+    readonly property color running: theme.dark ? "#5ea8ff" : "#2563eb"
+    readonly property color done: theme.dark ? "#4fd18b" : "#15803d"
+    readonly property color failed: theme.dark ? "#ff7b7b" : "#dc2626"
+    readonly property color cancelled: theme.dark ? "#f5b942" : "#b45309"
+    readonly property color stall: theme.dark ? "#f472b6" : "#c026d3"
+    readonly property color healthy: theme.done
+    readonly property color chipText: theme.dark ? "#101215" : "#ffffff"
+
+    readonly property var stateNames: ["pending", "running", "done", "failed", "cancelled"]
+    function stateBit(state: string): int {
+        return 1 << theme.stateNames.indexOf(state)
+    }
+    readonly property int allStates: 31
+
+    function stateColor(state: string): color {
+        switch (state) {
+        case "pending": return theme.pending
+        case "running": return theme.running
+        case "done": return theme.done
+        case "failed": return theme.failed
+        case "cancelled": return theme.cancelled
+        }
+        return theme.mutedText
+    }
+    function stateGlyph(state: string): string {
+        switch (state) {
+        case "pending": return "\u25CB"   // white circle
+        case "running": return "\u25B6"   // play
+        case "done": return "\u2713"      // check
+        case "failed": return "\u2715"    // cross
+        case "cancelled": return "\u2298" // circled slash
+        }
+        return "?"
+    }
+
+    // Spacing, radii, strokes
+    readonly property int spacingXs: 2
+    readonly property int spacingS: 4
+    readonly property int spacingM: 8
+    readonly property int spacingL: 12
+    readonly property int spacingXl: 16
+    readonly property int spacingXxl: 24
+    readonly property int radiusS: 3
+    readonly property int radiusM: 6
+    readonly property int radiusL: 10
+    readonly property int stroke: 1
+    readonly property int dotSize: 8
+
+    // Type
+    readonly property int fontSizeXs: 10
+    readonly property int fontSizeS: 11
+    readonly property int fontSizeM: 13
+    readonly property int fontSizeL: 16
+    readonly property int fontSizeXl: 22
+    readonly property string monoFamily: "monospace"
+
+    // Layout
+    readonly property int windowWidth: 1440
+    readonly property int windowHeight: 900
+    readonly property int windowMinWidth: 960
+    readonly property int windowMinHeight: 600
+    readonly property int sidebarWidth: 290
+    readonly property int sidebarMinWidth: 220
+    readonly property int detailsWidth: 360
+    readonly property int detailsMinWidth: 260
+    readonly property int timelineHeight: 260
+    readonly property int timelineMinHeight: 140
+    readonly property int tableMinHeight: 200
+    readonly property int rowHeight: 26
+    readonly property int headerHeight: 28
+    readonly property int chipHeight: 24
+    readonly property int controlHeight: 30
+    readonly property int searchWidth: 220
+    readonly property int counterWidth: 132
+    readonly property int counterHeight: 64
+    readonly property int sparklineHeight: 22
+    readonly property real sparklineLineWidth: 1.5
+    readonly property real sparklineFill: 0.18
+    readonly property int dialogWidth: 460
+    readonly property int errorsDialogWidth: 640
+    readonly property int errorsDialogHeight: 360
+    readonly property int fieldLabelWidth: 110
+    readonly property int treeIndent: 16
+    readonly property int listMaxHeight: 220
+
+    // Table columns
+    readonly property int colId: 64
+    readonly property int colName: 190
+    readonly property int colOp: 110
+    readonly property int colState: 112
+    readonly property int colLoop: 80
+    readonly property int colAwaiting: 150
+    readonly property int colStarted: 88
+    readonly property int colDuration: 92
+    readonly property int colResult: 220
+    readonly property int colReason: 120
+    readonly property int tableWidth: theme.colId + theme.colName + theme.colOp + theme.colState
+                                      + theme.colLoop + theme.colAwaiting + theme.colStarted
+                                      + theme.colDuration + theme.colResult + theme.colReason
+
+    // Timeline
+    readonly property real timelineRowHeight: 6
+    readonly property real timelineLaneHeader: 20
+    readonly property real timelineTickSpacing: 96
+    readonly property int timelineAxisHeight: 18
+    readonly property real zoomStep: 1.25
+    readonly property real minViewMs: 10
+
+    // Durations (ms)
+    readonly property int animFast: 120
+    readonly property int animNormal: 200
+    readonly property int toolTipDelay: 500
+
+    // Formatting of times shown to people
+    function formatMs(ms: var): string {
+        if (ms === null || ms === undefined || ms < 0)
+            return "\u2014"
+        const v = Number(ms)
+        if (v < 1000)
+            return v.toFixed(0) + " ms"
+        if (v < 60000)
+            return (v / 1000).toFixed(v < 10000 ? 2 : 1) + " s"
+        const m = Math.floor(v / 60000)
+        const s = Math.floor((v % 60000) / 1000)
+        return m + " min " + (s < 10 ? "0" : "") + s + " s"
+    }
+    function formatClock(ms: var): string {
+        if (ms === null || ms === undefined)
+            return "\u2014"
+        const v = Number(ms)
+        return (v < 0 ? "\u2212" : "+") + (Math.abs(v) / 1000).toFixed(3) + " s"
+    }
+}

@@ -1,0 +1,185 @@
+#include "sparkline.h"
+
+#include <QSGGeometryNode>
+#include <QSGVertexColorMaterial>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace coroscope::widgets {
+
+Sparkline::Sparkline(QQuickItem *parent)
+    : QQuickItem(parent)
+{
+    setFlag(ItemHasContents, true);
+}
+
+QVariantList Sparkline::values() const
+{
+    QVariantList out;
+    out.reserve(qsizetype(m_values.size()));
+    for (const float v : m_values)
+        out.append(double(v));
+    return out;
+}
+
+void Sparkline::setValues(const QVariantList &values)
+{
+    m_values.clear();
+    m_values.reserve(std::size_t(values.size()));
+    for (const QVariant &v : values)
+        m_values.push_back(float(v.toDouble()));
+    Q_EMIT valuesChanged();
+    changed();
+}
+
+void Sparkline::setValues(const QList<qreal> &values)
+{
+    m_values.assign(values.begin(), values.end());
+    Q_EMIT valuesChanged();
+    changed();
+}
+
+void Sparkline::setColor(const QColor &c)
+{
+    if (m_color == c)
+        return;
+    m_color = c;
+    Q_EMIT colorChanged();
+    changed();
+}
+
+void Sparkline::setFillOpacity(qreal o)
+{
+    if (qFuzzyCompare(m_fillOpacity, o))
+        return;
+    m_fillOpacity = o;
+    Q_EMIT colorChanged();
+    changed();
+}
+
+void Sparkline::setLineWidth(qreal w)
+{
+    if (qFuzzyCompare(m_lineWidth, w))
+        return;
+    m_lineWidth = w;
+    Q_EMIT lineWidthChanged();
+    changed();
+}
+
+void Sparkline::setMaximum(qreal m)
+{
+    if (qFuzzyCompare(m_maximum, m))
+        return;
+    m_maximum = m;
+    Q_EMIT maximumChanged();
+    changed();
+}
+
+void Sparkline::changed()
+{
+    m_dirty = true;
+    update();
+}
+
+void Sparkline::geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry)
+{
+    QQuickItem::geometryChange(newGeometry, oldGeometry);
+    if (newGeometry.size() != oldGeometry.size())
+        changed();
+}
+
+QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
+{
+    auto *node = static_cast<QSGGeometryNode *>(old);
+    if (!node) {
+        node = new QSGGeometryNode;
+        auto *geometry = new QSGGeometry(QSGGeometry::defaultAttributes_ColoredPoint2D(), 0, 0,
+                                         QSGGeometry::UnsignedIntType);
+        geometry->setDrawingMode(QSGGeometry::DrawTriangles);
+        node->setGeometry(geometry);
+        node->setFlag(QSGNode::OwnsGeometry);
+        node->setMaterial(new QSGVertexColorMaterial);
+        node->setFlag(QSGNode::OwnsMaterial);
+        m_dirty = true;
+    }
+    if (!m_dirty)
+        return node;
+    m_dirty = false;
+
+    const float w = float(width());
+    const float h = float(height());
+    // One value per pixel column at most (the column's maximum).
+    std::vector<float> pts;
+    const int columns = std::max(2, int(w));
+    if (int(m_values.size()) > columns) {
+        pts.assign(std::size_t(columns), 0.0f);
+        for (std::size_t i = 0; i < m_values.size(); ++i) {
+            const auto c = std::size_t(i * std::size_t(columns) / m_values.size());
+            pts[c] = std::max(pts[c], m_values[i]);
+        }
+    } else {
+        pts = m_values;
+    }
+
+    QSGGeometry *geometry = node->geometry();
+    if (pts.size() < 2 || w <= 0 || h <= 0) {
+        geometry->allocate(0, 0);
+        node->markDirty(QSGNode::DirtyGeometry);
+        m_lastVertexCount = 0;
+        return node;
+    }
+    float top = float(m_maximum);
+    if (top <= 0)
+        top = *std::max_element(pts.begin(), pts.end());
+    if (top <= 0)
+        top = 1;
+    const float lw = float(std::max<qreal>(0.5, m_lineWidth));
+    const float usable = std::max(1.0f, h - lw);
+    auto yOf = [&](float v) { return h - lw / 2 - std::clamp(v / top, 0.0f, 1.0f) * usable; };
+    auto xOf = [&](std::size_t i) { return float(i) * w / float(pts.size() - 1); };
+
+    const std::size_t segments = pts.size() - 1;
+    geometry->allocate(int(segments * 8), int(segments * 12));
+    auto *v = geometry->vertexDataAsColoredPoint2D();
+    auto *idx = geometry->indexDataAsUInt();
+    auto premul = [](const QColor &c, float a) {
+        const float alpha = float(c.alphaF()) * a;
+        return std::array<unsigned char, 4>{static_cast<unsigned char>(std::lround(c.redF() * alpha * 255)),
+                                            static_cast<unsigned char>(std::lround(c.greenF() * alpha * 255)),
+                                            static_cast<unsigned char>(std::lround(c.blueF() * alpha * 255)),
+                                            static_cast<unsigned char>(std::lround(alpha * 255))};
+    };
+    const auto fill = premul(m_color, float(m_fillOpacity));
+    const auto line = premul(m_color, 1.0f);
+    quint32 base = 0;
+    auto quad = [&](float ax, float ay, float bx, float by, float cx, float cy, float dx, float dy,
+                    const std::array<unsigned char, 4> &col) {
+        v[0].set(ax, ay, col[0], col[1], col[2], col[3]);
+        v[1].set(bx, by, col[0], col[1], col[2], col[3]);
+        v[2].set(cx, cy, col[0], col[1], col[2], col[3]);
+        v[3].set(dx, dy, col[0], col[1], col[2], col[3]);
+        for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
+            *idx++ = base + k;
+        v += 4;
+        base += 4;
+    };
+    for (std::size_t i = 0; i < segments; ++i) { // area first, the line over it
+        const float x0 = xOf(i), x1 = xOf(i + 1);
+        quad(x0, yOf(pts[i]), x1, yOf(pts[i + 1]), x0, h, x1, h, fill);
+    }
+    for (std::size_t i = 0; i < segments; ++i) {
+        const float x0 = xOf(i), x1 = xOf(i + 1);
+        const float y0 = yOf(pts[i]), y1 = yOf(pts[i + 1]);
+        const float dx = x1 - x0, dy = y1 - y0;
+        const float len = std::max(1e-3f, std::sqrt(dx * dx + dy * dy));
+        const float nx = -dy / len * lw / 2, ny = dx / len * lw / 2;
+        quad(x0 + nx, y0 + ny, x1 + nx, y1 + ny, x0 - nx, y0 - ny, x1 - nx, y1 - ny, line);
+    }
+    m_lastVertexCount = geometry->vertexCount();
+    node->markDirty(QSGNode::DirtyGeometry);
+    return node;
+}
+
+} // namespace coroscope::widgets

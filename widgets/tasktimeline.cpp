@@ -1,0 +1,618 @@
+#include "tasktimeline.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QMetaMethod>
+#include <QSGGeometryNode>
+#include <QSGVertexColorMaterial>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+Q_LOGGING_CATEGORY(lcTimeline, "coroscope.widgets.timeline")
+
+namespace coroscope::widgets {
+
+namespace {
+
+constexpr int kStates = 5;
+constexpr int kMaxStallMarks = 200;  // culprit labels handed to QML
+constexpr int kMaxStallsPerLane = 4096; // stalls read per lane per rebuild (newest kept)
+
+struct DensityGrid
+{
+    int lane = 0;
+    int rows = 1;
+    int cols = 1;
+    double cellWidth = 1;
+    std::vector<int> cells; // [state][row][cols + 1], difference arrays then counts
+    [[nodiscard]] int &at(int state, int row, int col)
+    {
+        return cells[(std::size_t(state) * std::size_t(rows) + std::size_t(row)) * std::size_t(cols + 1)
+                     + std::size_t(col)];
+    }
+};
+
+double niceStep(double rawMs)
+{
+    if (rawMs <= 0)
+        return 1;
+    const double p = std::pow(10.0, std::floor(std::log10(rawMs)));
+    for (const double m : {1.0, 2.0, 5.0, 10.0}) {
+        if (m * p >= rawMs)
+            return m * p;
+    }
+    return 10 * p;
+}
+
+QString tickLabel(double ms, double stepMs)
+{
+    if (stepMs >= 60000 && ms >= 60000)
+        return QStringLiteral("%1 min").arg(ms / 60000.0, 0, 'g', 4);
+    if (stepMs >= 1000)
+        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 0);
+    if (ms >= 1000 || stepMs >= 100) {
+        const int decimals = stepMs >= 100 ? 1 : (stepMs >= 10 ? 2 : 3);
+        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', decimals);
+    }
+    return QStringLiteral("%1 ms").arg(ms, 0, 'f', stepMs >= 1 ? 0 : 1);
+}
+
+} // namespace
+
+TaskTimeline::TaskTimeline(QQuickItem *parent)
+    : QQuickItem(parent)
+{
+    setFlag(ItemHasContents, true);
+    m_colors[0] = QColor(Qt::gray);
+    m_colors[1] = QColor(Qt::blue);
+    m_colors[2] = QColor(Qt::darkGreen);
+    m_colors[3] = QColor(Qt::red);
+    m_colors[4] = QColor(Qt::darkYellow);
+    m_colors[5] = QColor(Qt::magenta);
+    m_colors[6] = QColor(Qt::lightGray);
+    m_colors[7] = QColor(Qt::transparent);
+    m_throttle.setSingleShot(true);
+    connect(&m_throttle, &QTimer::timeout, this, &TaskTimeline::invalidate);
+}
+
+TaskTimeline::~TaskTimeline() = default;
+
+void TaskTimeline::setMonitor(QObject *monitor)
+{
+    if (m_monitor == monitor)
+        return;
+    disconnect(m_tickConnection);
+    if (m_monitor)
+        disconnect(m_monitor, &QObject::destroyed, this, nullptr);
+    m_monitor = monitor;
+    m_source = dynamic_cast<TimelineSource *>(monitor);
+    if (monitor && !m_source)
+        qCWarning(lcTimeline) << "monitor" << monitor << "does not implement TimelineSource";
+    if (monitor) {
+        const int signalIndex = monitor->metaObject()->indexOfSignal("ticked()");
+        if (signalIndex >= 0) {
+            const QMetaMethod slot = metaObject()->method(metaObject()->indexOfMethod("refreshFromTick()"));
+            m_tickConnection = connect(monitor, monitor->metaObject()->method(signalIndex), this, slot);
+        }
+        connect(monitor, &QObject::destroyed, this, [this] {
+            m_source = nullptr;
+            invalidate();
+        });
+    }
+    Q_EMIT monitorChanged();
+    invalidate();
+}
+
+void TaskTimeline::setSource(TimelineSource *source)
+{
+    m_source = source;
+    invalidate();
+}
+
+void TaskTimeline::setViewStartMs(double ms)
+{
+    if (qFuzzyCompare(m_viewStartMs, ms))
+        return;
+    m_viewStartMs = ms;
+    Q_EMIT viewChanged();
+    invalidate();
+}
+
+void TaskTimeline::setViewEndMs(double ms)
+{
+    if (qFuzzyCompare(m_viewEndMs, ms))
+        return;
+    m_viewEndMs = ms;
+    Q_EMIT viewChanged();
+    invalidate();
+}
+
+void TaskTimeline::setLiveWindowMs(double ms)
+{
+    if (qFuzzyCompare(m_liveWindowMs, ms))
+        return;
+    m_liveWindowMs = ms;
+    Q_EMIT viewChanged();
+    invalidate();
+}
+
+void TaskTimeline::setRowHeight(qreal h)
+{
+    h = std::max<qreal>(1, h);
+    if (qFuzzyCompare(m_rowHeight, h))
+        return;
+    m_rowHeight = h;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setLaneHeaderHeight(qreal h)
+{
+    h = std::max<qreal>(0, h);
+    if (qFuzzyCompare(m_laneHeaderHeight, h))
+        return;
+    m_laneHeaderHeight = h;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setTickSpacing(qreal px)
+{
+    px = std::max<qreal>(16, px);
+    if (qFuzzyCompare(m_tickSpacing, px))
+        return;
+    m_tickSpacing = px;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setMaxVertices(int n)
+{
+    n = std::max(64, n);
+    if (m_maxVertices == n)
+        return;
+    m_maxVertices = n;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setColor(int index, const QColor &c)
+{
+    if (m_colors[index] == c)
+        return;
+    m_colors[index] = c;
+    Q_EMIT colorsChanged();
+    invalidate();
+}
+
+double TaskTimeline::xForMs(double ms) const
+{
+    const double span = m_effEnd - m_effStart;
+    return span > 0 ? (ms - m_effStart) * width() / span : 0;
+}
+
+double TaskTimeline::msForX(double x) const
+{
+    const double w = width();
+    return w > 0 ? m_effStart + x * (m_effEnd - m_effStart) / w : m_effStart;
+}
+
+qint64 TaskTimeline::taskKeyAt(double x, double y) const
+{
+    for (auto it = m_hits.rbegin(); it != m_hits.rend(); ++it) {
+        if (x >= it->x0 - 1 && x <= it->x1 + 1 && y >= it->y0 && y < it->y1)
+            return it->key;
+    }
+    return -1;
+}
+
+void TaskTimeline::refresh()
+{
+    invalidate();
+}
+
+void TaskTimeline::refreshFromTick()
+{
+    if (!m_source)
+        return;
+    const bool moved = m_source->timelineRevision() != m_builtRevision || m_source->nowMs() != m_builtNow;
+    if (!moved || m_throttle.isActive())
+        return;
+    // Adaptive throttle: a rebuild that costs c ms runs at most every 3c ms, so a
+    // million bars never take more than about a third of the GUI thread.
+    const qint64 minInterval = 3 * m_lastCostMs;
+    const qint64 since = m_sinceRebuild.isValid() ? m_sinceRebuild.elapsed() : minInterval;
+    if (since >= minInterval)
+        invalidate();
+    else
+        m_throttle.start(int(minInterval - since));
+}
+
+void TaskTimeline::invalidate()
+{
+    m_dirty = true;
+    polish();
+    update();
+}
+
+void TaskTimeline::geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry)
+{
+    QQuickItem::geometryChange(newGeometry, oldGeometry);
+    if (newGeometry.size() != oldGeometry.size())
+        invalidate();
+}
+
+void TaskTimeline::updatePolish()
+{
+    if (m_dirty)
+        rebuildNow();
+}
+
+void TaskTimeline::rebuildNow()
+{
+    QElapsedTimer cost;
+    cost.start();
+    rebuild();
+    m_dirty = false;
+    m_geometryDirty = true;
+    m_lastCostMs = cost.elapsed();
+    m_sinceRebuild.start();
+    update();
+    Q_EMIT layoutChanged();
+}
+
+bool TaskTimeline::addQuad(float x0, float y0, float x1, float y1, const QColor &c, float alpha)
+{
+    if (int(m_vertices.size()) + 4 > m_maxVertices)
+        return false;
+    const float a = float(c.alphaF()) * alpha;
+    const auto r = static_cast<unsigned char>(std::lround(c.redF() * a * 255));
+    const auto g = static_cast<unsigned char>(std::lround(c.greenF() * a * 255));
+    const auto b = static_cast<unsigned char>(std::lround(c.blueF() * a * 255));
+    const auto al = static_cast<unsigned char>(std::lround(a * 255));
+    const auto base = quint32(m_vertices.size());
+    m_vertices.push_back({x0, y0, r, g, b, al});
+    m_vertices.push_back({x1, y0, r, g, b, al});
+    m_vertices.push_back({x0, y1, r, g, b, al});
+    m_vertices.push_back({x1, y1, r, g, b, al});
+    for (const quint32 i : {0u, 1u, 2u, 1u, 3u, 2u})
+        m_indices.push_back(base + i);
+    return true;
+}
+
+void TaskTimeline::rebuild()
+{
+    m_vertices.clear();
+    m_indices.clear();
+    m_hits.clear();
+    m_lanes.clear();
+    m_stallMarks.clear();
+    m_ticks.clear();
+    m_barCount = 0;
+    m_aggregated = false;
+
+    const double w = width();
+    const double h = height();
+    TimelineSource *src = m_source;
+    const double now = src ? src->nowMs() : 0;
+    if (following()) {
+        m_effEnd = std::max(now, 1.0);
+        m_effStart = m_liveWindowMs > 0 ? std::max(0.0, m_effEnd - m_liveWindowMs) : 0.0;
+    } else {
+        m_effStart = m_viewStartMs;
+        m_effEnd = m_viewEndMs;
+    }
+    if (m_effEnd - m_effStart < 1e-3)
+        m_effEnd = m_effStart + 1e-3;
+    m_builtRevision = src ? src->timelineRevision() : 0;
+    m_builtNow = now;
+    if (!src || w < 1 || h < 1)
+        return;
+
+    const double vs = m_effStart;
+    const double ppm = w / (m_effEnd - m_effStart);
+    const auto fw = float(w);
+    const int nLanes = std::max(1, src->laneCount());
+    const int n = src->barCount();
+    m_barCount = n;
+
+    // Pass 1: bars per lane (rows are ordinals within a lane, so they are stable).
+    std::vector<int> counts(std::size_t(nLanes), 0);
+    for (int i = 0; i < n; ++i)
+        ++counts[std::size_t(std::clamp(src->bar(i).lane, 0, nLanes - 1))];
+
+    // Lane heights: natural when everything fits, else shared by task count.
+    const double header = m_laneHeaderHeight;
+    const double rh = m_rowHeight;
+    std::vector<double> body(static_cast<std::size_t>(nLanes));
+    std::vector<double> top(static_cast<std::size_t>(nLanes));
+    double natural = 0;
+    for (int l = 0; l < nLanes; ++l)
+        natural += header + std::max(1, counts[std::size_t(l)]) * rh;
+    if (natural <= h) {
+        for (int l = 0; l < nLanes; ++l)
+            body[std::size_t(l)] = std::max(1, counts[std::size_t(l)]) * rh;
+    } else {
+        const double avail = std::max(0.0, h - nLanes * header);
+        const double minBody = std::min(2 * rh, avail / nLanes);
+        const double spare = avail - nLanes * minBody;
+        for (int l = 0; l < nLanes; ++l) {
+            body[std::size_t(l)] = minBody + (n > 0 ? spare * counts[std::size_t(l)] / n : spare / nLanes);
+        }
+    }
+    double y = 0;
+    for (int l = 0; l < nLanes; ++l) {
+        top[std::size_t(l)] = y;
+        y += header + body[std::size_t(l)];
+    }
+
+    // Chrome: lane header bands, separators, time grid.
+    for (int l = 0; l < nLanes; ++l) {
+        const auto t = float(top[std::size_t(l)]);
+        addQuad(0, t, fw, t + float(header), m_colors[7]);
+        if (l > 0)
+            addQuad(0, t, fw, t + 1, m_colors[6]);
+    }
+    const double step = niceStep(m_tickSpacing / ppm);
+    for (double t = std::ceil(vs / step) * step; t <= m_effEnd; t += step) {
+        const auto x = float((t - vs) * ppm);
+        addQuad(x, 0, x + 1, float(h), m_colors[6], 0.6f);
+        m_ticks.append(QVariantMap{{QStringLiteral("x"), double(x)}, {QStringLiteral("ms"), t},
+                                   {QStringLiteral("label"), tickLabel(t, step)}});
+    }
+
+    // Stalls, merged at pixel resolution; drawn after the bars.
+    struct StallRect
+    {
+        int lane;
+        float x0, x1;
+        double durationMs;
+        double longestMs;
+        int merged;
+        QString culprit;
+    };
+    std::vector<StallRect> stalls;
+    std::vector<int> stallsPerLane(std::size_t(nLanes), 0);
+    for (int l = 0; l < src->laneCount(); ++l) {
+        const int sc = src->stallCount(l);
+        stallsPerLane[std::size_t(l)] = sc;
+        const std::size_t laneFirst = stalls.size();
+        for (int k = std::max(0, sc - kMaxStallsPerLane); k < sc; ++k) {
+            const TimelineSource::Stall s = src->stall(l, k);
+            auto x0 = float((s.startMs - vs) * ppm);
+            auto x1 = float((s.startMs + s.durationMs - vs) * ppm);
+            if (x1 < 0 || x0 > fw)
+                continue;
+            x0 = std::max(0.0f, x0);
+            x1 = std::min(fw, std::max(x1, x0 + 2));
+            if (stalls.size() > laneFirst && x0 <= stalls.back().x1 + 1) {
+                StallRect &prev = stalls.back();
+                prev.x1 = std::max(prev.x1, x1);
+                prev.durationMs += s.durationMs;
+                ++prev.merged;
+                if (s.durationMs > prev.longestMs) {
+                    prev.longestMs = s.durationMs;
+                    prev.culprit = s.culprit;
+                }
+            } else {
+                stalls.push_back({l, x0, x1, s.durationMs, s.durationMs, 1, s.culprit});
+            }
+        }
+    }
+
+    // Budget for bars: what chrome and stalls leave.
+    const int maxQuads = m_maxVertices / 4;
+    const int used = int(m_vertices.size() / 4) + 2 * int(stalls.size());
+    const int barBudget = std::max(0, maxQuads - used);
+
+    std::vector<char> detailed(std::size_t(nLanes), 0);
+    long long detailQuads = 0;
+    for (int l = 0; l < nLanes; ++l) {
+        if (counts[std::size_t(l)] * rh <= body[std::size_t(l)] + 0.5) {
+            detailed[std::size_t(l)] = 1;
+            detailQuads += counts[std::size_t(l)];
+        }
+    }
+    while (detailQuads > barBudget * 3 / 4) { // too many bars to draw one by one
+        int biggest = -1;
+        for (int l = 0; l < nLanes; ++l) {
+            if (detailed[std::size_t(l)] && (biggest < 0 || counts[std::size_t(l)] > counts[std::size_t(biggest)]))
+                biggest = l;
+        }
+        detailed[std::size_t(biggest)] = 0;
+        detailQuads -= counts[std::size_t(biggest)];
+    }
+    int densityLanes = 0;
+    for (int l = 0; l < nLanes; ++l)
+        densityLanes += (!detailed[std::size_t(l)] && counts[std::size_t(l)] > 0) ? 1 : 0;
+    m_aggregated = densityLanes > 0;
+
+    std::vector<DensityGrid> grids;
+    std::vector<int> gridOfLane(std::size_t(nLanes), -1);
+    if (densityLanes > 0) {
+        const long long perLane = std::max<long long>(1, (barBudget - detailQuads) / densityLanes);
+        for (int l = 0; l < nLanes; ++l) {
+            if (detailed[std::size_t(l)] || counts[std::size_t(l)] == 0)
+                continue;
+            DensityGrid g;
+            g.lane = l;
+            double cw = 1, ch = 2;
+            auto dims = [&] {
+                g.rows = std::max(1, std::min(counts[std::size_t(l)], int(body[std::size_t(l)] / ch)));
+                g.cols = std::max(1, int(std::ceil(w / cw)));
+            };
+            dims();
+            while (static_cast<long long>(g.rows) * g.cols > perLane && (g.rows > 1 || g.cols > 1)) {
+                if (cw <= ch)
+                    cw *= 2;
+                else
+                    ch *= 2;
+                dims();
+            }
+            g.cellWidth = w / g.cols;
+            g.cells.assign(std::size_t(kStates) * std::size_t(g.rows) * std::size_t(g.cols + 1), 0);
+            gridOfLane[std::size_t(l)] = int(grids.size());
+            grids.push_back(std::move(g));
+        }
+    }
+
+    // Pass 2: bars.
+    std::vector<int> ordinal(std::size_t(nLanes), 0);
+    const float barH = float(rh > 3 ? rh - 1 : rh);
+    for (int i = 0; i < n; ++i) {
+        const TimelineSource::Bar b = src->bar(i);
+        const int l = std::clamp(b.lane, 0, nLanes - 1);
+        const int o = ordinal[std::size_t(l)]++;
+        if (b.startMs < 0)
+            continue;
+        const double end = b.endMs < 0 ? std::max(now, b.startMs) : std::max(b.endMs, b.startMs);
+        double x0 = (b.startMs - vs) * ppm;
+        double x1 = (end - vs) * ppm;
+        if (x1 < 0 || x0 > w)
+            continue;
+        x0 = std::max(0.0, x0);
+        x1 = std::min(w, x1);
+        const int state = std::clamp(b.state, 0, kStates - 1);
+        if (detailed[std::size_t(l)]) {
+            if (x1 - x0 < 1) { // thinner than a pixel: one pixel wide
+                x1 = std::min(w, x0 + 1);
+                x0 = x1 - 1;
+            }
+            const auto y0 = float(top[std::size_t(l)] + header + o * rh);
+            if (addQuad(float(x0), y0, float(x1), y0 + barH, m_colors[state]))
+                m_hits.push_back({float(x0), y0, float(x1), y0 + barH, b.key});
+        } else {
+            DensityGrid &g = grids[std::size_t(gridOfLane[std::size_t(l)])];
+            const int row = int(static_cast<long long>(o) * g.rows / counts[std::size_t(l)]);
+            const int c0 = std::clamp(int(x0 / g.cellWidth), 0, g.cols - 1);
+            const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) / g.cellWidth), c0, g.cols - 1);
+            ++g.at(state, row, c0);
+            --g.at(state, row, c1 + 1);
+        }
+    }
+
+    // Density grids: counts per cell, dominant state, opacity from the count, runs merged.
+    static constexpr std::array<int, kStates> kPriority{3, 4, 1, 0, 2}; // failed first on ties
+    for (DensityGrid &g : grids) {
+        int maxTotal = 0;
+        for (int r = 0; r < g.rows; ++r) {
+            for (int s = 0; s < kStates; ++s) {
+                int run = 0;
+                for (int c = 0; c <= g.cols; ++c) {
+                    run += g.at(s, r, c);
+                    g.at(s, r, c) = run;
+                }
+            }
+            for (int c = 0; c < g.cols; ++c) {
+                int total = 0;
+                for (int s = 0; s < kStates; ++s)
+                    total += g.at(s, r, c);
+                maxTotal = std::max(maxTotal, total);
+            }
+        }
+        if (maxTotal == 0)
+            continue;
+        const int l = g.lane;
+        const double rowH = body[std::size_t(l)] / g.rows;
+        for (int r = 0; r < g.rows; ++r) {
+            const auto y0 = float(top[std::size_t(l)] + header + r * rowH);
+            const auto y1 = float(top[std::size_t(l)] + header + (r + 1) * rowH);
+            int runKey = -1;
+            int runStart = 0;
+            auto flush = [&](int endCol) {
+                if (runKey < 0)
+                    return;
+                const int state = runKey / 4;
+                const float alpha = 0.4f + 0.2f * float(runKey % 4);
+                addQuad(float(runStart * g.cellWidth), y0, float(endCol * g.cellWidth), y1, m_colors[state], alpha);
+            };
+            for (int c = 0; c < g.cols; ++c) {
+                int total = 0;
+                int best = -1;
+                for (const int s : kPriority) {
+                    const int v = g.at(s, r, c);
+                    total += v;
+                    if (v > 0 && (best < 0 || v > g.at(best, r, c)))
+                        best = s;
+                }
+                int key = -1;
+                if (total > 0) {
+                    const int level = std::clamp(int(std::ceil(4 * std::sqrt(double(total) / maxTotal))) - 1, 0, 3);
+                    key = best * 4 + level;
+                }
+                if (key != runKey) {
+                    flush(c);
+                    runKey = key;
+                    runStart = c;
+                }
+            }
+            flush(g.cols);
+        }
+    }
+
+    // Stalls on top: a tint across the lane body, a solid mark in the header band.
+    for (const StallRect &s : stalls) {
+        const double t = top[std::size_t(s.lane)];
+        addQuad(s.x0, float(t + header), s.x1, float(t + header + body[std::size_t(s.lane)]), m_colors[5], 0.22f);
+        addQuad(s.x0, float(t + 1), s.x1, float(t + header - 1), m_colors[5]);
+        if (m_stallMarks.size() < kMaxStallMarks) {
+            m_stallMarks.append(QVariantMap{
+                {QStringLiteral("lane"), s.lane},
+                {QStringLiteral("x"), double(s.x0)},
+                {QStringLiteral("width"), double(s.x1 - s.x0)},
+                {QStringLiteral("y"), t},
+                {QStringLiteral("height"), header},
+                {QStringLiteral("durationMs"), s.durationMs},
+                {QStringLiteral("count"), s.merged},
+                {QStringLiteral("culprit"), s.culprit},
+            });
+        }
+    }
+
+    for (int l = 0; l < nLanes; ++l) {
+        m_lanes.append(QVariantMap{
+            {QStringLiteral("name"), l < src->laneCount() ? src->laneName(l) : QString()},
+            {QStringLiteral("y"), top[std::size_t(l)]},
+            {QStringLiteral("height"), header + body[std::size_t(l)]},
+            {QStringLiteral("headerHeight"), header},
+            {QStringLiteral("taskCount"), counts[std::size_t(l)]},
+            {QStringLiteral("stalls"), stallsPerLane[std::size_t(l)]},
+            {QStringLiteral("aggregated"), !detailed[std::size_t(l)]},
+        });
+    }
+}
+
+QSGNode *TaskTimeline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
+{
+    auto *node = static_cast<QSGGeometryNode *>(old);
+    if (!node) {
+        node = new QSGGeometryNode;
+        auto *geometry = new QSGGeometry(QSGGeometry::defaultAttributes_ColoredPoint2D(), 0, 0,
+                                         QSGGeometry::UnsignedIntType);
+        geometry->setDrawingMode(QSGGeometry::DrawTriangles);
+        geometry->setVertexDataPattern(QSGGeometry::StreamPattern);
+        geometry->setIndexDataPattern(QSGGeometry::StreamPattern);
+        node->setGeometry(geometry);
+        node->setFlag(QSGNode::OwnsGeometry);
+        node->setMaterial(new QSGVertexColorMaterial);
+        node->setFlag(QSGNode::OwnsMaterial);
+        m_geometryDirty = true;
+    }
+    if (m_geometryDirty) {
+        static_assert(sizeof(Vertex) == sizeof(QSGGeometry::ColoredPoint2D));
+        QSGGeometry *geometry = node->geometry();
+        geometry->allocate(int(m_vertices.size()), int(m_indices.size()));
+        if (!m_vertices.empty())
+            std::memcpy(geometry->vertexData(), m_vertices.data(), m_vertices.size() * sizeof(Vertex));
+        if (!m_indices.empty())
+            std::memcpy(geometry->indexData(), m_indices.data(), m_indices.size() * sizeof(quint32));
+        node->markDirty(QSGNode::DirtyGeometry);
+        m_geometryDirty = false;
+    }
+    return node;
+}
+
+} // namespace coroscope::widgets

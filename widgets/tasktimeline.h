@@ -1,0 +1,197 @@
+#pragma once
+
+// TaskTimeline: one horizontal bar per task, from its start to its end (or now),
+// coloured by state, in one lane per loop; each lane's header band marks the loop's
+// stalls. Drawn with the scene graph: one QSGGeometryNode with one vertex-coloured
+// indexed triangle geometry for everything (bars, stall marks, grid).
+//
+// Level of detail: a lane whose tasks all fit one row each is drawn bar by bar
+// (a bar narrower than a pixel is drawn one pixel wide). Otherwise the lane is
+// drawn as a density grid: bars are accumulated per cell (difference arrays per
+// cell row, so the cost is O(bars + cells), not O(bars x pixels)), each cell
+// takes its dominant state's colour with an opacity from its count, and runs of
+// equal cells merge into one quad. The vertex count never exceeds maxVertices,
+// whatever the task count.
+//
+// Text (lane names, culprits, time ticks) is left to QML: `lanes`, `stallMarks`
+// and `ticks` give positions in item coordinates.
+//
+// Threading: GUI thread. The source is read in updatePolish() (GUI thread) into
+// CPU-side vertex arrays; updatePaintNode() (render thread, GUI blocked) only
+// copies them into the geometry, and only when they changed.
+
+#include "timelinesource.h"
+
+#include <QColor>
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QQuickItem>
+#include <QTimer>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <vector>
+
+namespace coroscope::widgets {
+
+class TaskTimeline : public QQuickItem
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(QObject *monitor READ monitor WRITE setMonitor NOTIFY monitorChanged)
+    Q_PROPERTY(double viewStartMs READ viewStartMs WRITE setViewStartMs NOTIFY viewChanged)
+    Q_PROPERTY(double viewEndMs READ viewEndMs WRITE setViewEndMs NOTIFY viewChanged)
+    Q_PROPERTY(double liveWindowMs READ liveWindowMs WRITE setLiveWindowMs NOTIFY viewChanged)
+    Q_PROPERTY(double effectiveStartMs READ effectiveStartMs NOTIFY layoutChanged)
+    Q_PROPERTY(double effectiveEndMs READ effectiveEndMs NOTIFY layoutChanged)
+    Q_PROPERTY(bool following READ following NOTIFY viewChanged)
+    Q_PROPERTY(qreal rowHeight READ rowHeight WRITE setRowHeight NOTIFY metricsChanged)
+    Q_PROPERTY(qreal laneHeaderHeight READ laneHeaderHeight WRITE setLaneHeaderHeight NOTIFY metricsChanged)
+    Q_PROPERTY(qreal tickSpacing READ tickSpacing WRITE setTickSpacing NOTIFY metricsChanged)
+    Q_PROPERTY(int maxVertices READ maxVertices WRITE setMaxVertices NOTIFY metricsChanged)
+    Q_PROPERTY(QColor pendingColor READ pendingColor WRITE setPendingColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor runningColor READ runningColor WRITE setRunningColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor doneColor READ doneColor WRITE setDoneColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor failedColor READ failedColor WRITE setFailedColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor cancelledColor READ cancelledColor WRITE setCancelledColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor stallColor READ stallColor WRITE setStallColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor gridColor READ gridColor WRITE setGridColor NOTIFY colorsChanged)
+    Q_PROPERTY(QColor laneColor READ laneColor WRITE setLaneColor NOTIFY colorsChanged)
+    Q_PROPERTY(QVariantList lanes READ lanes NOTIFY layoutChanged)
+    Q_PROPERTY(QVariantList stallMarks READ stallMarks NOTIFY layoutChanged)
+    Q_PROPERTY(QVariantList ticks READ ticks NOTIFY layoutChanged)
+    Q_PROPERTY(int barCount READ barCount NOTIFY layoutChanged)
+    Q_PROPERTY(int vertexCount READ vertexCount NOTIFY layoutChanged)
+    Q_PROPERTY(bool aggregated READ aggregated NOTIFY layoutChanged)
+
+public:
+    explicit TaskTimeline(QQuickItem *parent = nullptr);
+    ~TaskTimeline() override;
+
+    [[nodiscard]] QObject *monitor() const { return m_monitor; }
+    void setMonitor(QObject *monitor);
+    // For C++ users and tests: a source that is not a QObject (not owned).
+    void setSource(TimelineSource *source);
+    [[nodiscard]] TimelineSource *source() const { return m_source; }
+
+    [[nodiscard]] double viewStartMs() const { return m_viewStartMs; }
+    void setViewStartMs(double ms);
+    [[nodiscard]] double viewEndMs() const { return m_viewEndMs; }
+    void setViewEndMs(double ms);
+    [[nodiscard]] double liveWindowMs() const { return m_liveWindowMs; }
+    void setLiveWindowMs(double ms);
+    [[nodiscard]] bool following() const { return !(m_viewEndMs > m_viewStartMs); }
+    [[nodiscard]] double effectiveStartMs() const { return m_effStart; }
+    [[nodiscard]] double effectiveEndMs() const { return m_effEnd; }
+
+    [[nodiscard]] qreal rowHeight() const { return m_rowHeight; }
+    void setRowHeight(qreal h);
+    [[nodiscard]] qreal laneHeaderHeight() const { return m_laneHeaderHeight; }
+    void setLaneHeaderHeight(qreal h);
+    [[nodiscard]] qreal tickSpacing() const { return m_tickSpacing; }
+    void setTickSpacing(qreal px);
+    [[nodiscard]] int maxVertices() const { return m_maxVertices; }
+    void setMaxVertices(int n);
+
+    [[nodiscard]] QColor pendingColor() const { return m_colors[0]; }
+    void setPendingColor(const QColor &c) { setColor(0, c); }
+    [[nodiscard]] QColor runningColor() const { return m_colors[1]; }
+    void setRunningColor(const QColor &c) { setColor(1, c); }
+    [[nodiscard]] QColor doneColor() const { return m_colors[2]; }
+    void setDoneColor(const QColor &c) { setColor(2, c); }
+    [[nodiscard]] QColor failedColor() const { return m_colors[3]; }
+    void setFailedColor(const QColor &c) { setColor(3, c); }
+    [[nodiscard]] QColor cancelledColor() const { return m_colors[4]; }
+    void setCancelledColor(const QColor &c) { setColor(4, c); }
+    [[nodiscard]] QColor stallColor() const { return m_colors[5]; }
+    void setStallColor(const QColor &c) { setColor(5, c); }
+    [[nodiscard]] QColor gridColor() const { return m_colors[6]; }
+    void setGridColor(const QColor &c) { setColor(6, c); }
+    [[nodiscard]] QColor laneColor() const { return m_colors[7]; }
+    void setLaneColor(const QColor &c) { setColor(7, c); }
+
+    [[nodiscard]] QVariantList lanes() const { return m_lanes; }
+    [[nodiscard]] QVariantList stallMarks() const { return m_stallMarks; }
+    [[nodiscard]] QVariantList ticks() const { return m_ticks; }
+    [[nodiscard]] int barCount() const { return m_barCount; }
+    [[nodiscard]] int vertexCount() const { return int(m_vertices.size()); }
+    [[nodiscard]] bool aggregated() const { return m_aggregated; }
+
+    // Time <-> x in item coordinates for the current view.
+    Q_INVOKABLE double xForMs(double ms) const;
+    Q_INVOKABLE double msForX(double x) const;
+    // The key of the task drawn under (x, y), -1 if none (or the lane is aggregated).
+    Q_INVOKABLE qint64 taskKeyAt(double x, double y) const;
+    // Re-read the source now (normally driven by the source's ticked() signal).
+    Q_INVOKABLE void refresh();
+    // Rebuilds the vertex arrays synchronously (what updatePolish does); for tests.
+    void rebuildNow();
+
+Q_SIGNALS:
+    void monitorChanged();
+    void viewChanged();
+    void metricsChanged();
+    void colorsChanged();
+    void layoutChanged();
+
+protected:
+    void updatePolish() override;
+    QSGNode *updatePaintNode(QSGNode *old, UpdatePaintNodeData *data) override;
+    void geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry) override;
+
+private Q_SLOTS:
+    void refreshFromTick(); // connected to the monitor's ticked() signal, if it has one
+
+private:
+    struct Vertex
+    {
+        float x, y;
+        unsigned char r, g, b, a;
+    };
+    struct HitRect
+    {
+        float x0, y0, x1, y1;
+        qint64 key;
+    };
+
+    void setColor(int index, const QColor &c);
+    void invalidate();
+    void rebuild();
+    bool addQuad(float x0, float y0, float x1, float y1, const QColor &c, float alpha = 1.0f);
+
+    QPointer<QObject> m_monitor;
+    TimelineSource *m_source = nullptr;
+    QMetaObject::Connection m_tickConnection;
+
+    double m_viewStartMs = 0;
+    double m_viewEndMs = 0;
+    double m_liveWindowMs = 0;
+    double m_effStart = 0;
+    double m_effEnd = 0;
+    qreal m_rowHeight = 6;
+    qreal m_laneHeaderHeight = 18;
+    qreal m_tickSpacing = 90;
+    int m_maxVertices = 200000;
+    QColor m_colors[8];
+
+    // What the last rebuild read, to skip rebuilding when nothing moved.
+    bool m_dirty = true;
+    quint64 m_builtRevision = ~quint64(0);
+    double m_builtNow = -1;
+
+    QTimer m_throttle;
+    QElapsedTimer m_sinceRebuild;
+    qint64 m_lastCostMs = 0;
+
+    std::vector<Vertex> m_vertices;
+    std::vector<quint32> m_indices;
+    std::vector<HitRect> m_hits;
+    bool m_geometryDirty = true;
+    QVariantList m_lanes;
+    QVariantList m_stallMarks;
+    QVariantList m_ticks;
+    int m_barCount = 0;
+    bool m_aggregated = false;
+};
+
+} // namespace coroscope::widgets
