@@ -20,6 +20,8 @@ namespace coroscope::monitor {
 namespace {
 
 constexpr int kTickMs = 33;
+constexpr std::size_t kKeptTicks = 4096;
+constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
 
 QString localPath(const QUrl &url)
 {
@@ -137,8 +139,9 @@ int TaskMonitor::launch(taskset::TaskSet set)
         if (it == m_live.end())
             return;
         drainRun(runId, *it->second);
-        m_store.setRunFinished(runId, endNs);
-        Q_EMIT runFinished(runId);
+        // The run is shown finished once its last events have reached the store.
+        m_finishing[runId] = endNs;
+        finishRuns();
     });
     m_live.emplace(runId, std::move(live));
     qCInfo(lcMonitor, "run %d: %s", runId, qPrintable(name));
@@ -295,7 +298,7 @@ QString TaskMonitor::exportLog(int runId, const QUrl &url)
     const journal::RunRecord *record = m_store.run(runId);
     if (!record)
         return QStringLiteral("no run %1").arg(runId);
-    tick(); // everything up to now
+    catchUp(); // everything up to now
     const journal::ExportResult r = journal::exportLog(*record, localPath(url));
     return r.ok() ? QString() : *r.error;
 }
@@ -374,7 +377,8 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
         {QStringLiteral("createdMs"), ms(t->createdNs)},
         {QStringLiteral("startedMs"), optMs(t->startedNs)},
         {QStringLiteral("finishedMs"), optMs(t->finishedNs)},
-        {QStringLiteral("result"), t->result},
+        {QStringLiteral("result"), t->result.size() <= kDetailsText ? t->result
+                                                                     : t->result.left(kDetailsText) + QStringLiteral("… (%1 characters; export the log for all of it)").arg(t->result.size())},
         {QStringLiteral("error"), t->error},
         {QStringLiteral("cancelReason"), t->cancelReason},
         {QStringLiteral("events"), events},
@@ -385,25 +389,94 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
 
 void TaskMonitor::drainRun(int runId, LiveRun &run)
 {
-    run.drain([&](const QString &loopName, const rt::JournalBatch &batch) { m_store.apply(runId, loopName, batch); });
+    run.drain([&](const QString &loopName, const rt::JournalBatch &batch) {
+        m_pending.push_back({runId, loopName, batch, 0});
+    });
+}
+
+void TaskMonitor::applyPending(std::int64_t budgetNs)
+{
+    constexpr std::size_t kChunk = 8192; // events applied between two looks at the clock
+    const std::int64_t start = rt::monotonicNs();
+    rt::JournalBatch slice;
+    while (!m_pending.empty() && (budgetNs < 0 || rt::monotonicNs() - start < budgetNs)) {
+        Pending &p = m_pending.front();
+        const std::size_t n = std::min(kChunk, p.batch.events.size() - p.offset);
+        if (p.offset == 0 && n == p.batch.events.size()) {
+            m_store.apply(p.runId, p.loop, p.batch);
+        } else {
+            // A slice of the batch, carrying only the strings its events name.
+            slice.clear();
+            slice.events.assign(p.batch.events.begin() + std::ptrdiff_t(p.offset),
+                                p.batch.events.begin() + std::ptrdiff_t(p.offset + n));
+            for (rt::Event &e : slice.events) {
+                if (e.text != 0) {
+                    slice.strings.push_back(p.batch.strings[e.text - 1]);
+                    e.text = std::uint32_t(slice.strings.size());
+                }
+            }
+            m_store.apply(p.runId, p.loop, slice);
+        }
+        p.offset += n;
+        if (p.offset >= p.batch.events.size())
+            m_pending.pop_front();
+    }
+}
+
+void TaskMonitor::finishRuns()
+{
+    for (auto it = m_finishing.begin(); it != m_finishing.end();) {
+        const int runId = it->first;
+        const bool pending = std::any_of(m_pending.begin(), m_pending.end(), [&](const Pending &p) { return p.runId == runId; });
+        if (pending) {
+            ++it;
+            continue;
+        }
+        m_store.setRunFinished(runId, it->second);
+        it = m_finishing.erase(it);
+        Q_EMIT runFinished(runId);
+    }
+}
+
+void TaskMonitor::catchUp()
+{
+    for (auto &[runId, run] : m_live)
+        drainRun(runId, *run);
+    applyPending(-1);
+    m_store.endTick();
+    finishRuns();
+    ++m_revision;
+    updateLanes();
 }
 
 void TaskMonitor::tick()
 {
-    bool any = false;
-    for (auto &[runId, run] : m_live) {
-        run->drain([&](const QString &loopName, const rt::JournalBatch &batch) {
-            m_store.apply(runId, loopName, batch);
-            any = true;
-        });
+    constexpr std::int64_t kApplyBudgetNs = 6'000'000;
+    const std::int64_t t0 = rt::monotonicNs();
+    const bool any = !m_pending.empty() || [&] {
+        for (auto &[runId, run] : m_live)
+            drainRun(runId, *run);
+        return !m_pending.empty();
+    }();
+    if (any) {
+        // Drain again only once the backlog is gone, so it cannot grow without bound.
+        applyPending(kApplyBudgetNs);
+        if (m_pending.empty()) {
+            for (auto &[runId, run] : m_live)
+                drainRun(runId, *run);
+        }
     }
     m_store.endTick();
+    finishRuns();
     if (any) {
         ++m_revision;
         updateLanes();
     }
     updateLoops();
     Q_EMIT ticked();
+    if (m_tickDurations.size() >= kKeptTicks)
+        m_tickDurations.erase(m_tickDurations.begin(), m_tickDurations.begin() + kKeptTicks / 2);
+    m_tickDurations.push_back(rt::monotonicNs() - t0);
 }
 
 void TaskMonitor::updateLanes()
@@ -422,14 +495,12 @@ void TaskMonitor::updateLanes()
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
             lanes.push_back(std::move(lane));
         }
-        if (record->taskCount() > 0 && laneOfIn(lanes, runId, QStringLiteral("pool")) < 0) {
-            for (std::uint64_t id = 1; id <= record->taskCount(); ++id) {
-                if (record->loopOf(id) == QLatin1String("pool")) {
-                    lanes.push_back({runId, QStringLiteral("pool"), record->setName() + QStringLiteral(" · pool"), {}});
-                    break;
-                }
-            }
-        }
+        // Whether the run has pool work: looked up once per task, as tasks arrive.
+        auto &[scanned, hasPool] = m_poolScan[runId];
+        for (; !hasPool && scanned < record->taskCount(); ++scanned)
+            hasPool = record->loopOf(scanned + 1) == QLatin1String("pool");
+        if (hasPool && laneOfIn(lanes, runId, QStringLiteral("pool")) < 0)
+            lanes.push_back({runId, QStringLiteral("pool"), record->setName() + QStringLiteral(" · pool"), {}});
     }
     m_lanes = std::move(lanes);
 }

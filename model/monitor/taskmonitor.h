@@ -23,6 +23,7 @@
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -65,8 +66,14 @@ public:
     Q_INVOKABLE QString openLog(const QUrl &url);
     Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
 
-    // Drains the journals and updates the models now (the timer does it 30 times a second).
+    // Drains the journals and updates the models (the timer does it 30 times a second).
+    // A tick applies at most about 6 ms of events, so a burst (a million tasks made in
+    // a second) never freezes the GUI: the view runs a little behind, then catches up.
     void tick();
+    // Applies every event drained so far, however long it takes (before an export).
+    void catchUp();
+    // How long each tick took (ns), the last ones first dropped: for benchmarks and the status bar.
+    [[nodiscard]] const std::vector<std::int64_t> &tickDurationsNs() const { return m_tickDurations; }
 
     // TimelineSource: one bar per task, one lane per loop of each run.
     [[nodiscard]] int barCount() const override;
@@ -87,6 +94,17 @@ Q_SIGNALS:
 
 private:
     void drainRun(int runId, LiveRun &run);
+    // Applies pending events until `budgetNs` has passed (< 0: all of them).
+    void applyPending(std::int64_t budgetNs);
+    void finishRuns();
+
+    // Events drained from a run's loop, not yet applied to the store.
+    struct Pending {
+        int runId;
+        QString loop;
+        rt::JournalBatch batch;
+        std::size_t offset = 0;
+    };
     void updateLoops();
     void updateLanes();
     [[nodiscard]] int laneOf(int runId, const QString &loop) const;
@@ -112,6 +130,10 @@ private:
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
     quint64 m_revision = 0;
+    std::vector<std::int64_t> m_tickDurations; // the last kKeptTicks
+    std::deque<Pending> m_pending;
+    std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
+    std::map<int, std::pair<std::uint64_t, bool>> m_poolScan; // per run: tasks looked at, has pool work
     QTimer m_tick;
 };
 

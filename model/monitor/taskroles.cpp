@@ -58,7 +58,13 @@ QVariant data(const TaskStore &store, int row, int role)
     case AwaitingRole: return store.awaiting(row);
     case StartedMsRole: return ms(store.startedNs(row));
     case DurationMsRole: return ms(store.durationNs(row));
-    case ResultTextRole: return store.resultText(row);
+    case ResultTextRole: {
+        // A cell shows the start of a long result (a million-element list is 10 MB
+        // of text, which a Text item would lay out in seconds).
+        constexpr qsizetype kShown = 160;
+        const QString text = store.resultText(row);
+        return text.size() <= kShown ? text : text.left(kShown) + QStringLiteral("…");
+    }
     case CancelReasonRole: return store.cancelReason(row);
     case ParentKeyRole: return store.parentKey(row);
     case CallbackCountRole: return store.callbackCount(row);

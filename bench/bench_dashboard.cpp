@@ -1,0 +1,91 @@
+// The dashboard under load: opens the real UI (run it under xvfb-run so that frames
+// are drawn), launches a set (default `million`), and records every frame's gap and
+// every model tick's duration until the run ends. Prints one JSON line:
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [SET]
+
+#include "monitor/taskmonitor.h"
+#include "taskset/builtins.h"
+
+#include <QGuiApplication>
+#include <QQmlApplicationEngine>
+#include <QQuickWindow>
+#include <QTextStream>
+#include <QTimer>
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <algorithm>
+
+Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
+Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
+
+using namespace coroscope;
+
+namespace {
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, std::size_t(p * double(v.size() - 1)))];
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QGuiApplication app(argc, argv);
+    const QString set = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("million");
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    engine.load(QUrl(QStringLiteral("qrc:/Coroscope/Main.qml")));
+    if (engine.rootObjects().isEmpty())
+        return 1;
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    auto *monitor = window->findChild<monitor::TaskMonitor *>();
+    if (!window || !monitor)
+        return 1;
+
+    std::vector<double> gaps;
+    std::int64_t last = -1;
+    QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
+        const std::int64_t now = rt::monotonicNs();
+        if (last >= 0)
+            gaps.push_back(double(now - last) / 1e6);
+        last = now;
+    }, Qt::DirectConnection);
+    // Keep frames coming even when nothing moves, so a stall would show as a gap.
+    QTimer animate;
+    QObject::connect(&animate, &QTimer::timeout, window, &QQuickWindow::update);
+    animate.start(16);
+
+    QTimer::singleShot(500, [&] {
+        taskset::ParseResult parsed = taskset::loadSet(set);
+        if (!parsed.ok())
+            QCoreApplication::exit(2);
+        else
+            monitor->launch(std::move(*parsed.set));
+    });
+    QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] { QTimer::singleShot(300, [] { QCoreApplication::quit(); }); });
+    const auto t0 = rt::monotonicNs();
+    QTimer::singleShot(120'000, [] { QCoreApplication::exit(3); });
+    const int rc = QGuiApplication::exec();
+
+    std::vector<double> ticks;
+    for (std::int64_t ns : monitor->tickDurationsNs())
+        ticks.push_back(double(ns) / 1e6);
+    QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,"
+                                          "\"frame_gap_ms\":{\"median\":%5,\"p99\":%6,\"worst\":%7},"
+                                          "\"tick_ms\":{\"median\":%8,\"p99\":%9,\"worst\":%10},\"exit\":%11}")
+                               .arg(set)
+                               .arg(monitor->store().rowCount())
+                               .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
+                               .arg(gaps.size())
+                               .arg(percentile(gaps, 0.5), 0, 'f', 1)
+                               .arg(percentile(gaps, 0.99), 0, 'f', 1)
+                               .arg(gaps.empty() ? 0.0 : *std::max_element(gaps.begin(), gaps.end()), 0, 'f', 1)
+                               .arg(percentile(ticks, 0.5), 0, 'f', 2)
+                               .arg(percentile(ticks, 0.99), 0, 'f', 2)
+                               .arg(ticks.empty() ? 0.0 : *std::max_element(ticks.begin(), ticks.end()), 0, 'f', 2)
+                               .arg(rc)
+                        << '\n';
+    return rc;
+}
