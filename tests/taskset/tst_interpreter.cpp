@@ -389,3 +389,24 @@ TEST_CASE("unnamed tasks are named <op>#<id> in creation order")
         {"op":"gather","children":[{"op":"sleep","seconds":0}]},{"op":"sleep","seconds":0}]})");
     CHECK(r.creationOrder == std::vector{QStringLiteral("gather#1"), QStringLiteral("sleep#2"), QStringLiteral("sleep#3")});
 }
+
+TEST_CASE("a task set can only name the spec's ops: nothing runs commands, opens sockets or writes files")
+{
+    // The whole vocabulary: the thirteen ops of coroscope.taskset/1, nothing else.
+    const std::vector<QString> allowed{QStringLiteral("sleep"),    QStringLiteral("fail"),         QStringLiteral("cpu"),
+                                       QStringLiteral("block"),    QStringLiteral("gather"),       QStringLiteral("wait"),
+                                       QStringLiteral("as_completed"), QStringLiteral("wait_for"), QStringLiteral("sequence"),
+                                       QStringLiteral("queue"),    QStringLiteral("threadsafe"),   QStringLiteral("cancel"),
+                                       QStringLiteral("repeat")};
+    for (int op = 0; op <= int(taskset::Op::Repeat); ++op)
+        CHECK(std::find(allowed.begin(), allowed.end(), taskset::opName(taskset::Op(op))) != allowed.end());
+    for (const char *dangerous : {"shell", "exec", "system", "spawn_process", "http", "connect", "socket", "open",
+                                  "write_file", "read_file", "python", "eval"}) {
+        CHECK_FALSE(taskset::opFromName(QString::fromLatin1(dangerous)).has_value());
+        const QByteArray file = QByteArray(R"({"format":"coroscope.taskset/1","name":"t","tasks":[{"op":")") +
+                                dangerous + R"(","command":"rm -rf /"}]})";
+        const auto parsed = taskset::parseTaskSet(file, QStringLiteral("evil.json"));
+        CHECK_FALSE(parsed.ok());
+        CHECK_FALSE(parsed.set.has_value());
+    }
+}
