@@ -410,3 +410,82 @@ TEST_CASE("a task set can only name the spec's ops: nothing runs commands, opens
         CHECK_FALSE(parsed.set.has_value());
     }
 }
+
+TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final state each, every callback once, no frame left")
+{
+    // Two repeats of a mixed template: sleeps, failures, timeouts, threadsafe children
+    // on the worker loop, CPU work on the pool, callbacks on some; the first repeat's
+    // whole subtree is cancelled mid-way, the second runs to its end.
+    const char *storm = R"({"format":"coroscope.taskset/1","name":"storm","seed":7,"tasks":[
+        {"op":"repeat","name":"r1","count":10000,"task":{"op":"gather","return_exceptions":true,"children":[
+            {"op":"sleep","seconds":{"uniform":[0,0.3]},"callbacks":[{"kind":"log","message":"s"}]},
+            {"op":"fail","seconds":{"uniform":[0,0.3]},"message":"boom","callbacks":[{"kind":"partial","args":[1]}]},
+            {"op":"wait_for","timeout":{"uniform":[0,0.2]},"child":{"op":"sleep","seconds":{"uniform":[0,0.3]}}},
+            {"op":"threadsafe","child":{"op":"sleep","seconds":{"uniform":[0,0.2]}}},
+            {"op":"cpu","work_ms":0.01}]}},
+        {"op":"cancel","name":"storm-cancel","target":"r1","after":0.15},
+        {"op":"repeat","name":"r2","count":8000,"task":{"op":"gather","return_exceptions":true,"children":[
+            {"op":"sleep","seconds":{"uniform":[0,0.2]},"callbacks":[{"kind":"log","message":"s"}]},
+            {"op":"fail","seconds":{"uniform":[0,0.2]},"message":"boom"},
+            {"op":"wait_for","timeout":{"uniform":[0,0.2]},"child":{"op":"sleep","seconds":{"uniform":[0,0.2]}}},
+            {"op":"threadsafe","child":{"op":"sleep","seconds":{"uniform":[0,0.1]}}},
+            {"op":"cpu","work_ms":0.01}]}}]})";
+    const auto framesBefore = rt::detail::liveFrames();
+    std::map<std::uint64_t, int> finals, created;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, int> added, fired;
+    std::map<QString, int> states;
+    std::map<std::uint64_t, int> tagOf;
+    std::map<std::uint64_t, QString> loopOf;
+    {
+        rt::Loop loop(QStringLiteral("main"));
+        taskset::TaskSetRun run(parse(storm), loop);
+        bool finished = false;
+        QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
+        run.start();
+        rt::JournalBatch b;
+        const auto drain = [&] {
+            for (const auto &j : run.journals()) {
+                j.loop->journal().drain(b);
+                for (const rt::Event &e : b.events) {
+                    switch (e.type) {
+                    case EventType::Created:
+                        ++created[e.task];
+                        tagOf[e.task] = e.kind;
+                        loopOf[e.task] = j.name;
+                        break;
+                    case EventType::Done: ++finals[e.task]; ++states[QStringLiteral("done")]; break;
+                    case EventType::Failed: ++finals[e.task]; ++states[QStringLiteral("failed")]; break;
+                    case EventType::Cancelled: ++finals[e.task]; ++states[QStringLiteral("cancelled")]; break;
+                    case EventType::CallbackAdded: ++added[{e.task, e.arg}]; break;
+                    case EventType::Callback: ++fired[{e.task, e.arg}]; break;
+                    default: break;
+                    }
+                }
+            }
+        };
+        REQUIRE(runUntil([&] {
+            drain();
+            return finished;
+        }, 120s).reached);
+        spinFor(50ms);
+        drain();
+        CHECK(run.tasksLive() == 0);
+        CHECK(loop.timerCount() == 0);
+    }
+    CHECK(created.size() >= 100'000);
+    CHECK(finals.size() == created.size());
+    for (const auto &[task, count] : created) {
+        if (!finals.count(task))
+            UNSCOPED_INFO("no final event for task " << task << " op " << tagOf[task] << " loop " << loopOf[task].toStdString());
+    }
+    for (const auto &[task, count] : finals)
+        REQUIRE(count == 1);
+    for (const auto &[task, count] : created)
+        REQUIRE(count == 1);
+    CHECK(added.size() > 10'000);
+    CHECK(fired == added); // every callback added fired, exactly once
+    CHECK(states[QStringLiteral("done")] > 0);
+    CHECK(states[QStringLiteral("failed")] > 0);
+    CHECK(states[QStringLiteral("cancelled")] > 0);
+    CHECK(rt::detail::liveFrames() == framesBefore);
+}
