@@ -304,3 +304,30 @@ TEST_CASE("a task that does not catch Cancelled ends cancelled at its next step,
           std::vector{EventType::Created, EventType::Started, EventType::Suspended, EventType::CancelRequested,
                       EventType::Cancelled});
 }
+
+namespace {
+Task<int> failsInCancelHandler()
+{
+    try {
+        co_await rt::sleep(10s);
+    } catch (const rt::Cancelled &) {
+        throw rt::TaskError(QStringLiteral("cleanup broke"));
+    }
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("a task that fails inside its cancel handler ends failed with that error, and the loop goes on")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(failsInCancelHandler());
+    auto other = rt::spawn(sleepThenReturn(30ms, 5));
+    runUntil([&] { return t->state() == TaskState::Running; });
+    t->cancel();
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Failed);
+    CHECK(t->errorText() == QStringLiteral("cleanup broke"));
+    CHECK(t->cancelReason().kind == CancelKind::User); // the request is still on record
+    REQUIRE(runUntilFinished(other).reached);
+    CHECK(other.result() == 5);
+}
