@@ -140,6 +140,14 @@ int runCommand(const RunOptions &options)
         return 2;
     }
 
+    // A run this large is allowed, but say what it will cost before it starts
+    // (about 0.8 KB per task in memory while it runs: runtime, record, journal).
+    if (const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set); tasks > 2'000'000) {
+        err << "coroscope: " << parsed.set->name << " creates up to " << tasks << " tasks; expect about "
+            << QString::number(double(tasks) * 800.0 / double(1 << 30), 'f', 1)
+            << " GiB of memory and a long run (Ctrl-C stops it and still writes the log)\n";
+    }
+
     std::optional<journal::LogFormat> format;
     if (!options.exportPath.isEmpty()) {
         format = options.format.isEmpty() ? journal::formatForPath(options.exportPath) : formatFromName(options.format);

@@ -38,4 +38,40 @@ ParseResult loadSet(const QString &nameOrPath)
     return loadTaskSetFile(nameOrPath);
 }
 
+namespace {
+std::uint64_t saturatingAdd(std::uint64_t a, std::uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+std::uint64_t saturatingMul(std::uint64_t a, std::uint64_t b)
+{
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+std::uint64_t tasksOf(const Node &n)
+{
+    std::uint64_t count = 1;
+    for (const auto &c : n.children)
+        count = saturatingAdd(count, tasksOf(*c));
+    if (n.child)
+        count = saturatingAdd(count, tasksOf(*n.child));
+    if (n.op == Op::Repeat && n.task)
+        count = saturatingAdd(count, saturatingMul(std::uint64_t(n.count), tasksOf(*n.task)));
+    if (n.op == Op::Queue)
+        count = saturatingAdd(count, std::uint64_t(n.producers + n.consumers));
+    for (const auto &cb : n.callbacks) {
+        if (cb.task)
+            count = saturatingAdd(count, tasksOf(*cb.task));
+    }
+    return count;
+}
+} // namespace
+
+std::uint64_t estimatedTaskCount(const TaskSet &set)
+{
+    std::uint64_t count = 0;
+    for (const auto &n : set.tasks)
+        count = saturatingAdd(count, tasksOf(*n));
+    return count;
+}
+
 } // namespace coroscope::taskset

@@ -23,4 +23,9 @@ struct BuiltinSet {
 // A built-in set's name, or else a file path.
 [[nodiscard]] ParseResult loadSet(const QString &nameOrPath);
 
+// How many tasks a run of `set` creates at most (every node, repeat copies, queue
+// workers, tasks made by spawn callbacks), saturating at UINT64_MAX. Lets a caller
+// warn before a run of ten million tasks.
+[[nodiscard]] std::uint64_t estimatedTaskCount(const TaskSet &set);
+
 } // namespace coroscope::taskset

@@ -251,6 +251,16 @@ class CliTest(unittest.TestCase):
         self.assertEqual(after, before)
         self.assertEqual(json.loads(after)["set"], "cli-small")
 
+    def test_a_set_of_ten_million_tasks_is_announced_before_it_runs(self):
+        huge = self.path("huge.json")
+        with open(huge, "w") as f:
+            json.dump({"format": "coroscope.taskset/1", "name": "huge", "deadline": 0, "tasks": [
+                {"op": "repeat", "name": "r", "count": 10000000, "task": {"op": "sleep", "seconds": 1}}]}, f)
+        r = run("run", huge)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("creates up to 10000001 tasks", r.stderr)
+        self.assertIn("GiB", r.stderr)
+
     def test_builtin_sets_run_by_name(self):
         out = self.path("lc.json")
         r = run("run", "lifecycle", "--export", out)

@@ -2,6 +2,7 @@
 // runtime and reads what happened from the loops' journals, as the log writers do.
 
 #include "support/looprunner.h"
+#include "taskset/builtins.h"
 #include "taskset/tasksetrun.h"
 
 #include "journal/optag.h"
@@ -488,4 +489,14 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
     CHECK(states[QStringLiteral("failed")] > 0);
     CHECK(states[QStringLiteral("cancelled")] > 0);
     CHECK(rt::detail::liveFrames() == framesBefore);
+}
+
+TEST_CASE("a set's task count is estimated before it runs, repeats and workers included")
+{
+    CHECK(taskset::estimatedTaskCount(*taskset::loadSet(QStringLiteral("million")).set) == 1'000'001);
+    CHECK(taskset::estimatedTaskCount(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"repeat","count":1000,"task":{"op":"repeat","count":10000,"task":{"op":"gather","children":[
+            {"op":"sleep","seconds":1}]}}},
+        {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})")) ==
+          1 + 1000 * (1 + 10000 * 2) + 1 + 5);
 }
