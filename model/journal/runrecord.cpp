@@ -247,6 +247,13 @@ QString RunRecord::loopOf(std::uint64_t id) const
     return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
 }
 
+std::uint8_t RunRecord::loopIndexOf(std::uint64_t id) const
+{
+    if (id == 0 || id > m_sortedRows.size())
+        return kPoolLoop;
+    return rowAt(id).loop;
+}
+
 QString RunRecord::error(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())

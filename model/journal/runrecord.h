@@ -108,6 +108,9 @@ public:
     [[nodiscard]] QString name(std::uint64_t id) const;
     [[nodiscard]] rt::TaskState state(std::uint64_t id) const;
     [[nodiscard]] QString loopOf(std::uint64_t id) const;
+    // The task's loop as an index into loops() (kPoolLoop for the pool), without
+    // building a string: for views that read every task per frame.
+    [[nodiscard]] std::uint8_t loopIndexOf(std::uint64_t id) const;
     [[nodiscard]] QString error(std::uint64_t id) const; // "" unless failed
 
     // The log's texts for an await point and a cancellation (ids are runtime ids).
@@ -123,8 +126,10 @@ public:
 
     static constexpr std::int64_t kNone = INT64_MIN;
 
-private:
+    // loopIndexOf() of a task whose work runs on the CPU pool.
     static constexpr std::uint8_t kPoolLoop = 0xff;
+
+private:
 
     struct Row {
         std::uint64_t runtimeId;

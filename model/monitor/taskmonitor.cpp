@@ -39,10 +39,10 @@ QStringList messages(const std::vector<taskset::Diagnostic> &errors)
 double msOf(std::int64_t ns) { return double(ns) / 1e6; }
 
 template<typename Lanes>
-int laneOfIn(const Lanes &lanes, int runId, const QString &loop)
+int laneOfIn(const Lanes &lanes, int runId, std::uint8_t loopIndex)
 {
     for (std::size_t i = 0; i < lanes.size(); ++i) {
-        if (lanes[i].runId == runId && lanes[i].loop == loop)
+        if (lanes[i].runId == runId && lanes[i].loopIndex == loopIndex)
             return int(i);
     }
     return -1;
@@ -488,8 +488,10 @@ void TaskMonitor::updateLanes()
         if (!record)
             continue;
         const std::int64_t origin = m_firstStartNs < 0 ? record->startNs() : m_firstStartNs;
-        for (const journal::LoopView &view : record->loops()) {
-            Lane lane{runId, view.name, record->setName() + QStringLiteral(" · ") + view.name, {}};
+        const std::vector<journal::LoopView> views = record->loops();
+        for (std::size_t index = 0; index < views.size(); ++index) {
+            const journal::LoopView &view = views[index];
+            Lane lane{runId, std::uint8_t(index), view.name, record->setName() + QStringLiteral(" · ") + view.name, {}};
             for (const journal::StallView &s : view.stalls)
                 lane.stalls.push_back({msOf(record->startNs() + s.startNs - origin), msOf(s.durationNs),
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
@@ -499,15 +501,16 @@ void TaskMonitor::updateLanes()
         auto &[scanned, hasPool] = m_poolScan[runId];
         for (; !hasPool && scanned < record->taskCount(); ++scanned)
             hasPool = record->loopOf(scanned + 1) == QLatin1String("pool");
-        if (hasPool && laneOfIn(lanes, runId, QStringLiteral("pool")) < 0)
-            lanes.push_back({runId, QStringLiteral("pool"), record->setName() + QStringLiteral(" · pool"), {}});
+        if (hasPool && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
+            lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
+                             record->setName() + QStringLiteral(" · pool"), {}});
     }
     m_lanes = std::move(lanes);
 }
 
-int TaskMonitor::laneOf(int runId, const QString &loop) const
+int TaskMonitor::laneOf(int runId, std::uint8_t loopIndex) const
 {
-    return laneOfIn(m_lanes, runId, loop);
+    return laneOfIn(m_lanes, runId, loopIndex);
 }
 
 int TaskMonitor::barCount() const
@@ -517,18 +520,16 @@ int TaskMonitor::barCount() const
 
 TimelineSource::Bar TaskMonitor::bar(int index) const
 {
+    // Called for every task on every timeline rebuild: one store lookup, no string.
+    const TaskStore::TimelineRow r = m_store.timelineRow(index);
+    constexpr std::int64_t none = journal::RunRecord::kNone;
     Bar b;
-    // The store's times are relative to each run's start; the timeline's clock starts
-    // with the first run.
-    const int runId = m_store.runIdOfRow(index);
-    const journal::RunRecord *record = m_store.run(runId);
-    const std::int64_t shift = record ? record->startNs() - m_firstStartNs : 0;
-    if (const auto started = m_store.startedNs(index))
-        b.startMs = msOf(*started + shift);
-    if (const auto finished = m_store.finishedNs(index))
-        b.endMs = msOf(*finished + shift);
-    b.state = int(m_store.state(index));
-    b.lane = std::max(0, laneOf(runId, m_store.loop(index)));
+    if (r.startedNs != none)
+        b.startMs = msOf(r.startedNs - m_firstStartNs);
+    if (r.finishedNs != none)
+        b.endMs = msOf(r.finishedNs - m_firstStartNs);
+    b.state = int(r.state);
+    b.lane = std::max(0, laneOf(r.runId, r.loopIndex));
     b.key = m_store.keyOfRow(index);
     return b;
 }

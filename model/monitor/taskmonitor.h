@@ -107,10 +107,11 @@ private:
     };
     void updateLoops();
     void updateLanes();
-    [[nodiscard]] int laneOf(int runId, const QString &loop) const;
+    [[nodiscard]] int laneOf(int runId, std::uint8_t loopIndex) const;
 
     struct Lane {
         int runId;
+        std::uint8_t loopIndex; // RunRecord::loops() index, or RunRecord::kPoolLoop
         QString loop;
         QString title;
         std::vector<Stall> stalls;

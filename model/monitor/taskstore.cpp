@@ -380,6 +380,12 @@ std::optional<std::int64_t> TaskStore::startedNs(int row) const
     return c.side->startedNs - c.run->record.startNs();
 }
 
+TaskStore::TimelineRow TaskStore::timelineRow(int row) const
+{
+    const Cursor c = locate(row);
+    return {c.side->startedNs, c.side->finishedNs, c.side->state, c.run->id, c.run->record.loopIndexOf(c.localId)};
+}
+
 std::optional<std::int64_t> TaskStore::finishedNs(int row) const
 {
     const Cursor c = locate(row);

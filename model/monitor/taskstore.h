@@ -130,6 +130,16 @@ public:
     [[nodiscard]] QString awaiting(int row) const;          // "" when not suspended
     [[nodiscard]] std::int64_t createdNs(int row) const;
     [[nodiscard]] std::optional<std::int64_t> startedNs(int row) const;
+    // What a timeline draws of a row, in one lookup: absolute rt::monotonicNs() times
+    // (journal::RunRecord::kNone when not yet), state, run and loop index.
+    struct TimelineRow {
+        std::int64_t startedNs;
+        std::int64_t finishedNs;
+        rt::TaskState state;
+        int runId;
+        std::uint8_t loopIndex; // into the run's RunRecord::loops(), or RunRecord::kPoolLoop
+    };
+    [[nodiscard]] TimelineRow timelineRow(int row) const;
     [[nodiscard]] std::optional<std::int64_t> finishedNs(int row) const;
     // Finished (or the run's end, or the last tick's clock) minus started; empty if not started.
     [[nodiscard]] std::optional<std::int64_t> durationNs(int row) const;

@@ -176,3 +176,27 @@ TEST_CASE("a run's log exports and opens again as a past run")
     CHECK(m.tasks()->rowCount() == 2 * before);
     CHECK_FALSE(m.openLog(QUrl::fromLocalFile(dir.filePath(QStringLiteral("missing.json")))).isEmpty());
 }
+
+TEST_CASE("the timeline gets a bar per task on its loop's lane, on the clock of the first run")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("cpu-vs-io")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }, 15s));
+    REQUIRE(m.barCount() == 13);
+    REQUIRE(m.laneCount() == 2);
+    CHECK(m.laneName(0) == QStringLiteral("cpu-vs-io · main"));
+    CHECK(m.laneName(1) == QStringLiteral("cpu-vs-io · pool"));
+    REQUIRE(m.stallCount(0) == 2); // the two inline cpu tasks
+    CHECK(m.stall(0, 0).culprit == QStringLiteral("inline-1"));
+    CHECK(m.stall(0, 0).durationMs >= 200.0);
+    for (int i = 0; i < m.barCount(); ++i) {
+        const auto bar = m.bar(i);
+        const int row = m.store().rowOfKey(bar.key);
+        CHECK(bar.lane == (m.store().loop(row) == QStringLiteral("pool") ? 1 : 0));
+        CHECK(bar.startMs >= 0.0);
+        CHECK(bar.endMs >= bar.startMs);
+        CHECK(bar.state == int(rt::TaskState::Done));
+    }
+}
