@@ -60,6 +60,7 @@ ApplicationWindow {
             spacing: Theme.spacingS
 
             ToolButton {
+                objectName: "launchAction"
                 text: qsTr("\u25B6 Launch")
                 enabled: launcher.canLaunch
                 onClicked: launcher.launchSelected()
@@ -76,6 +77,7 @@ ApplicationWindow {
             }
             ToolSeparator {}
             ToolButton {
+                objectName: "spawnAction"
                 text: qsTr("Spawn\u2026")
                 onClicked: window.openSpawn()
                 ToolTip.visible: hovered
@@ -106,6 +108,7 @@ ApplicationWindow {
                 ToolTip.text: qsTr("Cancel every live task, like Ctrl-C")
             }
             ToolButton {
+                objectName: "addCallbackAction"
                 text: qsTr("Add callback\u2026")
                 enabled: window.hasSelection
                 onClicked: window.openCallback()
@@ -152,6 +155,7 @@ ApplicationWindow {
 
         LauncherPage {
             id: launcher
+            objectName: "launcherPage"
             monitor: monitor
             SplitView.preferredWidth: Theme.sidebarWidth
             SplitView.minimumWidth: Theme.sidebarMinWidth
@@ -165,6 +169,7 @@ ApplicationWindow {
 
             TasksPage {
                 id: tasksPage
+                objectName: "tasksPage"
                 monitor: monitor
                 selectedKey: window.selectedKey
                 treeMode: viewSwitch.currentIndex === 1
@@ -182,6 +187,7 @@ ApplicationWindow {
         }
 
         DetailsPage {
+            objectName: "detailsPage"
             monitor: monitor
             taskKey: window.selectedKey
             SplitView.preferredWidth: Theme.detailsWidth
@@ -236,11 +242,13 @@ ApplicationWindow {
     }
     SpawnDialog {
         id: spawnDialog
+        objectName: "spawnDialog"
         onSpawnRequested: (op, params, parentKey) => window.showErrors(qsTr("The task was not spawned"),
                                                                        monitor.spawnTask(op, params, parentKey))
     }
     CallbackDialog {
         id: callbackDialog
+        objectName: "callbackDialog"
         onCallbackRequested: (taskKey, kind, text) => window.showErrors(qsTr("The callback was not added"),
                                                                         monitor.addCallback(taskKey, kind, text))
     }

@@ -13,6 +13,7 @@ ItemDelegate {
 
     signal launchRequested()
 
+    objectName: "builtinSet_" + String(root.modelData.name)
     highlighted: root.current
     padding: Theme.spacingM
     onDoubleClicked: root.launchRequested()

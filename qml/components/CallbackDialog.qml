@@ -34,6 +34,7 @@ Dialog {
         }
         ComboBox {
             id: kindBox
+            objectName: "callbackKind"
             Layout.fillWidth: true
             textRole: "label"
             valueRole: "kind"
@@ -51,6 +52,7 @@ Dialog {
         }
         TextField {
             id: textField
+            objectName: "callbackText"
             Layout.fillWidth: true
             text: qsTr("task finished")
             selectByMouse: true

@@ -47,6 +47,7 @@ Dialog {
         }
         ComboBox {
             id: opBox
+            objectName: "spawnOp"
             Layout.fillWidth: true
             model: ["sleep", "fail", "cpu", "block"]
         }
@@ -68,6 +69,7 @@ Dialog {
         }
         TextField {
             id: seconds
+            objectName: "spawnSeconds"
             Layout.fillWidth: true
             visible: opBox.currentText === "sleep" || opBox.currentText === "fail"
             text: "2"
@@ -81,6 +83,7 @@ Dialog {
         }
         TextField {
             id: result
+            objectName: "spawnResult"
             Layout.fillWidth: true
             visible: opBox.currentText === "sleep"
             text: "\"ok\""

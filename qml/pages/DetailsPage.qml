@@ -156,6 +156,7 @@ Pane {
                         font.pixelSize: Theme.fontSizeS
                     }
                     Label {
+                        objectName: "detailsField_" + field.modelData
                         Layout.fillWidth: true
                         text: field.modelData === "startedMs" ? Theme.formatClock(page.details[field.modelData])
                             : field.modelData === "durationMs" ? Theme.formatMs(page.details[field.modelData])
@@ -217,6 +218,7 @@ Pane {
                 delegate: EventDelegate {
                     id: callbackRow
                     required property var modelData
+                    objectName: "callbackRow"
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL

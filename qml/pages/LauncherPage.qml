@@ -40,6 +40,7 @@ Pane {
 
         ListView {
             id: setList
+            objectName: "builtinSetList"
             Layout.fillWidth: true
             Layout.fillHeight: true
             Layout.minimumHeight: Theme.rowHeight * 3
@@ -64,6 +65,7 @@ Pane {
             Layout.fillWidth: true
             spacing: Theme.spacingS
             Button {
+                objectName: "launchButton"
                 Layout.fillWidth: true
                 text: qsTr("Launch")
                 highlighted: true

@@ -61,12 +61,14 @@ Pane {
                 delegate: StateChip {
                     id: chip
                     required property string modelData
+                    objectName: "stateChip_" + chip.modelData
                     stateName: chip.modelData
                     checked: (page.monitor.tasks.stateFilter & Theme.stateBit(chip.modelData)) !== 0
                     onToggled: page.monitor.tasks.stateFilter = page.monitor.tasks.stateFilter ^ Theme.stateBit(chip.modelData)
                 }
             }
             ToolButton {
+                objectName: "allStatesButton"
                 text: qsTr("All")
                 font.pixelSize: Theme.fontSizeS
                 enabled: page.monitor.tasks.stateFilter !== Theme.allStates
@@ -76,12 +78,14 @@ Pane {
                 Layout.fillWidth: true
             }
             Label {
+                objectName: "shownCount"
                 text: qsTr("%1 shown").arg(page.monitor.tasks.count)
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
             }
             TextField {
                 id: search
+                objectName: "searchField"
                 Layout.preferredWidth: Theme.searchWidth
                 placeholderText: qsTr("Search names (Ctrl+F)")
                 selectByMouse: true
@@ -106,80 +110,99 @@ Pane {
             currentIndex: page.treeMode ? 1 : 0
 
             // The table: a sticky header with clickable sort, rows reused as they scroll.
-            ListView {
-                id: table
-                clip: true
-                model: page.monitor.tasks
-                reuseItems: true
-                contentWidth: Theme.tableWidth
-                flickableDirection: Flickable.AutoFlickIfNeeded
-                boundsBehavior: Flickable.StopAtBounds
-                headerPositioning: ListView.OverlayHeader
-                currentIndex: -1
-                keyNavigationEnabled: false
-                ScrollBar.vertical: ScrollBar {}
-                ScrollBar.horizontal: ScrollBar {}
+            // The header is an item above the list that follows its horizontal scroll, not
+            // the ListView's `header`: Qt 6.4's ListView creates a header in a context of its
+            // own, which a Bound component (pragma ComponentBehavior: Bound) refuses
+            // ("QQmlComponent: Component is not ready"), and the header never showed.
+            ColumnLayout {
+                spacing: 0
 
-                header: Rectangle {
+                Item {
+                    Layout.fillWidth: true
+                    implicitHeight: Theme.headerHeight
+                    clip: true
                     z: 2
-                    width: Math.max(table.width, Theme.tableWidth)
-                    height: Theme.headerHeight
-                    color: Theme.surface
-                    Row {
-                        anchors.fill: parent
-                        Repeater {
-                            model: [
-                                { role: "taskId", title: qsTr("ID"), width: Theme.colId },
-                                { role: "name", title: qsTr("Name"), width: Theme.colName },
-                                { role: "op", title: qsTr("Op"), width: Theme.colOp },
-                                { role: "state", title: qsTr("State"), width: Theme.colState },
-                                { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
-                                { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
-                                { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
-                                { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
-                                { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
-                                { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
-                            ]
-                            delegate: SortHeaderDelegate {
-                                id: headerCell
-                                required property var modelData
-                                role: String(modelData.role)
-                                text: String(modelData.title)
-                                width: Number(modelData.width)
-                                height: Theme.headerHeight
-                                sortRole: page.monitor.tasks.sortRole
-                                ascending: page.monitor.tasks.sortAscending
-                                onClicked: page.toggleSort(headerCell.role)
+
+                    Rectangle {
+                        x: -table.contentX
+                        width: Math.max(table.width, Theme.tableWidth)
+                        height: Theme.headerHeight
+                        color: Theme.surface
+                        Row {
+                            anchors.fill: parent
+                            Repeater {
+                                model: [
+                                    { role: "taskId", title: qsTr("ID"), width: Theme.colId },
+                                    { role: "name", title: qsTr("Name"), width: Theme.colName },
+                                    { role: "op", title: qsTr("Op"), width: Theme.colOp },
+                                    { role: "state", title: qsTr("State"), width: Theme.colState },
+                                    { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
+                                    { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
+                                    { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
+                                    { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
+                                    { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
+                                    { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
+                                ]
+                                delegate: SortHeaderDelegate {
+                                    id: headerCell
+                                    required property var modelData
+                                    objectName: "sortHeader_" + headerCell.role
+                                    role: String(modelData.role)
+                                    text: String(modelData.title)
+                                    width: Number(modelData.width)
+                                    height: Theme.headerHeight
+                                    sortRole: page.monitor.tasks.sortRole
+                                    ascending: page.monitor.tasks.sortAscending
+                                    onClicked: page.toggleSort(headerCell.role)
+                                }
                             }
                         }
-                    }
-                    Rectangle {
-                        anchors.bottom: parent.bottom
-                        width: parent.width
-                        height: Theme.stroke
-                        color: Theme.border
-                    }
-                }
-
-                delegate: TaskRowDelegate {
-                    id: rowDelegate
-                    width: Math.max(table.width, Theme.tableWidth)
-                    selected: rowDelegate.taskKey === page.selectedKey
-                    onClicked: {
-                        table.forceActiveFocus()
-                        page.taskSelected(rowDelegate.taskKey)
+                        Rectangle {
+                            anchors.bottom: parent.bottom
+                            width: parent.width
+                            height: Theme.stroke
+                            color: Theme.border
+                        }
                     }
                 }
 
-                Keys.onUpPressed: page.moveSelection(-1)
-                Keys.onDownPressed: page.moveSelection(1)
+                ListView {
+                    id: table
+                    objectName: "taskTable"
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    clip: true
+                    model: page.monitor.tasks
+                    reuseItems: true
+                    contentWidth: Theme.tableWidth
+                    flickableDirection: Flickable.AutoFlickIfNeeded
+                    boundsBehavior: Flickable.StopAtBounds
+                    currentIndex: -1
+                    keyNavigationEnabled: false
+                    ScrollBar.vertical: ScrollBar {}
+                    ScrollBar.horizontal: ScrollBar {}
 
-                Label {
-                    anchors.centerIn: parent
-                    visible: table.count === 0
-                    text: page.stat("total") > 0 ? qsTr("No task matches the filter")
-                                                         : qsTr("No tasks yet: launch a set or spawn a task")
-                    color: Theme.mutedText
+                    delegate: TaskRowDelegate {
+                        id: rowDelegate
+                        objectName: "taskRow"
+                        width: Math.max(table.width, Theme.tableWidth)
+                        selected: rowDelegate.taskKey === page.selectedKey
+                        onClicked: {
+                            table.forceActiveFocus()
+                            page.taskSelected(rowDelegate.taskKey)
+                        }
+                    }
+
+                    Keys.onUpPressed: page.moveSelection(-1)
+                    Keys.onDownPressed: page.moveSelection(1)
+
+                    Label {
+                        anchors.centerIn: parent
+                        visible: table.count === 0
+                        text: page.stat("total") > 0 ? qsTr("No task matches the filter")
+                                                             : qsTr("No tasks yet: launch a set or spawn a task")
+                        color: Theme.mutedText
+                    }
                 }
             }
 
