@@ -6,14 +6,22 @@
 #include "taskset/tasksetrun.h"
 
 #include "journal/optag.h"
+#include "journal/runrecord.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 using namespace coroscope;
 using namespace coroscope::testing;
@@ -412,6 +420,326 @@ TEST_CASE("a task set can only name the spec's ops: nothing runs commands, opens
     }
 }
 
+namespace {
+
+// The storm's checker. Every task's history, read from its loop's journal in journal
+// order, must follow the grammar the runtime writes (model/runtime/task.cpp, loop.cpp):
+//
+//   created               first, once (TaskCore::attach)
+//   started               at most once, the task's first step, never after a cancel
+//                         request (Loop::runResume ends a pending task that must cancel)
+//   suspended, resumed    after started, alternating (TaskCore::beginSuspend; runResume
+//                         journals resumed for a task that was woken at an await)
+//   cancel_requested      at most once (TaskCore::cancel journals only the first reason),
+//                         never after the end (cancel returns early once finished)
+//   done|failed|cancelled exactly once (TaskCore::finish)
+//   callback_added[i]     any time after created, i = 0, 1, 2, ... (addDoneCallback)
+//   callback[i]           after the end and its callback_added[i], once each, in
+//                         registration order (runDoneEntry; TaskCore::addDoneCallback doc)
+//   stall                 after a step of the task ran: a resume or a done-callback
+//                         (Loop::noteStep), so possibly after the end
+//
+// done and failed end a running task (started, not suspended): finish() runs at the
+// coroutine's final suspend. cancelled ends a running task too, or, without resuming it
+// (runResume -> endCancelledWithoutResuming), one that never started or one suspended at
+// an await that does not catch Cancelled (the interpreter's leaf ops: tasksetrun.cpp
+// sets catchesCancel = !isLeaf); either only after a cancel_requested, and such a task
+// is not resumed after a cancel request. A cancelled event gives the first request's
+// reason (set once, TaskCore::setCancelReason). A task's events are all on its own
+// loop, their times never going back.
+
+constexpr std::size_t kEventTypes = std::size_t(EventType::CallbackAdded) + 1;
+constexpr std::size_t kReportedTasks = 5;  // histories printed when some are wrong
+constexpr std::size_t kReportedEvents = 24; // events printed of each
+
+struct Logged {
+    rt::Event event;
+    std::uint8_t loop; // index into the run's journals()
+};
+
+// The run's tasks (those with a created event), numbered 0..size()-1 in id order. The
+// runtime numbers tasks process-wide in creation order, so a run's ids are dense: a
+// table over their range finds a task in O(1) (a binary search if they are not).
+class TaskIndex
+{
+public:
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+
+    explicit TaskIndex(std::vector<std::uint64_t> ids) : m_ids(std::move(ids))
+    {
+        std::sort(m_ids.begin(), m_ids.end());
+        m_ids.erase(std::unique(m_ids.begin(), m_ids.end()), m_ids.end());
+        if (m_ids.empty())
+            return;
+        m_first = m_ids.front();
+        if (m_ids.back() - m_first >= 4 * m_ids.size())
+            return;
+        m_table.assign(std::size_t(m_ids.back() - m_first + 1), kNone);
+        for (std::size_t i = 0; i < m_ids.size(); ++i)
+            m_table[std::size_t(m_ids[i] - m_first)] = std::uint32_t(i);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return m_ids.size(); }
+    [[nodiscard]] std::uint64_t id(std::size_t index) const { return m_ids[index]; }
+    [[nodiscard]] std::uint32_t find(std::uint64_t id) const noexcept
+    {
+        if (!m_table.empty())
+            return id < m_first || id - m_first >= m_table.size() ? kNone : m_table[std::size_t(id - m_first)];
+        const auto it = std::lower_bound(m_ids.begin(), m_ids.end(), id);
+        return it == m_ids.end() || *it != id ? kNone : std::uint32_t(it - m_ids.begin());
+    }
+    [[nodiscard]] bool contains(std::uint64_t id) const noexcept { return find(id) != kNone; }
+
+private:
+    std::vector<std::uint64_t> m_ids;
+    std::uint64_t m_first = 0;
+    std::vector<std::uint32_t> m_table;
+};
+
+// What one task's history says.
+struct History {
+    std::array<std::size_t, kEventTypes> counts{};
+    std::int64_t createdNs = 0;
+    std::optional<std::int64_t> startedNs;
+    std::optional<std::int64_t> finishedNs;
+    std::optional<EventType> end;             // done, failed or cancelled
+    CancelKind cancelKind = CancelKind::None; // of the cancelled event
+    std::uint64_t cancelledBy = 0;
+    bool cancelRequested = false;
+    bool endedWithoutResuming = false;        // cancelled at an await, not resumed to see it
+    bool endedRunning = false;                // ended from a step of its own
+    std::vector<std::optional<std::int64_t>> firedNs; // per callback index
+};
+
+// The interpreter's leaf ops never catch Cancelled (SpawnOptions::catchesCancel).
+bool catchesCancelled(std::uint8_t tag)
+{
+    switch (journal::opOfTag(tag)) {
+    case journal::OpTag::Sleep:
+    case journal::OpTag::Fail:
+    case journal::OpTag::Cpu:
+    case journal::OpTag::Block: return false;
+    default: return true;
+    }
+}
+
+rt::TaskState stateOf(EventType end)
+{
+    switch (end) {
+    case EventType::Done: return rt::TaskState::Done;
+    case EventType::Failed: return rt::TaskState::Failed;
+    default: return rt::TaskState::Cancelled;
+    }
+}
+
+std::string eventText(const rt::Event &e, std::int64_t t0)
+{
+    QString s = QString::asprintf("%+.3fms ", double(e.tNs - t0) / 1e6) + rt::toString(e.type);
+    switch (e.type) {
+    case EventType::Suspended: s += u'(' + rt::describeAwait(rt::AwaitKind(e.kind), e.arg) + u')'; break;
+    case EventType::CancelRequested:
+    case EventType::Cancelled:
+        s += u'(' + rt::toString(CancelKind(e.kind)) + (e.arg ? u':' + QString::number(e.arg) : QString()) + u')';
+        break;
+    case EventType::Callback:
+    case EventType::CallbackAdded: s += u'[' + QString::number(e.arg) + u']'; break;
+    case EventType::Stall: s += QString::asprintf("(%.1fms)", double(e.arg) / 1e6); break;
+    default: break;
+    }
+    return s.toStdString();
+}
+
+std::string historyText(const std::vector<Logged> &all, const std::uint32_t *at, std::size_t n, std::int64_t t0)
+{
+    std::string s;
+    for (std::size_t i = 0; i < n && i < kReportedEvents; ++i)
+        s += (i ? ", " : "") + eventText(all[at[i]].event, t0);
+    if (n > kReportedEvents)
+        s += ", ... (" + std::to_string(n) + " events)";
+    return s;
+}
+
+// Reads one task's events into h; returns what breaks the grammar, or "".
+std::string checkHistory(const std::vector<Logged> &all, const std::uint32_t *at, std::size_t n, History &h)
+{
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto type = std::size_t(all[at[i]].event.type);
+        if (type >= kEventTypes)
+            return "an event of unknown type " + std::to_string(type);
+        ++h.counts[type];
+    }
+    const Logged &first = all[at[0]];
+    if (first.event.type != EventType::Created)
+        return "it does not begin with created";
+    const bool catches = catchesCancelled(first.event.kind);
+    bool started = false;
+    bool suspended = false;
+    CancelKind requestedKind = CancelKind::None;
+    std::uint64_t requestedBy = 0;
+    std::optional<std::uint64_t> lastFired;
+    std::int64_t lastNs = first.event.tNs;
+    h.createdNs = first.event.tNs;
+    for (std::size_t i = 0; i < n; ++i) {
+        const Logged &l = all[at[i]];
+        const rt::Event &e = l.event;
+        if (l.loop != first.loop)
+            return "its events are on two loops";
+        if (e.tNs < lastNs)
+            return "its times go backwards";
+        lastNs = e.tNs;
+        const bool ended = h.end.has_value();
+        const bool running = started && !suspended;
+        switch (e.type) {
+        case EventType::Created:
+            if (i != 0)
+                return "created twice";
+            break;
+        case EventType::Started:
+            if (ended)
+                return "started after its end";
+            if (started)
+                return "started twice";
+            if (h.cancelRequested)
+                return "started after a cancel request";
+            started = true;
+            h.startedNs = e.tNs;
+            break;
+        case EventType::Suspended:
+            if (ended)
+                return "suspended after its end";
+            if (!started)
+                return "suspended before it started";
+            if (suspended)
+                return "suspended twice without a resume between";
+            suspended = true;
+            break;
+        case EventType::Resumed:
+            if (ended)
+                return "resumed after its end";
+            if (!started)
+                return "resumed before it started";
+            if (!suspended)
+                return "resumed without being suspended";
+            if (!catches && h.cancelRequested)
+                return "resumed after a cancel request, though it does not catch Cancelled";
+            suspended = false;
+            break;
+        case EventType::CancelRequested:
+            if (ended)
+                return "cancel requested after its end";
+            if (h.cancelRequested)
+                return "cancel requested twice";
+            if (e.kind == std::uint8_t(CancelKind::None) || e.kind > std::uint8_t(CancelKind::Task))
+                return "a cancel request without a valid reason";
+            if ((CancelKind(e.kind) == CancelKind::Task) != (e.arg != 0))
+                return "a cancel request whose canceller does not fit its reason";
+            h.cancelRequested = true;
+            requestedKind = CancelKind(e.kind);
+            requestedBy = e.arg;
+            break;
+        case EventType::Done:
+        case EventType::Failed:
+        case EventType::Cancelled:
+            if (ended)
+                return "a second final event";
+            if (e.type != EventType::Cancelled) {
+                if (!running)
+                    return "ended done or failed while not running";
+            } else {
+                if (!running) {
+                    if (!h.cancelRequested)
+                        return "ended cancelled without being resumed and without a cancel request";
+                    if (started && catches)
+                        return "ended cancelled at an await without being resumed, though it catches Cancelled";
+                    h.endedWithoutResuming = started;
+                }
+                if (e.kind == std::uint8_t(CancelKind::None) || e.kind > std::uint8_t(CancelKind::Task))
+                    return "cancelled without a valid reason";
+                if (h.cancelRequested && (CancelKind(e.kind) != requestedKind || e.arg != requestedBy))
+                    return "cancelled with another reason than the first request's";
+                h.cancelKind = CancelKind(e.kind);
+                h.cancelledBy = e.arg;
+            }
+            h.end = e.type;
+            h.endedRunning = running;
+            h.finishedNs = e.tNs;
+            break;
+        case EventType::CallbackAdded:
+            if (e.arg != h.firedNs.size())
+                return "callback_added[" + std::to_string(e.arg) + "] out of sequence";
+            h.firedNs.emplace_back();
+            break;
+        case EventType::Callback:
+            if (!ended)
+                return "a callback fired before the task ended";
+            if (e.arg >= h.firedNs.size())
+                return "callback[" + std::to_string(e.arg) + "] fired before it was added";
+            if (h.firedNs[e.arg])
+                return "callback[" + std::to_string(e.arg) + "] fired twice";
+            if (lastFired && e.arg < *lastFired)
+                return "callbacks fired out of registration order";
+            lastFired = e.arg;
+            h.firedNs[e.arg] = e.tNs;
+            break;
+        case EventType::Stall:
+            if (!started && !ended)
+                return "a stall before any step of it ran";
+            break;
+        }
+    }
+    if (!h.end)
+        return "no final event";
+    for (std::size_t i = 0; i < h.firedNs.size(); ++i) {
+        if (!h.firedNs[i])
+            return "callback[" + std::to_string(i) + "] never fired";
+    }
+    return {};
+}
+
+// Compares a task's history with the RunRecord's view v of the same task; "" if they agree.
+std::string compareWithRecord(const journal::RunRecord &record, const std::optional<journal::TaskView> &v,
+                              const TaskIndex &runTasks, const std::vector<QString> &loopNames, const Logged &created,
+                              const History &h)
+{
+    const auto isRunTask = [&](std::uint64_t id) { return runTasks.contains(id); };
+    const rt::Event &c = created.event;
+    if (!v)
+        return "the record has no such task";
+    const auto rel = [&](std::int64_t ns) { return ns - record.startNs(); };
+    const auto relOpt = [&](std::optional<std::int64_t> ns) { return ns ? std::optional(rel(*ns)) : std::nullopt; };
+    if (v->runtimeId != c.task)
+        return "the record maps it to runtime id " + std::to_string(v->runtimeId);
+    if (v->state != stateOf(*h.end))
+        return "the record says " + rt::toString(v->state).toStdString();
+    if (v->createdNs != rel(h.createdNs) || v->startedNs != relOpt(h.startedNs) || v->finishedNs != relOpt(h.finishedNs))
+        return "the record's created, started or finished time differs";
+    const QString loop = journal::runsOnPool(c.kind) ? QStringLiteral("pool") : loopNames[created.loop];
+    if (v->loop != loop)
+        return "the record puts it on loop " + v->loop.toStdString() + ", not " + loop.toStdString();
+    if (v->callbacks.size() != h.firedNs.size())
+        return "the record has " + std::to_string(v->callbacks.size()) + " callbacks, not " + std::to_string(h.firedNs.size());
+    for (std::size_t i = 0; i < h.firedNs.size(); ++i) {
+        if (v->callbacks[i].firedNs != relOpt(h.firedNs[i]))
+            return "the record's time of callback " + std::to_string(i) + " differs";
+    }
+    if (!v->awaiting.isEmpty())
+        return "the record still has it awaiting " + v->awaiting.toStdString();
+    if (c.arg != 0 && (!isRunTask(c.arg) || c.arg >= c.task))
+        return "its parent " + std::to_string(c.arg) + " is not an earlier task of the run";
+    if (c.arg2 != 0 && (!isRunTask(c.arg2) || c.arg2 >= c.task))
+        return "its origin " + std::to_string(c.arg2) + " is not an earlier task of the run";
+    if (v->parent != record.localId(c.arg) || v->origin != record.localId(c.arg2))
+        return "the record's parent or origin differs";
+    if (*h.end == EventType::Cancelled) {
+        if (v->cancelKind != h.cancelKind)
+            return "the record's cancel reason is " + rt::toString(v->cancelKind).toStdString();
+        if (h.cancelKind == CancelKind::Task && (!isRunTask(h.cancelledBy) || v->cancelledBy != record.localId(h.cancelledBy)))
+            return "it was cancelled by " + std::to_string(h.cancelledBy) + ", not a task of the run as the record has it";
+    }
+    return {};
+}
+
+} // namespace
+
 TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final state each, every callback once, no frame left")
 {
     // Two repeats of a mixed template: sleeps, failures, timeouts, threadsafe children
@@ -432,35 +760,44 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
             {"op":"threadsafe","child":{"op":"sleep","seconds":{"uniform":[0,0.1]}}},
             {"op":"cpu","work_ms":0.01}]}}]})";
     const auto framesBefore = rt::detail::liveFrames();
-    std::map<std::uint64_t, int> finals, created;
-    std::map<std::pair<std::uint64_t, std::uint64_t>, int> added, fired;
-    std::map<QString, int> states;
-    std::map<std::uint64_t, int> tagOf;
-    std::map<std::uint64_t, QString> loopOf;
+
+    // Every event of the run, as drained, and the run's record built from the same
+    // batches (as `coroscope run` builds it).
+    std::vector<Logged> all;
+    all.reserve(std::size_t(1) << 20);
+    std::array<std::size_t, kEventTypes> totals{};
+    std::size_t unknownEvents = 0;
+    std::vector<QString> loopNames;
+    journal::RunRecord record(journal::RunRecord::Spool::None);
+    std::int64_t tasksCreated = 0;
+    std::int64_t tasksLive = -1;
+    std::int64_t startNs = 0;
+    std::size_t mainTimers = 0;
+    std::size_t mainLive = 0;
+    std::atomic<std::int64_t> workerTimers{-1};
+    std::atomic<std::int64_t> workerLive{-1};
     {
         rt::Loop loop(QStringLiteral("main"));
         taskset::TaskSetRun run(parse(storm), loop);
         bool finished = false;
         QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
+        const auto journals = run.journals();
+        REQUIRE(journals.size() == 2);
+        for (const auto &j : journals)
+            loopNames.push_back(j.name);
         run.start();
+        record.setRunInfo(run.set().name, QDateTime::currentDateTimeUtc(), run.startNs());
         rt::JournalBatch b;
         const auto drain = [&] {
-            for (const auto &j : run.journals()) {
-                j.loop->journal().drain(b);
+            for (std::size_t i = 0; i < journals.size(); ++i) {
+                journals[i].loop->journal().drain(b);
+                record.apply(journals[i].name, b);
                 for (const rt::Event &e : b.events) {
-                    switch (e.type) {
-                    case EventType::Created:
-                        ++created[e.task];
-                        tagOf[e.task] = e.kind;
-                        loopOf[e.task] = j.name;
-                        break;
-                    case EventType::Done: ++finals[e.task]; ++states[QStringLiteral("done")]; break;
-                    case EventType::Failed: ++finals[e.task]; ++states[QStringLiteral("failed")]; break;
-                    case EventType::Cancelled: ++finals[e.task]; ++states[QStringLiteral("cancelled")]; break;
-                    case EventType::CallbackAdded: ++added[{e.task, e.arg}]; break;
-                    case EventType::Callback: ++fired[{e.task, e.arg}]; break;
-                    default: break;
-                    }
+                    if (std::size_t(e.type) < kEventTypes)
+                        ++totals[std::size_t(e.type)];
+                    else
+                        ++unknownEvents;
+                    all.push_back(Logged{e, std::uint8_t(i)});
                 }
             }
         };
@@ -469,25 +806,172 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
             return finished;
         }, 120s).reached);
         spinFor(50ms);
+        // The worker's own state, read on its thread.
+        rt::Loop *worker = journals[1].loop;
+        worker->callSoonThreadsafe([&workerTimers, &workerLive, worker] {
+            workerLive = std::int64_t(worker->liveTaskCount());
+            workerTimers = std::int64_t(worker->timerCount());
+        });
+        REQUIRE(runUntil([&] { return workerTimers.load() >= 0; }, 10s).reached);
+        loop.journal().publish();
         drain();
-        CHECK(run.tasksLive() == 0);
-        CHECK(loop.timerCount() == 0);
+        tasksCreated = run.tasksCreated();
+        tasksLive = run.tasksLive();
+        startNs = run.startNs();
+        mainTimers = loop.timerCount();
+        mainLive = loop.liveTaskCount();
     }
-    CHECK(created.size() >= 100'000);
-    CHECK(finals.size() == created.size());
-    for (const auto &[task, count] : created) {
-        if (!finals.count(task))
-            UNSCOPED_INFO("no final event for task " << task << " op " << tagOf[task] << " loop " << loopOf[task].toStdString());
+    CHECK(tasksLive == 0);
+    CHECK(mainLive == 0);
+    CHECK(workerLive.load() == 0);
+    CHECK(mainTimers == 0);
+    CHECK(workerTimers.load() == 0);
+    CHECK(unknownEvents == 0);
+
+    // Group the events by task (a counting sort that keeps journal order): the run's
+    // tasks are those with a created event.
+    std::vector<std::uint64_t> ids;
+    for (const Logged &l : all) {
+        if (l.event.type == EventType::Created)
+            ids.push_back(l.event.task);
     }
-    for (const auto &[task, count] : finals)
-        REQUIRE(count == 1);
-    for (const auto &[task, count] : created)
-        REQUIRE(count == 1);
-    CHECK(added.size() > 10'000);
-    CHECK(fired == added); // every callback added fired, exactly once
-    CHECK(states[QStringLiteral("done")] > 0);
-    CHECK(states[QStringLiteral("failed")] > 0);
-    CHECK(states[QStringLiteral("cancelled")] > 0);
+    const TaskIndex runTasks(std::move(ids));
+    const std::size_t tasks = runTasks.size();
+    constexpr std::uint32_t kNoTask = TaskIndex::kNone;
+    std::vector<std::uint32_t> taskOf(all.size(), kNoTask);
+    std::vector<std::uint32_t> first(tasks + 1, 0);
+    std::array<std::size_t, kEventTypes> orphans{}; // events of no task of the run
+    std::size_t stallsOfNoTask = 0;                 // stalls of a step that was no task's
+    std::vector<std::string> orphanReports;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const rt::Event &e = all[i].event;
+        taskOf[i] = runTasks.find(e.task);
+        if (taskOf[i] != kNoTask) {
+            ++first[taskOf[i] + 1];
+        } else if (e.type == EventType::Stall && e.task == 0) {
+            ++stallsOfNoTask;
+        } else if (std::size_t(e.type) < kEventTypes) {
+            ++orphans[std::size_t(e.type)];
+            if (orphanReports.size() < kReportedTasks)
+                orphanReports.push_back("task " + std::to_string(e.task) + " was never created: " + eventText(e, startNs));
+        }
+    }
+    for (std::size_t t = 0; t < tasks; ++t)
+        first[t + 1] += first[t];
+    std::vector<std::uint32_t> order(first[tasks]);
+    {
+        std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (taskOf[i] != kNoTask)
+                order[next[taskOf[i]]++] = std::uint32_t(i);
+        }
+    }
+
+    // Each history against the grammar, then against the record.
+    std::array<std::size_t, kEventTypes> summed{};
+    std::size_t badHistories = 0;
+    std::size_t badRecords = 0;
+    std::size_t startedTasks = 0;         // by the record
+    std::size_t recordCallbacks = 0;
+    std::size_t recordFired = 0;
+    std::size_t requested = 0;            // tasks with a cancel request
+    std::size_t endedWithoutResuming = 0; // cancelled at an await without a resume
+    std::size_t cancelledRunning = 0;     // cancelled by Cancelled raised in a step of its own
+    std::vector<std::string> historyReports;
+    std::vector<std::string> recordReports;
+    for (std::size_t t = 0; t < tasks; ++t) {
+        const std::uint32_t *at = order.data() + first[t];
+        const std::size_t n = first[t + 1] - first[t];
+        const Logged &created = all[at[0]];
+        const auto describe = [&](const std::string &wrong) {
+            const std::uint64_t local = record.localId(runTasks.id(t));
+            return "task " + std::to_string(runTasks.id(t)) + " '" + (local ? record.name(local).toStdString() : "?") + "' (" +
+                   journal::opName(journal::opOfTag(created.event.kind)).toStdString() + " on " +
+                   loopNames[created.loop].toStdString() + "): " + wrong + "; its events: " +
+                   historyText(all, at, n, startNs);
+        };
+        History h;
+        const std::string wrong = checkHistory(all, at, n, h);
+        for (std::size_t k = 0; k < kEventTypes; ++k)
+            summed[k] += h.counts[k];
+        if (!wrong.empty()) {
+            if (++badHistories <= kReportedTasks)
+                historyReports.push_back(describe(wrong));
+            continue;
+        }
+        requested += h.cancelRequested ? 1 : 0;
+        endedWithoutResuming += h.endedWithoutResuming ? 1 : 0;
+        cancelledRunning += *h.end == EventType::Cancelled && h.endedRunning ? 1 : 0;
+        const std::uint64_t local = record.localId(runTasks.id(t));
+        const auto view = local ? record.task(local) : std::nullopt;
+        const std::string disagreement = compareWithRecord(record, view, runTasks, loopNames, created, h);
+        if (!disagreement.empty()) {
+            if (++badRecords <= kReportedTasks)
+                recordReports.push_back(describe(disagreement));
+            continue;
+        }
+        startedTasks += view->startedNs ? 1 : 0;
+        recordCallbacks += view->callbacks.size();
+        for (const auto &cb : view->callbacks)
+            recordFired += cb.firedNs ? 1 : 0;
+    }
+
+    const auto count = [&](EventType type) { return totals[std::size_t(type)]; };
+    std::string perType;
+    for (std::size_t k = 0; k < kEventTypes; ++k)
+        perType += rt::toString(EventType(k)).toStdString() + "=" + std::to_string(totals[k]) + " ";
+    INFO("events per type: " << perType << "; tasks " << tasks);
+
+    CHECK(tasks >= 100'000);
+    if (badHistories > 0)
+        UNSCOPED_INFO(badHistories << " of " << tasks << " task histories break the journal's grammar; the first:");
+    for (const auto &r : historyReports)
+        UNSCOPED_INFO(r);
+    CHECK(badHistories == 0);
+    for (const auto &r : orphanReports)
+        UNSCOPED_INFO(r);
+    CHECK(orphans == std::array<std::size_t, kEventTypes>{});
+    if (badRecords > 0)
+        UNSCOPED_INFO(badRecords << " tasks differ between their history and the run record; the first:");
+    for (const auto &r : recordReports)
+        UNSCOPED_INFO(r);
+    CHECK(badRecords == 0);
+
+    // The journal's totals are the sums over the histories...
+    std::array<std::size_t, kEventTypes> accounted = summed;
+    for (std::size_t k = 0; k < kEventTypes; ++k)
+        accounted[k] += orphans[k];
+    accounted[std::size_t(EventType::Stall)] += stallsOfNoTask;
+    CHECK(accounted == totals);
+    // ... and agree with the record's and the task group's counts.
+    CHECK(count(EventType::Created) == tasks);
+    CHECK(std::size_t(tasksCreated) == tasks);
+    CHECK(record.taskCount() == tasks);
+    CHECK(count(EventType::Done) + count(EventType::Failed) + count(EventType::Cancelled) == tasks);
+    CHECK(count(EventType::Done) == record.count(rt::TaskState::Done));
+    CHECK(count(EventType::Failed) == record.count(rt::TaskState::Failed));
+    CHECK(count(EventType::Cancelled) == record.count(rt::TaskState::Cancelled));
+    CHECK(record.count(rt::TaskState::Pending) == 0);
+    CHECK(record.count(rt::TaskState::Running) == 0);
+    CHECK(count(EventType::Started) == startedTasks);
+    CHECK(count(EventType::CancelRequested) == requested);
+    CHECK(count(EventType::Suspended) - count(EventType::Resumed) == endedWithoutResuming);
+    CHECK(count(EventType::CallbackAdded) == recordCallbacks);
+    CHECK(count(EventType::Callback) == recordFired);
+    CHECK(count(EventType::Callback) == count(EventType::CallbackAdded)); // every callback fired, once
+    std::size_t recordStalls = 0;
+    for (const auto &l : record.loops())
+        recordStalls += l.stalls.size();
+    CHECK(count(EventType::Stall) == recordStalls);
+
+    // The storm reaches every end, and ends cancelled both from a step of the task's own
+    // and at an await without being resumed (endCancelledWithoutResuming).
+    CHECK(count(EventType::CallbackAdded) > 10'000);
+    CHECK(count(EventType::Done) > 0);
+    CHECK(count(EventType::Failed) > 0);
+    CHECK(count(EventType::Cancelled) > 0);
+    CHECK(endedWithoutResuming > 0);
+    CHECK(cancelledRunning > 0);
     CHECK(rt::detail::liveFrames() == framesBefore);
 }
 
