@@ -18,6 +18,31 @@ ApplicationWindow {
         if (errors && errors.length > 0)
             errorsDialog.show(title, errors)
     }
+    // What launching a built-in set (by name) or a set file (builtin empty) would cost.
+    function estimate(builtin: string, file: url): var {
+        return builtin.length > 0 ? monitor.estimateBuiltin(builtin) : monitor.estimateSetFile(file)
+    }
+    // Launches it, after the user confirms when it would create very many tasks.
+    function launchChecked(builtin: string, file: url) {
+        const estimate = window.estimate(builtin, file)
+        const title = builtin.length > 0 ? qsTr("%1 was not launched").arg(builtin) : qsTr("The task set was not launched")
+        if (estimate.errors.length > 0)
+            window.showErrors(title, estimate.errors)
+        else if (estimate.confirm)
+            launchConfirmDialog.ask(String(estimate.name), builtin, file, estimate)
+        else
+            window.launchNow(builtin, file)
+    }
+    function launchNow(builtin: string, file: url) {
+        if (builtin.length > 0)
+            window.showErrors(qsTr("%1 was not launched").arg(builtin), monitor.launchBuiltin(builtin))
+        else
+            window.showErrors(qsTr("The task set was not launched"), monitor.openSetFile(file))
+    }
+    // What the Open set dialog does with the file it was given.
+    function launchFile(file: url) {
+        window.launchChecked("", file)
+    }
     function select(key: real) {
         window.selectedKey = key
     }
@@ -159,7 +184,7 @@ ApplicationWindow {
             monitor: monitor
             SplitView.preferredWidth: Theme.sidebarWidth
             SplitView.minimumWidth: Theme.sidebarMinWidth
-            onErrors: (title, errors) => window.showErrors(title, errors)
+            onLaunchRequested: name => window.launchChecked(name, "")
             onOpenFileRequested: openSetDialog.open()
         }
 
@@ -209,8 +234,7 @@ ApplicationWindow {
         title: qsTr("Open a task set")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Task sets (*.json)"), qsTr("All files (*)")]
-        onAccepted: window.showErrors(qsTr("The task set was not launched"),
-                                      monitor.openSetFile(openSetDialog.selectedFile))
+        onAccepted: window.launchFile(openSetDialog.selectedFile)
     }
     FileDialog {
         id: exportDialog
@@ -239,6 +263,11 @@ ApplicationWindow {
 
     ErrorsDialog {
         id: errorsDialog
+    }
+    LaunchConfirmDialog {
+        id: launchConfirmDialog
+        objectName: "launchConfirmDialog"
+        onLaunchConfirmed: (builtin, file) => window.launchNow(builtin, file)
     }
     SpawnDialog {
         id: spawnDialog

@@ -1,5 +1,7 @@
 #include "tasktimeline.h"
 
+#include "runtime/threads.h"
+
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QMetaMethod>
@@ -9,7 +11,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 Q_LOGGING_CATEGORY(lcTimeline, "coroscope.widgets.timeline")
 
@@ -20,6 +26,8 @@ namespace {
 constexpr int kStates = 5;
 constexpr int kMaxStallMarks = 200;  // culprit labels handed to QML
 constexpr int kMaxStallsPerLane = 4096; // stalls read per lane per rebuild (newest kept)
+constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on the worker
+constexpr int kWorkerNice = 5;          // the worker runs below the GUI thread
 
 struct DensityGrid
 {
@@ -78,7 +86,10 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
     connect(&m_throttle, &QTimer::timeout, this, &TaskTimeline::invalidate);
 }
 
-TaskTimeline::~TaskTimeline() = default;
+TaskTimeline::~TaskTimeline()
+{
+    m_worker.reset(); // the build in flight reads this item's bars
+}
 
 void TaskTimeline::setMonitor(QObject *monitor)
 {
@@ -89,6 +100,7 @@ void TaskTimeline::setMonitor(QObject *monitor)
         disconnect(m_monitor, &QObject::destroyed, this, nullptr);
     m_monitor = monitor;
     m_source = dynamic_cast<TimelineSource *>(monitor);
+    m_bars.valid = false;
     if (monitor && !m_source)
         qCWarning(lcTimeline) << "monitor" << monitor << "does not implement TimelineSource";
     if (monitor) {
@@ -99,6 +111,7 @@ void TaskTimeline::setMonitor(QObject *monitor)
         }
         connect(monitor, &QObject::destroyed, this, [this] {
             m_source = nullptr;
+            m_bars.valid = false;
             invalidate();
         });
     }
@@ -109,6 +122,7 @@ void TaskTimeline::setMonitor(QObject *monitor)
 void TaskTimeline::setSource(TimelineSource *source)
 {
     m_source = source;
+    m_bars.valid = false;
     invalidate();
 }
 
@@ -204,7 +218,7 @@ qint64 TaskTimeline::taskKeyAt(double x, double y) const
 {
     for (auto it = m_hits.rbegin(); it != m_hits.rend(); ++it) {
         if (x >= it->x0 - 1 && x <= it->x1 + 1 && y >= it->y0 && y < it->y1)
-            return it->key;
+            return m_source && it->bar < m_source->barCount() ? m_source->bar(it->bar).key : -1;
     }
     return -1;
 }
@@ -221,8 +235,8 @@ void TaskTimeline::refreshFromTick()
     const bool moved = m_source->timelineRevision() != m_builtRevision || m_source->nowMs() != m_builtNow;
     if (!moved || m_throttle.isActive())
         return;
-    // Adaptive throttle: a rebuild that costs c ms runs at most every 3c ms, so a
-    // million bars never take more than about a third of the GUI thread.
+    // Adaptive throttle: a build that costs c ms runs at most every 3c ms, so a
+    // million bars never take more than about a third of a core.
     const qint64 minInterval = 3 * m_lastCostMs;
     const qint64 since = m_sinceRebuild.isValid() ? m_sinceRebuild.elapsed() : minInterval;
     if (since >= minInterval)
@@ -245,61 +259,69 @@ void TaskTimeline::geometryChange(const QRectF &newGeometry, const QRectF &oldGe
         invalidate();
 }
 
-void TaskTimeline::updatePolish()
+// One thread that runs one build at a time; the item waits for it before it dies.
+class TaskTimeline::Worker
 {
-    if (m_dirty)
-        rebuildNow();
-}
+public:
+    Worker()
+        : m_thread([this] { loop(); })
+    {
+    }
+    ~Worker()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_one();
+        m_thread.join();
+    }
+    Worker(const Worker &) = delete;
+    Worker &operator=(const Worker &) = delete;
 
-void TaskTimeline::rebuildNow()
+    void run(std::function<void()> job)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            Q_ASSERT(!m_job);
+            m_job = std::move(job);
+        }
+        m_wake.notify_one();
+    }
+
+private:
+    void loop()
+    {
+        rt::lowerThisThreadPriority(kWorkerNice);
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [this] { return m_stop || m_job; });
+            if (m_stop)
+                return;
+            std::function<void()> job = std::move(m_job);
+            m_job = nullptr;
+            lock.unlock();
+            job();
+            lock.lock();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::function<void()> m_job;
+    bool m_stop = false;
+    std::thread m_thread; // last: starts after the members it uses exist
+};
+
+TaskTimeline::Frame TaskTimeline::makeFrame()
 {
-    QElapsedTimer cost;
-    cost.start();
-    rebuild();
-    m_dirty = false;
-    m_geometryDirty = true;
-    m_lastCostMs = cost.elapsed();
-    m_sinceRebuild.start();
-    update();
-    Q_EMIT layoutChanged();
-}
-
-bool TaskTimeline::addQuad(float x0, float y0, float x1, float y1, const QColor &c, float alpha)
-{
-    if (int(m_vertices.size()) + 4 > m_maxVertices)
-        return false;
-    const float a = float(c.alphaF()) * alpha;
-    const auto r = static_cast<unsigned char>(std::lround(c.redF() * a * 255));
-    const auto g = static_cast<unsigned char>(std::lround(c.greenF() * a * 255));
-    const auto b = static_cast<unsigned char>(std::lround(c.blueF() * a * 255));
-    const auto al = static_cast<unsigned char>(std::lround(a * 255));
-    const auto base = quint32(m_vertices.size());
-    m_vertices.push_back({x0, y0, r, g, b, al});
-    m_vertices.push_back({x1, y0, r, g, b, al});
-    m_vertices.push_back({x0, y1, r, g, b, al});
-    m_vertices.push_back({x1, y1, r, g, b, al});
-    for (const quint32 i : {0u, 1u, 2u, 1u, 3u, 2u})
-        m_indices.push_back(base + i);
-    return true;
-}
-
-void TaskTimeline::rebuild()
-{
-    m_vertices.clear();
-    m_indices.clear();
-    m_hits.clear();
-    m_lanes.clear();
-    m_stallMarks.clear();
-    m_ticks.clear();
-    m_barCount = 0;
-    m_aggregated = false;
-
-    const double w = width();
-    const double h = height();
+    Frame f;
     TimelineSource *src = m_source;
-    const double now = src ? src->nowMs() : 0;
+    f.w = width();
+    f.h = height();
+    f.now = src ? src->nowMs() : 0;
     if (following()) {
-        m_effEnd = std::max(now, 1.0);
+        m_effEnd = std::max(f.now, 1.0);
         m_effStart = m_liveWindowMs > 0 ? std::max(0.0, m_effEnd - m_liveWindowMs) : 0.0;
     } else {
         m_effStart = m_viewStartMs;
@@ -307,26 +329,167 @@ void TaskTimeline::rebuild()
     }
     if (m_effEnd - m_effStart < 1e-3)
         m_effEnd = m_effStart + 1e-3;
+    f.effStart = m_effStart;
+    f.effEnd = m_effEnd;
+    f.rowHeight = m_rowHeight;
+    f.header = m_laneHeaderHeight;
+    f.tickSpacing = m_tickSpacing;
+    f.maxVertices = m_maxVertices;
+    f.colors = m_colors;
     m_builtRevision = src ? src->timelineRevision() : 0;
-    m_builtNow = now;
-    if (!src || w < 1 || h < 1)
-        return;
+    m_builtNow = f.now;
+    if (!src)
+        return f;
+    f.hasSource = true;
+    f.lanes.resize(std::size_t(src->laneCount()));
+    for (int l = 0; l < src->laneCount(); ++l) {
+        Frame::Lane &lane = f.lanes[std::size_t(l)];
+        lane.name = src->laneName(l);
+        lane.stallCount = src->stallCount(l);
+        for (int k = std::max(0, lane.stallCount - kMaxStallsPerLane); k < lane.stallCount; ++k)
+            lane.stalls.push_back(src->stall(l, k));
+    }
+    syncBars();
+    return f;
+}
 
-    const double vs = m_effStart;
-    const double ppm = w / (m_effEnd - m_effStart);
-    const auto fw = float(w);
-    const int nLanes = std::max(1, src->laneCount());
+void TaskTimeline::updatePolish()
+{
+    if (!m_dirty || m_building)
+        return; // a build in flight polishes again when it is adopted
+    if (!m_source || m_source->barCount() < kAsyncBars) {
+        rebuildNow();
+        return;
+    }
+    m_dirty = false;
+    m_building = true;
+    if (!m_worker)
+        m_worker = std::make_unique<Worker>();
+    auto frame = std::make_shared<Frame>(makeFrame());
+    m_worker->run([this, frame] {
+        QElapsedTimer cost;
+        cost.start();
+        auto built = std::make_shared<Built>();
+        build(*frame, m_bars, *built);
+        built->costMs = cost.elapsed();
+        // Runs on the GUI thread; dropped if the item is gone (it waits for this job first).
+        QMetaObject::invokeMethod(this, [this, built] { adopt(std::move(*built)); }, Qt::QueuedConnection);
+    });
+}
+
+void TaskTimeline::rebuildNow()
+{
+    m_worker.reset(); // waits for a build in flight; its result is dropped
+    m_building = false;
+    QElapsedTimer cost;
+    cost.start();
+    Built built;
+    const Frame frame = makeFrame();
+    build(frame, m_bars, built);
+    built.costMs = cost.elapsed();
+    m_dirty = false;
+    adopt(std::move(built));
+}
+
+void TaskTimeline::adopt(Built &&built)
+{
+    m_building = false;
+    m_vertices = std::move(built.vertices);
+    m_indices = std::move(built.indices);
+    m_hits = std::move(built.hits);
+    m_lanes = std::move(built.lanes);
+    m_stallMarks = std::move(built.stallMarks);
+    m_ticks = std::move(built.ticks);
+    m_barCount = built.barCount;
+    m_aggregated = built.aggregated;
+    m_lastCostMs = built.costMs;
+    m_sinceRebuild.start();
+    m_geometryDirty = true;
+    update();
+    if (m_dirty)
+        polish();
+    Q_EMIT layoutChanged();
+}
+
+bool TaskTimeline::Built::addQuad(int maxVertices, float x0, float y0, float x1, float y1, const QColor &c, float alpha)
+{
+    if (int(vertices.size()) + 4 > maxVertices)
+        return false;
+    const float a = float(c.alphaF()) * alpha;
+    const auto r = static_cast<unsigned char>(std::lround(c.redF() * a * 255));
+    const auto g = static_cast<unsigned char>(std::lround(c.greenF() * a * 255));
+    const auto b = static_cast<unsigned char>(std::lround(c.blueF() * a * 255));
+    const auto al = static_cast<unsigned char>(std::lround(a * 255));
+    const auto base = quint32(vertices.size());
+    vertices.push_back({x0, y0, r, g, b, al});
+    vertices.push_back({x1, y0, r, g, b, al});
+    vertices.push_back({x0, y1, r, g, b, al});
+    vertices.push_back({x1, y1, r, g, b, al});
+    for (const quint32 i : {0u, 1u, 2u, 1u, 3u, 2u})
+        indices.push_back(base + i);
+    return true;
+}
+
+void TaskTimeline::syncBars()
+{
+    TimelineSource *src = m_source;
     const int n = src->barCount();
-    m_barCount = n;
+    const int cached = int(m_bars.state.size());
+    const quint64 revision = src->timelineRevision();
+    m_changedBars.clear();
+    const bool all = !m_bars.valid || n < cached || !src->changedBars(m_bars.revision, cached, m_changedBars);
+    m_bars.startMs.resize(std::size_t(n));
+    m_bars.endMs.resize(std::size_t(n));
+    m_bars.state.resize(std::size_t(n));
+    m_bars.lane.resize(std::size_t(n));
+    const auto read = [&](int i) {
+        const TimelineSource::Bar b = src->bar(i);
+        const auto k = std::size_t(i);
+        m_bars.startMs[k] = b.startMs < 0 ? -1.0f : float(b.startMs);
+        m_bars.endMs[k] = b.endMs < 0 ? -1.0f : float(b.endMs);
+        m_bars.state[k] = std::uint8_t(std::clamp(b.state, 0, kStates - 1));
+        m_bars.lane[k] = std::uint16_t(std::clamp(b.lane, 0, 0xffff));
+    };
+    if (all) {
+        for (int i = 0; i < n; ++i)
+            read(i);
+    } else {
+        for (const int i : m_changedBars)
+            read(i);
+        for (int i = cached; i < n; ++i)
+            read(i);
+    }
+    m_bars.revision = revision;
+    m_bars.valid = true;
+}
+
+// Everything a build makes from a Frame and the bars; a pure function of them, so it
+// can run on the worker thread.
+void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
+{
+    const double w = in.w;
+    const double h = in.h;
+    if (!in.hasSource || w < 1 || h < 1)
+        return;
+    const double vs = in.effStart;
+    const double ppm = w / (in.effEnd - in.effStart);
+    const auto fw = float(w);
+    const int nLanes = std::max(1, int(in.lanes.size()));
+    const int n = int(bars.state.size());
+    out.barCount = n;
+    const float *barStart = bars.startMs.data();
+    const float *barEnd = bars.endMs.data();
+    const std::uint8_t *barState = bars.state.data();
+    const std::uint16_t *barLane = bars.lane.data();
 
     // Pass 1: bars per lane (rows are ordinals within a lane, so they are stable).
     std::vector<int> counts(std::size_t(nLanes), 0);
     for (int i = 0; i < n; ++i)
-        ++counts[std::size_t(std::clamp(src->bar(i).lane, 0, nLanes - 1))];
+        ++counts[std::min<std::size_t>(barLane[i], std::size_t(nLanes - 1))];
 
     // Lane heights: natural when everything fits, else shared by task count.
-    const double header = m_laneHeaderHeight;
-    const double rh = m_rowHeight;
+    const double header = in.header;
+    const double rh = in.rowHeight;
     std::vector<double> body(static_cast<std::size_t>(nLanes));
     std::vector<double> top(static_cast<std::size_t>(nLanes));
     double natural = 0;
@@ -352,15 +515,15 @@ void TaskTimeline::rebuild()
     // Chrome: lane header bands, separators, time grid.
     for (int l = 0; l < nLanes; ++l) {
         const auto t = float(top[std::size_t(l)]);
-        addQuad(0, t, fw, t + float(header), m_colors[7]);
+        out.addQuad(in.maxVertices, 0, t, fw, t + float(header), in.colors[7]);
         if (l > 0)
-            addQuad(0, t, fw, t + 1, m_colors[6]);
+            out.addQuad(in.maxVertices, 0, t, fw, t + 1, in.colors[6]);
     }
-    const double step = niceStep(m_tickSpacing / ppm);
-    for (double t = std::ceil(vs / step) * step; t <= m_effEnd; t += step) {
+    const double step = niceStep(in.tickSpacing / ppm);
+    for (double t = std::ceil(vs / step) * step; t <= in.effEnd; t += step) {
         const auto x = float((t - vs) * ppm);
-        addQuad(x, 0, x + 1, float(h), m_colors[6], 0.6f);
-        m_ticks.append(QVariantMap{{QStringLiteral("x"), double(x)}, {QStringLiteral("ms"), t},
+        out.addQuad(in.maxVertices, x, 0, x + 1, float(h), in.colors[6], 0.6f);
+        out.ticks.append(QVariantMap{{QStringLiteral("x"), double(x)}, {QStringLiteral("ms"), t},
                                    {QStringLiteral("label"), tickLabel(t, step)}});
     }
 
@@ -376,12 +539,12 @@ void TaskTimeline::rebuild()
     };
     std::vector<StallRect> stalls;
     std::vector<int> stallsPerLane(std::size_t(nLanes), 0);
-    for (int l = 0; l < src->laneCount(); ++l) {
-        const int sc = src->stallCount(l);
+    for (int l = 0; l < int(in.lanes.size()); ++l) {
+        const int sc = in.lanes[std::size_t(l)].stallCount;
+        const std::vector<TimelineSource::Stall> &laneStalls = in.lanes[std::size_t(l)].stalls;
         stallsPerLane[std::size_t(l)] = sc;
         const std::size_t laneFirst = stalls.size();
-        for (int k = std::max(0, sc - kMaxStallsPerLane); k < sc; ++k) {
-            const TimelineSource::Stall s = src->stall(l, k);
+        for (const TimelineSource::Stall &s : laneStalls) {
             auto x0 = float((s.startMs - vs) * ppm);
             auto x1 = float((s.startMs + s.durationMs - vs) * ppm);
             if (x1 < 0 || x0 > fw)
@@ -404,8 +567,8 @@ void TaskTimeline::rebuild()
     }
 
     // Budget for bars: what chrome and stalls leave.
-    const int maxQuads = m_maxVertices / 4;
-    const int used = int(m_vertices.size() / 4) + 2 * int(stalls.size());
+    const int maxQuads = in.maxVertices / 4;
+    const int used = int(out.vertices.size() / 4) + 2 * int(stalls.size());
     const int barBudget = std::max(0, maxQuads - used);
 
     std::vector<char> detailed(std::size_t(nLanes), 0);
@@ -428,7 +591,7 @@ void TaskTimeline::rebuild()
     int densityLanes = 0;
     for (int l = 0; l < nLanes; ++l)
         densityLanes += (!detailed[std::size_t(l)] && counts[std::size_t(l)] > 0) ? 1 : 0;
-    m_aggregated = densityLanes > 0;
+    out.aggregated = densityLanes > 0;
 
     std::vector<DensityGrid> grids;
     std::vector<int> gridOfLane(std::size_t(nLanes), -1);
@@ -459,36 +622,47 @@ void TaskTimeline::rebuild()
         }
     }
 
-    // Pass 2: bars.
+    // Pass 2: bars. A density lane maps its k-th bar to grid row k * rows / count and
+    // x to a column by multiplying with precomputed factors (divisions were half the
+    // cost of this loop at a million bars).
+    struct LaneScale
+    {
+        double row = 0;
+        double column = 0;
+    };
+    std::vector<LaneScale> scales(std::size_t(nLanes), LaneScale{});
+    for (const DensityGrid &g : grids)
+        scales[std::size_t(g.lane)] = {double(g.rows) / counts[std::size_t(g.lane)], 1.0 / g.cellWidth};
     std::vector<int> ordinal(std::size_t(nLanes), 0);
     const float barH = float(rh > 3 ? rh - 1 : rh);
     for (int i = 0; i < n; ++i) {
-        const TimelineSource::Bar b = src->bar(i);
-        const int l = std::clamp(b.lane, 0, nLanes - 1);
+        const int l = std::min(int(barLane[i]), nLanes - 1);
         const int o = ordinal[std::size_t(l)]++;
-        if (b.startMs < 0)
+        const double start = barStart[i];
+        if (start < 0)
             continue;
-        const double end = b.endMs < 0 ? std::max(now, b.startMs) : std::max(b.endMs, b.startMs);
-        double x0 = (b.startMs - vs) * ppm;
+        const double end = barEnd[i] < 0 ? std::max(in.now, start) : std::max(double(barEnd[i]), start);
+        double x0 = (start - vs) * ppm;
         double x1 = (end - vs) * ppm;
         if (x1 < 0 || x0 > w)
             continue;
         x0 = std::max(0.0, x0);
         x1 = std::min(w, x1);
-        const int state = std::clamp(b.state, 0, kStates - 1);
+        const int state = barState[i];
         if (detailed[std::size_t(l)]) {
             if (x1 - x0 < 1) { // thinner than a pixel: one pixel wide
                 x1 = std::min(w, x0 + 1);
                 x0 = x1 - 1;
             }
             const auto y0 = float(top[std::size_t(l)] + header + o * rh);
-            if (addQuad(float(x0), y0, float(x1), y0 + barH, m_colors[state]))
-                m_hits.push_back({float(x0), y0, float(x1), y0 + barH, b.key});
+            if (out.addQuad(in.maxVertices, float(x0), y0, float(x1), y0 + barH, in.colors[state]))
+                out.hits.push_back({float(x0), y0, float(x1), y0 + barH, i});
         } else {
             DensityGrid &g = grids[std::size_t(gridOfLane[std::size_t(l)])];
-            const int row = int(static_cast<long long>(o) * g.rows / counts[std::size_t(l)]);
-            const int c0 = std::clamp(int(x0 / g.cellWidth), 0, g.cols - 1);
-            const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) / g.cellWidth), c0, g.cols - 1);
+            const LaneScale &scale = scales[std::size_t(l)];
+            const int row = std::min(int(o * scale.row), g.rows - 1);
+            const int c0 = std::clamp(int(x0 * scale.column), 0, g.cols - 1);
+            const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) * scale.column), c0, g.cols - 1);
             ++g.at(state, row, c0);
             --g.at(state, row, c1 + 1);
         }
@@ -527,7 +701,7 @@ void TaskTimeline::rebuild()
                     return;
                 const int state = runKey / 4;
                 const float alpha = 0.4f + 0.2f * float(runKey % 4);
-                addQuad(float(runStart * g.cellWidth), y0, float(endCol * g.cellWidth), y1, m_colors[state], alpha);
+                out.addQuad(in.maxVertices, float(runStart * g.cellWidth), y0, float(endCol * g.cellWidth), y1, in.colors[state], alpha);
             };
             for (int c = 0; c < g.cols; ++c) {
                 int total = 0;
@@ -556,10 +730,10 @@ void TaskTimeline::rebuild()
     // Stalls on top: a tint across the lane body, a solid mark in the header band.
     for (const StallRect &s : stalls) {
         const double t = top[std::size_t(s.lane)];
-        addQuad(s.x0, float(t + header), s.x1, float(t + header + body[std::size_t(s.lane)]), m_colors[5], 0.22f);
-        addQuad(s.x0, float(t + 1), s.x1, float(t + header - 1), m_colors[5]);
-        if (m_stallMarks.size() < kMaxStallMarks) {
-            m_stallMarks.append(QVariantMap{
+        out.addQuad(in.maxVertices, s.x0, float(t + header), s.x1, float(t + header + body[std::size_t(s.lane)]), in.colors[5], 0.22f);
+        out.addQuad(in.maxVertices, s.x0, float(t + 1), s.x1, float(t + header - 1), in.colors[5]);
+        if (out.stallMarks.size() < kMaxStallMarks) {
+            out.stallMarks.append(QVariantMap{
                 {QStringLiteral("lane"), s.lane},
                 {QStringLiteral("x"), double(s.x0)},
                 {QStringLiteral("width"), double(s.x1 - s.x0)},
@@ -573,8 +747,8 @@ void TaskTimeline::rebuild()
     }
 
     for (int l = 0; l < nLanes; ++l) {
-        m_lanes.append(QVariantMap{
-            {QStringLiteral("name"), l < src->laneCount() ? src->laneName(l) : QString()},
+        out.lanes.append(QVariantMap{
+            {QStringLiteral("name"), l < int(in.lanes.size()) ? in.lanes[std::size_t(l)].name : QString()},
             {QStringLiteral("y"), top[std::size_t(l)]},
             {QStringLiteral("height"), header + body[std::size_t(l)]},
             {QStringLiteral("headerHeight"), header},
@@ -588,6 +762,13 @@ void TaskTimeline::rebuild()
 QSGNode *TaskTimeline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
 {
     auto *node = static_cast<QSGGeometryNode *>(old);
+    if (m_vertices.empty()) {
+        // Nothing built yet (a large build runs on the worker): no node rather than
+        // an empty one, which the renderer did not redraw once it was filled.
+        delete node;
+        m_geometryDirty = true;
+        return nullptr;
+    }
     if (!node) {
         node = new QSGGeometryNode;
         auto *geometry = new QSGGeometry(QSGGeometry::defaultAttributes_ColoredPoint2D(), 0, 0,

@@ -16,9 +16,15 @@
 // Text (lane names, culprits, time ticks) is left to QML: `lanes`, `stallMarks`
 // and `ticks` give positions in item coordinates.
 //
-// Threading: GUI thread. The source is read in updatePolish() (GUI thread) into
-// CPU-side vertex arrays; updatePaintNode() (render thread, GUI blocked) only
-// copies them into the geometry, and only when they changed.
+// Threading: the item lives on the GUI thread and reads the source only there, in
+// updatePolish(): the changed bars into a flat copy (BarCache), the lanes and stalls
+// into a Frame. Building the vertex arrays from those is a pure function; with many
+// bars (kAsyncBars) it runs on a worker thread of the item's own, so a million bars
+// never block the GUI thread for a whole build, and the result is adopted on the GUI
+// thread by a queued call. While a build runs the GUI thread leaves BarCache alone
+// (the worker reads it); the next build starts when this one is adopted.
+// updatePaintNode() (render thread, GUI blocked) only copies the arrays into the
+// geometry, and only when they changed.
 
 #include "timelinesource.h"
 
@@ -30,6 +36,8 @@
 #include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
+#include <array>
+#include <memory>
 #include <vector>
 
 namespace coroscope::widgets {
@@ -151,13 +159,59 @@ private:
     struct HitRect
     {
         float x0, y0, x1, y1;
-        qint64 key;
+        int bar; // index into the source's bars
     };
+    // The source's bars in flat arrays (10 bytes a bar), brought up to date before each
+    // build by re-reading only the bars the source says changed, so a build walks
+    // memory instead of calling bar() a million times.
+    struct BarCache
+    {
+        std::vector<float> startMs; // < 0: not started
+        std::vector<float> endMs;   // < 0: not finished
+        std::vector<std::uint8_t> state;
+        std::vector<std::uint16_t> lane;
+        quint64 revision = 0;
+        bool valid = false; // false: re-read every bar
+    };
+    // What a build reads besides the bars: a copy, so it can run on the worker thread.
+    struct Frame
+    {
+        struct Lane
+        {
+            QString name;
+            int stallCount = 0;
+            std::vector<TimelineSource::Stall> stalls; // the newest ones
+        };
+        bool hasSource = false;
+        double w = 0, h = 0, now = 0, effStart = 0, effEnd = 0;
+        double rowHeight = 0, header = 0, tickSpacing = 0;
+        int maxVertices = 0;
+        std::array<QColor, 8> colors;
+        std::vector<Lane> lanes;
+    };
+    // What a build makes.
+    struct Built
+    {
+        std::vector<Vertex> vertices;
+        std::vector<quint32> indices;
+        std::vector<HitRect> hits;
+        QVariantList lanes;
+        QVariantList stallMarks;
+        QVariantList ticks;
+        int barCount = 0;
+        bool aggregated = false;
+        qint64 costMs = 0;
+        bool addQuad(int maxVertices, float x0, float y0, float x1, float y1, const QColor &c, float alpha = 1.0f);
+    };
+    class Worker;
 
     void setColor(int index, const QColor &c);
     void invalidate();
-    void rebuild();
-    bool addQuad(float x0, float y0, float x1, float y1, const QColor &c, float alpha = 1.0f);
+    void syncBars();
+    [[nodiscard]] Frame makeFrame();
+    static void build(const Frame &in, const BarCache &bars, Built &out);
+    void adopt(Built &&built);
+    void forgetBars();
 
     QPointer<QObject> m_monitor;
     TimelineSource *m_source = nullptr;
@@ -172,9 +226,9 @@ private:
     qreal m_laneHeaderHeight = 18;
     qreal m_tickSpacing = 90;
     int m_maxVertices = 200000;
-    QColor m_colors[8];
+    std::array<QColor, 8> m_colors;
 
-    // What the last rebuild read, to skip rebuilding when nothing moved.
+    // What the last build read, to skip rebuilding when nothing moved.
     bool m_dirty = true;
     quint64 m_builtRevision = ~quint64(0);
     double m_builtNow = -1;
@@ -182,6 +236,11 @@ private:
     QTimer m_throttle;
     QElapsedTimer m_sinceRebuild;
     qint64 m_lastCostMs = 0;
+
+    BarCache m_bars; // read by the worker while m_building: not touched then
+    std::vector<int> m_changedBars;
+    std::unique_ptr<Worker> m_worker; // made on the first large build
+    bool m_building = false;
 
     std::vector<Vertex> m_vertices;
     std::vector<quint32> m_indices;

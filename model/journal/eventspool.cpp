@@ -44,10 +44,14 @@ private:
 
 } // namespace
 
+namespace {
+constexpr std::size_t kBufferedEvents = 1024; // 40 KiB a stream
+} // namespace
+
 EventSpool::EventSpool() = default;
 EventSpool::~EventSpool() = default;
 
-void EventSpool::fail(const QString &message)
+void EventSpool::fail(const QString &message) const
 {
     if (!m_error)
         m_error = message;
@@ -65,14 +69,25 @@ void EventSpool::append(std::size_t stream, const rt::Event &event)
             return;
         }
         m_files.push_back(std::move(file));
+        m_buffers.emplace_back().reserve(kBufferedEvents);
     }
-    rt::Event stored = event;
-    stored.text = 0;
-    if (m_files[stream]->write(reinterpret_cast<const char *>(&stored), sizeof stored) != sizeof stored) {
-        fail(QStringLiteral("cannot write the event spool file: ") + m_files[stream]->errorString());
-        return;
-    }
+    std::vector<rt::Event> &buffer = m_buffers[stream];
+    buffer.push_back(event);
+    buffer.back().text = 0;
     ++m_count;
+    if (buffer.size() >= kBufferedEvents)
+        (void)flush(stream);
+}
+
+bool EventSpool::flush(std::size_t stream) const
+{
+    std::vector<rt::Event> &buffer = m_buffers[stream];
+    const auto bytes = qint64(buffer.size() * sizeof(rt::Event));
+    const bool ok = bytes == 0 || m_files[stream]->write(reinterpret_cast<const char *>(buffer.data()), bytes) == bytes;
+    buffer.clear();
+    if (!ok)
+        fail(QStringLiteral("cannot write the event spool file: ") + m_files[stream]->errorString());
+    return ok;
 }
 
 std::optional<QString> EventSpool::forEach(const Visitor &visit) const
@@ -81,9 +96,10 @@ std::optional<QString> EventSpool::forEach(const Visitor &visit) const
         return m_error;
     std::vector<std::unique_ptr<StreamReader>> readers;
     std::vector<bool> live;
-    for (const auto &file : m_files) {
-        if (!file->flush())
-            return QStringLiteral("cannot write the event spool file: ") + file->errorString();
+    for (std::size_t stream = 0; stream < m_files.size(); ++stream) {
+        const auto &file = m_files[stream];
+        if (!flush(stream) || !file->flush())
+            return m_error ? *m_error : QStringLiteral("cannot write the event spool file: ") + file->errorString();
         auto reader = std::make_unique<StreamReader>(file->fileName());
         if (!reader->open())
             return QStringLiteral("cannot read the event spool file: ") + reader->errorString();

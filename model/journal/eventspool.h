@@ -11,8 +11,10 @@
 // names are not resolved here: run-local ids can only be given once every task is
 // known, so the exporters render the JSON form when they read the spool.
 //
-// Threading: one thread (the RunRecord's). Cost: one buffered write per event;
-// forEach reads every file once, through a 64 KiB buffer per stream.
+// Threading: one thread (the RunRecord's). Cost: a copy into a 40 KiB buffer per
+// stream per event, one write per full buffer (a QIODevice write per event cost
+// more than the rest of applying it); forEach flushes, then reads every file once,
+// through a 64 KiB buffer per stream.
 
 #include "runtime/journal.h"
 
@@ -50,11 +52,13 @@ public:
     [[nodiscard]] std::optional<QString> forEach(const Visitor &visit) const;
 
 private:
-    void fail(const QString &message);
+    void fail(const QString &message) const;
+    [[nodiscard]] bool flush(std::size_t stream) const;
 
     std::vector<std::unique_ptr<QTemporaryFile>> m_files;
+    mutable std::vector<std::vector<rt::Event>> m_buffers; // per stream, not yet written
     std::uint64_t m_count = 0;
-    std::optional<QString> m_error;
+    mutable std::optional<QString> m_error;
 };
 
 } // namespace coroscope::journal

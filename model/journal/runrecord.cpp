@@ -76,6 +76,13 @@ const RunRecord::Row *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
     return const_cast<RunRecord *>(this)->rowOf(runtimeId);
 }
 
+void RunRecord::reserve(std::size_t tasks)
+{
+    m_rows.reserve(tasks);
+    m_sortedIds.reserve(tasks);
+    m_sortedRows.reserve(tasks);
+}
+
 std::uint32_t RunRecord::store(const QString &text)
 {
     if (text.isEmpty())

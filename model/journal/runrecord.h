@@ -87,6 +87,9 @@ public:
 
     // The run: its set's name, its wall-clock start, and its start on rt::monotonicNs().
     void setRunInfo(const QString &setName, const QDateTime &startedAt, std::int64_t startNs);
+    // Room for `tasks` tasks in every per-task array, so that growing to that many
+    // never copies them (address space only: pages are touched as rows are added).
+    void reserve(std::size_t tasks);
     void setFinished(std::int64_t endNs);
     // The loop's longest step (rt::Loop::maxStallNs()), which stall events alone miss.
     void setLoopMaxStepNs(const QString &loopName, std::int64_t ns);

@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QMetaObject>
 
+#include <condition_variable>
+
 namespace coroscope::monitor {
 
 LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
@@ -66,6 +68,30 @@ void LiveRun::drain(const Sink &sink)
         if (!m_batch.events.empty())
             sink(j.name, m_batch);
     }
+}
+
+void LiveRun::publishJournals()
+{
+    std::vector<taskset::TaskSetRun::LoopJournal> loops;
+    {
+        std::lock_guard lock(m_loopsMutex);
+        loops = m_loops;
+    }
+    std::mutex mutex;
+    std::condition_variable allPublished;
+    std::size_t left = loops.size();
+    for (const auto &j : loops) {
+        j.loop->callSoonThreadsafe([&] {
+            rt::Loop::current()->journal().publish();
+            std::lock_guard lock(mutex);
+            --left;
+            // Notify under the lock: the caller destroys the condition variable as
+            // soon as it wakes.
+            allPublished.notify_one();
+        });
+    }
+    std::unique_lock lock(mutex);
+    allPublished.wait(lock, [&] { return left == 0; });
 }
 
 std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const

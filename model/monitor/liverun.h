@@ -39,8 +39,16 @@ public:
     [[nodiscard]] bool isRunning() const noexcept { return m_running; }
 
     // Hands every journal batch published since the last call to `sink`, loop by loop.
-    using Sink = std::function<void(const QString &loopName, const rt::JournalBatch &batch)>;
+    // The sink may take the batch's contents (swap in an empty batch, ideally one with
+    // capacity: it goes back to the loop's journal and saves it fresh memory).
+    using Sink = std::function<void(const QString &loopName, rt::JournalBatch &batch)>;
     void drain(const Sink &sink);
+    // Blocks until each of the run's loops has published every event it journalled
+    // before the call, so that the next drain() reads them all. finished() can come
+    // before its loop publishes the run's last events: call this after it to read a
+    // complete log. Costs a round trip through each loop (short once the run has
+    // finished; as long as a task holds a loop while it runs).
+    void publishJournals();
     // The longest step of each of the run's loops so far.
     [[nodiscard]] std::vector<std::pair<QString, std::int64_t>> longestSteps() const;
 

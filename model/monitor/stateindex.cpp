@@ -29,13 +29,42 @@ void StateIndex::rebuildTrees(std::size_t capacity)
     }
 }
 
+void StateIndex::grow()
+{
+    // Node i of a Fenwick tree sums rows (i - lowbit(i), i] whatever the capacity, so
+    // doubling keeps nodes 1..C; of the new ones only node 2C covers a row so far, and
+    // it covers all of them.
+    const std::size_t capacity = 2 * m_capacity;
+    for (auto &tree : m_trees) {
+        std::int64_t all = 0;
+        for (std::size_t i = m_capacity; i > 0; i &= i - 1)
+            all += tree[i];
+        tree.resize(capacity + 1, 0);
+        tree[capacity] = std::int32_t(all);
+    }
+    m_capacity = capacity;
+}
+
+void StateIndex::reserve(std::size_t rows)
+{
+    m_states.reserve(rows);
+    // The trees take their final size now: growing them later zeroes (faults in)
+    // megabytes in the middle of a tick.
+    const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(rows, 1024));
+    if (capacity > m_capacity)
+        rebuildTrees(capacity);
+}
+
 void StateIndex::append(rt::TaskState state)
 {
-    m_states.push_back(std::uint8_t(state));
-    if (m_states.size() > m_capacity) {
-        rebuildTrees(std::bit_ceil(std::max<std::size_t>(m_states.size(), 1024)));
+    if (m_capacity == 0) {
+        m_states.push_back(std::uint8_t(state));
+        rebuildTrees(1024);
         return;
     }
+    if (m_states.size() == m_capacity)
+        grow();
+    m_states.push_back(std::uint8_t(state));
     add(int(state), m_states.size() - 1, 1);
 }
 

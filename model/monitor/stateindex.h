@@ -9,7 +9,7 @@
 // 16 cancelled (kAllStates = 31), the TaskListModel's `stateFilter` bits.
 //
 // Threading: none of its own (its owner's thread). Cost: append and setState are
-// O(log n) (append is amortised: the trees double their capacity with an O(n)
+// O(log n) (append is amortised: the trees double their capacity, a copy, no
 // rebuild); rebuild is O(n); memory 21 bytes a row at most (1 state byte, 5 trees of
 // 32-bit counts with up to 2x capacity).
 
@@ -33,6 +33,9 @@ public:
     [[nodiscard]] rt::TaskState state(int row) const { return rt::TaskState(m_states[std::size_t(row)]); }
 
     void append(rt::TaskState state);
+    // Room for `rows` rows, so that growing to that many never copies nor grows the
+    // trees (O(size + rows) now).
+    void reserve(std::size_t rows);
     void setState(int row, rt::TaskState state);
     // Replaces every row (used after rows were inserted before the end).
     void rebuild(std::vector<std::uint8_t> states);
@@ -46,6 +49,7 @@ public:
 private:
     void add(int state, std::size_t row, std::int32_t delta) noexcept;
     void rebuildTrees(std::size_t capacity);
+    void grow(); // doubles the capacity in O(capacity) without a rebuild
 
     std::vector<std::uint8_t> m_states;
     std::size_t m_capacity = 0; // a power of two (or 0); the trees have m_capacity + 1 slots

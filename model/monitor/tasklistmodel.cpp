@@ -117,7 +117,6 @@ void TaskListModel::extendMatches(int rows)
         m_matches.clear();
         return;
     }
-    m_matches.reserve(std::size_t(rows));
     for (int r = int(m_matches.size()); r < rows; ++r)
         m_matches.push_back(m_store->name(r).contains(m_search, Qt::CaseInsensitive) ? 1 : 0);
 }

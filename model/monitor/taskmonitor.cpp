@@ -1,6 +1,7 @@
 #include "taskmonitor.h"
 
 #include "journal/exporters.h"
+#include "runtime/threads.h"
 #include "journal/logreader.h"
 #include "taskset/builtins.h"
 
@@ -20,6 +21,10 @@ namespace coroscope::monitor {
 namespace {
 
 constexpr int kTickMs = 33;
+constexpr int kTaskThreadNice = 5;       // the runs' threads, below the GUI (see rt::setTaskThreadNice)
+constexpr std::size_t kSpentBatches = 4; // emptied journal batches kept for reuse,
+constexpr std::size_t kSpentBatchEvents = 256 * 1024; // each up to 10 MiB (a burst's are freed)
+constexpr std::uint64_t kReservedTasks = 4'000'000; // rows reserved for a run at most (its estimate)
 constexpr std::size_t kKeptTicks = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
 
@@ -110,6 +115,10 @@ TaskMonitor::TaskMonitor(QObject *parent)
 {
     for (const auto &b : taskset::builtinSets())
         m_builtins.append(QVariantMap{{QStringLiteral("name"), b.name}, {QStringLiteral("description"), b.description}});
+    // The runs' loops and pool run below the GUI thread's priority: a million tasks
+    // keeping both cores busy made the GUI thread wait for the CPU longer than it
+    // worked (a 5 ms tick took 30 ms of wall time).
+    rt::setTaskThreadNice(kTaskThreadNice);
     m_tick.setTimerType(Qt::PreciseTimer);
     connect(&m_tick, &QTimer::timeout, this, &TaskMonitor::tick);
     m_tick.start(kTickMs);
@@ -129,9 +138,11 @@ double TaskMonitor::nowMs() const
 int TaskMonitor::launch(taskset::TaskSet set)
 {
     const QString name = set.name;
+    const std::uint64_t estimate = taskset::estimatedTaskCount(set);
     auto live = std::make_unique<LiveRun>(std::move(set), false);
     const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
                                      journal::RunRecord::Spool::Events);
+    m_store.reserve(runId, std::size_t(std::min<std::uint64_t>(estimate, kReservedTasks)));
     if (m_firstStartNs < 0)
         m_firstStartNs = live->startNs();
     connect(live.get(), &LiveRun::finished, this, [this, runId](std::int64_t endNs) {
@@ -389,14 +400,21 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
 
 void TaskMonitor::drainRun(int runId, LiveRun &run)
 {
-    run.drain([&](const QString &loopName, const rt::JournalBatch &batch) {
-        m_pending.push_back({runId, loopName, batch, 0});
+    // Batches are moved, not copied, and the monitor's spent ones go back to the
+    // loop's journal, so a million tasks' events are not copied nor faulted in twice.
+    run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
+        m_pending.push_back({runId, loopName, {}, 0});
+        std::swap(m_pending.back().batch, batch);
+        if (!m_spentBatches.empty()) {
+            std::swap(batch, m_spentBatches.back());
+            m_spentBatches.pop_back();
+        }
     });
 }
 
 void TaskMonitor::applyPending(std::int64_t budgetNs)
 {
-    constexpr std::size_t kChunk = 8192; // events applied between two looks at the clock
+    constexpr std::size_t kChunk = 2048; // events applied between two looks at the clock
     const std::int64_t start = rt::monotonicNs();
     rt::JournalBatch slice;
     while (!m_pending.empty() && (budgetNs < 0 || rt::monotonicNs() - start < budgetNs)) {
@@ -418,8 +436,13 @@ void TaskMonitor::applyPending(std::int64_t budgetNs)
             m_store.apply(p.runId, p.loop, slice);
         }
         p.offset += n;
-        if (p.offset >= p.batch.events.size())
+        if (p.offset >= p.batch.events.size()) {
+            if (m_spentBatches.size() < kSpentBatches && p.batch.events.capacity() <= kSpentBatchEvents) {
+                p.batch.clear();
+                m_spentBatches.push_back(std::move(p.batch));
+            }
             m_pending.pop_front();
+        }
     }
 }
 
@@ -445,14 +468,14 @@ void TaskMonitor::catchUp()
     applyPending(-1);
     m_store.endTick();
     finishRuns();
-    ++m_revision;
     updateLanes();
 }
 
 void TaskMonitor::tick()
 {
-    constexpr std::int64_t kApplyBudgetNs = 6'000'000;
+    constexpr std::int64_t kApplyBudgetNs = 3'500'000;
     const std::int64_t t0 = rt::monotonicNs();
+    const std::int64_t cpu0 = rt::threadCpuNs();
     const bool any = !m_pending.empty() || [&] {
         for (auto &[runId, run] : m_live)
             drainRun(runId, *run);
@@ -468,15 +491,16 @@ void TaskMonitor::tick()
     }
     m_store.endTick();
     finishRuns();
-    if (any) {
-        ++m_revision;
+    if (any)
         updateLanes();
-    }
     updateLoops();
     Q_EMIT ticked();
-    if (m_tickDurations.size() >= kKeptTicks)
+    if (m_tickDurations.size() >= kKeptTicks) {
         m_tickDurations.erase(m_tickDurations.begin(), m_tickDurations.begin() + kKeptTicks / 2);
+        m_tickCpu.erase(m_tickCpu.begin(), m_tickCpu.begin() + kKeptTicks / 2);
+    }
     m_tickDurations.push_back(rt::monotonicNs() - t0);
+    m_tickCpu.push_back(rt::threadCpuNs() - cpu0);
 }
 
 void TaskMonitor::updateLanes()
@@ -505,7 +529,23 @@ void TaskMonitor::updateLanes()
             lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
                              record->setName() + QStringLiteral(" · pool"), {}});
     }
+    // Bars name lanes by index, and a bar whose lane is not there yet is drawn in
+    // lane 0: when lanes come or move, every bar must be re-read.
+    const bool renumbered = lanes.size() != m_lanes.size()
+        || !std::equal(m_lanes.begin(), m_lanes.end(), lanes.begin(), [](const Lane &a, const Lane &b) {
+               return a.runId == b.runId && a.loopIndex == b.loopIndex;
+           });
+    if (renumbered)
+        m_lanesRevision = m_store.revision();
     m_lanes = std::move(lanes);
+}
+
+bool TaskMonitor::changedBars(quint64 since, int count, std::vector<int> &out) const
+{
+    if (since < m_lanesRevision)
+        return false;
+    m_store.rowsChangedSince(since, count, out);
+    return true;
 }
 
 int TaskMonitor::laneOf(int runId, std::uint8_t loopIndex) const
@@ -579,6 +619,36 @@ void TaskMonitor::updateLoops()
         m_loops = loops;
         Q_EMIT loopsChanged();
     }
+}
+
+// Launch estimates -------------------------------------------------------------------
+
+namespace {
+QVariantMap estimateOf(const taskset::ParseResult &parsed)
+{
+    if (!parsed.ok())
+        return {{QStringLiteral("name"), QString()},
+                {QStringLiteral("tasks"), 0.0},
+                {QStringLiteral("bytes"), 0.0},
+                {QStringLiteral("confirm"), false},
+                {QStringLiteral("errors"), messages(parsed.errors)}};
+    const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set);
+    return {{QStringLiteral("name"), parsed.set->name},
+            {QStringLiteral("tasks"), double(tasks)},
+            {QStringLiteral("bytes"), double(tasks) * TaskMonitor::kBytesPerTask},
+            {QStringLiteral("confirm"), tasks > TaskMonitor::kConfirmTasks},
+            {QStringLiteral("errors"), QStringList()}};
+}
+} // namespace
+
+QVariantMap TaskMonitor::estimateBuiltin(const QString &name) const
+{
+    return estimateOf(taskset::loadSet(name));
+}
+
+QVariantMap TaskMonitor::estimateSetFile(const QUrl &url) const
+{
+    return estimateOf(taskset::loadTaskSetFile(localPath(url)));
 }
 
 } // namespace coroscope::monitor

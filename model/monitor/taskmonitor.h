@@ -67,13 +67,16 @@ public:
     Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
 
     // Drains the journals and updates the models (the timer does it 30 times a second).
-    // A tick applies at most about 6 ms of events, so a burst (a million tasks made in
-    // a second) never freezes the GUI: the view runs a little behind, then catches up.
+    // A tick applies at most about 3.5 ms of events (some 40,000), so a burst (a million
+    // tasks made in a second) never freezes the GUI: the view runs a little behind,
+    // then catches up.
     void tick();
     // Applies every event drained so far, however long it takes (before an export).
     void catchUp();
     // How long each tick took (ns), the last ones first dropped: for benchmarks and the status bar.
     [[nodiscard]] const std::vector<std::int64_t> &tickDurationsNs() const { return m_tickDurations; }
+    // The GUI thread's CPU time in each of those ticks (ns; the rest was waiting for a core).
+    [[nodiscard]] const std::vector<std::int64_t> &tickCpuNs() const { return m_tickCpu; }
 
     // TimelineSource: one bar per task, one lane per loop of each run.
     [[nodiscard]] int barCount() const override;
@@ -82,9 +85,20 @@ public:
     [[nodiscard]] QString laneName(int lane) const override;
     [[nodiscard]] int stallCount(int lane) const override;
     [[nodiscard]] Stall stall(int lane, int index) const override;
-    [[nodiscard]] quint64 timelineRevision() const override { return m_revision; }
+    [[nodiscard]] quint64 timelineRevision() const override { return m_store.revision(); }
+    bool changedBars(quint64 since, int count, std::vector<int> &out) const override;
     // Launches a parsed set; returns its run id.
     int launch(taskset::TaskSet set);
+
+    // Launch estimates: what a run would cost, asked before launching it (the dashboard
+    // asks the user to confirm a run above kConfirmTasks). Each parses the set and
+    // launches nothing. Returns {name (the set's), tasks, bytes (double), confirm (bool:
+    // tasks > kConfirmTasks), errors (QStringList, as launchBuiltin/openSetFile would
+    // give; tasks and bytes are 0 then)}. `tasks` is taskset::estimatedTaskCount (at most).
+    static constexpr std::uint64_t kConfirmTasks = 2'000'000;
+    static constexpr double kBytesPerTask = 800.0; // runtime, record and journal, as `coroscope run` says
+    Q_INVOKABLE QVariantMap estimateBuiltin(const QString &name) const;
+    Q_INVOKABLE QVariantMap estimateSetFile(const QUrl &url) const;
 
 Q_SIGNALS:
     void ticked();
@@ -130,9 +144,11 @@ private:
     int m_playgroundRun = 0;
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
-    quint64 m_revision = 0;
+    quint64 m_lanesRevision = 0; // the store revision at which lanes were last renumbered
     std::vector<std::int64_t> m_tickDurations; // the last kKeptTicks
+    std::vector<std::int64_t> m_tickCpu;       // their CPU time
     std::deque<Pending> m_pending;
+    std::vector<rt::JournalBatch> m_spentBatches; // applied, cleared, capacity kept
     std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
     std::map<int, std::pair<std::uint64_t, bool>> m_poolScan; // per run: tasks looked at, has pool work
     QTimer m_tick;

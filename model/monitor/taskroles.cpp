@@ -21,6 +21,7 @@ QHash<int, QByteArray> names()
         {CancelReasonRole, QByteArrayLiteral("cancelReason")},
         {ParentKeyRole, QByteArrayLiteral("parentKey")},
         {CallbackCountRole, QByteArrayLiteral("callbackCount")},
+        {RunRole, QByteArrayLiteral("run")},
     };
 }
 
@@ -68,6 +69,10 @@ QVariant data(const TaskStore &store, int row, int role)
     case CancelReasonRole: return store.cancelReason(row);
     case ParentKeyRole: return store.parentKey(row);
     case CallbackCountRole: return store.callbackCount(row);
+    case RunRole: {
+        const journal::RunRecord *record = store.run(store.runIdOfRow(row));
+        return record ? record->setName() : QString();
+    }
     default: return {};
     }
 }

@@ -33,6 +33,7 @@ enum Role {
     CancelReasonRole,
     ParentKeyRole,
     CallbackCountRole,
+    RunRole, // the run's set name ("gather-basics"); with runId it tells runs apart
 };
 
 [[nodiscard]] QHash<int, QByteArray> names();

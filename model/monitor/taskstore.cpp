@@ -91,6 +91,7 @@ int TaskStore::addRun(const QString &setName, const QDateTime &startedAt, std::i
     run->record.setRunInfo(setName, startedAt, startNs);
     m_runs.push_back(std::move(run));
     m_pending.runsChanged = true;
+    m_touched = true;
     Q_EMIT runAdded(m_runs.back()->id);
     return m_runs.back()->id;
 }
@@ -128,12 +129,25 @@ int TaskStore::rowOfLocal(int runId, std::uint64_t localId) const
     return run->rows[localId - 1];
 }
 
+void TaskStore::reserve(int runId, std::size_t tasks)
+{
+    Run &run = runRef(runId);
+    run.record.reserve(run.rows.size() + tasks);
+    run.rows.reserve(run.rows.size() + tasks);
+    const std::size_t rows = m_sides.size() + tasks;
+    m_sides.reserve(rows);
+    m_keys.reserve(rows);
+    m_stamps.reserve(rows);
+    m_index.reserve(rows);
+}
+
 void TaskStore::setRunFinished(int runId, std::int64_t endNs)
 {
     Run &run = runRef(runId);
     run.record.setFinished(endNs);
     run.running = false;
     m_pending.runsChanged = true;
+    m_touched = true;
     Q_EMIT runFinished(runId);
 }
 
@@ -183,6 +197,8 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
     Run &run = runRef(runId);
     if (batch.events.empty())
         return;
+    m_touched = true;
+    const auto stamp = std::uint32_t(m_revision + 1); // the revision the next tick publishes
 
     // The tasks this batch creates; RunRecord decides their run-local ids.
     m_scratch.clear();
@@ -209,13 +225,13 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             run.rows.resize(newCount, -1);
         }
         m_sides.resize(m_sides.size() + m_scratch.size());
-        m_keys.reserve(m_keys.size() + m_scratch.size());
         for (std::size_t i = 0; i < m_scratch.size(); ++i) {
             const std::uint64_t local = run.record.localId(m_scratch[i]);
             const int row = firstNew + int(i);
             run.rows[local - 1] = row;
             m_keys.push_back(makeKey(runId, local));
         }
+        m_stamps.resize(m_keys.size(), stamp);
         m_rowCount += int(m_scratch.size());
         m_pending.runsChanged = true;
     }
@@ -228,6 +244,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             continue;
         const int globalRow = run.rows[id - 1];
         Side &s = m_sides[std::size_t(globalRow)];
+        m_stamps[std::size_t(globalRow)] = stamp;
         const int row = globalRow >= firstNew ? -1 : globalRow; // -1: created by this batch
         switch (e.type) {
         case EventType::Created:
@@ -314,11 +331,24 @@ void TaskStore::endTick()
     change.total = m_rowCount;
     m_nowNs = m_clock();
     change.nowNs = m_nowNs;
+    if (m_touched || m_structural)
+        ++m_revision;
+    m_touched = false;
 
     m_publishedRows = m_rowCount;
     m_structural = false;
     m_pending = emptyChange();
     Q_EMIT ticked(change);
+}
+
+void TaskStore::rowsChangedSince(quint64 since, int count, std::vector<int> &out) const
+{
+    const auto after = std::uint32_t(since);
+    const int n = std::min(count, m_publishedRows);
+    for (int r = 0; r < n; ++r) {
+        if (m_stamps[std::size_t(r)] > after)
+            out.push_back(r);
+    }
 }
 
 TaskStore::Cursor TaskStore::locate(int row) const

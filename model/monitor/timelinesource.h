@@ -10,11 +10,15 @@
 // timelineRevision() moved (or, while following live, when nowMs() moved).
 //
 // Threading: every call comes from the GUI thread (TaskTimeline reads the source in
-// updatePolish, never from the render thread). Cost: one pass over barCount() bars
-// per rebuild, so bar() must be O(1) and not allocate.
+// updatePolish, never from the render thread). The timeline keeps its own flat copy
+// of the bars and re-reads only the ones changedBars() names (all of them if the
+// source cannot tell), so bar() must be O(1) and not allocate, and changedBars()
+// should cost much less than barCount() calls of bar().
 
 #include <QString>
 #include <QtGlobal>
+
+#include <vector>
 
 namespace coroscope::monitor {
 
@@ -51,6 +55,10 @@ public:
     // Changes whenever any bar, lane or stall above changed (e.g. +1 per model tick
     // that changed something). nowMs() moving alone need not change it.
     [[nodiscard]] virtual quint64 timelineRevision() const = 0;
+    // The bars below `count` whose Bar (start, end, state or lane; not key) changed
+    // after revision `since`, a value timelineRevision() returned, appended to `out`
+    // in any order. Returns false if the source cannot tell: then every bar is re-read.
+    virtual bool changedBars(quint64 /*since*/, int /*count*/, std::vector<int> & /*out*/) const { return false; }
 
 protected:
     TimelineSource() = default;

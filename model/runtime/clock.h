@@ -12,4 +12,9 @@ namespace coroscope::rt {
 
 [[nodiscard]] inline std::int64_t monotonicMs() noexcept { return monotonicNs() / 1'000'000; }
 
+// CPU time the calling thread has used (user + system), in ns; 0 where the platform
+// cannot tell. Unlike wall time it does not grow while the thread waits for a core,
+// so it tells work from waiting on a busy machine.
+[[nodiscard]] std::int64_t threadCpuNs() noexcept;
+
 } // namespace coroscope::rt

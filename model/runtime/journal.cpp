@@ -47,12 +47,17 @@ void Journal::publish()
     if (m_shared.events.empty() && m_shared.strings.empty()) {
         std::swap(m_shared, m_local);
     } else {
+        // Appended with the vector's own geometric growth: reserving exactly what this
+        // publish needs would reallocate (copy and fault in) the whole shared buffer on
+        // every publish while the reader is slow to drain.
         const auto offset = std::uint32_t(m_shared.strings.size());
-        m_shared.events.reserve(m_shared.events.size() + m_local.events.size());
-        for (Event e : m_local.events) {
-            if (e.text != 0)
-                e.text += offset;
-            m_shared.events.push_back(e);
+        const std::size_t first = m_shared.events.size();
+        m_shared.events.insert(m_shared.events.end(), m_local.events.begin(), m_local.events.end());
+        if (offset != 0) {
+            for (std::size_t i = first; i < m_shared.events.size(); ++i) {
+                if (m_shared.events[i].text != 0)
+                    m_shared.events[i].text += offset;
+            }
         }
         for (QString &s : m_local.strings)
             m_shared.strings.push_back(std::move(s));

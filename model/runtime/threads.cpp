@@ -2,7 +2,48 @@
 
 #include <QEventLoop>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace coroscope::rt {
+
+namespace {
+std::atomic<int> g_taskThreadNice{0};
+} // namespace
+
+void setTaskThreadNice(int increment)
+{
+    g_taskThreadNice.store(std::clamp(increment, 0, 19), std::memory_order_relaxed);
+}
+
+int taskThreadNice()
+{
+    return g_taskThreadNice.load(std::memory_order_relaxed);
+}
+
+void lowerThisThreadPriority(int increment)
+{
+#ifdef Q_OS_LINUX
+    if (increment <= 0)
+        return;
+    // On Linux a thread is a task with a nice value of its own.
+    const auto tid = id_t(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0)
+        (void)::setpriority(PRIO_PROCESS, tid, std::min(19, current + increment));
+#else
+    Q_UNUSED(increment)
+#endif
+}
+
 
 CpuPool::CpuPool(int threads)
 {
@@ -39,6 +80,7 @@ void CpuPool::waitForIdle()
 
 void CpuPool::work()
 {
+    lowerThisThreadPriority(taskThreadNice());
     std::unique_lock lock(m_mutex);
     for (;;) {
         m_wake.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
@@ -69,6 +111,7 @@ LoopThread::LoopThread(QString name)
     std::condition_variable upCondition;
     bool up = false;
     m_thread = std::thread([&, name] {
+        lowerThisThreadPriority(taskThreadNice());
         QEventLoop events;
         Loop threadLoop(name);
         {

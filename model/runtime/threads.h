@@ -66,6 +66,17 @@ private:
 // The process-wide pool: one thread per core, at least two.
 [[nodiscard]] CpuPool &cpuPool();
 
+// Scheduling priority of the threads the runtime starts (loop threads and pool
+// workers), as a nice increment over the process's (0: the same; Linux only, a no-op
+// elsewhere). Threads read it when they start. A GUI sets it so that tasks that keep
+// every core busy never starve the thread that draws them: the dashboard's frames
+// and ticks then wait for the CPU far less, and the tasks get what is left.
+void setTaskThreadNice(int increment);
+[[nodiscard]] int taskThreadNice();
+// Lowers the calling thread's priority by a nice increment (for other background
+// threads of a GUI, e.g. a widget's worker).
+void lowerThisThreadPriority(int increment);
+
 namespace detail {
 template<typename R>
 struct ExecutorState {

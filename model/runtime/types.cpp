@@ -2,6 +2,12 @@
 
 #include "clock.h"
 
+#include <QtGlobal>
+
+#ifdef Q_OS_UNIX
+#include <time.h>
+#endif
+
 namespace coroscope::rt {
 
 QString toString(TaskState s)
@@ -77,6 +83,16 @@ std::int64_t monotonicNs() noexcept
     using namespace std::chrono;
     static const auto epoch = steady_clock::now();
     return duration_cast<nanoseconds>(steady_clock::now() - epoch).count();
+}
+
+std::int64_t threadCpuNs() noexcept
+{
+#ifdef Q_OS_UNIX
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0)
+        return std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+#endif
+    return 0;
 }
 
 } // namespace coroscope::rt

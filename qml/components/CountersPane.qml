@@ -5,7 +5,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // Live counters: one card per state with a sparkline of its recent counts, then the
-// total and the finishing rate.
+// total and the finishing rate. Cards narrow (down to a minimum) rather than run past
+// the pane's edge when the middle column is narrow.
 Pane {
     id: root
 
@@ -39,6 +40,9 @@ Pane {
             delegate: CounterCard {
                 id: card
                 required property string modelData
+                Layout.fillWidth: true
+                Layout.minimumWidth: Theme.counterMinWidth
+                Layout.maximumWidth: Theme.counterWidth
                 title: card.modelData
                 accent: Theme.stateColor(card.modelData)
                 glyph: Theme.stateGlyph(card.modelData)
@@ -47,6 +51,9 @@ Pane {
             }
         }
         CounterCard {
+            Layout.fillWidth: true
+            Layout.minimumWidth: Theme.counterMinWidth
+            Layout.maximumWidth: Theme.counterWidth
             title: qsTr("total")
             accent: Theme.accent
             glyph: "\u03A3"

@@ -17,7 +17,7 @@ RowLayout {
     Label {
         Layout.preferredWidth: Theme.colStarted
         Layout.alignment: Qt.AlignTop
-        text: Theme.formatClock(root.timeMs)
+        text: Format.time(root.timeMs)
         font.family: Theme.monoFamily
         font.pixelSize: Theme.fontSizeS
         color: Theme.mutedText

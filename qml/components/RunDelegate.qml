@@ -38,7 +38,7 @@ ItemDelegate {
             spacing: 0
             Label {
                 Layout.fillWidth: true
-                text: qsTr("#%1 %2").arg(root.runId).arg(root.name)
+                text: Format.run(root.runId, root.name)
                 font.pixelSize: Theme.fontSizeM
                 color: Theme.text
                 elide: Text.ElideRight
@@ -57,6 +57,11 @@ ItemDelegate {
             text: qsTr("Stop")
             visible: root.running
             flat: true
+            // As wide as its word (the style's buttons are wider), so the line beside it
+            // keeps room for "· running" in a narrow sidebar.
+            leftPadding: Theme.spacingM
+            rightPadding: Theme.spacingM
+            Layout.preferredWidth: implicitContentWidth + leftPadding + rightPadding
             onClicked: root.stopRequested()
             ToolTip.visible: hovered
             ToolTip.delay: Theme.toolTipDelay

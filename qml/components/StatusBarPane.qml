@@ -49,9 +49,9 @@ ToolBar {
                           ? qsTr("healthy")
                           : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
                               .arg(Number(loopItem.modelData.stalls))
-                              .arg(Theme.formatMs(loopItem.modelData.maxStallMs))
+                              .arg(Format.time(loopItem.modelData.maxStallMs))
                               .arg(String(loopItem.modelData.lastStallTask))
-                              .arg(Theme.formatMs(loopItem.modelData.lastStallMs))
+                              .arg(Format.time(loopItem.modelData.lastStallMs))
                     font.pixelSize: Theme.fontSizeS
                     color: loopItem.healthy ? Theme.mutedText : Theme.stall
                 }
@@ -71,7 +71,7 @@ ToolBar {
                     .arg(root.stat("total"))
                     .arg(root.stat("running"))
                     .arg(root.monitor.stats.tasksPerSecond.toFixed(1))
-                    .arg(Theme.formatMs(root.monitor.nowMs))
+                    .arg(Format.time(root.monitor.nowMs))
             font.pixelSize: Theme.fontSizeS
             font.family: Theme.monoFamily
             color: Theme.mutedText

@@ -10,6 +10,8 @@ ItemDelegate {
     required property int index
     required property var model
     required property real taskKey
+    required property int runId
+    required property string run
     required property int taskId
     required property string name
     required property string op
@@ -32,6 +34,17 @@ ItemDelegate {
     }
 
     contentItem: Row {
+        Label {
+            objectName: "runCell"
+            width: Theme.colRun
+            height: root.height
+            leftPadding: Theme.spacingM
+            verticalAlignment: Text.AlignVCenter
+            text: Format.run(root.runId, root.run)
+            elide: Text.ElideRight
+            font.pixelSize: Theme.fontSizeS
+            color: Theme.mutedText
+        }
         Label {
             width: Theme.colId
             height: root.height
@@ -92,7 +105,7 @@ ItemDelegate {
             height: root.height
             leftPadding: Theme.spacingM
             verticalAlignment: Text.AlignVCenter
-            text: Theme.formatClock(root.startedMs)
+            text: Format.time(root.startedMs)
             font.family: Theme.monoFamily
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
@@ -102,7 +115,7 @@ ItemDelegate {
             height: root.height
             leftPadding: Theme.spacingM
             verticalAlignment: Text.AlignVCenter
-            text: Theme.formatMs(root.durationMs)
+            text: Format.time(root.durationMs)
             font.family: Theme.monoFamily
             font.pixelSize: Theme.fontSizeS
             color: root.taskState === "running" ? Theme.running : Theme.text

@@ -66,7 +66,7 @@ ItemDelegate {
             elide: Text.ElideRight
         }
         Label {
-            text: Theme.formatMs(root.model.durationMs)
+            text: Format.time(root.model.durationMs)
             color: root.taskState === "running" ? Theme.running : Theme.mutedText
             font.family: Theme.monoFamily
             font.pixelSize: Theme.fontSizeS

@@ -15,9 +15,28 @@ Pane {
     property var details: ({})
     readonly property bool hasTask: page.taskKey >= 0 && page.details.taskKey !== undefined
     readonly property string taskState: page.hasTask ? String(page.details.state) : ""
-    // Fields shown in the table of fields, in this order (others follow).
-    readonly property var fieldOrder: ["name", "id", "op", "state", "loop", "awaiting", "startedMs", "durationMs",
-        "result", "error", "resultText", "cancelReason", "runId"]
+    // The fields, in this order, with the label people read (a field taskDetails adds
+    // later follows, its name spelled out). Times are ms after the run's start.
+    readonly property var fieldLabels: ({
+        run: qsTr("Run"),
+        id: qsTr("ID"),
+        name: qsTr("Name"),
+        op: qsTr("Op"),
+        state: qsTr("State"),
+        loop: qsTr("Loop"),
+        awaiting: qsTr("Awaiting"),
+        createdMs: qsTr("Created"),
+        startedMs: qsTr("Started"),
+        finishedMs: qsTr("Finished"),
+        durationMs: qsTr("Duration"),
+        result: qsTr("Result"),
+        error: qsTr("Error"),
+        cancelReason: qsTr("Cancel reason"),
+        originKey: qsTr("Spawned by")
+    })
+    readonly property var timeFields: ["createdMs", "startedMs", "finishedMs", "durationMs"]
+    // Shown only when they say something.
+    readonly property var optionalFields: ["awaiting", "error", "cancelReason", "originKey"]
 
     signal taskSelected(real key)
     signal cancelRequested()
@@ -31,16 +50,42 @@ Pane {
     function fieldKeys(): var {
         if (!page.hasTask)
             return []
-        const skip = ["events", "callbacks", "children", "parentKey", "taskKey"]
-        const keys = Object.keys(page.details).filter(k => skip.indexOf(k) < 0)
-        const rank = k => {
-            const i = page.fieldOrder.indexOf(k)
-            return i < 0 ? page.fieldOrder.length : i
+        // Shown elsewhere (title, links, lists) or folded into another field.
+        const skip = ["events", "callbacks", "children", "parentKey", "parentName", "taskKey", "runId"]
+        // (A null time arrives as undefined, but its field still shows, as "—".)
+        const known = Object.keys(page.fieldLabels)
+        const given = Object.keys(page.details)
+        const keys = known.filter(k => page.timeFields.indexOf(k) >= 0 || given.indexOf(k) >= 0)
+            .concat(given.filter(k => skip.indexOf(k) < 0 && known.indexOf(k) < 0).sort())
+        return keys.filter(k => page.optionalFields.indexOf(k) < 0 || page.fieldText(k) !== "\u2014")
+    }
+    function fieldLabel(key: string): string {
+        const label = page.fieldLabels[key]
+        if (label !== undefined)
+            return String(label)
+        // someNewField -> "Some new field"
+        const words = key.replace(/([A-Z])/g, " $1").toLowerCase()
+        return words.charAt(0).toUpperCase() + words.slice(1)
+    }
+    function fieldText(key: string): string {
+        const d = page.details
+        if (key === "run")
+            return Format.run(Number(d.runId), String(d.run))
+        if (key === "durationMs") {
+            if (d.startedMs === null || d.startedMs === undefined)
+                return "\u2014"
+            if (d.finishedMs === null || d.finishedMs === undefined)
+                return qsTr("still running")
+            return Format.time(Number(d.finishedMs) - Number(d.startedMs))
         }
-        return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+        if (page.timeFields.indexOf(key) >= 0)
+            return Format.time(d[key])
+        if (key === "originKey")
+            return Number(d.originKey) < 0 ? "\u2014" : qsTr("a callback of task %1").arg(Number(d.originKey) & 0xffffffff)
+        return page.display(d[key])
     }
     function display(value: var): string {
-        if (value === null || value === undefined)
+        if (value === null || value === undefined || value === "")
             return "\u2014"
         if (typeof value === "object")
             return JSON.stringify(value)
@@ -151,16 +196,14 @@ Pane {
                     Label {
                         Layout.preferredWidth: Theme.fieldLabelWidth
                         Layout.alignment: Qt.AlignTop
-                        text: field.modelData
+                        text: page.fieldLabel(field.modelData)
                         color: Theme.mutedText
                         font.pixelSize: Theme.fontSizeS
                     }
                     Label {
                         objectName: "detailsField_" + field.modelData
                         Layout.fillWidth: true
-                        text: field.modelData === "startedMs" ? Theme.formatClock(page.details[field.modelData])
-                            : field.modelData === "durationMs" ? Theme.formatMs(page.details[field.modelData])
-                            : page.display(page.details[field.modelData])
+                        text: page.fieldText(field.modelData)
                         color: field.modelData === "error" ? Theme.failed : Theme.text
                         font.pixelSize: Theme.fontSizeS
                         wrapMode: Text.WrapAnywhere

@@ -15,14 +15,14 @@ Pane {
     readonly property int exportRunId: page.selectedRunId >= 0 ? page.selectedRunId : runList.newestRunId
     readonly property bool canLaunch: setList.currentIndex >= 0
 
-    signal errors(string title, var errors)
+    // The window launches (after asking, for a very large set).
+    signal launchRequested(string name)
     signal openFileRequested()
 
     function launchSelected() {
         if (setList.currentIndex < 0)
             return
-        const set = page.monitor.builtinSets[setList.currentIndex]
-        page.errors(qsTr("%1 was not launched").arg(set.name), page.monitor.launchBuiltin(set.name))
+        page.launchRequested(String(page.monitor.builtinSets[setList.currentIndex].name))
     }
 
     padding: Theme.spacingM

@@ -91,6 +91,10 @@ Pane {
                 selectByMouse: true
                 text: page.monitor.tasks.search
                 onTextEdited: page.monitor.tasks.search = search.text
+                // Esc clears the search, and focus stays here: the field claims the key
+                // from the window's Esc shortcut while it has text. With the field empty,
+                // Esc goes to the window (clears the selection).
+                Keys.onShortcutOverride: event => event.accepted = event.key === Qt.Key_Escape && search.text.length > 0
                 Keys.onEscapePressed: {
                     search.clear()
                     page.monitor.tasks.search = ""
@@ -131,7 +135,10 @@ Pane {
                         Row {
                             anchors.fill: parent
                             Repeater {
+                                // The run column sorts by runId (TaskListModel sorts numbers
+                                // and a few text roles; run order is the order that matters).
                                 model: [
+                                    { role: "runId", title: qsTr("Run"), width: Theme.colRun },
                                     { role: "taskId", title: qsTr("ID"), width: Theme.colId },
                                     { role: "name", title: qsTr("Name"), width: Theme.colName },
                                     { role: "op", title: qsTr("Op"), width: Theme.colOp },

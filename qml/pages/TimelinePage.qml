@@ -59,7 +59,7 @@ Pane {
                 Layout.fillWidth: true
             }
             Label {
-                text: qsTr("%1 \u2013 %2").arg(Theme.formatMs(timeline.effectiveStartMs)).arg(Theme.formatMs(timeline.effectiveEndMs))
+                text: qsTr("%1 \u2013 %2").arg(Format.time(timeline.effectiveStartMs)).arg(Format.time(timeline.effectiveEndMs))
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
                 font.family: Theme.monoFamily
@@ -168,13 +168,13 @@ Pane {
                         y: Number(stallLabel.modelData.y)
                         height: Number(stallLabel.modelData.height)
                         verticalAlignment: Text.AlignVCenter
-                        text: "\u26A0 " + String(stallLabel.modelData.culprit) + " " + Theme.formatMs(stallLabel.modelData.durationMs)
+                        text: "\u26A0 " + String(stallLabel.modelData.culprit) + " " + Format.time(stallLabel.modelData.durationMs)
                         color: Theme.stall
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true
                         ToolTip.visible: stallHover.hovered
                         ToolTip.text: qsTr("The loop was blocked for %1 by %2 (%3 stalls here)")
-                                        .arg(Theme.formatMs(stallLabel.modelData.durationMs))
+                                        .arg(Format.time(stallLabel.modelData.durationMs))
                                         .arg(String(stallLabel.modelData.culprit))
                                         .arg(Number(stallLabel.modelData.count))
                         HoverHandler {

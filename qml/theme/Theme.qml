@@ -107,6 +107,7 @@ QtObject {
     readonly property int controlHeight: 30
     readonly property int searchWidth: 220
     readonly property int counterWidth: 132
+    readonly property int counterMinWidth: 96
     readonly property int counterHeight: 64
     readonly property int sparklineHeight: 22
     readonly property real sparklineLineWidth: 1.5
@@ -119,6 +120,7 @@ QtObject {
     readonly property int listMaxHeight: 220
 
     // Table columns
+    readonly property int colRun: 150
     readonly property int colId: 64
     readonly property int colName: 190
     readonly property int colOp: 110
@@ -129,7 +131,7 @@ QtObject {
     readonly property int colDuration: 92
     readonly property int colResult: 220
     readonly property int colReason: 120
-    readonly property int tableWidth: theme.colId + theme.colName + theme.colOp + theme.colState
+    readonly property int tableWidth: theme.colRun + theme.colId + theme.colName + theme.colOp + theme.colState
                                       + theme.colLoop + theme.colAwaiting + theme.colStarted
                                       + theme.colDuration + theme.colResult + theme.colReason
 
@@ -145,24 +147,4 @@ QtObject {
     readonly property int animFast: 120
     readonly property int animNormal: 200
     readonly property int toolTipDelay: 500
-
-    // Formatting of times shown to people
-    function formatMs(ms: var): string {
-        if (ms === null || ms === undefined || ms < 0)
-            return "\u2014"
-        const v = Number(ms)
-        if (v < 1000)
-            return v.toFixed(0) + " ms"
-        if (v < 60000)
-            return (v / 1000).toFixed(v < 10000 ? 2 : 1) + " s"
-        const m = Math.floor(v / 60000)
-        const s = Math.floor((v % 60000) / 1000)
-        return m + " min " + (s < 10 ? "0" : "") + s + " s"
-    }
-    function formatClock(ms: var): string {
-        if (ms === null || ms === undefined)
-            return "\u2014"
-        const v = Number(ms)
-        return (v < 0 ? "\u2212" : "+") + (Math.abs(v) / 1000).toFixed(3) + " s"
-    }
 }

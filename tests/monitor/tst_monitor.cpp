@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "monitor/runlistmodel.h"
+#include "monitor/stateindex.h"
 #include "monitor/taskroles.h"
 #include "monitor/tasklistmodel.h"
 #include "monitor/taskstats.h"
@@ -897,4 +898,81 @@ TEST_CASE("200,000 tasks in batches of 20,000 keep counts and filtered lookups r
     CHECK(list.keyAt(int(running + failed) - 1) == key(run, kTasks));
     CHECK(list.rowOfKey(key(run, 2 * 54'321)) == 54'320);
     CHECK(list.rowOfKey(key(run, 3)) == -1);
+}
+
+TEST_CASE("the state index answers like a scan, across growth and reserve")
+{
+    // Capacities double at 1024, 2048, 4096: appends and state changes on both sides of
+    // each doubling, with and without room reserved, checked against a plain scan.
+    for (const bool reserved : {false, true}) {
+        StateIndex index;
+        if (reserved)
+            index.reserve(5000);
+        std::vector<TaskState> states;
+        std::uint32_t x = 12345;
+        const auto next = [&x] { return x = x * 1664525u + 1013904223u; };
+        const auto check = [&] {
+            for (const unsigned mask : {1u, 2u, 4u | 8u, 16u, kAllStates}) {
+                int seen = 0;
+                for (int row = 0; row <= int(states.size()); row += 97) {
+                    int before = 0;
+                    for (int r = 0; r < row; ++r)
+                        before += (stateBit(states[std::size_t(r)]) & mask) ? 1 : 0;
+                    REQUIRE(index.countBefore(row, mask) == before);
+                }
+                for (int r = 0; r < int(states.size()); ++r) {
+                    if (stateBit(states[std::size_t(r)]) & mask) {
+                        REQUIRE(index.nth(seen, mask) == r);
+                        ++seen;
+                    }
+                }
+                REQUIRE(index.nth(seen, mask) == -1);
+            }
+        };
+        for (int step = 0; step < 4500; ++step) {
+            const auto state = TaskState(next() >> 8 & 3);
+            states.push_back(state);
+            index.append(state);
+            if (step % 3 == 0) {
+                const std::size_t row = (next() >> 8) % states.size();
+                states[row] = TaskState((next() >> 8) % 5);
+                index.setState(int(row), states[row]);
+            }
+            if (step == 1023 || step == 1024 || step == 2047 || step == 2049 || step == 4095 || step == 4499)
+                check();
+        }
+    }
+}
+
+TEST_CASE("the store tells which rows changed after a revision")
+{
+    Dashboard d;
+    const int run = d.store.addRun(QStringLiteral("r"), {}, kStart);
+    Script s(d.store, run);
+    for (std::uint64_t id = 1; id <= 6; ++id)
+        s.created(kMain, id, QStringLiteral("t%1").arg(id), journal::OpTag::Sleep);
+    s.tick();
+    const quint64 afterCreate = d.store.revision();
+    std::vector<int> rows;
+    d.store.rowsChangedSince(afterCreate - 1, 6, rows);
+    CHECK(rows == std::vector<int>{0, 1, 2, 3, 4, 5}); // all new in that revision
+
+    s.at(5).event(kMain, EventType::Started, 2).event(kMain, EventType::Started, 5);
+    s.tick();
+    rows.clear();
+    d.store.rowsChangedSince(afterCreate, 6, rows);
+    CHECK(rows == std::vector<int>{1, 4});
+
+    // A tick with nothing applied publishes no new revision.
+    const quint64 revision = d.store.revision();
+    d.store.endTick();
+    CHECK(d.store.revision() == revision);
+    rows.clear();
+    d.store.rowsChangedSince(revision, 6, rows);
+    CHECK(rows.empty());
+
+    // Rows below `count` only.
+    rows.clear();
+    d.store.rowsChangedSince(afterCreate, 3, rows);
+    CHECK(rows == std::vector<int>{1});
 }

@@ -9,6 +9,7 @@
 #include "qmlwarningguard.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
 #include <QGuiApplication>
 #include <QJsonArray>
@@ -19,7 +20,9 @@
 #include <QQmlError>
 #include <QQuickItem>
 #include <QQuickWindow>
+#include <QRegularExpression>
 #include <QSet>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
@@ -290,6 +293,15 @@ public:
 
     [[nodiscard]] QStringList warnings() const { return m_engineWarnings + m_printed.warnings(); }
 
+    // With COROSCOPE_SCREENSHOT_DIR set, saves what the window shows there as NAME.png
+    // (to look at the dashboard as a test leaves it).
+    void screenshot(const QString &name) const
+    {
+        const QString dir = qEnvironmentVariable("COROSCOPE_SCREENSHOT_DIR");
+        if (!dir.isEmpty())
+            window->grabWindow().save(QDir(dir).filePath(name + QStringLiteral(".png")));
+    }
+
     QQuickWindow *window = nullptr;
     TaskMonitor *monitor = nullptr;
 
@@ -356,6 +368,7 @@ TEST_CASE("launching a built-in set from the launcher shows its tasks in the tab
     Dashboard d;
     CHECK(d.tableCount() == 0);
     d.launch(kSet);
+    CHECK_FALSE(d.object(QStringLiteral("launchConfirmDialog"))->property("visible").toBool()); // small: no question
 
     REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
     CHECK_EVENTUALLY(d.shownLabel() == QStringLiteral("%1 shown").arg(kSetTasks.size()));
@@ -478,8 +491,7 @@ TEST_CASE("the state chips and the search field change how many tasks the table 
         CHECK(d.rowNamed(QStringLiteral("fine")) >= 0);
         CHECK(d.rowNamed(QStringLiteral("four")) < 0);
 
-        // Erasing the text shows every task again. (Esc does not clear it: the window's
-        // Esc shortcut, which clears the selection, takes the key from the field.)
+        // Erasing the text shows every task again.
         QTest::keyClick(d.window, Qt::Key_A, Qt::ControlModifier);
         QTest::keyClick(d.window, Qt::Key_Backspace);
         CHECK_EVENTUALLY(shows(total));
@@ -519,6 +531,182 @@ TEST_CASE("exporting the launched run writes a log that parses")
     QStringList expected = kSetTasks;
     expected.sort();
     CHECK(names == expected);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the run column tells the rows of two runs apart and sorts the table by run")
+{
+    Dashboard d;
+    d.launch(kSet);
+    d.launch(kSet);
+    REQUIRE_EVENTUALLY(d.tableCount() == 2 * kSetTasks.size());
+    CHECK(showsText(d.item(QStringLiteral("sortHeader_runId")), QStringLiteral("Run")));
+
+    // The same task name in each run, told apart by the run column.
+    const auto keyIn = [&](const QString &name, int runId) {
+        for (int row = 0; row < d.monitor->tasks()->count(); ++row) {
+            if (d.cell(row, "name").toString() == name && d.cell(row, "runId").toInt() == runId)
+                return d.monitor->tasks()->keyAt(row);
+        }
+        return qint64(-1);
+    };
+    for (int runId : {1, 2}) {
+        INFO("run " << runId);
+        const qint64 key = keyIn(QStringLiteral("main"), runId);
+        REQUIRE(key >= 0);
+        CHECK_EVENTUALLY(showsText(d.rowItem(key), QStringLiteral("#%1 %2").arg(runId).arg(kSet)));
+    }
+
+    // Clicking the header sorts by run, again reverses: the newest run comes first.
+    QQuickItem *header = d.item(QStringLiteral("sortHeader_runId"));
+    d.click(header);
+    REQUIRE_EVENTUALLY(d.monitor->tasks()->sortRole() == QLatin1String("runId"));
+    CHECK(d.monitor->tasks()->sortAscending());
+    d.click(header);
+    REQUIRE_EVENTUALLY(!d.monitor->tasks()->sortAscending());
+    CHECK(showsText(header, QStringLiteral("Run \u25BE")));
+    const int rows = d.tableCount();
+    CHECK(d.cell(0, "runId").toInt() == 2);
+    CHECK(d.cell(rows - 1, "runId").toInt() == 1);
+    CHECK_EVENTUALLY(showsText(d.rowItem(d.monitor->tasks()->keyAt(0)), QStringLiteral("#2 %1").arg(kSet)));
+    d.screenshot(QStringLiteral("run-column-sorted"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the details pane names its fields for people and writes times as the table does")
+{
+    Dashboard d;
+    const QRegularExpression time(QStringLiteral("^\\d+\\.\\d ms$|^\\d+\\.\\d{3} s$"));
+
+    SECTION("a finished task: every time, the same text in the table and the details")
+    {
+        d.launch(kSet);
+        qint64 key = -1;
+        REQUIRE_EVENTUALLY((key = keyNamed(d, QStringLiteral("one"))) >= 0);
+        REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("done"));
+        d.selectTask(key);
+        QQuickItem *details = d.item(QStringLiteral("detailsPage"));
+        REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+
+        for (const char *label : {"Run", "ID", "Op", "Created", "Started", "Finished", "Duration", "Result"}) {
+            INFO("label " << label);
+            CHECK(showsText(details, QString::fromLatin1(label)));
+        }
+        for (const char *raw : {"run", "id", "createdMs", "startedMs", "finishedMs", "durationMs", "runId",
+                                "cancelReason", "error"}) {
+            INFO("raw field name " << raw);
+            CHECK_FALSE(showsText(details, QString::fromLatin1(raw)));
+        }
+        CHECK(d.detailsField(QStringLiteral("run")) == QStringLiteral("#1 %1").arg(kSet));
+        for (const char *field : {"createdMs", "startedMs", "finishedMs", "durationMs"}) {
+            INFO("field " << field << ": " << d.detailsField(QString::fromLatin1(field)).toStdString());
+            CHECK(time.match(d.detailsField(QString::fromLatin1(field))).hasMatch());
+        }
+        // "one" sleeps 1 s: seconds with milliseconds.
+        const QString duration = d.detailsField(QStringLiteral("durationMs"));
+        CHECK(QRegularExpression(QStringLiteral("^1\\.\\d{3} s$")).match(duration).hasMatch());
+        // The table's Started and Duration cells read exactly as the details do.
+        CHECK_EVENTUALLY(showsText(d.rowItem(key), d.detailsField(QStringLiteral("startedMs"))));
+        CHECK_EVENTUALLY(showsText(d.rowItem(key), duration));
+        d.screenshot(QStringLiteral("details-finished"));
+    }
+    SECTION("a running task: no finish time yet is a dash")
+    {
+        const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
+        REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
+        d.selectTask(key);
+        REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
+        CHECK(d.detailsField(QStringLiteral("finishedMs")) == QStringLiteral("\u2014"));
+        CHECK(d.detailsField(QStringLiteral("durationMs")) == QLatin1String("still running"));
+        CHECK(time.match(d.detailsField(QStringLiteral("startedMs"))).hasMatch());
+        CHECK(showsText(d.item(QStringLiteral("detailsPage")), QStringLiteral("Awaiting")));
+    }
+    checkNoWarnings(d);
+}
+
+TEST_CASE("Esc in the search field clears the search and keeps the focus; a second Esc clears the selection")
+{
+    Dashboard d;
+    d.launch(kSet);
+    REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
+    qint64 key = -1;
+    REQUIRE_EVENTUALLY((key = keyNamed(d, QStringLiteral("fine"))) >= 0);
+    d.selectTask(key);
+
+    QQuickItem *search = d.item(QStringLiteral("searchField"));
+    d.type(search, QStringLiteral("fi"));
+    REQUIRE_EVENTUALLY(d.tableCount() < kSetTasks.size());
+
+    QTest::keyClick(d.window, Qt::Key_Escape);
+    CHECK_EVENTUALLY(textOf(search).isEmpty());
+    CHECK_EVENTUALLY(d.tableCount() == kSetTasks.size());
+    CHECK(d.monitor->tasks()->search().isEmpty());
+    CHECK(search->hasActiveFocus());
+    CHECK(d.window->property("selectedKey").toLongLong() == key); // the window's Esc did not run
+
+    // The field is empty now: Esc is the window's again.
+    QTest::keyClick(d.window, Qt::Key_Escape);
+    CHECK_EVENTUALLY(d.window->property("selectedKey").toLongLong() == -1);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a set file of ten million tasks asks first: Cancel runs nothing, Launch runs it")
+{
+    Dashboard d;
+    // A repeat of 10,000,000 sleeps behind a gate that fails at once: the sequence never
+    // reaches the repeat, so even a launch creates two tasks, never ten million.
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("ten-million.json"));
+    {
+        QFile file(path);
+        REQUIRE(file.open(QIODevice::WriteOnly));
+        file.write(R"({
+  "format": "coroscope.taskset/1",
+  "name": "ten-million",
+  "description": "ten million sleeps behind a gate that stays shut",
+  "tasks": [
+    { "op": "sequence", "name": "gated", "children": [
+        { "op": "fail", "name": "gate", "seconds": 0, "message": "the gate stays shut" },
+        { "op": "repeat", "name": "sleeper", "count": 10000000, "task": { "op": "sleep", "seconds": 1 } }
+    ] }
+  ]
+})");
+    }
+    // What the Open set dialog's accepted handler calls (a FileDialog can't be driven headless).
+    REQUIRE(QMetaObject::invokeMethod(d.window, "launchFile", Q_ARG(QUrl, QUrl::fromLocalFile(path))));
+
+    QObject *dialog = d.object(QStringLiteral("launchConfirmDialog"));
+    d.waitOpened(dialog);
+    QString text = textOf(d.item(QStringLiteral("launchConfirmText")));
+    INFO(text.toStdString());
+    CHECK(text.contains(QLatin1String("ten-million")));
+    CHECK(text.contains(QLatin1String("7.5 GiB"))); // 10,000,003 tasks at about 800 bytes each
+    // The count is grouped with the locale's separator (10,000,003 or 10 000 003): drop it.
+    text.remove(QRegularExpression(QStringLiteral("(?<=\\d)[,.'\\s\u00a0\u2009\u202f](?=\\d{3}(?:\\D|$))")));
+    CHECK(text.contains(QLatin1String(" 10000003 tasks")));
+    CHECK(d.monitor->runs()->rowCount() == 0); // nothing runs while the question is open
+    d.screenshot(QStringLiteral("launch-confirm"));
+
+    SECTION("Cancel: no run, no task")
+    {
+        d.click(d.dialogButton(dialog, QStringLiteral("Cancel")));
+        REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+        QSignalSpy ticks(d.monitor, &TaskMonitor::ticked);
+        REQUIRE_EVENTUALLY(ticks.count() >= 10);
+        CHECK(d.monitor->runs()->rowCount() == 0);
+        CHECK(d.stat("total") == 0);
+        CHECK(d.tableCount() == 0);
+    }
+    SECTION("Launch: the run starts")
+    {
+        d.click(d.dialogButton(dialog, QStringLiteral("Launch")));
+        REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+        REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 1);
+        REQUIRE_EVENTUALLY(d.tableCount() == 2 && d.stat("failed") == 2);
+        CHECK(d.rowNamed(QStringLiteral("gate")) >= 0);
+        CHECK(d.rowNamed(QStringLiteral("gated")) >= 0);
+    }
     checkNoWarnings(d);
 }
 

@@ -1,0 +1,55 @@
+pragma Singleton
+import QtQuick
+
+// How the dashboard writes times, sizes, counts and run names for people: one helper
+// per kind, used by every view, so the table, the details and the timeline agree.
+QtObject {
+    id: format
+
+    // A time or a duration in ms (times are after the run's start): "12.3 ms",
+    // "1.234 s", "2 min 03.4 s"; none (null, undefined, negative) is "—".
+    function time(ms: var): string {
+        if (ms === null || ms === undefined)
+            return "\u2014"
+        const v = Number(ms)
+        if (!isFinite(v) || v < 0)
+            return "\u2014"
+        if (v < 1000)
+            return v.toFixed(1) + " ms"
+        if (v < 60000)
+            return (v / 1000).toFixed(3) + " s"
+        const m = Math.floor(v / 60000)
+        const s = Math.floor((v % 60000) / 100) / 10
+        return qsTr("%1 min %2 s").arg(m).arg((s < 10 ? "0" : "") + s.toFixed(1))
+    }
+
+    // A whole number with the locale's group separator: "10,000,000".
+    function count(n: real): string {
+        const digits = Math.round(Math.abs(n)).toString()
+        const separator = Qt.locale().groupSeparator
+        let grouped = ""
+        for (let i = 0; i < digits.length; ++i) {
+            if (i > 0 && (digits.length - i) % 3 === 0)
+                grouped += separator
+            grouped += digits.charAt(i)
+        }
+        return (n < 0 ? "\u2212" : "") + grouped
+    }
+
+    // A size in bytes, binary units, one decimal: "512.0 MiB", "7.5 GiB".
+    function bytes(b: real): string {
+        const units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        let v = Math.max(0, b)
+        let unit = 0
+        while (v >= 1024 && unit < units.length - 1) {
+            v /= 1024
+            ++unit
+        }
+        return (unit === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[unit]
+    }
+
+    // A run as the launcher lists it: "#2 gather-basics".
+    function run(runId: int, name: string): string {
+        return qsTr("#%1 %2").arg(runId).arg(name)
+    }
+}
