@@ -43,6 +43,12 @@ QStringList messages(const std::vector<taskset::Diagnostic> &errors)
 
 double msOf(std::int64_t ns) { return double(ns) / 1e6; }
 
+// A run as the dashboard names it everywhere (Format.run in QML): "#2 gather-basics".
+QString runTitle(int runId, const journal::RunRecord &record)
+{
+    return QStringLiteral("#%1 %2").arg(runId).arg(record.setName());
+}
+
 template<typename Lanes>
 int laneOfIn(const Lanes &lanes, int runId, std::uint8_t loopIndex)
 {
@@ -515,7 +521,7 @@ void TaskMonitor::updateLanes()
         const std::vector<journal::LoopView> views = record->loops();
         for (std::size_t index = 0; index < views.size(); ++index) {
             const journal::LoopView &view = views[index];
-            Lane lane{runId, std::uint8_t(index), view.name, record->setName() + QStringLiteral(" · ") + view.name, {}};
+            Lane lane{runId, std::uint8_t(index), view.name, runTitle(runId, *record) + QStringLiteral(" · ") + view.name, {}};
             for (const journal::StallView &s : view.stalls)
                 lane.stalls.push_back({msOf(record->startNs() + s.startNs - origin), msOf(s.durationNs),
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
@@ -527,7 +533,7 @@ void TaskMonitor::updateLanes()
             hasPool = record->loopOf(scanned + 1) == QLatin1String("pool");
         if (hasPool && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
             lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
-                             record->setName() + QStringLiteral(" · pool"), {}});
+                             runTitle(runId, *record) + QStringLiteral(" · pool"), {}});
     }
     // Bars name lanes by index, and a bar whose lane is not there yet is drawn in
     // lane 0: when lanes come or move, every bar must be re-read.
@@ -598,6 +604,7 @@ void TaskMonitor::updateLoops()
         const journal::RunRecord *record = m_store.run(runId);
         for (const auto &[name, longest] : run->longestSteps()) {
             QVariantMap loop{{QStringLiteral("run"), run->setName()},
+                             {QStringLiteral("runId"), runId},
                              {QStringLiteral("name"), name},
                              {QStringLiteral("maxStallMs"), msOf(longest)},
                              {QStringLiteral("stalls"), 0},

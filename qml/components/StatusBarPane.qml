@@ -39,7 +39,8 @@ ToolBar {
                     color: loopItem.healthy ? Theme.healthy : Theme.stall
                 }
                 Label {
-                    text: String(loopItem.modelData.name)
+                    text: Format.run(Number(loopItem.modelData.runId), String(loopItem.modelData.run)) + " \u00b7 "
+                          + String(loopItem.modelData.name)
                     font.bold: true
                     font.pixelSize: Theme.fontSizeS
                     color: Theme.text

@@ -186,8 +186,8 @@ TEST_CASE("the timeline gets a bar per task on its loop's lane, on the clock of 
     REQUIRE(waitFor(m, [&] { return finished; }, 15s));
     REQUIRE(m.barCount() == 13);
     REQUIRE(m.laneCount() == 2);
-    CHECK(m.laneName(0) == QStringLiteral("cpu-vs-io · main"));
-    CHECK(m.laneName(1) == QStringLiteral("cpu-vs-io · pool"));
+    CHECK(m.laneName(0) == QStringLiteral("#1 cpu-vs-io · main"));
+    CHECK(m.laneName(1) == QStringLiteral("#1 cpu-vs-io · pool"));
     REQUIRE(m.stallCount(0) == 2); // the two inline cpu tasks
     CHECK(m.stall(0, 0).culprit == QStringLiteral("inline-1"));
     CHECK(m.stall(0, 0).durationMs >= 200.0);
