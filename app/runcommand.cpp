@@ -3,8 +3,8 @@
 #include "journal/exporters.h"
 #include "journal/jsonlwriter.h"
 #include "journal/runrecord.h"
+#include "monitor/liverun.h"
 #include "taskset/builtins.h"
-#include "taskset/tasksetrun.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <deque>
 #include <unistd.h>
 
 namespace coroscope::app {
@@ -126,6 +127,112 @@ void printSummary(const journal::RunRecord &record, QTextStream &out)
     }
 }
 
+// Carries a live run's events from its loops' journals into the record and the live
+// jsonl file, on the thread that owns the record (not the loops'). The journals are
+// drained before every slice applied, into a local backlog: while this thread is
+// busy the loops keep publishing into small journals, and the backlog is applied in
+// slices of at most kSlice events, so that the jsonl text written at once stays
+// small. Applied batches go back to the journals for their capacity.
+class LogFeed
+{
+public:
+    LogFeed(monitor::LiveRun &run, journal::RunRecord &record, journal::JsonlWriter &jsonl, QString path,
+            QTextStream &err)
+        : m_run(run)
+        , m_record(record)
+        , m_jsonl(jsonl)
+        , m_path(std::move(path))
+        , m_err(err)
+    {
+    }
+
+    // Applies what the loops have published until there is nothing left, or until
+    // budgetNs has passed (< 0: no limit). True once it has caught up.
+    bool pump(std::int64_t budgetNs)
+    {
+        const std::int64_t start = rt::monotonicNs();
+        for (;;) {
+            take();
+            if (m_backlog.empty())
+                return true;
+            applySlice();
+            if (budgetNs >= 0 && rt::monotonicNs() - start >= budgetNs)
+                return false;
+        }
+    }
+    // True once a jsonl write has failed (the message is printed; later lines are dropped).
+    [[nodiscard]] bool writeFailed() const noexcept { return m_writeFailed; }
+
+private:
+    static constexpr std::size_t kSlice = 4096;
+    static constexpr std::size_t kSpareBatches = 8;
+
+    struct Pending {
+        QString loop;
+        rt::JournalBatch batch;
+        std::size_t offset = 0;
+    };
+
+    void take()
+    {
+        m_run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
+            // Take the batch, and give the loop's journal an empty one with capacity.
+            Pending p{loopName, {}, 0};
+            if (!m_spare.empty()) {
+                p.batch = std::move(m_spare.back());
+                m_spare.pop_back();
+            }
+            std::swap(p.batch, batch);
+            m_backlog.push_back(std::move(p));
+        });
+    }
+
+    void applySlice()
+    {
+        Pending &p = m_backlog.front();
+        const std::size_t n = std::min(kSlice, p.batch.events.size() - p.offset);
+        const rt::JournalBatch *part = &p.batch;
+        if (p.offset != 0 || n != p.batch.events.size()) {
+            // A slice of the batch, carrying only the strings its events name.
+            m_slice.clear();
+            m_slice.events.assign(p.batch.events.begin() + std::ptrdiff_t(p.offset),
+                                  p.batch.events.begin() + std::ptrdiff_t(p.offset + n));
+            for (rt::Event &e : m_slice.events) {
+                if (e.text != 0) {
+                    m_slice.strings.push_back(p.batch.strings[e.text - 1]);
+                    e.text = std::uint32_t(m_slice.strings.size());
+                }
+            }
+            part = &m_slice;
+        }
+        m_record.apply(p.loop, *part);
+        if (m_jsonl.isOpen() && !m_writeFailed) {
+            if (auto e = m_jsonl.write(m_record, p.loop, *part)) {
+                m_err << "\ncoroscope: writing " << m_path << " failed: " << *e << '\n';
+                m_writeFailed = true;
+            }
+        }
+        p.offset += n;
+        if (p.offset < p.batch.events.size())
+            return;
+        if (m_spare.size() < kSpareBatches) {
+            p.batch.clear();
+            m_spare.push_back(std::move(p.batch));
+        }
+        m_backlog.pop_front();
+    }
+
+    monitor::LiveRun &m_run;
+    journal::RunRecord &m_record;
+    journal::JsonlWriter &m_jsonl;
+    QString m_path;
+    QTextStream &m_err;
+    std::deque<Pending> m_backlog;
+    std::vector<rt::JournalBatch> m_spare; // applied batches, cleared, kept for their capacity
+    rt::JournalBatch m_slice;
+    bool m_writeFailed = false;
+};
+
 } // namespace
 
 int runCommand(const RunOptions &options)
@@ -169,8 +276,6 @@ int runCommand(const RunOptions &options)
         return 2;
     }
 
-    rt::Loop loop(QStringLiteral("main"));
-    taskset::TaskSetRun run(std::move(*parsed.set), loop);
     journal::RunRecord record(format == journal::LogFormat::Json ? journal::RunRecord::Spool::Events
                                                                  : journal::RunRecord::Spool::None);
     journal::JsonlWriter jsonl;
@@ -181,71 +286,92 @@ int runCommand(const RunOptions &options)
         }
     }
 
-    const bool live = options.progress && ::isatty(STDERR_FILENO);
+    // Ctrl-C: cancel every task (reason user), still write the log, exit 130.
+    // A second Ctrl-C leaves at once. The handler only writes to a pipe, from
+    // whichever thread the signal lands on; this thread reads it. It is installed
+    // before the run starts, so that an early Ctrl-C still reaches the run.
+    const bool catchSigint = ::pipe(g_signalPipe) == 0;
+    if (catchSigint)
+        std::signal(SIGINT, onSigint);
+
+    // The run's tasks go on a loop thread of their own ("main" in the log, plus its
+    // "worker" for threadsafe sets); this thread drains the journals into the
+    // record and the live jsonl file, draws the progress line and takes signals,
+    // so none of that holds up the tasks.
+    auto live = std::make_unique<monitor::LiveRun>(std::move(*parsed.set), false);
+    record.setRunInfo(live->setName(), QDateTime::currentDateTimeUtc(), live->startNs());
+
+    const bool progressLine = options.progress && ::isatty(STDERR_FILENO);
     bool interrupted = false;
-    bool failedWrite = false;
-    rt::JournalBatch batch;
-    auto drain = [&] {
-        for (const auto &j : run.journals()) {
-            j.loop->journal().drain(batch);
-            if (batch.events.empty())
-                continue;
-            record.apply(j.name, batch);
-            if (jsonl.isOpen() && !failedWrite) {
-                if (auto e = jsonl.write(record, j.name, batch)) {
-                    err << "\ncoroscope: writing " << options.exportPath << " failed: " << *e << '\n';
-                    failedWrite = true;
-                }
-            }
-        }
-    };
+    bool finishing = false;
+    std::int64_t endNs = 0;
+    std::int64_t drawnNs = 0;
+    LogFeed feed(*live, record, jsonl, options.exportPath, err);
     auto progress = [&] {
-        if (!live)
+        const std::int64_t now = rt::monotonicNs();
+        if (!progressLine || now - drawnNs < 30'000'000)
             return;
-        err << "\r\x1b[2K" << seconds(rt::monotonicNs() - run.startNs()) << "  " << countsLine(record)
+        drawnNs = now;
+        err << "\r\x1b[2K" << seconds(now - live->startNs()) << "  " << countsLine(record)
             << (interrupted ? QStringLiteral("  (stopping)") : QString());
         err.flush();
     };
 
+    // Every 33 ms, apply what the loops have published; while there is a backlog,
+    // keep at it in slices of 25 ms, between which signals and the progress line get
+    // their turn. Once the run has finished and the backlog is gone, leave.
+    constexpr int kTickMs = 33;
+    constexpr std::int64_t kBudgetNs = 25'000'000;
     QTimer tick;
     QObject::connect(&tick, &QTimer::timeout, [&] {
-        drain();
+        const bool caughtUp = feed.pump(kBudgetNs);
         progress();
+        if (caughtUp && finishing) {
+            tick.stop();
+            QCoreApplication::exit(0);
+            return;
+        }
+        const int interval = caughtUp ? kTickMs : 0;
+        if (tick.interval() != interval)
+            tick.setInterval(interval);
     });
 
-    // Ctrl-C: cancel every task (reason user), still write the log, exit 130.
-    // A second Ctrl-C leaves at once.
     std::unique_ptr<QSocketNotifier> sigint;
-    if (::pipe(g_signalPipe) == 0) {
+    if (catchSigint) {
         sigint = std::make_unique<QSocketNotifier>(g_signalPipe[0], QSocketNotifier::Read);
         QObject::connect(sigint.get(), &QSocketNotifier::activated, [&] {
             char c;
             [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &c, 1);
             if (interrupted) {
                 err << "\ncoroscope: interrupted twice, leaving now\n";
+                err.flush(); // _exit flushes nothing
                 ::_exit(130);
             }
             interrupted = true;
-            run.stop(rt::CancelReason::user());
+            live->stop();
         });
-        std::signal(SIGINT, onSigint);
     }
 
-    QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { QCoreApplication::exit(0); });
-    record.setRunInfo(run.set().name, QDateTime::currentDateTimeUtc(), rt::monotonicNs());
-    run.start();
-    record.setRunInfo(run.set().name, QDateTime::currentDateTimeUtc(), run.startNs());
-    tick.start(33);
+    QObject::connect(live.get(), &monitor::LiveRun::finished, [&](std::int64_t end) {
+        // The run's last events may still wait in its loops: have them published, so
+        // that the feed reads them all before it reports that it has caught up.
+        endNs = end;
+        live->publishJournals();
+        finishing = true;
+        tick.start(0);
+    });
+    tick.start(kTickMs);
     QCoreApplication::exec();
     tick.stop();
+    sigint.reset();
     std::signal(SIGINT, SIG_DFL);
 
-    loop.journal().publish();
-    drain();
-    for (const auto &j : run.journals())
-        record.setLoopMaxStepNs(j.name, j.loop->maxStallNs());
-    record.setFinished(run.endNs());
-    if (live)
+    for (const auto &[loopName, longest] : live->longestSteps())
+        record.setLoopMaxStepNs(loopName, longest);
+    record.setFinished(endNs);
+    const bool failedWrite = feed.writeFailed();
+    live.reset(); // ends the run's loop threads
+    if (progressLine)
         err << "\r\x1b[2K";
 
     bool exported = !failedWrite;

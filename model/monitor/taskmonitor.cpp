@@ -155,6 +155,9 @@ int TaskMonitor::launch(taskset::TaskSet set)
         auto it = m_live.find(runId);
         if (it == m_live.end())
             return;
+        // finished() comes in the middle of a loop's slice: the rest of that slice's
+        // events (a last task's callbacks) are published only when it ends.
+        it->second->publishJournals();
         drainRun(runId, *it->second);
         // The run is shown finished once its last events have reached the store.
         m_finishing[runId] = endNs;

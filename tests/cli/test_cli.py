@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import os
+import pty
 import signal
 import subprocess
 import tempfile
@@ -231,6 +232,66 @@ class CliTest(unittest.TestCase):
             self.assertIn("type", event, f"line {number}")
             events.append(event)
         self.assertEqual(events[0]["type"], "created")
+
+    def test_a_second_ctrl_c_leaves_at_once_even_while_a_task_blocks_the_loop(self):
+        # The tasks run on a loop thread of their own, so signals are still read while
+        # a task holds that loop: the first Ctrl-C cannot end this run for 30 s, the
+        # second one ends the process.
+        stuck = self.write_set("stuck", [{"op": "block", "name": "stuck", "seconds": 30}])
+        p = subprocess.Popen([COROSCOPE, "run", stuck], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        self.assertIsNone(p.poll(), "one Ctrl-C ended a run whose loop was blocked")
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 130)
+        self.assertIn("interrupted twice", err)
+
+    def test_jsonl_export_ends_every_task_and_holds_every_callback(self):
+        # The last events of a run (the callbacks of the last task to end, the worker
+        # loop's) come just before the run reports its end: they must reach the log.
+        tasks = [{"op": "repeat", "name": "r", "count": 300,
+                  "task": {"op": "sleep", "seconds": {"uniform": [0, 0.2]}},
+                  "callbacks": [{"kind": "log", "message": f"m{i}"} for i in range(20)]},
+                 {"op": "threadsafe", "name": "remote", "child": {"op": "sleep", "name": "w", "seconds": 0.1},
+                  "callbacks": [{"kind": "partial", "args": [1]}]}]
+        out = self.path("ends.jsonl")
+        r = run("run", self.write_set("ends", tasks), "--export", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.endswith(b"\n"))
+        events = [json.loads(line) for line in data.splitlines()]
+        created = {e["task"] for e in events if e["type"] == "created"}
+        ends = [e["task"] for e in events if e["type"] in ("done", "failed", "cancelled")]
+        self.assertEqual(len(created), 303)
+        self.assertEqual(sorted(ends), sorted(created))
+        self.assertEqual(sum(e["type"] == "callback" for e in events), 21)
+
+    def test_the_progress_line_is_drawn_on_a_terminal_and_cleared_at_the_end(self):
+        tasks = [{"op": "sleep", "name": "s", "seconds": 0.3}]
+        controller, terminal = pty.openpty()
+        p = subprocess.Popen([COROSCOPE, "run", self.write_set("progress", tasks)], stdout=subprocess.PIPE,
+                             stderr=terminal)
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the other end is closed
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        os.close(controller)
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"running 1  done 0", drawn)
+        self.assertTrue(drawn.endswith(b"\r\x1b[2K"), drawn[-80:])
+        self.assertIn(b"progress: 1 tasks in", out)
+        self.assertNotIn(b"\x1b", out)
 
     def test_a_killed_run_leaves_the_previous_json_log_intact(self):
         out = self.path("run.json")
