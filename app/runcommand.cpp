@@ -193,16 +193,7 @@ private:
         const std::size_t n = std::min(kSlice, p.batch.events.size() - p.offset);
         const rt::JournalBatch *part = &p.batch;
         if (p.offset != 0 || n != p.batch.events.size()) {
-            // A slice of the batch, carrying only the strings its events name.
-            m_slice.clear();
-            m_slice.events.assign(p.batch.events.begin() + std::ptrdiff_t(p.offset),
-                                  p.batch.events.begin() + std::ptrdiff_t(p.offset + n));
-            for (rt::Event &e : m_slice.events) {
-                if (e.text != 0) {
-                    m_slice.strings.push_back(p.batch.strings[e.text - 1]);
-                    e.text = std::uint32_t(m_slice.strings.size());
-                }
-            }
+            m_slice.assignSlice(p.batch, p.offset, n);
             part = &m_slice;
         }
         m_record.apply(p.loop, *part);

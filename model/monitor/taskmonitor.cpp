@@ -432,16 +432,7 @@ void TaskMonitor::applyPending(std::int64_t budgetNs)
         if (p.offset == 0 && n == p.batch.events.size()) {
             m_store.apply(p.runId, p.loop, p.batch);
         } else {
-            // A slice of the batch, carrying only the strings its events name.
-            slice.clear();
-            slice.events.assign(p.batch.events.begin() + std::ptrdiff_t(p.offset),
-                                p.batch.events.begin() + std::ptrdiff_t(p.offset + n));
-            for (rt::Event &e : slice.events) {
-                if (e.text != 0) {
-                    slice.strings.push_back(p.batch.strings[e.text - 1]);
-                    e.text = std::uint32_t(slice.strings.size());
-                }
-            }
+            slice.assignSlice(p.batch, p.offset, n);
             m_store.apply(p.runId, p.loop, slice);
         }
         p.offset += n;

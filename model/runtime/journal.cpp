@@ -23,6 +23,18 @@ QString toString(EventType t)
     return {};
 }
 
+void JournalBatch::assignSlice(const JournalBatch &from, std::size_t first, std::size_t count)
+{
+    clear();
+    events.assign(from.events.begin() + std::ptrdiff_t(first), from.events.begin() + std::ptrdiff_t(first + count));
+    for (Event &e : events) {
+        if (e.text != 0) {
+            strings.push_back(from.strings[e.text - 1]);
+            e.text = std::uint32_t(strings.size());
+        }
+    }
+}
+
 void Journal::append(EventType type, std::uint64_t task, std::uint64_t arg, std::uint8_t kind,
                      std::uint32_t text, std::uint64_t arg2, std::int64_t tNs)
 {

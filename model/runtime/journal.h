@@ -63,6 +63,9 @@ struct JournalBatch {
         events.clear();
         strings.clear();
     }
+    // Becomes events [first, first + count) of `from`, with only the strings they name
+    // (to apply a large batch a slice at a time).
+    void assignSlice(const JournalBatch &from, std::size_t first, std::size_t count);
 };
 
 class Journal

@@ -208,11 +208,8 @@ TEST_CASE("the timeline re-reads only the bars its source says changed")
     for (int i = 0; i < 1000; ++i)
         source.bars.push_back(Bar{double(i), -1, 1, 0, i});
     source.changed = std::vector<int>{};
-    auto window = makeWindow(400, 200);
-    TaskTimeline timeline(window->contentItem());
+    TaskTimeline timeline;
     timeline.setSize({400, 200});
-    timeline.setLaneHeaderHeight(0);
-    setColors(timeline);
     timeline.setSource(&source);
     timeline.rebuildNow();
     CHECK(source.barReads == 1000); // the first build reads everything
