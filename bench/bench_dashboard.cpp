@@ -46,11 +46,20 @@ int main(int argc, char **argv)
         return 1;
 
     std::vector<double> gaps;
+    double worstGapMs = 0;
+    double worstGapAtS = 0; // when the worst gap ended, in s after the launch
+    std::int64_t launchedNs = rt::monotonicNs();
     std::int64_t last = -1;
     QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
         const std::int64_t now = rt::monotonicNs();
         if (last >= 0)
+        {
             gaps.push_back(double(now - last) / 1e6);
+            if (gaps.back() >= worstGapMs) {
+                worstGapMs = gaps.back();
+                worstGapAtS = double(now - launchedNs) / 1e9;
+            }
+        }
         last = now;
     }, Qt::DirectConnection);
     // Keep frames coming even when nothing moves, so a stall would show as a gap.
@@ -62,8 +71,10 @@ int main(int argc, char **argv)
         taskset::ParseResult parsed = taskset::loadSet(set);
         if (!parsed.ok())
             QCoreApplication::exit(2);
-        else
+        else {
+            launchedNs = rt::monotonicNs();
             monitor->launch(std::move(*parsed.set));
+        }
     });
     QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] { QTimer::singleShot(300, [] { QCoreApplication::quit(); }); });
     const auto t0 = rt::monotonicNs();
@@ -76,7 +87,7 @@ int main(int argc, char **argv)
     for (std::int64_t ns : monitor->tickCpuNs())
         tickCpu.push_back(double(ns) / 1e6);
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,"
-                                          "\"frame_gap_ms\":{\"median\":%5,\"p99\":%6,\"worst\":%7},"
+                                          "\"frame_gap_ms\":{\"median\":%5,\"p99\":%6,\"worst\":%7,\"worst_at_s\":%15},"
                                           "\"tick_ms\":{\"median\":%8,\"p99\":%9,\"worst\":%10},"
                                           "\"tick_cpu_ms\":{\"median\":%12,\"p99\":%13,\"worst\":%14},\"exit\":%11}")
                                .arg(set)
@@ -93,6 +104,7 @@ int main(int argc, char **argv)
                                .arg(percentile(tickCpu, 0.5), 0, 'f', 2)
                                .arg(percentile(tickCpu, 0.99), 0, 'f', 2)
                                .arg(tickCpu.empty() ? 0.0 : *std::max_element(tickCpu.begin(), tickCpu.end()), 0, 'f', 2)
+                               .arg(worstGapAtS, 0, 'f', 2)
                         << '\n';
     return rc;
 }

@@ -7,7 +7,7 @@ namespace coroscope::monitor {
 
 void StateIndex::add(int state, std::size_t row, std::int32_t delta) noexcept
 {
-    std::vector<std::int32_t> &tree = m_trees[std::size_t(state)];
+    Tree &tree = m_trees[std::size_t(state)];
     for (std::size_t i = row + 1; i <= m_capacity; i += i & (~i + 1))
         tree[i] += delta;
 }
@@ -51,8 +51,17 @@ void StateIndex::reserve(std::size_t rows)
     // The trees take their final size now: growing them later zeroes (faults in)
     // megabytes in the middle of a tick.
     const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(rows, 1024));
-    if (capacity > m_capacity)
+    if (capacity <= m_capacity)
+        return;
+    if (!m_states.empty()) {
         rebuildTrees(capacity);
+        return;
+    }
+    // Empty: all-zero trees, made without writing them (see ZeroedAllocator), so a
+    // run's launch does not fault in 20 MB for its million rows up front.
+    m_capacity = capacity;
+    for (auto &tree : m_trees)
+        tree = Tree(capacity + 1);
 }
 
 void StateIndex::append(rt::TaskState state)
@@ -90,7 +99,7 @@ int StateIndex::countBefore(int row, unsigned mask) const noexcept
     for (int s = 0; s < kStateCount; ++s) {
         if (!(mask & (1u << s)))
             continue;
-        const std::vector<std::int32_t> &tree = m_trees[std::size_t(s)];
+        const Tree &tree = m_trees[std::size_t(s)];
         for (auto i = std::size_t(row); i > 0; i &= i - 1)
             sum += tree[i];
     }

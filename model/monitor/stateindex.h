@@ -17,9 +17,43 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <utility>
 #include <vector>
 
 namespace coroscope::monitor {
+
+namespace detail {
+// An allocator whose memory comes zeroed from calloc (for large blocks: fresh pages
+// the kernel zeroes when first touched) and that leaves value-initialised elements to
+// that zero instead of writing it. A vector of a million counters made with it costs
+// nothing until it is used. Only valid while elements are never value-initialised on
+// memory that held other values (no resize(n) after shrinking; assign and resize with
+// a value are fine).
+template<typename T>
+struct ZeroedAllocator {
+    using value_type = T;
+    ZeroedAllocator() = default;
+    template<typename U>
+    ZeroedAllocator(const ZeroedAllocator<U> &) noexcept {}
+    [[nodiscard]] T *allocate(std::size_t n)
+    {
+        if (void *p = std::calloc(n, sizeof(T)))
+            return static_cast<T *>(p);
+        throw std::bad_alloc();
+    }
+    void deallocate(T *p, std::size_t) noexcept { std::free(p); }
+    template<typename U>
+    void construct(U *) noexcept {} // already zero
+    template<typename U, typename... Args>
+    void construct(U *p, Args &&...args)
+    {
+        ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+    }
+    friend bool operator==(const ZeroedAllocator &, const ZeroedAllocator &) noexcept { return true; }
+};
+} // namespace detail
 
 inline constexpr int kStateCount = 5;
 inline constexpr unsigned kAllStates = 31;
@@ -53,7 +87,8 @@ private:
 
     std::vector<std::uint8_t> m_states;
     std::size_t m_capacity = 0; // a power of two (or 0); the trees have m_capacity + 1 slots
-    std::array<std::vector<std::int32_t>, kStateCount> m_trees;
+    using Tree = std::vector<std::int32_t, detail::ZeroedAllocator<std::int32_t>>;
+    std::array<Tree, kStateCount> m_trees;
 };
 
 } // namespace coroscope::monitor

@@ -152,7 +152,8 @@ Pane {
                         text: qsTr("%1 \u00B7 %2 tasks%3").arg(String(laneLabel.modelData.name))
                                 .arg(Number(laneLabel.modelData.taskCount))
                                 .arg(Number(laneLabel.modelData.stalls) > 0
-                                     ? qsTr(" \u00B7 %1 stalls").arg(Number(laneLabel.modelData.stalls)) : "")
+                                     ? (Number(laneLabel.modelData.stalls) === 1 ? qsTr(" \u00B7 1 stall")
+                                        : qsTr(" \u00B7 %1 stalls").arg(Number(laneLabel.modelData.stalls))) : "")
                         color: Theme.text
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true

@@ -433,6 +433,7 @@ TEST_CASE("a callback added through the dialog is listed in the details, then sh
 
         REQUIRE_EVENTUALLY(callbackLine(d, message) != nullptr);
         CHECK_EVENTUALLY(showsText(callbackLine(d, message), QStringLiteral("fired")));
+        d.screenshot(QStringLiteral("details-callbacks"));
     }
     checkNoWarnings(d);
 }
