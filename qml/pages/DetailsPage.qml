@@ -267,7 +267,7 @@ Pane {
                     Layout.rightMargin: Theme.spacingL
                     timeMs: callbackRow.modelData.firedMs === null || callbackRow.modelData.firedMs === undefined
                             ? -1 : Number(callbackRow.modelData.firedMs)
-                    title: String(callbackRow.modelData.description)
+                    title: Format.callback(String(callbackRow.modelData.description))
                     detail: timeMs < 0 ? qsTr("not fired yet") : qsTr("fired")
                     accent: timeMs < 0 ? Theme.pending : Theme.done
                 }
@@ -288,7 +288,8 @@ Pane {
                     Layout.rightMargin: Theme.spacingL
                     timeMs: Number(eventRow.modelData.tMs)
                     title: String(eventRow.modelData.type)
-                    detail: page.display(eventRow.modelData.detail)
+                    detail: String(eventRow.modelData.type) === "callback"
+                            ? Format.callback(String(eventRow.modelData.detail)) : page.display(eventRow.modelData.detail)
                     accent: Theme.stateColor(String(eventRow.modelData.type))
                 }
             }

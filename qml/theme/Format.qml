@@ -48,6 +48,26 @@ QtObject {
         return (unit === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[unit]
     }
 
+    // A callback as people read it, from its log form ({"kind": "log", ...}):
+    // 'log "fetched"', 'partial(2, "x")', 'spawn sleep'; anything else as it is.
+    function callback(description: string): string {
+        let c = null
+        try {
+            c = JSON.parse(description)
+        } catch (e) {
+            return description
+        }
+        if (c === null || typeof c !== "object")
+            return description
+        if (c.kind === "log")
+            return "log " + JSON.stringify(String(c.message))
+        if (c.kind === "partial")
+            return "partial(" + (Array.isArray(c.args) ? c.args.map(a => JSON.stringify(a)).join(", ") : "") + ")"
+        if (c.kind === "spawn")
+            return "spawn " + (c.task && c.task.op ? String(c.task.op) : "")
+        return description
+    }
+
     // A run as the launcher lists it: "#2 gather-basics".
     function run(runId: int, name: string): string {
         return qsTr("#%1 %2").arg(runId).arg(name)

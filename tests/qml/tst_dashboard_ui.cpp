@@ -433,6 +433,8 @@ TEST_CASE("a callback added through the dialog is listed in the details, then sh
 
         REQUIRE_EVENTUALLY(callbackLine(d, message) != nullptr);
         CHECK_EVENTUALLY(showsText(callbackLine(d, message), QStringLiteral("fired")));
+        // Written for people, not as its JSON log form.
+        CHECK(callbackLine(d, message)->property("title").toString() == QStringLiteral("log \"%1\"").arg(message));
         d.screenshot(QStringLiteral("details-callbacks"));
     }
     checkNoWarnings(d);
