@@ -3,12 +3,15 @@
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
 
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QIcon>
 #include <QQmlApplicationEngine>
 #include <QTextStream>
 #include <QUrl>
 #include <QtQml/qqmlextensionplugin.h>
+
+#include <algorithm>
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
@@ -30,16 +33,22 @@ int runDashboard(int &argc, char **argv, const QStringList &launch)
     engine.load(QUrl(QStringLiteral("qrc:/Coroscope/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
-    auto *monitor = engine.rootObjects().constFirst()->findChild<monitor::TaskMonitor *>();
+    QObject *window = engine.rootObjects().constFirst();
     for (const QString &set : launch) {
         taskset::ParseResult parsed = taskset::loadSet(set);
-        if (!parsed.ok() || !monitor) {
+        if (!parsed.ok()) {
             QTextStream err(stderr);
             for (const auto &d : parsed.errors)
                 err << d.toString() << '\n';
             return 2;
         }
-        monitor->launch(std::move(*parsed.set));
+        // Launched the way the launcher does it, so that a set of more than two
+        // million tasks asks first here too.
+        const auto sets = taskset::builtinSets();
+        const bool builtin = !set.contains(QLatin1Char('/'))
+            && std::any_of(sets.begin(), sets.end(), [&](const taskset::BuiltinSet &b) { return b.name == set; });
+        QMetaObject::invokeMethod(window, "launchChecked", Q_ARG(QString, builtin ? set : QString()),
+                                  Q_ARG(QUrl, builtin ? QUrl() : QUrl::fromLocalFile(QFileInfo(set).absoluteFilePath())));
     }
     return QGuiApplication::exec();
 }

@@ -147,6 +147,8 @@ Pane {
                         required property var modelData
                         x: Theme.spacingS
                         y: Number(laneLabel.modelData.y)
+                        // The timeline keeps one empty lane while no run has a loop.
+                        visible: String(laneLabel.modelData.name).length > 0
                         height: Number(laneLabel.modelData.headerHeight)
                         verticalAlignment: Text.AlignVCenter
                         text: qsTr("%1 \u00B7 %2 tasks%3").arg(String(laneLabel.modelData.name))
