@@ -366,10 +366,12 @@ void TaskTimeline::updatePolish()
     if (!m_worker)
         m_worker = std::make_unique<Worker>();
     auto frame = std::make_shared<Frame>(makeFrame());
-    m_worker->run([this, frame] {
+    const quint64 generation = ++m_generation;
+    m_worker->run([this, frame, generation] {
         QElapsedTimer cost;
         cost.start();
         auto built = std::make_shared<Built>();
+        built->generation = generation;
         build(*frame, m_bars, *built);
         built->costMs = cost.elapsed();
         // Runs on the GUI thread; dropped if the item is gone (it waits for this job first).
@@ -379,11 +381,14 @@ void TaskTimeline::updatePolish()
 
 void TaskTimeline::rebuildNow()
 {
-    m_worker.reset(); // waits for a build in flight; its result is dropped
-    m_building = false;
+    if (m_building) {
+        m_worker.reset(); // waits for the build in flight (it reads m_bars); adopt() drops its result
+        m_building = false;
+    }
     QElapsedTimer cost;
     cost.start();
     Built built;
+    built.generation = ++m_generation;
     const Frame frame = makeFrame();
     build(frame, m_bars, built);
     built.costMs = cost.elapsed();
@@ -393,6 +398,8 @@ void TaskTimeline::rebuildNow()
 
 void TaskTimeline::adopt(Built &&built)
 {
+    if (built.generation != m_generation)
+        return; // overtaken by a newer build (rebuildNow while this one ran)
     m_building = false;
     m_vertices = std::move(built.vertices);
     m_indices = std::move(built.indices);

@@ -201,6 +201,7 @@ private:
         int barCount = 0;
         bool aggregated = false;
         qint64 costMs = 0;
+        quint64 generation = 0; // which build made it (m_generation when it started)
         bool addQuad(int maxVertices, float x0, float y0, float x1, float y1, const QColor &c, float alpha = 1.0f);
     };
     class Worker;
@@ -241,6 +242,7 @@ private:
     std::vector<int> m_changedBars;
     std::unique_ptr<Worker> m_worker; // made on the first large build
     bool m_building = false;
+    quint64 m_generation = 0; // bumped by every build; only the newest one's result is adopted
 
     std::vector<Vertex> m_vertices;
     std::vector<quint32> m_indices;
