@@ -3,6 +3,7 @@
 #include "journal/exporters.h"
 #include "journal/jsonlwriter.h"
 #include "journal/runrecord.h"
+#include "monitor/journalbacklog.h"
 #include "monitor/liverun.h"
 #include "taskset/builtins.h"
 
@@ -15,7 +16,6 @@
 
 #include <algorithm>
 #include <csignal>
-#include <deque>
 #include <unistd.h>
 
 namespace coroscope::app {
@@ -129,10 +129,9 @@ void printSummary(const journal::RunRecord &record, QTextStream &out)
 
 // Carries a live run's events from its loops' journals into the record and the live
 // jsonl file, on the thread that owns the record (not the loops'). The journals are
-// drained before every slice applied, into a local backlog: while this thread is
-// busy the loops keep publishing into small journals, and the backlog is applied in
-// slices of at most kSlice events, so that the jsonl text written at once stays
-// small. Applied batches go back to the journals for their capacity.
+// drained before every slice applied, into a backlog: while this thread is busy the
+// loops keep publishing into small journals, and the backlog is applied in slices of
+// at most kSlice events, so that the jsonl text written at once stays small.
 class LogFeed
 {
 public:
@@ -152,10 +151,12 @@ public:
     {
         const std::int64_t start = rt::monotonicNs();
         for (;;) {
-            take();
+            m_backlog.take(0, m_run);
             if (m_backlog.empty())
                 return true;
-            applySlice();
+            m_backlog.applyNext(kSlice, [this](int, const QString &loop, const rt::JournalBatch &events) {
+                apply(loop, events);
+            });
             if (budgetNs >= 0 && rt::monotonicNs() - start >= budgetNs)
                 return false;
         }
@@ -165,52 +166,16 @@ public:
 
 private:
     static constexpr std::size_t kSlice = 4096;
-    static constexpr std::size_t kSpareBatches = 8;
 
-    struct Pending {
-        QString loop;
-        rt::JournalBatch batch;
-        std::size_t offset = 0;
-    };
-
-    void take()
+    void apply(const QString &loop, const rt::JournalBatch &events)
     {
-        m_run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
-            // Take the batch, and give the loop's journal an empty one with capacity.
-            Pending p{loopName, {}, 0};
-            if (!m_spare.empty()) {
-                p.batch = std::move(m_spare.back());
-                m_spare.pop_back();
-            }
-            std::swap(p.batch, batch);
-            m_backlog.push_back(std::move(p));
-        });
-    }
-
-    void applySlice()
-    {
-        Pending &p = m_backlog.front();
-        const std::size_t n = std::min(kSlice, p.batch.events.size() - p.offset);
-        const rt::JournalBatch *part = &p.batch;
-        if (p.offset != 0 || n != p.batch.events.size()) {
-            m_slice.assignSlice(p.batch, p.offset, n);
-            part = &m_slice;
-        }
-        m_record.apply(p.loop, *part);
+        m_record.apply(loop, events);
         if (m_jsonl.isOpen() && !m_writeFailed) {
-            if (auto e = m_jsonl.write(m_record, p.loop, *part)) {
+            if (auto e = m_jsonl.write(m_record, loop, events)) {
                 m_err << "\ncoroscope: writing " << m_path << " failed: " << *e << '\n';
                 m_writeFailed = true;
             }
         }
-        p.offset += n;
-        if (p.offset < p.batch.events.size())
-            return;
-        if (m_spare.size() < kSpareBatches) {
-            p.batch.clear();
-            m_spare.push_back(std::move(p.batch));
-        }
-        m_backlog.pop_front();
     }
 
     monitor::LiveRun &m_run;
@@ -218,9 +183,7 @@ private:
     journal::JsonlWriter &m_jsonl;
     QString m_path;
     QTextStream &m_err;
-    std::deque<Pending> m_backlog;
-    std::vector<rt::JournalBatch> m_spare; // applied batches, cleared, kept for their capacity
-    rt::JournalBatch m_slice;
+    monitor::JournalBacklog m_backlog;
     bool m_writeFailed = false;
 };
 

@@ -22,8 +22,6 @@ namespace {
 
 constexpr int kTickMs = 33;
 constexpr int kTaskThreadNice = 5;       // the runs' threads, below the GUI (see rt::setTaskThreadNice)
-constexpr std::size_t kSpentBatches = 4; // emptied journal batches kept for reuse,
-constexpr std::size_t kSpentBatchEvents = 256 * 1024; // each up to 10 MiB (a burst's are freed)
 constexpr std::uint64_t kReservedTasks = 4'000'000; // rows reserved for a run at most (its estimate)
 constexpr std::size_t kKeptTicks = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
@@ -158,7 +156,7 @@ int TaskMonitor::launch(taskset::TaskSet set)
         // finished() comes in the middle of a loop's slice: the rest of that slice's
         // events (a last task's callbacks) are published only when it ends.
         it->second->publishJournals();
-        drainRun(runId, *it->second);
+        m_backlog.take(runId, *it->second);
         // The run is shown finished once its last events have reached the store.
         m_finishing[runId] = endNs;
         finishRuns();
@@ -407,42 +405,14 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     };
 }
 
-void TaskMonitor::drainRun(int runId, LiveRun &run)
-{
-    // Batches are moved, not copied, and the monitor's spent ones go back to the
-    // loop's journal, so a million tasks' events are not copied nor faulted in twice.
-    run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
-        m_pending.push_back({runId, loopName, {}, 0});
-        std::swap(m_pending.back().batch, batch);
-        if (!m_spentBatches.empty()) {
-            std::swap(batch, m_spentBatches.back());
-            m_spentBatches.pop_back();
-        }
-    });
-}
-
 void TaskMonitor::applyPending(std::int64_t budgetNs)
 {
     constexpr std::size_t kChunk = 2048; // events applied between two looks at the clock
     const std::int64_t start = rt::monotonicNs();
-    rt::JournalBatch slice;
-    while (!m_pending.empty() && (budgetNs < 0 || rt::monotonicNs() - start < budgetNs)) {
-        Pending &p = m_pending.front();
-        const std::size_t n = std::min(kChunk, p.batch.events.size() - p.offset);
-        if (p.offset == 0 && n == p.batch.events.size()) {
-            m_store.apply(p.runId, p.loop, p.batch);
-        } else {
-            slice.assignSlice(p.batch, p.offset, n);
-            m_store.apply(p.runId, p.loop, slice);
-        }
-        p.offset += n;
-        if (p.offset >= p.batch.events.size()) {
-            if (m_spentBatches.size() < kSpentBatches && p.batch.events.capacity() <= kSpentBatchEvents) {
-                p.batch.clear();
-                m_spentBatches.push_back(std::move(p.batch));
-            }
-            m_pending.pop_front();
-        }
+    while (!m_backlog.empty() && (budgetNs < 0 || rt::monotonicNs() - start < budgetNs)) {
+        m_backlog.applyNext(kChunk, [this](int runId, const QString &loop, const rt::JournalBatch &events) {
+            m_store.apply(runId, loop, events);
+        });
     }
 }
 
@@ -450,8 +420,7 @@ void TaskMonitor::finishRuns()
 {
     for (auto it = m_finishing.begin(); it != m_finishing.end();) {
         const int runId = it->first;
-        const bool pending = std::any_of(m_pending.begin(), m_pending.end(), [&](const Pending &p) { return p.runId == runId; });
-        if (pending) {
+        if (m_backlog.has(runId)) {
             ++it;
             continue;
         }
@@ -464,7 +433,7 @@ void TaskMonitor::finishRuns()
 void TaskMonitor::catchUp()
 {
     for (auto &[runId, run] : m_live)
-        drainRun(runId, *run);
+        m_backlog.take(runId, *run);
     applyPending(-1);
     m_store.endTick();
     finishRuns();
@@ -476,17 +445,17 @@ void TaskMonitor::tick()
     constexpr std::int64_t kApplyBudgetNs = 3'500'000;
     const std::int64_t t0 = rt::monotonicNs();
     const std::int64_t cpu0 = rt::threadCpuNs();
-    const bool any = !m_pending.empty() || [&] {
+    const bool any = !m_backlog.empty() || [&] {
         for (auto &[runId, run] : m_live)
-            drainRun(runId, *run);
-        return !m_pending.empty();
+            m_backlog.take(runId, *run);
+        return !m_backlog.empty();
     }();
     if (any) {
         // Drain again only once the backlog is gone, so it cannot grow without bound.
         applyPending(kApplyBudgetNs);
-        if (m_pending.empty()) {
+        if (m_backlog.empty()) {
             for (auto &[runId, run] : m_live)
-                drainRun(runId, *run);
+                m_backlog.take(runId, *run);
         }
     }
     m_store.endTick();

@@ -8,6 +8,7 @@
 // into the store, which then emits one batched change per model.
 // Errors come back as values (lists of messages); no exception reaches QML.
 
+#include "monitor/journalbacklog.h"
 #include "monitor/liverun.h"
 #include "monitor/runlistmodel.h"
 #include "monitor/tasklistmodel.h"
@@ -23,7 +24,6 @@
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
-#include <deque>
 #include <map>
 #include <memory>
 
@@ -107,18 +107,10 @@ Q_SIGNALS:
     void runFinished(int runId);
 
 private:
-    void drainRun(int runId, LiveRun &run);
     // Applies pending events until `budgetNs` has passed (< 0: all of them).
     void applyPending(std::int64_t budgetNs);
     void finishRuns();
 
-    // Events drained from a run's loop, not yet applied to the store.
-    struct Pending {
-        int runId;
-        QString loop;
-        rt::JournalBatch batch;
-        std::size_t offset = 0;
-    };
     void updateLoops();
     void updateLanes();
     [[nodiscard]] int laneOf(int runId, std::uint8_t loopIndex) const;
@@ -147,8 +139,7 @@ private:
     quint64 m_lanesRevision = 0; // the store revision at which lanes were last renumbered
     std::vector<std::int64_t> m_tickDurations; // the last kKeptTicks
     std::vector<std::int64_t> m_tickCpu;       // their CPU time
-    std::deque<Pending> m_pending;
-    std::vector<rt::JournalBatch> m_spentBatches; // applied, cleared, capacity kept
+    JournalBacklog m_backlog; // drained from the runs' loops, not applied yet
     std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
     std::map<int, std::pair<std::uint64_t, bool>> m_poolScan; // per run: tasks looked at, has pool work
     QTimer m_tick;

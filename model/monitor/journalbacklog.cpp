@@ -1,0 +1,49 @@
+#include "journalbacklog.h"
+
+#include <algorithm>
+
+namespace coroscope::monitor {
+
+namespace {
+constexpr std::size_t kSpentBatches = 8;               // spent batches kept for reuse,
+constexpr std::size_t kSpentBatchEvents = 256 * 1024;  // each up to 10 MiB (a burst's are freed)
+} // namespace
+
+void JournalBacklog::take(int runId, LiveRun &run)
+{
+    run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
+        m_pending.push_back({runId, loopName, {}, 0});
+        std::swap(m_pending.back().batch, batch);
+        if (!m_spent.empty()) {
+            std::swap(batch, m_spent.back());
+            m_spent.pop_back();
+        }
+    });
+}
+
+bool JournalBacklog::has(int runId) const
+{
+    return std::any_of(m_pending.begin(), m_pending.end(), [&](const Pending &p) { return p.runId == runId; });
+}
+
+void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
+{
+    Pending &p = m_pending.front();
+    const std::size_t n = std::min(maxEvents, p.batch.events.size() - p.offset);
+    if (p.offset == 0 && n == p.batch.events.size()) {
+        apply(p.runId, p.loop, p.batch);
+    } else {
+        m_slice.assignSlice(p.batch, p.offset, n);
+        apply(p.runId, p.loop, m_slice);
+    }
+    p.offset += n;
+    if (p.offset < p.batch.events.size())
+        return;
+    if (m_spent.size() < kSpentBatches && p.batch.events.capacity() <= kSpentBatchEvents) {
+        p.batch.clear();
+        m_spent.push_back(std::move(p.batch));
+    }
+    m_pending.pop_front();
+}
+
+} // namespace coroscope::monitor

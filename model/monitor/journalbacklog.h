@@ -1,0 +1,48 @@
+#pragma once
+
+// JournalBacklog: journal batches taken from live runs' loops and not applied yet,
+// applied a slice at a time so that the thread that applies them (the GUI's, or the
+// command line's main thread) can stop after a time budget. Batches are moved out of
+// the journals, never copied, and small spent ones go back to the journals for their
+// capacity, so a million tasks' events are neither copied nor faulted in twice.
+//
+// Threading: one thread, the one that owns what the events are applied to. Cost:
+// take() is O(batches); applyNext() copies a slice only when a batch is split.
+
+#include "monitor/liverun.h"
+#include "runtime/journal.h"
+
+#include <QString>
+
+#include <deque>
+#include <functional>
+#include <vector>
+
+namespace coroscope::monitor {
+
+class JournalBacklog
+{
+public:
+    using Apply = std::function<void(int runId, const QString &loop, const rt::JournalBatch &events)>;
+
+    // Takes every batch the run's loops have published since the last call.
+    void take(int runId, LiveRun &run);
+    [[nodiscard]] bool empty() const noexcept { return m_pending.empty(); }
+    // Whether events of run `runId` are still waiting.
+    [[nodiscard]] bool has(int runId) const;
+    // Hands the oldest batch's next at most `maxEvents` events to `apply`.
+    void applyNext(std::size_t maxEvents, const Apply &apply);
+
+private:
+    struct Pending {
+        int runId;
+        QString loop;
+        rt::JournalBatch batch;
+        std::size_t offset = 0;
+    };
+    std::deque<Pending> m_pending;
+    std::vector<rt::JournalBatch> m_spent; // applied, cleared, capacity kept
+    rt::JournalBatch m_slice;
+};
+
+} // namespace coroscope::monitor
