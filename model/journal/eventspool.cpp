@@ -42,10 +42,8 @@ private:
     qsizetype m_pos = 0;
 };
 
-} // namespace
-
-namespace {
 constexpr std::size_t kBufferedEvents = 1024; // 40 KiB a stream
+
 } // namespace
 
 EventSpool::EventSpool() = default;

@@ -44,7 +44,6 @@ void lowerThisThreadPriority(int increment)
 #endif
 }
 
-
 CpuPool::CpuPool(int threads)
 {
     m_workers.reserve(std::size_t(threads));
