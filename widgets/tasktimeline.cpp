@@ -72,6 +72,12 @@ QString tickLabel(double ms, double stepMs)
 
 TaskTimeline::TaskTimeline(QQuickItem *parent)
     : QQuickItem(parent)
+    // Roles in the order build() fills a row.
+    , m_lanes(new MarkListModel(
+          {"name", "laneY", "laneHeight", "headerHeight", "taskCount", "stalls", "aggregated"}, this))
+    , m_stallMarks(new MarkListModel(
+          {"lane", "markX", "markWidth", "markY", "markHeight", "durationMs", "count", "culprit"}, this))
+    , m_ticks(new MarkListModel({"tickX", "ms", "label"}, this))
 {
     setFlag(ItemHasContents, true);
     m_colors[0] = QColor(Qt::gray);
@@ -404,9 +410,9 @@ void TaskTimeline::adopt(Built &&built)
     m_vertices = std::move(built.vertices);
     m_indices = std::move(built.indices);
     m_hits = std::move(built.hits);
-    m_lanes = std::move(built.lanes);
-    m_stallMarks = std::move(built.stallMarks);
-    m_ticks = std::move(built.ticks);
+    m_lanes->update(std::move(built.lanes));
+    m_stallMarks->update(std::move(built.stallMarks));
+    m_ticks->update(std::move(built.ticks));
     m_barCount = built.barCount;
     m_aggregated = built.aggregated;
     m_lastCostMs = built.costMs;
@@ -530,8 +536,7 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
     for (double t = std::ceil(vs / step) * step; t <= in.effEnd; t += step) {
         const auto x = float((t - vs) * ppm);
         out.addQuad(in.maxVertices, x, 0, x + 1, float(h), in.colors[6], 0.6f);
-        out.ticks.append(QVariantMap{{QStringLiteral("x"), double(x)}, {QStringLiteral("ms"), t},
-                                   {QStringLiteral("label"), tickLabel(t, step)}});
+        out.ticks.append(QVariantList{double(x), t, tickLabel(t, step)}); // tickX, ms, label
     }
 
     // Stalls, merged at pixel resolution; drawn after the bars.
@@ -740,28 +745,28 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
         out.addQuad(in.maxVertices, s.x0, float(t + header), s.x1, float(t + header + body[std::size_t(s.lane)]), in.colors[5], 0.22f);
         out.addQuad(in.maxVertices, s.x0, float(t + 1), s.x1, float(t + header - 1), in.colors[5]);
         if (out.stallMarks.size() < kMaxStallMarks) {
-            out.stallMarks.append(QVariantMap{
-                {QStringLiteral("lane"), s.lane},
-                {QStringLiteral("x"), double(s.x0)},
-                {QStringLiteral("width"), double(s.x1 - s.x0)},
-                {QStringLiteral("y"), t},
-                {QStringLiteral("height"), header},
-                {QStringLiteral("durationMs"), s.durationMs},
-                {QStringLiteral("count"), s.merged},
-                {QStringLiteral("culprit"), s.culprit},
+            out.stallMarks.append(QVariantList{
+                s.lane,                 // lane
+                double(s.x0),           // markX
+                double(s.x1 - s.x0),    // markWidth
+                t,                      // markY
+                header,                 // markHeight
+                s.durationMs,           // durationMs
+                s.merged,               // count
+                s.culprit,              // culprit
             });
         }
     }
 
     for (int l = 0; l < nLanes; ++l) {
-        out.lanes.append(QVariantMap{
-            {QStringLiteral("name"), l < int(in.lanes.size()) ? in.lanes[std::size_t(l)].name : QString()},
-            {QStringLiteral("y"), top[std::size_t(l)]},
-            {QStringLiteral("height"), header + body[std::size_t(l)]},
-            {QStringLiteral("headerHeight"), header},
-            {QStringLiteral("taskCount"), counts[std::size_t(l)]},
-            {QStringLiteral("stalls"), stallsPerLane[std::size_t(l)]},
-            {QStringLiteral("aggregated"), !detailed[std::size_t(l)]},
+        out.lanes.append(QVariantList{
+            l < int(in.lanes.size()) ? in.lanes[std::size_t(l)].name : QString(), // name
+            top[std::size_t(l)],                                                  // laneY
+            header + body[std::size_t(l)],                                        // laneHeight
+            header,                                                               // headerHeight
+            counts[std::size_t(l)],                                               // taskCount
+            stallsPerLane[std::size_t(l)],                                        // stalls
+            !detailed[std::size_t(l)],                                            // aggregated
         });
     }
 }

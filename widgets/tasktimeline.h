@@ -14,7 +14,12 @@
 // whatever the task count.
 //
 // Text (lane names, culprits, time ticks) is left to QML: `lanes`, `stallMarks`
-// and `ticks` give positions in item coordinates.
+// and `ticks` are list models (MarkListModel) with positions in item coordinates,
+// updated in place after each build so a Repeater keeps its delegates:
+//   ticks:      tickX, ms, label
+//   lanes:      name, laneY, laneHeight, headerHeight, taskCount, stalls, aggregated
+//   stallMarks: lane, markX, markWidth, markY, markHeight, durationMs, count, culprit
+// (at most 200 stall marks, the first ones in lane order).
 //
 // Threading: the item lives on the GUI thread and reads the source only there, in
 // updatePolish(): the changed bars into a flat copy (BarCache), the lanes and stalls
@@ -26,6 +31,7 @@
 // updatePaintNode() (render thread, GUI blocked) only copies the arrays into the
 // geometry, and only when they changed.
 
+#include "marklistmodel.h"
 #include "timelinesource.h"
 
 #include <QColor>
@@ -65,9 +71,9 @@ class TaskTimeline : public QQuickItem
     Q_PROPERTY(QColor stallColor READ stallColor WRITE setStallColor NOTIFY colorsChanged)
     Q_PROPERTY(QColor gridColor READ gridColor WRITE setGridColor NOTIFY colorsChanged)
     Q_PROPERTY(QColor laneColor READ laneColor WRITE setLaneColor NOTIFY colorsChanged)
-    Q_PROPERTY(QVariantList lanes READ lanes NOTIFY layoutChanged)
-    Q_PROPERTY(QVariantList stallMarks READ stallMarks NOTIFY layoutChanged)
-    Q_PROPERTY(QVariantList ticks READ ticks NOTIFY layoutChanged)
+    Q_PROPERTY(coroscope::widgets::MarkListModel *lanes READ lanes CONSTANT)
+    Q_PROPERTY(coroscope::widgets::MarkListModel *stallMarks READ stallMarks CONSTANT)
+    Q_PROPERTY(coroscope::widgets::MarkListModel *ticks READ ticks CONSTANT)
     Q_PROPERTY(int barCount READ barCount NOTIFY layoutChanged)
     Q_PROPERTY(int vertexCount READ vertexCount NOTIFY layoutChanged)
     Q_PROPERTY(bool aggregated READ aggregated NOTIFY layoutChanged)
@@ -118,9 +124,9 @@ public:
     [[nodiscard]] QColor laneColor() const { return m_colors[7]; }
     void setLaneColor(const QColor &c) { setColor(7, c); }
 
-    [[nodiscard]] QVariantList lanes() const { return m_lanes; }
-    [[nodiscard]] QVariantList stallMarks() const { return m_stallMarks; }
-    [[nodiscard]] QVariantList ticks() const { return m_ticks; }
+    [[nodiscard]] MarkListModel *lanes() const { return m_lanes; }
+    [[nodiscard]] MarkListModel *stallMarks() const { return m_stallMarks; }
+    [[nodiscard]] MarkListModel *ticks() const { return m_ticks; }
     [[nodiscard]] int barCount() const { return m_barCount; }
     [[nodiscard]] int vertexCount() const { return int(m_vertices.size()); }
     [[nodiscard]] bool aggregated() const { return m_aggregated; }
@@ -195,9 +201,10 @@ private:
         std::vector<Vertex> vertices;
         std::vector<quint32> indices;
         std::vector<HitRect> hits;
-        QVariantList lanes;
-        QVariantList stallMarks;
-        QVariantList ticks;
+        // Rows of the lane, stall-mark and tick models, values in role order.
+        QList<QVariantList> lanes;
+        QList<QVariantList> stallMarks;
+        QList<QVariantList> ticks;
         int barCount = 0;
         bool aggregated = false;
         qint64 costMs = 0;
@@ -248,9 +255,10 @@ private:
     std::vector<quint32> m_indices;
     std::vector<HitRect> m_hits;
     bool m_geometryDirty = true;
-    QVariantList m_lanes;
-    QVariantList m_stallMarks;
-    QVariantList m_ticks;
+    // Children of the item, filled by adopt().
+    MarkListModel *m_lanes;
+    MarkListModel *m_stallMarks;
+    MarkListModel *m_ticks;
     int m_barCount = 0;
     bool m_aggregated = false;
 };

@@ -98,11 +98,12 @@ Pane {
                 model: timeline.ticks
                 delegate: Label {
                     id: tick
-                    required property var modelData
-                    x: Number(tick.modelData.x) + Theme.spacingXs
+                    required property real tickX
+                    required property string label
+                    x: tick.tickX + Theme.spacingXs
                     height: Theme.timelineAxisHeight
                     verticalAlignment: Text.AlignBottom
-                    text: String(tick.modelData.label)
+                    text: tick.label
                     color: Theme.mutedText
                     font.pixelSize: Theme.fontSizeXs
                     font.family: Theme.monoFamily
@@ -144,18 +145,22 @@ Pane {
                     model: timeline.lanes
                     delegate: Label {
                         id: laneLabel
-                        required property var modelData
+                        required property string name
+                        required property real laneY
+                        required property real headerHeight
+                        required property int taskCount
+                        required property int stalls
                         x: Theme.spacingS
-                        y: Number(laneLabel.modelData.y)
+                        y: laneLabel.laneY
                         // The timeline keeps one empty lane while no run has a loop.
-                        visible: String(laneLabel.modelData.name).length > 0
-                        height: Number(laneLabel.modelData.headerHeight)
+                        visible: laneLabel.name.length > 0
+                        height: laneLabel.headerHeight
                         verticalAlignment: Text.AlignVCenter
-                        text: qsTr("%1 \u00B7 %2 tasks%3").arg(String(laneLabel.modelData.name))
-                                .arg(Number(laneLabel.modelData.taskCount))
-                                .arg(Number(laneLabel.modelData.stalls) > 0
-                                     ? (Number(laneLabel.modelData.stalls) === 1 ? qsTr(" \u00B7 1 stall")
-                                        : qsTr(" \u00B7 %1 stalls").arg(Number(laneLabel.modelData.stalls))) : "")
+                        text: qsTr("%1 \u00B7 %2 tasks%3").arg(laneLabel.name)
+                                .arg(laneLabel.taskCount)
+                                .arg(laneLabel.stalls > 0
+                                     ? (laneLabel.stalls === 1 ? qsTr(" \u00B7 1 stall")
+                                        : qsTr(" \u00B7 %1 stalls").arg(laneLabel.stalls)) : "")
                         color: Theme.text
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true
@@ -166,20 +171,26 @@ Pane {
                     model: timeline.stallMarks
                     delegate: Label {
                         id: stallLabel
-                        required property var modelData
-                        x: Number(stallLabel.modelData.x) + Number(stallLabel.modelData.width) + Theme.spacingXs
-                        y: Number(stallLabel.modelData.y)
-                        height: Number(stallLabel.modelData.height)
+                        required property real markX
+                        required property real markWidth
+                        required property real markY
+                        required property real markHeight
+                        required property real durationMs
+                        required property int count
+                        required property string culprit
+                        x: stallLabel.markX + stallLabel.markWidth + Theme.spacingXs
+                        y: stallLabel.markY
+                        height: stallLabel.markHeight
                         verticalAlignment: Text.AlignVCenter
-                        text: "\u26A0 " + String(stallLabel.modelData.culprit) + " " + Format.time(stallLabel.modelData.durationMs)
+                        text: "\u26A0 " + stallLabel.culprit + " " + Format.time(stallLabel.durationMs)
                         color: Theme.stall
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true
                         ToolTip.visible: stallHover.hovered
                         ToolTip.text: qsTr("The loop was blocked for %1 by %2 (%3 stalls here)")
-                                        .arg(Format.time(stallLabel.modelData.durationMs))
-                                        .arg(String(stallLabel.modelData.culprit))
-                                        .arg(Number(stallLabel.modelData.count))
+                                        .arg(Format.time(stallLabel.durationMs))
+                                        .arg(stallLabel.culprit)
+                                        .arg(stallLabel.count)
                         HoverHandler {
                             id: stallHover
                         }

@@ -8,11 +8,13 @@
 #include "widgets/sparkline.h"
 #include "widgets/tasktimeline.h"
 
+#include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QQmlComponent>
 #include <QQmlEngine>
 #include <QQuickWindow>
+#include <QSignalSpy>
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -20,6 +22,7 @@
 
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 
+using coroscope::widgets::MarkListModel;
 using coroscope::widgets::Sparkline;
 using coroscope::widgets::TaskTimeline;
 using Bar = TestTimelineSource::Bar;
@@ -54,6 +57,28 @@ QImage show(QQuickWindow &window)
     QImage image = window.grabWindow();
     REQUIRE(!image.isNull());
     return image.convertToFormat(QImage::Format_RGB32);
+}
+
+// A row's value in a role, read the way a view reads it: by the role's name.
+QVariant value(const QAbstractItemModel &model, int row, const QByteArray &role)
+{
+    const int id = model.roleNames().key(role, -1);
+    REQUIRE(id >= 0);
+    REQUIRE(row < model.rowCount());
+    return model.data(model.index(row, 0), id);
+}
+
+// An object made from QML that imports QtQuick and Coroscope.Widgets (from its
+// static plugin, as the app does).
+std::unique_ptr<QObject> create(QQmlEngine &engine, const QByteArray &qml)
+{
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    QQmlComponent component(&engine);
+    component.setData("import QtQuick\nimport Coroscope.Widgets\n" + qml, QUrl());
+    std::unique_ptr<QObject> root(component.create());
+    INFO(component.errorString().toStdString());
+    REQUIRE(root);
+    return root;
 }
 
 void setColors(TaskTimeline &t)
@@ -121,13 +146,160 @@ TEST_CASE("a stall is marked in its lane's header with the culprit named")
     CHECK(near(image.pixelColor(100, 35), kBackground));
     CHECK(near(image.pixelColor(200, 5), kBackground)); // lane 0 has no stall
 
-    REQUIRE(timeline.stallMarks().size() == 1);
-    const QVariantMap mark = timeline.stallMarks().first().toMap();
-    CHECK(mark.value(QStringLiteral("culprit")).toString() == QStringLiteral("blocker"));
-    CHECK(mark.value(QStringLiteral("lane")).toInt() == 1);
-    CHECK(mark.value(QStringLiteral("x")).toDouble() == Approx(160).margin(1));
-    REQUIRE(timeline.lanes().size() == 2);
-    CHECK(timeline.lanes().at(1).toMap().value(QStringLiteral("name")).toString() == QStringLiteral("worker"));
+    const MarkListModel &marks = *timeline.stallMarks();
+    REQUIRE(marks.rowCount() == 1);
+    CHECK(value(marks, 0, "culprit").toString() == QStringLiteral("blocker"));
+    CHECK(value(marks, 0, "lane").toInt() == 1);
+    CHECK(value(marks, 0, "markX").toDouble() == Approx(160).margin(1));
+    CHECK(value(marks, 0, "markWidth").toDouble() == Approx(80).margin(1));
+    CHECK(value(marks, 0, "markY").toDouble() == Approx(30));
+    CHECK(value(marks, 0, "markHeight").toDouble() == Approx(10));
+    CHECK(value(marks, 0, "durationMs").toDouble() == Approx(200));
+    CHECK(value(marks, 0, "count").toInt() == 1);
+    const MarkListModel &lanes = *timeline.lanes();
+    REQUIRE(lanes.rowCount() == 2);
+    CHECK(value(lanes, 1, "name").toString() == QStringLiteral("worker"));
+    CHECK(value(lanes, 1, "laneY").toDouble() == Approx(30));
+    CHECK(value(lanes, 1, "laneHeight").toDouble() == Approx(30));
+    CHECK(value(lanes, 1, "taskCount").toInt() == 1);
+    CHECK(value(lanes, 1, "stalls").toInt() == 1);
+    CHECK_FALSE(value(lanes, 1, "aggregated").toBool());
+}
+
+TEST_CASE("the time ticks are updated in place while the view follows live time")
+{
+    // 400 px over 0..now with ticks at least 90 px apart: a tick every 500 ms while
+    // now is between 889 and 2222 ms.
+    TestTimelineSource source;
+    source.now = 1000;
+    source.bars = {Bar{0, -1, 1, 0, 1}};
+    TaskTimeline timeline;
+    timeline.setSize({400, 200});
+    timeline.setSource(&source);
+    timeline.rebuildNow();
+    MarkListModel &ticks = *timeline.ticks();
+    QAbstractItemModelTester tester(&ticks, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(ticks.rowCount() == 3);
+
+    QSignalSpy resets(&ticks, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(&ticks, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removes(&ticks, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changes(&ticks, &QAbstractItemModel::dataChanged);
+    const int tickX = ticks.roleNames().key("tickX");
+
+    for (const double now : {1100.0, 1200.0, 1300.0, 1400.0}) {
+        source.now = now;
+        timeline.rebuildNow();
+        INFO("now " << now);
+        REQUIRE(ticks.rowCount() == 3);
+        for (int row = 0; row < 3; ++row) {
+            CHECK(value(ticks, row, "ms").toDouble() == Approx(500 * row));
+            CHECK(value(ticks, row, "tickX").toDouble() == Approx(500 * row * 400 / now).margin(1e-3));
+        }
+        CHECK(value(ticks, 0, "label").toString() == QStringLiteral("0.0 s"));
+        CHECK(value(ticks, 1, "label").toString() == QStringLiteral("0.5 s"));
+        CHECK(value(ticks, 2, "label").toString() == QStringLiteral("1.0 s"));
+    }
+    CHECK(resets.isEmpty());
+    CHECK(inserts.isEmpty());
+    CHECK(removes.isEmpty());
+    // One dataChanged a build, over the ticks that moved (not the one at 0), for x only.
+    REQUIRE(changes.size() == 4);
+    for (const QList<QVariant> &change : changes) {
+        CHECK(change.at(0).toModelIndex().row() == 1);
+        CHECK(change.at(1).toModelIndex().row() == 2);
+        CHECK(change.at(2).value<QList<int>>() == QList<int>{tickX});
+    }
+
+    SECTION("a build that moved nothing changes nothing")
+    {
+        timeline.rebuildNow();
+        CHECK(changes.size() == 4);
+        CHECK(resets.isEmpty());
+    }
+
+    SECTION("a tick that comes into view is one row inserted at the end")
+    {
+        source.now = 1600;
+        timeline.rebuildNow();
+        REQUIRE(ticks.rowCount() == 4);
+        CHECK(value(ticks, 3, "label").toString() == QStringLiteral("1.5 s"));
+        CHECK(value(ticks, 3, "tickX").toDouble() == Approx(1500 * 400 / 1600.0));
+        REQUIRE(inserts.size() == 1);
+        CHECK(inserts.at(0).at(1).toInt() == 3);
+        CHECK(inserts.at(0).at(2).toInt() == 3);
+        CHECK(resets.isEmpty());
+        CHECK(removes.isEmpty());
+    }
+
+    SECTION("a coarser step relabels the ticks and removes the surplus ones")
+    {
+        source.now = 4000; // 1000 ms a tick: 0, 1, 2, 3, 4 s
+        timeline.rebuildNow();
+        source.now = 10000; // 5000 ms a tick: 0, 5, 10 s
+        timeline.rebuildNow();
+        source.now = 2000; // back to 500 ms a tick: 0, 0.5, ..., 2 s
+        timeline.rebuildNow();
+        REQUIRE(ticks.rowCount() == 5);
+        CHECK(value(ticks, 4, "label").toString() == QStringLiteral("2.0 s"));
+        CHECK(value(ticks, 4, "tickX").toDouble() == Approx(400));
+        CHECK(resets.isEmpty());
+        CHECK(removes.size() == 1);
+    }
+}
+
+TEST_CASE("a Repeater over the ticks keeps its delegates as the axis moves")
+{
+    QQmlEngine engine;
+    const std::unique_ptr<QObject> root = create(engine, "TaskTimeline {\n"
+                                                         "    id: timeline\n"
+                                                         "    property int made: 0\n"
+                                                         "    width: 400; height: 200\n"
+                                                         "    Repeater {\n"
+                                                         "        objectName: \"labels\"\n"
+                                                         "        model: timeline.ticks\n"
+                                                         "        delegate: Text {\n"
+                                                         "            required property real tickX\n"
+                                                         "            required property string label\n"
+                                                         "            x: tickX; text: label\n"
+                                                         "            Component.onCompleted: timeline.made += 1\n"
+                                                         "        }\n"
+                                                         "    }\n"
+                                                         "}\n");
+    auto *timeline = qobject_cast<TaskTimeline *>(root.get());
+    REQUIRE(timeline);
+    auto *repeater = timeline->findChild<QObject *>(QStringLiteral("labels"));
+    REQUIRE(repeater);
+    auto delegate = [&](int index) {
+        QQuickItem *item = nullptr;
+        QMetaObject::invokeMethod(repeater, "itemAt", Q_RETURN_ARG(QQuickItem *, item), Q_ARG(int, index));
+        REQUIRE(item);
+        return item;
+    };
+
+    TestTimelineSource source;
+    source.now = 1000;
+    timeline->setSource(&source);
+    timeline->rebuildNow();
+    REQUIRE(repeater->property("count").toInt() == 3);
+    CHECK(root->property("made").toInt() == 3);
+    QQuickItem *last = delegate(2);
+    CHECK(last->x() == Approx(400));
+
+    for (const double now : {1100.0, 1200.0, 1300.0}) {
+        source.now = now;
+        timeline->rebuildNow();
+    }
+    CHECK(root->property("made").toInt() == 3);
+    REQUIRE(delegate(2) == last);
+    CHECK(last->x() == Approx(1000 * 400 / 1300.0).margin(1e-3));
+    CHECK(last->property("text").toString() == QStringLiteral("1.0 s"));
+
+    source.now = 1600;
+    timeline->rebuildNow();
+    REQUIRE(repeater->property("count").toInt() == 4);
+    CHECK(root->property("made").toInt() == 4); // only the new tick's
+    CHECK(delegate(3)->property("text").toString() == QStringLiteral("1.5 s"));
 }
 
 TEST_CASE("a million bars are aggregated under the vertex cap")
@@ -271,15 +443,8 @@ TEST_CASE("a sparkline draws its line over a translucent area")
 TEST_CASE("Coroscope.Widgets is importable from its static plugin")
 {
     QQmlEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    QQmlComponent component(&engine);
-    component.setData("import QtQuick\nimport Coroscope.Widgets\n"
-                      "Item { TaskTimeline { objectName: \"t\"; rowHeight: 4 }\n"
-                      "       Sparkline { objectName: \"s\"; values: [1, 2, 3] } }",
-                      QUrl());
-    std::unique_ptr<QObject> root(component.create());
-    INFO(component.errorString().toStdString());
-    REQUIRE(root);
+    const std::unique_ptr<QObject> root = create(engine, "Item { TaskTimeline { objectName: \"t\"; rowHeight: 4 }\n"
+                                                         "       Sparkline { objectName: \"s\"; values: [1, 2, 3] } }");
     auto *timeline = root->findChild<TaskTimeline *>(QStringLiteral("t"));
     REQUIRE(timeline);
     CHECK(timeline->rowHeight() == Approx(4));
