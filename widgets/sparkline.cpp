@@ -1,5 +1,7 @@
 #include "sparkline.h"
 
+#include <QMetaMethod>
+#include <QQmlInfo>
 #include <QSGGeometryNode>
 #include <QSGVertexColorMaterial>
 
@@ -37,6 +39,48 @@ void Sparkline::setValues(const QVariantList &values)
 void Sparkline::setValues(const QList<qreal> &values)
 {
     m_values.assign(values.begin(), values.end());
+    Q_EMIT valuesChanged();
+    changed();
+}
+
+void Sparkline::setSource(QObject *source)
+{
+    if (m_source == source)
+        return;
+    disconnect(m_sourceConnection);
+    m_source = source;
+    m_seriesSource = dynamic_cast<const SeriesSource *>(source);
+    if (source && !m_seriesSource)
+        qmlWarning(this) << "source (a " << source->metaObject()->className() << ") does not implement SeriesSource";
+    const QMetaObject *meta = source ? source->metaObject() : nullptr;
+    if (const int signal = meta ? meta->indexOfSignal("changed()") : -1; signal >= 0 && m_seriesSource) {
+        const QMetaMethod slot = metaObject()->method(metaObject()->indexOfSlot("readSource()"));
+        m_sourceConnection = connect(source, meta->method(signal), this, slot);
+    }
+    Q_EMIT sourceChanged();
+    if (m_seriesSource)
+        readSource();
+    else
+        setValues(QList<qreal>{});
+}
+
+void Sparkline::setSeries(int series)
+{
+    if (m_series == series)
+        return;
+    m_series = series;
+    Q_EMIT sourceChanged();
+    readSource();
+}
+
+void Sparkline::readSource()
+{
+    if (!m_source || !m_seriesSource)
+        return;
+    m_seriesSource->readSeries(m_series, m_read);
+    if (m_read == m_values)
+        return;
+    m_values.swap(m_read);
     Q_EMIT valuesChanged();
     changed();
 }

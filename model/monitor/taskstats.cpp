@@ -33,10 +33,9 @@ void TaskStats::onTicked(const TickChange &change)
     Q_EMIT changed();
 }
 
-QVariantList TaskStats::historyOf(int stateMask) const
+template<typename Add>
+void TaskStats::sumHistory(int stateMask, Add &&add) const
 {
-    QVariantList out;
-    out.reserve(m_samples);
     for (int i = 0; i < m_samples; ++i) {
         const auto &sample = m_ring[std::size_t((m_head - m_samples + i + kHistory) % kHistory)];
         qint64 sum = 0;
@@ -44,9 +43,23 @@ QVariantList TaskStats::historyOf(int stateMask) const
             if (stateMask & (1 << s))
                 sum += sample[std::size_t(s)];
         }
-        out.append(sum);
+        add(sum);
     }
+}
+
+QVariantList TaskStats::historyOf(int stateMask) const
+{
+    QVariantList out;
+    out.reserve(m_samples);
+    sumHistory(stateMask, [&out](qint64 sum) { out.append(sum); });
     return out;
+}
+
+void TaskStats::readSeries(int series, std::vector<float> &out) const
+{
+    out.clear();
+    out.reserve(std::size_t(m_samples));
+    sumHistory(series, [&out](qint64 sum) { out.push_back(float(sum)); });
 }
 
 QVariantList TaskStats::history(const QString &state) const

@@ -5,11 +5,15 @@
 //
 // history(state) is the last kHistory samples (one per tick, oldest first) of that
 // state's count; tasksPerSecond is the number of tasks that finished during the last
-// second of ticks (by the store's clock).
+// second of ticks (by the store's clock). The same histories are a SeriesSource, the
+// series being a state mask (TaskListModel::stateFilter bits), so that a Sparkline
+// reads them in C++ on each changed() instead of a QVariantList per tick.
 //
-// Threading: GUI thread only. Cost: O(1) per tick; history() is O(kHistory).
+// Threading: GUI thread only. Cost: O(1) per tick; history() and readSeries() are
+// O(kHistory), and readSeries() allocates nothing once its buffer has grown.
 // Memory: a fixed ring of kHistory x 5 counts.
 
+#include "monitor/seriessource.h"
 #include "monitor/taskstore.h"
 
 #include <QObject>
@@ -22,7 +26,7 @@
 
 namespace coroscope::monitor {
 
-class TaskStats : public QObject
+class TaskStats : public QObject, public SeriesSource
 {
     Q_OBJECT
     QML_ELEMENT
@@ -54,12 +58,17 @@ public:
     Q_INVOKABLE QVariantList history(const QString &state) const;
     // The summed history of the states in `stateMask` (TaskListModel::stateFilter bits).
     Q_INVOKABLE QVariantList historyOf(int stateMask) const;
+    // historyOf(series) as floats.
+    void readSeries(int series, std::vector<float> &out) const override;
 
 Q_SIGNALS:
     void changed();
 
 private:
     void onTicked(const TickChange &change);
+    // Calls add(sum) for each sample, oldest first: the summed counts of stateMask's states.
+    template<typename Add>
+    void sumHistory(int stateMask, Add &&add) const;
 
     std::array<qint64, kStateCount> m_counts{};
     qint64 m_total = 0;

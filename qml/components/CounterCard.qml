@@ -12,7 +12,10 @@ Rectangle {
     property string glyph
     property color accent: Theme.accent
     property real value: 0
-    property var history: []
+    // A SeriesSource (e.g. TaskStats) and which of its series to draw; no sparkline
+    // without one.
+    property QtObject historySource: null
+    property int historySeries: 0
     property string detail
 
     implicitWidth: Theme.counterWidth
@@ -55,8 +58,9 @@ Rectangle {
             Sparkline {
                 Layout.fillWidth: true
                 Layout.preferredHeight: Theme.sparklineHeight
-                visible: root.history.length > 1
-                values: root.history
+                visible: root.historySource !== null
+                source: root.historySource
+                series: root.historySeries
                 color: root.accent
                 lineWidth: Theme.sparklineLineWidth
                 fillOpacity: Theme.sparklineFill

@@ -11,8 +11,6 @@ Pane {
     id: root
 
     required property TaskStats stats
-    // Bumped on each stats change so the sparklines re-read their history.
-    property int revision: 0
 
     // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
     function stat(name: string): real {
@@ -22,13 +20,6 @@ Pane {
     padding: Theme.spacingL
     background: Rectangle {
         color: Theme.window
-    }
-
-    Connections {
-        target: root.stats
-        function onChanged() {
-            root.revision++
-        }
     }
 
     RowLayout {
@@ -47,7 +38,9 @@ Pane {
                 accent: Theme.stateColor(card.modelData)
                 glyph: Theme.stateGlyph(card.modelData)
                 value: root.stat(card.modelData)
-                history: root.revision >= 0 ? root.stats.history(card.modelData) : []
+                // The sparkline reads the state's history from the stats itself.
+                historySource: root.stats
+                historySeries: Theme.stateBit(card.modelData)
             }
         }
         CounterCard {
@@ -58,7 +51,6 @@ Pane {
             accent: Theme.accent
             glyph: "\u03A3"
             value: root.stat("total")
-            history: []
             detail: qsTr("%1 tasks/s").arg(root.stats.tasksPerSecond.toFixed(1))
         }
         Item {
