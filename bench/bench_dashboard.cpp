@@ -1,7 +1,7 @@
 // The dashboard under load: opens the real UI (run it under xvfb-run so that frames
 // are drawn), launches a set (default `million`), and records every frame's gap and
-// every model tick's duration (wall time, and the GUI thread's CPU time in it) until
-// the run ends. Prints one JSON line:
+// every model tick's and apply slice's duration (wall time, and the GUI thread's CPU
+// time in it) until the run ends. Prints one JSON line:
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [SET]
 
 #include "monitor/taskmonitor.h"
@@ -81,30 +81,33 @@ int main(int argc, char **argv)
     QTimer::singleShot(120'000, [] { QCoreApplication::exit(3); });
     const int rc = QGuiApplication::exec();
 
-    std::vector<double> ticks, tickCpu;
-    for (std::int64_t ns : monitor->tickDurationsNs())
-        ticks.push_back(double(ns) / 1e6);
-    for (std::int64_t ns : monitor->tickCpuNs())
-        tickCpu.push_back(double(ns) / 1e6);
-    QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,"
-                                          "\"frame_gap_ms\":{\"median\":%5,\"p99\":%6,\"worst\":%7,\"worst_at_s\":%15},"
-                                          "\"tick_ms\":{\"median\":%8,\"p99\":%9,\"worst\":%10},"
-                                          "\"tick_cpu_ms\":{\"median\":%12,\"p99\":%13,\"worst\":%14},\"exit\":%11}")
+    const auto summary = [](const char *name, const std::vector<double> &ms) {
+        return QStringLiteral("\"%1\":{\"median\":%2,\"p99\":%3,\"worst\":%4}")
+            .arg(QLatin1String(name))
+            .arg(percentile(ms, 0.5), 0, 'f', 2)
+            .arg(percentile(ms, 0.99), 0, 'f', 2)
+            .arg(ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()), 0, 'f', 2);
+    };
+    const auto inMs = [](const std::vector<std::int64_t> &ns) {
+        std::vector<double> ms;
+        for (std::int64_t v : ns)
+            ms.push_back(double(v) / 1e6);
+        return ms;
+    };
+    const monitor::TaskMonitor::Timings &ticks = monitor->tickTimings();
+    const monitor::TaskMonitor::Timings &slices = monitor->sliceTimings();
+    QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
+                                          "%7,%8,\"slices\":%9,%10,%11,\"exit\":%12}")
                                .arg(set)
                                .arg(monitor->store().rowCount())
                                .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
                                .arg(gaps.size())
-                               .arg(percentile(gaps, 0.5), 0, 'f', 1)
-                               .arg(percentile(gaps, 0.99), 0, 'f', 1)
-                               .arg(gaps.empty() ? 0.0 : *std::max_element(gaps.begin(), gaps.end()), 0, 'f', 1)
-                               .arg(percentile(ticks, 0.5), 0, 'f', 2)
-                               .arg(percentile(ticks, 0.99), 0, 'f', 2)
-                               .arg(ticks.empty() ? 0.0 : *std::max_element(ticks.begin(), ticks.end()), 0, 'f', 2)
-                               .arg(rc)
-                               .arg(percentile(tickCpu, 0.5), 0, 'f', 2)
-                               .arg(percentile(tickCpu, 0.99), 0, 'f', 2)
-                               .arg(tickCpu.empty() ? 0.0 : *std::max_element(tickCpu.begin(), tickCpu.end()), 0, 'f', 2)
+                               .arg(summary("frame_gap_ms", gaps))
                                .arg(worstGapAtS, 0, 'f', 2)
+                               .arg(summary("tick_ms", inMs(ticks.wallNs)), summary("tick_cpu_ms", inMs(ticks.cpuNs)))
+                               .arg(slices.wallNs.size())
+                               .arg(summary("slice_ms", inMs(slices.wallNs)), summary("slice_cpu_ms", inMs(slices.cpuNs)))
+                               .arg(rc)
                         << '\n';
     return rc;
 }

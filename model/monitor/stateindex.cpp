@@ -5,22 +5,31 @@
 
 namespace coroscope::monitor {
 
-void StateIndex::add(int state, std::size_t row, std::int32_t delta) noexcept
+namespace {
+constexpr std::size_t kInitialBlocks = 16; // the trees' first capacity: 1024 rows
+constexpr std::size_t blocksFor(std::size_t rows) { return (rows + StateIndex::kBlock - 1) / StateIndex::kBlock; }
+} // namespace
+
+void StateIndex::add(int state, std::size_t block, std::int32_t delta) noexcept
 {
     Tree &tree = m_trees[std::size_t(state)];
-    for (std::size_t i = row + 1; i <= m_capacity; i += i & (~i + 1))
+    for (std::size_t i = block + 1; i <= m_capacity; i += i & (~i + 1))
         tree[i] += delta;
 }
 
 void StateIndex::rebuildTrees(std::size_t capacity)
 {
     m_capacity = capacity;
-    for (auto &tree : m_trees)
+    const std::size_t blocks = blocksFor(m_states.size());
+    m_blockCounts.assign(blocks * kStateCount, 0);
+    for (std::size_t row = 0; row < m_states.size(); ++row)
+        ++m_blockCounts[row / kBlock * kStateCount + m_states[row]];
+    // Linear construction: each block's count in its slot, then each slot added to its parent once.
+    for (std::size_t s = 0; s < m_trees.size(); ++s) {
+        Tree &tree = m_trees[s];
         tree.assign(capacity + 1, 0);
-    // Linear construction: add each slot to its parent once.
-    for (std::size_t i = 1; i <= m_states.size(); ++i)
-        ++m_trees[m_states[i - 1]][i];
-    for (auto &tree : m_trees) {
+        for (std::size_t b = 0; b < blocks; ++b)
+            tree[b + 1] = m_blockCounts[b * kStateCount + s];
         for (std::size_t i = 1; i <= capacity; ++i) {
             const std::size_t parent = i + (i & (~i + 1));
             if (parent <= capacity)
@@ -31,9 +40,9 @@ void StateIndex::rebuildTrees(std::size_t capacity)
 
 void StateIndex::grow()
 {
-    // Node i of a Fenwick tree sums rows (i - lowbit(i), i] whatever the capacity, so
-    // doubling keeps nodes 1..C; of the new ones only node 2C covers a row so far, and
-    // it covers all of them.
+    // Node i of a Fenwick tree sums blocks (i - lowbit(i), i] whatever the capacity, so
+    // doubling keeps nodes 1..C; of the new ones only node 2C covers a block so far,
+    // and it covers all of them.
     const std::size_t capacity = 2 * m_capacity;
     for (auto &tree : m_trees) {
         std::int64_t all = 0;
@@ -48,17 +57,17 @@ void StateIndex::grow()
 void StateIndex::reserve(std::size_t rows)
 {
     m_states.reserve(rows);
-    // The trees take their final size now: growing them later zeroes (faults in)
-    // megabytes in the middle of a tick.
-    const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(rows, 1024));
+    m_blockCounts.reserve(blocksFor(rows) * kStateCount);
+    // The trees take their final size now: growing them later copies them in the
+    // middle of a tick.
+    const std::size_t capacity = std::bit_ceil(std::max(blocksFor(rows), kInitialBlocks));
     if (capacity <= m_capacity)
         return;
     if (!m_states.empty()) {
         rebuildTrees(capacity);
         return;
     }
-    // Empty: all-zero trees, made without writing them (see ZeroedAllocator), so a
-    // run's launch does not fault in 20 MB for its million rows up front.
+    // Empty: all-zero trees, made without writing them (see ZeroedAllocator).
     m_capacity = capacity;
     for (auto &tree : m_trees)
         tree = Tree(capacity + 1);
@@ -68,13 +77,18 @@ void StateIndex::append(rt::TaskState state)
 {
     if (m_capacity == 0) {
         m_states.push_back(std::uint8_t(state));
-        rebuildTrees(1024);
+        rebuildTrees(kInitialBlocks);
         return;
     }
-    if (m_states.size() == m_capacity)
+    const std::size_t row = m_states.size();
+    const std::size_t block = row / kBlock;
+    if (block >= m_capacity)
         grow();
     m_states.push_back(std::uint8_t(state));
-    add(int(state), m_states.size() - 1, 1);
+    if (row % kBlock == 0)
+        m_blockCounts.resize(m_blockCounts.size() + kStateCount, 0);
+    ++m_blockCounts[block * kStateCount + std::size_t(state)];
+    add(int(state), block, 1);
 }
 
 void StateIndex::setState(int row, rt::TaskState state)
@@ -82,38 +96,51 @@ void StateIndex::setState(int row, rt::TaskState state)
     std::uint8_t &current = m_states[std::size_t(row)];
     if (current == std::uint8_t(state))
         return;
-    add(current, std::size_t(row), -1);
-    add(int(state), std::size_t(row), 1);
+    const std::size_t block = std::size_t(row) / kBlock;
+    --m_blockCounts[block * kStateCount + current];
+    ++m_blockCounts[block * kStateCount + std::size_t(state)];
+    add(current, block, -1);
+    add(int(state), block, 1);
     current = std::uint8_t(state);
 }
 
 void StateIndex::rebuild(std::vector<std::uint8_t> states)
 {
     m_states = std::move(states);
-    rebuildTrees(std::bit_ceil(std::max<std::size_t>(m_states.size(), 1024)));
+    rebuildTrees(std::bit_ceil(std::max(blocksFor(m_states.size()), kInitialBlocks)));
+}
+
+int StateIndex::countIn(std::size_t from, std::size_t to, unsigned mask) const noexcept
+{
+    int n = 0;
+    for (std::size_t row = from; row < to; ++row)
+        n += int((mask >> m_states[row]) & 1u);
+    return n;
 }
 
 int StateIndex::countBefore(int row, unsigned mask) const noexcept
 {
+    const std::size_t block = std::size_t(row) / kBlock;
     std::int64_t sum = 0;
     for (int s = 0; s < kStateCount; ++s) {
         if (!(mask & (1u << s)))
             continue;
         const Tree &tree = m_trees[std::size_t(s)];
-        for (auto i = std::size_t(row); i > 0; i &= i - 1)
+        for (std::size_t i = std::min(block, m_capacity); i > 0; i &= i - 1)
             sum += tree[i];
     }
-    return int(sum);
+    return int(sum) + countIn(block * kBlock, std::size_t(row), mask);
 }
 
 int StateIndex::nth(int k, unsigned mask) const noexcept
 {
     if (k < 0 || m_capacity == 0)
         return -1;
-    std::size_t pos = 0;
+    // The last block before which at most k rows match: the k-th match is in it, if anywhere.
+    std::size_t block = 0;
     std::int64_t rest = k;
     for (std::size_t step = m_capacity; step > 0; step >>= 1) {
-        const std::size_t next = pos + step;
+        const std::size_t next = block + step;
         if (next > m_capacity)
             continue;
         std::int64_t here = 0;
@@ -122,12 +149,19 @@ int StateIndex::nth(int k, unsigned mask) const noexcept
                 here += m_trees[std::size_t(s)][next];
         }
         if (here <= rest) {
-            pos = next;
+            block = next;
             rest -= here;
         }
     }
-    // pos rows hold exactly k matches; the match we want is row pos (0-based).
-    return pos < m_states.size() ? int(pos) : -1;
+    const std::size_t end = std::min(m_states.size(), (block + 1) * kBlock);
+    for (std::size_t row = block * kBlock; row < end; ++row) {
+        if ((mask >> m_states[row]) & 1u) {
+            if (rest == 0)
+                return int(row);
+            --rest;
+        }
+    }
+    return -1;
 }
 
 } // namespace coroscope::monitor

@@ -1,17 +1,22 @@
 #pragma once
 
-// StateIndex: the state of every row of a table plus one Fenwick tree (binary indexed
-// tree) per task state, so that filtering by a set of states needs no scan:
-// "how many rows in states M come before row r" and "which row is the k-th in states
-// M" are O(5 log n) each.
+// StateIndex: the state of every row of a table plus, per task state, a count per
+// block of kBlock rows and a Fenwick tree (binary indexed tree) over those blocks, so
+// that filtering by a set of states needs no full scan: "how many rows in states M
+// come before row r" and "which row is the k-th in states M" are O(5 log(n / kBlock))
+// plus a scan of at most kBlock state bytes.
 //
 // A state mask is an OR of stateBit(state): 1 pending, 2 running, 4 done, 8 failed,
 // 16 cancelled (kAllStates = 31), the TaskListModel's `stateFilter` bits.
 //
+// Why blocks: a tree per row (21 bytes a row, 20 levels at a million rows) made each
+// state change touch 40 cache lines scattered over 20 MB, 12 % of applying a
+// journal event; the block trees of a million rows fit in 320 KB.
+//
 // Threading: none of its own (its owner's thread). Cost: append and setState are
-// O(log n) (append is amortised: the trees double their capacity, a copy, no
-// rebuild); rebuild is O(n); memory 21 bytes a row at most (1 state byte, 5 trees of
-// 32-bit counts with up to 2x capacity).
+// O(log(n / kBlock)) (append is amortised: the trees double their capacity, a copy,
+// no rebuild); rebuild is O(n); memory about 1.4 bytes a row (1 state byte, 5 block
+// counts per kBlock rows, 5 trees of 32-bit counts over blocks with up to 2x capacity).
 
 #include "runtime/types.h"
 
@@ -80,13 +85,19 @@ public:
     // The row of the k-th (from 0) row whose state is in mask; -1 if there are not that many.
     [[nodiscard]] int nth(int k, unsigned mask) const noexcept;
 
+    static constexpr std::size_t kBlock = 64;
+
 private:
-    void add(int state, std::size_t row, std::int32_t delta) noexcept;
+    void add(int state, std::size_t block, std::int32_t delta) noexcept;
     void rebuildTrees(std::size_t capacity);
-    void grow(); // doubles the capacity in O(capacity) without a rebuild
+    void grow(); // doubles the trees' capacity (in blocks) in O(capacity) without a rebuild
+    // Rows in [from, to) of one block whose state is in mask (a scan of the state bytes).
+    [[nodiscard]] int countIn(std::size_t from, std::size_t to, unsigned mask) const noexcept;
 
     std::vector<std::uint8_t> m_states;
-    std::size_t m_capacity = 0; // a power of two (or 0); the trees have m_capacity + 1 slots
+    // Per block, per state: its rows in that state (block * kStateCount + state).
+    std::vector<std::uint8_t> m_blockCounts;
+    std::size_t m_capacity = 0; // in blocks, a power of two (or 0); the trees have m_capacity + 1 slots
     using Tree = std::vector<std::int32_t, detail::ZeroedAllocator<std::int32_t>>;
     std::array<Tree, kStateCount> m_trees;
 };

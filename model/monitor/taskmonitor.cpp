@@ -12,6 +12,7 @@
 #include <QSet>
 
 #include <cmath>
+#include <utility>
 #include <variant>
 
 Q_LOGGING_CATEGORY(lcMonitor, "coroscope.monitor")
@@ -21,9 +22,11 @@ namespace coroscope::monitor {
 namespace {
 
 constexpr int kTickMs = 33;
+constexpr int kApplyIntervalMs = 5;                 // between two apply slices
+constexpr std::int64_t kApplySliceNs = 2'000'000;   // events applied per slice (time)
 constexpr int kTaskThreadNice = 5;       // the runs' threads, below the GUI (see rt::setTaskThreadNice)
 constexpr std::uint64_t kReservedTasks = 4'000'000; // rows reserved for a run at most (its estimate)
-constexpr std::size_t kKeptTicks = 4096;
+constexpr std::size_t kKeptTimings = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
 
 QString localPath(const QUrl &url)
@@ -126,11 +129,15 @@ TaskMonitor::TaskMonitor(QObject *parent)
     m_tick.setTimerType(Qt::PreciseTimer);
     connect(&m_tick, &QTimer::timeout, this, &TaskMonitor::tick);
     m_tick.start(kTickMs);
+    m_apply.setTimerType(Qt::PreciseTimer);
+    m_apply.setInterval(kApplyIntervalMs);
+    connect(&m_apply, &QTimer::timeout, this, &TaskMonitor::applySlice);
 }
 
 TaskMonitor::~TaskMonitor()
 {
     m_tick.stop();
+    m_apply.stop();
     m_live.clear(); // each run stops its tasks and its loop threads
 }
 
@@ -413,6 +420,7 @@ void TaskMonitor::applyPending(std::int64_t budgetNs)
         m_backlog.applyNext(kChunk, [this](int runId, const QString &loop, const rt::JournalBatch &events) {
             m_store.apply(runId, loop, events);
         });
+        m_appliedSinceTick = true;
     }
 }
 
@@ -430,46 +438,62 @@ void TaskMonitor::finishRuns()
     }
 }
 
-void TaskMonitor::catchUp()
+void TaskMonitor::takeFromRuns()
 {
     for (auto &[runId, run] : m_live)
         m_backlog.take(runId, *run);
+}
+
+void TaskMonitor::catchUp()
+{
+    takeFromRuns();
     applyPending(-1);
-    m_store.endTick();
-    finishRuns();
-    updateLanes();
+    publish();
+}
+
+void TaskMonitor::applySlice()
+{
+    const std::int64_t t0 = rt::monotonicNs();
+    const std::int64_t cpu0 = rt::threadCpuNs();
+    // Take more only once the backlog is gone, so it cannot grow without bound.
+    if (m_backlog.empty())
+        takeFromRuns();
+    applyPending(kApplySliceNs);
+    if (m_backlog.empty())
+        m_apply.stop(); // the next tick restarts it when the loops have published more
+    record(m_sliceTimings, t0, cpu0);
 }
 
 void TaskMonitor::tick()
 {
-    constexpr std::int64_t kApplyBudgetNs = 3'500'000;
     const std::int64_t t0 = rt::monotonicNs();
     const std::int64_t cpu0 = rt::threadCpuNs();
-    const bool any = !m_backlog.empty() || [&] {
-        for (auto &[runId, run] : m_live)
-            m_backlog.take(runId, *run);
-        return !m_backlog.empty();
-    }();
-    if (any) {
-        // Drain again only once the backlog is gone, so it cannot grow without bound.
-        applyPending(kApplyBudgetNs);
-        if (m_backlog.empty()) {
-            for (auto &[runId, run] : m_live)
-                m_backlog.take(runId, *run);
-        }
-    }
+    publish();
+    if (m_backlog.empty())
+        takeFromRuns();
+    if (!m_backlog.empty() && !m_apply.isActive())
+        m_apply.start();
+    record(m_tickTimings, t0, cpu0);
+}
+
+void TaskMonitor::publish()
+{
     m_store.endTick();
     finishRuns();
-    if (any)
+    if (std::exchange(m_appliedSinceTick, false))
         updateLanes();
     updateLoops();
     Q_EMIT ticked();
-    if (m_tickDurations.size() >= kKeptTicks) {
-        m_tickDurations.erase(m_tickDurations.begin(), m_tickDurations.begin() + kKeptTicks / 2);
-        m_tickCpu.erase(m_tickCpu.begin(), m_tickCpu.begin() + kKeptTicks / 2);
+}
+
+void TaskMonitor::record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs)
+{
+    if (timings.wallNs.size() >= kKeptTimings) {
+        timings.wallNs.erase(timings.wallNs.begin(), timings.wallNs.begin() + kKeptTimings / 2);
+        timings.cpuNs.erase(timings.cpuNs.begin(), timings.cpuNs.begin() + kKeptTimings / 2);
     }
-    m_tickDurations.push_back(rt::monotonicNs() - t0);
-    m_tickCpu.push_back(rt::threadCpuNs() - cpu0);
+    timings.wallNs.push_back(rt::monotonicNs() - startNs);
+    timings.cpuNs.push_back(rt::threadCpuNs() - startCpuNs);
 }
 
 void TaskMonitor::updateLanes()

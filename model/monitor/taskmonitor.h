@@ -4,8 +4,9 @@
 // and its models, and the live runs, each on a loop thread of its own.
 //
 // Threading: GUI thread only. Tasks never run here: commands are queued to the
-// runs' loops, and about 30 times a second the monitor drains every run's journals
-// into the store, which then emits one batched change per model.
+// runs' loops; the monitor drains every run's journals into the store in short
+// slices, and about 30 times a second the store publishes one batched change per
+// model.
 // Errors come back as values (lists of messages); no exception reaches QML.
 
 #include "monitor/journalbacklog.h"
@@ -66,17 +67,27 @@ public:
     Q_INVOKABLE QString openLog(const QUrl &url);
     Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
 
-    // Drains the journals and updates the models (the timer does it 30 times a second).
-    // A tick applies at most about 3.5 ms of events (some 40,000), so a burst (a million
-    // tasks made in a second) never freezes the GUI: the view runs a little behind,
-    // then catches up.
+    // Publishes what was applied since the last tick: the store's one batched change
+    // per model, lanes, loops (the timer does it 30 times a second). Applies nothing:
+    // events are applied by applySlice().
     void tick();
-    // Applies every event drained so far, however long it takes (before an export).
+    // Applies pending journal events for about 2 ms (some 20,000 events), taking new
+    // ones from the runs' loops when none are left. While events are pending a timer
+    // runs it every 5 ms between the event loop's other work, so a burst (a million
+    // tasks made in a second) never blocks the GUI thread long, and the view runs
+    // only a tick or so behind.
+    void applySlice();
+    // Applies every event drained so far, however long it takes, and publishes (before an export).
     void catchUp();
-    // How long each tick took (ns), the last ones first dropped: for benchmarks and the status bar.
-    [[nodiscard]] const std::vector<std::int64_t> &tickDurationsNs() const { return m_tickDurations; }
-    // The GUI thread's CPU time in each of those ticks (ns; the rest was waiting for a core).
-    [[nodiscard]] const std::vector<std::int64_t> &tickCpuNs() const { return m_tickCpu; }
+
+    // How long the GUI thread spent in each tick and each apply slice, the oldest
+    // dropped after a few thousand: for benchmarks.
+    struct Timings {
+        std::vector<std::int64_t> wallNs; // wall time
+        std::vector<std::int64_t> cpuNs;  // the GUI thread's CPU time in it (the rest: waiting for a core)
+    };
+    [[nodiscard]] const Timings &tickTimings() const { return m_tickTimings; }
+    [[nodiscard]] const Timings &sliceTimings() const { return m_sliceTimings; }
 
     // TimelineSource: one bar per task, one lane per loop of each run.
     [[nodiscard]] int barCount() const override;
@@ -109,7 +120,10 @@ Q_SIGNALS:
 private:
     // Applies pending events until `budgetNs` has passed (< 0: all of them).
     void applyPending(std::int64_t budgetNs);
+    void takeFromRuns();
+    void publish();
     void finishRuns();
+    static void record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs);
 
     void updateLoops();
     void updateLanes();
@@ -137,12 +151,14 @@ private:
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
     quint64 m_lanesRevision = 0; // the store revision at which lanes were last renumbered
-    std::vector<std::int64_t> m_tickDurations; // the last kKeptTicks
-    std::vector<std::int64_t> m_tickCpu;       // their CPU time
+    Timings m_tickTimings;
+    Timings m_sliceTimings;
+    bool m_appliedSinceTick = false;
     JournalBacklog m_backlog; // drained from the runs' loops, not applied yet
     std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
     std::map<int, std::pair<std::uint64_t, bool>> m_poolScan; // per run: tasks looked at, has pool work
     QTimer m_tick;
+    QTimer m_apply; // runs applySlice() while events are pending
 };
 
 } // namespace coroscope::monitor

@@ -134,6 +134,7 @@ void TaskStore::reserve(int runId, std::size_t tasks)
     Run &run = runRef(runId);
     run.record.reserve(run.rows.size() + tasks);
     run.rows.reserve(run.rows.size() + tasks);
+    run.texts.reserve(run.texts.size() + tasks);
     const std::size_t rows = m_sides.size() + tasks;
     m_sides.reserve(rows);
     m_keys.reserve(rows);
@@ -183,7 +184,8 @@ void TaskStore::setState(Side &side, int globalRow, TaskState state)
     if (globalRow >= 0) {
         --m_counts[std::size_t(side.state)];
         ++m_counts[std::size_t(state)];
-        m_index.setState(globalRow, state);
+        if (globalRow < m_index.size())
+            m_indexDirty.push_back(globalRow); // the index follows at endTick()
         if (globalRow < m_publishedRows) {
             int &first = m_pending.transitionFirst[transition(side.state, state)];
             first = std::min(first, globalRow);
@@ -311,12 +313,24 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
     for (int r = firstNew; r < m_rowCount; ++r) {
         const TaskState state = m_sides[std::size_t(r)].state;
         ++m_counts[std::size_t(state)];
-        m_index.append(state);
     }
+}
+
+void TaskStore::syncIndex()
+{
+    // A row that changed state several times since the last tick moves in the index
+    // once (setState ignores a row already in its state); new rows join in their
+    // state by then.
+    for (const int row : m_indexDirty)
+        m_index.setState(row, m_sides[std::size_t(row)].state);
+    m_indexDirty.clear();
+    for (int row = m_index.size(); row < m_rowCount; ++row)
+        m_index.append(m_sides[std::size_t(row)].state);
 }
 
 void TaskStore::endTick()
 {
+    syncIndex();
     TickChange change = m_pending;
     if (m_structural) {
         change = emptyChange();

@@ -24,16 +24,21 @@
 // the tick says reset instead and the models rebuild (rare). Transitions and changed
 // rows are only reported for rows the previous tick announced.
 //
-// Filtering: a StateIndex (a Fenwick tree per state over global rows) answers "k-th
-// row in states M" and "rows in M before r" in O(log n); it and the per-state counts
-// are kept incrementally.
+// Filtering: a StateIndex (Fenwick trees per state over blocks of global rows)
+// answers "k-th row in states M" and "rows in M before r" in O(log n). It describes
+// the rows as the last tick published them: apply() notes the rows whose state
+// changed and endTick() moves them (once each, however many transitions) and adds
+// the new rows. So a filtered view's row mapping only moves when its model is told,
+// even when events are applied in slices between ticks. The per-state counts follow
+// every apply().
 //
 // Threading: GUI thread only (one thread owns it: apply, endTick, all queries).
-// Cost: apply is O(events) (O(log n) each for the state index), plus O(tasks of the
-// run) when a late task shifts its ids; endTick is O(1); the per-row accessors are
+// Cost: apply is O(events), plus O(tasks of the run) when a late task shifts its
+// ids; endTick is O(log n) per row that changed state or arrived since the last tick
+// (the state index); the per-row accessors are
 // O(1) and build no TaskView (name and loop come from RunRecord, the rest from the
 // side rows).
-// Memory: about 195 bytes a task (RunRecord's row, a 72-byte side row, the index,
+// Memory: about 175 bytes a task (RunRecord's row, a 72-byte side row, the index,
 // 12 bytes of row mapping, a 4-byte revision stamp).
 
 #include "monitor/stateindex.h"
@@ -183,13 +188,15 @@ private:
     void renumber(Run &run);
     void noteChanged(int row);
     void setState(Side &side, int globalRow, rt::TaskState state);
+    void syncIndex();
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1
     std::vector<Side> m_sides;                // per global row
     std::vector<qint64> m_keys;               // per global row: its task's key
     std::vector<std::uint32_t> m_stamps;      // per global row: revision of its last change
     int m_rowCount = 0;
-    StateIndex m_index;                       // per global row
+    StateIndex m_index;                       // per global row, as of the last tick
+    std::vector<int> m_indexDirty;            // rows whose state changed since (may repeat)
     std::array<std::int64_t, kStateCount> m_counts{};
 
     // What the current tick has seen so far.

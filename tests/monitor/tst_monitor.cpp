@@ -265,6 +265,40 @@ TEST_CASE("the state filter follows tasks that enter and leave it")
     CHECK(d.list.count() == 5);
 }
 
+TEST_CASE("a filtered view keeps its rows until the tick that publishes the events applied")
+{
+    // The dashboard applies events in slices between ticks: a filtered model must map
+    // its rows as the last tick announced until the next one tells it otherwise.
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    scriptRunOne(s);
+    s.tick();
+    d.list.setStateFilter(int(stateBit(TaskState::Running)));
+    REQUIRE(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("child-a")});
+    const unsigned running = stateBit(TaskState::Running);
+    const int publishedRunning = d.store.stateIndex().count(running);
+
+    // root finishes, child-a is cancelled, Loader starts then finishes, a new task
+    // starts: applied, not yet published.
+    s.at(10).event(kMain, EventType::Done, 1).event(kMain, EventType::Cancelled, 2).event(kMain, EventType::Started, 4);
+    s.event(kMain, EventType::Done, 4);
+    s.created(kMain, 6, QStringLiteral("late"), journal::OpTag::Sleep).event(kMain, EventType::Started, 6);
+    s.flush();
+    CHECK(d.store.rowCount() == 5);
+    CHECK(d.store.stateIndex().size() == 4);
+    CHECK(d.store.stateIndex().count(running) == publishedRunning);
+    CHECK(d.store.stateIndex().nth(1, running) == d.store.rowOfLocal(1, 2));
+    CHECK(d.list.count() == 2);
+    CHECK(d.list.keyAt(1) == key(1, 2));
+
+    s.tick();
+    CHECK(d.store.stateIndex().size() == 5);
+    CHECK(d.store.stateIndex().count(running) == 1);
+    CHECK(d.store.stateIndex().count(stateBit(TaskState::Done)) == 2); // root, Loader
+    CHECK(d.store.stateIndex().count(stateBit(TaskState::Cancelled)) == 1);
+    CHECK(d.names() == QStringList{QStringLiteral("late")});
+}
+
 TEST_CASE("search filters names case-insensitively, also for new rows")
 {
     Dashboard d;
@@ -437,6 +471,32 @@ TEST_CASE("stats count the states and keep a history per tick")
     for (int i = 0; i < 400; ++i)
         d.store.endTick();
     CHECK(d.stats.history(QStringLiteral("done")).size() == TaskStats::kHistory);
+}
+
+TEST_CASE("stats offer each state mask's history as a series of floats")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    std::vector<float> series{99.0f};
+    d.stats.readSeries(int(kAllStates), series);
+    CHECK(series.empty()); // no tick yet
+
+    scriptRunOne(s);
+    s.tick();
+    s.event(kMain, EventType::Done, 1).event(kMain, EventType::Done, 2);
+    s.tick();
+    const SeriesSource &source = d.stats;
+    source.readSeries(int(stateBit(TaskState::Done)), series);
+    CHECK(series == std::vector<float>{0, 2});
+    source.readSeries(int(stateBit(TaskState::Running)), series);
+    CHECK(series == std::vector<float>{2, 0});
+    source.readSeries(int(stateBit(TaskState::Done) | stateBit(TaskState::Failed)), series);
+    CHECK(series == std::vector<float>{1, 3});
+
+    for (int i = 0; i < 400; ++i)
+        d.store.endTick();
+    source.readSeries(int(kAllStates), series);
+    CHECK(series == std::vector<float>(TaskStats::kHistory, 4.0f));
 }
 
 TEST_CASE("two runs: rows follow arrival, the run list follows")
