@@ -21,10 +21,10 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
-step "runtime, task-set and journal suites under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "runtime, task-set, journal and monitor suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs replay_taskset replay_logreader
-ctest --preset asan -L "runtime|taskset|journal\$|fuzz"
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader
+ctest --preset asan -L "runtime|taskset|journal\$|monitor|fuzz"
 
 step "runtime suite under ThreadSanitizer"
 cmake --preset tsan >/dev/null

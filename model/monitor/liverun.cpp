@@ -4,7 +4,10 @@
 #include <QJsonObject>
 #include <QMetaObject>
 
+#include <chrono>
 #include <condition_variable>
+#include <memory>
+#include <mutex>
 
 namespace coroscope::monitor {
 
@@ -48,11 +51,48 @@ LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
 
 LiveRun::~LiveRun()
 {
+    // Cancel every task and delete the run on its loop only once the run says all
+    // have ended (finished(), a step after the last one): a cancelled task ends at its
+    // next step, and a task spawned by a done-callback may still come. Deleting it at
+    // once made those tasks end into a deleted run (closing the dashboard mid-run
+    // crashed). A task may block its loop for a while; after kStopWait the run is left
+    // to the process's end (its loop thread stops below, so nothing runs it again).
+    constexpr auto kStopWait = std::chrono::seconds(3);
+    struct Gone {
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool gone = false;
+        void set()
+        {
+            std::lock_guard lock(mutex);
+            gone = true;
+            changed.notify_one();
+        }
+    };
+    auto gone = std::make_shared<Gone>();
     taskset::TaskSetRun *run = m_run;
-    m_thread->loop().callSoonThreadsafe([run] {
+    m_thread->loop().callSoonThreadsafe([run, gone] {
+        const auto remove = [run, gone] {
+            delete run;
+            gone->set();
+        };
+        run->setKeepOpen(false);
+        if (run->tasksLive() == 0) {
+            remove();
+            return;
+        }
+        QObject::connect(
+            run, &taskset::TaskSetRun::finished, run,
+            [remove] { rt::Loop::current()->callSoon(remove); }, // not inside the run's own signal
+            Qt::SingleShotConnection);
         run->stop();
-        delete run;
     });
+    {
+        std::unique_lock lock(gone->mutex);
+        if (!gone->changed.wait_for(lock, kStopWait, [&] { return gone->gone; }))
+            qWarning("run of %s: tasks still running %lld s after being cancelled; left as they are",
+                     qPrintable(m_setName), static_cast<long long>(kStopWait.count()));
+    }
     m_thread->stop();
 }
 

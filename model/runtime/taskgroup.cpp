@@ -10,7 +10,13 @@ namespace coroscope::rt {
 TaskGroup::TaskGroup(Loop &home, std::function<void()> onEmpty)
     : m_home(home)
     , m_onEmpty(std::move(onEmpty))
+    , m_self(std::make_shared<std::atomic<TaskGroup *>>(this))
 {
+}
+
+TaskGroup::~TaskGroup()
+{
+    m_self->store(nullptr, std::memory_order_release);
 }
 
 std::optional<CancelReason> TaskGroup::cancelledWith() const
@@ -36,12 +42,18 @@ void TaskGroup::joined(TaskCore &task)
 
 void TaskGroup::left()
 {
-    if (m_live.fetch_sub(1, std::memory_order_acq_rel) == 1 && m_onEmpty) {
+    // Read before the count can reach zero: from then on the group's owner may
+    // delete it (a run closed as soon as its last task ended).
+    std::shared_ptr<std::atomic<TaskGroup *>> self = m_self;
+    Loop &home = m_home;
+    const bool notify = bool(m_onEmpty);
+    if (m_live.fetch_sub(1, std::memory_order_acq_rel) == 1 && notify) {
         // Tell the home loop in a later step, so that the finishing task's own
         // callbacks, already queued, run first.
-        m_home.callSoonThreadsafe([this] {
-            if (liveCount() == 0)
-                m_onEmpty();
+        home.callSoonThreadsafe([self] {
+            TaskGroup *group = self->load(std::memory_order_acquire);
+            if (group && group->liveCount() == 0)
+                group->m_onEmpty();
         });
     }
 }

@@ -9,7 +9,9 @@
 // called from any thread; cancelAll() cancels the members of the caller's own loop
 // at once and those of other loops a moment later, on their threads. onEmpty runs
 // on the home loop. The group must outlive
-// its tasks and every loop that has some must outlive the group's last use.
+// its tasks and every loop that has some must outlive the group's last use; it may
+// be destroyed (on its home loop's thread, or once that loop has stopped) as soon
+// as liveCount() is 0: an onEmpty still queued then does nothing.
 //
 // After cancelAll(), a task that joins the group is cancelled before it starts,
 // with the same reason (asyncio: a task made after Ctrl-C never runs).
@@ -18,6 +20,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -33,6 +36,7 @@ public:
     explicit TaskGroup(Loop &home, std::function<void()> onEmpty = {});
     TaskGroup(const TaskGroup &) = delete;
     TaskGroup &operator=(const TaskGroup &) = delete;
+    ~TaskGroup();
 
     [[nodiscard]] std::int64_t liveCount() const noexcept { return m_live.load(std::memory_order_acquire); }
     [[nodiscard]] std::int64_t createdCount() const noexcept { return m_created.load(std::memory_order_relaxed); }
@@ -51,6 +55,8 @@ private:
     mutable std::mutex m_mutex;
     std::vector<Loop *> m_loops;               // guarded by m_mutex
     std::optional<CancelReason> m_cancelReason; // guarded by m_mutex
+    // This group while it exists, nullptr after: what a queued onEmpty looks at.
+    std::shared_ptr<std::atomic<TaskGroup *>> m_self;
 };
 
 } // namespace coroscope::rt

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using namespace coroscope;
 using namespace coroscope::testing;
 using namespace std::chrono_literals;
@@ -72,6 +74,45 @@ TEST_CASE("launching a built-in set shows every task live until the run ends")
     CHECK(roleOf(m, QStringLiteral("strict"), "state").toString() == QStringLiteral("failed"));
     CHECK(m.stats()->total() == 10);
     CHECK(m.stats()->failed() == 3);
+}
+
+TEST_CASE("events are applied in slices between ticks and reach the models at the next tick")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester tester(m.tasks(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+    // No event loop runs here, so no timer ticks: only the slices called below apply.
+    bool applied = false;
+    for (int i = 0; i < 500 && !applied; ++i) {
+        m.applySlice();
+        applied = m.store().rowCount() >= 3;
+        if (!applied)
+            std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(applied);
+    CHECK(m.store().publishedRowCount() == 0);
+    CHECK(m.tasks()->rowCount() == 0);
+    CHECK(m.stats()->total() == 0);
+    CHECK(m.sliceTimings().wallNs.size() >= 1);
+
+    m.tick();
+    CHECK(m.tasks()->rowCount() == m.store().rowCount());
+    CHECK(m.stats()->total() == m.store().rowCount());
+    CHECK(m.tickTimings().wallNs.size() == 1);
+}
+
+TEST_CASE("a monitor closed while its runs still run stops them and ends cleanly")
+{
+    // Closing the dashboard mid-run: the runs' tasks are cancelled and end on their
+    // loops while the monitor goes away (this crashed, a use after free, every time).
+    for (const char *set : {"gather-basics", "threadsafe", "million"}) {
+        auto m = std::make_unique<monitor::TaskMonitor>();
+        REQUIRE(m->launchBuiltin(QString::fromLatin1(set)).isEmpty());
+        REQUIRE(waitFor(*m, [&] { return m->stats()->running() > 0; }));
+        (void)m->spawnTask(QStringLiteral("sleep"), {{QStringLiteral("seconds"), 5}}, -1); // the playground too
+        REQUIRE(waitFor(*m, [&] { return m->stats()->running() > 1; }));
+        m.reset();
+    }
 }
 
 TEST_CASE("a bad set file is refused with every error and nothing runs")
