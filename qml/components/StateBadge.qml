@@ -1,7 +1,5 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
-import QtQuick.Layouts
 
 // A task's state: its glyph and name in the state's colour, on a tinted pill.
 Rectangle {
@@ -15,17 +13,19 @@ Rectangle {
     color: Qt.rgba(root.stateColor.r, root.stateColor.g, root.stateColor.b, 0.16)
     readonly property color stateColor: Theme.stateColor(root.stateName)
 
-    RowLayout {
+    // A Row of Texts: the badge sits in every table row, where a layout's polish and a
+    // Label's style inheritance cost more than this fixed arrangement needs.
+    Row {
         id: badgeRow
         anchors.centerIn: parent
         spacing: Theme.spacingS
-        Label {
+        Text {
             text: Theme.stateGlyph(root.stateName)
             color: root.stateColor
             font.pixelSize: Theme.fontSizeS
             font.bold: true
         }
-        Label {
+        Text {
             text: root.stateName
             color: root.stateColor
             font.pixelSize: Theme.fontSizeS

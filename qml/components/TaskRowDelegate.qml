@@ -1,10 +1,17 @@
 import QtQuick
+import QtQuick.Templates as T
 import Coroscope
-import QtQuick.Controls
 
 // One row of the live task table. The state role is read through `model` because an
 // Item already has a `state` property.
-ItemDelegate {
+// The first launch creates a screenful of rows in one frame, so a row is kept light:
+// the Templates' ItemDelegate (the style's would only add a content item and a
+// background that are replaced here anyway) and plain Text cells (a Label adds palette,
+// font and accessibility inheritance per cell). Both are known at build time, so
+// qmlcachegen compiles the bindings to C++ (types of QtQuick.Controls are chosen at run
+// time and are not), instead of the engine interpreting them, then JIT-compiling them.
+// Cells are plain text: a task named "<b>x</b>" reads as written.
+T.ItemDelegate {
     id: root
 
     required property int index
@@ -34,7 +41,8 @@ ItemDelegate {
     }
 
     contentItem: Row {
-        Label {
+        Text {
+            textFormat: Text.PlainText
             objectName: "runCell"
             width: Theme.colRun
             height: root.height
@@ -45,7 +53,8 @@ ItemDelegate {
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colId
             height: root.height
             leftPadding: Theme.spacingM
@@ -55,7 +64,8 @@ ItemDelegate {
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colName
             height: root.height
             leftPadding: Theme.spacingM
@@ -64,7 +74,8 @@ ItemDelegate {
             elide: Text.ElideRight
             color: Theme.text
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colOp
             height: root.height
             leftPadding: Theme.spacingM
@@ -82,7 +93,8 @@ ItemDelegate {
                 stateName: root.taskState
             }
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colLoop
             height: root.height
             leftPadding: Theme.spacingM
@@ -91,7 +103,8 @@ ItemDelegate {
             elide: Text.ElideRight
             color: Theme.mutedText
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colAwaiting
             height: root.height
             leftPadding: Theme.spacingM
@@ -100,7 +113,8 @@ ItemDelegate {
             elide: Text.ElideRight
             color: Theme.text
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colStarted
             height: root.height
             leftPadding: Theme.spacingM
@@ -110,7 +124,8 @@ ItemDelegate {
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colDuration
             height: root.height
             leftPadding: Theme.spacingM
@@ -120,7 +135,8 @@ ItemDelegate {
             font.pixelSize: Theme.fontSizeS
             color: root.taskState === "running" ? Theme.running : Theme.text
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colResult
             height: root.height
             leftPadding: Theme.spacingM
@@ -129,7 +145,8 @@ ItemDelegate {
             elide: Text.ElideRight
             color: root.taskState === "failed" ? Theme.failed : Theme.text
         }
-        Label {
+        Text {
+            textFormat: Text.PlainText
             width: Theme.colReason
             height: root.height
             leftPadding: Theme.spacingM
