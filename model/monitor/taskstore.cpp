@@ -185,7 +185,7 @@ void TaskStore::setState(Side &side, int globalRow, TaskState state)
         --m_counts[std::size_t(side.state)];
         ++m_counts[std::size_t(state)];
         if (globalRow < m_index.size())
-            m_indexDirty.push_back(globalRow); // the index follows at endTick()
+            m_indexDirty.push_back({globalRow, state}); // the index follows at endTick()
         if (globalRow < m_publishedRows) {
             int &first = m_pending.transitionFirst[transition(side.state, state)];
             first = std::min(first, globalRow);
@@ -318,11 +318,12 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
 
 void TaskStore::syncIndex()
 {
-    // A row that changed state several times since the last tick moves in the index
-    // once (setState ignores a row already in its state); new rows join in their
-    // state by then.
-    for (const int row : m_indexDirty)
-        m_index.setState(row, m_sides[std::size_t(row)].state);
+    // In order, so a row's last state wins; setState ignores a row already in that
+    // state, so a task that went pending -> running -> done between two ticks moves
+    // once or not at all. The new state travels with the row: reading it back from
+    // the side rows cost a cache miss a row. New rows join in their state by then.
+    for (const auto &[row, state] : m_indexDirty)
+        m_index.setState(row, state);
     m_indexDirty.clear();
     for (int row = m_index.size(); row < m_rowCount; ++row)
         m_index.append(m_sides[std::size_t(row)].state);

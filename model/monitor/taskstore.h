@@ -59,6 +59,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace coroscope::monitor {
@@ -196,7 +197,7 @@ private:
     std::vector<std::uint32_t> m_stamps;      // per global row: revision of its last change
     int m_rowCount = 0;
     StateIndex m_index;                       // per global row, as of the last tick
-    std::vector<int> m_indexDirty;            // rows whose state changed since (may repeat)
+    std::vector<std::pair<int, rt::TaskState>> m_indexDirty; // state changes since, in order (rows may repeat)
     std::array<std::int64_t, kStateCount> m_counts{};
 
     // What the current tick has seen so far.
