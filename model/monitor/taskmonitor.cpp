@@ -590,10 +590,12 @@ void TaskMonitor::updateLoops()
             continue;
         const journal::RunRecord *record = m_store.run(runId);
         for (const auto &[name, longest] : run->longestSteps()) {
+            // The longest step is shown only once the loop has stalled: until then it
+            // would change the list (and make the status bar rebuild its labels) on
+            // most ticks for nothing visible.
             QVariantMap loop{{QStringLiteral("run"), run->setName()},
                              {QStringLiteral("runId"), runId},
                              {QStringLiteral("name"), name},
-                             {QStringLiteral("maxStallMs"), msOf(longest)},
                              {QStringLiteral("stalls"), 0},
                              {QStringLiteral("healthy"), longest < 50'000'000}};
             if (record) {
@@ -602,6 +604,7 @@ void TaskMonitor::updateLoops()
                         continue;
                     const journal::StallView &last = view.stalls.back();
                     loop.insert(QStringLiteral("stalls"), int(view.stalls.size()));
+                    loop.insert(QStringLiteral("maxStallMs"), msOf(longest));
                     loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));
                     loop.insert(QStringLiteral("lastStallTask"), last.task ? record->name(last.task) : QString());
                 }
