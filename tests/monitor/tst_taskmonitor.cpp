@@ -8,6 +8,8 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
 #include <QTemporaryDir>
 #include <QUrl>
 
@@ -112,6 +114,44 @@ TEST_CASE("a monitor closed while its runs still run stops them and ends cleanly
         (void)m->spawnTask(QStringLiteral("sleep"), {{QStringLiteral("seconds"), 5}}, -1); // the playground too
         REQUIRE(waitFor(*m, [&] { return m->stats()->running() > 1; }));
         m.reset();
+    }
+}
+
+TEST_CASE("the loops list carries the longest step only once the loop has stalled")
+{
+    // The status bar rebuilds its labels whenever the list changes: a figure it does
+    // not show must not change the list on every tick.
+    monitor::TaskMonitor m;
+    QSignalSpy changed(&m, &monitor::TaskMonitor::loopsChanged);
+    REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return m.stats()->running() > 0 && !m.loops().isEmpty(); }));
+    const int afterStart = int(changed.count());
+    for (int i = 0; i < 20; ++i) {
+        m.tick();
+        QTest::qWait(5);
+    }
+    const QVariantMap quiet = m.loops().first().toMap();
+    CHECK(quiet.value(QStringLiteral("healthy")).toBool());
+    CHECK_FALSE(quiet.contains(QStringLiteral("maxStallMs")));
+    CHECK(changed.count() == afterStart);
+
+    // A task that blocks the playground's loop (which stays open) for 300 ms.
+    REQUIRE(m.spawnTask(QStringLiteral("block"), {{QStringLiteral("seconds"), 0.3}}, -1).isEmpty());
+    REQUIRE(waitFor(m, [&] {
+        for (const QVariant &loop : m.loops()) {
+            const QVariantMap map = loop.toMap();
+            if (map.value(QStringLiteral("run")).toString() == QLatin1String("playground"))
+                return map.value(QStringLiteral("stalls")).toInt() == 1;
+        }
+        return false;
+    }));
+    for (const QVariant &loop : m.loops()) {
+        const QVariantMap map = loop.toMap();
+        if (map.value(QStringLiteral("run")).toString() == QLatin1String("playground")) {
+            CHECK_FALSE(map.value(QStringLiteral("healthy")).toBool());
+            CHECK(map.value(QStringLiteral("maxStallMs")).toDouble() >= 300);
+            CHECK(map.value(QStringLiteral("lastStallMs")).toDouble() >= 300);
+        }
     }
 }
 
