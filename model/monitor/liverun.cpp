@@ -11,6 +11,39 @@
 
 namespace coroscope::monitor {
 
+namespace {
+// What the GUI thread waits for while callbacks on loop threads finish: `count` of
+// them call done(). Shared with the callbacks, so one that comes after a wait timed
+// out still finds it.
+class Countdown
+{
+public:
+    explicit Countdown(std::size_t count) : m_left(count) {}
+    void done()
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_left > 0)
+            --m_left;
+        m_zero.notify_all();
+    }
+    void wait()
+    {
+        std::unique_lock lock(m_mutex);
+        m_zero.wait(lock, [this] { return m_left == 0; });
+    }
+    [[nodiscard]] bool waitFor(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock(m_mutex);
+        return m_zero.wait_for(lock, timeout, [this] { return m_left == 0; });
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_zero;
+    std::size_t m_left;
+};
+} // namespace
+
 LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
     : QObject(parent)
     , m_setName(set.name)
@@ -18,11 +51,9 @@ LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
 {
     // Create and start the run on its loop, and wait until it exists: from then on
     // every command can be queued behind it.
-    std::mutex mutex;
-    std::condition_variable created;
-    bool ready = false;
+    auto created = std::make_shared<Countdown>(1);
     rt::Loop &loop = m_thread->loop();
-    loop.callSoonThreadsafe([&, keepOpen, set = std::move(set)]() mutable {
+    loop.callSoonThreadsafe([this, created, keepOpen, set = std::move(set)]() mutable {
         auto *run = new taskset::TaskSetRun(std::move(set), *rt::Loop::current());
         run->setKeepOpen(keepOpen);
         QObject::connect(run, &taskset::TaskSetRun::finished, run, [this, run] {
@@ -35,18 +66,15 @@ LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
         run->start();
         const std::int64_t start = run->startNs();
         QMetaObject::invokeMethod(this, [this, start] { Q_EMIT started(start); }, Qt::QueuedConnection);
-        std::lock_guard lock(mutex);
         m_run = run;
         m_startNs = start;
         {
             std::lock_guard loopsLock(m_loopsMutex);
             m_loops = run->journals();
         }
-        ready = true;
-        created.notify_one();
+        created->done(); // its lock publishes the fields above to the waiting thread
     });
-    std::unique_lock lock(mutex);
-    created.wait(lock, [&] { return ready; });
+    created->wait();
 }
 
 LiveRun::~LiveRun()
@@ -58,23 +86,12 @@ LiveRun::~LiveRun()
     // crashed). A task may block its loop for a while; after kStopWait the run is left
     // to the process's end (its loop thread stops below, so nothing runs it again).
     constexpr auto kStopWait = std::chrono::seconds(3);
-    struct Gone {
-        std::mutex mutex;
-        std::condition_variable changed;
-        bool gone = false;
-        void set()
-        {
-            std::lock_guard lock(mutex);
-            gone = true;
-            changed.notify_one();
-        }
-    };
-    auto gone = std::make_shared<Gone>();
+    auto gone = std::make_shared<Countdown>(1);
     taskset::TaskSetRun *run = m_run;
     m_thread->loop().callSoonThreadsafe([run, gone] {
         const auto remove = [run, gone] {
             delete run;
-            gone->set();
+            gone->done();
         };
         run->setKeepOpen(false);
         if (run->tasksLive() == 0) {
@@ -87,12 +104,9 @@ LiveRun::~LiveRun()
             Qt::SingleShotConnection);
         run->stop();
     });
-    {
-        std::unique_lock lock(gone->mutex);
-        if (!gone->changed.wait_for(lock, kStopWait, [&] { return gone->gone; }))
-            qWarning("run of %s: tasks still running %lld s after being cancelled; left as they are",
-                     qPrintable(m_setName), static_cast<long long>(kStopWait.count()));
-    }
+    if (!gone->waitFor(kStopWait))
+        qWarning("run of %s: tasks still running %lld s after being cancelled; left as they are",
+                 qPrintable(m_setName), static_cast<long long>(kStopWait.count()));
     m_thread->stop();
 }
 
@@ -117,21 +131,14 @@ void LiveRun::publishJournals()
         std::lock_guard lock(m_loopsMutex);
         loops = m_loops;
     }
-    std::mutex mutex;
-    std::condition_variable allPublished;
-    std::size_t left = loops.size();
+    auto published = std::make_shared<Countdown>(loops.size());
     for (const auto &j : loops) {
-        j.loop->callSoonThreadsafe([&] {
+        j.loop->callSoonThreadsafe([published] {
             rt::Loop::current()->journal().publish();
-            std::lock_guard lock(mutex);
-            --left;
-            // Notify under the lock: the caller destroys the condition variable as
-            // soon as it wakes.
-            allPublished.notify_one();
+            published->done();
         });
     }
-    std::unique_lock lock(mutex);
-    allPublished.wait(lock, [&] { return left == 0; });
+    published->wait();
 }
 
 std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const
