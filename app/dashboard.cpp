@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QIcon>
+#include <QLoggingCategory>
 #include <QQmlApplicationEngine>
 #include <QTextStream>
 #include <QUrl>
@@ -16,15 +17,18 @@
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 
+Q_LOGGING_CATEGORY(lcDashboard, "coroscope.dashboard")
+
 namespace coroscope::app {
 
-int runDashboard(int &argc, char **argv, const QStringList &launch)
+int runDashboard(int &argc, char **argv, const QStringList &launch, widgets::RendererRequest renderer)
 {
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("Coroscope"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Coroscope"));
     QGuiApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral("coroscope"));
+    qCInfo(lcDashboard).noquote() << "drawing with" << widgets::chooseRenderer(renderer).reason;
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));

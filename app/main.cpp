@@ -1,6 +1,7 @@
 // coroscope: the command line, and the dashboard's entry point.
 //
 //   coroscope                      the dashboard (or a clear word that there is no display)
+//   coroscope gui [--renderer auto|gpu|software] [SET...]
 //   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace]
 //   coroscope list
 //   coroscope validate FILE...
@@ -14,13 +15,17 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <optional>
+
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
+    "    --renderer R  auto (default): Qt Quick's software renderer where OpenGL is drawn\n"
+    "                  by the CPU (llvmpipe), else the GPU; gpu or software to choose\n"
     "  run SET         run a task set without a window; SET is a built-in name or a path\n"
     "    --export FILE write the run's log; the format follows the extension:\n"
     "                  .json, .jsonl, .csv, .trace.json (Perfetto / chrome://tracing)\n"
@@ -45,15 +50,28 @@ int main(int argc, char **argv)
 {
     const bool gui = argc >= 2 && qstrcmp(argv[1], "gui") == 0;
     if (argc == 1 || gui) {
+        QStringList launch;
+        QString renderer = QStringLiteral("auto");
+        for (int i = 2; gui && i < argc; ++i) {
+            const QString a = QString::fromLocal8Bit(argv[i]);
+            if (a == QLatin1String("--renderer")) {
+                if (i + 1 >= argc)
+                    return usageError(a + QStringLiteral(" needs a value"));
+                renderer = QString::fromLocal8Bit(argv[++i]);
+            } else if (a.startsWith(QLatin1Char('-'))) {
+                return usageError(QStringLiteral("unknown option ") + a);
+            } else {
+                launch << a;
+            }
+        }
         const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
                              qEnvironmentVariable("QT_QPA_PLATFORM") == QLatin1String("offscreen");
 #ifdef COROSCOPE_HAVE_DASHBOARD
-        if (display) {
-            QStringList launch;
-            for (int i = 2; gui && i < argc; ++i)
-                launch << QString::fromLocal8Bit(argv[i]);
-            return coroscope::app::runDashboard(argc, argv, launch);
-        }
+        const std::optional<coroscope::widgets::RendererRequest> request = coroscope::widgets::parseRendererRequest(renderer);
+        if (!request)
+            return usageError(QStringLiteral("--renderer is auto, gpu or software, not ") + renderer);
+        if (display)
+            return coroscope::app::runDashboard(argc, argv, launch, *request);
 #endif
         QTextStream err(stderr);
         if (!display)

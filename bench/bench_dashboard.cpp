@@ -1,11 +1,13 @@
 // The dashboard under load: opens the real UI (run it under xvfb-run so that frames
 // are drawn), launches a set (default `million`), and records every frame's gap and
 // every model tick's and apply slice's duration (wall time, and the GUI thread's CPU
-// time in it) until the run ends. Prints one JSON line:
-//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [SET]
+// time in it) until the run ends. The renderer is chosen as the app chooses it
+// (widgets/renderer.h), or as `--renderer auto|gpu|software` says. Prints one JSON line:
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [SET]
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
+#include "widgets/renderer.h"
 
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
@@ -34,7 +36,17 @@ double percentile(std::vector<double> v, double p)
 int main(int argc, char **argv)
 {
     QGuiApplication app(argc, argv);
-    const QString set = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("million");
+    QStringList args = QCoreApplication::arguments().mid(1);
+    widgets::RendererRequest request = widgets::RendererRequest::Auto;
+    if (const qsizetype at = args.indexOf(QStringLiteral("--renderer")); at >= 0 && at + 1 < args.size()) {
+        const auto parsed = widgets::parseRendererRequest(args[at + 1]);
+        if (!parsed)
+            return 2;
+        request = *parsed;
+        args.remove(at, 2);
+    }
+    const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
+    const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
     engine.load(QUrl(QStringLiteral("qrc:/Coroscope/Main.qml")));
@@ -96,7 +108,7 @@ int main(int argc, char **argv)
     };
     const monitor::TaskMonitor::Timings &ticks = monitor->tickTimings();
     const monitor::TaskMonitor::Timings &slices = monitor->sliceTimings();
-    QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
+    QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
                                           "%7,%8,\"slices\":%9,%10,%11,\"exit\":%12}")
                                .arg(set)
                                .arg(monitor->store().rowCount())
@@ -108,6 +120,7 @@ int main(int argc, char **argv)
                                .arg(slices.wallNs.size())
                                .arg(summary("slice_ms", inMs(slices.wallNs)), summary("slice_cpu_ms", inMs(slices.cpuNs)))
                                .arg(rc)
+                               .arg(renderer.software ? QStringLiteral("software") : QStringLiteral("gpu"))
                         << '\n';
     return rc;
 }

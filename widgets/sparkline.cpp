@@ -1,9 +1,9 @@
 #include "sparkline.h"
 
+#include "meshnode.h"
+
 #include <QMetaMethod>
 #include <QQmlInfo>
-#include <QSGGeometryNode>
-#include <QSGVertexColorMaterial>
 
 #include <algorithm>
 #include <array>
@@ -136,22 +136,18 @@ void Sparkline::geometryChange(const QRectF &newGeometry, const QRectF &oldGeome
 
 QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
 {
-    auto *node = static_cast<QSGGeometryNode *>(old);
-    if (!node) {
-        node = new QSGGeometryNode;
-        auto *geometry = new QSGGeometry(QSGGeometry::defaultAttributes_ColoredPoint2D(), 0, 0,
-                                         QSGGeometry::UnsignedIntType);
-        geometry->setDrawingMode(QSGGeometry::DrawTriangles);
-        node->setGeometry(geometry);
-        node->setFlag(QSGNode::OwnsGeometry);
-        node->setMaterial(new QSGVertexColorMaterial);
-        node->setFlag(QSGNode::OwnsMaterial);
-        m_dirty = true;
+    const bool changed = m_dirty;
+    if (changed) {
+        m_dirty = false;
+        buildMesh();
     }
-    if (!m_dirty)
-        return node;
-    m_dirty = false;
+    return updateMeshNode(this, old, m_vertices, m_indices, changed);
+}
 
+void Sparkline::buildMesh()
+{
+    m_vertices.clear();
+    m_indices.clear();
     const float w = float(width());
     const float h = float(height());
     // One value per pixel column at most (the column's maximum).
@@ -166,14 +162,10 @@ QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
     } else {
         pts = m_values;
     }
+    m_lastVertexCount = 0;
+    if (pts.size() < 2 || w <= 0 || h <= 0)
+        return;
 
-    QSGGeometry *geometry = node->geometry();
-    if (pts.size() < 2 || w <= 0 || h <= 0) {
-        geometry->allocate(0, 0);
-        node->markDirty(QSGNode::DirtyGeometry);
-        m_lastVertexCount = 0;
-        return node;
-    }
     float top = float(m_maximum);
     if (top <= 0)
         top = *std::max_element(pts.begin(), pts.end());
@@ -185,9 +177,8 @@ QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
     auto xOf = [&](std::size_t i) { return float(i) * w / float(pts.size() - 1); };
 
     const std::size_t segments = pts.size() - 1;
-    geometry->allocate(int(segments * 8), int(segments * 12));
-    auto *v = geometry->vertexDataAsColoredPoint2D();
-    auto *idx = geometry->indexDataAsUInt();
+    m_vertices.reserve(segments * 8);
+    m_indices.reserve(segments * 12);
     auto premul = [](const QColor &c, float a) {
         const float alpha = float(c.alphaF()) * a;
         return std::array<unsigned char, 4>{static_cast<unsigned char>(std::lround(c.redF() * alpha * 255)),
@@ -197,17 +188,13 @@ QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
     };
     const auto fill = premul(m_color, float(m_fillOpacity));
     const auto line = premul(m_color, 1.0f);
-    quint32 base = 0;
     auto quad = [&](float ax, float ay, float bx, float by, float cx, float cy, float dx, float dy,
                     const std::array<unsigned char, 4> &col) {
-        v[0].set(ax, ay, col[0], col[1], col[2], col[3]);
-        v[1].set(bx, by, col[0], col[1], col[2], col[3]);
-        v[2].set(cx, cy, col[0], col[1], col[2], col[3]);
-        v[3].set(dx, dy, col[0], col[1], col[2], col[3]);
+        const auto base = quint32(m_vertices.size());
+        for (const auto &[x, y] : {std::pair{ax, ay}, std::pair{bx, by}, std::pair{cx, cy}, std::pair{dx, dy}})
+            m_vertices.push_back({x, y, col[0], col[1], col[2], col[3]});
         for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
-            *idx++ = base + k;
-        v += 4;
-        base += 4;
+            m_indices.push_back(base + k);
     };
     for (std::size_t i = 0; i < segments; ++i) { // area first, the line over it
         const float x0 = xOf(i), x1 = xOf(i + 1);
@@ -221,9 +208,7 @@ QSGNode *Sparkline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
         const float nx = -dy / len * lw / 2, ny = dx / len * lw / 2;
         quad(x0 + nx, y0 + ny, x1 + nx, y1 + ny, x0 - nx, y0 - ny, x1 - nx, y1 - ny, line);
     }
-    m_lastVertexCount = geometry->vertexCount();
-    node->markDirty(QSGNode::DirtyGeometry);
-    return node;
+    m_lastVertexCount = int(m_vertices.size());
 }
 
 } // namespace coroscope::widgets

@@ -1,10 +1,10 @@
 #pragma once
 
 // Sparkline: a small line chart of recent values, with a translucent area under the
-// line. Drawn with the scene graph: one vertex-coloured indexed triangle geometry,
-// rebuilt only when values, colour or size change. More values than pixels are
-// reduced to one (maximum) value per pixel column, so the vertex count is bounded by
-// the item's width.
+// line. Drawn with the scene graph: one vertex-coloured indexed triangle mesh
+// (updateMeshNode(), meshnode.h), rebuilt only when values, colour or size change.
+// More values than pixels are reduced to one (maximum) value per pixel column, so
+// the vertex count is bounded by the item's width.
 //
 // The values come either from `values` or, live, from `source`: a QObject that
 // implements SeriesSource (monitor/seriessource.h; e.g. TaskStats) and whose
@@ -15,6 +15,7 @@
 // Threading: GUI thread; values are converted to floats when set or read, and the
 // render thread only reads them in updatePaintNode (while the GUI thread is blocked).
 
+#include "meshnode.h"
 #include "monitor/seriessource.h"
 
 #include <QColor>
@@ -81,6 +82,7 @@ private Q_SLOTS:
 
 private:
     void changed();
+    void buildMesh(); // m_vertices/m_indices from the values, size and colour
 
     std::vector<float> m_values;
     std::vector<float> m_read; // the last read from the source, swapped with m_values
@@ -94,6 +96,8 @@ private:
     qreal m_maximum = 0;
     bool m_dirty = true;
     int m_lastVertexCount = 0;
+    std::vector<MeshVertex> m_vertices;
+    std::vector<quint32> m_indices;
 };
 
 } // namespace coroscope::widgets

@@ -5,14 +5,12 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QMetaMethod>
-#include <QSGGeometryNode>
-#include <QSGVertexColorMaterial>
+#include <QSGNode>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -773,38 +771,15 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
 
 QSGNode *TaskTimeline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
 {
-    auto *node = static_cast<QSGGeometryNode *>(old);
     if (m_vertices.empty()) {
         // Nothing built yet (a large build runs on the worker): no node rather than
         // an empty one, which the renderer did not redraw once it was filled.
-        delete node;
+        delete old;
         m_geometryDirty = true;
         return nullptr;
     }
-    if (!node) {
-        node = new QSGGeometryNode;
-        auto *geometry = new QSGGeometry(QSGGeometry::defaultAttributes_ColoredPoint2D(), 0, 0,
-                                         QSGGeometry::UnsignedIntType);
-        geometry->setDrawingMode(QSGGeometry::DrawTriangles);
-        geometry->setVertexDataPattern(QSGGeometry::StreamPattern);
-        geometry->setIndexDataPattern(QSGGeometry::StreamPattern);
-        node->setGeometry(geometry);
-        node->setFlag(QSGNode::OwnsGeometry);
-        node->setMaterial(new QSGVertexColorMaterial);
-        node->setFlag(QSGNode::OwnsMaterial);
-        m_geometryDirty = true;
-    }
-    if (m_geometryDirty) {
-        static_assert(sizeof(Vertex) == sizeof(QSGGeometry::ColoredPoint2D));
-        QSGGeometry *geometry = node->geometry();
-        geometry->allocate(int(m_vertices.size()), int(m_indices.size()));
-        if (!m_vertices.empty())
-            std::memcpy(geometry->vertexData(), m_vertices.data(), m_vertices.size() * sizeof(Vertex));
-        if (!m_indices.empty())
-            std::memcpy(geometry->indexData(), m_indices.data(), m_indices.size() * sizeof(quint32));
-        node->markDirty(QSGNode::DirtyGeometry);
-        m_geometryDirty = false;
-    }
+    QSGNode *node = updateMeshNode(this, old, m_vertices, m_indices, m_geometryDirty);
+    m_geometryDirty = false;
     return node;
 }
 

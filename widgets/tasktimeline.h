@@ -2,8 +2,9 @@
 
 // TaskTimeline: one horizontal bar per task, from its start to its end (or now),
 // coloured by state, in one lane per loop; each lane's header band marks the loop's
-// stalls. Drawn with the scene graph: one QSGGeometryNode with one vertex-coloured
-// indexed triangle geometry for everything (bars, stall marks, grid).
+// stalls. Drawn with the scene graph: one vertex-coloured indexed triangle mesh for
+// everything (bars, stall marks, grid), made a node by updateMeshNode() (meshnode.h),
+// which also serves Qt Quick's software renderer.
 //
 // Level of detail: a lane whose tasks all fit one row each is drawn bar by bar
 // (a bar narrower than a pixel is drawn one pixel wide). Otherwise the lane is
@@ -32,6 +33,7 @@
 // geometry, and only when they changed.
 
 #include "marklistmodel.h"
+#include "meshnode.h"
 #include "timelinesource.h"
 
 #include <QColor>
@@ -157,11 +159,7 @@ private Q_SLOTS:
     void refreshFromTick(); // connected to the monitor's ticked() signal, if it has one
 
 private:
-    struct Vertex
-    {
-        float x, y;
-        unsigned char r, g, b, a;
-    };
+    using Vertex = MeshVertex;
     struct HitRect
     {
         float x0, y0, x1, y1;

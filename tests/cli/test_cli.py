@@ -91,7 +91,8 @@ class CliTest(unittest.TestCase):
         out = self.path("never.json")
         for args in (["run"], ["run", "no-such-set"], ["frobnicate"], ["run", self.set_path, "--export", out, "--format", "xml"],
                      ["run", self.set_path, "--export", self.path("log.txt")],
-                     ["run", self.set_path, "--export", "/nonexistent-dir/x.json"]):
+                     ["run", self.set_path, "--export", "/nonexistent-dir/x.json"],
+                     ["gui", "--renderer", "vulkan"], ["gui", "--renderer"], ["gui", "--frobnicate"]):
             r = run(*args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.strip(), args)

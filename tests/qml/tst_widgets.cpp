@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "testtimelinesource.h"
+#include "widgets/meshnode.h"
+#include "widgets/renderer.h"
 #include "widgets/sparkline.h"
 #include "widgets/tasktimeline.h"
 
@@ -23,6 +25,7 @@
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 
 using coroscope::widgets::MarkListModel;
+using coroscope::widgets::MeshVertex;
 using coroscope::widgets::Sparkline;
 using coroscope::widgets::TaskTimeline;
 using Bar = TestTimelineSource::Bar;
@@ -438,6 +441,81 @@ TEST_CASE("a sparkline draws its line over a translucent area")
         show(*window);
         CHECK(spark.vertexCount() <= 200 * 8);
     }
+}
+
+namespace {
+
+// Draws the quads it is given through updateMeshNode(), as TaskTimeline does.
+class MeshItem : public QQuickItem
+{
+public:
+    MeshItem() { setFlag(ItemHasContents); }
+    void addQuad(float x0, float y0, float x1, float y1, const QColor &c)
+    {
+        const auto base = quint32(m_vertices.size());
+        const auto r = static_cast<unsigned char>(c.red()), g = static_cast<unsigned char>(c.green()),
+                   b = static_cast<unsigned char>(c.blue());
+        for (const auto &[x, y] : {std::pair{x0, y0}, std::pair{x1, y0}, std::pair{x0, y1}, std::pair{x1, y1}})
+            m_vertices.push_back({x, y, r, g, b, 255});
+        for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
+            m_indices.push_back(base + k);
+    }
+
+protected:
+    QSGNode *updatePaintNode(QSGNode *old, UpdatePaintNodeData *) override
+    {
+        return coroscope::widgets::updateMeshNode(this, old, m_vertices, m_indices, true);
+    }
+
+private:
+    std::vector<MeshVertex> m_vertices;
+    std::vector<quint32> m_indices;
+};
+
+} // namespace
+
+TEST_CASE("quads that abut at fractional edges are drawn without a seam or an overlap")
+{
+    INFO("graphics API " << int(QQuickWindow::graphicsApi()) << ", QT_QUICK_BACKEND=" << qEnvironmentVariable("QT_QUICK_BACKEND").toStdString());
+    auto window = makeWindow(100, 100);
+    MeshItem item;
+    item.setParentItem(window->contentItem());
+    item.setPosition(QPointF(0.4, 0.3)); // edges land at x.7 and y.0/.4 in the window
+    item.setSize(QSizeF(100, 100));
+    // Three bands, as the timeline's density rows stack: equal colours, fractional edges.
+    item.addQuad(10.3, 10.3, 60.3, 20.7, kRunning);
+    item.addQuad(10.3, 20.7, 60.3, 31.1, kRunning);
+    item.addQuad(60.3, 10.3, 90.3, 31.1, kDone); // abuts both on the right
+    const QImage image = show(*window);
+    // A pixel is covered when its centre is: rows 11..30, columns 11..60 and 61..90.
+    for (int y = 11; y <= 30; ++y) {
+        INFO("row " << y);
+        CHECK(near(image.pixelColor(30, y), kRunning));
+        CHECK(near(image.pixelColor(60, y), kRunning));
+        CHECK(near(image.pixelColor(61, y), kDone));
+    }
+    CHECK(near(image.pixelColor(30, 10), kBackground));
+    CHECK(near(image.pixelColor(30, 31), kBackground));
+    CHECK(near(image.pixelColor(10, 20), kBackground));
+    CHECK(near(image.pixelColor(91, 20), kBackground));
+}
+
+TEST_CASE("the dashboard's renderer is the software one only where OpenGL runs on the CPU")
+{
+    using coroscope::widgets::isCpuRasteriser;
+    using coroscope::widgets::parseRendererRequest;
+    using coroscope::widgets::RendererRequest;
+    CHECK(isCpuRasteriser(u"llvmpipe (LLVM 15.0.6, 256 bits)"));
+    CHECK(isCpuRasteriser(u"softpipe"));
+    CHECK(isCpuRasteriser(u"Software Rasterizer"));
+    CHECK(isCpuRasteriser(u"Google SwiftShader"));
+    CHECK_FALSE(isCpuRasteriser(u"Mesa Intel(R) UHD Graphics 620 (KBL GT2)"));
+    CHECK_FALSE(isCpuRasteriser(u"AMD Radeon RX 6600 (radeonsi, navi23, LLVM 15.0.6, DRM 3.49)"));
+    CHECK_FALSE(isCpuRasteriser(u"NVIDIA GeForce GTX 1080/PCIe/SSE2"));
+    CHECK(parseRendererRequest(u"auto") == RendererRequest::Auto);
+    CHECK(parseRendererRequest(u"gpu") == RendererRequest::Gpu);
+    CHECK(parseRendererRequest(u"software") == RendererRequest::Software);
+    CHECK_FALSE(parseRendererRequest(u"opengl").has_value());
 }
 
 TEST_CASE("Coroscope.Widgets is importable from its static plugin")

@@ -1,0 +1,35 @@
+#pragma once
+
+// Coloured triangles as a scene-graph node, whichever renderer draws the window.
+//
+// TaskTimeline and Sparkline describe what they draw as one indexed triangle mesh
+// with premultiplied vertex colours. Under the RHI renderers (OpenGL, Vulkan, ...)
+// that becomes a QSGGeometryNode with QSGVertexColorMaterial. Qt Quick's software
+// renderer cannot draw geometry nodes (they are silently skipped), so there the mesh
+// is painted with QPainter by a QSGRenderNode: every two triangles that make an
+// axis-aligned single-colour quad (all TaskTimeline draws) become one fillRect, any
+// other quad or triangle a convex polygon in its first vertex's colour. The software
+// renderer repaints only the node's bounds, and only when the mesh changed or
+// something over or under it did.
+//
+// Threading: updateMeshNode() is called from QQuickItem::updatePaintNode() (GUI
+// thread blocked); the node keeps its own copy of what it draws.
+
+#include <QSGGeometry>
+
+#include <span>
+
+class QQuickItem;
+class QSGNode;
+
+namespace coroscope::widgets {
+
+using MeshVertex = QSGGeometry::ColoredPoint2D;
+
+// Returns the node for `item` to return from updatePaintNode(): `old` (made by an
+// earlier call for the same item) or a new one. The mesh is copied only when
+// `changed` is true or the node is new.
+[[nodiscard]] QSGNode *updateMeshNode(QQuickItem *item, QSGNode *old, std::span<const MeshVertex> vertices,
+                                      std::span<const quint32> indices, bool changed);
+
+} // namespace coroscope::widgets
