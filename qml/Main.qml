@@ -226,7 +226,9 @@ ApplicationWindow {
     }
 
     footer: StatusBarPane {
-        monitor: monitor
+        stats: monitor.stats
+        loops: monitor.loops
+        nowMs: monitor.nowMs
     }
 
     FileDialog {

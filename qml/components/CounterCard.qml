@@ -50,7 +50,7 @@ Rectangle {
         RowLayout {
             spacing: Theme.spacingM
             Label {
-                text: Number(root.value).toLocaleString(Qt.locale(), "f", 0)
+                text: Format.count(root.value)
                 color: Theme.text
                 font.pixelSize: Theme.fontSizeL
                 font.bold: true

@@ -51,7 +51,7 @@ Pane {
             accent: Theme.accent
             glyph: "\u03A3"
             value: root.stat("total")
-            detail: qsTr("%1 tasks/s").arg(root.stats.tasksPerSecond.toFixed(1))
+            detail: qsTr("%1 tasks/s").arg(Format.count(root.stats.tasksPerSecond))
         }
         Item {
             Layout.fillWidth: true

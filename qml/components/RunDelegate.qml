@@ -45,7 +45,7 @@ ItemDelegate {
             }
             Label {
                 Layout.fillWidth: true
-                text: qsTr("%1 tasks \u00B7 %2 \u00B7 %3").arg(root.taskCount)
+                text: qsTr("%1 tasks \u00B7 %2 \u00B7 %3").arg(Format.count(root.taskCount))
                         .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
                         .arg(root.running ? qsTr("running") : qsTr("finished"))
                 font.pixelSize: Theme.fontSizeS

@@ -5,15 +5,18 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // The status bar: each loop's health (stalls, the longest, the last culprit) and the
-// overall counts.
+// overall counts. It shows what it is given (the monitor's stats, loops and clock).
 ToolBar {
     id: root
 
-    required property TaskMonitor monitor
+    required property TaskStats stats
+    // TaskMonitor.loops: one map per loop (runId, run, name, healthy, stalls, ...).
+    required property var loops
+    required property real nowMs
 
     // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
     function stat(name: string): real {
-        return Number(root.monitor.stats[name])
+        return Number(root.stats[name])
     }
 
     position: ToolBar.Footer
@@ -26,7 +29,7 @@ ToolBar {
         spacing: Theme.spacingXl
 
         Repeater {
-            model: root.monitor.loops
+            model: root.loops
             delegate: RowLayout {
                 id: loopItem
                 required property var modelData
@@ -49,7 +52,7 @@ ToolBar {
                     text: Number(loopItem.modelData.stalls) === 0
                           ? qsTr("healthy")
                           : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
-                              .arg(Number(loopItem.modelData.stalls))
+                              .arg(Format.count(Number(loopItem.modelData.stalls)))
                               .arg(Format.time(loopItem.modelData.maxStallMs))
                               .arg(String(loopItem.modelData.lastStallTask))
                               .arg(Format.time(loopItem.modelData.lastStallMs))
@@ -59,7 +62,7 @@ ToolBar {
             }
         }
         Label {
-            visible: root.monitor.loops.length === 0
+            visible: root.loops.length === 0
             text: qsTr("No loop running")
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
@@ -68,11 +71,15 @@ ToolBar {
             Layout.fillWidth: true
         }
         Label {
+            objectName: "statusCounts"
+            // Counts go through Format.count: a number passed to arg() as it is reads
+            // "1e+06" or "1.00001e+06" past a million. The rate is a count of tasks
+            // (those that finished in the last second), so it is whole too.
             text: qsTr("%1 tasks \u00B7 %2 running \u00B7 %3/s \u00B7 %4")
-                    .arg(root.stat("total"))
-                    .arg(root.stat("running"))
-                    .arg(root.monitor.stats.tasksPerSecond.toFixed(1))
-                    .arg(Format.time(root.monitor.nowMs))
+                    .arg(Format.count(root.stat("total")))
+                    .arg(Format.count(root.stat("running")))
+                    .arg(Format.count(root.stats.tasksPerSecond))
+                    .arg(Format.time(root.nowMs))
             font.pixelSize: Theme.fontSizeS
             font.family: Theme.monoFamily
             color: Theme.mutedText

@@ -79,7 +79,7 @@ Pane {
             }
             Label {
                 objectName: "shownCount"
-                text: qsTr("%1 shown").arg(page.monitor.tasks.count)
+                text: qsTr("%1 shown").arg(Format.count(page.monitor.tasks.count))
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
             }

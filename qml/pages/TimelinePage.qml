@@ -6,8 +6,9 @@ import QtQuick.Layouts
 import Coroscope.Widgets
 
 // The timeline: one bar per task in a lane per loop, stalls marked in each lane's
-// header with the culprit's name. Wheel zooms around the pointer, drag pans, a click
-// selects the task under it; "Follow live" returns to the whole run up to now.
+// header with the culprit's name where it has room (and in a tooltip). Wheel zooms
+// around the pointer, drag pans, a click selects the task under it; "Follow live"
+// returns to the whole run up to now.
 Pane {
     id: page
 
@@ -50,8 +51,8 @@ Pane {
                 text: qsTr("Timeline")
             }
             Label {
-                text: timeline.aggregated ? qsTr("%1 tasks \u00B7 density view").arg(timeline.barCount)
-                                          : qsTr("%1 tasks").arg(timeline.barCount)
+                text: timeline.aggregated ? qsTr("%1 tasks \u00B7 density view").arg(Format.count(timeline.barCount))
+                                          : qsTr("%1 tasks").arg(Format.count(timeline.barCount))
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
             }
@@ -142,6 +143,7 @@ Pane {
 
                 // Lane names, at the left of each lane's header band.
                 Repeater {
+                    id: laneNames
                     model: timeline.lanes
                     delegate: Label {
                         id: laneLabel
@@ -150,6 +152,7 @@ Pane {
                         required property real headerHeight
                         required property int taskCount
                         required property int stalls
+                        objectName: "timelineLaneLabel"
                         x: Theme.spacingS
                         y: laneLabel.laneY
                         // The timeline keeps one empty lane while no run has a loop.
@@ -157,20 +160,27 @@ Pane {
                         height: laneLabel.headerHeight
                         verticalAlignment: Text.AlignVCenter
                         text: qsTr("%1 \u00B7 %2 tasks%3").arg(laneLabel.name)
-                                .arg(laneLabel.taskCount)
+                                .arg(Format.count(laneLabel.taskCount))
                                 .arg(laneLabel.stalls > 0
                                      ? (laneLabel.stalls === 1 ? qsTr(" \u00B7 1 stall")
-                                        : qsTr(" \u00B7 %1 stalls").arg(laneLabel.stalls)) : "")
+                                        : qsTr(" \u00B7 %1 stalls").arg(Format.count(laneLabel.stalls))) : "")
                         color: Theme.text
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true
                     }
                 }
-                // Stall culprits, next to their mark.
+                // Stalls: over each mark (drawn by the timeline) a hover area with the
+                // details in a tooltip, and the culprit's name right of the mark where it
+                // has room: clear of its lane's label, and up to the lane's next mark
+                // (elided to fit, hidden with less than timelineStallLabelMinWidth). So no
+                // text of a header band covers another or a mark; every mark shows.
                 Repeater {
+                    id: stallMarks
                     model: timeline.stallMarks
-                    delegate: Label {
-                        id: stallLabel
+                    delegate: Item {
+                        id: stall
+                        required property int index
+                        required property int lane
                         required property real markX
                         required property real markWidth
                         required property real markY
@@ -178,22 +188,60 @@ Pane {
                         required property real durationMs
                         required property int count
                         required property string culprit
-                        x: stallLabel.markX + stallLabel.markWidth + Theme.spacingXs
-                        y: stallLabel.markY
-                        height: stallLabel.markHeight
-                        verticalAlignment: Text.AlignVCenter
-                        text: "\u26A0 " + stallLabel.culprit + " " + Format.time(stallLabel.durationMs)
-                        color: Theme.stall
-                        font.pixelSize: Theme.fontSizeXs
-                        font.bold: true
-                        ToolTip.visible: stallHover.hovered
-                        ToolTip.text: qsTr("The loop was blocked for %1 by %2 (%3 stalls here)")
-                                        .arg(Format.time(stallLabel.durationMs))
-                                        .arg(stallLabel.culprit)
-                                        .arg(stallLabel.count)
-                        HoverHandler {
-                            id: stallHover
+
+                        // The next mark's delegate, null after the last (marks come in
+                        // lane order, left to right; rows change in place or at the end).
+                        readonly property var next: stallMarks.count > stall.index + 1
+                                                    ? stallMarks.itemAt(stall.index + 1) : null
+                        readonly property bool lastInLane: stall.next === null || Number(stall.next.lane) !== stall.lane
+                        // Where the lane's label ends.
+                        readonly property real laneLabelRight: {
+                            const label = laneNames.count > stall.lane ? laneNames.itemAt(stall.lane) : null
+                            return label !== null && label.visible ? label.x + label.width : 0
                         }
+                        readonly property real textX: stall.markX + stall.markWidth + Theme.spacingXs
+                        // From the name's start to the next mark (or the timeline's end).
+                        readonly property real room: (stall.lastInLane ? timeline.width
+                                                                       : Number(stall.next.markX) - Theme.spacingXs)
+                                                     - stall.textX
+                        readonly property bool textShown: stall.textX >= stall.laneLabelRight + Theme.spacingM
+                                                          && stall.room >= Theme.timelineStallLabelMinWidth
+
+                        // At least timelineStallHitWidth wide, centred on a narrow mark.
+                        readonly property real hitPad: Math.max(0, (Theme.timelineStallHitWidth - stall.markWidth) / 2)
+                        x: stall.markX - stall.hitPad
+                        y: stall.markY
+                        width: stall.markWidth + 2 * stall.hitPad
+                        height: stall.markHeight
+
+                        Label {
+                            id: culpritText
+                            objectName: "timelineStallLabel"
+                            x: stall.textX - stall.x
+                            width: Math.min(culpritText.implicitWidth, stall.room)
+                            height: stall.markHeight
+                            visible: stall.textShown
+                            verticalAlignment: Text.AlignVCenter
+                            elide: Text.ElideRight
+                            text: "\u26A0 " + stall.culprit + " " + Format.time(stall.durationMs)
+                            color: Theme.stall
+                            font.pixelSize: Theme.fontSizeXs
+                            font.bold: true
+                            HoverHandler {
+                                id: textHover
+                            }
+                        }
+                        HoverHandler {
+                            id: markHover
+                        }
+                        ToolTip.visible: markHover.hovered || textHover.hovered
+                        ToolTip.delay: Theme.toolTipDelay
+                        ToolTip.text: stall.count === 1
+                                      ? qsTr("The loop was blocked for %1 by %2")
+                                          .arg(Format.time(stall.durationMs)).arg(stall.culprit)
+                                      : qsTr("The loop was blocked for %1 in %2 stalls here, the longest by %3")
+                                          .arg(Format.time(stall.durationMs)).arg(Format.count(stall.count))
+                                          .arg(stall.culprit)
                     }
                 }
 

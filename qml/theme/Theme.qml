@@ -140,6 +140,10 @@ QtObject {
     readonly property real timelineLaneHeader: 20
     readonly property real timelineTickSpacing: 96
     readonly property int timelineAxisHeight: 18
+    // A stall mark narrower than this is hovered (for its tooltip) over this width.
+    readonly property real timelineStallHitWidth: 8
+    // A stall's culprit name is shown only with at least this much room before the next mark.
+    readonly property real timelineStallLabelMinWidth: 40
     readonly property real zoomStep: 1.25
     readonly property real minViewMs: 10
 

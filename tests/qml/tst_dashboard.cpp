@@ -3,7 +3,9 @@
 // reports no warning along the way: neither through the engine's warnings signal nor
 // printed by QML or Qt Quick themselves (QmlWarningGuard), such as a view that cannot
 // create its header or delegate ("QQmlComponent: Component is not ready"). The
-// counters' sparklines follow the stats' history.
+// counters' sparklines follow the stats' history. Panes shown on their own: the
+// status bar writes counts past a million with group separators; the timeline's stall
+// names cover neither their lane's label nor a stall mark (so nor one another).
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
@@ -13,9 +15,12 @@
 #include "qmlwarningguard.h"
 #include "runtime/clock.h"
 #include "runtime/journal.h"
+#include "testtimelinesource.h"
 #include "widgets/sparkline.h"
+#include "widgets/tasktimeline.h"
 
 #include <QGuiApplication>
+#include <QLocale>
 #include <QQmlApplicationEngine>
 #include <QQmlComponent>
 #include <QQmlError>
@@ -121,27 +126,50 @@ private:
     coroscope::rt::JournalBatch m_batch;
 };
 
-// The real CountersPane over `stats`, shown in a window.
-struct CountersWindow {
+// Every item under `item` (itself included) named `name`, in the visual tree.
+QList<QQuickItem *> itemsNamed(QQuickItem *item, const QString &name)
+{
+    QList<QQuickItem *> out;
+    if (item->objectName() == name)
+        out.append(item);
+    for (QQuickItem *child : item->childItems())
+        out += itemsNamed(child, name);
+    return out;
+}
+
+// One of the module's panes (`type`), made with `properties` and shown in a window of `size`.
+struct PaneWindow {
     QQmlEngine engine;
     QQuickWindow window;
     std::unique_ptr<QObject> pane;
 
-    explicit CountersWindow(TaskStats &stats)
+    PaneWindow(const char *type, const QVariantMap &properties, QSize size)
     {
         engine.addImportPath(QStringLiteral("qrc:/"));
         QQmlComponent component(&engine);
-        component.setData("import Coroscope\nCountersPane {}", QUrl());
-        pane.reset(component.createWithInitialProperties({{QStringLiteral("stats"), QVariant::fromValue(&stats)}}));
+        component.setData(QByteArray("import Coroscope\n") + type + " {}", QUrl());
+        pane.reset(component.createWithInitialProperties(properties));
         INFO(component.errorString().toStdString());
         REQUIRE(pane);
         auto *item = qobject_cast<QQuickItem *>(pane.get());
         REQUIRE(item);
-        window.resize(1400, 140);
+        window.resize(size);
         item->setParentItem(window.contentItem());
         item->setSize(window.size());
         window.show();
         REQUIRE(QTest::qWaitForWindowExposed(&window));
+    }
+    [[nodiscard]] QList<QQuickItem *> items(const QString &name) const
+    {
+        return itemsNamed(window.contentItem(), name);
+    }
+};
+
+// The real CountersPane over `stats`, shown in a window.
+struct CountersWindow : PaneWindow {
+    explicit CountersWindow(TaskStats &stats)
+        : PaneWindow("CountersPane", {{QStringLiteral("stats"), QVariant::fromValue(&stats)}}, QSize(1400, 140))
+    {
     }
     [[nodiscard]] std::vector<Sparkline *> sparklines() const
     {
@@ -202,6 +230,167 @@ TEST_CASE("each counter's sparkline draws its state's history, read from the sta
         run.tick();
     follows();
     CHECK(sparks[0]->values().size() == TaskStats::kHistory);
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
+}
+
+TEST_CASE("the status bar writes a million tasks and more with group separators, never in exponent form")
+{
+    const coroscope::test::QmlWarningGuard printed;
+    TaskStore store;
+    std::int64_t clockNs = 1'000'000'000;
+    store.setClock([&clockNs] { return clockNs; });
+    TaskStats stats(&store);
+    PaneWindow bar("StatusBarPane",
+                   {{QStringLiteral("stats"), QVariant::fromValue(&stats)},
+                    {QStringLiteral("loops"), QVariantList{}},
+                    {QStringLiteral("nowMs"), 1234.0}},
+                   QSize(1400, 40));
+    const QList<QQuickItem *> labels = bar.items(QStringLiteral("statusCounts"));
+    REQUIRE(labels.size() == 1);
+    const auto shown = [&] { return labels.first()->property("text").toString(); };
+
+    // 1,000,001 tasks, all started, in one tick; then 249,589 of them finish in the next.
+    constexpr std::uint64_t kTasks = 1'000'001;
+    constexpr std::uint64_t kFinished = 249'589;
+    const int runId = store.addRun(QStringLiteral("million"), {}, 0);
+    store.reserve(runId, kTasks);
+    coroscope::rt::Journal journal;
+    coroscope::rt::JournalBatch batch;
+    const std::uint32_t name = journal.addString(QStringLiteral("sleeper"));
+    for (std::uint64_t id = 1; id <= kTasks; ++id) {
+        journal.append(EventType::Created, id, 0, 0, name);
+        journal.append(EventType::Started, id);
+    }
+    journal.publish();
+    journal.drain(batch);
+    store.apply(runId, QStringLiteral("main"), batch);
+    store.endTick();
+    REQUIRE(stats.total() == qint64(kTasks));
+    REQUIRE(stats.running() == qint64(kTasks));
+
+    // Qt.locale() in QML is the default QLocale: "1,000,001", "1.000.001" or "1 000 001".
+    const auto grouped = [](const QStringList &groups) { return groups.join(QLocale().groupSeparator()); };
+    const QString million = grouped({QStringLiteral("1"), QStringLiteral("000"), QStringLiteral("001")});
+    const QString dot = QStringLiteral(" \u00B7 ");
+    INFO(shown().toStdString());
+    CHECK(shown() == million + QStringLiteral(" tasks") + dot + million + QStringLiteral(" running") + dot
+                         + QStringLiteral("0/s") + dot + QStringLiteral("1.234 s"));
+
+    for (std::uint64_t id = 1; id <= kFinished; ++id)
+        journal.append(EventType::Done, id);
+    journal.publish();
+    journal.drain(batch);
+    store.apply(runId, QStringLiteral("main"), batch);
+    clockNs += 100'000'000;
+    store.endTick();
+    REQUIRE(stats.tasksPerSecond() == double(kFinished));
+
+    INFO(shown().toStdString());
+    CHECK(shown() == million + QStringLiteral(" tasks") + dot + grouped({QStringLiteral("750"), QStringLiteral("412")})
+                         + QStringLiteral(" running") + dot + grouped({QStringLiteral("249"), QStringLiteral("589")})
+                         + QStringLiteral("/s") + dot + QStringLiteral("1.234 s"));
+    CHECK_FALSE(shown().contains(QLatin1String("e+")));
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
+}
+
+namespace {
+
+// The scene x-range [left, right) of an item.
+struct Span {
+    double left, right;
+    [[nodiscard]] bool overlaps(const Span &o) const { return left < o.right && o.left < right; }
+};
+
+Span spanOf(const QQuickItem *item)
+{
+    const QRectF r = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+    return {r.left(), r.right()};
+}
+
+} // namespace
+
+TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; every mark stays")
+{
+    using coroscope::widgets::TaskTimeline;
+    const coroscope::test::QmlWarningGuard printed;
+    coroscope::monitor::TaskMonitor monitor;
+    PaneWindow page("TimelinePage", {{QStringLiteral("monitor"), QVariant::fromValue(&monitor)}}, QSize(1000, 300));
+    auto *timeline = page.pane->findChild<TaskTimeline *>();
+    REQUIRE(timeline);
+
+    // One lane of a second; the view is the whole run, so 1 ms is about a pixel.
+    TestTimelineSource source;
+    source.lanes = {QStringLiteral("#1 million \u00B7 main")};
+    source.now = 1000;
+    for (int i = 0; i < 3; ++i)
+        source.bars.push_back(TestTimelineSource::Bar{double(100 * i), double(100 * i + 400), 2, 0, i});
+    using Stall = TestTimelineSource::Stall;
+    source.stalls = {{
+        Stall{20, 60, QStringLiteral("under-the-lane-label")}, // its mark lies under the lane's label
+        Stall{500, 10, QStringLiteral("crowded")},             // the next mark follows too closely to name it
+        Stall{530, 10, QStringLiteral("squeezed")},            // room for part of its name
+        Stall{610, 10, QStringLiteral("roomy")},
+        Stall{900, 10, QStringLiteral("late")},
+    }};
+    timeline->setSource(&source);
+    (void)page.window.grabWindow(); // polish: the timeline builds, the page lays out
+
+    // Every stall keeps its mark.
+    const coroscope::widgets::MarkListModel &marks = *timeline->stallMarks();
+    REQUIRE(marks.rowCount() == 5);
+    const auto role = [&](int row, const QByteArray &name) {
+        return marks.data(marks.index(row), marks.roleNames().key(name)).toDouble();
+    };
+
+    const QList<QQuickItem *> lanes = page.items(QStringLiteral("timelineLaneLabel"));
+    REQUIRE(lanes.size() == 1);
+    QQuickItem *laneLabel = lanes.first();
+    REQUIRE(laneLabel->isVisible());
+    REQUIRE(laneLabel->property("text").toString().startsWith(source.lanes.first()));
+    const Span lane = spanOf(laneLabel);
+    const QRectF firstMark = timeline->mapRectToScene(QRectF(role(0, "markX"), 0, role(0, "markWidth"), 1));
+    REQUIRE(firstMark.left() > lane.left); // the first mark lies under the lane's label
+    REQUIRE(firstMark.right() < lane.right);
+
+    // The culprits whose names show; checks that none covers the lane's label or a mark.
+    const auto shownNames = [&] {
+        std::vector<Span> markSpans;
+        for (int row = 0; row < marks.rowCount(); ++row) {
+            const QRectF r = timeline->mapRectToScene(QRectF(role(row, "markX"), 0, role(row, "markWidth"), 1));
+            markSpans.push_back({r.left(), r.right()});
+        }
+        const QList<QQuickItem *> names = page.items(QStringLiteral("timelineStallLabel"));
+        CHECK(names.size() == marks.rowCount());
+        QStringList shown;
+        for (QQuickItem *name : names) {
+            if (!name->isVisible())
+                continue;
+            const QString text = name->property("text").toString();
+            const Span span = spanOf(name);
+            INFO(text.toStdString() << " at [" << span.left << ", " << span.right << "), the lane's label at ["
+                                    << lane.left << ", " << lane.right << ")");
+            CHECK(span.right > span.left);
+            CHECK_FALSE(span.overlaps(lane));
+            for (const Span &mark : markSpans)
+                CHECK_FALSE(span.overlaps(mark));
+            shown.append(text.section(QLatin1Char(' '), 1, 1));
+        }
+        return shown;
+    };
+    // A name is left out only where it would cover something.
+    CHECK(shownNames() == QStringList{QStringLiteral("squeezed"), QStringLiteral("roomy"), QStringLiteral("late")});
+
+    // A new stall just after the last one: the last one's name makes way.
+    source.stalls.front().push_back(Stall{930, 10, QStringLiteral("newest")});
+    ++source.revision;
+    timeline->refresh();
+    (void)page.window.grabWindow();
+    REQUIRE(marks.rowCount() == 6);
+    CHECK(shownNames() == QStringList{QStringLiteral("squeezed"), QStringLiteral("roomy"), QStringLiteral("newest")});
 
     INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
     CHECK(printed.warnings().isEmpty());
