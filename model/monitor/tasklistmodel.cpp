@@ -297,8 +297,10 @@ void TaskListModel::onTicked(const TickChange &change)
                 m_rows.push_back(r);
         }
         replaceTail(before, int(m_rows.size()));
+        // Sorted, a changed row may be anywhere among the kept ones.
         if (keep > 0 && (change.hasChanged() || change.anyRunning()))
-            Q_EMIT dataChanged(index(0), index(keep - 1));
+            Q_EMIT dataChanged(index(0), index(keep - 1),
+                               change.hasChanged() ? TaskRoles::changingRoles() : TaskRoles::clockRoles());
     } else {
         if (firstChange != INT_MAX)
             keep = std::min(before, firstShownAtOrAfter(firstChange));
@@ -313,14 +315,16 @@ void TaskListModel::onTicked(const TickChange &change)
             newCount = m_mask == kAllStates ? total : m_store->stateIndex().countBefore(total, m_mask);
         }
         replaceTail(keep, newCount);
-        if (keep > 0 && change.anyRunning()) {
-            Q_EMIT dataChanged(index(0), index(keep - 1));
-        } else if (keep > 0 && change.hasChanged()) {
+        // What changed, then the clock's share: a view re-reads a row's durations but not
+        // its name or id because time passed.
+        if (keep > 0 && change.hasChanged()) {
             const int first = firstShownAtOrAfter(change.changedFirst);
             const int last = std::min(keep, firstShownAtOrAfter(change.changedLast + 1)) - 1;
             if (first <= last)
-                Q_EMIT dataChanged(index(first), index(last));
+                Q_EMIT dataChanged(index(first), index(last), TaskRoles::changingRoles());
         }
+        if (keep > 0 && change.anyRunning())
+            Q_EMIT dataChanged(index(0), index(keep - 1), TaskRoles::clockRoles());
     }
     if (m_count != before)
         Q_EMIT countChanged();

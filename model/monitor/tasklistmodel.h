@@ -5,10 +5,12 @@
 //
 // It follows the store tick by tick: each TaskStore::ticked becomes at most one
 // removal + one insertion of a tail of rows (rows from the first one whose filter
-// membership changed; usually just the appended rows) and one range dataChanged
-// (all shown rows while any task runs, so durations tick; views only re-read
-// visible delegates). A store reset, or a change of filter, search or sort, is a
-// model reset. Rows:
+// membership changed; usually just the appended rows) and at most two range
+// dataChanged, each naming its roles: the changed rows with the roles that can change
+// (TaskRoles::changingRoles()), and, while any task runs, all shown rows with only
+// the duration (TaskRoles::clockRoles()), so durations tick but a view re-reads no
+// name or id for it (views only re-read visible delegates). A store reset, or a
+// change of filter, search or sort, is a model reset. Rows:
 //  - no search, no sort: model row -> store row through the store's state index
 //    (O(log n), no per-row memory);
 //  - search: a vector of the store rows that pass, in store order, rebuilt from the

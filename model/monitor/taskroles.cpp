@@ -43,6 +43,19 @@ QVariant ms(const std::optional<std::int64_t> &ns)
 }
 } // namespace
 
+const QList<int> &changingRoles()
+{
+    static const QList<int> roles{StateRole,        AwaitingRole,     StartedMsRole,    DurationMsRole,
+                                  ResultTextRole,   CancelReasonRole, CallbackCountRole};
+    return roles;
+}
+
+const QList<int> &clockRoles()
+{
+    static const QList<int> roles{DurationMsRole};
+    return roles;
+}
+
 QVariant data(const TaskStore &store, int row, int role)
 {
     if (row < 0 || row >= store.rowCount())

@@ -37,6 +37,12 @@ enum Role {
 };
 
 [[nodiscard]] QHash<int, QByteArray> names();
+// The roles whose value can change after the task's row appears (state, times, result,
+// ...); the others are fixed when it is created. Models name them in dataChanged() so
+// that a view re-reads only these.
+[[nodiscard]] const QList<int> &changingRoles();
+// The roles that change with the clock alone while a task runs (its duration so far).
+[[nodiscard]] const QList<int> &clockRoles();
 // The role named `name` ("name", "durationMs", ...); 0 if there is none.
 [[nodiscard]] int fromName(const QString &name);
 // The value of `role` for the store's global row `row` (Qt::DisplayRole = the name).

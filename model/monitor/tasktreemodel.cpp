@@ -13,6 +13,9 @@ TaskTreeModel::TaskTreeModel(TaskStore *store, QObject *parent) : QAbstractItemM
 
 void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
 {
+    qint64 lastParent = -1;
+    Keys *siblings = nullptr; // lastParent's list (unordered_map keeps it in place)
+    bool lastShown = false;
     for (int r = fromRow; r < toRow; ++r) {
         const qint64 key = m_store->keyOfRow(r);
         const qint64 parentKey = m_store->parentKey(r);
@@ -20,16 +23,21 @@ void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
             m_root.push_back(key);
             continue;
         }
-        m_children[parentKey].push_back(key);
-        if (touched && m_shown.count(parentKey))
+        if (parentKey != lastParent || !siblings) {
+            lastParent = parentKey;
+            siblings = &m_children[parentKey];
+            lastShown = touched && m_shown.count(parentKey);
+        }
+        siblings->push_back(key);
+        if (lastShown && (touched->empty() || touched->back() != parentKey))
             touched->push_back(parentKey);
     }
     m_filed = toRow;
 }
 
-const std::vector<qint64> &TaskTreeModel::childrenOf(qint64 parentKey) const
+const TaskTreeModel::Keys &TaskTreeModel::childrenOf(qint64 parentKey) const
 {
-    static const std::vector<qint64> none;
+    static const Keys none;
     if (parentKey < 0)
         return m_root;
     const auto it = m_children.find(parentKey);
@@ -64,7 +72,7 @@ QModelIndex TaskTreeModel::indexOfKey(qint64 key) const
     if (row < 0 || row >= m_filed)
         return {};
     const qint64 parentKey = m_store->parentKey(row);
-    const std::vector<qint64> &siblings = childrenOf(parentKey);
+    const Keys &siblings = childrenOf(parentKey);
     // Siblings are filed in store row order (arrival order, not key order across runs).
     const auto it = std::lower_bound(siblings.begin(), siblings.end(), row,
                                      [this](qint64 sibling, int r) { return m_store->rowOfKey(sibling) < r; });
@@ -159,8 +167,9 @@ void TaskTreeModel::onTicked(const TickChange &change)
 
     if (!change.hasChanged() && !change.anyRunning())
         return;
+    const QList<int> &roles = change.hasChanged() ? TaskRoles::changingRoles() : TaskRoles::clockRoles();
     if (m_rootShown > 0)
-        Q_EMIT dataChanged(index(0, 0), index(m_rootShown - 1, 0));
+        Q_EMIT dataChanged(index(0, 0), index(m_rootShown - 1, 0), roles);
     // Copy first: a view reacting to a signal may materialize more parents.
     std::vector<std::pair<qint64, int>> levels(m_shown.begin(), m_shown.end());
     for (const auto &[parentKey, count] : levels) {
@@ -168,7 +177,7 @@ void TaskTreeModel::onTicked(const TickChange &change)
             continue;
         const QModelIndex parent = indexOfKey(parentKey);
         if (parent.isValid())
-            Q_EMIT dataChanged(index(0, 0, parent), index(count - 1, 0, parent));
+            Q_EMIT dataChanged(index(0, 0, parent), index(count - 1, 0, parent), roles);
     }
 }
 

@@ -9,11 +9,14 @@
 // rowCount, hasChildren or a child index. Per tick: one insertRows for the root and
 // one per materialized parent that got children (parents nobody looked at cost no
 // signal), and, when data changed or a task runs, one dataChanged per materialized
-// level. A store reset is a model reset.
+// level, naming TaskRoles::changingRoles() (or only clockRoles() when nothing but
+// time moved). A store reset is a model reset.
 //
 // Threading: GUI thread only. Cost: O(appended rows) per tick to file new tasks
-// under their parents; parent() is O(log siblings). Memory: a key per task in its
-// parent's list, plus a hash entry per parent.
+// under their parents (one hash lookup per run of rows with the same parent, as a
+// repeat's children arrive); parent() is O(log siblings). Memory: a key per task in its
+// parent's list, plus a hash entry per parent. The lists are deques, so a parent
+// with a million children never has its whole list copied to grow it in one tick.
 
 #include "monitor/taskroles.h"
 #include "monitor/taskstore.h"
@@ -21,6 +24,7 @@
 #include <QAbstractItemModel>
 #include <QtQml/qqmlregistration.h>
 
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -48,14 +52,15 @@ public:
 
 private:
     void onTicked(const TickChange &change);
+    using Keys = std::deque<qint64>;
     void file(int fromRow, int toRow, std::vector<qint64> *touched);
-    [[nodiscard]] const std::vector<qint64> &childrenOf(qint64 parentKey) const; // -1 = root
+    [[nodiscard]] const Keys &childrenOf(qint64 parentKey) const; // -1 = root
     [[nodiscard]] int shownChildren(qint64 parentKey) const;                     // materializes
 
     TaskStore *m_store;
-    std::vector<qint64> m_root;
+    Keys m_root;
     int m_rootShown = 0;
-    std::unordered_map<qint64, std::vector<qint64>> m_children; // every parent's children
+    std::unordered_map<qint64, Keys> m_children; // every parent's children
     mutable std::unordered_map<qint64, int> m_shown;            // materialized parents
     int m_filed = 0;                                            // store rows filed so far
 };

@@ -219,7 +219,20 @@ TEST_CASE("a tick appends the new rows and every role reads the store")
         CHECK(t.firstMembershipChange(stateBit(TaskState::Running)) == 1);
         CHECK(t.firstMembershipChange(kAllStates) == INT_MAX);
         CHECK(inserted.count() == 1);
-        CHECK(changed.count() == 1); // one range: all rows, as the root still runs
+        // What changed with the roles that can change; then, as the root still runs,
+        // every kept row with only the role the clock moves.
+        REQUIRE(changed.count() == 2);
+        CHECK(changed.at(0).at(0).toModelIndex().row() == 1);
+        CHECK(changed.at(0).at(1).toModelIndex().row() == 1);
+        const auto roles = changed.at(0).at(2).value<QList<int>>();
+        CHECK(roles.contains(TaskRoles::StateRole));
+        CHECK(roles.contains(TaskRoles::ResultTextRole));
+        CHECK(roles.contains(TaskRoles::DurationMsRole));
+        CHECK_FALSE(roles.contains(TaskRoles::NameRole));
+        CHECK_FALSE(roles.contains(TaskRoles::TaskIdRole));
+        CHECK(changed.at(1).at(0).toModelIndex().row() == 0);
+        CHECK(changed.at(1).at(1).toModelIndex().row() == 3);
+        CHECK(changed.at(1).at(2).value<QList<int>>() == QList<int>{TaskRoles::DurationMsRole});
         CHECK(d.role(1, TaskRoles::ResultTextRole).toString() == QStringLiteral("42"));
         CHECK(d.role(4, TaskRoles::CancelReasonRole).toString() == QStringLiteral("user"));
         CHECK(d.role(4, TaskRoles::LoopRole).toString() == kWorker);
@@ -235,6 +248,18 @@ TEST_CASE("a tick appends the new rows and every role reads the store")
         REQUIRE(changed.count() == 1);
         CHECK(changed.at(0).at(0).toModelIndex().row() == 1);
         CHECK(changed.at(0).at(1).toModelIndex().row() == 1);
+        CHECK(changed.at(0).at(2).value<QList<int>>().contains(TaskRoles::CallbackCountRole));
+    }
+
+    SECTION("time passing alone re-reads only the durations")
+    {
+        QSignalSpy changed(&d.list, &QAbstractItemModel::dataChanged);
+        d.now = kStart + 50 * kMs;
+        s.tick();
+        REQUIRE(changed.count() == 1);
+        CHECK(changed.at(0).at(1).toModelIndex().row() == 3);
+        CHECK(changed.at(0).at(2).value<QList<int>>() == QList<int>{TaskRoles::DurationMsRole});
+        CHECK(d.role(0, TaskRoles::DurationMsRole).toDouble() == 50.0);
     }
 }
 
@@ -437,6 +462,32 @@ TEST_CASE("the tree puts tasks under their parents")
     CHECK(t.parent(grandchild) == childA);
     CHECK(t.parent(t.parent(grandchild)) == root);
     CHECK(t.indexOfKey(key(1, 6)) == grandchild);
+
+    SECTION("time passing alone re-reads only the durations, at every level shown")
+    {
+        QSignalSpy changed(&t, &QAbstractItemModel::dataChanged);
+        s.tick();
+        REQUIRE(changed.count() >= 2); // the root level and child-a's at least
+        for (const QList<QVariant> &signal : changed)
+            CHECK(signal.at(2).value<QList<int>>() == QList<int>{TaskRoles::DurationMsRole});
+    }
+
+    SECTION("many children of one parent arriving over ticks are announced once a tick, in order")
+    {
+        QSignalSpy perTick(&t, &QAbstractItemModel::rowsInserted);
+        std::uint64_t id = 8;
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 0; i < 1000; ++i, ++id)
+                s.created(kWorker, id, QStringLiteral("g%1").arg(id), journal::OpTag::Sleep, 2);
+            s.tick();
+        }
+        CHECK(perTick.count() == 3); // one per tick, under child-a only
+        for (const QList<QVariant> &signal : perTick)
+            CHECK(signal.at(0).toModelIndex() == childA);
+        REQUIRE(t.rowCount(childA) == 3002);
+        CHECK(t.data(t.index(3001, 0, childA), TaskRoles::NameRole).toString() == QStringLiteral("g3007"));
+        CHECK(t.indexOfKey(key(1, 3007)) == t.index(3001, 0, childA));
+    }
 }
 
 TEST_CASE("stats count the states and keep a history per tick")
