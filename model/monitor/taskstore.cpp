@@ -54,6 +54,9 @@ struct TaskStore::Side {
     TaskState state = TaskState::Pending;
     rt::AwaitKind awaitKind = rt::AwaitKind::None;
     rt::CancelKind cancelKind = rt::CancelKind::None;
+    // The run's loop index (RunRecord::loopIndexOf), fixed at creation: kept here, in
+    // the padding, so that the timeline's per-bar read stays in this row.
+    std::uint8_t loop = RunRecord::kPoolLoop;
 };
 
 struct TaskStore::Run {
@@ -255,6 +258,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
                 s.parent = e.arg;
                 s.createdNs = e.tNs;
                 s.tag = e.kind;
+                s.loop = run.record.loopIndexOf(id);
             }
             continue; // a repeated Created changes nothing
         case EventType::Stall:
@@ -428,7 +432,7 @@ std::optional<std::int64_t> TaskStore::startedNs(int row) const
 TaskStore::TimelineRow TaskStore::timelineRow(int row) const
 {
     const Cursor c = locate(row);
-    return {c.side->startedNs, c.side->finishedNs, c.side->state, c.run->id, c.run->record.loopIndexOf(c.localId)};
+    return {c.side->startedNs, c.side->finishedNs, c.side->state, c.run->id, c.side->loop};
 }
 
 std::optional<std::int64_t> TaskStore::finishedNs(int row) const
