@@ -7,6 +7,7 @@ namespace coroscope::monitor {
 namespace {
 constexpr std::size_t kSpentBatches = 8;               // spent batches kept for reuse,
 constexpr std::size_t kSpentBatchEvents = 256 * 1024;  // each up to 10 MiB (a burst's are freed)
+constexpr std::size_t kReleaseElsewhere = 16 * 1024;   // events: a larger batch is freed off this thread
 } // namespace
 
 void JournalBacklog::take(int runId, LiveRun &run)
@@ -42,8 +43,25 @@ void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
     if (m_spent.size() < kSpentBatches && p.batch.events.capacity() <= kSpentBatchEvents) {
         p.batch.clear();
         m_spent.push_back(std::move(p.batch));
+    } else if (p.batch.events.capacity() > kReleaseElsewhere) {
+        release(std::move(p.batch));
     }
     m_pending.pop_front();
+}
+
+void JournalBacklog::release(rt::JournalBatch &&batch)
+{
+    if (!m_releaser)
+        m_releaser = std::make_unique<rt::CpuPool>(1);
+    // std::function needs a copyable job: the batch travels in a shared_ptr, whose last
+    // owner is the job, destroyed on the releasing thread.
+    m_releaser->submit([spent = std::make_shared<rt::JournalBatch>(std::move(batch))]() mutable { spent.reset(); });
+}
+
+void JournalBacklog::waitForReleases()
+{
+    if (m_releaser)
+        m_releaser->waitForIdle();
 }
 
 } // namespace coroscope::monitor
