@@ -12,6 +12,7 @@
 #include "monitor/taskmonitor.h"
 #include "monitor/taskstats.h"
 #include "monitor/taskstore.h"
+#include "qml/numberformat.h"
 #include "qmlwarningguard.h"
 #include "runtime/clock.h"
 #include "runtime/journal.h"
@@ -30,6 +31,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -312,6 +314,21 @@ Span spanOf(const QQuickItem *item)
 }
 
 } // namespace
+
+TEST_CASE("counts are grouped whole numbers, also where the locale omits grouping")
+{
+    const QLocale before;
+    QLocale::setDefault(QLocale::c()); // C omits the group separator unless told not to
+    const coroscope::qml::NumberFormat format;
+    CHECK(format.count(0) == QStringLiteral("0"));
+    CHECK(format.count(999) == QStringLiteral("999"));
+    CHECK(format.count(1000001) == QStringLiteral("1,000,001"));
+    CHECK(format.count(1234567.6) == QStringLiteral("1,234,568"));
+    CHECK(format.count(-1234.4) == QStringLiteral("\u22121,234"));
+    CHECK(format.count(-0.2) == QStringLiteral("0"));
+    CHECK(format.count(std::nan("")) == QStringLiteral("\u2014"));
+    QLocale::setDefault(before);
+}
 
 TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; every mark stays")
 {
