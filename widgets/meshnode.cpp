@@ -60,7 +60,8 @@ public:
         const auto sameColour = [&](quint32 a, quint32 b) { return std::memcmp(&v[a].r, &v[b].r, 4) == 0; };
         std::size_t k = 0;
         for (; k + 6 <= idx.size(); k += 6) {
-            // Two triangles (p q r) (q s r) sharing the edge q-r: the quad p q s r.
+            // Two triangles (p q r) (q s r) sharing the edge q-r: the quad p q s r, as
+            // appendQuad() writes it.
             const quint32 p = idx[k], q = idx[k + 1], r = idx[k + 2], s = idx[k + 4];
             if (idx[k + 3] != q || idx[k + 5] != r)
                 break;
@@ -142,6 +143,23 @@ private:
 };
 
 } // namespace
+
+MeshColour meshColour(const QColor &c, float opacity)
+{
+    const float a = float(c.alphaF()) * opacity;
+    const auto byte = [](float v) { return static_cast<unsigned char>(std::lround(v * 255)); };
+    return {byte(float(c.redF()) * a), byte(float(c.greenF()) * a), byte(float(c.blueF()) * a), byte(a)};
+}
+
+void appendQuad(std::vector<MeshVertex> &vertices, std::vector<quint32> &indices, QPointF a, QPointF b,
+                QPointF c, QPointF d, const MeshColour &colour)
+{
+    const auto base = quint32(vertices.size());
+    for (const QPointF &p : {a, b, c, d})
+        vertices.push_back({float(p.x()), float(p.y()), colour[0], colour[1], colour[2], colour[3]});
+    for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
+        indices.push_back(base + k);
+}
 
 QSGNode *updateMeshNode(QQuickItem *item, QSGNode *old, std::span<const MeshVertex> vertices,
                         std::span<const quint32> indices, bool changed)

@@ -15,9 +15,12 @@
 // Threading: updateMeshNode() is called from QQuickItem::updatePaintNode() (GUI
 // thread blocked); the node keeps its own copy of what it draws.
 
+#include <QColor>
 #include <QSGGeometry>
 
+#include <array>
 #include <span>
+#include <vector>
 
 class QQuickItem;
 class QSGNode;
@@ -25,6 +28,16 @@ class QSGNode;
 namespace coroscope::widgets {
 
 using MeshVertex = QSGGeometry::ColoredPoint2D;
+using MeshColour = std::array<unsigned char, 4>; // premultiplied r, g, b, a
+
+// `c` at `opacity` (times its own alpha), premultiplied, as a vertex colour.
+[[nodiscard]] MeshColour meshColour(const QColor &c, float opacity = 1.0f);
+
+// Appends the quad whose corners are a, b on one edge and c, d on the opposite one (c
+// across from a), as the triangles (a b c) (b d c): the layout updateMeshNode()'s
+// painter reads back (an axis-aligned single-colour quad becomes one fillRect).
+void appendQuad(std::vector<MeshVertex> &vertices, std::vector<quint32> &indices, QPointF a, QPointF b,
+                QPointF c, QPointF d, const MeshColour &colour);
 
 // Returns the node for `item` to return from updatePaintNode(): `old` (made by an
 // earlier call for the same item) or a new one. The mesh is copied only when

@@ -6,7 +6,6 @@
 #include <QQmlInfo>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 namespace coroscope::widgets {
@@ -179,26 +178,11 @@ void Sparkline::buildMesh()
     const std::size_t segments = pts.size() - 1;
     m_vertices.reserve(segments * 8);
     m_indices.reserve(segments * 12);
-    auto premul = [](const QColor &c, float a) {
-        const float alpha = float(c.alphaF()) * a;
-        return std::array<unsigned char, 4>{static_cast<unsigned char>(std::lround(c.redF() * alpha * 255)),
-                                            static_cast<unsigned char>(std::lround(c.greenF() * alpha * 255)),
-                                            static_cast<unsigned char>(std::lround(c.blueF() * alpha * 255)),
-                                            static_cast<unsigned char>(std::lround(alpha * 255))};
-    };
-    const auto fill = premul(m_color, float(m_fillOpacity));
-    const auto line = premul(m_color, 1.0f);
-    auto quad = [&](float ax, float ay, float bx, float by, float cx, float cy, float dx, float dy,
-                    const std::array<unsigned char, 4> &col) {
-        const auto base = quint32(m_vertices.size());
-        for (const auto &[x, y] : {std::pair{ax, ay}, std::pair{bx, by}, std::pair{cx, cy}, std::pair{dx, dy}})
-            m_vertices.push_back({x, y, col[0], col[1], col[2], col[3]});
-        for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
-            m_indices.push_back(base + k);
-    };
+    const MeshColour fill = meshColour(m_color, float(m_fillOpacity));
+    const MeshColour line = meshColour(m_color);
     for (std::size_t i = 0; i < segments; ++i) { // area first, the line over it
         const float x0 = xOf(i), x1 = xOf(i + 1);
-        quad(x0, yOf(pts[i]), x1, yOf(pts[i + 1]), x0, h, x1, h, fill);
+        appendQuad(m_vertices, m_indices, {x0, yOf(pts[i])}, {x1, yOf(pts[i + 1])}, {x0, h}, {x1, h}, fill);
     }
     for (std::size_t i = 0; i < segments; ++i) {
         const float x0 = xOf(i), x1 = xOf(i + 1);
@@ -206,7 +190,8 @@ void Sparkline::buildMesh()
         const float dx = x1 - x0, dy = y1 - y0;
         const float len = std::max(1e-3f, std::sqrt(dx * dx + dy * dy));
         const float nx = -dy / len * lw / 2, ny = dx / len * lw / 2;
-        quad(x0 + nx, y0 + ny, x1 + nx, y1 + ny, x0 - nx, y0 - ny, x1 - nx, y1 - ny, line);
+        appendQuad(m_vertices, m_indices, {x0 + nx, y0 + ny}, {x1 + nx, y1 + ny}, {x0 - nx, y0 - ny}, {x1 - nx, y1 - ny},
+                   line);
     }
     m_lastVertexCount = int(m_vertices.size());
 }

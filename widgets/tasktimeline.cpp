@@ -426,18 +426,7 @@ bool TaskTimeline::Built::addQuad(int maxVertices, float x0, float y0, float x1,
 {
     if (int(vertices.size()) + 4 > maxVertices)
         return false;
-    const float a = float(c.alphaF()) * alpha;
-    const auto r = static_cast<unsigned char>(std::lround(c.redF() * a * 255));
-    const auto g = static_cast<unsigned char>(std::lround(c.greenF() * a * 255));
-    const auto b = static_cast<unsigned char>(std::lround(c.blueF() * a * 255));
-    const auto al = static_cast<unsigned char>(std::lround(a * 255));
-    const auto base = quint32(vertices.size());
-    vertices.push_back({x0, y0, r, g, b, al});
-    vertices.push_back({x1, y0, r, g, b, al});
-    vertices.push_back({x0, y1, r, g, b, al});
-    vertices.push_back({x1, y1, r, g, b, al});
-    for (const quint32 i : {0u, 1u, 2u, 1u, 3u, 2u})
-        indices.push_back(base + i);
+    appendQuad(vertices, indices, {x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}, meshColour(c, alpha));
     return true;
 }
 

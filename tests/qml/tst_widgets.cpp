@@ -452,13 +452,8 @@ public:
     MeshItem() { setFlag(ItemHasContents); }
     void addQuad(float x0, float y0, float x1, float y1, const QColor &c)
     {
-        const auto base = quint32(m_vertices.size());
-        const auto r = static_cast<unsigned char>(c.red()), g = static_cast<unsigned char>(c.green()),
-                   b = static_cast<unsigned char>(c.blue());
-        for (const auto &[x, y] : {std::pair{x0, y0}, std::pair{x1, y0}, std::pair{x0, y1}, std::pair{x1, y1}})
-            m_vertices.push_back({x, y, r, g, b, 255});
-        for (const quint32 k : {0u, 1u, 2u, 1u, 3u, 2u})
-            m_indices.push_back(base + k);
+        coroscope::widgets::appendQuad(m_vertices, m_indices, {x0, y0}, {x1, y0}, {x0, y1}, {x1, y1},
+                                       coroscope::widgets::meshColour(c));
     }
 
 protected:
