@@ -1,7 +1,8 @@
 #pragma once
 
 // NumberFormat: whole numbers as people read them, with the locale's group separator
-// ("1,000,001"), for Format.count().
+// ("1,000,001"), for Format.count(), and times ("12.3 ms", "1.234 s", "2 min 03.4 s"),
+// for Format.time() and the table's cells (TaskRowCells).
 //
 // In C++ because the dashboard writes a dozen counts on every tick (the counters, the
 // status bar, the table's "shown", the timeline's lanes), and the JavaScript version
@@ -29,6 +30,11 @@ public:
 
     // `n` rounded to a whole number, its digits grouped; a minus sign (U+2212) if negative.
     Q_INVOKABLE QString count(double n) const;
+    // A time or a duration in ms (see timeText); none (null, undefined) is "\u2014".
+    Q_INVOKABLE QString time(const QVariant &ms) const;
+    // `ms` as "12.3 ms" (under a second), "1.234 s" (under a minute), "2 min 03.4 s"
+    // (tenths cut, not rounded, so a minute never reads "60.0 s"); "\u2014" if NaN or negative.
+    [[nodiscard]] static QString timeText(double ms);
 
 private:
     QLocale m_locale; // the default locale, grouping on even where it omits it (C)

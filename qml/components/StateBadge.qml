@@ -10,7 +10,7 @@ Rectangle {
     implicitWidth: badgeRow.implicitWidth + 2 * Theme.spacingM
     implicitHeight: Theme.chipHeight - 2 * Theme.spacingXs
     radius: height / 2
-    color: Qt.rgba(root.stateColor.r, root.stateColor.g, root.stateColor.b, 0.16)
+    color: Qt.rgba(root.stateColor.r, root.stateColor.g, root.stateColor.b, Theme.badgeTint)
     readonly property color stateColor: Theme.stateColor(root.stateName)
 
     // A Row of Texts: the badge sits in every table row, where a layout's polish and a

@@ -15,6 +15,44 @@ Pane {
 
     signal taskSelected(real key)
 
+    // The table's columns, for its header and its rows (TaskRowCells shows each role).
+    // The run column sorts by runId (TaskListModel sorts numbers and a few text roles;
+    // run order is the order that matters).
+    readonly property var columns: [
+        { role: "runId", title: qsTr("Run"), width: Theme.colRun },
+        { role: "taskId", title: qsTr("ID"), width: Theme.colId },
+        { role: "name", title: qsTr("Name"), width: Theme.colName },
+        { role: "op", title: qsTr("Op"), width: Theme.colOp },
+        { role: "state", title: qsTr("State"), width: Theme.colState },
+        { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
+        { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
+        { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
+        { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
+        { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
+        { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
+    ]
+
+    // How every row of the table looks (one object, which each row reads in C++).
+    TaskTableStyle {
+        id: rowStyle
+        columns: page.columns
+        smallFont: Qt.font({ pixelSize: Theme.fontSizeS })
+        monoFont: Qt.font({ family: Theme.monoFamily, pixelSize: Theme.fontSizeS })
+        text: Theme.text
+        mutedText: Theme.mutedText
+        base: Theme.base
+        alternateBase: Theme.alternateBase
+        hover: Theme.hover
+        selection: Theme.selection
+        stateNames: Theme.stateNames
+        stateColors: Theme.stateNames.map(name => Theme.stateColor(name))
+        stateGlyphs: Theme.stateNames.map(name => Theme.stateGlyph(name))
+        padding: Theme.spacingM
+        badgeHeight: Theme.chipHeight - 2 * Theme.spacingXs
+        badgeSpacing: Theme.spacingS
+        badgeTint: Theme.badgeTint
+    }
+
     // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
     function stat(name: string): real {
         return Number(page.monitor.stats[name])
@@ -135,21 +173,7 @@ Pane {
                         Row {
                             anchors.fill: parent
                             Repeater {
-                                // The run column sorts by runId (TaskListModel sorts numbers
-                                // and a few text roles; run order is the order that matters).
-                                model: [
-                                    { role: "runId", title: qsTr("Run"), width: Theme.colRun },
-                                    { role: "taskId", title: qsTr("ID"), width: Theme.colId },
-                                    { role: "name", title: qsTr("Name"), width: Theme.colName },
-                                    { role: "op", title: qsTr("Op"), width: Theme.colOp },
-                                    { role: "state", title: qsTr("State"), width: Theme.colState },
-                                    { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
-                                    { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
-                                    { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
-                                    { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
-                                    { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
-                                    { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
-                                ]
+                                model: page.columns
                                 delegate: SortHeaderDelegate {
                                     id: headerCell
                                     required property var modelData
@@ -192,6 +216,8 @@ Pane {
                     delegate: TaskRowDelegate {
                         id: rowDelegate
                         objectName: "taskRow"
+                        tasks: page.monitor.tasks
+                        tableStyle: rowStyle
                         width: Math.max(table.width, Theme.tableWidth)
                         selected: rowDelegate.taskKey === page.selectedKey
                         onClicked: {

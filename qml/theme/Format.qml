@@ -8,20 +8,10 @@ QtObject {
     id: format
 
     // A time or a duration in ms (times are after the run's start): "12.3 ms",
-    // "1.234 s", "2 min 03.4 s"; none (null, undefined, negative) is "—".
+    // "1.234 s", "2 min 03.4 s"; none (null, undefined, negative) is "—". In C++
+    // (NumberFormat), which the table's cells use too.
     function time(ms: var): string {
-        if (ms === null || ms === undefined)
-            return "\u2014"
-        const v = Number(ms)
-        if (!isFinite(v) || v < 0)
-            return "\u2014"
-        if (v < 1000)
-            return v.toFixed(1) + " ms"
-        if (v < 60000)
-            return (v / 1000).toFixed(3) + " s"
-        const m = Math.floor(v / 60000)
-        const s = Math.floor((v % 60000) / 100) / 10
-        return qsTr("%1 min %2 s").arg(m).arg((s < 10 ? "0" : "") + s.toFixed(1))
+        return NumberFormat.time(ms)
     }
 
     // A whole number with the locale's group separator: "10,000,000" (NumberFormat, in

@@ -40,6 +40,8 @@ QtObject {
     readonly property color stall: theme.dark ? "#f472b6" : "#c026d3"
     readonly property color healthy: theme.done
     readonly property color chipText: theme.dark ? "#101215" : "#ffffff"
+    // A state badge's pill: its state's colour at this opacity.
+    readonly property real badgeTint: 0.16
 
     readonly property var stateNames: ["pending", "running", "done", "failed", "cancelled"]
     function stateBit(state: string): int {

@@ -13,6 +13,8 @@
 #include "monitor/taskstats.h"
 #include "monitor/taskstore.h"
 #include "qml/numberformat.h"
+#include "qml/taskrowcells.h"
+#include "qml/tasktablestyle.h"
 #include "qmlwarningguard.h"
 #include "runtime/clock.h"
 #include "runtime/journal.h"
@@ -20,6 +22,7 @@
 #include "widgets/sparkline.h"
 #include "widgets/tasktimeline.h"
 
+#include <QFontMetricsF>
 #include <QGuiApplication>
 #include <QLocale>
 #include <QQmlApplicationEngine>
@@ -27,6 +30,8 @@
 #include <QQmlError>
 #include <QQuickItem>
 #include <QQuickWindow>
+#include <QPainter>
+#include <QStandardItemModel>
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -328,6 +333,204 @@ TEST_CASE("counts are grouped whole numbers, also where the locale omits groupin
     CHECK(format.count(-0.2) == QStringLiteral("0"));
     CHECK(format.count(std::nan("")) == QStringLiteral("\u2014"));
     QLocale::setDefault(before);
+}
+
+TEST_CASE("times read as ms, seconds or minutes, and none as a dash")
+{
+    using coroscope::qml::NumberFormat;
+    const NumberFormat format;
+    CHECK(format.time(QVariant()) == QStringLiteral("\u2014"));                     // undefined
+    CHECK(format.time(QVariant::fromValue(nullptr)) == QStringLiteral("\u2014"));   // null
+    CHECK(format.time(-1.0) == QStringLiteral("\u2014"));
+    CHECK(NumberFormat::timeText(std::nan("")) == QStringLiteral("\u2014"));
+    CHECK(format.time(0.0) == QStringLiteral("0.0 ms"));
+    CHECK(format.time(12.34) == QStringLiteral("12.3 ms"));
+    CHECK(format.time(1234.0) == QStringLiteral("1.234 s"));
+    CHECK(format.time(123456.0) == QStringLiteral("2 min 03.4 s"));
+    CHECK(format.time(119999.0) == QStringLiteral("1 min 59.9 s")); // tenths cut, never "60.0 s"
+    CHECK(format.time(QStringLiteral("250")) == QStringLiteral("250.0 ms"));
+}
+
+namespace {
+
+using coroscope::qml::TaskRowCells;
+using coroscope::qml::TaskTableStyle;
+
+enum TestRole { RunIdRole = Qt::UserRole + 1, RunRole, NameRole, StateRole, DurationRole, ResultRole };
+
+// A task table's row painted alone, over a plain model with the task roles it shows.
+struct RowFixture {
+    QStandardItemModel model;
+    TaskTableStyle style;
+    QQuickWindow window;
+    TaskRowCells *cells = nullptr;
+
+    RowFixture()
+    {
+        model.setItemRoleNames({{RunIdRole, "runId"},
+                                {RunRole, "run"},
+                                {NameRole, "name"},
+                                {StateRole, "state"},
+                                {DurationRole, "durationMs"},
+                                {ResultRole, "resultText"}});
+        addRow(0, QStringLiteral("main"), QStringLiteral("running"), 12.34, QString());
+        addRow(1, QStringLiteral("worker"), QStringLiteral("done"), 1500, QStringLiteral("42"));
+
+        const auto column = [](const char *role, int width) {
+            return QVariantMap{{QStringLiteral("role"), QString::fromLatin1(role)}, {QStringLiteral("width"), width}};
+        };
+        style.setColumns({column("runId", 150), column("name", 100), column("state", 112),
+                          column("durationMs", 92), column("resultText", 160)});
+        QFont font;
+        font.setPixelSize(13);
+        style.setProperty("font", font);
+        style.setProperty("smallFont", font);
+        style.setProperty("monoFont", font);
+        style.setProperty("text", QColor(Qt::black));
+        style.setProperty("mutedText", QColor(Qt::darkGray));
+        style.setProperty("base", QColor(Qt::white));
+        style.setProperty("alternateBase", QColor(Qt::white));
+        style.setProperty("hover", QColor(Qt::white));
+        style.setProperty("selection", QColor(Qt::white));
+        style.setProperty("stateNames", QStringList{QStringLiteral("running"), QStringLiteral("done"),
+                                                    QStringLiteral("failed"), QStringLiteral("cancelled")});
+        style.setProperty("stateColors", QVariant::fromValue(QList<QColor>{Qt::blue, Qt::darkGreen, Qt::red, Qt::yellow}));
+        style.setProperty("stateGlyphs", QStringList{QStringLiteral(">"), QStringLiteral("v"), QStringLiteral("x"),
+                                                     QStringLiteral("/")});
+        style.setProperty("padding", 8);
+        style.setProperty("badgeHeight", 20);
+        style.setProperty("badgeSpacing", 4);
+        style.setProperty("badgeTint", 0.16);
+
+        window.resize(620, 26);
+        cells = new TaskRowCells(window.contentItem());
+        cells->setSize(QSizeF(620, 26));
+        cells->setModel(&model);
+        cells->setTableStyle(&style);
+        cells->setRow(0);
+        window.show();
+        REQUIRE(QTest::qWaitForWindowExposed(&window));
+    }
+
+    void addRow(int runId, const QString &name, const QString &state, double durationMs, const QString &result)
+    {
+        auto *item = new QStandardItem;
+        item->setData(runId + 1, RunIdRole);
+        item->setData(QStringLiteral("gather-basics"), RunRole);
+        item->setData(name, NameRole);
+        item->setData(state, StateRole);
+        item->setData(durationMs, DurationRole);
+        item->setData(result, ResultRole);
+        model.appendRow(item);
+    }
+    void set(int role, const QVariant &value) { model.item(cells->row())->setData(value, role); }
+
+    // Lets the row take what the model told it (it re-reads its cells before a frame).
+    [[nodiscard]] bool shows(int column, const QString &text) const
+    {
+        return QTest::qWaitFor([&] { return cells->shownText(column) == text; }, 2000);
+    }
+    // The row as painted, and whether the x-range [left, right) has a pixel of `colour`'s hue.
+    [[nodiscard]] QImage painted() const
+    {
+        QImage image(cells->size().toSize(), QImage::Format_ARGB32_Premultiplied);
+        QPainter painter(&image);
+        cells->paint(&painter);
+        return image;
+    }
+    [[nodiscard]] static bool hasInk(const QImage &image, int left, int right, QColor colour)
+    {
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = left; x < right; ++x) {
+                const QColor c = image.pixelColor(x, y);
+                if (c != Qt::white && c.hsvHue() == colour.hsvHue() && c.hsvSaturation() > 100)
+                    return true;
+            }
+        }
+        return false;
+    }
+};
+
+} // namespace
+
+TEST_CASE("a table row paints its task's cells and re-reads only the roles the model names")
+{
+    const coroscope::test::QmlWarningGuard printed;
+    RowFixture row;
+    REQUIRE(row.shows(0, QStringLiteral("#1 gather-basics")));
+    CHECK(row.cells->shownText(1) == QStringLiteral("main"));
+    CHECK(row.cells->shownText(2) == QStringLiteral("running"));
+    CHECK(row.cells->taskState() == QStringLiteral("running"));
+    CHECK(row.cells->shownText(3) == QStringLiteral("12.3 ms"));
+    CHECK(row.cells->shownText(4).isEmpty());
+
+    SECTION("a change the model names is shown")
+    {
+        row.set(DurationRole, 2500.0);
+        CHECK(row.shows(3, QStringLiteral("2.500 s")));
+    }
+    SECTION("a role the model does not name as changed is not re-read")
+    {
+        {
+            const QSignalBlocker quiet(&row.model);
+            row.set(NameRole, QStringLiteral("renamed"));
+            row.set(DurationRole, 3000.0);
+        }
+        const QModelIndex index = row.model.index(0, 0);
+        Q_EMIT row.model.dataChanged(index, index, {DurationRole});
+        CHECK(row.shows(3, QStringLiteral("3.000 s")));
+        CHECK(row.cells->shownText(1) == QStringLiteral("main"));
+    }
+    SECTION("a long text is cut at its cell's edge")
+    {
+        row.set(NameRole, QStringLiteral("a_task_name_far_too_long_for_its_column"));
+        REQUIRE(QTest::qWaitFor([&] { return row.cells->shownText(1).endsWith(QChar(0x2026)); }, 2000));
+        QFont font;
+        font.setPixelSize(13);
+        CHECK(QFontMetricsF(font).horizontalAdvance(row.cells->shownText(1)) <= 100 - 2 * 8);
+    }
+    SECTION("a result's line breaks read as spaces")
+    {
+        row.set(ResultRole, QStringLiteral("first\nsecond"));
+        CHECK(row.shows(4, QStringLiteral("first second")));
+    }
+    SECTION("the state colours the badge, the duration and the error")
+    {
+        // Running: the duration in the running colour, the result in the text colour.
+        QImage image = row.painted();
+        CHECK(RowFixture::hasInk(image, 150 + 100, 150 + 100 + 112, Qt::blue)); // the badge
+        CHECK(RowFixture::hasInk(image, 362, 362 + 92, Qt::blue));
+        row.set(ResultRole, QStringLiteral("ValueError: boom"));
+        REQUIRE(row.shows(4, QStringLiteral("ValueError: boom")));
+        CHECK_FALSE(RowFixture::hasInk(row.painted(), 454, 614, Qt::red));
+
+        // Failed: the badge and the error in the failed colour, the duration in text colour.
+        row.set(StateRole, QStringLiteral("failed"));
+        REQUIRE(QTest::qWaitFor([&] { return row.cells->taskState() == QStringLiteral("failed"); }, 2000));
+        image = row.painted();
+        CHECK(RowFixture::hasInk(image, 150 + 100, 150 + 100 + 112, Qt::red));
+        CHECK(RowFixture::hasInk(image, 454, 614, Qt::red));
+        CHECK_FALSE(RowFixture::hasInk(image, 362, 362 + 92, Qt::blue));
+    }
+    SECTION("a row inserted above shifts what the row shows")
+    {
+        auto *above = new QStandardItem;
+        above->setData(QStringLiteral("newcomer"), NameRole);
+        above->setData(QStringLiteral("pending"), StateRole);
+        row.model.insertRow(0, above);
+        CHECK(row.shows(1, QStringLiteral("newcomer")));
+        CHECK(row.cells->shownText(3) == QStringLiteral("\u2014")); // no duration yet
+    }
+    SECTION("a row out of the model's range is blank")
+    {
+        row.cells->setRow(5);
+        CHECK(row.shows(1, QString()));
+        CHECK(row.cells->taskState().isEmpty());
+        CHECK(row.cells->shownText(3).isEmpty());
+    }
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
 }
 
 TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; every mark stays")

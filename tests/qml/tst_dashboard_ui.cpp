@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "monitor/taskmonitor.h"
+#include "qml/taskrowcells.h"
 #include "qmlwarningguard.h"
 
 #include <QDeadlineTimer>
@@ -60,13 +61,20 @@ QString textOf(const QObject *o)
     return o ? o->property("text").toString() : QString();
 }
 
-// Whether `item` or one of its descendants shows exactly `text`.
+// Whether `item` or one of its descendants shows exactly `text` (as a Text, a control's
+// text, or a cell of a table row, which paints its cells).
 bool showsText(const QQuickItem *item, const QString &text)
 {
     if (!item)
         return false;
     if (item->isVisible() && textOf(item) == text)
         return true;
+    if (const auto *cells = qobject_cast<const coroscope::qml::TaskRowCells *>(item)) {
+        for (int column = 0; column < cells->columnCount(); ++column) {
+            if (cells->isVisible() && cells->shownText(column) == text)
+                return true;
+        }
+    }
     const auto children = item->childItems();
     return std::any_of(children.begin(), children.end(), [&](const QQuickItem *c) { return showsText(c, text); });
 }

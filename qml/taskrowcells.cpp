@@ -1,0 +1,390 @@
+#include "taskrowcells.h"
+
+#include "numberformat.h"
+#include "tasktablestyle.h"
+
+#include <QAccessible>
+#include <QFontMetricsF>
+#include <QPainter>
+
+#include <algorithm>
+
+namespace coroscope::qml {
+
+// ---- TaskTableStyle ---------------------------------------------------------------
+
+void TaskTableStyle::setColumns(const QVariantList &columns)
+{
+    m_columnList = columns;
+    m_columns.clear();
+    for (const QVariant &c : columns) {
+        const QVariantMap spec = c.toMap();
+        m_columns.push_back({spec.value(QStringLiteral("role")).toString().toUtf8(),
+                             spec.value(QStringLiteral("width")).toReal()});
+    }
+    Q_EMIT changed();
+}
+
+QColor TaskTableStyle::stateColor(const QString &name) const
+{
+    const qsizetype i = m_stateNames.indexOf(name);
+    return i >= 0 && i < m_stateColors.size() ? m_stateColors.at(i) : m_mutedText;
+}
+
+QString TaskTableStyle::stateGlyph(const QString &name) const
+{
+    const qsizetype i = m_stateNames.indexOf(name);
+    return i >= 0 && i < m_stateGlyphs.size() ? m_stateGlyphs.at(i) : QStringLiteral("?");
+}
+
+// ---- TaskRowCells -----------------------------------------------------------------
+
+namespace {
+
+// One line of plain text: a result's line breaks (and tabs) read as spaces.
+QString oneLine(QString text)
+{
+    for (QChar &c : text) {
+        if (c == u'\n' || c == u'\r' || c == u'\t' || c == QChar::LineSeparator || c == QChar::ParagraphSeparator)
+            c = u' ';
+    }
+    return text;
+}
+
+} // namespace
+
+TaskRowCells::TaskRowCells(QQuickItem *parent) : QQuickPaintedItem(parent)
+{
+    // Every pixel is painted (the row's background first), so Qt Quick need not blend
+    // it over what lies below.
+    setOpaquePainting(true);
+    setAntialiasing(true);
+}
+
+void TaskRowCells::setModel(QAbstractItemModel *model)
+{
+    if (m_model == model)
+        return;
+    m_model = model;
+    connectModel();
+    rebuildColumns();
+    Q_EMIT modelChanged();
+}
+
+void TaskRowCells::setRow(int row)
+{
+    if (m_row == row)
+        return;
+    const bool parityChanged = (m_row & 1) != (row & 1);
+    m_row = row;
+    stale(kAllColumns);
+    if (parityChanged)
+        update();
+    Q_EMIT rowChanged();
+}
+
+void TaskRowCells::setTableStyle(TaskTableStyle *style)
+{
+    if (m_style == style)
+        return;
+    if (m_style)
+        disconnect(m_style, nullptr, this, nullptr);
+    m_style = style;
+    if (m_style)
+        connect(m_style, &TaskTableStyle::changed, this, &TaskRowCells::rebuildColumns);
+    rebuildColumns();
+    Q_EMIT tableStyleChanged();
+}
+
+void TaskRowCells::setSelected(bool selected)
+{
+    if (m_selected == selected)
+        return;
+    m_selected = selected;
+    update();
+    Q_EMIT selectedChanged();
+}
+
+void TaskRowCells::setHovered(bool hovered)
+{
+    if (m_hovered == hovered)
+        return;
+    m_hovered = hovered;
+    update();
+    Q_EMIT hoveredChanged();
+}
+
+QString TaskRowCells::accessibleText() const
+{
+    if (!QAccessible::isActive())
+        return {};
+    QStringList parts;
+    for (const Cell &cell : m_cells) {
+        if (!cell.value.isEmpty())
+            parts.append(cell.value);
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString TaskRowCells::shownText(int column) const
+{
+    return column >= 0 && column < int(m_cells.size()) ? m_cells[std::size_t(column)].text.text() : QString();
+}
+
+void TaskRowCells::connectModel()
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_modelConnections))
+        disconnect(c);
+    m_modelConnections.clear();
+    if (!m_model)
+        return;
+    QAbstractItemModel *model = m_model;
+    const auto all = [this] { stale(kAllColumns); };
+    // Rows inserted or removed at or before this one shift what it shows (the view
+    // usually gives the delegate its new index as well; then this costs nothing more).
+    const auto shifted = [this](const QModelIndex &, int first, int) {
+        if (first <= m_row)
+            stale(kAllColumns);
+    };
+    m_modelConnections = {
+        connect(model, &QAbstractItemModel::dataChanged, this,
+                [this](const QModelIndex &topLeft, const QModelIndex &bottomRight, const QList<int> &roles) {
+                    if (m_row >= topLeft.row() && m_row <= bottomRight.row())
+                        staleRoles(roles);
+                }),
+        connect(model, &QAbstractItemModel::rowsInserted, this, shifted),
+        connect(model, &QAbstractItemModel::rowsRemoved, this, shifted),
+        connect(model, &QAbstractItemModel::rowsMoved, this, all),
+        connect(model, &QAbstractItemModel::layoutChanged, this, all),
+        connect(model, &QAbstractItemModel::modelReset, this, all),
+    };
+}
+
+void TaskRowCells::rebuildColumns()
+{
+    const QAbstractItemModel *model = m_model.data();
+    const QHash<int, QByteArray> names = model ? model->roleNames() : QHash<int, QByteArray>();
+    const auto roleOf = [&names](const char *name) { return names.key(QByteArray(name), 0); };
+    m_stateRole = roleOf("state");
+    m_runRole = roleOf("run");
+
+    static const QHash<QByteArray, TaskRowCells::Kind> kinds{
+        {"runId", Kind::Run},           {"taskId", Kind::Id},          {"name", Kind::Text},
+        {"op", Kind::Muted},            {"state", Kind::State},        {"loop", Kind::Muted},
+        {"awaiting", Kind::Text},       {"startedMs", Kind::Time},     {"durationMs", Kind::Duration},
+        {"resultText", Kind::Result},   {"cancelReason", Kind::Reason},
+    };
+    m_cells.clear();
+    if (const TaskTableStyle *style = m_style.data()) {
+        qreal x = 0;
+        for (const TaskTableStyle::Column &column : style->m_columns) {
+            Cell cell;
+            cell.kind = kinds.value(column.role, Kind::Text);
+            cell.role = names.key(column.role, 0);
+            cell.x = x;
+            cell.width = column.width;
+            m_cells.push_back(std::move(cell));
+            x += column.width;
+        }
+    }
+    stale(kAllColumns);
+    update();
+}
+
+void TaskRowCells::stale(std::uint64_t columns)
+{
+    const bool first = m_stale == 0;
+    m_stale |= columns;
+    if (first)
+        polish();
+}
+
+void TaskRowCells::staleRoles(const QList<int> &roles)
+{
+    if (roles.isEmpty() || roles.contains(m_stateRole)) {
+        stale(kAllColumns); // a state change recolours cells of other roles too
+        return;
+    }
+    std::uint64_t columns = 0;
+    for (std::size_t i = 0; i < m_cells.size() && i < 64; ++i) {
+        if (roles.contains(m_cells[i].role))
+            columns |= std::uint64_t(1) << i;
+    }
+    if (columns != 0)
+        stale(columns);
+}
+
+bool TaskRowCells::hasRow() const
+{
+    const QAbstractItemModel *model = m_model.data();
+    return model && m_row >= 0 && m_row < model->rowCount();
+}
+
+QVariant TaskRowCells::value(int role) const
+{
+    const QAbstractItemModel *model = m_model.data();
+    if (!model || role == 0 || m_row < 0 || m_row >= model->rowCount())
+        return {};
+    return model->data(model->index(m_row, 0), role);
+}
+
+const QFont &TaskRowCells::fontOf(const TaskTableStyle &style, Kind kind)
+{
+    switch (kind) {
+    case Kind::Id:
+    case Kind::Time:
+    case Kind::Duration: return style.m_monoFont;
+    case Kind::Run:
+    case Kind::State: return style.m_smallFont;
+    default: return style.m_font;
+    }
+}
+
+QColor TaskRowCells::colourOf(const TaskTableStyle &style, Kind kind, const QString &state)
+{
+    switch (kind) {
+    case Kind::Run:
+    case Kind::Id:
+    case Kind::Muted:
+    case Kind::Time: return style.m_mutedText;
+    case Kind::Text: return style.m_text;
+    case Kind::Duration: return state == u"running" ? style.stateColor(state) : style.m_text;
+    case Kind::Result: return state == u"failed" ? style.stateColor(state) : style.m_text;
+    case Kind::Reason: return style.stateColor(QStringLiteral("cancelled"));
+    case Kind::State: return style.stateColor(state);
+    }
+    return style.m_text;
+}
+
+// Re-reads `cell`; true if what it shows changed.
+bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QString &state) const
+{
+    QString text;
+    switch (cell.kind) {
+    case Kind::Run: {
+        const QVariant runId = value(cell.role);
+        if (runId.isValid())
+            text = tr("#%1 %2").arg(runId.toString(), value(m_runRole).toString()); // as Format.run
+        break;
+    }
+    case Kind::Time:
+    case Kind::Duration: {
+        const QVariant ms = value(cell.role);
+        if (hasRow())
+            text = NumberFormat::timeText(ms.isValid() ? ms.toDouble() : -1); // none reads "—"
+        break;
+    }
+    case Kind::State: text = state; break;
+    default: text = oneLine(value(cell.role).toString()); break;
+    }
+    const QColor colour = colourOf(style, cell.kind, state);
+    if (text == cell.value && colour == cell.colour && !cell.text.text().isNull())
+        return false;
+    cell.value = text;
+    cell.colour = colour;
+
+    const QFont &font = fontOf(style, cell.kind);
+    const qreal room = std::max<qreal>(0, cell.width - 2 * style.m_padding);
+    const QString shown = cell.kind == Kind::State ? text
+                                                   : QFontMetricsF(font).elidedText(text, Qt::ElideRight, room);
+    cell.text.setText(shown.isNull() ? QStringLiteral("") : shown);
+    cell.text.setTextFormat(Qt::PlainText);
+    cell.text.prepare(QTransform(), font);
+    if (cell.kind == Kind::State) {
+        cell.glyph.setText(style.stateGlyph(state));
+        cell.glyph.setTextFormat(Qt::PlainText);
+        QFont bold = font;
+        bold.setBold(true);
+        cell.glyph.prepare(QTransform(), bold);
+    }
+    return true;
+}
+
+void TaskRowCells::updatePolish()
+{
+    const std::uint64_t stale = std::exchange(m_stale, 0);
+    const TaskTableStyle *style = m_style.data();
+    if (!style || m_cells.empty())
+        return;
+    if (stale == kAllColumns) { // the state changed, or may have
+        const QString state = value(m_stateRole).toString();
+        if (state != m_state) {
+            m_state = state;
+            Q_EMIT taskStateChanged();
+        }
+    }
+    QRectF dirty;
+    for (std::size_t i = 0; i < m_cells.size(); ++i) {
+        if (i < 64 && (stale & (std::uint64_t(1) << i)) == 0)
+            continue;
+        Cell &cell = m_cells[i];
+        if (refresh(*style, cell, m_state))
+            dirty |= QRectF(cell.x, 0, cell.width, height());
+    }
+    if (!dirty.isEmpty()) {
+        update(dirty.toAlignedRect());
+        if (QAccessible::isActive())
+            Q_EMIT accessibleTextChanged();
+    }
+}
+
+void TaskRowCells::geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry)
+{
+    QQuickPaintedItem::geometryChange(newGeometry, oldGeometry);
+    if (newGeometry.size() != oldGeometry.size())
+        update();
+}
+
+void TaskRowCells::paintBadge(QPainter *painter, const TaskTableStyle &style, const Cell &cell) const
+{
+    if (cell.value.isEmpty())
+        return;
+    const QSizeF glyph = cell.glyph.size();
+    const QSizeF name = cell.text.size();
+    const qreal pad = style.m_padding;
+    const qreal h = style.m_badgeHeight;
+    const QRectF pill(cell.x + pad, (height() - h) / 2, glyph.width() + style.m_badgeSpacing + name.width() + 2 * pad, h);
+    QColor tint = cell.colour;
+    tint.setAlphaF(float(style.m_badgeTint));
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(tint);
+    painter->drawRoundedRect(pill, h / 2, h / 2);
+    painter->setPen(cell.colour);
+    const qreal left = pill.x() + pad;
+    // A static text is drawn as laid out only in the font it was prepared with.
+    QFont bold = fontOf(style, cell.kind);
+    bold.setBold(true);
+    painter->setFont(bold);
+    painter->drawStaticText(QPointF(left, pill.center().y() - glyph.height() / 2), cell.glyph);
+    painter->setFont(fontOf(style, cell.kind));
+    painter->drawStaticText(QPointF(left + glyph.width() + style.m_badgeSpacing, pill.center().y() - name.height() / 2),
+                            cell.text);
+}
+
+void TaskRowCells::paint(QPainter *painter)
+{
+    const TaskTableStyle *const found = m_style.data();
+    if (!found)
+        return;
+    const TaskTableStyle &style = *found;
+    const QColor background = m_selected  ? style.m_selection
+                              : m_hovered ? style.m_hover
+                                          : ((m_row & 1) != 0 ? style.m_alternateBase : style.m_base);
+    const QRectF clip = painter->hasClipping() ? painter->clipBoundingRect() : boundingRect();
+    painter->fillRect(clip, background);
+    for (const Cell &cell : m_cells) {
+        if (cell.x >= clip.right() || cell.x + cell.width <= clip.left())
+            continue;
+        if (cell.kind == Kind::State) {
+            paintBadge(painter, style, cell);
+            continue;
+        }
+        // Elided to the cell already: no clip needed.
+        painter->setFont(fontOf(style, cell.kind));
+        painter->setPen(cell.colour);
+        painter->drawStaticText(QPointF(cell.x + style.m_padding, (height() - cell.text.size().height()) / 2),
+                                cell.text);
+    }
+}
+
+} // namespace coroscope::qml

@@ -1,0 +1,90 @@
+#pragma once
+
+// TaskTableStyle: how the task table's rows look, for TaskRowCells, which paints them in
+// C++. One instance per table, its properties bound to the Theme (no colour or size is
+// chosen here), shared by every row: a row binds one pointer instead of a score of
+// tokens.
+//
+// columns: [{role: "runId", width: 150}, ...], the cells from left to right (the same
+// list the header shows). stateNames, stateColors and stateGlyphs are parallel lists
+// (Theme.stateNames and its colour and glyph for each).
+//
+// Threading: GUI thread. Cost: `changed` makes every row re-read and repaint itself.
+
+#include <QColor>
+#include <QFont>
+#include <QList>
+#include <QObject>
+#include <QStringList>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <vector>
+
+namespace coroscope::qml {
+
+class TaskTableStyle : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(QVariantList columns READ columns WRITE setColumns NOTIFY changed)
+    Q_PROPERTY(QFont font MEMBER m_font NOTIFY changed) // names, ops, results; the app's by default
+    Q_PROPERTY(QFont smallFont MEMBER m_smallFont NOTIFY changed) // the run, the badge
+    Q_PROPERTY(QFont monoFont MEMBER m_monoFont NOTIFY changed)   // ids and times
+    Q_PROPERTY(QColor text MEMBER m_text NOTIFY changed)
+    Q_PROPERTY(QColor mutedText MEMBER m_mutedText NOTIFY changed)
+    Q_PROPERTY(QColor base MEMBER m_base NOTIFY changed)
+    Q_PROPERTY(QColor alternateBase MEMBER m_alternateBase NOTIFY changed)
+    Q_PROPERTY(QColor hover MEMBER m_hover NOTIFY changed)
+    Q_PROPERTY(QColor selection MEMBER m_selection NOTIFY changed)
+    Q_PROPERTY(QStringList stateNames MEMBER m_stateNames NOTIFY changed)
+    Q_PROPERTY(QList<QColor> stateColors MEMBER m_stateColors NOTIFY changed)
+    Q_PROPERTY(QStringList stateGlyphs MEMBER m_stateGlyphs NOTIFY changed)
+    Q_PROPERTY(qreal padding MEMBER m_padding NOTIFY changed)        // before a cell's text
+    Q_PROPERTY(qreal badgeHeight MEMBER m_badgeHeight NOTIFY changed)
+    Q_PROPERTY(qreal badgeSpacing MEMBER m_badgeSpacing NOTIFY changed) // glyph to name
+    Q_PROPERTY(qreal badgeTint MEMBER m_badgeTint NOTIFY changed)     // the pill's alpha
+
+public:
+    struct Column {
+        QByteArray role;
+        qreal width = 0;
+    };
+
+    explicit TaskTableStyle(QObject *parent = nullptr) : QObject(parent) {}
+
+    [[nodiscard]] QVariantList columns() const { return m_columnList; }
+    void setColumns(const QVariantList &columns);
+    [[nodiscard]] const std::vector<Column> &columnSpecs() const noexcept { return m_columns; }
+
+    // The colour of the state `name`; the muted text colour for a name not in stateNames.
+    [[nodiscard]] QColor stateColor(const QString &name) const;
+    [[nodiscard]] QString stateGlyph(const QString &name) const;
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    friend class TaskRowCells; // reads the tokens below as they are
+
+    QVariantList m_columnList;
+    std::vector<Column> m_columns;
+    QFont m_font;
+    QFont m_smallFont;
+    QFont m_monoFont;
+    QColor m_text;
+    QColor m_mutedText;
+    QColor m_base;
+    QColor m_alternateBase;
+    QColor m_hover;
+    QColor m_selection;
+    QStringList m_stateNames;
+    QList<QColor> m_stateColors;
+    QStringList m_stateGlyphs;
+    qreal m_padding = 0;
+    qreal m_badgeHeight = 0;
+    qreal m_badgeSpacing = 0;
+    qreal m_badgeTint = 0;
+};
+
+} // namespace coroscope::qml
