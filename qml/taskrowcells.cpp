@@ -6,6 +6,10 @@
 #include <QAccessible>
 #include <QFontMetricsF>
 #include <QPainter>
+#include <QQuickWindow>
+#include <QSGImageNode>
+#include <QSGRenderNode>
+#include <QSGRendererInterface>
 
 #include <algorithm>
 
@@ -53,12 +57,9 @@ QString oneLine(QString text)
 
 } // namespace
 
-TaskRowCells::TaskRowCells(QQuickItem *parent) : QQuickPaintedItem(parent)
+TaskRowCells::TaskRowCells(QQuickItem *parent) : QQuickItem(parent)
 {
-    // Every pixel is painted (the row's background first), so Qt Quick need not blend
-    // it over what lies below.
-    setOpaquePainting(true);
-    setAntialiasing(true);
+    setFlag(ItemHasContents);
 }
 
 void TaskRowCells::setModel(QAbstractItemModel *model)
@@ -181,6 +182,9 @@ void TaskRowCells::rebuildColumns()
             Cell cell;
             cell.kind = kinds.value(column.role, Kind::Text);
             cell.role = names.key(column.role, 0);
+            cell.font = fontOf(*style, cell.kind);
+            cell.glyphFont = cell.font;
+            cell.glyphFont.setBold(true);
             cell.x = x;
             cell.width = column.width;
             m_cells.push_back(std::move(cell));
@@ -283,7 +287,7 @@ bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QStrin
     cell.value = text;
     cell.colour = colour;
 
-    const QFont &font = fontOf(style, cell.kind);
+    const QFont &font = cell.font;
     const qreal room = std::max<qreal>(0, cell.width - 2 * style.m_padding);
     const QString shown = cell.kind == Kind::State ? text
                                                    : QFontMetricsF(font).elidedText(text, Qt::ElideRight, room);
@@ -293,9 +297,7 @@ bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QStrin
     if (cell.kind == Kind::State) {
         cell.glyph.setText(style.stateGlyph(state));
         cell.glyph.setTextFormat(Qt::PlainText);
-        QFont bold = font;
-        bold.setBold(true);
-        cell.glyph.prepare(QTransform(), bold);
+        cell.glyph.prepare(QTransform(), cell.glyphFont);
     }
     return true;
 }
@@ -313,16 +315,15 @@ void TaskRowCells::updatePolish()
             Q_EMIT taskStateChanged();
         }
     }
-    QRectF dirty;
+    bool dirty = false;
     for (std::size_t i = 0; i < m_cells.size(); ++i) {
         if (i < 64 && (stale & (std::uint64_t(1) << i)) == 0)
             continue;
         Cell &cell = m_cells[i];
-        if (refresh(*style, cell, m_state))
-            dirty |= QRectF(cell.x, 0, cell.width, height());
+        dirty = refresh(*style, cell, m_state) || dirty;
     }
-    if (!dirty.isEmpty()) {
-        update(dirty.toAlignedRect());
+    if (dirty) {
+        update();
         if (QAccessible::isActive())
             Q_EMIT accessibleTextChanged();
     }
@@ -330,61 +331,144 @@ void TaskRowCells::updatePolish()
 
 void TaskRowCells::geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry)
 {
-    QQuickPaintedItem::geometryChange(newGeometry, oldGeometry);
+    QQuickItem::geometryChange(newGeometry, oldGeometry);
     if (newGeometry.size() != oldGeometry.size())
         update();
 }
 
-void TaskRowCells::paintBadge(QPainter *painter, const TaskTableStyle &style, const Cell &cell) const
+TaskRowCells::Picture TaskRowCells::picture() const
+{
+    Picture picture;
+    const TaskTableStyle *style = m_style.data();
+    if (!style)
+        return picture;
+    picture.cells = m_cells;
+    picture.background = m_selected  ? style->m_selection
+                         : m_hovered ? style->m_hover
+                                     : ((m_row & 1) != 0 ? style->m_alternateBase : style->m_base);
+    picture.size = size();
+    picture.padding = style->m_padding;
+    picture.badgeHeight = style->m_badgeHeight;
+    picture.badgeSpacing = style->m_badgeSpacing;
+    picture.badgeTint = style->m_badgeTint;
+    return picture;
+}
+
+void TaskRowCells::Picture::paintBadge(QPainter *painter, const Cell &cell) const
 {
     if (cell.value.isEmpty())
         return;
     const QSizeF glyph = cell.glyph.size();
     const QSizeF name = cell.text.size();
-    const qreal pad = style.m_padding;
-    const qreal h = style.m_badgeHeight;
-    const QRectF pill(cell.x + pad, (height() - h) / 2, glyph.width() + style.m_badgeSpacing + name.width() + 2 * pad, h);
+    const QRectF pill(cell.x + padding, (size.height() - badgeHeight) / 2,
+                      glyph.width() + badgeSpacing + name.width() + 2 * padding, badgeHeight);
     QColor tint = cell.colour;
-    tint.setAlphaF(float(style.m_badgeTint));
+    tint.setAlphaF(float(badgeTint));
     painter->setPen(Qt::NoPen);
     painter->setBrush(tint);
-    painter->drawRoundedRect(pill, h / 2, h / 2);
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->drawRoundedRect(pill, badgeHeight / 2, badgeHeight / 2);
+    painter->setRenderHint(QPainter::Antialiasing, false);
     painter->setPen(cell.colour);
-    const qreal left = pill.x() + pad;
+    const qreal left = pill.x() + padding;
     // A static text is drawn as laid out only in the font it was prepared with.
-    QFont bold = fontOf(style, cell.kind);
-    bold.setBold(true);
-    painter->setFont(bold);
+    painter->setFont(cell.glyphFont);
     painter->drawStaticText(QPointF(left, pill.center().y() - glyph.height() / 2), cell.glyph);
-    painter->setFont(fontOf(style, cell.kind));
-    painter->drawStaticText(QPointF(left + glyph.width() + style.m_badgeSpacing, pill.center().y() - name.height() / 2),
+    painter->setFont(cell.font);
+    painter->drawStaticText(QPointF(left + glyph.width() + badgeSpacing, pill.center().y() - name.height() / 2),
                             cell.text);
 }
 
-void TaskRowCells::paint(QPainter *painter)
+void TaskRowCells::Picture::paint(QPainter *painter) const
 {
-    const TaskTableStyle *const found = m_style.data();
-    if (!found)
-        return;
-    const TaskTableStyle &style = *found;
-    const QColor background = m_selected  ? style.m_selection
-                              : m_hovered ? style.m_hover
-                                          : ((m_row & 1) != 0 ? style.m_alternateBase : style.m_base);
-    const QRectF clip = painter->hasClipping() ? painter->clipBoundingRect() : boundingRect();
-    painter->fillRect(clip, background);
-    for (const Cell &cell : m_cells) {
-        if (cell.x >= clip.right() || cell.x + cell.width <= clip.left())
-            continue;
+    painter->fillRect(QRectF(QPointF(0, 0), size), background);
+    for (const Cell &cell : cells) {
         if (cell.kind == Kind::State) {
-            paintBadge(painter, style, cell);
+            paintBadge(painter, cell);
             continue;
         }
         // Elided to the cell already: no clip needed.
-        painter->setFont(fontOf(style, cell.kind));
+        painter->setFont(cell.font);
         painter->setPen(cell.colour);
-        painter->drawStaticText(QPointF(cell.x + style.m_padding, (height() - cell.text.size().height()) / 2),
-                                cell.text);
+        painter->drawStaticText(QPointF(cell.x + padding, (size.height() - cell.text.size().height()) / 2), cell.text);
     }
+}
+
+void TaskRowCells::paint(QPainter *painter) const
+{
+    picture().paint(painter);
+}
+
+// The software renderer's node: paints the picture straight into the window, and only
+// when the renderer repaints the row's place (it changed, or something over it did).
+class TaskRowCells::SoftwareNode final : public QSGRenderNode
+{
+public:
+    explicit SoftwareNode(QQuickWindow *window) : m_window(window) {}
+
+    void setPicture(Picture picture)
+    {
+        m_picture = std::move(picture);
+        markDirty(QSGNode::DirtyMaterial);
+    }
+
+    void render(const RenderState *state) override
+    {
+        auto *painter = static_cast<QPainter *>(
+            m_window->rendererInterface()->getResource(m_window, QSGRendererInterface::PainterResource));
+        if (!painter)
+            return;
+        painter->save();
+        // The clip region (the table's viewport) is in window coordinates: before the transform.
+        if (const QRegion *clip = state->clipRegion(); clip && !clip->isEmpty())
+            painter->setClipRegion(*clip, Qt::ReplaceClip);
+        painter->setTransform(matrix()->toTransform());
+        painter->setOpacity(inheritedOpacity());
+        m_picture.paint(painter);
+        painter->restore();
+    }
+
+    [[nodiscard]] StateFlags changedStates() const override { return {}; }
+    // Not OpaqueRendering: a row half scrolled out of the table is clipped, and what
+    // lies below its clipped part must still be painted.
+    [[nodiscard]] RenderingFlags flags() const override { return BoundedRectRendering; }
+    [[nodiscard]] QRectF rect() const override { return {QPointF(0, 0), m_picture.size}; }
+
+private:
+    QQuickWindow *m_window;
+    Picture m_picture;
+};
+
+QSGNode *TaskRowCells::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)
+{
+    QQuickWindow *w = window();
+    if (!w || width() <= 0 || height() <= 0) {
+        delete old;
+        return nullptr;
+    }
+    if (w->rendererInterface()->graphicsApi() == QSGRendererInterface::Software) {
+        auto *node = static_cast<SoftwareNode *>(old);
+        if (!node)
+            node = new SoftwareNode(w);
+        node->setPicture(picture());
+        return node;
+    }
+    // GPU: the row painted into an image, uploaded as the node's texture.
+    auto *node = static_cast<QSGImageNode *>(old);
+    if (!node) {
+        node = w->createImageNode();
+        node->setOwnsTexture(true);
+    }
+    const qreal dpr = w->effectiveDevicePixelRatio();
+    QImage image((size() * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(dpr);
+    {
+        QPainter painter(&image);
+        paint(&painter);
+    }
+    node->setTexture(w->createTextureFromImage(image));
+    node->setRect(boundingRect());
+    return node;
 }
 
 } // namespace coroscope::qml

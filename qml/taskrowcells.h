@@ -19,9 +19,14 @@
 // fonts and the colours come from a TaskTableStyle. Text is plain and on one line (line
 // breaks of a result read as spaces), elided at the cell's edge.
 //
-// Threading: GUI thread; paint() runs where Qt Quick paints items (the GUI thread with
-// the software renderer, into a texture otherwise). Cost: per change, a data() per
-// changed role and a text layout per changed cell.
+// Drawing: with Qt Quick's software renderer, a render node paints the row straight
+// into the window (a QQuickPaintedItem would paint into an image of its own, and copy
+// the whole image before every repaint: half of the first frame's sync); with the GPU
+// renderers the row is painted into an image that becomes the node's texture.
+//
+// Threading: GUI thread; at sync the node takes a copy of what it paints (the strings
+// and laid-out texts are shared, not copied). Cost: per change, a data() per changed
+// role and a text layout per changed cell; a repaint is the row's eleven texts.
 
 #include "tasktablestyle.h"
 
@@ -29,7 +34,7 @@
 #include <QColor>
 #include <QFont>
 #include <QPointer>
-#include <QQuickPaintedItem>
+#include <QQuickItem>
 #include <QStaticText>
 #include <QtQml/qqmlregistration.h>
 
@@ -38,7 +43,7 @@
 
 namespace coroscope::qml {
 
-class TaskRowCells : public QQuickPaintedItem
+class TaskRowCells : public QQuickItem
 {
     Q_OBJECT
     QML_ELEMENT
@@ -74,7 +79,8 @@ public:
     [[nodiscard]] int columnCount() const noexcept { return int(m_cells.size()); }
     [[nodiscard]] QString shownText(int column) const;
 
-    void paint(QPainter *painter) override;
+    // Paints the row at (0, 0) as its node draws it (tests read it back).
+    void paint(QPainter *painter) const;
 
 Q_SIGNALS:
     void modelChanged();
@@ -88,6 +94,7 @@ Q_SIGNALS:
 protected:
     void updatePolish() override;
     void geometryChange(const QRectF &newGeometry, const QRectF &oldGeometry) override;
+    QSGNode *updatePaintNode(QSGNode *old, UpdatePaintNodeData *data) override;
 
 private:
     enum class Kind : std::uint8_t { Run, Id, Text, Muted, Time, Duration, State, Result, Reason };
@@ -96,11 +103,27 @@ private:
         int role = 0;       // the model's role id; 0 if the model has none of that name
         QString value;      // what the cell says, before elision
         QColor colour;
-        QStaticText text;   // `value` elided to the cell, laid out
-        QStaticText glyph;  // the state badge's glyph
+        QFont font;         // the style's font for this kind of cell
+        QStaticText text;   // `value` elided to the cell, laid out in `font`
+        QFont glyphFont;    // the state badge's glyph: `font`, bold
+        QStaticText glyph;
         qreal x = 0;
         qreal width = 0;
     };
+    // What the row paints, copied into its node at sync.
+    struct Picture {
+        std::vector<Cell> cells;
+        QColor background;
+        QSizeF size;
+        qreal padding = 0;
+        qreal badgeHeight = 0;
+        qreal badgeSpacing = 0;
+        qreal badgeTint = 0;
+
+        void paint(QPainter *painter) const;
+        void paintBadge(QPainter *painter, const Cell &cell) const;
+    };
+    class SoftwareNode;
     static constexpr std::uint64_t kAllColumns = ~std::uint64_t(0);
 
     void rebuildColumns();
@@ -112,7 +135,7 @@ private:
     [[nodiscard]] QVariant value(int role) const;
     [[nodiscard]] static QColor colourOf(const TaskTableStyle &style, Kind kind, const QString &state);
     [[nodiscard]] static const QFont &fontOf(const TaskTableStyle &style, Kind kind);
-    void paintBadge(QPainter *painter, const TaskTableStyle &style, const Cell &cell) const;
+    [[nodiscard]] Picture picture() const;
 
     QPointer<QAbstractItemModel> m_model;
     QPointer<TaskTableStyle> m_style;

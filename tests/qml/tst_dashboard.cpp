@@ -511,6 +511,14 @@ TEST_CASE("a table row paints its task's cells and re-reads only the roles the m
         CHECK(RowFixture::hasInk(image, 150 + 100, 150 + 100 + 112, Qt::red));
         CHECK(RowFixture::hasInk(image, 454, 614, Qt::red));
         CHECK_FALSE(RowFixture::hasInk(image, 362, 362 + 92, Qt::blue));
+
+        // And so the window shows it, drawn by the row's node (a render node painting
+        // into the window with the software renderer, a texture with the GPU ones).
+        const QImage shown = row.window.grabWindow();
+        REQUIRE(shown.width() >= 614);
+        CHECK(RowFixture::hasInk(shown, 150 + 100, 150 + 100 + 112, Qt::red));
+        CHECK(RowFixture::hasInk(shown, 454, 614, Qt::red));
+        CHECK_FALSE(RowFixture::hasInk(shown, 362, 362 + 92, Qt::blue));
     }
     SECTION("a row inserted above shifts what the row shows")
     {
