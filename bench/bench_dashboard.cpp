@@ -3,7 +3,14 @@
 // every model tick's and apply slice's duration (wall time, and the GUI thread's CPU
 // time in it) until the run ends. The renderer is chosen as the app chooses it
 // (widgets/renderer.h), or as `--renderer auto|gpu|software` says. Prints one JSON line:
-//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [SET]
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [--trace] [SET]
+// --trace also writes the five longest frames to stderr, each split where the GUI thread
+// spent it: from the previous frame to the end of polish (idle time, events, the
+// model's ticks, bindings, polish), the scene graph's sync, then render and swap, each
+// with the CPU time the thread spent in it (with the software renderer; the OpenGL one
+// renders on a thread of its own); and the model ticks that ran in it (wall / CPU ms).
+// Times are s after the launch and, for matching with `perf record -k mono`,
+// CLOCK_MONOTONIC.
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
@@ -17,6 +24,7 @@
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <algorithm>
+#include <chrono>
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
@@ -31,6 +39,51 @@ double percentile(std::vector<double> v, double p)
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, std::size_t(p * double(v.size() - 1)))];
 }
+// A frame's phase boundaries (CLOCK_MONOTONIC ns), and how many ticks the monitor had
+// timed when it was swapped.
+struct Frame {
+    std::int64_t polishedNs = 0, syncStartNs = 0, syncedNs = 0, swappedNs = 0;
+    std::int64_t polishedCpuNs = 0, syncedCpuNs = 0, swappedCpuNs = 0; // the thread's CPU clock
+    std::size_t ticks = 0;
+};
+
+void printLongestFrames(const std::vector<Frame> &frames, const monitor::TaskMonitor::Timings &ticks,
+                        std::int64_t launchedNs)
+{
+    // rt::monotonicNs counts from its first call; CLOCK_MONOTONIC (steady_clock) from boot.
+    const std::int64_t toMonotonic =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count()
+        - rt::monotonicNs();
+    std::vector<std::size_t> order;
+    for (std::size_t i = 1; i < frames.size(); ++i)
+        order.push_back(i);
+    const auto gap = [&](std::size_t i) { return frames[i].swappedNs - frames[i - 1].swappedNs; };
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return gap(a) > gap(b); });
+    order.resize(std::min<std::size_t>(order.size(), 5));
+    const auto ms = [](std::int64_t ns) { return double(ns) / 1e6; };
+    QTextStream err(stderr);
+    for (std::size_t i : order) {
+        const Frame &f = frames[i];
+        const std::int64_t begin = frames[i - 1].swappedNs;
+        const Frame &before = frames[i - 1];
+        err << QStringLiteral("frame %1 ms at %2 s (monotonic %3 .. %4): to polished %5 (CPU %6), sync %7 (%8), "
+                              "render+swap %9 (%10); ticks:")
+                   .arg(ms(gap(i)), 0, 'f', 1)
+                   .arg(double(f.swappedNs - launchedNs) / 1e9, 0, 'f', 3)
+                   .arg(double(begin + toMonotonic) / 1e9, 0, 'f', 6)
+                   .arg(double(f.swappedNs + toMonotonic) / 1e9, 0, 'f', 6)
+                   .arg(ms(f.polishedNs - begin), 0, 'f', 1)
+                   .arg(ms(f.polishedCpuNs - before.swappedCpuNs), 0, 'f', 1)
+                   .arg(ms(f.syncedNs - f.syncStartNs), 0, 'f', 1)
+                   .arg(ms(f.syncedCpuNs - f.polishedCpuNs), 0, 'f', 1)
+                   .arg(ms(f.swappedNs - f.syncedNs), 0, 'f', 1)
+                   .arg(ms(f.swappedCpuNs - f.syncedCpuNs), 0, 'f', 1);
+        for (std::size_t t = frames[i - 1].ticks; t < f.ticks && t < ticks.wallNs.size(); ++t)
+            err << QStringLiteral(" %1/%2").arg(ms(ticks.wallNs[t]), 0, 'f', 1).arg(ms(ticks.cpuNs[t]), 0, 'f', 1);
+        err << '\n';
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -45,6 +98,7 @@ int main(int argc, char **argv)
         request = *parsed;
         args.remove(at, 2);
     }
+    const bool trace = args.removeAll(QStringLiteral("--trace")) > 0;
     const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
@@ -62,6 +116,22 @@ int main(int argc, char **argv)
     double worstGapAtS = 0; // when the worst gap ended, in s after the launch
     std::int64_t launchedNs = rt::monotonicNs();
     std::int64_t last = -1;
+    std::vector<Frame> frames; // --trace
+    Frame current;
+    if (trace) {
+        QObject::connect(window, &QQuickWindow::afterAnimating, window, [&] {
+            current.polishedNs = rt::monotonicNs();
+            current.polishedCpuNs = rt::threadCpuNs();
+        },
+                         Qt::DirectConnection);
+        QObject::connect(window, &QQuickWindow::beforeSynchronizing, window,
+                         [&] { current.syncStartNs = rt::monotonicNs(); }, Qt::DirectConnection);
+        QObject::connect(window, &QQuickWindow::afterSynchronizing, window, [&] {
+            current.syncedNs = rt::monotonicNs();
+            current.syncedCpuNs = rt::threadCpuNs();
+        },
+                         Qt::DirectConnection);
+    }
     QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
         const std::int64_t now = rt::monotonicNs();
         if (last >= 0)
@@ -73,6 +143,12 @@ int main(int argc, char **argv)
             }
         }
         last = now;
+        if (trace) {
+            current.swappedNs = now;
+            current.swappedCpuNs = rt::threadCpuNs();
+            current.ticks = monitor->tickTimings().wallNs.size();
+            frames.push_back(current);
+        }
     }, Qt::DirectConnection);
     // Keep frames coming even when nothing moves, so a stall would show as a gap.
     QTimer animate;
@@ -108,6 +184,8 @@ int main(int argc, char **argv)
     };
     const monitor::TaskMonitor::Timings &ticks = monitor->tickTimings();
     const monitor::TaskMonitor::Timings &slices = monitor->sliceTimings();
+    if (trace)
+        printLongestFrames(frames, ticks, launchedNs);
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
                                           "%7,%8,\"slices\":%9,%10,%11,\"exit\":%12}")
                                .arg(set)
