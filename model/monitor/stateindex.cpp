@@ -1,6 +1,7 @@
 #include "stateindex.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 
 namespace coroscope::monitor {
@@ -19,11 +20,17 @@ void StateIndex::add(int state, std::size_t block, std::int32_t delta) noexcept
 
 void StateIndex::rebuildTrees(std::size_t capacity)
 {
-    m_capacity = capacity;
     const std::size_t blocks = blocksFor(m_states.size());
     m_blockCounts.assign(blocks * kStateCount, 0);
     for (std::size_t row = 0; row < m_states.size(); ++row)
         ++m_blockCounts[row / kBlock * kStateCount + m_states[row]];
+    buildTrees(capacity);
+}
+
+void StateIndex::buildTrees(std::size_t capacity)
+{
+    m_capacity = capacity;
+    const std::size_t blocks = m_blockCounts.size() / kStateCount;
     // Linear construction: each block's count in its slot, then each slot added to its parent once.
     for (std::size_t s = 0; s < m_trees.size(); ++s) {
         Tree &tree = m_trees[s];
@@ -102,6 +109,68 @@ void StateIndex::setState(int row, rt::TaskState state)
     add(current, block, -1);
     add(int(state), block, 1);
     current = std::uint8_t(state);
+}
+
+void StateIndex::update(std::span<const std::pair<int, rt::TaskState>> changes,
+                        std::span<const rt::TaskState> appended)
+{
+    const std::size_t rows = m_states.size() + appended.size();
+    if (m_capacity == 0 || blocksFor(rows) > m_capacity) {
+        // First rows, or past the trees' capacity: one rebuild.
+        for (const auto &[row, state] : changes)
+            m_states[std::size_t(row)] = std::uint8_t(state);
+        for (const rt::TaskState state : appended)
+            m_states.push_back(std::uint8_t(state));
+        rebuildTrees(std::bit_ceil(std::max({blocksFor(rows), kInitialBlocks, 2 * m_capacity})));
+        return;
+    }
+    // A state change walks log2(capacity) slots in two trees; a rebuild passes over
+    // every slot of the five trees about three times. Rebuild when the walks cost more.
+    const std::size_t moves = changes.size() + appended.size() / kBlock;
+    const bool rebuild = moves * std::size_t(std::bit_width(m_capacity)) > 8 * m_capacity;
+
+    // Otherwise each run of moves within one block moves the trees once, by its net count.
+    std::size_t runBlock = m_capacity;
+    std::array<std::int32_t, kStateCount> net{};
+    const auto flush = [&] {
+        for (int s = 0; s < kStateCount; ++s) {
+            if (net[std::size_t(s)] != 0)
+                add(s, runBlock, net[std::size_t(s)]);
+        }
+        net.fill(0);
+    };
+    const auto move = [&](std::size_t block, int from, int to) {
+        if (from >= 0)
+            --m_blockCounts[block * kStateCount + std::size_t(from)];
+        ++m_blockCounts[block * kStateCount + std::size_t(to)];
+        if (rebuild)
+            return;
+        if (block != runBlock) {
+            flush();
+            runBlock = block;
+        }
+        if (from >= 0)
+            --net[std::size_t(from)];
+        ++net[std::size_t(to)];
+    };
+    for (const auto &[row, state] : changes) {
+        std::uint8_t &current = m_states[std::size_t(row)];
+        if (current == std::uint8_t(state))
+            continue;
+        move(std::size_t(row) / kBlock, current, int(state));
+        current = std::uint8_t(state);
+    }
+    for (const rt::TaskState state : appended) {
+        const std::size_t row = m_states.size();
+        if (row % kBlock == 0)
+            m_blockCounts.resize(m_blockCounts.size() + kStateCount, 0);
+        m_states.push_back(std::uint8_t(state));
+        move(row / kBlock, -1, int(state));
+    }
+    if (rebuild)
+        buildTrees(m_capacity);
+    else
+        flush();
 }
 
 void StateIndex::rebuild(std::vector<std::uint8_t> states)

@@ -15,7 +15,10 @@
 //
 // Threading: none of its own (its owner's thread). Cost: append and setState are
 // O(log(n / kBlock)) (append is amortised: the trees double their capacity, a copy,
-// no rebuild); rebuild is O(n); memory about 1.4 bytes a row (1 state byte, 5 block
+// no rebuild); a batch (update) moves the trees once per run of rows in one block, or
+// rebuilds them from the block counts in O(n / kBlock) when that is cheaper (a busy
+// tick of a million-task run changes more rows than there are blocks); rebuild is
+// O(n); memory about 1.4 bytes a row (1 state byte, 5 block
 // counts per kBlock rows, 5 trees of 32-bit counts over blocks with up to 2x capacity).
 
 #include "runtime/types.h"
@@ -24,6 +27,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -76,6 +80,9 @@ public:
     // trees (O(size + rows) now).
     void reserve(std::size_t rows);
     void setState(int row, rt::TaskState state);
+    // setState() of each change in order (a row may repeat: its last state wins), then
+    // append() of each of `appended`; the same index as those calls, made faster.
+    void update(std::span<const std::pair<int, rt::TaskState>> changes, std::span<const rt::TaskState> appended);
     // Replaces every row (used after rows were inserted before the end).
     void rebuild(std::vector<std::uint8_t> states);
 
@@ -90,6 +97,7 @@ public:
 private:
     void add(int state, std::size_t block, std::int32_t delta) noexcept;
     void rebuildTrees(std::size_t capacity);
+    void buildTrees(std::size_t capacity); // from m_blockCounts
     void grow(); // doubles the trees' capacity (in blocks) in O(capacity) without a rebuild
     // Rows in [from, to) of one block whose state is in mask (a scan of the state bytes).
     [[nodiscard]] int countIn(std::size_t from, std::size_t to, unsigned mask) const noexcept;

@@ -326,11 +326,11 @@ void TaskStore::syncIndex()
     // state, so a task that went pending -> running -> done between two ticks moves
     // once or not at all. The new state travels with the row: reading it back from
     // the side rows cost a cache miss a row. New rows join in their state by then.
-    for (const auto &[row, state] : m_indexDirty)
-        m_index.setState(row, state);
-    m_indexDirty.clear();
+    m_indexAppended.clear();
     for (int row = m_index.size(); row < m_rowCount; ++row)
-        m_index.append(m_sides[std::size_t(row)].state);
+        m_indexAppended.push_back(m_sides[std::size_t(row)].state);
+    m_index.update(m_indexDirty, m_indexAppended);
+    m_indexDirty.clear();
 }
 
 void TaskStore::endTick()

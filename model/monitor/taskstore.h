@@ -198,6 +198,7 @@ private:
     int m_rowCount = 0;
     StateIndex m_index;                       // per global row, as of the last tick
     std::vector<std::pair<int, rt::TaskState>> m_indexDirty; // state changes since, in order (rows may repeat)
+    std::vector<rt::TaskState> m_indexAppended;              // endTick's rows new to the index (kept for its capacity)
     std::array<std::int64_t, kStateCount> m_counts{};
 
     // What the current tick has seen so far.

@@ -1011,6 +1011,32 @@ TEST_CASE("200,000 tasks in batches of 20,000 keep counts and filtered lookups r
     CHECK(list.rowOfKey(key(run, 3)) == -1);
 }
 
+namespace {
+
+// Checks every answer of `index` against a plain scan of `states`.
+void requireLikeScan(const StateIndex &index, const std::vector<TaskState> &states)
+{
+    REQUIRE(index.size() == int(states.size()));
+    for (const unsigned mask : {1u, 2u, 4u | 8u, 16u, kAllStates}) {
+        int seen = 0;
+        for (int row = 0; row <= int(states.size()); row += 97) {
+            int before = 0;
+            for (int r = 0; r < row; ++r)
+                before += (stateBit(states[std::size_t(r)]) & mask) ? 1 : 0;
+            REQUIRE(index.countBefore(row, mask) == before);
+        }
+        for (int r = 0; r < int(states.size()); ++r) {
+            if (stateBit(states[std::size_t(r)]) & mask) {
+                REQUIRE(index.nth(seen, mask) == r);
+                ++seen;
+            }
+        }
+        REQUIRE(index.nth(seen, mask) == -1);
+    }
+}
+
+} // namespace
+
 TEST_CASE("the state index answers like a scan, across growth and reserve")
 {
     // Capacities double at 1024, 2048, 4096: appends and state changes on both sides of
@@ -1022,24 +1048,6 @@ TEST_CASE("the state index answers like a scan, across growth and reserve")
         std::vector<TaskState> states;
         std::uint32_t x = 12345;
         const auto next = [&x] { return x = x * 1664525u + 1013904223u; };
-        const auto check = [&] {
-            for (const unsigned mask : {1u, 2u, 4u | 8u, 16u, kAllStates}) {
-                int seen = 0;
-                for (int row = 0; row <= int(states.size()); row += 97) {
-                    int before = 0;
-                    for (int r = 0; r < row; ++r)
-                        before += (stateBit(states[std::size_t(r)]) & mask) ? 1 : 0;
-                    REQUIRE(index.countBefore(row, mask) == before);
-                }
-                for (int r = 0; r < int(states.size()); ++r) {
-                    if (stateBit(states[std::size_t(r)]) & mask) {
-                        REQUIRE(index.nth(seen, mask) == r);
-                        ++seen;
-                    }
-                }
-                REQUIRE(index.nth(seen, mask) == -1);
-            }
-        };
         for (int step = 0; step < 4500; ++step) {
             const auto state = TaskState(next() >> 8 & 3);
             states.push_back(state);
@@ -1050,8 +1058,37 @@ TEST_CASE("the state index answers like a scan, across growth and reserve")
                 index.setState(int(row), states[row]);
             }
             if (step == 1023 || step == 1024 || step == 2047 || step == 2049 || step == 4095 || step == 4499)
-                check();
+                requireLikeScan(index, states);
         }
+    }
+}
+
+TEST_CASE("a tick's batch of state changes and new rows leaves the index as single calls would")
+{
+    // Batches of every size: a few changes (the trees move per block), more changes than
+    // the trees have blocks (a rebuild from the block counts), rows that change several
+    // times in one batch, and appends that cross the trees' capacity.
+    StateIndex index;
+    std::vector<TaskState> states;
+    std::uint32_t x = 777;
+    const auto next = [&x] { return (x = x * 1664525u + 1013904223u) >> 8; };
+    for (const auto &[changeCount, appendCount] :
+         std::vector<std::pair<int, int>>{{0, 1}, {0, 700}, {5, 3}, {40, 0}, {3000, 10}, {0, 1500}, {200, 2000}, {9000, 64}}) {
+        std::vector<std::pair<int, TaskState>> changes;
+        for (int i = 0; i < changeCount && !states.empty(); ++i) {
+            // Mostly in order, as tasks end, with repeats: a row's last state wins.
+            const int row = i % 7 == 0 ? int(next() % states.size()) : (i * 13) % int(states.size());
+            const auto state = TaskState(next() % 5);
+            changes.emplace_back(row, state);
+            states[std::size_t(row)] = state;
+        }
+        std::vector<TaskState> appended;
+        for (int i = 0; i < appendCount; ++i)
+            appended.push_back(TaskState(next() % 5));
+        states.insert(states.end(), appended.begin(), appended.end());
+        index.update(changes, appended);
+        INFO(changeCount << " changes, " << appendCount << " new rows, " << states.size() << " rows in all");
+        requireLikeScan(index, states);
     }
 }
 
