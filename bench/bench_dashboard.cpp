@@ -8,9 +8,9 @@
 // spent it: from the previous frame to the end of polish (idle time, events, the
 // model's ticks, bindings, polish), the scene graph's sync, then render and swap, each
 // with the CPU time the thread spent in it (with the software renderer; the OpenGL one
-// renders on a thread of its own); and the model ticks that ran in it (wall / CPU ms).
-// Times are s after the launch and, for matching with `perf record -k mono`,
-// CLOCK_MONOTONIC.
+// renders on a thread of its own); and the model ticks that ran in it (wall / CPU ms);
+// then the five ticks that took the most CPU time. Times are s after the launch and,
+// for matching with `perf record -k mono`, CLOCK_MONOTONIC.
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
@@ -81,6 +81,18 @@ void printLongestFrames(const std::vector<Frame> &frames, const monitor::TaskMon
         for (std::size_t t = frames[i - 1].ticks; t < f.ticks && t < ticks.wallNs.size(); ++t)
             err << QStringLiteral(" %1/%2").arg(ms(ticks.wallNs[t]), 0, 'f', 1).arg(ms(ticks.cpuNs[t]), 0, 'f', 1);
         err << '\n';
+    }
+    std::vector<std::size_t> costly(ticks.cpuNs.size());
+    for (std::size_t t = 0; t < costly.size(); ++t)
+        costly[t] = t;
+    std::sort(costly.begin(), costly.end(), [&](std::size_t a, std::size_t b) { return ticks.cpuNs[a] > ticks.cpuNs[b]; });
+    costly.resize(std::min<std::size_t>(costly.size(), 5));
+    for (std::size_t t : costly) {
+        err << QStringLiteral("tick %1 ms of CPU (%2 wall) at %3 s (monotonic %4)\n")
+                   .arg(ms(ticks.cpuNs[t]), 0, 'f', 1)
+                   .arg(ms(ticks.wallNs[t]), 0, 'f', 1)
+                   .arg(double(ticks.startNs[t] - launchedNs) / 1e9, 0, 'f', 3)
+                   .arg(double(ticks.startNs[t] + toMonotonic) / 1e9, 0, 'f', 6);
     }
 }
 

@@ -489,9 +489,10 @@ void TaskMonitor::publish()
 void TaskMonitor::record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs)
 {
     if (timings.wallNs.size() >= kKeptTimings) {
-        timings.wallNs.erase(timings.wallNs.begin(), timings.wallNs.begin() + kKeptTimings / 2);
-        timings.cpuNs.erase(timings.cpuNs.begin(), timings.cpuNs.begin() + kKeptTimings / 2);
+        for (auto *v : {&timings.startNs, &timings.wallNs, &timings.cpuNs})
+            v->erase(v->begin(), v->begin() + kKeptTimings / 2);
     }
+    timings.startNs.push_back(startNs);
     timings.wallNs.push_back(rt::monotonicNs() - startNs);
     timings.cpuNs.push_back(rt::threadCpuNs() - startCpuNs);
 }

@@ -83,8 +83,9 @@ public:
     // How long the GUI thread spent in each tick and each apply slice, the oldest
     // dropped after a few thousand: for benchmarks.
     struct Timings {
-        std::vector<std::int64_t> wallNs; // wall time
-        std::vector<std::int64_t> cpuNs;  // the GUI thread's CPU time in it (the rest: waiting for a core)
+        std::vector<std::int64_t> startNs; // when it began (rt::monotonicNs)
+        std::vector<std::int64_t> wallNs;  // wall time
+        std::vector<std::int64_t> cpuNs;   // the GUI thread's CPU time in it (the rest: waiting for a core)
     };
     [[nodiscard]] const Timings &tickTimings() const { return m_tickTimings; }
     [[nodiscard]] const Timings &sliceTimings() const { return m_sliceTimings; }
