@@ -43,11 +43,16 @@ ItemDelegate {
                 color: Theme.text
                 elide: Text.ElideRight
             }
+            // While the run is live, its Stop button (and the dot's colour) say so: the
+            // line leaves out "running", so that a million-task run's line fits beside
+            // the button in the sidebar's default width.
             Label {
+                objectName: "runLine"
                 Layout.fillWidth: true
-                text: qsTr("%1 tasks \u00B7 %2 \u00B7 %3").arg(Format.count(root.taskCount))
-                        .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
-                        .arg(root.running ? qsTr("running") : qsTr("finished"))
+                text: root.running ? qsTr("%1 tasks \u00B7 %2").arg(Format.count(root.taskCount))
+                                         .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
+                                   : qsTr("%1 tasks \u00B7 %2 \u00B7 finished").arg(Format.count(root.taskCount))
+                                         .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
                 font.pixelSize: Theme.fontSizeS
                 color: Theme.mutedText
                 elide: Text.ElideRight

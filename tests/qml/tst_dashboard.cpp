@@ -24,6 +24,7 @@
 
 #include <QFontMetricsF>
 #include <QGuiApplication>
+#include <QDateTime>
 #include <QLocale>
 #include <QQmlApplicationEngine>
 #include <QQmlComponent>
@@ -319,6 +320,34 @@ Span spanOf(const QQuickItem *item)
 }
 
 } // namespace
+
+TEST_CASE("a million-task run's line fits beside its Stop button in the sidebar")
+{
+    const coroscope::test::QmlWarningGuard printed;
+    // The sidebar's default width (Theme.sidebarWidth, 290) less the list's margins.
+    const QVariantMap run{{QStringLiteral("index"), 0},
+                          {QStringLiteral("runId"), 12},
+                          {QStringLiteral("name"), QStringLiteral("million")},
+                          {QStringLiteral("running"), true},
+                          {QStringLiteral("taskCount"), 1000001},
+                          {QStringLiteral("startedAt"), QDateTime(QDate(2026, 11, 28), QTime(23, 59, 58))}};
+    PaneWindow live("RunDelegate", run, QSize(270, 48));
+    const QList<QQuickItem *> lines = live.items(QStringLiteral("runLine"));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines.first()->property("text").toString().startsWith(QStringLiteral("1,000,001 tasks")));
+    CHECK_FALSE(lines.first()->property("truncated").toBool());
+
+    QVariantMap finished = run;
+    finished[QStringLiteral("running")] = false; // no Stop button: the line says it ended
+    PaneWindow done("RunDelegate", finished, QSize(270, 48));
+    const QList<QQuickItem *> doneLines = done.items(QStringLiteral("runLine"));
+    REQUIRE(doneLines.size() == 1);
+    CHECK(doneLines.first()->property("text").toString().endsWith(QStringLiteral("finished")));
+    CHECK_FALSE(doneLines.first()->property("truncated").toBool());
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
+}
 
 TEST_CASE("counts are grouped whole numbers, also where the locale omits grouping")
 {
