@@ -118,9 +118,10 @@ void LiveRun::drain(const Sink &sink)
         loops = m_loops;
     }
     for (const auto &j : loops) {
-        j.loop->journal().drain(m_batch);
-        if (!m_batch.events.empty())
-            sink(j.name, m_batch);
+        j.loop->journal().drainEach(m_batch, [&](rt::JournalBatch &batch) {
+            if (!batch.events.empty())
+                sink(j.name, batch);
+        });
     }
 }
 

@@ -55,34 +55,56 @@ void Journal::publish()
 {
     if (m_local.events.empty())
         return;
-    std::unique_lock lock(m_mutex);
-    if (m_shared.events.empty() && m_shared.strings.empty()) {
-        std::swap(m_shared, m_local);
-    } else {
-        // Appended with the vector's own geometric growth: reserving exactly what this
-        // publish needs would reallocate (copy and fault in) the whole shared buffer on
-        // every publish while the reader is slow to drain.
-        const auto offset = std::uint32_t(m_shared.strings.size());
-        const std::size_t first = m_shared.events.size();
-        m_shared.events.insert(m_shared.events.end(), m_local.events.begin(), m_local.events.end());
-        if (offset != 0) {
-            for (std::size_t i = first; i < m_shared.events.size(); ++i) {
-                if (m_shared.events[i].text != 0)
-                    m_shared.events[i].text += offset;
-            }
-        }
-        for (QString &s : m_local.strings)
-            m_shared.strings.push_back(std::move(s));
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_shared.events.empty() && m_shared.strings.empty())
+            std::swap(m_shared, m_local); // the reader's emptied buffer comes back
+        else
+            m_queued.push_back(std::move(m_local));
     }
-    lock.unlock();
     m_local.clear();
 }
 
-void Journal::drain(JournalBatch &out)
+std::deque<JournalBatch> Journal::takePublished(JournalBatch &out)
 {
     out.clear();
+    std::deque<JournalBatch> queued;
     std::lock_guard lock(m_mutex);
     std::swap(out, m_shared);
+    queued.swap(m_queued);
+    return queued;
+}
+
+namespace {
+// Appends `from` to `to`, its events' string indices moved past to's strings.
+void appendBatch(JournalBatch &to, JournalBatch &from)
+{
+    const auto offset = std::uint32_t(to.strings.size());
+    const std::size_t first = to.events.size();
+    to.events.insert(to.events.end(), from.events.begin(), from.events.end());
+    if (offset != 0) {
+        for (std::size_t i = first; i < to.events.size(); ++i) {
+            if (to.events[i].text != 0)
+                to.events[i].text += offset;
+        }
+    }
+    for (QString &s : from.strings)
+        to.strings.push_back(std::move(s));
+}
+} // namespace
+
+void Journal::drain(JournalBatch &out)
+{
+    for (JournalBatch &later : takePublished(out))
+        appendBatch(out, later);
+}
+
+void Journal::drainEach(JournalBatch &out, const std::function<void(JournalBatch &)> &take)
+{
+    std::deque<JournalBatch> queued = takePublished(out);
+    take(out);
+    for (JournalBatch &later : queued)
+        take(later);
 }
 
 } // namespace coroscope::rt

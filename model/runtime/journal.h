@@ -4,9 +4,13 @@
 //
 // Threading: the loop's thread appends (append, addString) into a private batch
 // without locking, and publishes it with publish(), which holds a mutex only for a
-// swap or one append of the batch. Any thread may call drain() at any time; it
-// holds the same mutex for a swap. In the steady state (a reader draining
-// regularly) the buffers keep their capacity and appending allocates nothing.
+// swap (the reader took the last batch) or to queue the batch behind the one not
+// yet taken (a move, never a copy: appending a burst's hundreds of thousands of
+// events under the mutex kept a reader, the dashboard's GUI thread, waiting up to
+// 12 ms, behind a loop thread that runs at a lower priority). Any thread may call
+// drain() or drainEach() at any time; they hold the same mutex for a swap. In the
+// steady state (a reader draining regularly) the buffers keep their capacity and
+// appending allocates nothing.
 //
 // Strings (task names, error texts) are rare and travel beside the events in the
 // batch; Event::text indexes them (1-based, 0 = none).
@@ -16,6 +20,8 @@
 #include <QString>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <cstdint>
 #include <vector>
@@ -83,6 +89,10 @@ public:
 
     // Any thread: moves every published event into out (which is cleared first).
     void drain(JournalBatch &out);
+    // Any thread: hands each published batch to `take`, oldest first, without merging
+    // them (`out`, cleared first, holds the first; `take` may swap a batch's contents
+    // away). For a reader that queues batches anyway: no event is copied.
+    void drainEach(JournalBatch &out, const std::function<void(JournalBatch &)> &take);
 
     // Events dropped while disabled are not counted anywhere; the runtime still works.
     void setEnabled(bool on) noexcept { m_enabled.store(on, std::memory_order_relaxed); }
@@ -92,6 +102,10 @@ private:
     JournalBatch m_local;  // loop thread
     std::mutex m_mutex; // std::mutex, not QMutex: ThreadSanitizer sees it
     JournalBatch m_shared; // guarded by m_mutex
+    std::deque<JournalBatch> m_queued; // guarded by m_mutex: published after m_shared, not yet taken
+
+    // Swaps m_shared into out and returns the queued batches (under the mutex).
+    [[nodiscard]] std::deque<JournalBatch> takePublished(JournalBatch &out);
     std::atomic<bool> m_enabled{true};
 };
 

@@ -27,6 +27,43 @@ TEST_CASE("the journal publishes batches that a reader drains, with strings re-i
     CHECK(b.events.empty());
 }
 
+TEST_CASE("batches published while the reader has not taken the last one reach it as they were")
+{
+    // Three publishes before any drain: the later two wait behind the first, each with
+    // its own strings; drainEach hands them over oldest first without merging them.
+    rt::Journal j;
+    j.append(rt::EventType::Created, 1, 0, 0, j.addString(QStringLiteral("one")));
+    j.publish();
+    j.append(rt::EventType::Created, 2, 0, 0, j.addString(QStringLiteral("two")));
+    j.publish();
+    j.append(rt::EventType::Started, 2);
+    j.append(rt::EventType::Failed, 2, 0, 0, j.addString(QStringLiteral("bad")));
+    j.publish();
+
+    rt::JournalBatch out;
+    std::vector<std::vector<std::pair<std::uint64_t, QString>>> seen;
+    j.drainEach(out, [&](rt::JournalBatch &batch) {
+        auto &events = seen.emplace_back();
+        for (const rt::Event &e : batch.events)
+            events.emplace_back(e.task, batch.text(e));
+        batch.clear(); // a reader may take a batch's contents
+    });
+    using Seen = std::vector<std::pair<std::uint64_t, QString>>;
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0] == Seen{{1, QStringLiteral("one")}});
+    CHECK(seen[1] == Seen{{2, QStringLiteral("two")}});
+    CHECK(seen[2] == Seen{{2, QString()}, {2, QStringLiteral("bad")}});
+
+    // All taken: the next publish goes straight to the reader again.
+    j.append(rt::EventType::Done, 1);
+    j.publish();
+    std::size_t batches = 0;
+    j.drainEach(out, [&](rt::JournalBatch &batch) { batches += batch.events.empty() ? 0 : 1; });
+    CHECK(batches == 1);
+    j.drain(out);
+    CHECK(out.events.empty());
+}
+
 TEST_CASE("a disabled journal records nothing and the runtime still works")
 {
     rt::Loop loop(QStringLiteral("main"));
