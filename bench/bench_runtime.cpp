@@ -55,19 +55,19 @@ long currentRssKiB()
     return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-// Drains the journal from another thread, like the dashboard's model tick.
+// Drains the journal from another thread, like the dashboard's model tick (batch by
+// batch, as LiveRun does: drainEach, no merging).
 class Drainer
 {
 public:
     explicit Drainer(Journal &j) : m_thread([this, &j] {
         JournalBatch b;
+        const auto count = [this](JournalBatch &batch) { m_events += batch.events.size(); };
         while (!m_stop.load()) {
-            j.drain(b);
-            m_events += b.events.size();
+            j.drainEach(b, count);
             std::this_thread::sleep_for(33ms);
         }
-        j.drain(b);
-        m_events += b.events.size();
+        j.drainEach(b, count);
     })
     {
     }
