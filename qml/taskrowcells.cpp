@@ -2,6 +2,7 @@
 
 #include "numberformat.h"
 #include "tasktablestyle.h"
+#include "widgets/meshnode.h"
 
 #include <QAccessible>
 #include <QFontMetricsF>
@@ -414,16 +415,10 @@ public:
 
     void render(const RenderState *state) override
     {
-        auto *painter = static_cast<QPainter *>(
-            m_window->rendererInterface()->getResource(m_window, QSGRendererInterface::PainterResource));
+        QPainter *painter = widgets::beginSoftwarePaint(m_window, *this, state); // clipped to the table
         if (!painter)
             return;
-        painter->save();
-        // The clip region (the table's viewport) is in window coordinates: before the transform.
-        if (const QRegion *clip = state->clipRegion(); clip && !clip->isEmpty())
-            painter->setClipRegion(*clip, Qt::ReplaceClip);
         painter->setTransform(matrix()->toTransform());
-        painter->setOpacity(inheritedOpacity());
         m_picture.paint(painter);
         painter->restore();
     }

@@ -86,14 +86,9 @@ public:
 
     void render(const RenderState *state) override
     {
-        auto *painter = static_cast<QPainter *>(
-            m_window->rendererInterface()->getResource(m_window, QSGRendererInterface::PainterResource));
+        QPainter *painter = beginSoftwarePaint(m_window, *this, state);
         if (!painter)
             return;
-        painter->save();
-        // The clip region is in window coordinates: it goes before the transform.
-        if (const QRegion *clip = state->clipRegion(); clip && !clip->isEmpty())
-            painter->setClipRegion(*clip, Qt::ReplaceClip);
         // Rectangles are snapped to pixels the way the GPU rasterises them (a pixel is
         // covered when its centre is), so that abutting ones leave no seam between
         // them: that needs device coordinates, known when the item is only moved.
@@ -102,7 +97,6 @@ public:
         const QPointF offset = moved ? QPointF(transform.dx(), transform.dy()) : QPointF();
         if (!moved)
             painter->setTransform(transform);
-        painter->setOpacity(inheritedOpacity());
         painter->setPen(Qt::NoPen);
         const auto pixel = [](qreal edge) { return int(std::ceil(edge - 0.5)); };
         for (const Shape &shape : m_shapes) { // in the mesh's order: later ones paint over
@@ -143,6 +137,19 @@ private:
 };
 
 } // namespace
+
+QPainter *beginSoftwarePaint(QQuickWindow *window, const QSGRenderNode &node, const QSGRenderNode::RenderState *state)
+{
+    auto *painter = static_cast<QPainter *>(
+        window->rendererInterface()->getResource(window, QSGRendererInterface::PainterResource));
+    if (!painter)
+        return nullptr;
+    painter->save();
+    if (const QRegion *clip = state->clipRegion(); clip && !clip->isEmpty())
+        painter->setClipRegion(*clip, Qt::ReplaceClip);
+    painter->setOpacity(node.inheritedOpacity());
+    return painter;
+}
 
 MeshColour meshColour(const QColor &c, float opacity)
 {

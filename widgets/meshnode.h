@@ -17,12 +17,15 @@
 
 #include <QColor>
 #include <QSGGeometry>
+#include <QSGRenderNode>
 
 #include <array>
 #include <span>
 #include <vector>
 
+class QPainter;
 class QQuickItem;
+class QQuickWindow;
 class QSGNode;
 
 namespace coroscope::widgets {
@@ -44,5 +47,12 @@ void appendQuad(std::vector<MeshVertex> &vertices, std::vector<quint32> &indices
 // `changed` is true or the node is new.
 [[nodiscard]] QSGNode *updateMeshNode(QQuickItem *item, QSGNode *old, std::span<const MeshVertex> vertices,
                                       std::span<const quint32> indices, bool changed);
+
+// For a QSGRenderNode's render() under the software renderer: the window's painter,
+// saved, clipped to the node's clip region (window coordinates, so set before any
+// transform) and at the node's inherited opacity; null under other renderers. The
+// caller sets its transform, paints, and restores the painter.
+[[nodiscard]] QPainter *beginSoftwarePaint(QQuickWindow *window, const QSGRenderNode &node,
+                                           const QSGRenderNode::RenderState *state);
 
 } // namespace coroscope::widgets
