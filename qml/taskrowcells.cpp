@@ -61,6 +61,18 @@ QString oneLine(QString text)
 TaskRowCells::TaskRowCells(QQuickItem *parent) : QQuickItem(parent)
 {
     setFlag(ItemHasContents);
+    QAccessible::installActivationObserver(this);
+}
+
+TaskRowCells::~TaskRowCells()
+{
+    QAccessible::removeActivationObserver(this);
+}
+
+void TaskRowCells::accessibilityActiveChanged(bool active)
+{
+    m_accessible = active;
+    Q_EMIT accessibleTextChanged();
 }
 
 void TaskRowCells::setModel(QAbstractItemModel *model)
@@ -118,7 +130,7 @@ void TaskRowCells::setHovered(bool hovered)
 
 QString TaskRowCells::accessibleText() const
 {
-    if (!QAccessible::isActive())
+    if (!m_accessible)
         return {};
     QStringList parts;
     for (const Cell &cell : m_cells) {
@@ -325,7 +337,7 @@ void TaskRowCells::updatePolish()
     }
     if (dirty) {
         update();
-        if (QAccessible::isActive())
+        if (m_accessible)
             Q_EMIT accessibleTextChanged();
     }
 }

@@ -31,6 +31,7 @@
 #include "tasktablestyle.h"
 
 #include <QAbstractItemModel>
+#include <QAccessible>
 #include <QColor>
 #include <QFont>
 #include <QPointer>
@@ -43,7 +44,7 @@
 
 namespace coroscope::qml {
 
-class TaskRowCells : public QQuickItem
+class TaskRowCells : public QQuickItem, private QAccessible::ActivationObserver
 {
     Q_OBJECT
     QML_ELEMENT
@@ -60,6 +61,7 @@ class TaskRowCells : public QQuickItem
 
 public:
     explicit TaskRowCells(QQuickItem *parent = nullptr);
+    ~TaskRowCells() override;
 
     [[nodiscard]] QAbstractItemModel *model() const { return m_model; }
     void setModel(QAbstractItemModel *model);
@@ -97,6 +99,9 @@ protected:
     QSGNode *updatePaintNode(QSGNode *old, UpdatePaintNodeData *data) override;
 
 private:
+    // An assistive technology came or went: accessibleText now reads otherwise.
+    void accessibilityActiveChanged(bool active) override;
+
     enum class Kind : std::uint8_t { Run, Id, Text, Muted, Time, Duration, State, Result, Reason };
     struct Cell {
         Kind kind = Kind::Text;
@@ -145,6 +150,7 @@ private:
     int m_runRole = 0;
     bool m_selected = false;
     bool m_hovered = false;
+    bool m_accessible = QAccessible::isActive(); // an assistive technology listens
     QString m_state;
     std::vector<Cell> m_cells;
     std::uint64_t m_stale = 0; // columns to re-read at the next polish

@@ -22,6 +22,7 @@
 #include "widgets/sparkline.h"
 #include "widgets/tasktimeline.h"
 
+#include <QAccessible>
 #include <QFontMetricsF>
 #include <QGuiApplication>
 #include <QDateTime>
@@ -32,6 +33,7 @@
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QPainter>
+#include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QTest>
 #include <QtQml/qqmlextensionplugin.h>
@@ -557,6 +559,18 @@ TEST_CASE("a table row paints its task's cells and re-reads only the roles the m
         row.model.insertRow(0, above);
         CHECK(row.shows(1, QStringLiteral("newcomer")));
         CHECK(row.cells->shownText(3) == QStringLiteral("\u2014")); // no duration yet
+    }
+    SECTION("assistive technology reads the row's cells once it is active, not before")
+    {
+        CHECK(row.cells->accessibleText().isEmpty()); // no string is built for nobody
+        QSignalSpy changed(row.cells, &TaskRowCells::accessibleTextChanged);
+        QAccessible::setActive(true);
+        CHECK(changed.count() == 1); // a binding to it reads it again
+        const QString text = row.cells->accessibleText();
+        QAccessible::setActive(false);
+        CHECK(text.contains(QStringLiteral("main")));
+        CHECK(text.contains(QStringLiteral("running")));
+        CHECK(text.contains(QStringLiteral("12.3 ms")));
     }
     SECTION("a row out of the model's range is blank")
     {
