@@ -82,48 +82,29 @@ void StateIndex::reserve(std::size_t rows)
 
 void StateIndex::append(rt::TaskState state)
 {
-    if (m_capacity == 0) {
-        m_states.push_back(std::uint8_t(state));
-        rebuildTrees(kInitialBlocks);
-        return;
-    }
-    const std::size_t row = m_states.size();
-    const std::size_t block = row / kBlock;
-    if (block >= m_capacity)
-        grow();
-    m_states.push_back(std::uint8_t(state));
-    if (row % kBlock == 0)
-        m_blockCounts.resize(m_blockCounts.size() + kStateCount, 0);
-    ++m_blockCounts[block * kStateCount + std::size_t(state)];
-    add(int(state), block, 1);
+    update({}, std::span(&state, 1));
 }
 
 void StateIndex::setState(int row, rt::TaskState state)
 {
-    std::uint8_t &current = m_states[std::size_t(row)];
-    if (current == std::uint8_t(state))
-        return;
-    const std::size_t block = std::size_t(row) / kBlock;
-    --m_blockCounts[block * kStateCount + current];
-    ++m_blockCounts[block * kStateCount + std::size_t(state)];
-    add(current, block, -1);
-    add(int(state), block, 1);
-    current = std::uint8_t(state);
+    const std::pair<int, rt::TaskState> change{row, state};
+    update(std::span(&change, 1), {});
 }
 
 void StateIndex::update(std::span<const std::pair<int, rt::TaskState>> changes,
                         std::span<const rt::TaskState> appended)
 {
+    if (changes.empty() && appended.empty())
+        return;
     const std::size_t rows = m_states.size() + appended.size();
-    if (m_capacity == 0 || blocksFor(rows) > m_capacity) {
-        // First rows, or past the trees' capacity: one rebuild.
-        for (const auto &[row, state] : changes)
-            m_states[std::size_t(row)] = std::uint8_t(state);
+    if (m_capacity == 0) { // the first rows (none to change yet): one build
         for (const rt::TaskState state : appended)
             m_states.push_back(std::uint8_t(state));
-        rebuildTrees(std::bit_ceil(std::max({blocksFor(rows), kInitialBlocks, 2 * m_capacity})));
+        rebuildTrees(std::bit_ceil(std::max(blocksFor(rows), kInitialBlocks)));
         return;
     }
+    while (blocksFor(rows) > m_capacity)
+        grow();
     // A state change walks log2(capacity) slots in two trees; a rebuild passes over
     // every slot of the five trees about three times. Rebuild when the walks cost more.
     const std::size_t moves = changes.size() + appended.size() / kBlock;

@@ -13,12 +13,12 @@
 // state change touch 40 cache lines scattered over 20 MB, 12 % of applying a
 // journal event; the block trees of a million rows fit in 320 KB.
 //
-// Threading: none of its own (its owner's thread). Cost: append and setState are
-// O(log(n / kBlock)) (append is amortised: the trees double their capacity, a copy,
-// no rebuild); a batch (update) moves the trees once per run of rows in one block, or
-// rebuilds them from the block counts in O(n / kBlock) when that is cheaper (a busy
-// tick of a million-task run changes more rows than there are blocks); rebuild is
-// O(n); memory about 1.4 bytes a row (1 state byte, 5 block
+// Threading: none of its own (its owner's thread). Cost: a batch (update) moves the
+// trees once per run of rows in one block, or rebuilds them from the block counts in
+// O(n / kBlock) when that is cheaper (a busy tick of a million-task run changes more
+// rows than there are blocks); growth doubles the trees' capacity (a copy, no
+// rebuild). append and setState are batches of one: O(log(n / kBlock)), append
+// amortised. rebuild is O(n); memory about 1.4 bytes a row (1 state byte, 5 block
 // counts per kBlock rows, 5 trees of 32-bit counts over blocks with up to 2x capacity).
 
 #include "runtime/types.h"
@@ -80,8 +80,8 @@ public:
     // trees (O(size + rows) now).
     void reserve(std::size_t rows);
     void setState(int row, rt::TaskState state);
-    // setState() of each change in order (a row may repeat: its last state wins), then
-    // append() of each of `appended`; the same index as those calls, made faster.
+    // Each change in order (a row may repeat: its last state wins), then each of
+    // `appended` as a new row.
     void update(std::span<const std::pair<int, rt::TaskState>> changes, std::span<const rt::TaskState> appended);
     // Replaces every row (used after rows were inserted before the end).
     void rebuild(std::vector<std::uint8_t> states);
