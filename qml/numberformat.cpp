@@ -39,4 +39,9 @@ QString NumberFormat::timeText(double ms)
              (seconds < 10 ? QStringLiteral("0") : QString()) + QString::number(seconds, 'f', 1));
 }
 
+QString NumberFormat::runText(int runId, const QString &name)
+{
+    return tr("#%1 %2").arg(QString::number(runId), name);
+}
+
 } // namespace coroscope::qml

@@ -1,8 +1,9 @@
 #pragma once
 
 // NumberFormat: whole numbers as people read them, with the locale's group separator
-// ("1,000,001"), for Format.count(), and times ("12.3 ms", "1.234 s", "2 min 03.4 s"),
-// for Format.time() and the table's cells (TaskRowCells).
+// ("1,000,001"), for Format.count(), times ("12.3 ms", "1.234 s", "2 min 03.4 s") and
+// runs ("#2 gather-basics"), for Format.time() and Format.run() and the table's cells
+// (TaskRowCells), which so read exactly as the rest of the dashboard.
 //
 // In C++ because the dashboard writes a dozen counts on every tick (the counters, the
 // status bar, the table's "shown", the timeline's lanes), and the JavaScript version
@@ -35,6 +36,9 @@ public:
     // `ms` as "12.3 ms" (under a second), "1.234 s" (under a minute), "2 min 03.4 s"
     // (tenths cut, not rounded, so a minute never reads "60.0 s"); "\u2014" if NaN or negative.
     [[nodiscard]] static QString timeText(double ms);
+    // A run as the launcher lists it: "#2 gather-basics".
+    Q_INVOKABLE QString run(int runId, const QString &name) const { return runText(runId, name); }
+    [[nodiscard]] static QString runText(int runId, const QString &name);
 
 private:
     QLocale m_locale; // the default locale, grouping on even where it omits it (C)

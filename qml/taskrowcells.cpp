@@ -198,6 +198,8 @@ void TaskRowCells::rebuildColumns()
             cell.font = fontOf(*style, cell.kind);
             cell.glyphFont = cell.font;
             cell.glyphFont.setBold(true);
+            cell.text.setTextFormat(Qt::PlainText);
+            cell.glyph.setTextFormat(Qt::PlainText);
             cell.x = x;
             cell.width = column.width;
             m_cells.push_back(std::move(cell));
@@ -281,7 +283,7 @@ bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QStrin
     case Kind::Run: {
         const QVariant runId = value(cell.role);
         if (runId.isValid())
-            text = tr("#%1 %2").arg(runId.toString(), value(m_runRole).toString()); // as Format.run
+            text = NumberFormat::runText(runId.toInt(), value(m_runRole).toString());
         break;
     }
     case Kind::Time:
@@ -305,11 +307,9 @@ bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QStrin
     const QString shown = cell.kind == Kind::State ? text
                                                    : QFontMetricsF(font).elidedText(text, Qt::ElideRight, room);
     cell.text.setText(shown.isNull() ? QStringLiteral("") : shown);
-    cell.text.setTextFormat(Qt::PlainText);
     cell.text.prepare(QTransform(), font);
     if (cell.kind == Kind::State) {
         cell.glyph.setText(style.stateGlyph(state));
-        cell.glyph.setTextFormat(Qt::PlainText);
         cell.glyph.prepare(QTransform(), cell.glyphFont);
     }
     return true;

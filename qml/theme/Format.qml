@@ -53,8 +53,9 @@ QtObject {
         return description
     }
 
-    // A run as the launcher lists it: "#2 gather-basics".
+    // A run as the launcher lists it: "#2 gather-basics" (NumberFormat, in C++, which the
+    // table's cells use too).
     function run(runId: int, name: string): string {
-        return qsTr("#%1 %2").arg(runId).arg(name)
+        return NumberFormat.run(runId, name)
     }
 }
