@@ -48,16 +48,16 @@ class TaskRowCells : public QQuickItem, private QAccessible::ActivationObserver
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(QAbstractItemModel *model READ model WRITE setModel NOTIFY modelChanged)
-    Q_PROPERTY(int row READ row WRITE setRow NOTIFY rowChanged)
-    Q_PROPERTY(coroscope::qml::TaskTableStyle *tableStyle READ tableStyle WRITE setTableStyle NOTIFY tableStyleChanged)
-    Q_PROPERTY(bool selected READ selected WRITE setSelected NOTIFY selectedChanged)
-    Q_PROPERTY(bool hovered READ hovered WRITE setHovered NOTIFY hoveredChanged)
+    Q_PROPERTY(QAbstractItemModel *model READ model WRITE setModel NOTIFY modelChanged FINAL)
+    Q_PROPERTY(int row READ row WRITE setRow NOTIFY rowChanged FINAL)
+    Q_PROPERTY(coroscope::qml::TaskTableStyle *tableStyle READ tableStyle WRITE setTableStyle NOTIFY tableStyleChanged FINAL)
+    Q_PROPERTY(bool selected READ selected WRITE setSelected NOTIFY selectedChanged FINAL)
+    Q_PROPERTY(bool hovered READ hovered WRITE setHovered NOTIFY hoveredChanged FINAL)
     // The row's task state ("running", ...); empty while the row is out of range.
-    Q_PROPERTY(QString taskState READ taskState NOTIFY taskStateChanged)
+    Q_PROPERTY(QString taskState READ taskState NOTIFY taskStateChanged FINAL)
     // The cells' text in column order, for assistive technology; empty (and not kept
     // up to date) while none is active, so a tick builds no string for it.
-    Q_PROPERTY(QString accessibleText READ accessibleText NOTIFY accessibleTextChanged)
+    Q_PROPERTY(QString accessibleText READ accessibleText NOTIFY accessibleTextChanged FINAL)
 
 public:
     explicit TaskRowCells(QQuickItem *parent = nullptr);

@@ -27,23 +27,23 @@ class TaskTableStyle : public QObject
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(QVariantList columns READ columns WRITE setColumns NOTIFY changed)
-    Q_PROPERTY(QFont font MEMBER m_font NOTIFY changed) // names, ops, results; the app's by default
-    Q_PROPERTY(QFont smallFont MEMBER m_smallFont NOTIFY changed) // the run, the badge
-    Q_PROPERTY(QFont monoFont MEMBER m_monoFont NOTIFY changed)   // ids and times
-    Q_PROPERTY(QColor text MEMBER m_text NOTIFY changed)
-    Q_PROPERTY(QColor mutedText MEMBER m_mutedText NOTIFY changed)
-    Q_PROPERTY(QColor base MEMBER m_base NOTIFY changed)
-    Q_PROPERTY(QColor alternateBase MEMBER m_alternateBase NOTIFY changed)
-    Q_PROPERTY(QColor hover MEMBER m_hover NOTIFY changed)
-    Q_PROPERTY(QColor selection MEMBER m_selection NOTIFY changed)
-    Q_PROPERTY(QStringList stateNames MEMBER m_stateNames NOTIFY changed)
-    Q_PROPERTY(QList<QColor> stateColors MEMBER m_stateColors NOTIFY changed)
-    Q_PROPERTY(QStringList stateGlyphs MEMBER m_stateGlyphs NOTIFY changed)
-    Q_PROPERTY(qreal padding MEMBER m_padding NOTIFY changed)        // before a cell's text
-    Q_PROPERTY(qreal badgeHeight MEMBER m_badgeHeight NOTIFY changed)
-    Q_PROPERTY(qreal badgeSpacing MEMBER m_badgeSpacing NOTIFY changed) // glyph to name
-    Q_PROPERTY(qreal badgeTint MEMBER m_badgeTint NOTIFY changed)     // the pill's alpha
+    Q_PROPERTY(QVariantList columns READ columns WRITE setColumns NOTIFY changed FINAL)
+    Q_PROPERTY(QFont font MEMBER m_font NOTIFY changed FINAL) // names, ops, results; the app's by default
+    Q_PROPERTY(QFont smallFont MEMBER m_smallFont NOTIFY changed FINAL) // the run, the badge
+    Q_PROPERTY(QFont monoFont MEMBER m_monoFont NOTIFY changed FINAL)   // ids and times
+    Q_PROPERTY(QColor text MEMBER m_text NOTIFY changed FINAL)
+    Q_PROPERTY(QColor mutedText MEMBER m_mutedText NOTIFY changed FINAL)
+    Q_PROPERTY(QColor base MEMBER m_base NOTIFY changed FINAL)
+    Q_PROPERTY(QColor alternateBase MEMBER m_alternateBase NOTIFY changed FINAL)
+    Q_PROPERTY(QColor hover MEMBER m_hover NOTIFY changed FINAL)
+    Q_PROPERTY(QColor selection MEMBER m_selection NOTIFY changed FINAL)
+    Q_PROPERTY(QStringList stateNames MEMBER m_stateNames NOTIFY changed FINAL)
+    Q_PROPERTY(QList<QColor> stateColors MEMBER m_stateColors NOTIFY changed FINAL)
+    Q_PROPERTY(QStringList stateGlyphs MEMBER m_stateGlyphs NOTIFY changed FINAL)
+    Q_PROPERTY(qreal padding MEMBER m_padding NOTIFY changed FINAL)        // before a cell's text
+    Q_PROPERTY(qreal badgeHeight MEMBER m_badgeHeight NOTIFY changed FINAL)
+    Q_PROPERTY(qreal badgeSpacing MEMBER m_badgeSpacing NOTIFY changed FINAL) // glyph to name
+    Q_PROPERTY(qreal badgeTint MEMBER m_badgeTint NOTIFY changed FINAL)     // the pill's alpha
 
 public:
     struct Column {

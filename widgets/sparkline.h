@@ -34,17 +34,17 @@ class Sparkline : public QQuickItem
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(QVariantList values READ values WRITE setValues NOTIFY valuesChanged)
+    Q_PROPERTY(QVariantList values READ values WRITE setValues NOTIFY valuesChanged FINAL)
     // A QObject implementing SeriesSource (null: values are set by hand).
-    Q_PROPERTY(QObject *source READ source WRITE setSource NOTIFY sourceChanged)
+    Q_PROPERTY(QObject *source READ source WRITE setSource NOTIFY sourceChanged FINAL)
     // Which of the source's series (its meaning is the source's; TaskStats: a state mask).
-    Q_PROPERTY(int series READ series WRITE setSeries NOTIFY sourceChanged)
-    Q_PROPERTY(QColor color READ color WRITE setColor NOTIFY colorChanged)
-    Q_PROPERTY(qreal fillOpacity READ fillOpacity WRITE setFillOpacity NOTIFY colorChanged)
-    Q_PROPERTY(qreal lineWidth READ lineWidth WRITE setLineWidth NOTIFY lineWidthChanged)
+    Q_PROPERTY(int series READ series WRITE setSeries NOTIFY sourceChanged FINAL)
+    Q_PROPERTY(QColor color READ color WRITE setColor NOTIFY colorChanged FINAL)
+    Q_PROPERTY(qreal fillOpacity READ fillOpacity WRITE setFillOpacity NOTIFY colorChanged FINAL)
+    Q_PROPERTY(qreal lineWidth READ lineWidth WRITE setLineWidth NOTIFY lineWidthChanged FINAL)
     // Top of the scale; <= 0 means the largest value shown.
-    Q_PROPERTY(qreal maximum READ maximum WRITE setMaximum NOTIFY maximumChanged)
-    Q_PROPERTY(int vertexCount READ vertexCount NOTIFY valuesChanged)
+    Q_PROPERTY(qreal maximum READ maximum WRITE setMaximum NOTIFY maximumChanged FINAL)
+    Q_PROPERTY(int vertexCount READ vertexCount NOTIFY valuesChanged FINAL)
 
 public:
     explicit Sparkline(QQuickItem *parent = nullptr);

@@ -34,13 +34,13 @@ class TaskMonitor : public QObject, public TimelineSource
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(coroscope::monitor::TaskListModel *tasks READ tasks CONSTANT)
-    Q_PROPERTY(coroscope::monitor::TaskTreeModel *tree READ tree CONSTANT)
-    Q_PROPERTY(coroscope::monitor::TaskStats *stats READ stats CONSTANT)
-    Q_PROPERTY(coroscope::monitor::RunListModel *runs READ runs CONSTANT)
-    Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT)
-    Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged)
-    Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked)
+    Q_PROPERTY(coroscope::monitor::TaskListModel *tasks READ tasks CONSTANT FINAL)
+    Q_PROPERTY(coroscope::monitor::TaskTreeModel *tree READ tree CONSTANT FINAL)
+    Q_PROPERTY(coroscope::monitor::TaskStats *stats READ stats CONSTANT FINAL)
+    Q_PROPERTY(coroscope::monitor::RunListModel *runs READ runs CONSTANT FINAL)
+    Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT FINAL)
+    Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged FINAL)
+    Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked FINAL)
 
 public:
     explicit TaskMonitor(QObject *parent = nullptr);

@@ -31,13 +31,15 @@ class TaskStats : public QObject, public SeriesSource
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by TaskMonitor")
-    Q_PROPERTY(qint64 pending READ pending NOTIFY changed)
-    Q_PROPERTY(qint64 running READ running NOTIFY changed)
-    Q_PROPERTY(qint64 done READ done NOTIFY changed)
-    Q_PROPERTY(qint64 failed READ failed NOTIFY changed)
-    Q_PROPERTY(qint64 cancelled READ cancelled NOTIFY changed)
-    Q_PROPERTY(qint64 total READ total NOTIFY changed)
-    Q_PROPERTY(double tasksPerSecond READ tasksPerSecond NOTIFY changed)
+    // QML reads the counts as doubles (exact below 2^53): Qt 6.4's QML compiler cannot
+    // type qint64, and would leave every binding that reads one interpreted.
+    Q_PROPERTY(double pending READ pending NOTIFY changed FINAL)
+    Q_PROPERTY(double running READ running NOTIFY changed FINAL)
+    Q_PROPERTY(double done READ done NOTIFY changed FINAL)
+    Q_PROPERTY(double failed READ failed NOTIFY changed FINAL)
+    Q_PROPERTY(double cancelled READ cancelled NOTIFY changed FINAL)
+    Q_PROPERTY(double total READ total NOTIFY changed FINAL)
+    Q_PROPERTY(double tasksPerSecond READ tasksPerSecond NOTIFY changed FINAL)
 
 public:
     static constexpr int kHistory = 300;

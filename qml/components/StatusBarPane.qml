@@ -14,11 +14,6 @@ ToolBar {
     required property var loops
     required property real nowMs
 
-    // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
-    function stat(name: string): real {
-        return Number(root.stats[name])
-    }
-
     position: ToolBar.Footer
     implicitHeight: Theme.controlHeight
 
@@ -76,8 +71,8 @@ ToolBar {
             // "1e+06" or "1.00001e+06" past a million. The rate is a count of tasks
             // (those that finished in the last second), so it is whole too.
             text: qsTr("%1 tasks \u00B7 %2 running \u00B7 %3/s \u00B7 %4")
-                    .arg(Format.count(root.stat("total")))
-                    .arg(Format.count(root.stat("running")))
+                    .arg(Format.count(root.stats.total))
+                    .arg(Format.count(root.stats.running))
                     .arg(Format.count(root.stats.tasksPerSecond))
                     .arg(Format.time(root.nowMs))
             font.pixelSize: Theme.fontSizeS

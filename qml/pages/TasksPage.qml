@@ -53,11 +53,6 @@ Pane {
         badgeTint: Theme.badgeTint
     }
 
-    // TaskStats counts are qint64, which qmllint 6.4 cannot type: read them by name.
-    function stat(name: string): real {
-        return Number(page.monitor.stats[name])
-    }
-
     function focusSearch() {
         search.forceActiveFocus()
         search.selectAll()
@@ -232,7 +227,7 @@ Pane {
                     Label {
                         anchors.centerIn: parent
                         visible: table.count === 0
-                        text: page.stat("total") > 0 ? qsTr("No task matches the filter")
+                        text: page.monitor.stats.total > 0 ? qsTr("No task matches the filter")
                                                              : qsTr("No tasks yet: launch a set or spawn a task")
                         color: Theme.mutedText
                     }
