@@ -1,19 +1,24 @@
 #include "numberformat.h"
 
 #include <cmath>
+#include <utility>
 
 namespace coroscope::qml {
 
-NumberFormat::NumberFormat(QObject *parent) : QObject(parent)
+NumberFormat::NumberFormat(QObject *parent) : QObject(parent) {}
+
+QLocale NumberFormat::groupingLocale()
 {
-    m_locale.setNumberOptions(m_locale.numberOptions() & ~QLocale::OmitGroupSeparator);
+    QLocale locale;
+    locale.setNumberOptions(locale.numberOptions() & ~QLocale::OmitGroupSeparator);
+    return locale;
 }
 
-QString NumberFormat::count(double n) const
+QString NumberFormat::countText(double n, const QLocale &locale)
 {
     if (!std::isfinite(n))
         return QStringLiteral("\u2014");
-    const QString digits = m_locale.toString(qint64(std::llround(std::abs(n))));
+    const QString digits = locale.toString(qint64(std::llround(std::abs(n))));
     return n <= -0.5 ? QChar(0x2212) + digits : digits;
 }
 
@@ -42,6 +47,50 @@ QString NumberFormat::timeText(double ms)
 QString NumberFormat::runText(int runId, const QString &name)
 {
     return tr("#%1 %2").arg(QString::number(runId), name);
+}
+
+NumberText::NumberText(QObject *parent) : QObject(parent)
+{
+    update();
+}
+
+void NumberText::setValue(double value)
+{
+    // The same value, NaN included (a NaN never equals itself).
+    if (value == m_value || (std::isnan(value) && std::isnan(m_value)))
+        return;
+    m_value = value;
+    Q_EMIT valueChanged();
+    update();
+}
+
+void NumberText::setKind(Kind kind)
+{
+    if (kind == m_kind)
+        return;
+    m_kind = kind;
+    Q_EMIT kindChanged();
+    update();
+}
+
+void NumberText::setPattern(const QString &pattern)
+{
+    if (pattern == m_pattern)
+        return;
+    m_pattern = pattern;
+    Q_EMIT patternChanged();
+    update();
+}
+
+void NumberText::update()
+{
+    const QString number = m_kind == Kind::Time ? NumberFormat::timeText(m_value)
+                                                : NumberFormat::countText(m_value, m_locale);
+    QString text = m_pattern.arg(number);
+    if (text == m_text)
+        return;
+    m_text = std::move(text);
+    Q_EMIT textChanged();
 }
 
 } // namespace coroscope::qml

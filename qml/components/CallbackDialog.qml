@@ -1,7 +1,8 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
+import QtQuick.Templates as T
 import QtQuick.Layouts
 
 // Attach a done-callback to a task, live or finished: log a message, call with bound
@@ -16,7 +17,7 @@ Dialog {
 
     title: qsTr("Add a done-callback")
     modal: true
-    anchors.centerIn: Overlay.overlay
+    anchors.centerIn: T.Overlay.overlay
     width: Theme.dialogWidth
     standardButtons: Dialog.Ok | Dialog.Cancel
 

@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 import Coroscope.Widgets
 
@@ -17,6 +17,11 @@ Rectangle {
     property QtObject historySource: null
     property int historySeries: 0
     property string detail
+
+    NumberText {
+        id: valueText
+        value: root.value
+    }
 
     implicitWidth: Theme.counterWidth
     implicitHeight: Theme.counterHeight
@@ -50,7 +55,7 @@ Rectangle {
         RowLayout {
             spacing: Theme.spacingM
             Label {
-                text: Format.count(root.value)
+                text: valueText.text
                 color: Theme.text
                 font.pixelSize: Theme.fontSizeL
                 font.bold: true

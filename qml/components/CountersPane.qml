@@ -1,7 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // Live counters: one card per state with a sparkline of its recent counts, then the
@@ -51,7 +51,12 @@ Pane {
             accent: Theme.accent
             glyph: "\u03A3"
             value: root.stats.total
-            detail: qsTr("%1 tasks/s").arg(Format.count(root.stats.tasksPerSecond))
+            detail: rateText.text
+            NumberText {
+                id: rateText
+                pattern: qsTr("%1 tasks/s")
+                value: root.stats.tasksPerSecond
+            }
         }
         Item {
             Layout.fillWidth: true

@@ -1,7 +1,8 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
+import QtQuick.Templates as T
 import QtQuick.Layouts
 
 // Every error of a failed action (a bad task-set file lists each one as
@@ -18,7 +19,7 @@ Dialog {
     }
 
     modal: true
-    anchors.centerIn: Overlay.overlay
+    anchors.centerIn: T.Overlay.overlay
     width: Math.min(Theme.errorsDialogWidth, parent ? parent.width - 2 * Theme.spacingXxl : Theme.errorsDialogWidth)
     height: Math.min(Theme.errorsDialogHeight, parent ? parent.height - 2 * Theme.spacingXxl : Theme.errorsDialogHeight)
     standardButtons: Dialog.Close

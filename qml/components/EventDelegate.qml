@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // One timed line of a task's history (an event, or a callback and when it fired).

@@ -1,7 +1,8 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
+import QtQuick.Templates as T
 import QtQuick.Layouts
 
 // Asks before a run that would create very many tasks (TaskMonitor's estimate says
@@ -29,7 +30,7 @@ Dialog {
 
     title: qsTr("Launch a very large run?")
     modal: true
-    anchors.centerIn: Overlay.overlay
+    anchors.centerIn: T.Overlay.overlay
     width: Theme.dialogWidth
     standardButtons: Dialog.Ok | Dialog.Cancel
     // Ok says what it does; Cancel has the focus, so Enter does not start the big run.

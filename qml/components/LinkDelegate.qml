@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // A clickable reference to another task ({taskKey, name, state}): moves the selection.

@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 
 // A small upper-case heading that opens a section of a pane.
 Label {

@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 
 // One column header of the task table; clicking sorts by its role, again reverses.
 AbstractButton {

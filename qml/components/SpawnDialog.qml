@@ -1,7 +1,8 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
+import QtQuick.Templates as T
 import QtQuick.Layouts
 
 // Spawn one task in the playground: sleep, fail, cpu or block, with its parameters
@@ -15,7 +16,7 @@ Dialog {
 
     title: qsTr("Spawn a task")
     modal: true
-    anchors.centerIn: Overlay.overlay
+    anchors.centerIn: T.Overlay.overlay
     width: Theme.dialogWidth
     standardButtons: Dialog.Ok | Dialog.Cancel
 

@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 
 // A state filter chip: the state's glyph and name, filled with its colour when on.
 AbstractButton {

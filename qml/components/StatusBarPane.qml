@@ -1,7 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // The status bar: each loop's health (stalls, the longest, the last culprit) and the
@@ -67,17 +67,33 @@ ToolBar {
         }
         Label {
             objectName: "statusCounts"
-            // Counts go through Format.count: a number passed to arg() as it is reads
-            // "1e+06" or "1.00001e+06" past a million. The rate is a count of tasks
-            // (those that finished in the last second), so it is whole too.
-            text: qsTr("%1 tasks \u00B7 %2 running \u00B7 %3/s \u00B7 %4")
-                    .arg(Format.count(root.stats.total))
-                    .arg(Format.count(root.stats.running))
-                    .arg(Format.count(root.stats.tasksPerSecond))
-                    .arg(Format.time(root.nowMs))
+            // The rate is a count of tasks (those that finished in the last second).
+            text: totalText.text + " \u00B7 " + runningText.text + " \u00B7 " + rateText.text
+                  + " \u00B7 " + clockText.text
             font.pixelSize: Theme.fontSizeS
             font.family: Theme.monoFamily
             color: Theme.mutedText
+
+            NumberText {
+                id: totalText
+                pattern: qsTr("%1 tasks")
+                value: root.stats.total
+            }
+            NumberText {
+                id: runningText
+                pattern: qsTr("%1 running")
+                value: root.stats.running
+            }
+            NumberText {
+                id: rateText
+                pattern: qsTr("%1/s")
+                value: root.stats.tasksPerSecond
+            }
+            NumberText {
+                id: clockText
+                kind: NumberText.Time
+                value: root.nowMs
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 import QtQuick
 import Coroscope
-import QtQuick.Controls
+import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // One node of the task tree: expander, state glyph, name, what it awaits, duration.

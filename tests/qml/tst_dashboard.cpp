@@ -382,6 +382,37 @@ TEST_CASE("times read as ms, seconds or minutes, and none as a dash")
     CHECK(format.time(QStringLiteral("250")) == QStringLiteral("250.0 ms"));
 }
 
+TEST_CASE("a NumberText writes its value into its pattern and signals only a new text")
+{
+    const QLocale before;
+    QLocale::setDefault(QLocale::c());
+    using coroscope::qml::NumberText;
+    NumberText number;
+    QSignalSpy textChanged(&number, &NumberText::textChanged);
+    CHECK(number.text() == QStringLiteral("0"));
+
+    number.setPattern(QStringLiteral("%1 shown"));
+    number.setValue(1000001);
+    CHECK(number.text() == QStringLiteral("1,000,001 shown"));
+    CHECK(textChanged.count() == 2);
+
+    number.setValue(1000001.2); // a new value, the same text: no relayout for the label
+    CHECK(textChanged.count() == 2);
+
+    number.setKind(NumberText::Kind::Time);
+    number.setPattern(QStringLiteral("%1"));
+    number.setValue(12.31);
+    CHECK(number.text() == QStringLiteral("12.3 ms"));
+    const int signalled = int(textChanged.count());
+    number.setValue(12.34);
+    CHECK(textChanged.count() == signalled);
+    number.setValue(std::nan(""));
+    CHECK(number.text() == QStringLiteral("\u2014"));
+    number.setValue(std::nan("")); // NaN never equals itself, but is the same value here
+    CHECK(textChanged.count() == signalled + 1);
+    QLocale::setDefault(before);
+}
+
 namespace {
 
 using coroscope::qml::TaskRowCells;
