@@ -115,6 +115,7 @@ void RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name
     row.name = store(name);
     row.tag = e.kind;
     row.loop = runsOnPool(e.kind) ? kPoolLoop : std::uint8_t(loop);
+    m_hasPoolWork = m_hasPoolWork || row.loop == kPoolLoop;
     row.state = TaskState::Pending;
     row.cancelKind = rt::CancelKind::None;
     row.awaitKind = rt::AwaitKind::None;

@@ -114,6 +114,8 @@ public:
     // The task's loop as an index into loops() (kPoolLoop for the pool), without
     // building a string: for views that read every task per frame.
     [[nodiscard]] std::uint8_t loopIndexOf(std::uint64_t id) const;
+    // Whether any task of the run does its work on the CPU pool (a lane of its own).
+    [[nodiscard]] bool hasPoolWork() const noexcept { return m_hasPoolWork; }
     [[nodiscard]] QString error(std::uint64_t id) const; // "" unless failed
 
     // The log's texts for an await point and a cancellation (ids are runtime ids).
@@ -194,6 +196,7 @@ private:
     std::vector<QString> m_strings;
     std::vector<Loop> m_loops;
     std::array<std::size_t, 5> m_counts{};
+    bool m_hasPoolWork = false;
     std::unique_ptr<EventSpool> m_spool;
 };
 

@@ -515,11 +515,7 @@ void TaskMonitor::updateLanes()
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
             lanes.push_back(std::move(lane));
         }
-        // Whether the run has pool work: looked up once per task, as tasks arrive.
-        auto &[scanned, hasPool] = m_poolScan[runId];
-        for (; !hasPool && scanned < record->taskCount(); ++scanned)
-            hasPool = record->loopOf(scanned + 1) == QLatin1String("pool");
-        if (hasPool && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
+        if (record->hasPoolWork() && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
             lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
                              runTitle(runId, *record) + QStringLiteral(" · pool"), {}});
     }

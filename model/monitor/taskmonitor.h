@@ -157,7 +157,6 @@ private:
     bool m_appliedSinceTick = false;
     JournalBacklog m_backlog; // drained from the runs' loops, not applied yet
     std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
-    std::map<int, std::pair<std::uint64_t, bool>> m_poolScan; // per run: tasks looked at, has pool work
     QTimer m_tick;
     QTimer m_apply; // runs applySlice() while events are pending
 };
