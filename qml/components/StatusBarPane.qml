@@ -44,10 +44,14 @@ ToolBar {
                     color: Theme.text
                 }
                 Label {
-                    text: Number(loopItem.modelData.stalls) === 0
+                    id: stallLine
+                    objectName: "loopHealth"
+                    readonly property int stalls: Number(loopItem.modelData.stalls)
+                    text: stallLine.stalls === 0
                           ? qsTr("healthy")
-                          : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
-                              .arg(Format.count(Number(loopItem.modelData.stalls)))
+                          : (stallLine.stalls === 1 ? qsTr("1 stall \u00B7 max %2 \u00B7 last: %3 (%4)")
+                                          : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
+                                                .arg(Format.count(stallLine.stalls)))
                               .arg(Format.time(loopItem.modelData.maxStallMs))
                               .arg(String(loopItem.modelData.lastStallTask))
                               .arg(Format.time(loopItem.modelData.lastStallMs))

@@ -51,19 +51,34 @@ Pane {
                 text: qsTr("Timeline")
             }
             Label {
-                text: timeline.aggregated ? qsTr("%1 tasks \u00B7 density view").arg(Format.count(timeline.barCount))
-                                          : qsTr("%1 tasks").arg(Format.count(timeline.barCount))
+                text: barsText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
+                NumberText {
+                    id: barsText
+                    pattern: timeline.aggregated ? qsTr("%1 tasks \u00B7 density view") : qsTr("%1 tasks")
+                    value: timeline.barCount
+                }
             }
             Item {
                 Layout.fillWidth: true
             }
+            // Follows the clock while live: NumberText keeps it off the JS heap.
             Label {
-                text: qsTr("%1 \u2013 %2").arg(Format.time(timeline.effectiveStartMs)).arg(Format.time(timeline.effectiveEndMs))
+                text: startText.text + " \u2013 " + endText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
                 font.family: Theme.monoFamily
+                NumberText {
+                    id: startText
+                    kind: NumberText.Time
+                    value: timeline.effectiveStartMs
+                }
+                NumberText {
+                    id: endText
+                    kind: NumberText.Time
+                    value: timeline.effectiveEndMs
+                }
             }
             ToolButton {
                 text: qsTr("\u2212")

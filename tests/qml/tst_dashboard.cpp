@@ -307,6 +307,38 @@ TEST_CASE("the status bar writes a million tasks and more with group separators,
     CHECK(printed.warnings().isEmpty());
 }
 
+TEST_CASE("the status bar counts a loop's stalls in words: one stall, then stalls")
+{
+    const coroscope::test::QmlWarningGuard printed;
+    TaskStore store;
+    TaskStats stats(&store);
+    const auto loop = [](int stalls) {
+        return QVariantMap{{QStringLiteral("run"), QStringLiteral("blocking-call")}, {QStringLiteral("runId"), 1},
+                           {QStringLiteral("name"), QStringLiteral("main")}, {QStringLiteral("healthy"), false},
+                           {QStringLiteral("stalls"), stalls}, {QStringLiteral("maxStallMs"), 800.0},
+                           {QStringLiteral("lastStallMs"), 12.5},
+                           {QStringLiteral("lastStallTask"), QStringLiteral("time-sleep")}};
+    };
+    PaneWindow bar("StatusBarPane",
+                   {{QStringLiteral("stats"), QVariant::fromValue(&stats)},
+                    {QStringLiteral("loops"), QVariantList{loop(1)}},
+                    {QStringLiteral("nowMs"), 0.0}},
+                   QSize(1400, 40));
+    const auto shown = [&] {
+        const QList<QQuickItem *> labels = bar.items(QStringLiteral("loopHealth"));
+        return labels.size() == 1 ? labels.first()->property("text").toString() : QString();
+    };
+    const QString rest = QStringLiteral(" \u00B7 max 800.0 ms \u00B7 last: time-sleep (12.5 ms)");
+    CHECK(shown() == QStringLiteral("1 stall") + rest);
+    bar.pane->setProperty("loops", QVariantList{loop(3)});
+    CHECK(shown() == QStringLiteral("3 stalls") + rest);
+    bar.pane->setProperty("loops", QVariantList{loop(0)});
+    CHECK(shown() == QStringLiteral("healthy"));
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
+}
+
 namespace {
 
 // The scene x-range [left, right) of an item.
