@@ -163,10 +163,12 @@ ApplicationWindow {
             TabBar {
                 id: viewSwitch
                 TabButton {
+                    objectName: "tableTab"
                     text: qsTr("Table")
                     width: implicitWidth
                 }
                 TabButton {
+                    objectName: "treeTab"
                     text: qsTr("Tree")
                     width: implicitWidth
                 }

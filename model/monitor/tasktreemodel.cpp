@@ -1,6 +1,7 @@
 #include "tasktreemodel.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace coroscope::monitor {
 
@@ -129,21 +130,45 @@ QHash<int, QByteArray> TaskTreeModel::roleNames() const
     return TaskRoles::names();
 }
 
+void TaskTreeModel::setActive(bool active)
+{
+    if (active == m_active)
+        return;
+    m_active = active;
+    if (active)
+        follow(std::exchange(m_missedReset, false), m_store->publishedRowCount(), &TaskRoles::changingRoles());
+    Q_EMIT activeChanged();
+}
+
 void TaskTreeModel::onTicked(const TickChange &change)
 {
-    if (change.reset) {
+    if (!m_active) {
+        m_missedReset = m_missedReset || change.reset;
+        return;
+    }
+    const QList<int> *roles = nullptr;
+    if (change.hasChanged())
+        roles = &TaskRoles::changingRoles();
+    else if (change.anyRunning())
+        roles = &TaskRoles::clockRoles();
+    follow(change.reset, int(change.total), roles);
+}
+
+void TaskTreeModel::follow(bool reset, int total, const QList<int> *roles)
+{
+    if (reset) {
         beginResetModel();
         m_root.clear();
         m_children.clear();
         m_shown.clear();
-        file(0, int(change.total), nullptr);
+        file(0, total, nullptr);
         m_rootShown = int(m_root.size());
         endResetModel();
         return;
     }
 
     std::vector<qint64> touched;
-    file(m_filed, int(change.total), &touched);
+    file(m_filed, total, &touched);
     if (int(m_root.size()) > m_rootShown) {
         beginInsertRows({}, m_rootShown, int(m_root.size()) - 1);
         m_rootShown = int(m_root.size());
@@ -165,11 +190,10 @@ void TaskTreeModel::onTicked(const TickChange &change)
         endInsertRows();
     }
 
-    if (!change.hasChanged() && !change.anyRunning())
+    if (!roles)
         return;
-    const QList<int> &roles = change.hasChanged() ? TaskRoles::changingRoles() : TaskRoles::clockRoles();
     if (m_rootShown > 0)
-        Q_EMIT dataChanged(index(0, 0), index(m_rootShown - 1, 0), roles);
+        Q_EMIT dataChanged(index(0, 0), index(m_rootShown - 1, 0), *roles);
     // Copy first: a view reacting to a signal may materialize more parents.
     std::vector<std::pair<qint64, int>> levels(m_shown.begin(), m_shown.end());
     for (const auto &[parentKey, count] : levels) {
@@ -177,7 +201,7 @@ void TaskTreeModel::onTicked(const TickChange &change)
             continue;
         const QModelIndex parent = indexOfKey(parentKey);
         if (parent.isValid())
-            Q_EMIT dataChanged(index(0, 0, parent), index(count - 1, 0, parent), roles);
+            Q_EMIT dataChanged(index(0, 0, parent), index(count - 1, 0, parent), *roles);
     }
 }
 

@@ -12,6 +12,12 @@
 // level, naming TaskRoles::changingRoles() (or only clockRoles() when nothing but
 // time moved). A store reset is a model reset.
 //
+// `active` (true by default): while false the model does nothing on a tick (a hidden
+// tree view costs no tick time); made active again it catches up in one step as a tick
+// would: the rows that arrived are filed and announced, every materialized level's
+// data is announced as changed, and a store reset missed meanwhile is a model reset.
+// Materialized levels (what a view expanded) stay across the pause.
+//
 // Threading: GUI thread only. Cost: O(appended rows) per tick to file new tasks
 // under their parents (one hash lookup per run of rows with the same parent, as a
 // repeat's children arrive); parent() is O(log siblings). Memory: a key per task in its
@@ -35,6 +41,7 @@ class TaskTreeModel : public QAbstractItemModel
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("owned by TaskMonitor")
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged FINAL)
 
 public:
     explicit TaskTreeModel(TaskStore *store, QObject *parent = nullptr);
@@ -50,8 +57,17 @@ public:
     // The index of the task `key` (invalid if unknown or not shown yet).
     Q_INVOKABLE QModelIndex indexOfKey(qint64 key) const;
 
+    [[nodiscard]] bool isActive() const noexcept { return m_active; }
+    void setActive(bool active);
+
+Q_SIGNALS:
+    void activeChanged();
+
 private:
     void onTicked(const TickChange &change);
+    // What a tick does: reset (refile everything) or file the rows up to `total` and
+    // announce them; then announce `roles` (none: nothing) over every shown level.
+    void follow(bool reset, int total, const QList<int> *roles);
     using Keys = std::deque<qint64>;
     void file(int fromRow, int toRow, std::vector<qint64> *touched);
     [[nodiscard]] const Keys &childrenOf(qint64 parentKey) const; // -1 = root
@@ -63,6 +79,8 @@ private:
     std::unordered_map<qint64, Keys> m_children; // every parent's children
     mutable std::unordered_map<qint64, int> m_shown;            // materialized parents
     int m_filed = 0;                                            // store rows filed so far
+    bool m_active = true;
+    bool m_missedReset = false; // a store reset came while inactive
 };
 
 } // namespace coroscope::monitor

@@ -112,9 +112,14 @@ Pane {
             }
             Label {
                 objectName: "shownCount"
-                text: qsTr("%1 shown").arg(Format.count(page.monitor.tasks.count))
+                text: shownText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
+                NumberText {
+                    id: shownText
+                    pattern: qsTr("%1 shown")
+                    value: page.monitor.tasks.count
+                }
             }
             TextField {
                 id: search
@@ -234,7 +239,13 @@ Pane {
                 }
             }
 
-            // The tree: children under the task that spawned them.
+            // The tree: children under the task that spawned them. Its model files new
+            // tasks only while the tree is shown (a hidden one costs no tick time).
+            Binding {
+                target: page.monitor.tree
+                property: "active"
+                value: tree.visible
+            }
             TreeView {
                 id: tree
                 clip: true
@@ -243,6 +254,7 @@ Pane {
                 columnWidthProvider: () => tree.width
                 ScrollBar.vertical: ScrollBar {}
                 delegate: TaskTreeDelegate {
+                    objectName: "treeRow"
                     selectedKey: page.selectedKey
                     onTaskClicked: key => page.taskSelected(key)
                 }

@@ -472,6 +472,36 @@ TEST_CASE("the tree puts tasks under their parents")
             CHECK(signal.at(2).value<QList<int>>() == QList<int>{TaskRoles::DurationMsRole});
     }
 
+    SECTION("an inactive tree does nothing on a tick and catches up when active again")
+    {
+        QSignalSpy inserts(&t, &QAbstractItemModel::rowsInserted);
+        QSignalSpy changes(&t, &QAbstractItemModel::dataChanged);
+        QSignalSpy resets(&t, &QAbstractItemModel::modelReset);
+        t.setActive(false);
+        s.created(kWorker, 8, QStringLiteral("late grandchild"), journal::OpTag::Sleep, 2);
+        s.created(kWorker, 9, QStringLiteral("late top"), journal::OpTag::Sleep);
+        s.event(kWorker, EventType::Started, 5);
+        s.tick();
+        s.tick();
+        CHECK(inserts.count() == 0);
+        CHECK(changes.count() == 0);
+        CHECK(t.rowCount() == 3);
+        CHECK(t.rowCount(childA) == 2);
+
+        t.setActive(true);
+        CHECK(resets.count() == 0); // what a view expanded stays expanded
+        CHECK(inserts.count() == 2); // the root level and child-a, one each
+        REQUIRE(t.rowCount() == 4);
+        CHECK(t.data(t.index(3, 0), TaskRoles::NameRole).toString() == QStringLiteral("late top"));
+        REQUIRE(t.rowCount(childA) == 3);
+        CHECK(t.data(t.index(2, 0, childA), TaskRoles::NameRole).toString() == QStringLiteral("late grandchild"));
+        // The data of every shown level may have changed meanwhile (grandchild started).
+        REQUIRE(changes.count() >= 2);
+        for (const QList<QVariant> &signal : changes)
+            CHECK(signal.at(2).value<QList<int>>() == TaskRoles::changingRoles());
+        CHECK(t.data(t.index(0, 0, childA), TaskRoles::StateRole) == d.list.data(d.list.index(d.list.rowOfKey(key(1, 5))), TaskRoles::StateRole));
+    }
+
     SECTION("many children of one parent arriving over ticks are announced once a tick, in order")
     {
         QSignalSpy perTick(&t, &QAbstractItemModel::rowsInserted);
@@ -856,6 +886,9 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
     // a's worker reports task 13 (created before 14) only now, with b growing in between
     // and a-fourteen starting in the same batch.
     QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
+    QSignalSpy treeReset(&d.tree, &QAbstractItemModel::modelReset);
+    // A hidden tree misses the reset and makes it when shown again.
+    d.tree.setActive(false);
     sb.created(kWorker, 15, QStringLiteral("B-fifteen"), journal::OpTag::Sleep);
     sb.flush();
     sa.created(kWorker, 13, QStringLiteral("a-thirteen"), journal::OpTag::Sleep, 10)
@@ -865,6 +898,11 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
     d.store.endTick();
     CHECK(d.ticks.back().reset);
     CHECK(reset.count() == 1);
+    CHECK(treeReset.count() == 0);
+    d.tree.setActive(true);
+    CHECK(treeReset.count() == 1);
+    // Siblings in arrival order.
+    CHECK(namesOf(d.tree, d.tree.indexOfKey(key(a, 1))) == QStringList{QStringLiteral("a-fourteen"), QStringLiteral("a-thirteen")});
 
     // Rows in arrival order; a's ids follow creation: ten 1, thirteen 2, fourteen 3.
     CHECK(d.names()

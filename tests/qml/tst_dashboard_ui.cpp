@@ -390,6 +390,29 @@ TEST_CASE("launching a built-in set from the launcher shows its tasks in the tab
     checkNoWarnings(d);
 }
 
+TEST_CASE("the tree files tasks only while it is shown, and shows the run's tasks when opened")
+{
+    Dashboard d;
+    const coroscope::monitor::TaskTreeModel &tree = *d.monitor->tree();
+    CHECK_FALSE(tree.isActive()); // the table is shown
+    d.launch(kSet);
+    REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
+    CHECK(tree.rowCount() == 0);
+
+    d.click(d.item(QStringLiteral("treeTab")));
+    REQUIRE_EVENTUALLY(tree.isActive());
+    CHECK(tree.rowCount() > 0);
+    const auto treeShows = [&](const QString &name) {
+        const QList<QQuickItem *> rows = d.items(QStringLiteral("treeRow"));
+        return std::any_of(rows.begin(), rows.end(), [&](const QQuickItem *row) { return showsText(row, name); });
+    };
+    CHECK_EVENTUALLY(treeShows(QStringLiteral("main")));
+
+    d.click(d.item(QStringLiteral("tableTab")));
+    REQUIRE_EVENTUALLY(!tree.isActive());
+    checkNoWarnings(d);
+}
+
 TEST_CASE("pressing Delete on a selected running task shows it cancelled with reason user")
 {
     Dashboard d;
