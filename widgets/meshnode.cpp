@@ -146,7 +146,7 @@ QPainter *beginSoftwarePaint(QQuickWindow *window, const QSGRenderNode &node, co
         return nullptr;
     painter->save();
     if (const QRegion *clip = state->clipRegion(); clip && !clip->isEmpty())
-        painter->setClipRegion(*clip, Qt::ReplaceClip);
+        painter->setClipRegion(*clip, Qt::IntersectClip);
     painter->setOpacity(node.inheritedOpacity());
     return painter;
 }

@@ -29,6 +29,7 @@
 #include <QLocale>
 #include <QQmlApplicationEngine>
 #include <QQmlComponent>
+#include <QScreen>
 #include <QQmlError>
 #include <QQuickItem>
 #include <QQuickWindow>
@@ -725,6 +726,82 @@ TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; ev
     (void)page.window.grabWindow();
     REQUIRE(marks.rowCount() == 6);
     CHECK(shownNames() == QStringList{QStringLiteral("squeezed"), QStringLiteral("roomy"), QStringLiteral("newest")});
+
+    INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
+    CHECK(printed.warnings().isEmpty());
+}
+
+TEST_CASE("a lane's label stays over the stall mark under it when only part of the timeline repaints")
+{
+    using coroscope::widgets::TaskTimeline;
+    const coroscope::test::QmlWarningGuard printed;
+    coroscope::monitor::TaskMonitor monitor;
+    PaneWindow page("TimelinePage", {{QStringLiteral("monitor"), QVariant::fromValue(&monitor)}}, QSize(1000, 300));
+    auto *timeline = page.pane->findChild<TaskTimeline *>();
+    REQUIRE(timeline);
+    TestTimelineSource source;
+    source.lanes = {QStringLiteral("#1 million \u00B7 main")};
+    source.now = 1000;
+    source.bars.push_back(TestTimelineSource::Bar{0, 400, 2, 0, 0});
+    source.stalls = {{TestTimelineSource::Stall{20, 200, QStringLiteral("under-the-lane-label")}}};
+    timeline->setSource(&source);
+    // A small item far right in the header band: changing it repaints only its rectangle,
+    // which the timeline's own drawing intersects.
+    QQmlComponent component(&page.engine);
+    component.setData("import QtQuick\nRectangle { width: 6; height: 6; color: \"white\" }", QUrl());
+    std::unique_ptr<QQuickItem> spot(qobject_cast<QQuickItem *>(component.create()));
+    REQUIRE(spot);
+    spot->setParentItem(timeline);
+    spot->setPosition(QPointF(timeline->width() - 20, 2));
+
+    const QList<QQuickItem *> lanes = page.items(QStringLiteral("timelineLaneLabel"));
+    REQUIRE(lanes.size() == 1);
+    QQuickItem *laneLabel = lanes.first();
+    const auto &marks = *timeline->stallMarks();
+    (void)page.window.grabWindow(); // polish: the timeline builds, the page lays out
+    REQUIRE(marks.rowCount() == 1);
+    const auto role = [&](const QByteArray &name) {
+        return marks.data(marks.index(0), marks.roleNames().key(name)).toDouble();
+    };
+    // Where the mark and the label's text meet, in window pixels.
+    const QRectF text = laneLabel->mapRectToScene(QRectF(0, 0, laneLabel->width(), laneLabel->height()));
+    const QRectF mark = timeline->mapRectToScene(QRectF(role("markX"), role("markY"), role("markWidth"), role("markHeight")));
+    const QRect overlap = text.intersected(mark).toAlignedRect();
+    REQUIRE(overlap.width() >= 4);
+    REQUIRE(overlap.height() >= 4);
+
+    // What is on screen, drawn frame after frame (not a fresh grab): the window's own
+    // surface under the offscreen platform.
+    const auto screenHasText = [&] {
+        const QImage shown = page.window.screen()->grabWindow(page.window.winId()).toImage();
+        if (shown.isNull())
+            return true; // no surface to read under this renderer (the GPU ones)
+        const QColor textColour = laneLabel->property("color").value<QColor>();
+        for (int y = overlap.top(); y <= overlap.bottom(); ++y) {
+            for (int x = overlap.left(); x <= overlap.right(); ++x) {
+                const QColor c = shown.pixelColor(x, y);
+                if (std::abs(c.red() - textColour.red()) + std::abs(c.green() - textColour.green())
+                        + std::abs(c.blue() - textColour.blue()) < 60)
+                    return true;
+            }
+        }
+        return false;
+    };
+    QTest::qWait(200);
+    CHECK(screenHasText());
+    for (const char *colour : {"black", "white", "black"}) {
+        spot->setProperty("color", QColor(QLatin1String(colour)));
+        QTest::qWait(100);
+        CHECK(screenHasText());
+    }
+    for (int i = 1; i <= 3; ++i) { // the run goes on: the bars change, the mark stays
+        source.now = 1000 + 10 * i;
+        source.bars.push_back(TestTimelineSource::Bar{double(600 + 50 * i), double(650 + 50 * i), 2, 0, i});
+        ++source.revision;
+        timeline->refresh();
+        QTest::qWait(150);
+        CHECK(screenHasText());
+    }
 
     INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
     CHECK(printed.warnings().isEmpty());
