@@ -648,13 +648,24 @@ TEST_CASE("a table row paints its task's cells and re-reads only the roles the m
     CHECK(printed.warnings().isEmpty());
 }
 
+namespace {
+
+// The real TimelinePage over an idle monitor, shown in a window; tests give its
+// timeline a source of their own.
+struct TimelineWindow {
+    coroscope::monitor::TaskMonitor monitor;
+    PaneWindow page{"TimelinePage", {{QStringLiteral("monitor"), QVariant::fromValue(&monitor)}}, QSize(1000, 300)};
+    coroscope::widgets::TaskTimeline *timeline = page.pane->findChild<coroscope::widgets::TaskTimeline *>();
+};
+
+} // namespace
+
 TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; every mark stays")
 {
-    using coroscope::widgets::TaskTimeline;
     const coroscope::test::QmlWarningGuard printed;
-    coroscope::monitor::TaskMonitor monitor;
-    PaneWindow page("TimelinePage", {{QStringLiteral("monitor"), QVariant::fromValue(&monitor)}}, QSize(1000, 300));
-    auto *timeline = page.pane->findChild<TaskTimeline *>();
+    TimelineWindow window;
+    PaneWindow &page = window.page;
+    coroscope::widgets::TaskTimeline *timeline = window.timeline;
     REQUIRE(timeline);
 
     // One lane of a second; the view is the whole run, so 1 ms is about a pixel.
@@ -733,11 +744,10 @@ TEST_CASE("a stall's culprit name covers neither its lane's label nor a mark; ev
 
 TEST_CASE("a lane's label stays over the stall mark under it when only part of the timeline repaints")
 {
-    using coroscope::widgets::TaskTimeline;
     const coroscope::test::QmlWarningGuard printed;
-    coroscope::monitor::TaskMonitor monitor;
-    PaneWindow page("TimelinePage", {{QStringLiteral("monitor"), QVariant::fromValue(&monitor)}}, QSize(1000, 300));
-    auto *timeline = page.pane->findChild<TaskTimeline *>();
+    TimelineWindow window;
+    PaneWindow &page = window.page;
+    coroscope::widgets::TaskTimeline *timeline = window.timeline;
     REQUIRE(timeline);
     TestTimelineSource source;
     source.lanes = {QStringLiteral("#1 million \u00B7 main")};
