@@ -8,7 +8,7 @@ namespace coroscope::rt::detail {
 
 namespace {
 
-std::atomic<std::int64_t> g_liveFrames{0};
+std::atomic<std::int64_t> g_liveBlocks{0};
 
 #ifndef COROSCOPE_SANITIZER
 constexpr std::size_t kGranule = 32;
@@ -44,9 +44,9 @@ std::size_t sizeClass(std::size_t size) { return (size + kGranule - 1) / kGranul
 
 } // namespace
 
-void *allocateFrame(std::size_t size)
+void *allocatePooled(std::size_t size)
 {
-    g_liveFrames.fetch_add(1, std::memory_order_relaxed);
+    g_liveBlocks.fetch_add(1, std::memory_order_relaxed);
 #ifndef COROSCOPE_SANITIZER
     const std::size_t cls = sizeClass(size);
     if (cls < kClasses) {
@@ -61,22 +61,22 @@ void *allocateFrame(std::size_t size)
     return ::operator new(size);
 }
 
-void releaseFrame(void *frame, std::size_t size) noexcept
+void releasePooled(void *block, std::size_t size) noexcept
 {
-    g_liveFrames.fetch_sub(1, std::memory_order_relaxed);
+    g_liveBlocks.fetch_sub(1, std::memory_order_relaxed);
 #ifndef COROSCOPE_SANITIZER
     const std::size_t cls = sizeClass(size);
     if (cls < kClasses) {
         ThreadPool &pool = t_pool;
-        auto *node = static_cast<FreeNode *>(frame);
+        auto *node = static_cast<FreeNode *>(block);
         node->next = pool.heads[cls];
         pool.heads[cls] = node;
         return;
     }
 #endif
-    ::operator delete(frame, size);
+    ::operator delete(block, size);
 }
 
-std::int64_t liveFrames() noexcept { return g_liveFrames.load(std::memory_order_relaxed); }
+std::int64_t livePooledBlocks() noexcept { return g_liveBlocks.load(std::memory_order_relaxed); }
 
 } // namespace coroscope::rt::detail

@@ -1,10 +1,13 @@
 #pragma once
 
-// Pooled allocation of coroutine frames. Frames come in a few size classes from
-// per-thread free lists carved out of 64 KiB blocks, so spawning a million tasks
-// costs a million pointer pops instead of a million malloc calls. A frame may be
-// freed on another thread than the one that allocated it; it then joins that
-// thread's free list. Blocks go back to the system only when the process ends.
+// Pooled allocation of coroutine frames and of other per-task blocks. Blocks come in
+// a few size classes from per-thread free lists carved out of 64 KiB blocks, so
+// spawning a million tasks costs a million pointer pops instead of a million malloc
+// calls, and a million tasks ending together give their memory back to the pool
+// instead of leaving a million holes in the C library's heap (sorting those holes
+// stalled whichever thread allocated next, the GUI's included). A block may be freed
+// on another thread than the one that allocated it; it then joins that thread's
+// free list. Blocks go back to the system only when the process ends.
 //
 // Under a sanitizer build the pool steps aside and every frame is a plain
 // operator new, so AddressSanitizer sees each frame's lifetime.
@@ -14,11 +17,11 @@
 
 namespace coroscope::rt::detail {
 
-[[nodiscard]] void *allocateFrame(std::size_t size);
-void releaseFrame(void *frame, std::size_t size) noexcept;
+[[nodiscard]] void *allocatePooled(std::size_t size);
+void releasePooled(void *block, std::size_t size) noexcept;
 
-// Frames allocated and not yet released, over all threads. Tests use it to prove
-// that every task's frame was destroyed.
-[[nodiscard]] std::int64_t liveFrames() noexcept;
+// Blocks allocated and not yet released, over all threads (counted under a sanitizer
+// too). Tests use it to prove that every task's frame and fields were destroyed.
+[[nodiscard]] std::int64_t livePooledBlocks() noexcept;
 
 } // namespace coroscope::rt::detail

@@ -160,6 +160,10 @@ private:
         bool described = false;
     };
     struct Extras {
+        // Pooled like the frames: a million named tasks end together.
+        static void *operator new(std::size_t size) { return detail::allocatePooled(size); }
+        static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
+
         QString name;
         QString resultText;
         std::vector<DoneEntry> entries;
@@ -221,8 +225,8 @@ public:
     void unhandled_exception() noexcept { captureException(); }
     void onFinalSuspend() { finish(); }
 
-    static void *operator new(std::size_t size) { return allocateFrame(size); }
-    static void operator delete(void *frame, std::size_t size) noexcept { releaseFrame(frame, size); }
+    static void *operator new(std::size_t size) { return allocatePooled(size); }
+    static void operator delete(void *frame, std::size_t size) noexcept { releasePooled(frame, size); }
 };
 
 } // namespace detail

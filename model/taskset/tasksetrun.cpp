@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QStringBuilder>
 
 #include <cmath>
 #include <thread>
@@ -509,7 +510,7 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     try {
         for (std::size_t i = 0; i < count; ++i) {
             copies.push_back(
-                in.spawnNode(node->task, name + QLatin1Char('[') + QString::number(i) + QLatin1Char(']'), self));
+                in.spawnNode(node->task, name % QLatin1Char('[') % QString::number(i) % QLatin1Char(']'), self));
             if ((i + 1) % kRepeatBatch == 0 && i + 1 < count)
                 co_await rt::sleep(std::chrono::milliseconds(0)); // give the loop back between batches
         }

@@ -22,7 +22,7 @@ Task<int> stormTask(std::chrono::milliseconds d, bool fails)
 
 TEST_CASE("20,000 tasks with random cancels each end in exactly one final state")
 {
-    const auto framesBefore = rt::detail::liveFrames();
+    const auto blocksBefore = rt::detail::livePooledBlocks();
     {
         rt::Loop loop(QStringLiteral("main"));
         std::mt19937 rng(20'000);
@@ -72,5 +72,5 @@ TEST_CASE("20,000 tasks with random cancels each end in exactly one final state"
             REQUIRE(count == 1);
         CHECK(loop.timerCount() == 0);
     }
-    CHECK(rt::detail::liveFrames() == framesBefore);
+    CHECK(rt::detail::livePooledBlocks() == blocksBefore);
 }

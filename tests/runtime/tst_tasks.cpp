@@ -131,9 +131,28 @@ TEST_CASE("a sleep never ends before its time and ends close to it")
     CHECK(tookMs < 400.0);
 }
 
+TEST_CASE("a named task's out-of-line fields are pooled like its frame and go back when it ends")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    const auto before = rt::detail::livePooledBlocks();
+    {
+        auto plain = rt::spawn(sleepThenReturn(1ms, 1));
+        CHECK(rt::detail::livePooledBlocks() == before + 1);
+        rt::SpawnOptions named;
+        named.name = QStringLiteral("sleeper[7]");
+        auto withName = rt::spawn(sleepThenReturn(1ms, 2), named);
+        CHECK(rt::detail::livePooledBlocks() == before + 3);
+        REQUIRE(runUntilFinished(withName).reached);
+        REQUIRE(runUntilIdle(loop).reached);
+        CHECK(withName->name() == QStringLiteral("sleeper[7]"));
+        CHECK(plain->name().isEmpty());
+    }
+    CHECK(rt::detail::livePooledBlocks() == before);
+}
+
 TEST_CASE("no timer and no frame is left once every task has ended")
 {
-    const auto framesBefore = rt::detail::liveFrames();
+    const auto blocksBefore = rt::detail::livePooledBlocks();
     {
         rt::Loop loop(QStringLiteral("main"));
         std::vector<Task<int>> tasks;
@@ -145,7 +164,7 @@ TEST_CASE("no timer and no frame is left once every task has ended")
         CHECK(loop.timerCount() == 0);
         CHECK(loop.liveTaskCount() == 0);
     }
-    CHECK(rt::detail::liveFrames() == framesBefore);
+    CHECK(rt::detail::livePooledBlocks() == blocksBefore);
 }
 
 TEST_CASE("a task group counts its tasks, says when empty, and cancels them all")

@@ -759,7 +759,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
             {"op":"wait_for","timeout":{"uniform":[0,0.2]},"child":{"op":"sleep","seconds":{"uniform":[0,0.2]}}},
             {"op":"threadsafe","child":{"op":"sleep","seconds":{"uniform":[0,0.1]}}},
             {"op":"cpu","work_ms":0.01}]}}]})";
-    const auto framesBefore = rt::detail::liveFrames();
+    const auto blocksBefore = rt::detail::livePooledBlocks();
 
     // Every event of the run, as drained, and the run's record built from the same
     // batches (as `coroscope run` builds it).
@@ -972,7 +972,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
     CHECK(count(EventType::Cancelled) > 0);
     CHECK(endedWithoutResuming > 0);
     CHECK(cancelledRunning > 0);
-    CHECK(rt::detail::liveFrames() == framesBefore);
+    CHECK(rt::detail::livePooledBlocks() == blocksBefore);
 }
 
 TEST_CASE("a set's task count is estimated before it runs, repeats and workers included")
