@@ -1,5 +1,6 @@
 #include "tasksetrun.h"
 
+#include "detail/resulttext.h"
 #include "journal/optag.h"
 
 #include <QHash>
@@ -54,13 +55,6 @@ bool isLeaf(Op op)
 std::chrono::milliseconds toMs(double seconds)
 {
     return std::chrono::milliseconds(std::llround(seconds * 1000.0));
-}
-
-// Compact JSON text of any value (QJsonDocument only writes arrays and objects).
-QString jsonText(const QJsonValue &v)
-{
-    const QByteArray wrapped = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
 }
 
 QJsonValue number(double v)
@@ -299,7 +293,7 @@ std::uint64_t selfId()
 // The task's result: journalled as JSON text with its Done event, and returned.
 QJsonValue finishWith(QJsonValue result)
 {
-    rt::Loop::currentTask()->setResultText(jsonText(result));
+    rt::Loop::currentTask()->setResultText(detail::resultText(result));
     return result;
 }
 

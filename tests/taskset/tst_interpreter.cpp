@@ -3,6 +3,7 @@
 
 #include "support/looprunner.h"
 #include "taskset/builtins.h"
+#include "taskset/detail/resulttext.h"
 #include "taskset/tasksetrun.h"
 
 #include "journal/optag.h"
@@ -18,6 +19,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -983,4 +986,34 @@ TEST_CASE("a set's task count is estimated before it runs, repeats and workers i
             {"op":"sleep","seconds":1}]}}},
         {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})")) ==
           1 + 1000 * (1 + 10000 * 2) + 1 + 5);
+}
+
+TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of value")
+{
+    const auto viaDocument = [](const QJsonValue &v) {
+        const QByteArray wrapped = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+        return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+    };
+    std::vector<QJsonValue> values{
+        QJsonValue(), QJsonValue(true), QJsonValue(false), QJsonValue(0.0), QJsonValue(-0.0),
+        QJsonValue(1.0), QJsonValue(-1.5), QJsonValue(0.1), QJsonValue(1.0 / 3.0), QJsonValue(2.5e-7),
+        QJsonValue(1e21), QJsonValue(1e18), QJsonValue(9007199254740993.0), QJsonValue(1.7976931348623157e308),
+        QJsonValue(4.9e-324), QJsonValue(std::nan("")), QJsonValue(HUGE_VAL), QJsonValue(-HUGE_VAL),
+        QJsonValue(qint64(0)), QJsonValue(qint64(-42)), QJsonValue(qint64(1000000000000000000)),
+        QJsonValue(std::numeric_limits<qint64>::max()), QJsonValue(std::numeric_limits<qint64>::min()),
+        QJsonValue(QStringLiteral("tab\t \"quoted\" \u00e9")), QJsonValue(QJsonArray{1, QStringLiteral("a"), QJsonValue()}),
+        QJsonValue(QJsonObject{{QStringLiteral("k"), 2.5}}), QJsonValue(QJsonArray{}),
+        QJsonValue(QJsonArray{QJsonArray{1.25, QJsonArray{}}, QJsonObject{{QStringLiteral("a\\b"), QJsonArray{true}}}, qint64(7)}),
+    };
+    // Seconds as the task sets draw them: uniform over [1, 5], in milliseconds and not.
+    std::uint32_t x = 12345;
+    for (int i = 0; i < 2000; ++i) {
+        x = x * 1664525u + 1013904223u;
+        const double u = 1.0 + 4.0 * double(x >> 8) / double(1u << 24);
+        values.emplace_back(i % 2 ? u : std::round(u * 1000.0) / 1000.0);
+    }
+    for (const QJsonValue &v : values) {
+        INFO(viaDocument(v).toStdString());
+        CHECK(taskset::detail::resultText(v) == viaDocument(v));
+    }
 }
