@@ -3,7 +3,7 @@
 // every model tick's and apply slice's duration (wall time, and the GUI thread's CPU
 // time in it) until the run ends. The renderer is chosen as the app chooses it
 // (widgets/renderer.h), or as `--renderer auto|gpu|software` says. Prints one JSON line:
-//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [--trace] [SET]
+//   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [--trace] [--select N] [SET]
 // --trace also writes the five longest frames to stderr, each split where the GUI thread
 // spent it: from the previous frame to the end of polish (idle time, events, the
 // model's ticks, bindings, polish), the scene graph's sync, then render and swap, each
@@ -11,6 +11,8 @@
 // renders on a thread of its own); and the model ticks that ran in it (wall / CPU ms);
 // then the five ticks that took the most CPU time. Times are s after the launch and,
 // for matching with `perf record -k mono`, CLOCK_MONOTONIC.
+// --select N selects the run's N-th task 2 s after the launch, as a click in the table
+// would, so the details pane follows it on every tick (a user watching one task).
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
@@ -111,6 +113,13 @@ int main(int argc, char **argv)
         args.remove(at, 2);
     }
     const bool trace = args.removeAll(QStringLiteral("--trace")) > 0;
+    std::uint64_t selectLocal = 0;
+    if (const qsizetype at = args.indexOf(QStringLiteral("--select")); at >= 0 && at + 1 < args.size()) {
+        selectLocal = args[at + 1].toULongLong();
+        if (selectLocal == 0)
+            return 2;
+        args.remove(at, 2);
+    }
     const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
@@ -173,7 +182,12 @@ int main(int argc, char **argv)
             QCoreApplication::exit(2);
         else {
             launchedNs = rt::monotonicNs();
-            monitor->launch(std::move(*parsed.set));
+            const int runId = monitor->launch(std::move(*parsed.set));
+            if (selectLocal > 0) {
+                QTimer::singleShot(2000, window, [window, runId, selectLocal] {
+                    window->setProperty("selectedKey", double(monitor::TaskStore::makeKey(runId, selectLocal)));
+                });
+            }
         }
     });
     QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] { QTimer::singleShot(300, [] { QCoreApplication::quit(); }); });

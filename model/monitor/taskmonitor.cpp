@@ -337,6 +337,22 @@ QString TaskMonitor::openLog(const QUrl &url)
     return {};
 }
 
+const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const journal::RunRecord &record) const
+{
+    ChildScan &scan = m_childScan;
+    if (scan.parentKey != taskKey || scan.record != &record)
+        scan = ChildScan{taskKey, &record, TaskStore::localIdOfKey(taskKey), {}};
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    const std::uint64_t filed = record.taskCount();
+    for (std::uint64_t local = scan.scannedUpTo + 1; local <= filed && scan.children.size() < kMaxDetailsChildren; ++local) {
+        const int row = m_store.rowOfLocal(runId, local);
+        if (row >= 0 && m_store.parentKey(row) == taskKey)
+            scan.children.push_back(local);
+        scan.scannedUpTo = local;
+    }
+    return scan.children;
+}
+
 QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
 {
     const journal::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
@@ -378,12 +394,11 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     });
 
     QVariantList children;
-    for (std::uint64_t local = 1; local <= record->taskCount() && children.size() < 500; ++local) {
+    for (const std::uint64_t local : childrenOf(taskKey, *record)) {
         const int row = m_store.rowOfLocal(runId, local);
-        if (row >= 0 && m_store.parentKey(row) == taskKey)
-            children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
-                                        {QStringLiteral("name"), m_store.name(row)},
-                                        {QStringLiteral("state"), toString(m_store.state(row))}});
+        children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
+                                    {QStringLiteral("name"), m_store.name(row)},
+                                    {QStringLiteral("state"), toString(m_store.state(row))}});
     }
 
     return QVariantMap{

@@ -140,7 +140,21 @@ private:
     [[nodiscard]] LiveRun *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
     [[nodiscard]] LiveRun &playground();
 
+    // The children taskDetails() lists, for the task the details pane shows: that
+    // pane asks every tick, and walking a million-task run for them each time cost
+    // the tick milliseconds. Children are filed after their parent, so one walk from
+    // the parent on, then only the tasks filed since.
+    struct ChildScan {
+        qint64 parentKey = -1;
+        const journal::RunRecord *record = nullptr;
+        std::uint64_t scannedUpTo = 0;       // local ids up to here have been looked at
+        std::vector<std::uint64_t> children; // local ids, in order, at most kMaxDetailsChildren
+    };
+    static constexpr std::size_t kMaxDetailsChildren = 500;
+    [[nodiscard]] const std::vector<std::uint64_t> &childrenOf(qint64 taskKey, const journal::RunRecord &record) const;
+
     TaskStore m_store;
+    mutable ChildScan m_childScan;
     TaskListModel m_tasks;
     TaskTreeModel m_tree;
     TaskStats m_stats;

@@ -319,3 +319,55 @@ TEST_CASE("the timeline gets a bar per task on its loop's lane, on the clock of 
         CHECK(bar.state == int(rt::TaskState::Done));
     }
 }
+
+TEST_CASE("the details' children are a parent's, in order, as they are filed, whoever else was asked about")
+{
+    monitor::TaskMonitor m;
+    // `a` files its children in batches of 16384 with loop steps between, so ticks see
+    // them arrive; `b`'s children come between a's batches.
+    taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "kids", "tasks": [
+        {"op": "repeat", "name": "a", "count": 40000, "task": {"op": "sleep", "seconds": 0.3}},
+        {"op": "repeat", "name": "b", "count": 40, "task": {"op": "sleep", "seconds": 0.3}}]})",
+                                                        QStringLiteral("kids.json"));
+    REQUIRE(parsed.ok());
+    const int runId = m.launch(std::move(*parsed.set));
+    // What a walk of the whole run finds now: the first 500 children, in local id order.
+    const auto walk = [&](qint64 parent) {
+        QList<qint64> keys;
+        const journal::RunRecord *record = m.store().run(runId);
+        for (std::uint64_t local = 1; record && local <= record->taskCount() && keys.size() < 500; ++local) {
+            const int row = m.store().rowOfLocal(runId, local);
+            if (row >= 0 && m.store().parentKey(row) == parent)
+                keys.append(m.store().keyOfRow(row));
+        }
+        return keys;
+    };
+    const auto listed = [&](qint64 parent) {
+        QList<qint64> keys;
+        for (const QVariant &c : m.taskDetails(parent).value(QStringLiteral("children")).toList())
+            keys.append(c.toMap().value(QStringLiteral("taskKey")).toLongLong());
+        return keys;
+    };
+    REQUIRE(waitFor(m, [&] { return keyNamed(m, QStringLiteral("b")) >= 0; }));
+    const qint64 b = keyNamed(m, QStringLiteral("b"));
+    int mismatches = 0;
+    QList<int> sizesSeen;
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    // Asked about every tick while the tasks are filed, as the details pane asks.
+    REQUIRE(waitFor(m, [&] {
+        const QList<qint64> now = listed(b);
+        mismatches += now != walk(b);
+        if (sizesSeen.isEmpty() || sizesSeen.back() != now.size())
+            sizesSeen.append(int(now.size()));
+        return finished;
+    }, 20s));
+    CHECK(mismatches == 0);
+    CHECK(sizesSeen.back() == 40);
+    const qint64 a = keyNamed(m, QStringLiteral("a"));
+    REQUIRE(a >= 0);
+    CHECK(listed(a).size() == 500); // the pane's limit
+    CHECK(listed(a) == walk(a));
+    CHECK(listed(b) == walk(b)); // asked again after another task
+    CHECK(m.store().run(runId)->taskCount() == 40042); // a, b and their children
+}
