@@ -29,6 +29,15 @@ constexpr std::uint64_t kReservedTasks = 4'000'000; // rows reserved for a run a
 constexpr std::size_t kKeptTimings = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
 
+// A result as the details pane shows it: its start, and how long it is (a million-task
+// repeat's result is megabytes of text, which one label would lay out for seconds).
+QString detailsText(const QString &text)
+{
+    if (text.size() <= kDetailsText)
+        return text;
+    return text.left(kDetailsText) + QStringLiteral("\u2026 (%1 characters; export the log for all of it)").arg(text.size());
+}
+
 QString localPath(const QUrl &url)
 {
     return url.isLocalFile() ? url.toLocalFile() : url.toString();
@@ -344,7 +353,7 @@ const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const 
         scan = ChildScan{taskKey, &record, TaskStore::localIdOfKey(taskKey), {}};
     const int runId = TaskStore::runIdOfKey(taskKey);
     const std::uint64_t filed = record.taskCount();
-    for (std::uint64_t local = scan.scannedUpTo + 1; local <= filed && scan.children.size() < kMaxDetailsChildren; ++local) {
+    for (std::uint64_t local = scan.scannedUpTo + 1; local <= filed && scan.children.size() <= kMaxDetailsChildren; ++local) {
         const int row = m_store.rowOfLocal(runId, local);
         if (row >= 0 && m_store.parentKey(row) == taskKey)
             scan.children.push_back(local);
@@ -377,9 +386,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     if (!t->awaiting.isEmpty())
         event(QVariant(msOf(m_store.nowNs() - record->startNs())), QStringLiteral("suspended"), t->awaiting);
     event(optMs(t->finishedNs), toString(t->state),
-          t->state == rt::TaskState::Failed ? t->error
+          t->state == rt::TaskState::Failed ? detailsText(t->error)
           : t->state == rt::TaskState::Cancelled ? QStringLiteral("reason ") + t->cancelReason
-                                                 : t->result);
+                                                 : detailsText(t->result));
     QVariantList callbacks;
     for (std::size_t i = 0; i < t->callbacks.size(); ++i) {
         const auto &cb = t->callbacks[i];
@@ -394,8 +403,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     });
 
     QVariantList children;
-    for (const std::uint64_t local : childrenOf(taskKey, *record)) {
-        const int row = m_store.rowOfLocal(runId, local);
+    const std::vector<std::uint64_t> &childLocals = childrenOf(taskKey, *record);
+    for (std::size_t i = 0; i < std::min(childLocals.size(), kMaxDetailsChildren); ++i) {
+        const int row = m_store.rowOfLocal(runId, childLocals[i]);
         children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
                                     {QStringLiteral("name"), m_store.name(row)},
                                     {QStringLiteral("state"), toString(m_store.state(row))}});
@@ -417,13 +427,13 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
         {QStringLiteral("createdMs"), ms(t->createdNs)},
         {QStringLiteral("startedMs"), optMs(t->startedNs)},
         {QStringLiteral("finishedMs"), optMs(t->finishedNs)},
-        {QStringLiteral("result"), t->result.size() <= kDetailsText ? t->result
-                                                                     : t->result.left(kDetailsText) + QStringLiteral("… (%1 characters; export the log for all of it)").arg(t->result.size())},
-        {QStringLiteral("error"), t->error},
+        {QStringLiteral("result"), detailsText(t->result)},
+        {QStringLiteral("error"), detailsText(t->error)},
         {QStringLiteral("cancelReason"), t->cancelReason},
         {QStringLiteral("events"), events},
         {QStringLiteral("callbacks"), callbacks},
         {QStringLiteral("children"), children},
+        {QStringLiteral("moreChildren"), childLocals.size() > kMaxDetailsChildren},
     };
 }
 

@@ -65,6 +65,8 @@ public:
     Q_INVOKABLE QStringList addCallback(qint64 taskKey, const QString &kind, const QString &text);
     Q_INVOKABLE QString exportLog(int runId, const QUrl &url);
     Q_INVOKABLE QString openLog(const QUrl &url);
+    // Everything about one task, for the details pane: its fields, its events and
+    // callbacks, its first kMaxDetailsChildren children (moreChildren: it has more).
     Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
 
     // Publishes what was applied since the last tick: the store's one batched change
@@ -148,9 +150,10 @@ private:
         qint64 parentKey = -1;
         const journal::RunRecord *record = nullptr;
         std::uint64_t scannedUpTo = 0;       // local ids up to here have been looked at
-        std::vector<std::uint64_t> children; // local ids, in order, at most kMaxDetailsChildren
+        std::vector<std::uint64_t> children; // local ids, in order, one more than the pane lists at most
     };
-    static constexpr std::size_t kMaxDetailsChildren = 500;
+    // Children the details list (a link each; the tree shows them all).
+    static constexpr std::size_t kMaxDetailsChildren = 50;
     [[nodiscard]] const std::vector<std::uint64_t> &childrenOf(qint64 taskKey, const journal::RunRecord &record) const;
 
     TaskStore m_store;

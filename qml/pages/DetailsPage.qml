@@ -6,13 +6,14 @@ import QtQuick.Layouts
 
 // The selected task: every field, its event history with times, its callbacks and
 // when they fired, and its parent and children (click one to move the selection).
-// Re-read from the monitor on every tick while a task is selected.
+// Re-read from the monitor on every tick while a task is selected (TaskDetails keeps
+// what did not change, so the lists' delegates stay).
 Pane {
     id: page
 
     required property TaskMonitor monitor
     property real taskKey: -1
-    property var details: ({})
+    readonly property var details: taskDetails.fields
     readonly property bool hasTask: page.taskKey >= 0 && page.details.taskKey !== undefined
     readonly property string taskState: page.hasTask ? String(page.details.state) : ""
     // The fields, in this order, with the label people read (a field taskDetails adds
@@ -44,14 +45,11 @@ Pane {
     signal callbackRequested()
     signal spawnChildRequested()
 
-    function refresh() {
-        page.details = page.taskKey >= 0 ? page.monitor.taskDetails(page.taskKey) : ({})
-    }
     function fieldKeys(): var {
         if (!page.hasTask)
             return []
         // Shown elsewhere (title, links, lists) or folded into another field.
-        const skip = ["events", "callbacks", "children", "parentKey", "parentName", "taskKey", "runId"]
+        const skip = ["events", "callbacks", "children", "moreChildren", "parentKey", "parentName", "taskKey", "runId"]
         // (A null time arrives as undefined, but its field still shows, as "—".)
         const known = Object.keys(page.fieldLabels)
         const given = Object.keys(page.details)
@@ -92,18 +90,15 @@ Pane {
         return String(value)
     }
 
-    onTaskKeyChanged: page.refresh()
     padding: 0
     background: Rectangle {
         color: Theme.surface
     }
 
-    Connections {
-        target: page.monitor
-        enabled: page.taskKey >= 0
-        function onTicked() {
-            page.refresh()
-        }
+    TaskDetails {
+        id: taskDetails
+        monitor: page.monitor
+        taskKey: page.taskKey
     }
 
     Label {
@@ -233,15 +228,33 @@ Pane {
                 font.pixelSize: Theme.fontSizeS
             }
             Repeater {
-                model: page.hasTask && page.details.children ? page.details.children : []
+                id: childRows
+                model: taskDetails.children
                 delegate: LinkDelegate {
                     id: childLink
+                    objectName: "childLink"
+                    required property real taskKey
+                    required property string name
+                    required property string taskState
+                    modelData: ({ taskKey: childLink.taskKey, name: childLink.name, state: childLink.taskState })
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL
                     prefix: qsTr("child")
                     onActivated: key => page.taskSelected(key)
                 }
+            }
+
+            Label {
+                objectName: "moreChildren"
+                Layout.leftMargin: Theme.spacingL
+                Layout.rightMargin: Theme.spacingL
+                Layout.fillWidth: true
+                visible: page.hasTask && page.details.moreChildren === true
+                text: qsTr("The first %1 children; the tree lists them all").arg(childRows.count)
+                wrapMode: Text.WordWrap
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
             }
 
             SectionLabel {
@@ -251,23 +264,25 @@ Pane {
             }
             Label {
                 Layout.leftMargin: Theme.spacingL
-                visible: !page.details.callbacks || page.details.callbacks.length === 0
+                visible: callbackRows.count === 0
                 text: qsTr("None attached")
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
             }
             Repeater {
-                model: page.hasTask && page.details.callbacks ? page.details.callbacks : []
+                id: callbackRows
+                model: taskDetails.callbacks
                 delegate: EventDelegate {
                     id: callbackRow
-                    required property var modelData
+                    required property string description
+                    required property var firedMs
                     objectName: "callbackRow"
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL
-                    timeMs: callbackRow.modelData.firedMs === null || callbackRow.modelData.firedMs === undefined
-                            ? -1 : Number(callbackRow.modelData.firedMs)
-                    title: Format.callback(String(callbackRow.modelData.description))
+                    timeMs: callbackRow.firedMs === null || callbackRow.firedMs === undefined
+                            ? -1 : Number(callbackRow.firedMs)
+                    title: Format.callback(callbackRow.description)
                     detail: timeMs < 0 ? qsTr("not fired yet") : qsTr("fired")
                     accent: timeMs < 0 ? Theme.pending : Theme.done
                 }
@@ -279,18 +294,19 @@ Pane {
                 text: qsTr("Events")
             }
             Repeater {
-                model: page.hasTask && page.details.events ? page.details.events : []
+                model: taskDetails.events
                 delegate: EventDelegate {
                     id: eventRow
-                    required property var modelData
+                    required property var tMs
+                    required property string type
+                    required property var eventDetail
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL
-                    timeMs: Number(eventRow.modelData.tMs)
-                    title: String(eventRow.modelData.type)
-                    detail: String(eventRow.modelData.type) === "callback"
-                            ? Format.callback(String(eventRow.modelData.detail)) : page.display(eventRow.modelData.detail)
-                    accent: Theme.stateColor(String(eventRow.modelData.type))
+                    timeMs: Number(eventRow.tMs)
+                    title: eventRow.type
+                    detail: eventRow.type === "callback" ? Format.callback(String(eventRow.eventDetail)) : page.display(eventRow.eventDetail)
+                    accent: Theme.stateColor(eventRow.type)
                 }
             }
             Item {

@@ -327,15 +327,16 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     // them arrive; `b`'s children come between a's batches.
     taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "kids", "tasks": [
         {"op": "repeat", "name": "a", "count": 40000, "task": {"op": "sleep", "seconds": 0.3}},
-        {"op": "repeat", "name": "b", "count": 40, "task": {"op": "sleep", "seconds": 0.3}}]})",
+        {"op": "repeat", "name": "b", "count": 40, "task": {"op": "sleep", "seconds": 0.3}},
+        {"op": "repeat", "name": "c", "count": 50, "task": {"op": "sleep", "seconds": 0.3}}]})",
                                                         QStringLiteral("kids.json"));
     REQUIRE(parsed.ok());
     const int runId = m.launch(std::move(*parsed.set));
-    // What a walk of the whole run finds now: the first 500 children, in local id order.
+    // What a walk of the whole run finds now: the first 50 children, in local id order.
     const auto walk = [&](qint64 parent) {
         QList<qint64> keys;
         const journal::RunRecord *record = m.store().run(runId);
-        for (std::uint64_t local = 1; record && local <= record->taskCount() && keys.size() < 500; ++local) {
+        for (std::uint64_t local = 1; record && local <= record->taskCount() && keys.size() < 50; ++local) {
             const int row = m.store().rowOfLocal(runId, local);
             if (row >= 0 && m.store().parentKey(row) == parent)
                 keys.append(m.store().keyOfRow(row));
@@ -364,10 +365,39 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     }, 20s));
     CHECK(mismatches == 0);
     CHECK(sizesSeen.back() == 40);
+    CHECK(sizesSeen.size() <= 41); // never shrank
     const qint64 a = keyNamed(m, QStringLiteral("a"));
     REQUIRE(a >= 0);
-    CHECK(listed(a).size() == 500); // the pane's limit
+    CHECK(listed(a).size() == 50); // the pane's limit
+    CHECK(m.taskDetails(a).value(QStringLiteral("moreChildren")).toBool());
+    CHECK_FALSE(m.taskDetails(b).value(QStringLiteral("moreChildren")).toBool());
     CHECK(listed(a) == walk(a));
     CHECK(listed(b) == walk(b)); // asked again after another task
-    CHECK(m.store().run(runId)->taskCount() == 40042); // a, b and their children
+    const qint64 c = keyNamed(m, QStringLiteral("c"));
+    CHECK(listed(c).size() == 50); // exactly the limit: none left out
+    CHECK_FALSE(m.taskDetails(c).value(QStringLiteral("moreChildren")).toBool());
+    CHECK(m.store().run(runId)->taskCount() == 40093); // a, b, c and their children
+}
+
+TEST_CASE("the details cut a long result to its start, in its field and in its event")
+{
+    monitor::TaskMonitor m;
+    taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "long", "tasks": [
+        {"op": "repeat", "name": "many", "count": 3000, "task": {"op": "sleep", "seconds": 0.001}}]})",
+                                                        QStringLiteral("long.json"));
+    REQUIRE(parsed.ok());
+    m.launch(std::move(*parsed.set));
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("many"), "state").toString() == QStringLiteral("done"); }));
+    const QVariantMap d = m.taskDetails(keyNamed(m, QStringLiteral("many")));
+    const QString shown = d.value(QStringLiteral("result")).toString();
+    // "[0.001,0.001,...]": 2 + 3000 * 6 - 1 characters, of which the first 4000 shown.
+    CHECK(shown.startsWith(QStringLiteral("[0.001,0.001,")));
+    CHECK(shown.startsWith(QStringLiteral("0.001,").repeated(700).prepend(QLatin1Char('[')).left(4000)));
+    CHECK(shown.size() < 4100);
+    CHECK(shown.contains(QStringLiteral("(18001 characters; export the log for all of it)")));
+    const QVariantList events = d.value(QStringLiteral("events")).toList();
+    REQUIRE_FALSE(events.isEmpty());
+    const QVariantMap done = events.back().toMap();
+    CHECK(done.value(QStringLiteral("type")).toString() == QStringLiteral("done"));
+    CHECK(done.value(QStringLiteral("detail")).toString() == shown);
 }

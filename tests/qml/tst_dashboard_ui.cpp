@@ -9,6 +9,7 @@
 #include "qml/taskrowcells.h"
 #include "qmlwarningguard.h"
 
+#include <QPointer>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -604,6 +605,41 @@ TEST_CASE("the run column tells the rows of two runs apart and sorts the table b
     CHECK(d.cell(rows - 1, "runId").toInt() == 1);
     CHECK_EVENTUALLY(showsText(d.rowItem(d.monitor->tasks()->keyAt(0)), QStringLiteral("#2 %1").arg(kSet)));
     d.screenshot(QStringLiteral("run-column-sorted"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the details pane lists the children, and their links stay while the children run")
+{
+    Dashboard d;
+    d.launch(kSet);
+    qint64 main = -1;
+    REQUIRE_EVENTUALLY((main = keyNamed(d, QStringLiteral("main"))) >= 0);
+    REQUIRE_EVENTUALLY(keyNamed(d, QStringLiteral("four")) >= 0);
+    d.selectTask(main);
+    const auto links = [&] {
+        QList<QQuickItem *> shown;
+        for (QQuickItem *link : d.items(QStringLiteral("childLink"))) {
+            if (link->isVisible())
+                shown.append(link);
+        }
+        return shown;
+    };
+    REQUIRE_EVENTUALLY(links().size() == 3);
+    QStringList names;
+    for (QQuickItem *link : links())
+        names.append(link->property("modelData").toMap().value(QStringLiteral("name")).toString());
+    CHECK(names == QStringList{QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("four")});
+    // While "one" ends and the others run on, every tick re-reads the task: the links
+    // are the same items (the pane once made them again on each tick), and the one
+    // that ended says so.
+    QList<QPointer<QQuickItem>> before;
+    for (QQuickItem *link : links())
+        before.append(link);
+    REQUIRE_EVENTUALLY(before[0] && before[0]->property("taskState").toString() == QLatin1String("done"));
+    CHECK(before[1]->property("taskState").toString() == QLatin1String("running"));
+    for (const QPointer<QQuickItem> &link : before)
+        CHECK_FALSE(link.isNull());
+    CHECK(links().size() == 3);
     checkNoWarnings(d);
 }
 
