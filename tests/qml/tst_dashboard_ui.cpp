@@ -640,6 +640,7 @@ TEST_CASE("the details pane lists the children, and their links stay while the c
     for (const QPointer<QQuickItem> &link : before)
         CHECK_FALSE(link.isNull());
     CHECK(links().size() == 3);
+    d.screenshot(QStringLiteral("details-children"));
     checkNoWarnings(d);
 }
 
