@@ -45,8 +45,20 @@ Pane {
     signal callbackRequested()
     signal spawnChildRequested()
 
+    // The field rows: a list that changes only when the task's map has other keys (a
+    // new selection), so the Repeater keeps its rows while the values move; a field
+    // that says nothing (optionalFields) hides its row.
+    property var shownFields: []
+    onDetailsChanged: page.updateShownFields()
+    Component.onCompleted: page.updateShownFields()
+    function updateShownFields() {
+        const keys = page.fieldKeys()
+        if (JSON.stringify(keys) !== JSON.stringify(page.shownFields))
+            page.shownFields = keys
+    }
     function fieldKeys(): var {
-        if (!page.hasTask)
+        // Not hasTask: this runs on detailsChanged, maybe before hasTask has followed.
+        if (page.taskKey < 0 || page.details.taskKey === undefined)
             return []
         // Shown elsewhere (title, links, lists) or folded into another field.
         const skip = ["events", "callbacks", "children", "moreChildren", "parentKey", "parentName", "taskKey", "runId"]
@@ -55,7 +67,7 @@ Pane {
         const given = Object.keys(page.details)
         const keys = known.filter(k => page.timeFields.indexOf(k) >= 0 || given.indexOf(k) >= 0)
             .concat(given.filter(k => skip.indexOf(k) < 0 && known.indexOf(k) < 0).sort())
-        return keys.filter(k => page.optionalFields.indexOf(k) < 0 || page.fieldText(k) !== "\u2014")
+        return keys
     }
     function fieldLabel(key: string): string {
         const label = page.fieldLabels[key]
@@ -180,10 +192,11 @@ Pane {
                 text: qsTr("Fields")
             }
             Repeater {
-                model: page.hasTask ? page.fieldKeys() : []
+                model: page.shownFields
                 delegate: RowLayout {
                     id: field
                     required property string modelData
+                    visible: page.optionalFields.indexOf(field.modelData) < 0 || page.fieldText(field.modelData) !== "\u2014"
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL

@@ -644,6 +644,32 @@ TEST_CASE("the details pane lists the children, and their links stay while the c
     checkNoWarnings(d);
 }
 
+TEST_CASE("the details pane keeps its field rows while the task ends, hiding what no longer applies")
+{
+    Dashboard d;
+    d.launch(kSet);
+    qint64 key = -1;
+    REQUIRE_EVENTUALLY((key = keyNamed(d, QStringLiteral("two"))) >= 0);
+    d.selectTask(key);
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("awaiting")) == QLatin1String("sleep 2s"));
+    const auto visibleField = [&](const char *name) -> QQuickItem * {
+        for (QQuickItem *i : d.items(QStringLiteral("detailsField_") + QString::fromLatin1(name))) {
+            if (i->isVisible())
+                return i;
+        }
+        return nullptr;
+    };
+    const QPointer<QQuickItem> state = visibleField("state");
+    REQUIRE(state);
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+    CHECK(state); // the same row, its text moved (the rows were once made again on each change)
+    CHECK(visibleField("state") == state.data());
+    CHECK(d.detailsField(QStringLiteral("awaiting")).isEmpty()); // its row hidden once done
+    CHECK(d.detailsField(QStringLiteral("result")) == QLatin1String("2"));
+    checkNoWarnings(d);
+}
+
 TEST_CASE("the details pane names its fields for people and writes times as the table does")
 {
     Dashboard d;
