@@ -383,8 +383,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     };
     event(ms(t->createdNs), QStringLiteral("created"), t->parent ? QStringLiteral("child of ") + record->name(t->parent) : QString());
     event(optMs(t->startedNs), QStringLiteral("started"), t->loop);
-    if (!t->awaiting.isEmpty())
-        event(QVariant(msOf(m_store.nowNs() - record->startNs())), QStringLiteral("suspended"), t->awaiting);
+    // No "suspended" line: the store keeps what a task awaits now but not since when,
+    // and a line stamped with the current time read as an event that never happened
+    // then. The awaiting field says it.
     event(optMs(t->finishedNs), toString(t->state),
           t->state == rt::TaskState::Failed ? detailsText(t->error)
           : t->state == rt::TaskState::Cancelled ? QStringLiteral("reason ") + t->cancelReason

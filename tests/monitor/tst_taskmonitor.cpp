@@ -401,3 +401,23 @@ TEST_CASE("the details cut a long result to its start, in its field and in its e
     CHECK(done.value(QStringLiteral("type")).toString() == QStringLiteral("done"));
     CHECK(done.value(QStringLiteral("detail")).toString() == shown);
 }
+
+TEST_CASE("the details' events are the task's own, each at the time it happened")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("four"), "awaiting").toString() == QStringLiteral("sleep 4s"); }));
+    const qint64 four = keyNamed(m, QStringLiteral("four"));
+    std::this_thread::sleep_for(200ms);
+    m.tick();
+    const QVariantMap d = m.taskDetails(four);
+    CHECK(d.value(QStringLiteral("awaiting")).toString() == QStringLiteral("sleep 4s"));
+    QStringList types;
+    const double startedMs = d.value(QStringLiteral("startedMs")).toDouble();
+    for (const QVariant &e : d.value(QStringLiteral("events")).toList()) {
+        const QVariantMap event = e.toMap();
+        types.append(event.value(QStringLiteral("type")).toString());
+        CHECK(event.value(QStringLiteral("tMs")).toDouble() <= startedMs); // nothing stamped "now"
+    }
+    CHECK(types == QStringList{QStringLiteral("created"), QStringLiteral("started")});
+}
