@@ -139,16 +139,20 @@ public:
         }
         return out;
     }
+    // Those of items(name) that are visible now.
+    [[nodiscard]] QList<QQuickItem *> visibleItems(const QString &name) const
+    {
+        QList<QQuickItem *> shown = items(name);
+        shown.removeIf([](const QQuickItem *i) { return !i->isVisible(); });
+        return shown;
+    }
     // The one visible item so named (waits for it to show).
     [[nodiscard]] QQuickItem *item(const QString &name) const
     {
         QQuickItem *found = nullptr;
         const bool shown = waitFor([&] {
-            found = nullptr;
-            for (QQuickItem *i : items(name)) {
-                if (i->isVisible())
-                    found = i;
-            }
+            const QList<QQuickItem *> visible = visibleItems(name);
+            found = visible.isEmpty() ? nullptr : visible.back();
             return found != nullptr;
         });
         INFO("item " << name.toStdString());
@@ -230,14 +234,15 @@ public:
         click(row, QPointF(row->height(), row->height() / 2));
         REQUIRE_EVENTUALLY(window->property("selectedKey").toLongLong() == key);
     }
+    [[nodiscard]] QQuickItem *detailsFieldItem(const QString &field) const
+    {
+        const QList<QQuickItem *> shown = visibleItems(QStringLiteral("detailsField_") + field);
+        return shown.isEmpty() ? nullptr : shown.front();
+    }
     [[nodiscard]] QString detailsField(const QString &field) const
     {
-        const auto found = items(QStringLiteral("detailsField_") + field);
-        for (QQuickItem *i : found) {
-            if (i->isVisible())
-                return textOf(i);
-        }
-        return {};
+        const QQuickItem *shown = detailsFieldItem(field);
+        return shown ? textOf(shown) : QString();
     }
 
     // Selects a built-in set in the launcher and clicks Launch; waits for its run.
@@ -356,8 +361,8 @@ void addLogCallback(const Dashboard &d, const QString &message)
 // The details pane's callback line that names `message`, if shown.
 QQuickItem *callbackLine(const Dashboard &d, const QString &message)
 {
-    for (QQuickItem *line : d.items(QStringLiteral("callbackRow"))) {
-        if (line->isVisible() && line->property("title").toString().contains(message))
+    for (QQuickItem *line : d.visibleItems(QStringLiteral("callbackRow"))) {
+        if (line->property("title").toString().contains(message))
             return line;
     }
     return nullptr;
@@ -616,14 +621,7 @@ TEST_CASE("the details pane lists the children, and their links stay while the c
     REQUIRE_EVENTUALLY((main = keyNamed(d, QStringLiteral("main"))) >= 0);
     REQUIRE_EVENTUALLY(keyNamed(d, QStringLiteral("four")) >= 0);
     d.selectTask(main);
-    const auto links = [&] {
-        QList<QQuickItem *> shown;
-        for (QQuickItem *link : d.items(QStringLiteral("childLink"))) {
-            if (link->isVisible())
-                shown.append(link);
-        }
-        return shown;
-    };
+    const auto links = [&] { return d.visibleItems(QStringLiteral("childLink")); };
     REQUIRE_EVENTUALLY(links().size() == 3);
     QStringList names;
     for (QQuickItem *link : links())
@@ -653,18 +651,11 @@ TEST_CASE("the details pane keeps its field rows while the task ends, hiding wha
     d.selectTask(key);
     REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
     REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("awaiting")) == QLatin1String("sleep 2s"));
-    const auto visibleField = [&](const char *name) -> QQuickItem * {
-        for (QQuickItem *i : d.items(QStringLiteral("detailsField_") + QString::fromLatin1(name))) {
-            if (i->isVisible())
-                return i;
-        }
-        return nullptr;
-    };
-    const QPointer<QQuickItem> state = visibleField("state");
+    const QPointer<QQuickItem> state = d.detailsFieldItem(QStringLiteral("state"));
     REQUIRE(state);
     REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
     CHECK(state); // the same row, its text moved (the rows were once made again on each change)
-    CHECK(visibleField("state") == state.data());
+    CHECK(d.detailsFieldItem(QStringLiteral("state")) == state.data());
     CHECK(d.detailsField(QStringLiteral("awaiting")).isEmpty()); // its row hidden once done
     CHECK(d.detailsField(QStringLiteral("result")) == QLatin1String("2"));
     checkNoWarnings(d);
