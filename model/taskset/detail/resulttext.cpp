@@ -56,14 +56,6 @@ void appendText(QString &out, const QJsonValue &v)
 
 QString resultText(const QJsonValue &v)
 {
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    default:
-        break;
-    }
     QString out;
     appendText(out, v);
     return out;
