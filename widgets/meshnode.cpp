@@ -17,6 +17,15 @@ namespace coroscope::widgets {
 
 namespace {
 
+// Qt's raster engine hands a blend of 96 rows or more (any fill that is clipped or
+// translucent, as every fill in the software renderer's clipped repaint is) to its GUI
+// thread pool in slices of 64 rows, and waits for them. For a grid line one pixel wide
+// the hand-over costs more than the pixels; on two cores, beside a busy loop thread,
+// each slice also woke a pool thread that took the GUI thread's core (thousands of
+// preemptions a million run). Fills are made in bands small enough to stay on this
+// thread.
+constexpr int kSerialFillRows = 95;
+
 QSGGeometryNode *makeGeometryNode()
 {
     auto *node = new QSGGeometryNode;
@@ -103,8 +112,9 @@ public:
             const QColor colour = QColor::fromRgba(shape.colour);
             if (shape.count == 0 && moved) {
                 const QPointF a = shape.points[0] + offset, b = shape.points[1] + offset;
-                const int left = pixel(a.x()), top = pixel(a.y());
-                painter->fillRect(QRect(left, top, pixel(b.x()) - left, pixel(b.y()) - top), colour);
+                const int left = pixel(a.x()), top = pixel(a.y()), right = pixel(b.x()), bottom = pixel(b.y());
+                for (int y = top; y < bottom; y += kSerialFillRows)
+                    painter->fillRect(QRect(left, y, right - left, std::min(kSerialFillRows, bottom - y)), colour);
             } else if (shape.count == 0) {
                 painter->fillRect(QRectF(shape.points[0], shape.points[1]), colour);
             } else {

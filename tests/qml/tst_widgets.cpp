@@ -11,6 +11,8 @@
 #include "widgets/tasktimeline.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QQmlComponent>
@@ -493,6 +495,71 @@ TEST_CASE("quads that abut at fractional edges are drawn without a seam or an ov
     CHECK(near(image.pixelColor(30, 31), kBackground));
     CHECK(near(image.pixelColor(10, 20), kBackground));
     CHECK(near(image.pixelColor(91, 20), kBackground));
+}
+
+namespace {
+
+// Qt's GUI thread pool as this process sees it: its threads, and how often they woke.
+struct PoolActivity
+{
+    int threads = 0;
+    long long wakes = 0;
+    bool operator==(const PoolActivity &) const = default;
+};
+
+PoolActivity guiPoolActivity()
+{
+    PoolActivity a;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != "Thread (pooled)")
+            continue;
+        ++a.threads;
+        QFile status(tasks.filePath(tid + QStringLiteral("/status")));
+        REQUIRE(status.open(QIODevice::ReadOnly));
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("voluntary_ctxt_switches:"))
+                a.wakes += line.mid(line.indexOf(':') + 1).trimmed().toLongLong();
+        }
+    }
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("tall translucent quads are painted whole, without Qt's fill threads")
+{
+    INFO("graphics API " << int(QQuickWindow::graphicsApi()) << ", QT_QUICK_BACKEND=" << qEnvironmentVariable("QT_QUICK_BACKEND").toStdString());
+    auto window = makeWindow(200, 400);
+    MeshItem item;
+    item.setParentItem(window->contentItem());
+    item.setSize(QSizeF(200, 400));
+    const QColor translucent(255, 0, 0, 128);
+    item.addQuad(10, 5, 11, 395, translucent); // a grid line: one pixel wide, 390 rows
+    item.addQuad(50, 0.3, 190, 399.6, translucent);
+    const PoolActivity before = guiPoolActivity();
+    const QImage image = show(*window);
+    for (int i = 0; i < 5; ++i) { // repaints, as a live timeline makes them
+        item.update();
+        QTest::qWait(20);
+    }
+    const QColor blended(255, 127, 127);
+    for (int y = 0; y < 400; ++y) {
+        INFO("row " << y);
+        const bool line = y >= 5 && y < 395;
+        CHECK(near(image.pixelColor(10, y), line ? blended : kBackground, 3));
+        CHECK(near(image.pixelColor(120, y), blended, 3));
+        CHECK(near(image.pixelColor(11, y), kBackground, 0));
+    }
+    CHECK(near(image.pixelColor(49, 200), kBackground, 0));
+    CHECK(near(image.pixelColor(190, 200), kBackground, 0));
+    // Each slice handed to a pool thread woke it and, on two cores beside the run's
+    // loop thread, took the GUI thread's core.
+    const PoolActivity after = guiPoolActivity();
+    INFO("pool threads " << before.threads << " -> " << after.threads << ", their wakes " << before.wakes << " -> "
+                         << after.wakes);
+    CHECK(after == before);
 }
 
 TEST_CASE("the dashboard's renderer is the software one only where OpenGL runs on the CPU")
