@@ -9,7 +9,8 @@
 // model's ticks, bindings, polish), the scene graph's sync, then render and swap, each
 // with the CPU time the thread spent in it (with the software renderer; the OpenGL one
 // renders on a thread of its own); and the model ticks that ran in it (wall / CPU ms);
-// then the five ticks that took the most CPU time. Times are s after the launch and,
+// then the five ticks that took the most CPU time, and the five whose wall time
+// passed their CPU time the most (the thread held off its core). Times are s after the launch and,
 // for matching with `perf record -k mono`, CLOCK_MONOTONIC.
 // --select N selects the run's N-th task 2 s after the launch, as a click in the table
 // would, so the details pane follows it on every tick (a user watching one task).
@@ -84,18 +85,24 @@ void printLongestFrames(const std::vector<Frame> &frames, const monitor::TaskMon
             err << QStringLiteral(" %1/%2").arg(ms(ticks.wallNs[t]), 0, 'f', 1).arg(ms(ticks.cpuNs[t]), 0, 'f', 1);
         err << '\n';
     }
-    std::vector<std::size_t> costly(ticks.cpuNs.size());
-    for (std::size_t t = 0; t < costly.size(); ++t)
-        costly[t] = t;
-    std::sort(costly.begin(), costly.end(), [&](std::size_t a, std::size_t b) { return ticks.cpuNs[a] > ticks.cpuNs[b]; });
-    costly.resize(std::min<std::size_t>(costly.size(), 5));
-    for (std::size_t t : costly) {
-        err << QStringLiteral("tick %1 ms of CPU (%2 wall) at %3 s (monotonic %4)\n")
-                   .arg(ms(ticks.cpuNs[t]), 0, 'f', 1)
-                   .arg(ms(ticks.wallNs[t]), 0, 'f', 1)
-                   .arg(double(ticks.startNs[t] - launchedNs) / 1e9, 0, 'f', 3)
-                   .arg(double(ticks.startNs[t] + toMonotonic) / 1e9, 0, 'f', 6);
-    }
+    // The five ticks with the most of a key, each with its CPU and wall time.
+    const auto printTicks = [&](const char *what, auto key) {
+        std::vector<std::size_t> top(ticks.cpuNs.size());
+        for (std::size_t t = 0; t < top.size(); ++t)
+            top[t] = t;
+        std::sort(top.begin(), top.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
+        top.resize(std::min<std::size_t>(top.size(), 5));
+        for (std::size_t t : top) {
+            err << QStringLiteral("tick (%1) %2 ms of CPU (%3 wall) at %4 s (monotonic %5)\n")
+                       .arg(QLatin1String(what))
+                       .arg(ms(ticks.cpuNs[t]), 0, 'f', 1)
+                       .arg(ms(ticks.wallNs[t]), 0, 'f', 1)
+                       .arg(double(ticks.startNs[t] - launchedNs) / 1e9, 0, 'f', 3)
+                       .arg(double(ticks.startNs[t] + toMonotonic) / 1e9, 0, 'f', 6);
+        }
+    };
+    printTicks("most CPU", [&](std::size_t t) { return ticks.cpuNs[t]; });
+    printTicks("longest off the core", [&](std::size_t t) { return ticks.wallNs[t] - ticks.cpuNs[t]; });
 }
 
 } // namespace

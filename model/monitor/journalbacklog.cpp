@@ -5,8 +5,10 @@
 namespace coroscope::monitor {
 
 namespace {
-constexpr std::size_t kSpentBatches = 8;               // spent batches kept for reuse,
-constexpr std::size_t kSpentBatchEvents = 256 * 1024;  // each up to 10 MiB (a burst's are freed)
+// Spent batches kept for reuse, their capacity together (10 MiB): a loop publishes
+// some twenty batches of a few thousand events between two takes, and each one taken
+// is exchanged for a spent one, which its journal reuses (a burst's are freed).
+constexpr std::size_t kSpentEvents = 256 * 1024;
 constexpr std::size_t kReleaseElsewhere = 16 * 1024;   // events: a larger batch is freed off this thread
 } // namespace
 
@@ -18,6 +20,7 @@ void JournalBacklog::take(int runId, LiveRun &run)
         if (!m_spent.empty()) {
             std::swap(batch, m_spent.back());
             m_spent.pop_back();
+            m_spentEvents -= batch.events.capacity();
         }
     });
 }
@@ -40,9 +43,10 @@ void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
     p.offset += n;
     if (p.offset < p.batch.events.size())
         return;
-    if (m_spent.size() < kSpentBatches && p.batch.events.capacity() <= kSpentBatchEvents) {
+    if (const std::size_t capacity = p.batch.events.capacity(); m_spentEvents + capacity <= kSpentEvents) {
         p.batch.clear();
         m_spent.push_back(std::move(p.batch));
+        m_spentEvents += capacity;
     } else if (p.batch.events.capacity() > kReleaseElsewhere) {
         release(std::move(p.batch));
     }

@@ -3,8 +3,8 @@
 // JournalBacklog: journal batches taken from live runs' loops and not applied yet,
 // applied a slice at a time so that the thread that applies them (the GUI's, or the
 // command line's main thread) can stop after a time budget. Batches are moved out of
-// the journals, never copied, and small spent ones go back to the journals for their
-// capacity, so a million tasks' events are neither copied nor faulted in twice. A
+// the journals, never copied, and spent ones go back to the journals for their
+// capacity (up to a budget), so a million tasks' events are neither copied nor faulted in twice. A
 // large spent batch that is not kept is freed on a thread of the backlog's own: a
 // burst's batch holds up to a million events and a third as many string references,
 // and freeing it took 1-6 ms of the applying thread.
@@ -52,6 +52,7 @@ private:
     void release(rt::JournalBatch &&batch);
 
     std::vector<rt::JournalBatch> m_spent; // applied, cleared, capacity kept
+    std::size_t m_spentEvents = 0;         // their events' capacity together
     rt::JournalBatch m_slice;
     std::unique_ptr<rt::CpuPool> m_releaser; // one thread, made for the first large batch
 };

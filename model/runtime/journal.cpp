@@ -2,6 +2,12 @@
 
 #include "clock.h"
 
+namespace {
+// The spares' capacity together, per journal (10 MiB). A loop publishes a slice's
+// events at a time, a few thousand, some twenty batches between two reads of the
+// dashboard; a burst's batch, larger than this, is not kept.
+constexpr std::size_t kSpareEvents = 256 * 1024;
+} // namespace
 
 namespace coroscope::rt {
 
@@ -59,19 +65,26 @@ void Journal::publish()
         std::lock_guard lock(m_mutex);
         if (m_shared.events.empty() && m_shared.strings.empty())
             std::swap(m_shared, m_local); // the reader's emptied buffer comes back
-        else
+        else {
             m_queued.push_back(std::move(m_local));
+            if (!m_spare.empty()) {
+                m_local = std::move(m_spare.back());
+                m_spare.pop_back();
+                m_spareEvents -= m_local.events.capacity();
+            }
+        }
     }
     m_local.clear();
 }
 
-std::deque<JournalBatch> Journal::takePublished(JournalBatch &out)
+std::vector<JournalBatch> Journal::takePublished(JournalBatch &out)
 {
     out.clear();
-    std::deque<JournalBatch> queued;
+    std::vector<JournalBatch> queued;
     std::lock_guard lock(m_mutex);
     std::swap(out, m_shared);
     queued.swap(m_queued);
+    m_queued.swap(m_queuedSpare);
     return queued;
 }
 
@@ -93,18 +106,37 @@ void appendBatch(JournalBatch &to, JournalBatch &from)
 }
 } // namespace
 
+void Journal::recycle(std::vector<JournalBatch> &&taken)
+{
+    std::lock_guard lock(m_mutex);
+    for (JournalBatch &b : taken) {
+        const std::size_t capacity = b.events.capacity();
+        if (capacity > 0 && m_spareEvents + capacity <= kSpareEvents) {
+            b.clear();
+            m_spare.push_back(std::move(b));
+            m_spareEvents += capacity;
+        }
+    }
+    taken.clear();
+    if (taken.capacity() > m_queuedSpare.capacity())
+        std::swap(taken, m_queuedSpare);
+}
+
 void Journal::drain(JournalBatch &out)
 {
-    for (JournalBatch &later : takePublished(out))
+    std::vector<JournalBatch> queued = takePublished(out);
+    for (JournalBatch &later : queued)
         appendBatch(out, later);
+    recycle(std::move(queued));
 }
 
 void Journal::drainEach(JournalBatch &out, const std::function<void(JournalBatch &)> &take)
 {
-    std::deque<JournalBatch> queued = takePublished(out);
+    std::vector<JournalBatch> queued = takePublished(out);
     take(out);
     for (JournalBatch &later : queued)
         take(later);
+    recycle(std::move(queued));
 }
 
 } // namespace coroscope::rt

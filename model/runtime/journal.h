@@ -10,7 +10,12 @@
 // 12 ms, behind a loop thread that runs at a lower priority). Any thread may call
 // drain() or drainEach() at any time; they hold the same mutex for a swap. In the
 // steady state (a reader draining regularly) the buffers keep their capacity and
-// appending allocates nothing.
+// appending allocates nothing. A queued batch's buffers come back too: what the
+// reader leaves in a queued batch (its capacity, or a spent batch it swapped in) is
+// kept as a spare that publish() appends into next, so the loop thread does not
+// allocate anew and the reader does not free memory from the loop thread's malloc
+// arena (whose lock the loop thread holds while it allocates: the dashboard's GUI
+// thread waited on it in its tick).
 //
 // Strings (task names, error texts) are rare and travel beside the events in the
 // batch; Event::text indexes them (1-based, 0 = none).
@@ -20,7 +25,6 @@
 #include <QString>
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <cstdint>
@@ -102,10 +106,16 @@ private:
     JournalBatch m_local;  // loop thread
     std::mutex m_mutex; // std::mutex, not QMutex: ThreadSanitizer sees it
     JournalBatch m_shared; // guarded by m_mutex
-    std::deque<JournalBatch> m_queued; // guarded by m_mutex: published after m_shared, not yet taken
+    std::vector<JournalBatch> m_queued;      // guarded by m_mutex: published after m_shared, not yet taken
+    std::vector<JournalBatch> m_queuedSpare; // guarded by m_mutex: the last list taken, emptied, for m_queued
+    std::vector<JournalBatch> m_spare;       // guarded by m_mutex: empty batches with capacity, for publish()
+    std::size_t m_spareEvents = 0;           // guarded by m_mutex: their events' capacity together
 
     // Swaps m_shared into out and returns the queued batches (under the mutex).
-    [[nodiscard]] std::deque<JournalBatch> takePublished(JournalBatch &out);
+    [[nodiscard]] std::vector<JournalBatch> takePublished(JournalBatch &out);
+    // Keeps what is left in the reader's queued batches as spares, and the emptied
+    // list for the next batches queued (under the mutex).
+    void recycle(std::vector<JournalBatch> &&taken);
     std::atomic<bool> m_enabled{true};
 };
 

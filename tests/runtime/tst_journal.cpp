@@ -64,6 +64,45 @@ TEST_CASE("batches published while the reader has not taken the last one reach i
     CHECK(out.events.empty());
 }
 
+TEST_CASE("a queued batch's buffers come back to the loop for its next batches")
+{
+    // The reader swaps each batch out for a spent one of its own, as the dashboard's
+    // backlog does; what it leaves in a queued batch is appended into next, so the
+    // loop thread neither allocates anew nor leaves the reader its memory to free.
+    rt::Journal j;
+    const auto publishOne = [&](std::uint64_t task) {
+        j.append(rt::EventType::Created, task);
+        j.publish();
+    };
+    constexpr std::size_t kSpentCapacity = 5000;
+    std::vector<rt::JournalBatch> kept;
+    std::vector<std::size_t> capacities;
+    const auto takeAll = [&] {
+        rt::JournalBatch out;
+        j.drainEach(out, [&](rt::JournalBatch &batch) {
+            capacities.push_back(batch.events.capacity());
+            kept.push_back(std::exchange(batch, {}));
+            batch.events.reserve(kSpentCapacity);
+        });
+    };
+    publishOne(1); // to the reader
+    publishOne(2); // queued behind it
+    takeAll();
+    REQUIRE(kept.size() == 2);
+    CHECK(capacities[1] < kSpentCapacity);
+
+    capacities.clear();
+    publishOne(3); // to the reader
+    publishOne(4); // queued: the loop appends the next one into the spare
+    publishOne(5);
+    takeAll();
+    REQUIRE(capacities.size() == 3);
+    CHECK(capacities[2] >= kSpentCapacity);
+    REQUIRE(kept.size() == 5);
+    CHECK(kept[4].events.size() == 1);
+    CHECK(kept[4].events[0].task == 5);
+}
+
 TEST_CASE("a disabled journal records nothing and the runtime still works")
 {
     rt::Loop loop(QStringLiteral("main"));
