@@ -12,12 +12,15 @@
 // then the five ticks that took the most CPU time, and the five whose wall time
 // passed their CPU time the most (the thread held off its core). Times are s after the launch and,
 // for matching with `perf record -k mono`, CLOCK_MONOTONIC.
+// The JSON also says how fresh the timeline stayed: its builds adopted during the run
+// and the time between two (the first counted from the launch).
 // --select N selects the run's N-th task 2 s after the launch, as a click in the table
 // would, so the details pane follows it on every tick (a user watching one task).
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
 #include "widgets/renderer.h"
+#include "widgets/tasktimeline.h"
 
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
@@ -178,6 +181,16 @@ int main(int argc, char **argv)
             frames.push_back(current);
         }
     }, Qt::DirectConnection);
+    // How fresh the timeline stays: its builds adopted while the run goes on, and the
+    // longest time between two (its worker runs below the GUI thread's priority).
+    std::vector<std::int64_t> timelineBuildsNs;
+    bool running = false;
+    if (auto *timeline = window->findChild<widgets::TaskTimeline *>()) {
+        QObject::connect(timeline, &widgets::TaskTimeline::layoutChanged, window, [&] {
+            if (running)
+                timelineBuildsNs.push_back(rt::monotonicNs());
+        });
+    }
     // Keep frames coming even when nothing moves, so a stall would show as a gap.
     QTimer animate;
     QObject::connect(&animate, &QTimer::timeout, window, &QQuickWindow::update);
@@ -189,6 +202,7 @@ int main(int argc, char **argv)
             QCoreApplication::exit(2);
         else {
             launchedNs = rt::monotonicNs();
+            running = true;
             const int runId = monitor->launch(std::move(*parsed.set));
             if (selectLocal > 0) {
                 QTimer::singleShot(2000, window, [window, runId, selectLocal] {
@@ -197,7 +211,10 @@ int main(int argc, char **argv)
             }
         }
     });
-    QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] { QTimer::singleShot(300, [] { QCoreApplication::quit(); }); });
+    QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] {
+        running = false;
+        QTimer::singleShot(300, [] { QCoreApplication::quit(); });
+    });
     const auto t0 = rt::monotonicNs();
     QTimer::singleShot(120'000, [] { QCoreApplication::exit(3); });
     const int rc = QGuiApplication::exec();
@@ -219,8 +236,11 @@ int main(int argc, char **argv)
     const monitor::TaskMonitor::Timings &slices = monitor->sliceTimings();
     if (trace)
         printLongestFrames(frames, ticks, launchedNs);
+    std::vector<double> timelineGaps;
+    for (std::size_t i = 0; i < timelineBuildsNs.size(); ++i)
+        timelineGaps.push_back(double(timelineBuildsNs[i] - (i == 0 ? launchedNs : timelineBuildsNs[i - 1])) / 1e6);
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
-                                          "%7,%8,\"slices\":%9,%10,%11,\"exit\":%12}")
+                                          "%7,%8,\"slices\":%9,%10,%11,%14,\"exit\":%12}")
                                .arg(set)
                                .arg(monitor->store().rowCount())
                                .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
@@ -232,6 +252,8 @@ int main(int argc, char **argv)
                                .arg(summary("slice_ms", inMs(slices.wallNs)), summary("slice_cpu_ms", inMs(slices.cpuNs)))
                                .arg(rc)
                                .arg(renderer.software ? QStringLiteral("software") : QStringLiteral("gpu"))
+                               .arg(QStringLiteral("\"timeline_builds\":%1,").arg(timelineGaps.size())
+                                    + summary("timeline_gap_ms", timelineGaps))
                         << '\n';
     return rc;
 }
