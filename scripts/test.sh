@@ -3,7 +3,8 @@
 #   1. the dev build (all suites, ctest),
 #   2. the runtime, task-set and journal suites under AddressSanitizer +
 #      UndefinedBehaviorSanitizer,
-#   3. the runtime suite under ThreadSanitizer.
+#   3. the runtime and monitor suites under ThreadSanitizer (the monitor's run the
+#      loops on threads of their own and drains their journals from another).
 # Used as-is by CI (.ci/run). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader
 ctest --preset asan -L "runtime|taskset|journal\$|monitor|fuzz"
 
-step "runtime suite under ThreadSanitizer"
+step "runtime and monitor suites under ThreadSanitizer"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target tst_runtime
-ctest --preset tsan -L runtime
+cmake --build --preset tsan -j "$jobs" --target tst_runtime tst_monitor tst_taskmonitor
+ctest --preset tsan -L "runtime|monitor"

@@ -201,6 +201,9 @@ void Loop::wake()
     if (m_drainPosted)
         return;
     m_drainPosted = true;
+    // Posted under the mutex callSoonThreadsafe posts under: both write this thread's
+    // posted-event list, whose own lock ThreadSanitizer cannot see (see event()).
+    std::lock_guard lock(m_incomingMutex);
     QCoreApplication::postEvent(this, new QEvent(kDrainEvent));
 }
 
