@@ -4,10 +4,10 @@
 // applied a slice at a time so that the thread that applies them (the GUI's, or the
 // command line's main thread) can stop after a time budget. Batches are moved out of
 // the journals, never copied, and spent ones go back to the journals for their
-// capacity (up to a budget), so a million tasks' events are neither copied nor faulted in twice. A
-// large spent batch that is not kept is freed on a thread of the backlog's own: a
-// burst's batch holds up to a million events and a third as many string references,
-// and freeing it took 1-6 ms of the applying thread.
+// capacity (up to a budget), so a million tasks' events are neither copied nor
+// faulted in twice. A large spent batch that is not kept is freed on a thread of the
+// backlog's own: a burst's batch holds up to a million events and a third as many
+// string references, and freeing it took 1-6 ms of the applying thread.
 //
 // Threading: one thread, the one that owns what the events are applied to (the
 // releasing thread only frees batches handed to it). Cost: take() is O(batches);
