@@ -12,16 +12,17 @@ constexpr std::size_t kSpentEvents = 256 * 1024;
 constexpr std::size_t kReleaseElsewhere = 16 * 1024;   // events: a larger batch is freed off this thread
 } // namespace
 
+JournalBacklog::JournalBacklog()
+    : m_spent(kSpentEvents)
+{
+}
+
 void JournalBacklog::take(int runId, LiveRun &run)
 {
     run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
         m_pending.push_back({runId, loopName, {}, 0});
         std::swap(m_pending.back().batch, batch);
-        if (!m_spent.empty()) {
-            std::swap(batch, m_spent.back());
-            m_spent.pop_back();
-            m_spentEvents -= batch.events.capacity();
-        }
+        m_spent.takeInto(batch);
     });
 }
 
@@ -43,13 +44,8 @@ void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
     p.offset += n;
     if (p.offset < p.batch.events.size())
         return;
-    if (const std::size_t capacity = p.batch.events.capacity(); m_spentEvents + capacity <= kSpentEvents) {
-        p.batch.clear();
-        m_spent.push_back(std::move(p.batch));
-        m_spentEvents += capacity;
-    } else if (p.batch.events.capacity() > kReleaseElsewhere) {
+    if (!m_spent.keep(p.batch) && p.batch.events.capacity() > kReleaseElsewhere)
         release(std::move(p.batch));
-    }
     m_pending.pop_front();
 }
 

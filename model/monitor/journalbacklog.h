@@ -31,6 +31,8 @@ class JournalBacklog
 public:
     using Apply = std::function<void(int runId, const QString &loop, const rt::JournalBatch &events)>;
 
+    JournalBacklog();
+
     // Takes every batch the run's loops have published since the last call.
     void take(int runId, LiveRun &run);
     [[nodiscard]] bool empty() const noexcept { return m_pending.empty(); }
@@ -51,8 +53,7 @@ private:
     std::deque<Pending> m_pending;
     void release(rt::JournalBatch &&batch);
 
-    std::vector<rt::JournalBatch> m_spent; // applied, cleared, capacity kept
-    std::size_t m_spentEvents = 0;         // their events' capacity together
+    rt::SpareBatches m_spent; // applied, emptied, capacity kept
     rt::JournalBatch m_slice;
     std::unique_ptr<rt::CpuPool> m_releaser; // one thread, made for the first large batch
 };

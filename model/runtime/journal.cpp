@@ -2,6 +2,8 @@
 
 #include "clock.h"
 
+namespace coroscope::rt {
+
 namespace {
 // The spares' capacity together, per journal (10 MiB). A loop publishes a slice's
 // events at a time, a few thousand, some twenty batches between two reads of the
@@ -9,7 +11,31 @@ namespace {
 constexpr std::size_t kSpareEvents = 256 * 1024;
 } // namespace
 
-namespace coroscope::rt {
+Journal::Journal()
+    : m_spare(kSpareEvents)
+{
+}
+
+bool SpareBatches::keep(JournalBatch &batch)
+{
+    const std::size_t capacity = batch.events.capacity();
+    if (capacity == 0 || m_events + capacity > m_budget)
+        return false;
+    batch.clear();
+    m_batches.push_back(std::move(batch));
+    m_events += capacity;
+    return true;
+}
+
+bool SpareBatches::takeInto(JournalBatch &into)
+{
+    if (m_batches.empty())
+        return false;
+    into = std::move(m_batches.back());
+    m_batches.pop_back();
+    m_events -= into.events.capacity();
+    return true;
+}
 
 QString toString(EventType t)
 {
@@ -67,11 +93,7 @@ void Journal::publish()
             std::swap(m_shared, m_local); // the reader's emptied buffer comes back
         else {
             m_queued.push_back(std::move(m_local));
-            if (!m_spare.empty()) {
-                m_local = std::move(m_spare.back());
-                m_spare.pop_back();
-                m_spareEvents -= m_local.events.capacity();
-            }
+            m_spare.takeInto(m_local);
         }
     }
     m_local.clear();
@@ -109,14 +131,8 @@ void appendBatch(JournalBatch &to, JournalBatch &from)
 void Journal::recycle(std::vector<JournalBatch> &&taken)
 {
     std::lock_guard lock(m_mutex);
-    for (JournalBatch &b : taken) {
-        const std::size_t capacity = b.events.capacity();
-        if (capacity > 0 && m_spareEvents + capacity <= kSpareEvents) {
-            b.clear();
-            m_spare.push_back(std::move(b));
-            m_spareEvents += capacity;
-        }
-    }
+    for (JournalBatch &b : taken)
+        m_spare.keep(b);
     taken.clear();
     if (taken.capacity() > m_queuedSpare.capacity())
         std::swap(taken, m_queuedSpare);

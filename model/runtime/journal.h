@@ -78,10 +78,29 @@ struct JournalBatch {
     void assignSlice(const JournalBatch &from, std::size_t first, std::size_t count);
 };
 
+// Emptied batches kept for their capacity, up to a budget of events' capacity
+// together, to be filled again instead of allocating: the journal's spares and the
+// dashboard backlog's spent batches. Not thread-safe (its owner's lock or thread).
+class SpareBatches
+{
+public:
+    explicit SpareBatches(std::size_t budgetEvents) : m_budget(budgetEvents) {}
+    // Clears `batch` and keeps its buffers if they fit the budget; false (and `batch`
+    // left as it was) if not.
+    bool keep(JournalBatch &batch);
+    // Moves a kept batch into `into` (whose own contents are dropped); false if none.
+    bool takeInto(JournalBatch &into);
+
+private:
+    std::vector<JournalBatch> m_batches;
+    std::size_t m_events = 0; // their events' capacity together
+    std::size_t m_budget;
+};
+
 class Journal
 {
 public:
-    Journal() = default;
+    Journal();
     Journal(const Journal &) = delete;
     Journal &operator=(const Journal &) = delete;
 
@@ -108,8 +127,7 @@ private:
     JournalBatch m_shared; // guarded by m_mutex
     std::vector<JournalBatch> m_queued;      // guarded by m_mutex: published after m_shared, not yet taken
     std::vector<JournalBatch> m_queuedSpare; // guarded by m_mutex: the last list taken, emptied, for m_queued
-    std::vector<JournalBatch> m_spare;       // guarded by m_mutex: empty batches with capacity, for publish()
-    std::size_t m_spareEvents = 0;           // guarded by m_mutex: their events' capacity together
+    SpareBatches m_spare;                    // guarded by m_mutex: emptied batches, for publish()
 
     // Swaps m_shared into out and returns the queued batches (under the mutex).
     [[nodiscard]] std::vector<JournalBatch> takePublished(JournalBatch &out);
