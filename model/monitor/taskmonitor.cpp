@@ -376,6 +376,8 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     const int runId = TaskStore::runIdOfKey(taskKey);
     const auto keyOf = [&](std::uint64_t local) { return local ? QVariant(TaskStore::makeKey(runId, local)) : QVariant(qint64(-1)); };
 
+    const QString result = detailsText(t->result);
+    const QString error = detailsText(t->error);
     QVariantList events;
     const auto event = [&](const QVariant &at, const QString &type, const QString &detail) {
         if (at.isValid())
@@ -387,9 +389,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     // and a line stamped with the current time read as an event that never happened
     // then. The awaiting field says it.
     event(optMs(t->finishedNs), toString(t->state),
-          t->state == rt::TaskState::Failed ? detailsText(t->error)
+          t->state == rt::TaskState::Failed ? error
           : t->state == rt::TaskState::Cancelled ? QStringLiteral("reason ") + t->cancelReason
-                                                 : detailsText(t->result));
+                                                 : result);
     QVariantList callbacks;
     for (std::size_t i = 0; i < t->callbacks.size(); ++i) {
         const auto &cb = t->callbacks[i];
@@ -428,8 +430,8 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
         {QStringLiteral("createdMs"), ms(t->createdNs)},
         {QStringLiteral("startedMs"), optMs(t->startedNs)},
         {QStringLiteral("finishedMs"), optMs(t->finishedNs)},
-        {QStringLiteral("result"), detailsText(t->result)},
-        {QStringLiteral("error"), detailsText(t->error)},
+        {QStringLiteral("result"), result},
+        {QStringLiteral("error"), error},
         {QStringLiteral("cancelReason"), t->cancelReason},
         {QStringLiteral("events"), events},
         {QStringLiteral("callbacks"), callbacks},
