@@ -9,7 +9,7 @@ packages=(
   qml6-module-qtqml qml6-module-qtquick qml6-module-qtqml-models qml6-module-qtquick-controls
   qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
   qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript qml6-module-qttest
-  qml6-module-qtcore qml6-module-qt-labs-platform
+  qml6-module-qtcore qml6-module-qt-labs-platform qml6-module-qt-labs-folderlistmodel
   xvfb xauth python3 time
   clang libclang-rt-14-dev
 )

@@ -1,6 +1,6 @@
 #pragma once
 
-// Writing a run's log to a file, in the formats of /work/shared/spec/log-format.md:
+// Writing a run's log to a file, in the formats of docs/spec/log-format.md:
 // `json` (the whole run), `jsonl` (the event stream; written after the fact here, or
 // live with JsonlWriter), `csv` (the task table) and `trace` (Chrome Trace Event
 // Format, for Perfetto and chrome://tracing).

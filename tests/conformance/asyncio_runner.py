@@ -5,9 +5,9 @@ Usage::
 
     python3 asyncio_runner.py SET.json OUT.json [--worker-thread]
 
-The task set (see /work/shared/spec/taskset-format.md) is run with the exact
+The task set (see docs/spec/taskset-format.md) is run with the exact
 meaning of the asyncio primitive that each op mirrors, and the run is written
-as a `coroscope.log/1` JSON log (see /work/shared/spec/log-format.md).  The
+as a `coroscope.log/1` JSON log (see docs/spec/log-format.md).  The
 log is the reference that Coroscope's own runs are compared against with
 `compare_logs.py`.
 
