@@ -4,15 +4,15 @@
 // every tick (TaskMonitor::taskDetails) without disturbing what did not change.
 // `fields` is the task's map without its lists, re-signalled only when a value in it
 // changed; the lists are in-place models (MarkListModel), so the pane's Repeaters keep
-// their delegates and a child whose state moved re-reads its own row only. (The pane
-// used to assign the whole map every tick: with the million set's repeat selected, its
-// 500 child links were destroyed and made again on each tick, 8-23 s stalls.)
+// their delegates and a child whose state moved re-reads its own row only: assigning
+// the whole map every tick would make the pane's Repeaters destroy and re-create every
+// child link (seconds at a time with the million set's repeat selected).
 //   children:  taskKey, name, taskState
 //   callbacks: description, firedMs (null until it fired)
 //   events:    tMs, type, eventDetail
 //
 // Threading: GUI thread. Cost per tick: one taskDetails() and a comparison of what it
-// returned with the last one (at most 500 children).
+// returned with the last one (at most TaskMonitor::kMaxDetailsChildren children).
 
 #include "widgets/marklistmodel.h"
 
