@@ -5,7 +5,9 @@
 //   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace]
 //   coroscope list
 //   coroscope validate FILE...
+//   coroscope diff A.json B.json [--tolerance-ms MS]
 
+#include "logcommands.h"
 #include "runcommand.h"
 
 #ifdef COROSCOPE_HAVE_DASHBOARD
@@ -20,7 +22,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | diff A B | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -33,6 +35,10 @@ const char *const kUsage =
     "    --quiet       no live progress line\n"
     "  list            the built-in task sets, with what each shows\n"
     "  validate FILE.. check task-set files; prints every problem as FILE:LINE:COLUMN: /pointer: message\n"
+    "  diff A B        what changed between two runs' json logs: tasks matched by name path,\n"
+    "                  outcomes that differ, tasks in one run only, finish times that moved\n"
+    "    --tolerance-ms MS  how far a finish time may move unreported (default 60)\n"
+    "                  exit 0 the runs agree, 1 they differ, 2 bad input\n"
     "\n"
     "Exit codes: 0 the run finished (failed or cancelled tasks are results, not errors),\n"
     "2 bad input or arguments (nothing ran), 1 an internal error, 130 stopped by Ctrl-C.\n";
@@ -103,6 +109,8 @@ int main(int argc, char **argv)
         return args.size() == 1 ? coroscope::app::listCommand() : usageError(QStringLiteral("list takes no arguments"));
     if (command == QLatin1String("validate"))
         return coroscope::app::validateCommand(args.mid(1));
+    if (command == QLatin1String("diff"))
+        return coroscope::app::diffCommand(args.mid(1));
     if (command == QLatin1String("run")) {
         coroscope::app::RunOptions options;
         for (qsizetype i = 1; i < args.size(); ++i) {

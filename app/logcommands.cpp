@@ -1,0 +1,77 @@
+#include "logcommands.h"
+
+#include "journal/logreader.h"
+#include "journal/rundiff.h"
+
+#include <QTextStream>
+
+namespace coroscope::app {
+
+namespace {
+
+// Text from a file reaches the terminal with its control characters spelled out, so
+// that a task name cannot move the cursor, retitle the window or forge a line.
+QString printable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0))
+            out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+int diffCommand(const QStringList &args)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QStringList files;
+    double toleranceMs = 60;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == QLatin1String("--tolerance-ms")) {
+            bool ok = false;
+            toleranceMs = i + 1 < args.size() ? args[++i].toDouble(&ok) : 0;
+            if (!ok || !(toleranceMs >= 0) || toleranceMs > 1e12) {
+                err << "coroscope: --tolerance-ms needs a number of milliseconds >= 0\n";
+                return 2;
+            }
+        } else if (a.startsWith(QLatin1Char('-')) && a.size() > 1) {
+            err << "coroscope: unknown option " << printable(a) << '\n';
+            return 2;
+        } else {
+            files << a;
+        }
+    }
+    if (files.size() != 2) {
+        err << "coroscope: diff compares two json logs: coroscope diff A.json B.json [--tolerance-ms MS]\n";
+        return 2;
+    }
+    std::vector<journal::RunLog> logs;
+    for (const QString &f : files) {
+        journal::LogReadResult r = journal::LogReader::readFile(f);
+        if (!r.ok()) {
+            err << "coroscope: " << printable(r.error) << '\n';
+            return 2;
+        }
+        logs.push_back(std::move(*r.log));
+    }
+    const journal::RunDiffResult diff = journal::diffRuns(logs[0], logs[1], toleranceMs);
+    out << "A: " << printable(files[0]) << "\nB: " << printable(files[1]) << '\n';
+    for (const QString &line : journal::formatRunDiff(diff, toleranceMs))
+        out << printable(line) << '\n';
+    out.flush();
+    if (out.status() != QTextStream::Ok) {
+        err << "coroscope: could not write the differences to standard output\n";
+        return 2;
+    }
+    return diff.agree() ? 0 : 1;
+}
+
+} // namespace coroscope::app
