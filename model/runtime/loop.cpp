@@ -26,8 +26,10 @@ constexpr int kClockCheckEvery = 32;
 Loop::Loop(QString name, QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
+    , m_life(std::make_shared<LoopHandle::Life>())
     , m_timers(monotonicMs())
 {
+    m_life->loop = this;
     Q_ASSERT_X(!t_currentLoop, "Loop", "one loop per thread");
     t_currentLoop = this;
     m_wheelTimer.setTimerType(Qt::PreciseTimer);
@@ -37,6 +39,11 @@ Loop::Loop(QString name, QObject *parent)
 
 Loop::~Loop()
 {
+    {
+        // From here on, handles drop what they are given (a post in progress ends first).
+        std::lock_guard lock(m_life->mutex);
+        m_life->loop = nullptr;
+    }
     // Tasks still alive lose the loop's reference; their frames go when the last
     // handle does. Queued steps are dropped without running.
     for (const Ready &r : m_ready) {
@@ -72,6 +79,20 @@ void Loop::callSoonThreadsafe(std::function<void()> fn)
         m_incomingPosted = true;
         QCoreApplication::postEvent(this, new QEvent(kIncomingEvent));
     }
+}
+
+bool LoopHandle::callSoonThreadsafe(std::function<void()> fn) const
+{
+    if (!m_life)
+        return false;
+    {
+        std::lock_guard lock(m_life->mutex);
+        if (m_life->loop) {
+            m_life->loop->callSoonThreadsafe(std::move(fn));
+            return true;
+        }
+    }
+    return false; // fn, and what it holds, go here, outside the lock
 }
 
 void Loop::takeIncoming()
@@ -294,6 +315,7 @@ void Loop::runResume(TaskCore *task)
     const std::int64_t t0 = monotonicNs();
     task->m_handle.resume();
     t_currentTask = previous;
+    task->stepEnded();
     noteStep(task, t0);
 }
 

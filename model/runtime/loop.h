@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -30,6 +31,29 @@ namespace coroscope::rt {
 
 class TaskCore;
 class TaskGroup;
+class Loop;
+
+// A copyable reference to a Loop for other threads, which may outlive the loop (a
+// pool thread still computing for a cancelled task when its run ends, a loop posting
+// to another that has stopped). callSoonThreadsafe() runs fn on the loop if it still
+// exists and drops fn otherwise: the loop's destructor waits for a post in progress
+// and lets none start after it. Any thread; one mutex per loop.
+class LoopHandle
+{
+public:
+    LoopHandle() = default;
+    // False if the loop is gone (or the handle is empty) and fn was dropped.
+    bool callSoonThreadsafe(std::function<void()> fn) const;
+
+private:
+    friend class Loop;
+    struct Life {
+        std::mutex mutex;
+        Loop *loop = nullptr; // guarded by mutex; cleared when the loop is destroyed
+    };
+    explicit LoopHandle(std::shared_ptr<Life> life) : m_life(std::move(life)) {}
+    std::shared_ptr<Life> m_life;
+};
 
 class Loop final : public QObject
 {
@@ -49,8 +73,11 @@ public:
 
     // asyncio's call_soon: runs fn in a later step of this loop, in FIFO order.
     void callSoon(std::function<void()> fn);
-    // Any thread: runs fn on this loop soon (asyncio's call_soon_threadsafe).
+    // Any thread: runs fn on this loop soon (asyncio's call_soon_threadsafe). The
+    // caller must know the loop exists; one that may not, posts through handle().
     void callSoonThreadsafe(std::function<void()> fn);
+    // Any thread: a handle that stays safe to post through after the loop is gone.
+    [[nodiscard]] LoopHandle handle() const { return LoopHandle(m_life); }
 
     // Cancels every unfinished task of this loop with the given reason.
     void cancelAll(CancelReason reason);
@@ -103,6 +130,7 @@ private:
     void noteStep(TaskCore *task, std::int64_t startNs);
 
     QString m_name;
+    std::shared_ptr<LoopHandle::Life> m_life;
     Journal m_journal;
     TimerWheel m_timers;
     QTimer m_wheelTimer;

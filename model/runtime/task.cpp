@@ -65,8 +65,6 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
 
 bool TaskCore::beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg)
 {
-    if (m_mustCancel)
-        return false;
     m_suspension = at;
     m_loop->journal().append(EventType::Suspended, m_id, arg, std::uint8_t(kind));
     return true;
@@ -94,15 +92,30 @@ bool TaskCore::cancel(CancelReason reason)
         return true;
     }
     if (m_suspension && !m_resumeScheduled) {
-        if (m_suspension->cancelWait(*this))
-            return true;
-        m_mustCancel = true;
-        wake();
+        cancelAwait();
         return true;
     }
-    // Running right now, or already woken: Cancelled is raised at the next await.
+    // Running right now, or already woken: Cancelled is raised at the next await (the
+    // await point is cancelled when the step ends, see stepEnded()), or the task ends
+    // cancelled if it returns first (finish()).
     m_mustCancel = true;
     return true;
+}
+
+void TaskCore::cancelAwait()
+{
+    if (m_suspension->cancelWait(*this))
+        return; // the awaiter wakes the task once what it waits on has ended
+    m_mustCancel = true;
+    wake();
+}
+
+void TaskCore::stepEnded()
+{
+    if (!m_mustCancel || finished() || !m_suspension || m_resumeScheduled)
+        return;
+    m_mustCancel = false;
+    cancelAwait();
 }
 
 std::size_t TaskCore::callbackCount() const noexcept
@@ -193,8 +206,9 @@ void TaskCore::endCancelledWithoutResuming()
 
 void TaskCore::finish()
 {
+    // Returned while a cancellation was due: asyncio's Task.__step ends it cancelled.
     if (m_state == TaskState::Running || m_state == TaskState::Pending)
-        m_state = TaskState::Done;
+        m_state = m_mustCancel ? TaskState::Cancelled : TaskState::Done;
     m_suspension = nullptr;
     m_mustCancel = false;
 

@@ -108,7 +108,10 @@ public:
     // A short text of the result, journalled with the Done event (e.g. its JSON).
     void setResultText(const QString &text) { extras().resultText = text; }
 
-    // asyncio's Task.cancel(): false if the task has already finished.
+    // asyncio's Task.cancel(): false if the task has already finished. A task that
+    // is running right now (it cancels itself, or its step cancels what awaits it)
+    // gets Cancelled at its next await, or ends cancelled if it returns first
+    // (docs/spec/taskset-format.md, "Cancelling the running task").
     bool cancel(CancelReason reason = CancelReason::user());
 
     // asyncio's add_done_callback: runs once, after the task ends in any state, in
@@ -132,8 +135,11 @@ public:
     // Attaches a never-spawned task to a loop (asyncio.create_task).
     void attach(Loop &loop, const SpawnOptions &options);
 
-    // For awaiters. beginSuspend() returns false when a cancellation is already due:
-    // the awaiter must then not park and the task goes on to throwIfCancelled().
+    // For awaiters. beginSuspend() records the await point; the awaiter parks when it
+    // returns true (false is kept for awaiters that may not park). It parks even when
+    // a cancellation came while the task ran: the loop cancels the await point once
+    // the step has returned, as asyncio's Task.__step cancels the future the
+    // coroutine has just yielded, and the task raises Cancelled when woken.
     [[nodiscard]] bool beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg);
     void wake() { m_loop->scheduleResume(this); }
     // Raises Cancelled once if a cancellation was requested while suspended.
@@ -173,6 +179,11 @@ private:
     Extras &extras();
     void setCancelReason(CancelReason reason);
     void runDoneEntry(std::int32_t tag);
+    // Called by the loop when a step of the task has returned: a cancellation that
+    // came while it ran reaches the await point it has now parked on.
+    void stepEnded();
+    // Cancels the await point the task is parked on (it is neither running nor woken).
+    void cancelAwait();
     // Ends the task cancelled without running its coroutine again: a task that never
     // started, or one that would not catch Cancelled. Its frame stays parked until
     // the last reference goes, and is destroyed from there (destructors run).
@@ -375,8 +386,9 @@ public:
 
     bool cancelWait(TaskCore &) override
     {
-        m_task->cancel(CancelReason::parent());
-        return true;
+        // A child that has ended (its waking waits behind its done-callbacks) cannot
+        // be cancelled: as in asyncio, the awaiting task then raises Cancelled itself.
+        return m_task->cancel(CancelReason::parent());
     }
     void onTaskDone(TaskCore &) override
     {

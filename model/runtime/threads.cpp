@@ -98,10 +98,18 @@ void CpuPool::work()
     }
 }
 
+int defaultPoolThreadCount()
+{
+    // asyncio's default executor: ThreadPoolExecutor(max_workers=min(32, cpu_count + 4)).
+    return std::min(32, std::max(1, QThread::idealThreadCount()) + 4);
+}
+
 CpuPool &cpuPool()
 {
-    static CpuPool pool(std::max(2, QThread::idealThreadCount()));
-    return pool;
+    // Leaked on purpose: a static pool would join its threads at exit, and so keep a
+    // finished run's process alive until abandoned pool work had run to its end.
+    static CpuPool *pool = new CpuPool(defaultPoolThreadCount());
+    return *pool;
 }
 
 LoopThread::LoopThread(QString name)

@@ -15,7 +15,9 @@
 // Cancelling a task that awaits a ConcurrentFuture ends it cancelled at once and
 // cancels the remote task a moment later, on its own loop (reason parent).
 //
-// A loop must outlive the pool work and the futures that report back to it.
+// Pool work and futures report back through LoopHandle: a loop may end first (a
+// run that ends while cancelled pool work still computes), and what would have
+// reached it is dropped.
 
 #include "task.h"
 
@@ -63,8 +65,12 @@ private:
     std::vector<std::thread> m_workers;
 };
 
-// The process-wide pool: one thread per core, at least two.
+// The process-wide pool, sized like asyncio's default executor (min(32, cores + 4);
+// docs/spec/taskset-format.md, "Pool"). It is never destroyed: the process does not
+// wait at exit for work that nobody awaits any more.
 [[nodiscard]] CpuPool &cpuPool();
+// min(32, cores + 4): the size of cpuPool().
+[[nodiscard]] int defaultPoolThreadCount();
 
 // Scheduling priority of the threads the runtime starts (loop threads and pool
 // workers), as a nice increment over the process's (0: the same; Linux only, a no-op
@@ -80,7 +86,7 @@ void lowerThisThreadPriority(int increment);
 namespace detail {
 template<typename R>
 struct ExecutorState {
-    Loop *loop = nullptr;
+    LoopHandle loop;
     TaskCore *task = nullptr; // loop thread only
     bool abandoned = false;   // loop thread only
     std::optional<R> value;   // written by the pool thread before it posts back
@@ -109,7 +115,7 @@ public:
         if (!self.beginSuspend(this, AwaitKind::Executor, 0))
             return false;
         m_state = std::make_shared<detail::ExecutorState<R>>();
-        m_state->loop = self.loop();
+        m_state->loop = self.loop()->handle();
         m_state->task = &self;
         m_pool.submit([state = m_state, work = std::move(m_work)]() mutable {
             try {
@@ -117,8 +123,9 @@ public:
             } catch (...) {
                 state->error = std::current_exception();
             }
-            Loop *loop = state->loop;
-            loop->callSoonThreadsafe([state = std::move(state)] {
+            const LoopHandle loop = state->loop;
+            // Dropped if the loop has ended meanwhile (its task with it).
+            loop.callSoonThreadsafe([state = std::move(state)] {
                 if (!state->abandoned)
                     state->task->wake();
             });
@@ -169,8 +176,8 @@ class ConcurrentFuture
         std::exception_ptr error;
         CancelReason reason;
         std::vector<std::function<void()>> onFinished;
+        LoopHandle target;
         // Target loop thread only:
-        Loop *target = nullptr;
         TaskCore *remote = nullptr;
         std::uint64_t remoteId = 0;
     };
@@ -197,7 +204,7 @@ public:
     // Asks the remote task to cancel; any thread. False if it has already finished.
     bool cancel(CancelReason reason = CancelReason::user())
     {
-        Loop *target;
+        LoopHandle target;
         {
             std::unique_lock lock(m_state->mutex);
             if (m_state->finished)
@@ -205,7 +212,7 @@ public:
             m_state->cancelRequested = true;
             target = m_state->target;
         }
-        target->callSoonThreadsafe([state = m_state, reason] {
+        target.callSoonThreadsafe([state = m_state, reason] {
             if (state->remote)
                 state->remote->cancel(reason);
         });
@@ -224,9 +231,9 @@ public:
             if (!m_self->beginSuspend(this, AwaitKind::Threadsafe, 0))
                 return false;
             m_link = std::make_shared<Link>(Link{m_self, false});
-            Loop *here = m_self->loop();
+            const LoopHandle here = m_self->loop()->handle();
             const bool finishedAlready = m_future.onFinished([here, link = m_link] {
-                here->callSoonThreadsafe([link] {
+                here.callSoonThreadsafe([link] {
                     if (!link->abandoned)
                         link->task->wake();
                 });
@@ -319,7 +326,7 @@ ConcurrentFuture<T> runOnLoopThreadsafe(Loop &target, std::function<Task<T>()> m
 {
     static_assert(!std::is_void_v<T>, "a threadsafe task returns a value");
     ConcurrentFuture<T> future;
-    future.m_state->target = &target;
+    future.m_state->target = target.handle();
     if (!options.parent)
         options.parent = 0;
     target.callSoonThreadsafe([future, make = std::move(make), options]() mutable {

@@ -1,5 +1,7 @@
 #include "timerwheel.h"
 
+#include <algorithm>
+
 namespace coroscope::rt {
 
 namespace {
@@ -29,13 +31,14 @@ void TimerWheel::add(TimerNode *node, std::int64_t dueMs)
 {
     remove(node);
     node->dueMs = dueMs;
-    place(node);
+    // m_tick has been fired: a due at or before it fires at the next tick.
+    place(node, m_tick + 1);
     ++m_size;
 }
 
-void TimerWheel::place(TimerNode *node)
+void TimerWheel::place(TimerNode *node, std::int64_t earliest)
 {
-    const std::int64_t due = node->dueMs > m_tick ? node->dueMs : m_tick + 1;
+    const std::int64_t due = std::max(node->dueMs, earliest);
     if (due - m_tick < kL0Slots) {
         linkBefore(&m_l0[std::size_t(due) & (kL0Slots - 1)].head, node);
         return;
@@ -67,7 +70,9 @@ void TimerWheel::cascade(int level, std::size_t slot)
     head.prev = head.next = &head;
     while (n != &head) {
         TimerNode *next = n->next;
-        place(n);
+        // A cascade runs at tick m_tick before that tick's slot fires: a node due
+        // right now goes into that slot and fires in time.
+        place(n, m_tick);
         n = next;
     }
 }
@@ -75,11 +80,13 @@ void TimerWheel::cascade(int level, std::size_t slot)
 void TimerWheel::advance(std::int64_t nowMs)
 {
     while (m_tick < nowMs) {
-        if (m_size == 0) {
+        // Nothing fires or cascades before nextWakeMs(): jump over the empty ticks.
+        const std::int64_t next = nextWakeMs();
+        if (next < 0 || next > nowMs) {
             m_tick = nowMs;
             return;
         }
-        const std::int64_t t = ++m_tick;
+        const std::int64_t t = m_tick = next;
         // Cascade from the top down, so an entry can fall through several levels
         // in the same tick.
         for (int level = kLevels - 1; level >= 1; --level) {
@@ -87,7 +94,7 @@ void TimerWheel::advance(std::int64_t nowMs)
             if ((t & ((std::int64_t(1) << shift) - 1)) == 0)
                 cascade(level, std::size_t(t >> shift) & (kSlots - 1));
         }
-        // Fire the slot. Detach it first: a firing callback may add or remove nodes.
+        // Fire the slot, one node at a time: a firing callback may add or remove nodes.
         TimerNode &head = m_l0[std::size_t(t) & (kL0Slots - 1)].head;
         while (head.next != &head) {
             TimerNode *n = head.next;
@@ -101,14 +108,32 @@ std::int64_t TimerWheel::nextWakeMs() const
 {
     if (m_size == 0)
         return -1;
+    // Level 0 holds the nodes due within 256 ticks, each in the slot of its due tick.
+    std::int64_t next = -1;
     for (std::int64_t d = 1; d <= kL0Slots; ++d) {
-        if (!empty(m_l0[std::size_t(m_tick + d) & (kL0Slots - 1)]))
-            return m_tick + d;
+        if (!empty(m_l0[std::size_t(m_tick + d) & (kL0Slots - 1)])) {
+            next = m_tick + d;
+            break;
+        }
     }
-    // Nothing in level 0: wake at the next level-1 boundary, where a cascade may
-    // bring entries down.
-    const int shift = shiftOf(1);
-    return ((m_tick >> shift) + 1) << shift;
+    // A node of an upper level is due no earlier than the tick at which its slot
+    // cascades (the start of the slot's span), and may be due right then: the wheel
+    // must wake there too, whatever level 0 holds. Only occupied slots count, so an
+    // upper level adds at most one wake per cascade of a slot that holds nodes.
+    for (int level = 1; level < kLevels; ++level) {
+        const int shift = shiftOf(level);
+        const std::int64_t current = m_tick >> shift;
+        for (std::int64_t k = 1; k <= kSlots; ++k) {
+            const std::int64_t at = (current + k) << shift;
+            if (next >= 0 && at >= next)
+                break;
+            if (!empty(m_upper[std::size_t(level - 1)][std::size_t(current + k) & (kSlots - 1)])) {
+                next = at;
+                break;
+            }
+        }
+    }
+    return next;
 }
 
 } // namespace coroscope::rt

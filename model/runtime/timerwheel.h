@@ -3,7 +3,10 @@
 // A hierarchical timer wheel with 1 ms ticks: O(1) insert and cancel, so a million
 // sleeping tasks cost a million list links, not a million QTimers. Level 0 has 256
 // one-millisecond slots; levels 1-4 have 64 slots each, every level 64 times coarser,
-// and their entries cascade down as time reaches them.
+// and their entries cascade down as time reaches them. Dues beyond the top level's
+// range (2^32 ms, about 50 days) wait in its slots and go round again.
+// advance() costs one step per tick at which a node fires or a slot that holds nodes
+// cascades, not one per elapsed millisecond; nextWakeMs() scans at most 512 slots.
 //
 // Threading: owned by one Loop and used only on that loop's thread.
 // Nodes are intrusive and owned by whoever waits (usually an awaiter inside a
@@ -39,8 +42,9 @@ public:
     // Fires every node due at or before nowMs, earliest tick first.
     void advance(std::int64_t nowMs);
 
-    // The time at which advance() next has work to do (a firing or a cascade),
-    // or -1 when the wheel is empty.
+    // The time at which advance() next has work to do (a firing, or the cascade of a
+    // slot that holds nodes), or -1 when the wheel is empty. Never later than the
+    // earliest due node: a loop that sleeps until then fires every node in time.
     [[nodiscard]] std::int64_t nextWakeMs() const;
     [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] std::int64_t currentMs() const noexcept { return m_tick; }
@@ -54,7 +58,8 @@ private:
         TimerNode head; // circular sentinel
     };
 
-    void place(TimerNode *node);
+    // Links node into the slot for its due tick, or for `earliest` if it is due before.
+    void place(TimerNode *node, std::int64_t earliest);
     void cascade(int level, std::size_t slot);
     static void linkBefore(TimerNode *sentinel, TimerNode *node) noexcept;
     static bool empty(const Slot &s) noexcept { return s.head.next == &s.head; }

@@ -202,8 +202,25 @@ public:
             if (m_finishedTargets.contains(target.id))
                 return false;
         }
-        if (target.loop == rt::Loop::current())
+        if (target.loop == rt::Loop::current()) {
+            rt::TaskCore *self = rt::Loop::currentTask();
+            if (self && target.task != self && isAncestor(target.id, *self)) {
+                // A node passes its cancellation on to its children from its next step
+                // (the reference's nodes catch CancelledError, then cancel them): by
+                // then this step has ended, and this task with it, done
+                // (docs/spec/taskset-format.md, "Cancelling the running task").
+                target.loop->callSoon([this, target, reason] {
+                    {
+                        std::lock_guard lock(m_mutex);
+                        if (m_finishedTargets.contains(target.id))
+                            return;
+                    }
+                    target.task->cancel(reason); // false if it has ended meanwhile
+                });
+                return true;
+            }
             return target.task->cancel(reason);
+        }
         // On the other loop: cancel there; it has not finished as far as we know.
         target.loop->callSoonThreadsafe([this, target, reason] {
             std::lock_guard lock(m_mutex);
@@ -214,6 +231,23 @@ public:
     }
 
 private:
+    // Whether task `id` is an ancestor of `task` on the current loop. Walks the
+    // parents through Loop::findTask (linear): only nested cancel nodes pay for it.
+    static bool isAncestor(std::uint64_t id, const rt::TaskCore &task)
+    {
+        rt::Loop *loop = rt::Loop::current();
+        std::uint64_t up = task.parentId();
+        while (up != 0) {
+            if (up == id)
+                return true;
+            const rt::TaskCore *parent = loop->findTask(up);
+            if (!parent)
+                return false;
+            up = parent->parentId();
+        }
+        return false;
+    }
+
     struct Target {
         rt::Loop *loop = nullptr;
         rt::TaskCore *task = nullptr;

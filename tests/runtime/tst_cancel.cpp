@@ -4,6 +4,8 @@
 #include <QPromise>
 #include <QBuffer>
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 using namespace coroscope;
@@ -330,4 +332,104 @@ TEST_CASE("a task that fails inside its cancel handler ends failed with that err
     CHECK(t->cancelReason().kind == CancelKind::User); // the request is still on record
     REQUIRE(runUntilFinished(other).reached);
     CHECK(other.result() == 5);
+}
+
+namespace {
+// Cancels itself (asyncio: asyncio.current_task().cancel()), then awaits `child`.
+Task<int> cancelsItselfThenAwaits(Task<int> child, bool *passedTheAwait)
+{
+    (void)rt::Loop::currentTask()->cancel();
+    const int r = co_await child;
+    *passedTheAwait = true;
+    co_return r;
+}
+
+Task<int> cancelsItselfThenSleeps(bool *passedTheAwait)
+{
+    (void)rt::Loop::currentTask()->cancel();
+    co_await rt::sleep(10ms);
+    *passedTheAwait = true;
+    co_return 1;
+}
+
+Task<int> cancelsItselfThenReturns()
+{
+    (void)rt::Loop::currentTask()->cancel();
+    co_return 1;
+}
+
+Task<int> awaitsTask(Task<int> child)
+{
+    co_return co_await child;
+}
+} // namespace
+
+TEST_CASE("a task that cancels itself gets Cancelled at its next await, which it cancels")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    bool passed = false;
+    SECTION("awaiting a child: the child is cancelled first, with reason parent")
+    {
+        auto child = rt::spawn(sleepThenReturn(10s, 1));
+        auto t = rt::spawn(cancelsItselfThenAwaits(child, &passed));
+        REQUIRE(runUntilFinished(t, 2s).reached);
+        CHECK(t->state() == TaskState::Cancelled);
+        CHECK(t->cancelReason().kind == CancelKind::User);
+        CHECK(child->state() == TaskState::Cancelled);
+        CHECK(child->cancelReason().kind == CancelKind::Parent);
+    }
+    SECTION("awaiting a sleep: it parks on the sleep, which is cancelled")
+    {
+        auto t = rt::spawn(cancelsItselfThenSleeps(&passed));
+        REQUIRE(runUntilFinished(t, 2s).reached);
+        CHECK(t->state() == TaskState::Cancelled);
+        const auto types = eventTypesOf(drainAll(loop), t->id());
+        CHECK(std::count(types.begin(), types.end(), EventType::Suspended) == 1);
+        CHECK(loop.timerCount() == 0);
+    }
+    CHECK_FALSE(passed);
+}
+
+TEST_CASE("a task that cancels itself and then returns ends cancelled, not done")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto t = rt::spawn(cancelsItselfThenReturns());
+    REQUIRE(runUntilFinished(t).reached);
+    CHECK(t->state() == TaskState::Cancelled);
+    CHECK(t->cancelReason().kind == CancelKind::User);
+    CHECK_THROWS_AS(t.result(), rt::Cancelled);
+    const auto types = eventTypesOf(drainAll(loop), t->id());
+    CHECK(std::count(types.begin(), types.end(), EventType::Done) == 0);
+    CHECK(std::count(types.begin(), types.end(), EventType::Cancelled) == 1);
+}
+
+TEST_CASE("a done-callback of the awaited child that cancels the awaiting task ends that task cancelled")
+{
+    // The child has ended, but the task waiting on it wakes only after the child's
+    // done-callbacks: asyncio's Task.cancel() then finds nothing to cancel under it
+    // and raises CancelledError in the task itself.
+    rt::Loop loop(QStringLiteral("main"));
+    auto child = rt::spawn(sleepThenReturn(10ms, 1));
+    auto parent = rt::spawn(awaitsTask(child));
+    rt::TaskCore *target = parent.core();
+    bool cancelAnswered = false;
+    child->addDoneCallback([target, &cancelAnswered](rt::TaskCore &) { cancelAnswered = target->cancel(); },
+                           QStringLiteral("cancel the awaiting task"));
+    REQUIRE(runUntilFinished(parent).reached);
+    CHECK(cancelAnswered);
+    CHECK(child->state() == TaskState::Done);
+    CHECK(parent->state() == TaskState::Cancelled);
+    CHECK(parent->cancelReason().kind == CancelKind::User);
+}
+
+TEST_CASE("a done-callback that cancels a running task of the loop ends it cancelled at its await")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto other = rt::spawn(sleepThenReturn(10ms, 1));
+    auto running = rt::spawn(sleepThenReturn(10s, 2));
+    rt::TaskCore *target = running.core();
+    other->addDoneCallback([target](rt::TaskCore &) { (void)target->cancel(); }, QStringLiteral("cancel"));
+    REQUIRE(runUntilFinished(running, 2s).reached);
+    CHECK(running->state() == TaskState::Cancelled);
+    CHECK(other->state() == TaskState::Done);
 }

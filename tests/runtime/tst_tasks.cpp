@@ -131,6 +131,43 @@ TEST_CASE("a sleep never ends before its time and ends close to it")
     CHECK(tookMs < 400.0);
 }
 
+namespace {
+Task<int> sleepsThenNotes(std::chrono::milliseconds first, std::chrono::milliseconds second, std::int64_t *endNs)
+{
+    if (first.count() > 0)
+        co_await rt::sleep(first);
+    co_await rt::sleep(second);
+    *endNs = rt::monotonicNs();
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("a sleep of more than 256 ms ends on time when a later shorter sleep follows it")
+{
+    // The timer wheel's level 0 reaches 256 ms: the 260 ms sleep waits in level 1 for
+    // its slot's cascade, the 250 ms one started 20 ms later goes into level 0, and
+    // a 40 ms sleep wakes the loop in between. Start where the 260 ms sleep's cascade
+    // comes after that wake (wheel slots are aligned on 256 ms of the clock).
+    rt::Loop loop(QStringLiteral("main"));
+    REQUIRE(runUntil([] {
+        const std::int64_t phase = (rt::monotonicMs() + 260) % 256;
+        return phase >= 100 && phase < 200;
+    }).reached);
+    std::int64_t longEnd = 0, laterEnd = 0, wakeEnd = 0;
+    const std::int64_t t0 = rt::monotonicNs();
+    auto longer = rt::spawn(sleepsThenNotes(0ms, 260ms, &longEnd));
+    auto later = rt::spawn(sleepsThenNotes(20ms, 250ms, &laterEnd));
+    auto wake = rt::spawn(sleepsThenNotes(0ms, 40ms, &wakeEnd));
+    REQUIRE(runUntilIdle(loop).reached);
+    const double longMs = double(longEnd - t0) / 1e6;
+    const double laterMs = double(laterEnd - t0) / 1e6;
+    CHECK(longMs >= 260.0);
+    CHECK(longMs < 268.0);
+    CHECK(laterMs >= 270.0);
+    // Due 10 ms apart: they must not end together.
+    CHECK(laterMs - longMs >= 5.0);
+}
+
 TEST_CASE("a named task's out-of-line fields are pooled like its frame and go back when it ends")
 {
     rt::Loop loop(QStringLiteral("main"));

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <future>
+#include <memory>
 
 using namespace coroscope;
 using namespace coroscope::testing;
@@ -41,6 +44,18 @@ Task<int> onWorker(std::chrono::milliseconds d, QThread **ranOn)
 Task<int> awaitRemote(rt::ConcurrentFuture<int> f)
 {
     co_return co_await f;
+}
+
+// Pool work that runs until `gate` opens.
+Task<int> awaitsGatedWork(rt::CpuPool *pool, std::shared_future<void> gate, std::atomic<bool> *started)
+{
+    co_return co_await rt::runInExecutor(
+        [gate, started] {
+            *started = true;
+            gate.wait();
+            return 1;
+        },
+        *pool);
 }
 
 Task<int> blocksTheLoop(int ms)
@@ -149,4 +164,35 @@ TEST_CASE("a step that blocks the loop is journalled as a stall naming the task"
     CHECK(stalls[0].task == t->id());
     CHECK(stalls[0].arg >= 80'000'000);
     CHECK(loop.maxStallNs() >= 80'000'000);
+}
+
+TEST_CASE("the pool has as many threads as asyncio's default executor")
+{
+    // ThreadPoolExecutor's default: min(32, cpu_count + 4) (docs/spec/taskset-format.md, "Pool").
+    CHECK(rt::cpuPool().threadCount() == std::min(32, QThread::idealThreadCount() + 4));
+    CHECK(rt::defaultPoolThreadCount() == rt::cpuPool().threadCount());
+}
+
+TEST_CASE("a loop may end while pool work its cancelled task awaited still computes")
+{
+    rt::CpuPool pool(1);
+    std::promise<void> open;
+    const std::shared_future<void> gate = open.get_future().share();
+    std::atomic<bool> started{false};
+    auto loop = std::make_unique<rt::Loop>(QStringLiteral("main"));
+    {
+        auto t = rt::spawn(awaitsGatedWork(&pool, gate, &started));
+        REQUIRE(runUntil([&] { return started.load(); }).reached);
+        t->cancel();
+        REQUIRE(runUntilFinished(t).reached);
+        CHECK(t->state() == TaskState::Cancelled);
+    }
+    loop.reset();
+    // The work ends now and reports to a loop that is gone: its report is dropped.
+    open.set_value();
+    pool.waitForIdle();
+    rt::Loop next(QStringLiteral("next"));
+    auto after = rt::spawn(sleepThenReturn(1ms, 3));
+    REQUIRE(runUntilFinished(after).reached);
+    CHECK(after.result() == 3);
 }

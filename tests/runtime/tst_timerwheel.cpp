@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -78,4 +80,165 @@ TEST_CASE("a timer due in the past fires on the next advance")
     wheel.add(&p, 100);
     wheel.advance(501);
     CHECK(p.firedAt == 501);
+}
+
+// Checked on every operation of the property test: a REQUIRE each would cost more
+// than the wheel, so a failure is reported (with its line) only when it happens.
+#define EXPECT(cond)                                                                                             \
+    do {                                                                                                         \
+        if (!(cond))                                                                                             \
+            FAIL("expected " #cond " at line " << __LINE__);                                                     \
+    } while (false)
+
+namespace {
+// A node of the property test, mirrored in a plain ordered reference: the tick at
+// which it must fire, mapped to the node.
+struct Checked : TimerNode {
+    using Reference = std::multimap<std::int64_t, Checked *>;
+    Reference::iterator entry;
+    bool scheduled = false;
+};
+
+struct WheelModel {
+    explicit WheelModel(std::int64_t start, std::size_t nodes) : wheel(start), pool(nodes)
+    {
+        for (Checked &n : pool)
+            n.fire = &WheelModel::onFire;
+        current = this;
+    }
+    ~WheelModel() { current = nullptr; }
+
+    void add(Checked &n, std::int64_t due)
+    {
+        if (n.scheduled)
+            reference.erase(n.entry);
+        // A due at or before the wheel's current tick fires at the next one.
+        n.entry = reference.emplace(std::max(due, wheel.currentMs() + 1), &n);
+        n.scheduled = true;
+        wheel.add(&n, due);
+    }
+    void remove(Checked &n)
+    {
+        if (n.scheduled)
+            reference.erase(n.entry);
+        n.scheduled = false;
+        wheel.remove(&n);
+    }
+    // Advances to `to`, then checks that nothing due by then is left.
+    void advance(std::int64_t to)
+    {
+        target = to;
+        wheel.advance(to);
+        EXPECT(wheel.currentMs() == to);
+        if (!reference.empty())
+            EXPECT(reference.begin()->first > to);
+        checkNextWake();
+    }
+    void checkNextWake() const
+    {
+        EXPECT(wheel.size() == reference.size());
+        const std::int64_t next = wheel.nextWakeMs();
+        if (reference.empty()) {
+            EXPECT(next == -1);
+        } else {
+            EXPECT(next > wheel.currentMs());
+            EXPECT(next <= reference.begin()->first);
+        }
+    }
+
+    static void onFire(TimerNode *node)
+    {
+        auto &n = static_cast<Checked &>(*node);
+        WheelModel &m = *current;
+        ++m.fired;
+        EXPECT(n.scheduled);
+        // At its due tick exactly, during the advance that reaches it, and in due order.
+        EXPECT(n.entry->first == m.wheel.currentMs());
+        EXPECT(m.wheel.currentMs() <= m.target);
+        EXPECT(n.entry->first == m.reference.begin()->first);
+        m.reference.erase(n.entry);
+        n.scheduled = false;
+    }
+
+    TimerWheel wheel;
+    std::vector<Checked> pool;
+    Checked::Reference reference;
+    std::int64_t target = 0;
+    std::size_t fired = 0;
+    static WheelModel *current;
+};
+WheelModel *WheelModel::current = nullptr;
+
+// How far ahead a new timer is due: every level, a few in the past, some far beyond
+// the top level's range (2^32 ms).
+std::int64_t randomDelay(std::mt19937_64 &rng)
+{
+    const auto in = [&rng](std::int64_t lo, std::int64_t hi) { return lo + std::int64_t(rng() % std::uint64_t(hi - lo + 1)); };
+    switch (rng() % 8) {
+    case 0: return in(-50, 0);
+    case 1: return in(1, 255);
+    case 2: return in(250, 270); // either side of level 0's reach
+    case 3: return in(256, std::int64_t(1) << 14);
+    case 4: return in(std::int64_t(1) << 14, std::int64_t(1) << 20);
+    case 5: return in(std::int64_t(1) << 20, std::int64_t(1) << 26);
+    case 6: return in(std::int64_t(1) << 26, std::int64_t(1) << 32);
+    default: return in(std::int64_t(1) << 32, std::int64_t(1) << 35);
+    }
+}
+} // namespace
+
+TEST_CASE("the timer wheel agrees with an ordered reference over a million random operations")
+{
+    // Starts on and beside level boundaries, and far from zero.
+    const std::int64_t start = GENERATE(std::int64_t(0), std::int64_t(255), std::int64_t(16'383),
+                                        (std::int64_t(1) << 32) - 3, std::int64_t(1'000'000'007));
+    std::mt19937_64 rng(std::uint64_t(start) * 31 + 5);
+    WheelModel m(start, 4000);
+    constexpr int kOperations = 250'000; // per start: 1.25 million in all
+    for (int op = 0; op < kOperations; ++op) {
+        Checked &n = m.pool[rng() % m.pool.size()];
+        switch (rng() % 10) {
+        case 0:
+        case 1:
+        case 2:
+        case 3: m.add(n, m.wheel.currentMs() + randomDelay(rng)); break;
+        case 4: m.remove(n); break;
+        case 5:
+        case 6:
+        case 7: {
+            // As a loop does: sleep until the wheel's next wake, sometimes a bit late.
+            const std::int64_t next = m.wheel.nextWakeMs();
+            if (next >= 0)
+                m.advance(next + (rng() % 4 == 0 ? std::int64_t(rng() % 3) : 0));
+            break;
+        }
+        case 8: m.advance(m.wheel.currentMs() + std::int64_t(rng() % 600)); break;
+        default: m.advance(m.wheel.currentMs() + std::int64_t(rng() % (std::uint64_t(1) << (rng() % 36)))); break;
+        }
+        m.checkNextWake();
+    }
+    // Then every node left, far-future ones included, fires at its tick.
+    while (m.wheel.size() > 0)
+        m.advance(m.wheel.nextWakeMs());
+    CHECK(m.reference.empty());
+    CHECK(m.fired > std::size_t(kOperations) / 10);
+}
+
+TEST_CASE("a timer armed beyond level 0 fires at its due tick when a later level-0 timer exists")
+{
+    // The wheel's reach is 256 ticks: the first timer waits in level 1 for its slot's
+    // cascade at tick 1280, the second goes straight into level 0.
+    TimerWheel wheel(1024);
+    Probe::wheel = &wheel;
+    Probe early, late;
+    early.fire = late.fire = &recordFire;
+    wheel.add(&early, 1024 + 260);
+    wheel.advance(1024 + 20);
+    wheel.add(&late, 1024 + 20 + 250);
+    CHECK(wheel.nextWakeMs() == 1280);
+    wheel.advance(wheel.nextWakeMs());
+    CHECK(wheel.nextWakeMs() == 1284);
+    wheel.advance(wheel.nextWakeMs());
+    CHECK(early.firedAt == 1284);
+    CHECK(late.firedAt == -1);
 }
