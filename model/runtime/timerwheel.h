@@ -8,6 +8,14 @@
 // Threading: owned by one Loop and used only on that loop's thread.
 // Nodes are intrusive and owned by whoever waits (usually an awaiter inside a
 // coroutine frame); a node must be removed before it is destroyed.
+//
+// Expiry is in two steps, as in asyncio's _run_once (docs/spec/taskset-format.md,
+// Fine points, "Iterations"): collect() moves every node that is due into the
+// expired list, earliest first, and the loop fires them one by one with
+// popExpired() as the last callbacks of that iteration. A node added already due
+// (dueMs at or before currentMs()) waits for the next collect(), like a
+// call_later(0). A node in the expired list still counts in size() and can be
+// removed, like a cancelled TimerHandle that is already in the ready queue.
 
 #include <array>
 #include <cstddef>
@@ -32,17 +40,24 @@ public:
     TimerWheel(const TimerWheel &) = delete;
     TimerWheel &operator=(const TimerWheel &) = delete;
 
-    // Schedules node to fire at dueMs (a time in the past fires on the next advance).
+    // Schedules node to fire at dueMs (a time in the past fires on the next collect).
     void add(TimerNode *node, std::int64_t dueMs);
-    // Unlinks node; harmless if it is not linked.
+    // Unlinks node, wherever it is; harmless if it is not linked.
     void remove(TimerNode *node) noexcept;
-    // Fires every node due at or before nowMs, earliest tick first.
+    // Moves every node due at or before nowMs to the end of the expired list,
+    // earliest first (those added already due before the others).
+    void collect(std::int64_t nowMs);
+    // Unlinks and returns the first expired node, or nullptr.
+    [[nodiscard]] TimerNode *popExpired() noexcept;
+    [[nodiscard]] bool hasExpired() const noexcept { return m_expired.head.next != &m_expired.head; }
+    // collect(nowMs), then fires every expired node.
     void advance(std::int64_t nowMs);
 
     // The time at which advance() next has work to do (a firing or a cascade),
     // or -1 when the wheel is empty.
     [[nodiscard]] std::int64_t nextWakeMs() const;
-    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    // Every linked node: in the wheel, added already due, or expired and not yet fired.
+    [[nodiscard]] std::size_t size() const noexcept { return m_size + m_listed; }
     [[nodiscard]] std::int64_t currentMs() const noexcept { return m_tick; }
 
 private:
@@ -59,8 +74,14 @@ private:
     static void linkBefore(TimerNode *sentinel, TimerNode *node) noexcept;
     static bool empty(const Slot &s) noexcept { return s.head.next == &s.head; }
 
-    std::int64_t m_tick; // every node due at or before m_tick has fired
-    std::size_t m_size = 0;
+    // Every node due at or before m_tick has left the wheel: it is in m_overdue (added
+    // already due) or in m_expired (collected). So a linked node is in the wheel
+    // exactly when its dueMs is after m_tick.
+    std::int64_t m_tick;
+    std::size_t m_size = 0;   // nodes in the wheel
+    std::size_t m_listed = 0; // nodes in m_overdue and m_expired
+    Slot m_overdue; // sorted by dueMs
+    Slot m_expired;
     std::array<Slot, kL0Slots> m_l0;
     std::array<std::array<Slot, kSlots>, kLevels - 1> m_upper;
 };
