@@ -7,6 +7,13 @@
 //   co_await wait(tasks, ReturnWhen::..., timeout) -> WaitResult (done, pending)
 //   AsCompleted ac(tasks, timeout); while (ac.hasNext()) r = co_await ac.next();
 //   co_await waitFor(task, timeout)       -> T, or TimeoutError
+//   co_await shield(task)                 -> T; cancelling the awaiter leaves task alone
+//   co_await gather(tasks, Shield)        -> asyncio.shield(asyncio.gather(...))
+//
+// Each takes asyncio's number of loop iterations from a child's end to the awaiter's
+// resumption (docs/spec/taskset-format.md, Fine points, "Iterations"): a child's
+// done-callback runs in the iteration after it ends, and every future it sets wakes
+// its own waiters one iteration later.
 //
 // Tasks not yet spawned are spawned as children of the awaiting task, in order.
 // Every awaiter lives in the awaiting coroutine's frame, registers itself on the
@@ -65,7 +72,7 @@ struct OwnedTimer final : TimerNode {
         owner = o;
         loop = l;
         fire = [](TimerNode *n) { static_cast<OwnedTimer *>(n)->owner->timedOut(); };
-        loop->addTimer(this, (monotonicNs() + ms * 1'000'000 + 999'999) / 1'000'000);
+        loop->addTimerAfter(this, ms);
     }
     void stop() noexcept
     {
@@ -109,7 +116,13 @@ class GatherAwaiter final : public Suspension
     static_assert(!std::is_void_v<T>, "gather collects results; use Task<std::monostate> for no result");
 
 public:
-    explicit GatherAwaiter(std::vector<Task<T>> tasks) : m_tasks(std::move(tasks)), m_slots(m_tasks.size()) {}
+    // shielded: asyncio.shield(gather(...)), one more iteration before the awaiter
+    // resumes (the shield's future), and cancelling the awaiter raises Cancelled in
+    // it one iteration later and leaves the children alone.
+    explicit GatherAwaiter(std::vector<Task<T>> tasks, bool shielded = false)
+        : m_tasks(std::move(tasks)), m_slots(m_tasks.size()), m_shielded(shielded)
+    {
+    }
     GatherAwaiter(const GatherAwaiter &) = delete;
     ~GatherAwaiter() { detach(); }
 
@@ -159,6 +172,10 @@ public:
 
     bool cancelWait(TaskCore &) override
     {
+        if (m_shielded) {
+            detach();
+            return false;
+        }
         m_outerCancelled = true;
         for (const Task<T> &t : m_tasks)
             t->cancel(CancelReason::parent());
@@ -181,8 +198,10 @@ public:
 private:
     void wakeOnce()
     {
+        // This is gather's done-callback: it sets the gather's future, whose waiter
+        // (the task, or the shield's callback) runs next.
         m_woken = true;
-        m_self->wake();
+        m_self->wakeIn(m_shielded ? 2 : 1);
     }
     void detach() noexcept
     {
@@ -197,6 +216,7 @@ private:
     std::ptrdiff_t m_firstFailure = -1;
     bool m_outerCancelled = false;
     bool m_woken = false;
+    bool m_shielded;
 };
 
 template<typename T>
@@ -208,6 +228,20 @@ template<typename T>
 [[nodiscard]] GatherAwaiter<T, true> gather(std::vector<Task<T>> tasks, ReturnExceptionsTag)
 {
     return GatherAwaiter<T, true>(std::move(tasks));
+}
+
+struct ShieldTag {};
+inline constexpr ShieldTag Shield{};
+
+template<typename T>
+[[nodiscard]] GatherAwaiter<T, false> gather(std::vector<Task<T>> tasks, ShieldTag)
+{
+    return GatherAwaiter<T, false>(std::move(tasks), true);
+}
+template<typename T>
+[[nodiscard]] GatherAwaiter<T, true> gather(std::vector<Task<T>> tasks, ReturnExceptionsTag, ShieldTag)
+{
+    return GatherAwaiter<T, true>(std::move(tasks), true);
 }
 
 enum class ReturnWhen { FirstCompleted, FirstException, AllCompleted };
@@ -430,6 +464,70 @@ private:
     bool m_timedOut = false;
 };
 
+// asyncio.shield(task): the task's outcome, two iterations after it ends (the
+// shield's done-callback sets its own future, which wakes the awaiter). Cancelling
+// the awaiting task raises Cancelled in it one iteration later; the task goes on.
+template<typename T>
+class ShieldAwaiter final : public Suspension, public DoneWaiter
+{
+public:
+    explicit ShieldAwaiter(Task<T> task) noexcept : m_task(std::move(task)) {}
+    ShieldAwaiter(const ShieldAwaiter &) = delete;
+    ~ShieldAwaiter() { detach(); }
+
+    bool await_ready()
+    {
+        detail::ensureAttached(*m_task.core());
+        return m_task->finished();
+    }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
+        if (!m_self->beginSuspend(this, AwaitKind::Task, m_task->id()))
+            return false;
+        m_task->addWaiter(this);
+        m_registered = true;
+        return true;
+    }
+    decltype(auto) await_resume()
+    {
+        detach();
+        if (m_self)
+            m_self->throwIfCancelled();
+        return m_task.result();
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        detach();
+        return false;
+    }
+    void onTaskDone(TaskCore &) override
+    {
+        m_registered = false;
+        m_self->wake();
+    }
+
+private:
+    void detach() noexcept
+    {
+        if (m_registered)
+            m_task->removeWaiter(this);
+        m_registered = false;
+    }
+
+    Task<T> m_task;
+    TaskCore *m_self = nullptr;
+    bool m_registered = false;
+};
+
+template<typename T>
+[[nodiscard]] ShieldAwaiter<T> shield(Task<T> task)
+{
+    return ShieldAwaiter<T>(std::move(task));
+}
+
 // asyncio.wait_for (3.11). On timeout the child is cancelled (reason timeout) and,
 // once it has ended cancelled, TimeoutError is raised; a timeout of 0 cancels the
 // child before it starts. Cancelling the awaiting task cancels the child (reason
@@ -465,7 +563,15 @@ public:
     {
         detach();
         if (m_self) {
-            m_self->throwIfCancelled();
+            try {
+                m_self->throwIfCancelled();
+            } catch (const Cancelled &) {
+                // 3.11: a cancellation that comes when the child has ended gives the
+                // child's outcome (docs/spec/taskset-format.md, "wait_for").
+                if (!m_task->finished())
+                    throw;
+                return m_task.result();
+            }
             if (m_outerCancelled)
                 throw Cancelled(m_self->cancelReason());
             if (m_timedOut && m_task->state() == TaskState::Cancelled)
@@ -476,6 +582,10 @@ public:
 
     bool cancelWait(TaskCore &) override
     {
+        if (m_task->finished()) {
+            detach(); // its outcome is given when the awaiter wakes (await_resume)
+            return false;
+        }
         m_outerCancelled = true;
         m_timer.stop();
         m_task->cancel(CancelReason::parent());

@@ -21,6 +21,9 @@ const QEvent::Type kIncomingEvent = QEvent::Type(QEvent::registerEventType());
 
 constexpr std::int64_t kSliceNs = 4'000'000;
 constexpr int kClockCheckEvery = 32;
+// Ready tags below this one are deferred resumes: kDeferred - n resumes the task
+// n + 1 iterations after the iteration in which it runs.
+constexpr std::int32_t kDeferred = -3;
 } // namespace
 
 Loop::Loop(QString name, QObject *parent)
@@ -103,8 +106,10 @@ void Loop::takeIncoming()
         incoming.swap(m_incoming);
         m_incomingPosted = false;
     }
-    for (auto &fn : incoming)
-        callSoon(std::move(fn));
+    for (auto &fn : incoming) {
+        m_functions.push_back(std::move(fn));
+        m_ready.push_back(Ready{nullptr, 0});
+    }
 }
 
 void Loop::registerTask(TaskCore *task)
@@ -160,9 +165,11 @@ void Loop::cancelGroup(const TaskGroup *group, CancelReason reason)
             matching.push_back(t);
         }
     }
-    for (TaskCore *t : matching) {
-        t->cancel(reason);
-        t->deref();
+    // In creation order (the live list is newest first), as asyncio's programs walk
+    // their tasks: the order of the wake-ups that the cancellations schedule.
+    for (auto it = matching.rbegin(); it != matching.rend(); ++it) {
+        (*it)->cancel(reason);
+        (*it)->deref();
     }
 }
 
@@ -176,6 +183,17 @@ void Loop::scheduleResume(TaskCore *task)
     wake();
 }
 
+void Loop::scheduleResumeIn(TaskCore *task, int iterations)
+{
+    if (iterations <= 1) {
+        scheduleResume(task);
+        return;
+    }
+    task->ref();
+    m_ready.push_back(Ready{task, kDeferred - (iterations - 2), task->m_resumes});
+    wake();
+}
+
 void Loop::scheduleDoneEntry(TaskCore *task, std::int32_t entry)
 {
     task->ref();
@@ -186,9 +204,21 @@ void Loop::scheduleDoneEntry(TaskCore *task, std::int32_t entry)
 void Loop::addTimer(TimerNode *node, std::int64_t dueMs)
 {
     m_timers.add(node, dueMs);
+    if (dueMs <= m_timers.currentMs()) {
+        wake(); // due at the next iteration's start
+        return;
+    }
     // The wheel timer only needs to move when this timer is due before it fires.
     if (!m_wheelTimer.isActive() || dueMs < m_armedForMs)
         armTimer();
+}
+
+void Loop::addTimerAfter(TimerNode *node, std::int64_t ms)
+{
+    if (ms <= 0)
+        addTimer(node, m_timers.currentMs());
+    else
+        addTimer(node, (monotonicNs() + ms * 1'000'000 + 999'999) / 1'000'000);
 }
 
 void Loop::removeTimer(TimerNode *node) noexcept
@@ -204,7 +234,7 @@ void Loop::armTimer()
         m_armedForMs = -1;
         return;
     }
-    if (m_wheelTimer.isActive() && m_armedForMs <= wakeAt)
+    if (m_wheelTimer.isActive() && m_armedForMs == wakeAt)
         return;
     m_armedForMs = wakeAt;
     m_wheelTimer.start(int(std::max<std::int64_t>(0, wakeAt - nowMs())));
@@ -212,9 +242,9 @@ void Loop::armTimer()
 
 void Loop::onTimer()
 {
+    // Timers are moved only at an iteration's start: the wheel timer just wakes the loop.
     m_armedForMs = -1;
-    m_timers.advance(nowMs());
-    armTimer();
+    wake();
 }
 
 void Loop::wake()
@@ -242,31 +272,59 @@ bool Loop::event(QEvent *e)
         return true;
     }
     if (type == kIncomingEvent) {
-        takeIncoming();
+        wake(); // taken at the next iteration's start
         return true;
     }
     return QObject::event(e);
+}
+
+bool Loop::beginIteration()
+{
+    // asyncio's _run_once: calls from other threads, then the timers that are due,
+    // then exactly what is ready now (docs/spec/taskset-format.md, "Iterations").
+    takeIncoming();
+    const std::int64_t now = nowMs();
+    m_timers.collect(now);
+    if (m_armedForMs >= 0 && m_armedForMs <= now)
+        m_armedForMs = -1; // passed: its firing, if still queued, only wakes the loop
+    if (m_armedForMs < 0)
+        armTimer();
+    m_iterationLeft = m_ready.size();
+    return iterationUnderway();
 }
 
 void Loop::runSlice()
 {
     const std::int64_t start = monotonicNs();
     int sinceCheck = 0;
-    while (!m_ready.empty()) {
-        const Ready r = m_ready.front();
-        m_ready.pop_front();
-        runReady(r);
-        if (++sinceCheck == kClockCheckEvery) {
-            sinceCheck = 0;
-            if (monotonicNs() - start > kSliceNs)
+    const auto sliceOver = [&] {
+        if (++sinceCheck < kClockCheckEvery)
+            return false;
+        sinceCheck = 0;
+        return monotonicNs() - start > kSliceNs;
+    };
+    bool over = false;
+    while (!over && (iterationUnderway() || beginIteration())) {
+        while (m_iterationLeft > 0 && !over) {
+            const Ready r = m_ready.front();
+            m_ready.pop_front();
+            --m_iterationLeft;
+            runReady(r);
+            over = sliceOver();
+        }
+        // The timers' callbacks come after the steps that were ready, as asyncio
+        // appends them to its ready queue.
+        while (m_iterationLeft == 0 && !over) {
+            TimerNode *n = m_timers.popExpired();
+            if (!n)
                 break;
+            n->fire(n); // a wake-up or a timeout's bookkeeping: never a stall
+            over = sliceOver();
         }
     }
     m_journal.publish();
-    if (!m_ready.empty())
+    if (iterationUnderway() || !m_ready.empty())
         wake();
-    // Timers that came due while this slice ran are fired by the wheel timer, which
-    // the event loop serves between slices.
     if (m_announceIdle && m_liveTasks == 0 && m_ready.empty()) {
         m_announceIdle = false;
         Q_EMIT allTasksFinished();
@@ -286,6 +344,17 @@ void Loop::runReady(const Ready &r)
     TaskCore *task = r.task;
     if (r.tag == TaskCore::kResume) {
         runResume(task);
+    } else if (r.tag <= kDeferred) {
+        // A future of the chain is set; the last one wakes the task, unless it has
+        // moved on (resumed, or woken by a cancellation) meanwhile.
+        if (!task->finished() && !task->m_resumeScheduled && task->m_resumes == r.resumes) {
+            if (r.tag == kDeferred)
+                scheduleResume(task);
+            else {
+                task->ref();
+                m_ready.push_back(Ready{task, r.tag + 1, r.resumes});
+            }
+        }
     } else {
         const std::int64_t t0 = monotonicNs();
         task->runDoneEntry(r.tag);
@@ -304,6 +373,8 @@ void Loop::runResume(TaskCore *task)
         task->endCancelledWithoutResuming();
         return;
     }
+    if (task->m_suspension && !task->m_mustCancel && task->m_suspension->waitsAgain(*task))
+        return; // woken, but what it waits for is gone again (asyncio's `while q.full()`)
     if (task->m_state == TaskState::Pending) {
         task->m_state = TaskState::Running;
         m_journal.append(EventType::Started, task->m_id);
@@ -311,6 +382,7 @@ void Loop::runResume(TaskCore *task)
         m_journal.append(EventType::Resumed, task->m_id);
     }
     task->m_suspension = nullptr;
+    ++task->m_resumes;
     TaskCore *const previous = std::exchange(t_currentTask, task);
     const std::int64_t t0 = monotonicNs();
     task->m_handle.resume();

@@ -7,9 +7,17 @@
 // member is for that thread only, but callSoonThreadsafe() and journal().drain(),
 // which any thread may call. Loop::current() is the loop of the calling thread.
 //
-// Cost: tasks resume through a ready queue that is drained in slices of about 4 ms;
-// between slices the Qt event loop runs, so a million wake-ups never freeze the
-// thread. One precise QTimer drives the timer wheel for every sleep on the loop.
+// Order: the loop runs in iterations exactly like asyncio's _run_once (the binding
+// rules are docs/spec/taskset-format.md, Fine points, "Iterations"). An iteration
+// starts by taking the calls that came from other threads and by moving every
+// timer that is due to the expired list; then it runs exactly the steps that were
+// ready at that moment, then the expired timers' callbacks. Whatever they schedule
+// runs in a later iteration.
+//
+// Cost: iterations run in slices of about 4 ms; between slices the Qt event loop
+// runs, so a million wake-ups never freeze the thread. A slice may end inside an
+// iteration: the next one goes on with it, and nothing joins an iteration once it
+// has started. One precise QTimer wakes the loop when the next timer is due.
 
 #include "journal.h"
 #include "timerwheel.h"
@@ -87,6 +95,9 @@ public:
     // Milliseconds of the loop's clock (the runtime's monotonic clock).
     [[nodiscard]] std::int64_t nowMs() const noexcept;
     void addTimer(TimerNode *node, std::int64_t dueMs);
+    // asyncio's call_later(ms): due ms from now, rounded up to the wheel's millisecond;
+    // ms <= 0 fires at the start of the next iteration.
+    void addTimerAfter(TimerNode *node, std::int64_t ms);
     void removeTimer(TimerNode *node) noexcept;
 
     [[nodiscard]] std::size_t liveTaskCount() const noexcept { return m_liveTasks; }
@@ -105,6 +116,10 @@ public:
     void registerTask(TaskCore *task);
     void unregisterTask(TaskCore *task);
     void scheduleResume(TaskCore *task);
+    // Resumes the task `iterations` iterations from now (1 is scheduleResume), unless
+    // it has resumed or been woken otherwise by then: the hops of a chain of futures
+    // (a shield over a gather: the gather's future, then the shield's, then the task).
+    void scheduleResumeIn(TaskCore *task, int iterations);
     void scheduleDoneEntry(TaskCore *task, std::int32_t entry);
 
 Q_SIGNALS:
@@ -117,11 +132,14 @@ protected:
 private:
     struct Ready {
         TaskCore *task;    // nullptr for a callSoon function
-        std::int32_t tag;  // kResume, or the task's done-entry index
+        std::int32_t tag;  // kResume, kWaiter0, kDeferred - n, or the task's done-entry index
+        std::uint32_t resumes = 0; // kDeferred: the task's resume count when scheduled
     };
 
     void wake();
     void runSlice();
+    bool beginIteration();
+    [[nodiscard]] bool iterationUnderway() const noexcept { return m_iterationLeft > 0 || m_timers.hasExpired(); }
     void runReady(const Ready &r);
     void runResume(TaskCore *task);
     void takeIncoming();
@@ -137,6 +155,7 @@ private:
     std::int64_t m_armedForMs = -1;
 
     std::deque<Ready> m_ready;
+    std::size_t m_iterationLeft = 0; // the first m_iterationLeft entries of m_ready belong to this iteration
     std::deque<std::function<void()>> m_functions;
     bool m_drainPosted = false;
 

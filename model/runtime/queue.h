@@ -1,12 +1,14 @@
 #pragma once
 
-// asyncio.Queue: FIFO with an optional capacity (0 = unbounded), put/get that wait
-// when full/empty, task_done and join for producer-consumer work.
+// asyncio.Queue (3.11): FIFO with an optional capacity (0 = unbounded), put/get that
+// wait when full/empty, task_done and join for producer-consumer work.
 //
-// An item put while a getter waits is handed straight to the longest-waiting getter;
-// a getter cancelled after receiving an item gives it back to the front of the
-// queue, so no item is lost. A putter that was given a place and then cancelled
-// raises Cancelled with its item already queued.
+// Fairness is asyncio's, not FIFO's (docs/spec/taskset-format.md, Fine points,
+// "Queue fairness"): put_nowait / get_nowait wake the longest-waiting getter /
+// putter, which runs one iteration later and checks again (`while self.empty()`):
+// if a running task took the item or the free place first, it waits again at the
+// back of the line. A woken waiter that is cancelled before it runs passes the
+// wake-up on to the next one.
 //
 // Loop thread only: the queue and its waiters belong to one loop.
 
@@ -89,8 +91,9 @@ public:
     {
         if (full())
             throw QueueFull();
+        m_items.push_back(std::move(item));
         ++m_unfinished;
-        deliver(std::move(item));
+        wakeupNext(m_getters);
     }
     [[nodiscard]] T getNowait()
     {
@@ -98,7 +101,7 @@ public:
             throw QueueEmpty();
         T item = std::move(m_items.front());
         m_items.pop_front();
-        admitPutter();
+        wakeupNext(m_putters);
         return item;
     }
     void taskDone()
@@ -111,93 +114,127 @@ public:
         }
     }
 
-    class GetAwaiter final : public Suspension, private detail::Parked
+private:
+    // What get and put have in common: park in a line, be woken, check again.
+    class Waiter : public Suspension, protected detail::Parked
     {
     public:
-        explicit GetAwaiter(Queue &q) noexcept : m_q(q) {}
-        GetAwaiter(const GetAwaiter &) = delete;
-        ~GetAwaiter()
-        {
-            m_q.m_getters.remove(this);
-            if (m_item)
-                m_q.giveBack(std::move(*m_item));
-        }
-        [[nodiscard]] bool await_ready() const noexcept { return !m_q.m_items.empty(); }
+        Waiter(Queue &q, detail::ParkedList &line) noexcept : m_q(q), m_line(line) {}
+        Waiter(const Waiter &) = delete;
+
+    protected:
+        virtual ~Waiter() { m_line.remove(this); }
+        [[nodiscard]] virtual bool blocked() const = 0;
+        [[nodiscard]] detail::ParkedList &line() const noexcept { return m_line; }
+
         template<typename P>
-        bool await_suspend(std::coroutine_handle<P> h)
+        bool park(std::coroutine_handle<P> h, AwaitKind kind)
         {
             m_self = &detail::taskOf(h);
-            if (!m_self->beginSuspend(this, AwaitKind::QueueGet, 0))
+            if (!m_self->beginSuspend(this, kind, 0))
                 return false;
-            m_q.m_getters.push(this);
+            line().push(this);
             return true;
         }
-        T await_resume()
+        // After a wake-up that ends in Cancelled: asyncio's `except: ...
+        // if not blocked and not getter.cancelled(): self._wakeup_next(...)`.
+        void throwIfCancelled()
         {
-            if (m_self) {
-                try {
-                    m_self->throwIfCancelled();
-                } catch (const Cancelled &) {
-                    if (m_item)
-                        m_q.giveBack(*std::exchange(m_item, std::nullopt));
-                    throw;
-                }
+            if (!m_self)
+                return;
+            try {
+                m_self->throwIfCancelled();
+            } catch (const Cancelled &) {
+                line().remove(this);
+                if (m_woken && !blocked())
+                    m_q.wakeupNext(line());
+                throw;
             }
-            if (m_item)
-                return *std::exchange(m_item, std::nullopt);
-            return m_q.getNowait();
+        }
+
+    public:
+        bool waitsAgain(TaskCore &) override
+        {
+            if (!blocked())
+                return false;
+            m_woken = false;
+            line().push(this); // at the back of the line
+            return true;
         }
         bool cancelWait(TaskCore &) override
         {
-            m_q.m_getters.remove(this);
+            line().remove(this);
             return false;
         }
 
-    private:
+    protected:
         friend class Queue;
         Queue &m_q;
+        detail::ParkedList &m_line;
         TaskCore *m_self = nullptr;
-        std::optional<T> m_item;
+        bool m_woken = false;
     };
 
-    class PutAwaiter final : public Suspension, private detail::Parked
+    void wakeupNext(detail::ParkedList &line)
+    {
+        if (detail::Parked *p = line.popFront()) {
+            auto *w = static_cast<Waiter *>(p);
+            w->m_woken = true;
+            w->m_self->wake();
+        }
+    }
+
+public:
+    class GetAwaiter final : public Waiter
     {
     public:
-        PutAwaiter(Queue &q, T item) : m_q(q), m_item(std::move(item)) {}
-        PutAwaiter(const PutAwaiter &) = delete;
-        ~PutAwaiter() { m_q.m_putters.remove(this); }
+        explicit GetAwaiter(Queue &q) noexcept : Waiter(q, q.m_getters) {}
+        ~GetAwaiter() = default;
+        [[nodiscard]] bool await_ready() const noexcept { return !this->m_q.empty(); }
+        template<typename P>
+        bool await_suspend(std::coroutine_handle<P> h)
+        {
+            return this->park(h, AwaitKind::QueueGet);
+        }
+        T await_resume()
+        {
+            this->throwIfCancelled();
+            return this->m_q.getNowait();
+        }
+
+    private:
+        [[nodiscard]] bool blocked() const override { return this->m_q.empty(); }
+    };
+
+    class PutAwaiter final : public Waiter
+    {
+    public:
+        PutAwaiter(Queue &q, T item) : Waiter(q, q.m_putters), m_item(std::move(item)) {}
+        ~PutAwaiter() = default;
         [[nodiscard]] bool await_ready()
         {
-            if (m_q.full())
+            if (this->m_q.full())
                 return false;
-            m_q.putNowait(std::move(*m_item));
+            this->m_q.putNowait(std::move(*m_item));
             m_item.reset();
             return true;
         }
         template<typename P>
         bool await_suspend(std::coroutine_handle<P> h)
         {
-            m_self = &detail::taskOf(h);
-            if (!m_self->beginSuspend(this, AwaitKind::QueuePut, 0))
-                return false;
-            m_q.m_putters.push(this);
-            return true;
+            return this->park(h, AwaitKind::QueuePut);
         }
         void await_resume()
         {
-            if (m_self)
-                m_self->throwIfCancelled();
-        }
-        bool cancelWait(TaskCore &) override
-        {
-            m_q.m_putters.remove(this);
-            return false;
+            this->throwIfCancelled();
+            if (m_item) {
+                this->m_q.putNowait(std::move(*m_item));
+                m_item.reset();
+            }
         }
 
     private:
-        friend class Queue;
-        Queue &m_q;
-        TaskCore *m_self = nullptr;
+        [[nodiscard]] bool blocked() const override { return this->m_q.full(); }
         std::optional<T> m_item;
     };
 
@@ -239,42 +276,6 @@ public:
     [[nodiscard]] JoinAwaiter join() noexcept { return JoinAwaiter(*this); }
 
 private:
-    // Hands item to the longest-waiting getter, or queues it.
-    void deliver(T item)
-    {
-        if (detail::Parked *p = m_getters.popFront()) {
-            auto *g = static_cast<GetAwaiter *>(p);
-            g->m_item.emplace(std::move(item));
-            g->m_self->wake();
-            return;
-        }
-        m_items.push_back(std::move(item));
-    }
-    // An item a cancelled getter had received goes back to the front.
-    void giveBack(T item)
-    {
-        if (detail::Parked *p = m_getters.popFront()) {
-            auto *g = static_cast<GetAwaiter *>(p);
-            g->m_item.emplace(std::move(item));
-            g->m_self->wake();
-            return;
-        }
-        m_items.push_front(std::move(item));
-    }
-    // A place freed up: the longest-waiting putter's item goes in.
-    void admitPutter()
-    {
-        if (full())
-            return;
-        if (detail::Parked *p = m_putters.popFront()) {
-            auto *w = static_cast<PutAwaiter *>(p);
-            ++m_unfinished;
-            m_items.push_back(std::move(*w->m_item));
-            w->m_item.reset();
-            w->m_self->wake();
-        }
-    }
-
     std::size_t m_capacity;
     std::size_t m_unfinished = 0;
     std::deque<T> m_items;

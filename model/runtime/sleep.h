@@ -34,9 +34,10 @@ public:
             m_self->wake();
         } else {
             fire = &SleepAwaiter::expire;
-            // Round up: a sleep never ends before the time asked for.
-            const std::int64_t dueNs = monotonicNs() + m_ms * 1'000'000;
-            m_self->loop()->addTimer(this, (dueNs + 999'999) / 1'000'000);
+            // Rounded up: a sleep never ends before the time asked for. The timer's
+            // callback wakes the task, which resumes in the next iteration (asyncio:
+            // the timer handle sets the sleep's future).
+            m_self->loop()->addTimerAfter(this, m_ms);
         }
         return true;
     }

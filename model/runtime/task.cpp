@@ -126,7 +126,8 @@ std::size_t TaskCore::callbackCount() const noexcept
 void TaskCore::addDoneCallback(Callback callback, const QString &description)
 {
     Extras &x = extras();
-    if (m_waiter0) {
+    if (m_waiter0 && !finished()) {
+        // (Once finished, the waiter's done-callback is queued already, as kWaiter0.)
         x.entries.push_back(DoneEntry{std::exchange(m_waiter0, nullptr), {}, 0, false});
     }
     // Only described callbacks are the user's: they get an index and are journalled.
@@ -226,18 +227,33 @@ void TaskCore::finish()
     default: break;
     }
 
+    // asyncio's __schedule_callbacks: every done-callback runs in the next iteration,
+    // in the order they were added (docs/spec/taskset-format.md, "Iterations").
     if (m_waiter0) {
-        // The common case: one awaiter and no callbacks. It only schedules a resume.
-        std::exchange(m_waiter0, nullptr)->onTaskDone(*this);
+        // The common case: one awaiter and no callbacks.
+        if (m_waiter0->wakesOnly)
+            std::exchange(m_waiter0, nullptr)->onTaskDone(*this);
+        else
+            m_loop->scheduleDoneEntry(this, kWaiter0);
     } else if (m_extras) {
-        for (std::size_t i = 0; i < m_extras->entries.size(); ++i)
-            m_loop->scheduleDoneEntry(this, std::int32_t(i));
+        for (std::size_t i = 0; i < m_extras->entries.size(); ++i) {
+            DoneEntry &e = m_extras->entries[i];
+            if (e.waiter && e.waiter->wakesOnly)
+                std::exchange(e.waiter, nullptr)->onTaskDone(*this);
+            else
+                m_loop->scheduleDoneEntry(this, std::int32_t(i));
+        }
     }
     m_loop->unregisterTask(this);
 }
 
 void TaskCore::runDoneEntry(std::int32_t tag)
 {
+    if (tag == kWaiter0) {
+        if (DoneWaiter *w = std::exchange(m_waiter0, nullptr))
+            w->onTaskDone(*this);
+        return;
+    }
     DoneEntry &e = m_extras->entries[std::size_t(tag)];
     if (DoneWaiter *w = std::exchange(e.waiter, nullptr)) {
         w->onTaskDone(*this);

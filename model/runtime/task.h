@@ -49,6 +49,10 @@ public:
     // itself; false if it has let go of what it waits on, so the task must wake now
     // and see Cancelled.
     virtual bool cancelWait(TaskCore &self) = 0;
+    // The task was woken and is about to resume (no cancellation due). Return true to
+    // keep it parked instead because what it waited for is gone again; the awaiter
+    // has then parked it anew (asyncio's Queue.put: `while self.full(): await putter`).
+    virtual bool waitsAgain(TaskCore &) { return false; }
 
 protected:
     ~Suspension() = default;
@@ -59,6 +63,12 @@ class DoneWaiter
 {
 public:
     virtual void onTaskDone(TaskCore &task) = 0;
+
+    // True for a waiter whose onTaskDone() only wakes its task (asyncio: the awaiting
+    // task's __wakeup is the done-callback). It is called as the task ends, so that
+    // the wake-up takes the done-callback's place in the ready queue. Any other
+    // waiter is a done-callback of its own, called in the next iteration.
+    bool wakesOnly = false;
 
 protected:
     ~DoneWaiter() = default;
@@ -142,6 +152,8 @@ public:
     // coroutine has just yielded, and the task raises Cancelled when woken.
     [[nodiscard]] bool beginSuspend(Suspension *at, AwaitKind kind, std::uint64_t arg);
     void wake() { m_loop->scheduleResume(this); }
+    // Resumes the task `iterations` iterations from now, unless it is woken first.
+    void wakeIn(int iterations) { m_loop->scheduleResumeIn(this, iterations); }
     // Raises Cancelled once if a cancellation was requested while suspended.
     void throwIfCancelled();
 
@@ -201,6 +213,7 @@ private:
     std::uint64_t m_id = 0;
     std::uint64_t m_parentId = 0;
     std::uint32_t m_refs = 0;
+    std::uint32_t m_resumes = 0; // steps taken after the first; drops stale deferred wake-ups
     TaskState m_state = TaskState::Pending;
     CancelKind m_cancelKind = CancelKind::None;
     bool m_mustCancel = false;
@@ -354,7 +367,7 @@ template<typename T>
 class TaskAwaiter final : public Suspension, public DoneWaiter
 {
 public:
-    explicit TaskAwaiter(Task<T> task) noexcept : m_task(std::move(task)) {}
+    explicit TaskAwaiter(Task<T> task) noexcept : m_task(std::move(task)) { wakesOnly = true; }
     TaskAwaiter(const TaskAwaiter &) = delete;
     ~TaskAwaiter()
     {

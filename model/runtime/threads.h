@@ -222,7 +222,9 @@ public:
     class Awaiter final : public Suspension
     {
     public:
-        explicit Awaiter(ConcurrentFuture f) : m_future(std::move(f)) {}
+        // hops 2: asyncio.shield(wrap_future(f)), one more iteration between the
+        // result's arrival on this loop and the awaiter's resumption (the shield's future).
+        explicit Awaiter(ConcurrentFuture f, int hops = 1) : m_future(std::move(f)), m_hops(hops) {}
         [[nodiscard]] bool await_ready() const { return m_future.done(); }
         template<typename P>
         bool await_suspend(std::coroutine_handle<P> h)
@@ -230,16 +232,18 @@ public:
             m_self = &detail::taskOf(h);
             if (!m_self->beginSuspend(this, AwaitKind::Threadsafe, 0))
                 return false;
-            m_link = std::make_shared<Link>(Link{m_self, false});
+            m_link = std::make_shared<Link>(Link{m_self, m_hops, false});
             const LoopHandle here = m_self->loop()->handle();
             const bool finishedAlready = m_future.onFinished([here, link = m_link] {
                 here.callSoonThreadsafe([link] {
+                    // This call sets the loop's future (wrap_future's _set_state);
+                    // its waiter resumes in the next iteration.
                     if (!link->abandoned)
-                        link->task->wake();
+                        link->task->wakeIn(link->hops);
                 });
             });
             if (finishedAlready)
-                m_self->wake();
+                m_self->wakeIn(m_hops);
             return true;
         }
         T await_resume()
@@ -266,14 +270,18 @@ public:
     private:
         struct Link {
             TaskCore *task;
+            int hops;
             bool abandoned; // loop thread of `task` only
         };
         ConcurrentFuture m_future;
+        int m_hops = 1;
         TaskCore *m_self = nullptr;
         std::shared_ptr<Link> m_link;
     };
 
     Awaiter operator co_await() const { return Awaiter(*this); }
+    // `co_await f.shielded()`: asyncio's `await asyncio.shield(wrap_future(f))`.
+    [[nodiscard]] Awaiter shielded() const { return Awaiter(*this, 2); }
 
 private:
     template<typename U>

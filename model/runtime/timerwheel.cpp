@@ -1,7 +1,5 @@
 #include "timerwheel.h"
 
-#include <algorithm>
-
 namespace coroscope::rt {
 
 namespace {
@@ -12,6 +10,8 @@ constexpr int shiftOf(int level) { return 8 + 6 * (level - 1); }
 TimerWheel::TimerWheel(std::int64_t nowMs)
     : m_tick(nowMs)
 {
+    for (Slot *s : {&m_overdue, &m_expired})
+        s->head.prev = s->head.next = &s->head;
     for (Slot &s : m_l0)
         s.head.prev = s.head.next = &s.head;
     for (auto &level : m_upper)
@@ -31,14 +31,24 @@ void TimerWheel::add(TimerNode *node, std::int64_t dueMs)
 {
     remove(node);
     node->dueMs = dueMs;
-    // m_tick has been fired: a due at or before it fires at the next tick.
-    place(node, m_tick + 1);
+    if (dueMs <= m_tick) {
+        // Already due: fired by the next collect(), in due order.
+        TimerNode *after = m_overdue.head.prev;
+        while (after != &m_overdue.head && after->dueMs > dueMs)
+            after = after->prev;
+        linkBefore(after->next, node);
+        ++m_listed;
+        return;
+    }
+    place(node);
     ++m_size;
 }
 
-void TimerWheel::place(TimerNode *node, std::int64_t earliest)
+void TimerWheel::place(TimerNode *node)
 {
-    const std::int64_t due = std::max(node->dueMs, earliest);
+    // A node cascading down at its own due tick lands in the level-0 slot that this
+    // tick moves next; add() never places a node that is already due.
+    const std::int64_t due = node->dueMs;
     if (due - m_tick < kL0Slots) {
         linkBefore(&m_l0[std::size_t(due) & (kL0Slots - 1)].head, node);
         return;
@@ -60,7 +70,10 @@ void TimerWheel::remove(TimerNode *node) noexcept
     node->prev->next = node->next;
     node->next->prev = node->prev;
     node->prev = node->next = nullptr;
-    --m_size;
+    if (node->dueMs > m_tick)
+        --m_size;
+    else
+        --m_listed;
 }
 
 void TimerWheel::cascade(int level, std::size_t slot)
@@ -70,17 +83,41 @@ void TimerWheel::cascade(int level, std::size_t slot)
     head.prev = head.next = &head;
     while (n != &head) {
         TimerNode *next = n->next;
-        // A cascade runs at tick m_tick before that tick's slot fires: a node due
-        // right now goes into that slot and fires in time.
-        place(n, m_tick);
+        place(n);
         n = next;
     }
 }
 
 void TimerWheel::advance(std::int64_t nowMs)
 {
+    collect(nowMs);
+    while (TimerNode *n = popExpired())
+        n->fire(n);
+}
+
+TimerNode *TimerWheel::popExpired() noexcept
+{
+    if (!hasExpired())
+        return nullptr;
+    TimerNode *n = m_expired.head.next;
+    remove(n);
+    return n;
+}
+
+void TimerWheel::collect(std::int64_t nowMs)
+{
+    // Nodes added already due come first: they are due before any in the wheel.
+    if (m_overdue.head.next != &m_overdue.head) {
+        TimerNode *first = m_overdue.head.next;
+        TimerNode *last = m_overdue.head.prev;
+        first->prev = m_expired.head.prev;
+        m_expired.head.prev->next = first;
+        last->next = &m_expired.head;
+        m_expired.head.prev = last;
+        m_overdue.head.prev = m_overdue.head.next = &m_overdue.head;
+    }
     while (m_tick < nowMs) {
-        // Nothing fires or cascades before nextWakeMs(): jump over the empty ticks.
+        // Nothing comes due or cascades before nextWakeMs(): jump over the idle ticks.
         const std::int64_t next = nextWakeMs();
         if (next < 0 || next > nowMs) {
             m_tick = nowMs;
@@ -94,12 +131,15 @@ void TimerWheel::advance(std::int64_t nowMs)
             if ((t & ((std::int64_t(1) << shift) - 1)) == 0)
                 cascade(level, std::size_t(t >> shift) & (kSlots - 1));
         }
-        // Fire the slot, one node at a time: a firing callback may add or remove nodes.
+        // The slot's nodes are due now (t == their dueMs): move them, in order.
         TimerNode &head = m_l0[std::size_t(t) & (kL0Slots - 1)].head;
         while (head.next != &head) {
             TimerNode *n = head.next;
-            remove(n);
-            n->fire(n);
+            n->prev->next = n->next;
+            n->next->prev = n->prev;
+            --m_size;
+            linkBefore(&m_expired.head, n);
+            ++m_listed;
         }
     }
 }

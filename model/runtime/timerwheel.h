@@ -5,12 +5,20 @@
 // one-millisecond slots; levels 1-4 have 64 slots each, every level 64 times coarser,
 // and their entries cascade down as time reaches them. Dues beyond the top level's
 // range (2^32 ms, about 50 days) wait in its slots and go round again.
-// advance() costs one step per tick at which a node fires or a slot that holds nodes
-// cascades, not one per elapsed millisecond; nextWakeMs() scans at most 512 slots.
+// collect() costs one step per tick at which a node comes due or a slot that holds
+// nodes cascades, not one per elapsed millisecond; nextWakeMs() scans at most 512 slots.
 //
 // Threading: owned by one Loop and used only on that loop's thread.
 // Nodes are intrusive and owned by whoever waits (usually an awaiter inside a
 // coroutine frame); a node must be removed before it is destroyed.
+//
+// Expiry is in two steps, as in asyncio's _run_once (docs/spec/taskset-format.md,
+// Fine points, "Iterations"): collect() moves every node that is due into the
+// expired list, earliest first, and the loop fires them one by one with
+// popExpired() as the last callbacks of that iteration. A node added already due
+// (dueMs at or before currentMs()) waits for the next collect(), like a
+// call_later(0). A node in the expired list still counts in size() and can be
+// removed, like a cancelled TimerHandle that is already in the ready queue.
 
 #include <array>
 #include <cstddef>
@@ -35,18 +43,25 @@ public:
     TimerWheel(const TimerWheel &) = delete;
     TimerWheel &operator=(const TimerWheel &) = delete;
 
-    // Schedules node to fire at dueMs (a time in the past fires on the next advance).
+    // Schedules node to fire at dueMs (a time in the past fires on the next collect).
     void add(TimerNode *node, std::int64_t dueMs);
-    // Unlinks node; harmless if it is not linked.
+    // Unlinks node, wherever it is; harmless if it is not linked.
     void remove(TimerNode *node) noexcept;
-    // Fires every node due at or before nowMs, earliest tick first.
+    // Moves every node due at or before nowMs to the end of the expired list,
+    // earliest first (those added already due before the others).
+    void collect(std::int64_t nowMs);
+    // Unlinks and returns the first expired node, or nullptr.
+    [[nodiscard]] TimerNode *popExpired() noexcept;
+    [[nodiscard]] bool hasExpired() const noexcept { return m_expired.head.next != &m_expired.head; }
+    // collect(nowMs), then fires every expired node.
     void advance(std::int64_t nowMs);
 
-    // The time at which advance() next has work to do (a firing, or the cascade of a
-    // slot that holds nodes), or -1 when the wheel is empty. Never later than the
-    // earliest due node: a loop that sleeps until then fires every node in time.
+    // The time at which collect() next has work to do (a node comes due, or a slot
+    // that holds nodes cascades), or -1 when the wheel holds none. Never later than the
+    // earliest due node: a loop that sleeps until then collects every node in time.
     [[nodiscard]] std::int64_t nextWakeMs() const;
-    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
+    // Every linked node: in the wheel, added already due, or expired and not yet fired.
+    [[nodiscard]] std::size_t size() const noexcept { return m_size + m_listed; }
     [[nodiscard]] std::int64_t currentMs() const noexcept { return m_tick; }
 
 private:
@@ -58,14 +73,19 @@ private:
         TimerNode head; // circular sentinel
     };
 
-    // Links node into the slot for its due tick, or for `earliest` if it is due before.
-    void place(TimerNode *node, std::int64_t earliest);
+    void place(TimerNode *node);
     void cascade(int level, std::size_t slot);
     static void linkBefore(TimerNode *sentinel, TimerNode *node) noexcept;
     static bool empty(const Slot &s) noexcept { return s.head.next == &s.head; }
 
-    std::int64_t m_tick; // every node due at or before m_tick has fired
-    std::size_t m_size = 0;
+    // Every node due at or before m_tick has left the wheel: it is in m_overdue (added
+    // already due) or in m_expired (collected). So a linked node is in the wheel
+    // exactly when its dueMs is after m_tick.
+    std::int64_t m_tick;
+    std::size_t m_size = 0;   // nodes in the wheel
+    std::size_t m_listed = 0; // nodes in m_overdue and m_expired
+    Slot m_overdue; // sorted by dueMs
+    Slot m_expired;
     std::array<Slot, kL0Slots> m_l0;
     std::array<std::array<Slot, kSlots>, kLevels - 1> m_upper;
 };

@@ -331,14 +331,27 @@ QJsonValue finishWith(QJsonValue result)
     return result;
 }
 
-// Cancels the children (reason parent); awaiting the result waits until every one
-// has ended: what a node does when it is cancelled while it waits on them. (A plain
+// The reference runner's cancel_and_wait: cancels the unfinished children (reason
+// parent by default) and waits until every one has ended, two iterations after the
+// last (asyncio.wait's done-callback, then the node). A cancellation of the node
+// meanwhile does not cut the wait short; Cancelled is raised after it. (A plain
 // function returning the awaiter: a coroutine here would be a task of its own.)
-auto cancelAndWait(std::vector<Task<QJsonValue>> children)
+auto cancelAndWait(std::vector<Task<QJsonValue>> children, rt::CancelReason reason = rt::CancelReason::parent())
 {
     for (auto &c : children)
-        c->cancel(rt::CancelReason::parent());
+        c->cancel(reason);
     return rt::gather(std::move(children), rt::ReturnExceptions);
+}
+
+// The reference runner's await_children when the await raised Cancelled: a node that
+// was asked to cancel cancels the children it waits on and waits for them; a
+// Cancelled that came from a child (a gather's, a sequence's) leaves them running.
+// The caller then rethrows.
+auto cancelIfAsked(std::vector<Task<QJsonValue>> children)
+{
+    if (!rt::Loop::currentTask()->cancelRequested())
+        children.clear();
+    return cancelAndWait(std::move(children));
 }
 
 std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, std::uint64_t parent)
@@ -378,18 +391,29 @@ Task<QJsonValue> blockNode(Interpreter &in, NodeRef node)
     co_return finishWith(number(seconds));
 }
 
+// Children are awaited as the reference runner does, through asyncio.shield: the
+// node resumes one iteration later than a bare await, and cancelling it raises
+// Cancelled in it first, then it cancels the children (docs/spec/taskset-format.md,
+// Fine points, "Iterations").
 Task<QJsonValue> gatherNode(Interpreter &in, NodeRef node)
 {
     auto children = spawnChildren(in, *node, selfId());
     QJsonArray results;
-    if (node->returnExceptions) {
-        for (const auto &t : co_await rt::gather(std::move(children), rt::ReturnExceptions))
-            results.append(outcomeValue(t));
-    } else {
-        for (const QJsonValue &v : co_await rt::gather(std::move(children)))
-            results.append(v);
+    std::exception_ptr cancelled;
+    try {
+        if (node->returnExceptions) {
+            for (const auto &t : co_await rt::gather(children, rt::ReturnExceptions, rt::Shield))
+                results.append(outcomeValue(t));
+        } else {
+            for (const QJsonValue &v : co_await rt::gather(children, rt::Shield))
+                results.append(v);
+        }
+        co_return finishWith(results);
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
     }
-    co_return finishWith(results);
+    co_await cancelIfAsked(std::move(children));
+    std::rethrow_exception(cancelled);
 }
 
 Task<QJsonValue> waitNode(Interpreter &in, NodeRef node)
@@ -410,7 +434,7 @@ Task<QJsonValue> waitNode(Interpreter &in, NodeRef node)
     } catch (const rt::Cancelled &) {
         cancelled = std::current_exception();
     }
-    co_await cancelAndWait(std::move(children));
+    co_await cancelIfAsked(std::move(children));
     std::rethrow_exception(cancelled);
 }
 
@@ -430,30 +454,58 @@ Task<QJsonValue> asCompletedNode(Interpreter &in, NodeRef node)
     } catch (const rt::Cancelled &) {
         cancelled = std::current_exception();
     }
-    std::vector<Task<QJsonValue>> unfinished;
-    for (auto &c : children) {
-        if (!c->finished())
-            unfinished.push_back(c);
-    }
     // A child that ended cancelled reached us as that child's Cancelled: the node takes
     // its reason, and the others keep running (asyncio). Only our own cancellation
     // is passed on to the children.
-    if (rt::Loop::currentTask()->cancelRequested())
-        co_await cancelAndWait(std::move(unfinished));
+    co_await cancelIfAsked(std::move(children));
     std::rethrow_exception(cancelled);
 }
 
+// asyncio.wait_for (3.11) as the reference runner spells it: asyncio.wait([child],
+// timeout), then on timeout cancel_and_wait(child, reason timeout). A timeout only
+// wakes the node, so a deadline in the same iteration reaches the child first; a
+// cancellation that comes once the child has ended gives the child's outcome
+// (docs/spec/taskset-format.md, Fine points, "wait_for").
 Task<QJsonValue> waitForNode(Interpreter &in, NodeRef node)
 {
     auto child = in.spawnNode(node->child, node->child->name, selfId());
-    co_return finishWith(co_await rt::waitFor(std::move(child), toMs(in.draw(*node->timeout))));
+    const std::chrono::milliseconds timeout = toMs(in.draw(*node->timeout));
+    if (timeout.count() > 0) {
+        std::exception_ptr cancelled;
+        try {
+            (void)co_await rt::wait(rt::taskList(child), rt::ReturnWhen::AllCompleted, timeout);
+        } catch (const rt::Cancelled &) {
+            cancelled = std::current_exception();
+        }
+        if (cancelled && !child->finished()) {
+            co_await cancelIfAsked(rt::taskList(child));
+            std::rethrow_exception(cancelled);
+        }
+        if (child->finished())
+            co_return finishWith(child.result());
+    }
+    (void)co_await cancelAndWait(rt::taskList(child), rt::CancelReason::timeout());
+    if (child->state() == rt::TaskState::Cancelled)
+        throw rt::TimeoutError();
+    co_return finishWith(child.result());
 }
 
 Task<QJsonValue> sequenceNode(Interpreter &in, NodeRef node)
 {
     QJsonArray results;
-    for (const NodeRef &c : node->children)
-        results.append(co_await in.spawnNode(c, c->name, selfId()));
+    for (const NodeRef &c : node->children) {
+        auto child = in.spawnNode(c, c->name, selfId());
+        std::exception_ptr cancelled;
+        try {
+            results.append(co_await rt::shield(child));
+        } catch (const rt::Cancelled &) {
+            cancelled = std::current_exception();
+        }
+        if (cancelled) {
+            co_await cancelIfAsked(rt::taskList(child));
+            std::rethrow_exception(cancelled);
+        }
+    }
     co_return finishWith(results);
 }
 
@@ -495,16 +547,25 @@ Task<QJsonValue> queueNode(Interpreter &in, NodeRef node)
                                                  OpTag::Consumer));
     std::exception_ptr ended;
     try {
-        co_await rt::gather(producers);
-        co_await queue.join();
+        co_await rt::gather(producers, rt::Shield);
     } catch (...) {
         ended = std::current_exception();
     }
+    if (ended) // the runner's await_children first: asked to cancel, it waits for the producers
+        co_await cancelIfAsked(producers);
+    else {
+        try {
+            co_await queue.join();
+        } catch (...) {
+            ended = std::current_exception();
+        }
+    }
     // Normal end: the consumers are stopped. Any other end (cancelled, or a worker
     // cancelled from outside): every worker is stopped before the node ends.
-    std::vector<Task<QJsonValue>> workers = consumers;
+    std::vector<Task<QJsonValue>> workers;
     if (ended)
-        workers.insert(workers.end(), producers.begin(), producers.end());
+        workers = producers;
+    workers.insert(workers.end(), consumers.begin(), consumers.end());
     co_await cancelAndWait(std::move(workers));
     if (ended)
         std::rethrow_exception(ended);
@@ -518,7 +579,7 @@ Task<QJsonValue> threadsafeNode(Interpreter &in, NodeRef node)
     Interpreter *interpreter = &in;
     auto future = rt::runOnLoopThreadsafe<QJsonValue>(
         *in.worker(), [interpreter, child, self] { return interpreter->spawnNode(child, child->name, self); });
-    co_return finishWith(co_await future);
+    co_return finishWith(co_await future.shielded());
 }
 
 Task<QJsonValue> cancelNode(Interpreter &in, NodeRef node)
@@ -551,10 +612,16 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     }
     if (node->repeatAwait == RepeatAwait::None)
         co_return finishWith(QJsonValue(double(count)));
-    QJsonArray results;
-    for (const QJsonValue &v : co_await rt::gather(std::move(copies)))
-        results.append(v);
-    co_return finishWith(results);
+    try {
+        QJsonArray results;
+        for (const QJsonValue &v : co_await rt::gather(copies, rt::Shield))
+            results.append(v);
+        co_return finishWith(results);
+    } catch (const rt::Cancelled &) {
+        cancelled = std::current_exception();
+    }
+    co_await cancelIfAsked(std::move(copies));
+    std::rethrow_exception(cancelled);
 }
 
 } // namespace
@@ -598,9 +665,10 @@ TaskSetRun::TaskSetRun(TaskSet set, rt::Loop &mainLoop, QObject *parent)
     if (worker)
         m_worker = std::make_unique<rt::LoopThread>(QStringLiteral("worker"));
     m_interpreter = std::make_unique<Interpreter>(m_set, m_group, m_worker ? &m_worker->loop() : nullptr);
-    m_deadline.setSingleShot(true);
-    m_deadline.setTimerType(Qt::PreciseTimer);
-    connect(&m_deadline, &QTimer::timeout, this, [this] { m_group.cancelAll(rt::CancelReason::deadline()); });
+    m_deadline.run = this;
+    m_deadline.fire = [](rt::TimerNode *n) {
+        static_cast<DeadlineTimer *>(n)->run->m_group.cancelAll(rt::CancelReason::deadline());
+    };
 }
 
 TaskSetRun::~TaskSetRun()
@@ -608,6 +676,7 @@ TaskSetRun::~TaskSetRun()
     if (m_started && !m_finished && m_group.liveCount() > 0)
         qCWarning(lcTaskSet, "run of %s destroyed while %lld tasks still run", qPrintable(m_set.name),
                   static_cast<long long>(m_group.liveCount()));
+    m_main.removeTimer(&m_deadline);
     if (m_worker)
         m_worker->stop();
 }
@@ -627,10 +696,11 @@ void TaskSetRun::start()
     m_startNs = rt::monotonicNs();
     for (const auto &node : m_set.tasks)
         (void)m_interpreter->spawnNode(node, node->name, 0);
-    if (m_set.deadline && *m_set.deadline <= 0)
-        m_group.cancelAll(rt::CancelReason::deadline()); // nothing gets to start
-    else if (m_set.deadline)
-        m_deadline.start(int(std::llround(*m_set.deadline * 1000.0)));
+    // asyncio's call_at(t0 + deadline), made after the top-level tasks: a timer of the
+    // main loop, so it fires at an iteration's start like any other; with deadline 0,
+    // after each top-level task's first step (docs/spec/taskset-format.md, Fine points).
+    if (m_set.deadline)
+        m_main.addTimerAfter(&m_deadline, std::llround(*m_set.deadline * 1000.0));
     if (m_set.tasks.empty())
         m_main.callSoon([this] { onGroupEmpty(); });
 }
@@ -665,7 +735,7 @@ void TaskSetRun::onGroupEmpty()
         return;
     m_finished = true;
     m_endNs = rt::monotonicNs();
-    m_deadline.stop();
+    m_main.removeTimer(&m_deadline);
     if (!m_worker) {
         Q_EMIT finished();
         return;

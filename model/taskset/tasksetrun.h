@@ -19,7 +19,6 @@
 #include "runtime/runtime.h"
 
 #include <QObject>
-#include <QTimer>
 
 #include <memory>
 #include <mutex>
@@ -78,7 +77,10 @@ private:
     std::unique_ptr<rt::LoopThread> m_worker;
     rt::TaskGroup m_group;
     std::unique_ptr<class Interpreter> m_interpreter;
-    QTimer m_deadline;
+    struct DeadlineTimer : rt::TimerNode {
+        TaskSetRun *run = nullptr;
+    };
+    DeadlineTimer m_deadline;
     std::int64_t m_startNs = 0;
     std::int64_t m_endNs = 0;
     bool m_started = false;

@@ -616,10 +616,9 @@ class Run:
             self.spawn(node, parent=None)
         deadline = self.taskset.get("deadline")
         if deadline is not None:
-            if deadline <= 0:
-                self.fire_deadline()
-            else:
-                self.main_loop.call_at(self.t0 + deadline, self.fire_deadline)
+            # After the top-level tasks: with deadline 0, each takes its first step
+            # before it fires (docs/spec/taskset-format.md, Fine points).
+            self.main_loop.call_at(self.t0 + deadline, self.fire_deadline)
         if self.live == 0:
             self.all_done.set()
         await self.all_done.wait()
@@ -782,8 +781,19 @@ async def op_wait_for(run: Run, rec: TaskRecord, spec: dict) -> Any:
     child = run.spawn(spec["child"], parent=rec)
     timeout = run.duration(spec["timeout"])
     if timeout > 0:
-        await run.await_children(rec, asyncio.wait([child.task], timeout=timeout),
-                                 [child], f"wait_for {fmt_seconds(timeout)}", shield=False)
+        run.event(rec, "suspended", **{"await": f"wait_for {fmt_seconds(timeout)}"})
+        try:
+            try:
+                await asyncio.wait([child.task], timeout=timeout)
+            finally:
+                run.event(rec, "resumed")
+        except asyncio.CancelledError:
+            # 3.11's wait_for: a cancellation that comes once the child has ended
+            # gives the child's outcome (3.12 would raise CancelledError).
+            if child.task.done():
+                return run.child_result(rec, child)
+            await run.cancel_and_wait([child], "parent")
+            raise
         if child.task.done():
             return run.child_result(rec, child)
     await run.cancel_and_wait([child], "timeout")

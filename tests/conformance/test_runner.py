@@ -461,11 +461,17 @@ class Deadline(LogShapeMixin, SetTestCase):
 class DeadlineZero(LogShapeMixin, SetTestCase):
     SET = "deadline-zero"
 
-    def test_nothing_starts(self):
-        self.assertEqual(len(self.log["tasks"]), 2)  # z2 never ran: no children
+    def test_each_top_level_task_takes_its_first_step(self):
+        # call_at(t0 + 0) made after the top-level tasks: it fires after their first
+        # steps, so z2 has created its child, which never starts.
+        self.assertEqual(len(self.log["tasks"]), 3)
         for name in ("z1", "z2"):
             self.assertState(name, "cancelled", reason="deadline")
-            self.assertIsNone(self.t(name)["started_ms"])
+            self.assertIsNotNone(self.t(name)["started_ms"])
+        child = next(t for t in self.log["tasks"] if t["parent"] == self.t("z2")["id"])
+        self.assertEqual(child["state"], "cancelled")
+        self.assertEqual(child["cancel_reason"], "deadline")
+        self.assertIsNone(child["started_ms"])
 
 
 class Callbacks(LogShapeMixin, SetTestCase):

@@ -112,3 +112,68 @@ TEST_CASE("a getter cancelled after receiving an item gives it back")
     CHECK(q.size() == 1);
     CHECK(q.getNowait() == 7);
 }
+
+namespace {
+Task<int> takeOne(rt::Queue<int> *q, std::vector<int> *got)
+{
+    got->push_back(co_await q->get());
+    co_return 0;
+}
+Task<int> putOne(rt::Queue<int> *q, int item)
+{
+    co_await q->put(item);
+    co_return item;
+}
+} // namespace
+
+TEST_CASE("a running producer takes a freed place before the woken one, which waits again")
+{
+    // asyncio's put loops `while self.full()`: the get wakes the waiting putter (1),
+    // which runs an iteration later; the producer that runs first (2) fills the place.
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q(1);
+    q.putNowait(0);
+    std::vector<int> got;
+    auto waiting = rt::spawn(putOne(&q, 1));
+    auto taker = rt::spawn(takeOne(&q, &got));
+    auto running = rt::spawn(putOne(&q, 2));
+    REQUIRE(runUntilFinished(running).reached);
+    CHECK(waiting->state() == TaskState::Running);
+    CHECK(q.getNowait() == 2);
+    REQUIRE(runUntilFinished(waiting).reached);
+    CHECK(q.getNowait() == 1);
+    CHECK(got == std::vector{0});
+}
+
+TEST_CASE("a running consumer takes an item before the woken getter, which waits again")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    std::vector<int> first, second;
+    auto waiting = rt::spawn(takeOne(&q, &first));
+    spinFor(5ms); // it waits on the empty queue
+    auto producer = rt::spawn(putOne(&q, 7));
+    auto running = rt::spawn(takeOne(&q, &second));
+    REQUIRE(runUntilFinished(running).reached);
+    CHECK(second == std::vector{7});
+    CHECK(waiting->state() == TaskState::Running);
+    q.putNowait(8);
+    REQUIRE(runUntilFinished(waiting).reached);
+    CHECK(first == std::vector{8});
+}
+
+TEST_CASE("a woken getter cancelled before it runs passes the wake-up on")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    std::vector<int> got1, got2;
+    auto g1 = rt::spawn(takeOne(&q, &got1));
+    auto g2 = rt::spawn(takeOne(&q, &got2));
+    spinFor(5ms); // both wait, g1 first
+    q.putNowait(5); // wakes g1
+    g1->cancel();
+    REQUIRE(runUntilFinished(g1).reached);
+    REQUIRE(runUntilFinished(g2).reached);
+    CHECK(g1->state() == TaskState::Cancelled);
+    CHECK(got2 == std::vector{5});
+}
