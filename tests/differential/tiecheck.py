@@ -95,6 +95,14 @@ class Report:
     log: dict | None = None
 
 
+class StuckRun(RuntimeError):
+    """The set never ends: nothing is scheduled but tasks are unfinished, or it
+    runs longer than MAX_VIRTUAL_S."""
+
+
+MAX_VIRTUAL_S = 120.0
+
+
 class _Clock:
     def __init__(self) -> None:
         self.now = 1000.0  # any origin: the run's times count from its t0
@@ -151,9 +159,11 @@ class _VirtualRun:
                 if ready:
                     return ready
                 if timeout is None:
-                    raise RuntimeError("virtual run stuck: nothing scheduled, tasks unfinished")
+                    raise StuckRun("the set never ends: nothing scheduled, tasks unfinished")
                 if timeout > 0:
                     vr.clock.now += timeout
+                if vr.run and vr.run.t0 and vr.clock.now - vr.run.t0 > MAX_VIRTUAL_S:
+                    raise StuckRun(f"the set runs longer than {MAX_VIRTUAL_S:g} s")
                 return []
 
         original_call_at = asyncio.base_events.BaseEventLoop.call_at
@@ -302,7 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, asyncio_runner.TaskSetError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
-        rep = check_taskset(taskset, args.gap)
+        try:
+            rep = check_taskset(taskset, args.gap)
+        except StuckRun as exc:
+            print(f"{path}: {exc}")
+            status = 1
+            continue
         verdict = "no tie" if not rep.ties else f"{len(rep.ties)} tie(s)"
         print(f"{path}: {verdict}; {len(rep.events)} events, {rep.tasks} tasks, "
               f"{rep.duration_ms:g} ms, max {rep.max_pool_jobs} pool job(s) at once")
