@@ -81,7 +81,8 @@ def signature(diff_lines: list[str], expected_log: dict) -> tuple:
     return tuple(sorted(sig))
 
 
-def run_seed(seed: int, coroscope: str, out_dir: str, timeout: float, gap: float) -> Outcome:
+def run_seed(seed: int, coroscope: str, out_dir: str, timeout: float,
+             gap: float | None = None) -> Outcome:
     work = tempfile.mkdtemp(prefix=f"coroscope-diff-{seed}-")
     try:
         outcome = _run_seed_in(seed, coroscope, work, timeout, gap)
@@ -97,12 +98,13 @@ def run_seed(seed: int, coroscope: str, out_dir: str, timeout: float, gap: float
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run_seed_in(seed: int, coroscope: str, work: str, timeout: float, gap: float) -> Outcome:
+def _run_seed_in(seed: int, coroscope: str, work: str, timeout: float,
+                 gap: float | None) -> Outcome:
     path = os.path.join(work, "set.json")
     theirs = os.path.join(work, "asyncio.json")
     ours = os.path.join(work, "coroscope.json")
     code, _, err = _run([sys.executable, os.path.join(HERE, "gen_taskset.py"), str(seed),
-                         "-o", path, "--gap", str(gap)], timeout * 4)
+                         "-o", path] + ([] if gap is None else ["--gap", str(gap)]), timeout * 4)
     if code != 0:
         return Outcome(seed, "nogen", f"generator exited {code}: {err.strip()}")
 
@@ -160,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for the sets that do not agree (default %(default)s)")
     parser.add_argument("--jobs", type=int, default=2, help="seeds at once (at most 2)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per run")
-    parser.add_argument("--gap", type=float, default=20.0, help="generator's gap, ms")
+    parser.add_argument("--gap", type=float, help="least distance between two events, ms "
+                        "(default: the generator's)")
     args = parser.parse_args(argv)
     if not os.access(args.coroscope, os.X_OK):
         print(f"differential: {args.coroscope} is not an executable", file=sys.stderr)

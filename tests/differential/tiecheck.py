@@ -57,7 +57,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
 import asyncio_runner  # noqa: E402  (the reference runner, patched below)
 
-GAP_MS = 20.0
+GAP_MS = 40.0
 STALL_FUZZ_MS = 5.0
 POOL_FUZZ_MS = 10.0
 
