@@ -10,7 +10,8 @@ lower a repeat's count, or put a node in its parent's place, and keep the change
 when the smaller set still validates, has no tie (tiecheck.py) and still shows
 at least one of the differences (task and field) it started with. Repeats until
 no change is kept, then writes OUT.json and prints its differences. Each try
-runs both sides once, one after the other.
+runs both sides once, one after the other. With --crash, a cut is kept when
+`coroscope run` still crashes (exit code other than 0 and 2).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ import tiecheck  # noqa: E402
 CONFORMANCE = differential.CONFORMANCE
 
 
-def differences(coroscope: str, taskset: dict, timeout: float) -> set[tuple[str, str]] | None:
-    """(task, field) of each difference; None if a side failed or the set has a tie."""
+def differences(coroscope: str, taskset: dict, timeout: float,
+                crash: bool = False) -> set[tuple[str, str]] | None:
+    """(task, field) of each difference; None if a side failed or the set has a tie.
+    With `crash`: {("coroscope", "exit N")} when `coroscope run` crashes, else None."""
     try:
         if tiecheck.check_taskset(copy.deepcopy(taskset)).ties:
             return None
@@ -46,6 +49,8 @@ def differences(coroscope: str, taskset: dict, timeout: float) -> set[tuple[str,
                     [sys.executable, os.path.join(CONFORMANCE, "asyncio_runner.py"), path, theirs],
                     [coroscope, "run", path, "--quiet", "--export", ours]):
             code, _, _ = differential._run(cmd, timeout)
+            if crash and cmd[1] == "run":
+                return {("coroscope", f"exit {code}")} if code not in (0, 2) else None
             if code != 0:
                 return None
         out = subprocess.run([sys.executable, os.path.join(CONFORMANCE, "compare_logs.py"),
@@ -123,8 +128,9 @@ def candidates(taskset: dict):
             yield t
 
 
-def reduce(coroscope: str, taskset: dict, timeout: float) -> tuple[dict, set]:
-    target = differences(coroscope, taskset, timeout)
+def reduce(coroscope: str, taskset: dict, timeout: float,
+           crash: bool = False) -> tuple[dict, set]:
+    target = differences(coroscope, taskset, timeout, crash)
     if not target:
         raise SystemExit("the set does not disagree (or has a tie): nothing to reduce")
     current = taskset
@@ -132,12 +138,12 @@ def reduce(coroscope: str, taskset: dict, timeout: float) -> tuple[dict, set]:
     while progress:
         progress = False
         for cand in candidates(current):
-            found = differences(coroscope, cand, timeout)
+            found = differences(coroscope, cand, timeout, crash)
             if found and found & target:
                 current, progress = cand, True
                 print(f"  kept a cut: {len(list(_nodes(current)))} nodes", flush=True)
                 break
-    return current, differences(coroscope, current, timeout) or set()
+    return current, differences(coroscope, current, timeout, crash) or set()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,10 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("set")
     parser.add_argument("out")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--crash", action="store_true",
+                        help="keep cuts on which `coroscope run` still crashes")
     args = parser.parse_args(argv)
     with open(args.set, encoding="utf-8") as fh:
         taskset = json.load(fh)
-    small, found = reduce(args.coroscope, taskset, args.timeout)
+    small, found = reduce(args.coroscope, taskset, args.timeout, args.crash)
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(small, fh, indent=1)
         fh.write("\n")
