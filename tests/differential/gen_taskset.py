@@ -29,7 +29,9 @@ Kept out of the comparison on purpose:
 * `block` and loop `cpu` never inside `threadsafe` (the virtual model runs the
   worker's tasks on the main loop) and pool jobs never overlap (the reference
   pool has two processes, Coroscope's more threads);
-* every node is named, so that log matching never depends on ids.
+* every node is named, so that log matching never depends on ids;
+* a cancel on the worker loop, or aimed at a node there, waits a real time
+  (`after` > 0): the two loops' zero-time steps race.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Generator:
         self.tasks = 0
         self.cancels: list[tuple[dict, list[dict]]] = []   # (cancel node, its ancestors)
         self.targets: list[str] = []                     # names a cancel may aim at
+        self.worker_names: set[str] = set()              # nodes on the worker loop
 
     # ---- helpers -------------------------------------------------------
 
@@ -98,6 +101,8 @@ class Generator:
         op = self.rng.choices([o for o, _ in ops], [w for _, w in ops])[0]
         node: dict[str, Any] = {"op": op}
         node["name"] = self.name(op)
+        if worker:
+            self.worker_names.add(node["name"])
         here = path + [node]
         sub = lambda: self.node(depth + 1, here, template, worker)  # noqa: E731
         kids = lambda lo, hi: [sub() for _ in range(self.rng.randint(lo, hi))]  # noqa: E731
@@ -199,6 +204,11 @@ class Generator:
                 cancel["target"] = self.rng.choice(ancestors)
             else:
                 cancel["target"] = self.rng.choice(self.targets)
+            if (cancel["name"] in self.worker_names or cancel["target"] in self.worker_names) \
+                    and not cancel.get("after"):
+                # Across loops nothing orders a zero wait against the other loop's first
+                # steps (does the target exist yet?): wait a real time instead.
+                cancel["after"] = self.seconds()
         roll = self.rng.random()
         deadline = None if roll < 0.7 else 0 if roll < 0.77 else self.seconds(100, 800)
         out = {"format": "coroscope.taskset/1", "name": f"diff-{seed}",
