@@ -65,6 +65,7 @@ struct OwnedTimer final : TimerNode {
         owner = o;
         loop = l;
         fire = [](TimerNode *n) { static_cast<OwnedTimer *>(n)->owner->timedOut(); };
+        ms = clampDuration(std::chrono::milliseconds(ms)).count();
         loop->addTimer(this, (monotonicNs() + ms * 1'000'000 + 999'999) / 1'000'000);
     }
     void stop() noexcept

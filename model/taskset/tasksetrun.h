@@ -79,6 +79,8 @@ private:
     rt::TaskGroup m_group;
     std::unique_ptr<class Interpreter> m_interpreter;
     QTimer m_deadline;
+    std::int64_t m_deadlineLeftMs = 0; // what is left after the shot m_deadline runs
+    void armDeadline();
     std::int64_t m_startNs = 0;
     std::int64_t m_endNs = 0;
     bool m_started = false;
