@@ -17,12 +17,20 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
 #include <optional>
+
+#include <unistd.h>
 
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | diff A B | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] | list | validate FILE... | diff A B | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -33,6 +41,7 @@ const char *const kUsage =
     "                  .json, .jsonl, .csv, .trace.json (Perfetto / chrome://tracing)\n"
     "    --format F    json, jsonl, csv or trace, whatever the extension\n"
     "    --quiet       no live progress line\n"
+    "    --force       run a set even when its estimate exceeds the memory available\n"
     "  list            the built-in task sets, with what each shows\n"
     "  validate FILE.. check task-set files; prints every problem as FILE:LINE:COLUMN: /pointer: message\n"
     "  diff A B        what changed between two runs' json logs: tasks matched by name path,\n"
@@ -42,6 +51,43 @@ const char *const kUsage =
     "\n"
     "Exit codes: 0 the run finished (failed or cancelled tasks are results, not errors),\n"
     "2 bad input or arguments (nothing ran), 1 an internal error, 130 stopped by Ctrl-C.\n";
+
+// Out of memory, on any thread: one clear line and exit 1. Written with write(2),
+// which allocates nothing; the logs stay valid (a jsonl log keeps its whole lines,
+// a json, csv or trace log is written only when complete, through a rename).
+[[noreturn]] void outOfMemory()
+{
+    static const char message[] = "\ncoroscope: out of memory; the run was stopped, and its json, csv or trace "
+                                  "log was not written (a jsonl log keeps the lines written so far)\n";
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+    ::_exit(1);
+}
+
+// An exception that no one catches ends up here, whatever thread threw it.
+void onTerminate()
+{
+    if (const std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::bad_alloc &) {
+            outOfMemory();
+        } catch (...) {
+        }
+    }
+    std::abort();
+}
+
+// Output that could not be written (stdout on a full disk) is an error, not a success.
+int checkedOutput(int code)
+{
+    if (std::fflush(stdout) == 0 && !std::ferror(stdout))
+        return code;
+    const int error = errno;
+    std::fprintf(stderr, "coroscope: could not write the output: %s\n", std::strerror(error));
+    return code == 0 ? 1 : code;
+}
+
+int run(int argc, char **argv);
 
 int usageError(const QString &message)
 {
@@ -53,6 +99,18 @@ int usageError(const QString &message)
 } // namespace
 
 int main(int argc, char **argv)
+{
+    std::set_terminate(onTerminate);
+    try {
+        return checkedOutput(run(argc, argv));
+    } catch (const std::bad_alloc &) {
+        outOfMemory();
+    }
+}
+
+namespace {
+
+int run(int argc, char **argv)
 {
     const bool gui = argc >= 2 && qstrcmp(argv[1], "gui") == 0;
     if (argc == 1 || gui) {
@@ -119,8 +177,12 @@ int main(int argc, char **argv)
                 if (i + 1 >= args.size())
                     return usageError(a + QStringLiteral(" needs a value"));
                 (a == QLatin1String("--export") ? options.exportPath : options.format) = args[++i];
+                if (args[i].isEmpty())
+                    return usageError(a + QStringLiteral(" needs a value"));
             } else if (a == QLatin1String("--quiet")) {
                 options.progress = false;
+            } else if (a == QLatin1String("--force")) {
+                options.force = true;
             } else if (a.startsWith(QLatin1Char('-'))) {
                 return usageError(QStringLiteral("unknown option ") + a);
             } else if (options.set.isEmpty()) {
@@ -135,3 +197,5 @@ int main(int argc, char **argv)
     }
     return usageError(QStringLiteral("unknown command ") + command);
 }
+
+} // namespace

@@ -2,6 +2,7 @@
 
 #include "journal/exporters.h"
 #include "journal/jsonlwriter.h"
+#include "journal/logtarget.h"
 #include "journal/runrecord.h"
 #include "monitor/journalbacklog.h"
 #include "monitor/liverun.h"
@@ -22,6 +23,8 @@ namespace coroscope::app {
 
 namespace {
 
+using journal::localFilePath;
+using taskset::printable;
 using rt::TaskState;
 
 int g_signalPipe[2] = {-1, -1};
@@ -78,7 +81,7 @@ bool exportAtEnd(const journal::RunRecord &record, const QString &path, journal:
     case journal::LogFormat::Jsonl: return true;
     }
     if (!r.ok()) {
-        err << "coroscope: could not export " << path << ": " << *r.error << '\n';
+        err << "coroscope: could not export " << printable(path) << ": " << printable(*r.error) << '\n';
         return false;
     }
     return true;
@@ -87,7 +90,7 @@ bool exportAtEnd(const journal::RunRecord &record, const QString &path, journal:
 void printSummary(const journal::RunRecord &record, QTextStream &out)
 {
     const std::int64_t duration = record.endNs().value_or(rt::monotonicNs()) - record.startNs();
-    out << "\n" << record.setName() << ": " << record.taskCount() << " tasks in " << seconds(duration) << '\n';
+    out << "\n" << printable(record.setName()) << ": " << record.taskCount() << " tasks in " << seconds(duration) << '\n';
     out << "  " << countsLine(record) << '\n';
 
     // The slowest tasks that ended, by lifetime.
@@ -111,17 +114,17 @@ void printSummary(const journal::RunRecord &record, QTextStream &out)
     if (!slow.empty()) {
         out << "  slowest:";
         for (const Slow &s : slow)
-            out << "  " << record.name(s.id) << " (" << seconds(s.ns) << ')';
+            out << "  " << printable(record.name(s.id)) << " (" << seconds(s.ns) << ')';
         out << '\n';
     }
     for (const journal::LoopView &loop : record.loops()) {
-        out << "  loop " << loop.name << ": longest step " << QString::number(double(loop.maxStepNs) / 1e6, 'f', 1)
+        out << "  loop " << printable(loop.name) << ": longest step " << QString::number(double(loop.maxStepNs) / 1e6, 'f', 1)
             << " ms, " << loop.stalls.size() << " stall(s)";
         if (!loop.stalls.empty()) {
             const auto worst = std::max_element(loop.stalls.begin(), loop.stalls.end(),
                                                 [](auto &a, auto &b) { return a.durationNs < b.durationNs; });
             out << ", worst " << QString::number(double(worst->durationNs) / 1e6, 'f', 1) << " ms in "
-                << (worst->task ? record.name(worst->task) : QStringLiteral("a callback"));
+                << (worst->task ? printable(record.name(worst->task)) : QStringLiteral("a callback"));
         }
         out << '\n';
     }
@@ -172,7 +175,7 @@ private:
         m_record.apply(loop, events);
         if (m_jsonl.isOpen() && !m_writeFailed) {
             if (auto e = m_jsonl.write(m_record, loop, events)) {
-                m_err << "\ncoroscope: writing " << m_path << " failed: " << *e << '\n';
+                m_err << "\ncoroscope: writing " << printable(m_path) << " failed: " << printable(*e) << '\n';
                 m_writeFailed = true;
             }
         }
@@ -194,19 +197,28 @@ int runCommand(const RunOptions &options)
     QTextStream out(stdout);
     QTextStream err(stderr);
 
-    taskset::ParseResult parsed = taskset::loadSet(options.set);
+    taskset::ParseResult parsed = taskset::loadSet(localFilePath(options.set));
     if (!parsed.ok()) {
         for (const auto &d : parsed.errors)
             err << d.toString() << '\n';
         return 2;
     }
 
-    // A run this large is allowed, but say what it will cost before it starts
-    // (about 0.8 KB per task in memory while it runs: runtime, record, journal).
-    if (const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set); tasks > 2'000'000) {
-        err << "coroscope: " << parsed.set->name << " creates up to " << tasks << " tasks; expect about "
-            << QString::number(double(tasks) * 800.0 / double(1 << 30), 'f', 1)
-            << " GiB of memory and a long run (Ctrl-C stops it and still writes the log)\n";
+    // A run far beyond the memory there is would only die of it: refuse it unless
+    // --force. A large run that fits is allowed, but say what it will cost first.
+    const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set);
+    const double bytes = double(tasks) * taskset::kBytesPerTask;
+    const auto gib = [](double b) { return QString::number(b / double(1 << 30), 'f', 1) + QStringLiteral(" GiB"); };
+    if (const std::optional<double> available = taskset::availableMemoryBytes(); available && bytes > *available && !options.force) {
+        err << "coroscope: " << printable(parsed.set->name) << " creates up to " << tasks << " tasks, about " << gib(bytes)
+            << " of memory, and only " << gib(*available)
+            << " is available; nothing ran (--force runs it all the same)\n";
+        return 2;
+    }
+    if (tasks > taskset::kLargeRunTasks) {
+        err << "coroscope: " << printable(parsed.set->name) << " creates up to " << tasks << " tasks; expect about "
+            << gib(bytes) << " of memory and a long run (Ctrl-C stops it and still writes the log)\n";
+        err.flush(); // before anything can run out of memory
     }
 
     std::optional<journal::LogFormat> format;
@@ -220,9 +232,10 @@ int runCommand(const RunOptions &options)
                 << '\n';
             return 2;
         }
-        const QFileInfo dir(QFileInfo(options.exportPath).absolutePath());
-        if (!dir.isDir() || !dir.isWritable()) {
-            err << "coroscope: cannot write to " << dir.filePath() << '\n';
+        // The run's own set file is never overwritten by its log (under any spelling).
+        const QString setFile = taskset::setFilePath(localFilePath(options.set));
+        if (auto why = journal::checkLogTarget(options.exportPath, setFile.startsWith(QLatin1Char(':')) ? QStringList() : QStringList{setFile})) {
+            err << "coroscope: " << printable(*why) << '\n';
             return 2;
         }
     } else if (!options.format.isEmpty()) {
@@ -235,7 +248,7 @@ int runCommand(const RunOptions &options)
     journal::JsonlWriter jsonl;
     if (format == journal::LogFormat::Jsonl) {
         if (auto e = jsonl.open(options.exportPath)) {
-            err << "coroscope: " << *e << '\n';
+            err << "coroscope: " << printable(*e) << '\n';
             return 2;
         }
     }
@@ -335,7 +348,7 @@ int runCommand(const RunOptions &options)
 
     printSummary(record, out);
     if (format && exported)
-        out << "  log: " << options.exportPath << " (" << formatName(*format) << ")\n";
+        out << "  log: " << printable(options.exportPath) << " (" << formatName(*format) << ")\n";
     out.flush();
     if (!exported)
         return 1;
@@ -364,9 +377,9 @@ int validateCommand(const QStringList &files)
     }
     bool allGood = true;
     for (const QString &f : files) {
-        const auto parsed = taskset::loadTaskSetFile(f);
+        const auto parsed = taskset::loadTaskSetFile(localFilePath(f));
         if (parsed.ok()) {
-            out << f << ": ok (" << parsed.set->name << ")\n";
+            out << printable(f) << ": ok (" << printable(parsed.set->name) << ")\n";
             continue;
         }
         allGood = false;

@@ -15,6 +15,7 @@ struct RunOptions {
     QString exportPath; // empty: no log file
     QString format;     // empty: from exportPath's extension
     bool progress = true;
+    bool force = false; // run even a set whose estimate exceeds the memory available
 };
 
 [[nodiscard]] int runCommand(const RunOptions &options);

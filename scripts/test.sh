@@ -24,7 +24,7 @@ ctest --preset dev -j "$jobs"
 
 step "runtime, task-set, journal and monitor suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader replay_durations
 ctest --preset asan -L "runtime|taskset|journal\$|monitor|fuzz"
 
 step "runtime and monitor suites under ThreadSanitizer"

@@ -2,8 +2,10 @@
 
 #include "detail/eventjson.h"
 #include "detail/jsontext.h"
+#include "logtarget.h"
 #include "runtime/clock.h"
 
+#include <QFile>
 #include <QSaveFile>
 
 #include <functional>
@@ -31,20 +33,36 @@ std::optional<LogFormat> formatForPath(const QString &path)
 
 namespace {
 
-// Opens a QSaveFile, lets `body` write through a BufferedWriter, and commits only
-// if everything was written.
+// Lets `body` write the log through a BufferedWriter. A regular file is written
+// through a QSaveFile and committed only if everything was written; anything else
+// (a device, a FIFO) is written in place, never replaced (logtarget.h).
 ExportResult writeAtomically(const QString &path, const std::function<std::optional<QString>(BufferedWriter &)> &body)
 {
-    QSaveFile file(path);
+    const auto failed = [&](const QString &why) { return ExportResult{QStringLiteral("cannot write %1: %2").arg(path, why)}; };
+    const QString local = localFilePath(path);
+    if (isSpecialFile(local)) {
+        QFile file(local);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
+            return failed(file.errorString());
+        BufferedWriter out(file);
+        if (const std::optional<QString> error = body(out))
+            return failed(*error);
+        if (!out.flush())
+            return failed(out.error());
+        return {};
+    }
+    QSaveFile file(local);
     if (!file.open(QIODevice::WriteOnly))
-        return {QStringLiteral("cannot write %1: %2").arg(path, file.errorString())};
+        return failed(file.errorString());
     BufferedWriter out(file);
     if (const std::optional<QString> error = body(out)) {
         file.cancelWriting();
-        return {QStringLiteral("cannot write %1: %2").arg(path, *error)};
+        return failed(*error);
     }
-    if (!out.flush() || !file.commit())
-        return {QStringLiteral("cannot write %1: %2").arg(path, file.errorString())};
+    if (!out.flush())
+        return failed(out.error());
+    if (!file.commit())
+        return failed(file.errorString());
     return {};
 }
 
@@ -205,7 +223,7 @@ ExportResult exportJson(const RunRecord &record, const QString &path, const Expo
             buf.append("]}");
         }
         buf.append("]}\n");
-        return out.ok() ? std::nullopt : std::optional<QString>(QStringLiteral("write failed"));
+        return out.ok() ? std::nullopt : std::optional<QString>(out.error());
     });
 }
 
@@ -216,7 +234,7 @@ ExportResult exportJsonl(const RunRecord &record, const QString &path)
             return error;
         if (record.spool()->size() != 0)
             out.buffer().append('\n');
-        return out.ok() ? std::nullopt : std::optional<QString>(QStringLiteral("write failed"));
+        return out.ok() ? std::nullopt : std::optional<QString>(out.error());
     });
 }
 
@@ -274,7 +292,7 @@ ExportResult exportCsv(const RunRecord &record, const QString &path)
             buf.append("\r\n");
             out.maybeFlush();
         }
-        return out.ok() ? std::nullopt : std::optional<QString>(QStringLiteral("write failed"));
+        return out.ok() ? std::nullopt : std::optional<QString>(out.error());
     });
 }
 
@@ -371,7 +389,7 @@ ExportResult exportTrace(const RunRecord &record, const QString &path, const Exp
             out.maybeFlush();
         }
         buf.append("\n],\"displayTimeUnit\":\"ms\"}\n");
-        return out.ok() ? std::nullopt : std::optional<QString>(QStringLiteral("write failed"));
+        return out.ok() ? std::nullopt : std::optional<QString>(out.error());
     });
 }
 

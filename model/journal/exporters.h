@@ -6,9 +6,10 @@
 // Format, for Perfetto and chrome://tracing).
 //
 // Every exporter streams: it writes the file piece by piece (the json log's events
-// come from the RunRecord's EventSpool), never holding the document in memory, and
-// writes through QSaveFile, so a failed or interrupted export leaves any previous
-// file at that path untouched. Errors come back as values, never as exceptions.
+// come from the RunRecord's EventSpool), never holding the document in memory. A
+// regular file is written through QSaveFile, so a failed or interrupted export leaves
+// any previous file at that path untouched; a device or FIFO is written in place
+// (logtarget.h). Errors come back as values, never as exceptions.
 //
 // Threading: call from the thread that owns the RunRecord. Cost: linear in tasks and
 // events; a run that has not finished is exported as it stands at `nowNs`.

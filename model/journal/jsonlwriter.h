@@ -10,11 +10,14 @@
 // unless a task created on one loop reaches the record after a later task of
 // another loop (see RunRecord); then the stream keeps the ids it already wrote.
 //
-// Threading: the RunRecord's thread. Cost: one write and one flush per batch.
+// A regular file is locked (flock, exclusive) while it is open, so that two runs never
+// interleave their lines in one file: the second one's open() fails. A device or FIFO
+// is written in place, unlocked (logtarget.h).
+//
+// Threading: the RunRecord's thread. Cost: one write(2) per batch.
 
 #include "journal/runrecord.h"
 
-#include <QFile>
 #include <QString>
 
 #include <optional>
@@ -28,9 +31,12 @@ public:
     JsonlWriter(const JsonlWriter &) = delete;
     JsonlWriter &operator=(const JsonlWriter &) = delete;
 
-    // Creates (or truncates) the file. Returns an error message on failure.
+    ~JsonlWriter() { close(); }
+
+    // Creates the file, or truncates it once its lock is held. Returns an error
+    // message on failure, also when another process holds the lock.
     [[nodiscard]] std::optional<QString> open(const QString &path);
-    [[nodiscard]] bool isOpen() const { return m_file.isOpen(); }
+    [[nodiscard]] bool isOpen() const { return m_fd >= 0; }
 
     // Writes the lines of `batch`, which came from loop `loopName` and has already
     // been applied to `record`, and flushes them. Returns an error message on failure.
@@ -40,7 +46,8 @@ public:
     void close();
 
 private:
-    QFile m_file;
+    int m_fd = -1;
+    QString m_path;
 };
 
 } // namespace coroscope::journal

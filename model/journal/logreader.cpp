@@ -1,10 +1,14 @@
 #include "logreader.h"
 
+#include "logtarget.h"
+#include "runtime/clock.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QLocale>
+#include <QSet>
 
 #include <algorithm>
 #include <cmath>
@@ -129,13 +133,23 @@ bool Converter::optString(const QJsonObject &obj, const Path &path, const char *
     return true;
 }
 
+// Every number of a log is a time or a count of ms: within ±kMaxMs, so that it can
+// become nanoseconds (log-format.md, "Reading a log back").
+constexpr double kMaxMs = double(rt::kMaxDurationMs);
+
+bool inRange(const QJsonValue &v, bool nonNegative)
+{
+    const double d = v.toDouble();
+    return v.isDouble() && std::isfinite(d) && d >= (nonNegative ? 0.0 : -kMaxMs) && d <= kMaxMs;
+}
+
 bool Converter::number(const QJsonObject &obj, const Path &path, const char *key, double &out, bool nonNegative)
 {
     QJsonValue v;
     if (!has(obj, path, key, v))
         return false;
-    if (!v.isDouble() || !std::isfinite(v.toDouble()) || (nonNegative && v.toDouble() < 0))
-        return expected(at(path, key), nonNegative ? "a number >= 0" : "a number", v);
+    if (!inRange(v, nonNegative))
+        return expected(at(path, key), nonNegative ? "a number from 0 to 1e12" : "a number from -1e12 to 1e12", v);
     out = v.toDouble();
     return true;
 }
@@ -149,8 +163,8 @@ bool Converter::optNumber(const QJsonObject &obj, const Path &path, const char *
         out.reset();
         return true;
     }
-    if (!v.isDouble() || !std::isfinite(v.toDouble()))
-        return expected(at(path, key), "a number or null", v);
+    if (!inRange(v, false))
+        return expected(at(path, key), "a number from -1e12 to 1e12 or null", v);
     out = v.toDouble();
     return true;
 }
@@ -250,8 +264,8 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
         double d = 0;
         if (!number(o, path, key, d, true))
             return false;
-        if (index && d != std::floor(d))
-            return expected(at(path, key), "an integer >= 0", o.value(QLatin1String(key)));
+        if (index && (d != std::floor(d) || d > 4294967295.0))
+            return expected(at(path, key), "an integer from 0 to 4294967295", o.value(QLatin1String(key)));
         out.number = d;
         return true;
     };
@@ -349,6 +363,52 @@ std::optional<RunLog> Converter::run(const QJsonObject &root)
             return unknown(at(p, "origin"), *t.origin);
     }
 
+    // The parent links form a forest: a cycle would hide its tasks from every tree.
+    {
+        std::vector<std::size_t> indexOf(ids.size()); // ids[k] is task indexOf[k]'s id
+        for (std::size_t i = 0; i < log.tasks.size(); ++i)
+            indexOf[std::size_t(std::lower_bound(ids.begin(), ids.end(), log.tasks[i].id) - ids.begin())] = i;
+        const auto parentOf = [&](std::size_t i) -> std::optional<std::size_t> {
+            const auto &p = log.tasks[i].parent;
+            if (!p)
+                return std::nullopt;
+            return indexOf[std::size_t(std::lower_bound(ids.begin(), ids.end(), *p) - ids.begin())];
+        };
+        enum : std::uint8_t { Unseen, OnPath, Rooted };
+        std::vector<std::uint8_t> mark(log.tasks.size(), Unseen);
+        std::vector<std::size_t> path;
+        for (std::size_t i = 0; i < log.tasks.size(); ++i) {
+            std::optional<std::size_t> node = i;
+            while (node && mark[*node] == Unseen) {
+                mark[*node] = OnPath;
+                path.push_back(*node);
+                node = parentOf(*node);
+            }
+            if (node && mark[*node] == OnPath) {
+                fail(at(at(tasksPath, qsizetype(*node)), "parent"),
+                     QStringLiteral("task %1 is its own ancestor (a parent cycle)").arg(log.tasks[*node].id));
+                return std::nullopt;
+            }
+            for (const std::size_t k : path)
+                mark[k] = Rooted;
+            path.clear();
+        }
+    }
+    // A run has at most 255 loops (besides the pool): the record keeps a loop in 8 bits.
+    QSet<QString> loopNames;
+    const auto countLoop = [&](const QString &name, const Path &p) {
+        if (name == QLatin1String("pool") || loopNames.contains(name))
+            return true;
+        loopNames.insert(name);
+        if (loopNames.size() <= LogReader::kMaxLoops)
+            return true;
+        return fail(p, QStringLiteral("more than %1 loops").arg(LogReader::kMaxLoops));
+    };
+    for (std::size_t i = 0; i < log.tasks.size(); ++i) {
+        if (!countLoop(log.tasks[i].loop, at(at(tasksPath, qsizetype(i)), "loop")))
+            return std::nullopt;
+    }
+
     log.events.resize(std::size_t(events.size()));
     for (qsizetype i = 0; i < events.size(); ++i) {
         const Path p = at(eventsPath, i);
@@ -357,10 +417,13 @@ std::optional<RunLog> Converter::run(const QJsonObject &root)
             return std::nullopt;
         if (!known(e.task))
             return unknown(at(p, "task"), *e.task);
+        if (e.type == rt::EventType::Stall && !countLoop(e.text, at(p, "loop")))
+            return std::nullopt;
     }
     log.loops.resize(std::size_t(loops.size()));
     for (qsizetype i = 0; i < loops.size(); ++i) {
-        if (!loop(loops.at(i), at(loopsPath, i), log.loops[std::size_t(i)]))
+        if (!loop(loops.at(i), at(loopsPath, i), log.loops[std::size_t(i)])
+            || !countLoop(log.loops[std::size_t(i)].name, at(at(loopsPath, i), "name")))
             return std::nullopt;
     }
     return log;
@@ -368,16 +431,33 @@ std::optional<RunLog> Converter::run(const QJsonObject &root)
 
 } // namespace
 
-LogReadResult LogReader::readFile(const QString &path)
+LogReadResult LogReader::readFile(const QString &path, qint64 maxBytes)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    // The limit is on what is read, not on what stat says: a device (/dev/zero) or a
+    // /proc file has size 0 and may never end, or fail on its first read.
+    QFile file(localFilePath(path));
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered))
         return {std::nullopt, QStringLiteral("%1: cannot read: %2").arg(path, file.errorString())};
-    if (file.size() > kMaxFileSize)
-        return {std::nullopt, QStringLiteral("%1: /: file larger than 2 GiB").arg(path)};
-    const QByteArray data = file.readAll();
-    if (file.error() != QFileDevice::NoError)
-        return {std::nullopt, QStringLiteral("%1: cannot read: %2").arg(path, file.errorString())};
+    const auto tooLarge = [&] {
+        return LogReadResult{std::nullopt, QStringLiteral("%1: /: file larger than %2").arg(path, QLocale::c().formattedDataSize(maxBytes, 0, QLocale::DataSizeIecFormat))};
+    };
+    if (file.size() > maxBytes)
+        return tooLarge();
+    QByteArray data;
+    constexpr qint64 kChunk = 1 << 20;
+    for (;;) {
+        const qint64 want = std::min<qint64>(kChunk, maxBytes + 1 - data.size());
+        const qsizetype had = data.size();
+        data.resize(had + want);
+        const qint64 got = file.read(data.data() + had, want);
+        if (got < 0)
+            return {std::nullopt, QStringLiteral("%1: cannot read: %2").arg(path, file.errorString())};
+        data.resize(had + got);
+        if (data.size() > maxBytes)
+            return tooLarge();
+        if (got == 0)
+            break;
+    }
     return parse(data, path);
 }
 

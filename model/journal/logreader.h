@@ -88,7 +88,11 @@ class LogReader
 public:
     static constexpr qint64 kMaxFileSize = qint64(2) * 1024 * 1024 * 1024;
 
-    [[nodiscard]] static LogReadResult readFile(const QString &path);
+    // A run's loops, the pool aside (a task keeps its loop's index in 8 bits).
+    static constexpr qsizetype kMaxLoops = 255;
+
+    // Reads at most maxBytes (more is refused), whatever the file says its size is.
+    [[nodiscard]] static LogReadResult readFile(const QString &path, qint64 maxBytes = kMaxFileSize);
     // `source` names the data in messages (usually the file's path).
     [[nodiscard]] static LogReadResult parse(const QByteArray &data, const QString &source);
 };

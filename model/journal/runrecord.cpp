@@ -134,29 +134,27 @@ void RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name
     }
 }
 
-RunRecord::CallbackRow *RunRecord::callback(const Row &row, std::uint32_t index)
+std::uint64_t RunRecord::callbackKey(const Row &row, std::uint32_t index) const noexcept
 {
-    for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
-        if (m_callbacks[at - 1].index == index)
-            return &m_callbacks[at - 1];
-    }
-    return nullptr;
+    return std::uint64_t(&row - m_rows.data()) << 32 | index;
 }
 
+RunRecord::CallbackRow *RunRecord::callback(const Row &row, std::uint32_t index)
+{
+    const auto it = m_callbackAt.find(callbackKey(row, index));
+    return it == m_callbackAt.end() ? nullptr : &m_callbacks[it->second - 1];
+}
+
+// A task's callbacks are linked newest first, so that adding one costs O(1) however
+// many the task has; task() reverses them into the order they were added.
 void RunRecord::addCallback(Row &row, std::uint32_t index, const QString &description)
 {
-    if (callback(row, index))
+    const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
+    if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, 0});
-    const auto added = std::uint32_t(m_callbacks.size());
-    if (row.firstCallback == 0) {
-        row.firstCallback = added;
-        return;
-    }
-    std::uint32_t at = row.firstCallback;
-    while (m_callbacks[at - 1].next != 0)
-        at = m_callbacks[at - 1].next;
-    m_callbacks[at - 1].next = added;
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback});
+    it->second = std::uint32_t(m_callbacks.size());
+    row.firstCallback = it->second;
 }
 
 void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
@@ -331,6 +329,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
             c.firedNs = relative(cb.firedNs);
         v.callbacks.push_back(std::move(c));
     }
+    std::reverse(v.callbacks.begin(), v.callbacks.end());
     return v;
 }
 

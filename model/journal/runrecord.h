@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace coroscope::journal {
@@ -147,7 +148,7 @@ private:
         std::uint64_t awaitArg;
         std::uint32_t name;         // 1-based index into m_strings; 0 = default name
         std::uint32_t outcome;      // result text (done) or error text (failed)
-        std::uint32_t firstCallback;// 1-based index into m_callbacks
+        std::uint32_t firstCallback;// its newest callback, 1-based index into m_callbacks
         std::uint8_t tag;           // OpTag | kPoolBit
         std::uint8_t loop;          // index into m_loops, or kPoolLoop
         rt::TaskState state;
@@ -158,7 +159,7 @@ private:
         std::int64_t firedNs;       // kNone = not fired
         std::uint32_t description;  // 1-based into m_strings
         std::uint32_t index;        // the callback's index on its task
-        std::uint32_t next;         // next callback of the same task, 1-based
+        std::uint32_t next;         // the task's previous callback, 1-based
     };
     struct Stall {
         std::int64_t endNs;
@@ -183,6 +184,7 @@ private:
     void setState(Row &row, rt::TaskState state);
     void addCallback(Row &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const Row &row, std::uint32_t index);
+    [[nodiscard]] std::uint64_t callbackKey(const Row &row, std::uint32_t index) const noexcept;
 
     QString m_setName;
     QDateTime m_startedAt;
@@ -193,6 +195,7 @@ private:
     std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
     std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
     std::vector<CallbackRow> m_callbacks;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
     std::vector<QString> m_strings;
     std::vector<Loop> m_loops;
     std::array<std::size_t, 5> m_counts{};

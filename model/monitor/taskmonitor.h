@@ -17,6 +17,7 @@
 #include "monitor/timelinesource.h"
 #include "monitor/taskstore.h"
 #include "monitor/tasktreemodel.h"
+#include "taskset/builtins.h"
 
 #include <QObject>
 #include <QTimer>
@@ -109,8 +110,8 @@ public:
     // launches nothing. Returns {name (the set's), tasks, bytes (double), confirm (bool:
     // tasks > kConfirmTasks), errors (QStringList, as launchBuiltin/openSetFile would
     // give; tasks and bytes are 0 then)}. `tasks` is taskset::estimatedTaskCount (at most).
-    static constexpr std::uint64_t kConfirmTasks = 2'000'000;
-    static constexpr double kBytesPerTask = 800.0; // runtime, record and journal, as `coroscope run` says
+    static constexpr std::uint64_t kConfirmTasks = taskset::kLargeRunTasks;
+    static constexpr double kBytesPerTask = taskset::kBytesPerTask;
     Q_INVOKABLE QVariantMap estimateBuiltin(const QString &name) const;
     Q_INVOKABLE QVariantMap estimateSetFile(const QUrl &url) const;
 

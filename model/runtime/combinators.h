@@ -72,7 +72,7 @@ struct OwnedTimer final : TimerNode {
         owner = o;
         loop = l;
         fire = [](TimerNode *n) { static_cast<OwnedTimer *>(n)->owner->timedOut(); };
-        loop->addTimerAfter(this, ms);
+        loop->addTimerAfter(this, clampDuration(std::chrono::milliseconds(ms)).count());
     }
     void stop() noexcept
     {

@@ -236,8 +236,12 @@ void Loop::armTimer()
     }
     if (m_wheelTimer.isActive() && m_armedForMs == wakeAt)
         return;
-    m_armedForMs = wakeAt;
-    m_wheelTimer.start(int(std::max<std::int64_t>(0, wakeAt - nowMs())));
+    // QTimer takes an int of ms (24.8 days): a wheel node due later (durations saturate
+    // at 10^9 s) is reached through intermediate wakes, each of which re-arms.
+    const std::int64_t now = nowMs();
+    const std::int64_t in = std::clamp<std::int64_t>(wakeAt - now, 0, std::numeric_limits<int>::max());
+    m_armedForMs = now + in;
+    m_wheelTimer.start(int(in));
 }
 
 void Loop::onTimer()

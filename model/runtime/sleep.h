@@ -14,7 +14,7 @@ namespace coroscope::rt {
 class SleepAwaiter final : public Suspension, private TimerNode
 {
 public:
-    explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept : m_ms(duration.count()) {}
+    explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept : m_ms(clampDuration(duration).count()) {}
     SleepAwaiter(const SleepAwaiter &) = delete;
     ~SleepAwaiter()
     {

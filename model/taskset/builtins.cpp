@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <sys/resource.h>
+
 namespace coroscope::taskset {
 
 namespace {
@@ -30,12 +32,17 @@ std::vector<BuiltinSet> builtinSets()
     return out;
 }
 
-ParseResult loadSet(const QString &nameOrPath)
+QString setFilePath(const QString &nameOrPath)
 {
     const QString builtin = resourcePathOf(nameOrPath);
     if (!nameOrPath.contains(QLatin1Char('/')) && QFile::exists(builtin))
-        return loadTaskSetFile(builtin);
-    return loadTaskSetFile(nameOrPath);
+        return builtin;
+    return nameOrPath;
+}
+
+ParseResult loadSet(const QString &nameOrPath)
+{
+    return loadTaskSetFile(setFilePath(nameOrPath));
 }
 
 namespace {
@@ -72,6 +79,43 @@ std::uint64_t estimatedTaskCount(const TaskSet &set)
     for (const auto &n : set.tasks)
         count = saturatingAdd(count, tasksOf(*n));
     return count;
+}
+
+std::optional<double> availableMemoryBytes()
+{
+    std::optional<double> available;
+    QFile meminfo(QStringLiteral("/proc/meminfo"));
+    if (meminfo.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        for (QByteArray line = meminfo.readLine(); !line.isEmpty(); line = meminfo.readLine()) {
+            if (line.startsWith("MemAvailable:")) {
+                bool ok = false;
+                const double kib = line.mid(13).trimmed().split(' ').value(0).toDouble(&ok);
+                if (ok)
+                    available = kib * 1024.0;
+                break;
+            }
+        }
+    }
+    for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+        rlimit limit {};
+        if (::getrlimit(resource, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+            continue;
+        // What the process already holds counts against its limit.
+        double used = 0;
+        QFile status(QStringLiteral("/proc/self/status"));
+        const QByteArray key = resource == RLIMIT_AS ? "VmSize:" : "VmData:";
+        if (status.open(QIODevice::ReadOnly | QIODevice::Text)) {
+            for (QByteArray line = status.readLine(); !line.isEmpty(); line = status.readLine()) {
+                if (line.startsWith(key)) {
+                    used = line.mid(key.size()).trimmed().split(' ').value(0).toDouble() * 1024.0;
+                    break;
+                }
+            }
+        }
+        const double left = std::max(0.0, double(limit.rlim_cur) - used);
+        available = available ? std::min(*available, left) : left;
+    }
+    return available;
 }
 
 } // namespace coroscope::taskset

@@ -7,6 +7,8 @@
 
 #include <QString>
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace coroscope::taskset {
@@ -22,10 +24,21 @@ struct BuiltinSet {
 
 // A built-in set's name, or else a file path.
 [[nodiscard]] ParseResult loadSet(const QString &nameOrPath);
+// The file loadSet(nameOrPath) reads (a built-in's is a resource path, ":/...").
+[[nodiscard]] QString setFilePath(const QString &nameOrPath);
 
 // How many tasks a run of `set` creates at most (every node, repeat copies, queue
 // workers, tasks made by spawn callbacks), saturating at UINT64_MAX. Lets a caller
 // warn before a run of ten million tasks.
 [[nodiscard]] std::uint64_t estimatedTaskCount(const TaskSet &set);
+
+// What a task costs in memory while a run goes on (runtime, record and journal).
+inline constexpr double kBytesPerTask = 800.0;
+// Above this many tasks a run is announced (command line) or confirmed (dashboard).
+inline constexpr std::uint64_t kLargeRunTasks = 2'000'000;
+
+// The memory a new run may still take, in bytes: the system's MemAvailable, or the
+// process's address-space or data limit left when lower. nullopt when unknown.
+[[nodiscard]] std::optional<double> availableMemoryBytes();
 
 } // namespace coroscope::taskset

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <array>
 
 namespace coroscope::taskset {
@@ -73,9 +74,30 @@ double Duration::draw(std::mt19937_64 &rng) const
     return std::uniform_real_distribution<double>(a, b)(rng);
 }
 
+QString printable(QStringView text)
+{
+    const auto unsafe = [](char16_t c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f
+            || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    };
+    if (std::none_of(text.begin(), text.end(), [&](QChar c) { return unsafe(c.unicode()); }))
+        return text.toString();
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar c : text) {
+        if (unsafe(c.unicode()))
+            out += QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
+}
+
 QString Diagnostic::toString() const
 {
-    return QStringLiteral("%1:%2:%3: %4: %5").arg(file).arg(line).arg(column).arg(pointer, message);
+    // The file name, the pointer (made of the file's keys) and the message may hold
+    // control characters: none reaches the terminal, so no key can forge a line.
+    return QStringLiteral("%1:%2:%3: %4: %5").arg(printable(file)).arg(line).arg(column).arg(printable(pointer), printable(message));
 }
 
 ParseResult parseTaskSet(const QByteArray &utf8, const QString &fileName)

@@ -137,6 +137,12 @@ struct ParseResult {
 
 inline constexpr std::int64_t kMaxFileSize = std::int64_t(64) * 1024 * 1024;
 
+// Text from a file (a task's name, a key in a pointer) made safe to print on a
+// terminal: C0 and C1 control characters, DEL and the bidirectional controls become
+// \uXXXX, so that no ESC sequence, CR or NUL reaches the terminal and no name can
+// forge a line of its own. Everything else, backslashes included, is kept.
+[[nodiscard]] QString printable(QStringView text);
+
 // Reads a task set from UTF-8 bytes. `fileName` only fills Diagnostic::file.
 [[nodiscard]] ParseResult parseTaskSet(const QByteArray &utf8, const QString &fileName);
 

@@ -12,6 +12,7 @@
 #include <QStringBuilder>
 
 #include <cmath>
+#include <limits>
 #include <thread>
 #include <unordered_map>
 
@@ -52,10 +53,6 @@ bool isLeaf(Op op)
     return op == Op::Sleep || op == Op::Fail || op == Op::Cpu || op == Op::Block;
 }
 
-std::chrono::milliseconds toMs(double seconds)
-{
-    return std::chrono::milliseconds(std::llround(seconds * 1000.0));
-}
 
 QJsonValue number(double v)
 {
@@ -65,7 +62,8 @@ QJsonValue number(double v)
 // Real CPU work for about `ms` milliseconds of wall time (the spec: work_ms is wall time).
 double burnCpu(double ms)
 {
-    const std::int64_t end = rt::monotonicNs() + std::int64_t(ms * 1e6);
+    // Sub-millisecond work is kept; beyond the runtime's longest duration it saturates.
+    const std::int64_t end = rt::monotonicNs() + std::int64_t(std::min(ms, double(rt::kMaxDurationMs)) * 1e6);
     volatile std::uint64_t x = 1;
     while (rt::monotonicNs() < end) {
         for (int i = 0; i < 2000; ++i)
@@ -366,13 +364,13 @@ std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, s
 Task<QJsonValue> sleepNode(Interpreter &in, NodeRef node)
 {
     const double seconds = in.draw(node->seconds);
-    co_await rt::sleep(toMs(seconds));
+    co_await rt::sleep(rt::secondsToMs(seconds));
     co_return finishWith(node->hasResult ? node->result : number(seconds));
 }
 
 Task<QJsonValue> failNode(Interpreter &in, NodeRef node)
 {
-    co_await rt::sleep(toMs(in.draw(node->seconds)));
+    co_await rt::sleep(rt::secondsToMs(in.draw(node->seconds)));
     throw rt::TaskError(node->message);
 }
 
@@ -387,7 +385,7 @@ Task<QJsonValue> cpuNode(NodeRef node)
 Task<QJsonValue> blockNode(Interpreter &in, NodeRef node)
 {
     const double seconds = in.draw(node->seconds);
-    std::this_thread::sleep_for(toMs(seconds)); // time.sleep inside a coroutine: the loop stalls
+    std::this_thread::sleep_for(rt::secondsToMs(seconds)); // time.sleep inside a coroutine: the loop stalls
     co_return finishWith(number(seconds));
 }
 
@@ -426,7 +424,7 @@ Task<QJsonValue> waitNode(Interpreter &in, NodeRef node)
         when = rt::ReturnWhen::FirstException;
     std::optional<std::chrono::milliseconds> timeout;
     if (node->timeout)
-        timeout = toMs(in.draw(*node->timeout));
+        timeout = rt::secondsToMs(in.draw(*node->timeout));
     std::exception_ptr cancelled;
     try {
         auto r = co_await rt::wait(children, when, timeout);
@@ -443,7 +441,7 @@ Task<QJsonValue> asCompletedNode(Interpreter &in, NodeRef node)
     auto children = spawnChildren(in, *node, selfId());
     std::optional<std::chrono::milliseconds> timeout;
     if (node->timeout)
-        timeout = toMs(in.draw(*node->timeout));
+        timeout = rt::secondsToMs(in.draw(*node->timeout));
     QJsonArray results;
     std::exception_ptr cancelled;
     try {
@@ -469,7 +467,7 @@ Task<QJsonValue> asCompletedNode(Interpreter &in, NodeRef node)
 Task<QJsonValue> waitForNode(Interpreter &in, NodeRef node)
 {
     auto child = in.spawnNode(node->child, node->child->name, selfId());
-    const std::chrono::milliseconds timeout = toMs(in.draw(*node->timeout));
+    const std::chrono::milliseconds timeout = rt::secondsToMs(in.draw(*node->timeout));
     if (timeout.count() > 0) {
         std::exception_ptr cancelled;
         try {
@@ -513,7 +511,7 @@ Task<QJsonValue> producer(Interpreter &in, rt::Queue<QJsonValue> *queue, NodeRef
 {
     const double produceSeconds = in.draw(node->produceSeconds);
     for (std::int64_t item = first; item <= node->items; item += node->producers) {
-        co_await rt::sleep(toMs(produceSeconds));
+        co_await rt::sleep(rt::secondsToMs(produceSeconds));
         co_await queue->put(QJsonValue(double(item)));
     }
     co_return finishWith(QJsonValue(QJsonValue::Null));
@@ -524,7 +522,7 @@ Task<QJsonValue> consumer(Interpreter &in, rt::Queue<QJsonValue> *queue, NodeRef
     const double consumeSeconds = in.draw(node->consumeSeconds);
     for (;;) {
         (void)co_await queue->get();
-        co_await rt::sleep(toMs(consumeSeconds));
+        co_await rt::sleep(rt::secondsToMs(consumeSeconds));
         ++*consumed;
         queue->taskDone();
     }
@@ -537,16 +535,24 @@ Task<QJsonValue> queueNode(Interpreter &in, NodeRef node)
     rt::Queue<QJsonValue> queue(std::size_t(node->capacity));
     std::int64_t consumed = 0;
     std::vector<Task<QJsonValue>> producers, consumers;
-    for (std::int64_t i = 1; i <= node->producers; ++i)
-        producers.push_back(in.spawnWorker(producer(in, &queue, node, i),
-                                                 name + QStringLiteral(".producer-") + QString::number(i), self,
-                                                 OpTag::Producer));
-    for (std::int64_t i = 1; i <= node->consumers; ++i)
-        consumers.push_back(in.spawnWorker(consumer(in, &queue, node, &consumed),
-                                                 name + QStringLiteral(".consumer-") + QString::number(i), self,
-                                                 OpTag::Consumer));
     std::exception_ptr ended;
     try {
+        // Thousands of workers are made in batches, like a repeat's copies, so that a
+        // cancel (Ctrl-C) reaches the node while it is still making them.
+        for (std::int64_t i = 1; i <= node->producers; ++i) {
+            producers.push_back(in.spawnWorker(producer(in, &queue, node, i),
+                                               name + QStringLiteral(".producer-") + QString::number(i), self,
+                                               OpTag::Producer));
+            if (i % std::int64_t(kRepeatBatch) == 0 && i < node->producers)
+                co_await rt::sleep(std::chrono::milliseconds(0));
+        }
+        for (std::int64_t i = 1; i <= node->consumers; ++i) {
+            consumers.push_back(in.spawnWorker(consumer(in, &queue, node, &consumed),
+                                               name + QStringLiteral(".consumer-") + QString::number(i), self,
+                                               OpTag::Consumer));
+            if (i % std::int64_t(kRepeatBatch) == 0 && i < node->consumers)
+                co_await rt::sleep(std::chrono::milliseconds(0));
+        }
         co_await rt::gather(producers, rt::Shield);
     } catch (...) {
         ended = std::current_exception();
@@ -584,7 +590,7 @@ Task<QJsonValue> threadsafeNode(Interpreter &in, NodeRef node)
 
 Task<QJsonValue> cancelNode(Interpreter &in, NodeRef node)
 {
-    co_await rt::sleep(toMs(in.draw(node->after)));
+    co_await rt::sleep(rt::secondsToMs(in.draw(node->after)));
     co_return finishWith(QJsonValue(in.cancelTarget(node->target, rt::CancelReason::byTaskId(selfId()))));
 }
 
@@ -700,7 +706,7 @@ void TaskSetRun::start()
     // main loop, so it fires at an iteration's start like any other; with deadline 0,
     // after each top-level task's first step (docs/spec/taskset-format.md, Fine points).
     if (m_set.deadline)
-        m_main.addTimerAfter(&m_deadline, std::llround(*m_set.deadline * 1000.0));
+        m_main.addTimerAfter(&m_deadline, rt::secondsToMs(*m_set.deadline).count());
     if (m_set.tasks.empty())
         m_main.callSoon([this] { onGroupEmpty(); });
 }

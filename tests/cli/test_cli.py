@@ -4,13 +4,16 @@ import io
 import json
 import os
 import pty
+import resource
 import signal
+import stat
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
-COROSCOPE = os.environ.get("COROSCOPE", "coroscope")
+COROSCOPE = os.path.abspath(os.environ["COROSCOPE"]) if "COROSCOPE" in os.environ else "coroscope"
 SOURCE = os.environ.get("COROSCOPE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
 
 SMALL_SET = {
@@ -318,10 +321,215 @@ class CliTest(unittest.TestCase):
         with open(huge, "w") as f:
             json.dump({"format": "coroscope.taskset/1", "name": "huge", "deadline": 0, "tasks": [
                 {"op": "repeat", "name": "r", "count": 10000000, "task": {"op": "sleep", "seconds": 1}}]}, f)
-        r = run("run", huge)
+        r = run("run", huge, "--force")  # --force: whatever memory this machine has free
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("creates up to 10000001 tasks", r.stderr)
         self.assertIn("GiB", r.stderr)
+
+    # --- where a log goes -----------------------------------------------------------
+
+    def make_device(self, name, like):
+        """A character device node in the temp folder with the numbers of `like` (e.g. /dev/full)."""
+        if os.geteuid() != 0:
+            self.skipTest("mknod needs root")
+        rdev = os.stat(like).st_rdev
+        path = self.path(name)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(os.major(rdev), os.minor(rdev)))
+        return path
+
+    def test_exporting_to_a_device_writes_into_it_and_leaves_it_a_device(self):
+        for fmt in ("json", "csv", "trace"):
+            null = self.make_device("null-" + fmt, "/dev/null")
+            r = run("run", self.set_path, "--export", null, "--format", fmt)
+            self.assertEqual(r.returncode, 0, (fmt, r.stderr))
+            self.assertTrue(stat.S_ISCHR(os.stat(null).st_mode), f"{fmt}: the device was replaced")
+
+    def test_exporting_to_a_full_device_reports_the_error_and_exits_1(self):
+        for fmt in ("json", "jsonl", "csv", "trace"):
+            full = self.make_device("full-" + fmt, "/dev/full")
+            r = run("run", self.set_path, "--export", full, "--format", fmt)
+            self.assertEqual(r.returncode, 1, (fmt, r.stderr))
+            self.assertIn("No space left on device", r.stderr, fmt)
+            self.assertNotIn("Unknown error", r.stderr, fmt)
+            self.assertTrue(stat.S_ISCHR(os.stat(full).st_mode), f"{fmt}: the device was replaced")
+
+    def test_exporting_to_a_fifo_streams_the_log_through_it(self):
+        fifo = self.path("log.fifo")
+        os.mkfifo(fifo)
+        received = {}
+
+        def read():
+            with open(fifo, "rb") as f:
+                received["data"] = f.read()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        r = run("run", self.set_path, "--export", fifo, "--format", "json")
+        reader.join(timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced")
+        self.assertEqual(json.loads(received["data"])["set"], "cli-small")
+
+    def test_exporting_over_the_input_set_is_refused_under_any_spelling(self):
+        with open(self.set_path, "rb") as f:
+            original = f.read()
+        link = self.path("link.json")
+        os.symlink(self.set_path, link)
+        os.mkdir(self.path("sub"))
+        for target in (self.set_path, link, os.path.join(self.dir, "sub", "..", "small.json")):
+            r = run("run", self.set_path, "--export", target)
+            self.assertEqual(r.returncode, 2, (target, r.stderr))
+            self.assertIn("input", r.stderr)
+            self.assertNotIn("cli-small:", r.stdout, "the run went ahead")
+        r = run("run", link, "--export", self.set_path, "--format", "csv")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        with open(self.set_path, "rb") as f:
+            self.assertEqual(f.read(), original)
+
+    def test_a_second_run_cannot_write_a_jsonl_log_another_run_is_writing(self):
+        slow = self.write_set("slow", [{"op": "sleep", "name": "s", "seconds": 30}])
+        out = self.path("shared.jsonl")
+        first = self.start("run", slow, "--export", out)
+        started = time.monotonic()
+        while count_lines(out) < 2:  # created, started: the first run holds the file
+            self.assertIsNone(first.poll(), "the first run ended early")
+            self.assertLess(time.monotonic() - started, 60)
+            time.sleep(0.05)
+        second = run("run", self.set_path, "--export", out)
+        self.assertEqual(second.returncode, 2, second.stderr)
+        self.assertIn("another run", second.stderr)
+        self.assertNotIn("cli-small:", second.stdout, "the second run went ahead")
+        with open(out) as f:
+            events = [json.loads(line) for line in f]
+        self.assertEqual({e["task"] for e in events}, {1})
+
+    def test_an_export_path_that_cannot_be_written_is_refused_before_the_run(self):
+        os.mkdir(self.path("dir.json"))
+        cases = [["--export", ""], ["--export", self.path("dir.json")], ["--format", ""]]
+        if os.geteuid() != 0:  # root writes read-only files
+            ro = self.path("ro.json")
+            open(ro, "w").close()
+            os.chmod(ro, 0o444)
+            cases.append(["--export", ro])
+        for extra in cases:
+            r = run("run", self.set_path, *extra)
+            self.assertEqual(r.returncode, 2, (extra, r.stderr))
+            self.assertTrue(r.stderr.strip(), extra)
+            self.assertNotIn("cli-small:", r.stdout, (extra, "the run went ahead"))
+
+    def test_a_set_file_whose_name_starts_with_a_colon_is_a_file_not_a_resource(self):
+        with open(self.path(":odd.json"), "w") as f:
+            json.dump(SMALL_SET, f)
+        r = subprocess.run([COROSCOPE, "validate", ":odd.json"], capture_output=True, text=True, timeout=60, cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([COROSCOPE, "run", ":odd.json", "--export", ":odd.csv"], capture_output=True, text=True,
+                           timeout=60, cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, ":odd.csv")))
+
+    # --- big numbers --------------------------------------------------------------
+
+    def test_durations_beyond_a_lifetime_never_fire_and_tiny_ones_are_zero(self):
+        # Written as text: 1e-400 is valid JSON that no Python float holds.
+        path = self.path("big.json")
+        with open(path, "w") as f:
+            f.write("""{"format": "coroscope.taskset/1", "name": "big", "deadline": 0.5, "tasks": [
+              {"op": "sleep", "name": "forever", "seconds": 1e308},
+              {"op": "wait_for", "name": "patient", "timeout": 1e300,
+               "child": {"op": "sleep", "name": "short", "seconds": 0.1}},
+              {"op": "wait", "name": "w", "timeout": 1e300, "children": [{"op": "sleep", "seconds": 0.1}]},
+              {"op": "sleep", "name": "target", "seconds": 1e300},
+              {"op": "cancel", "name": "never", "target": "target", "after": 1e300},
+              {"op": "sleep", "name": "tiny", "seconds": 1e-400, "result": "tiny"}]}""")
+        out = self.path("big.log.json")
+        r = run("run", path, "--export", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            tasks = {t["name"]: t for t in json.load(f)["tasks"]}
+        self.assertEqual((tasks["forever"]["state"], tasks["forever"]["cancel_reason"]), ("cancelled", "deadline"))
+        self.assertEqual(tasks["patient"]["state"], "done")
+        self.assertEqual(tasks["w"]["state"], "done")
+        self.assertEqual((tasks["target"]["state"], tasks["target"]["cancel_reason"]), ("cancelled", "deadline"))
+        self.assertEqual((tasks["never"]["state"], tasks["never"]["cancel_reason"]), ("cancelled", "deadline"))
+        self.assertEqual((tasks["tiny"]["state"], tasks["tiny"]["result"]), ("done", "tiny"))
+
+    # --- limits -------------------------------------------------------------------
+
+    def test_a_set_far_beyond_the_memory_available_is_refused_before_it_runs(self):
+        sets = {
+            "queue": [{"op": "queue", "name": "q", "capacity": 0, "producers": 2 ** 53, "consumers": 1, "items": 0,
+                       "produce_seconds": 0, "consume_seconds": 0}],
+            "nested": [{"op": "repeat", "name": "r", "count": 10000000,
+                        "task": {"op": "repeat", "count": 10000000, "task": {"op": "sleep", "seconds": 1}}}],
+        }
+        for name, tasks in sets.items():
+            started = time.monotonic()
+            r = run("run", self.write_set(name, tasks), timeout=60)
+            self.assertEqual(r.returncode, 2, (name, r.stderr))
+            self.assertRegex(r.stderr, r"creates up to \d+ tasks, about [\d.]+ GiB of memory, and only [\d.]+ GiB is available")
+            self.assertIn("--force", r.stderr)
+            self.assertEqual(r.stdout, "", name)
+            self.assertLess(time.monotonic() - started, 10, name)
+
+    def test_running_out_of_memory_ends_with_a_message_and_exit_1_and_a_valid_log(self):
+        # ulimit -v 500000: enough to start, far too little for a million tasks.
+        limit = 500000 * 1024
+        out = self.path("oom.jsonl")
+        r = subprocess.run([COROSCOPE, "run", "million", "--force", "--export", out], capture_output=True,
+                           text=True, timeout=300,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+        self.assertEqual(r.returncode, 1, r.stderr[-2000:])
+        self.assertIn("out of memory", r.stderr)
+        with open(out, "rb") as f:
+            lines = f.read().split(b"\n")
+        self.assertGreater(len(lines), 1)
+        for line in lines[:-1]:  # every whole line is an event; the last may be torn
+            self.assertIn("type", json.loads(line))
+
+    def test_a_second_ctrl_c_is_not_needed_while_a_huge_set_spawns(self):
+        tasks = [{"op": "queue", "name": "q", "capacity": 0, "producers": 10 ** 12, "consumers": 1, "items": 0,
+                  "produce_seconds": 0, "consume_seconds": 0}]
+        p = subprocess.Popen([COROSCOPE, "run", self.write_set("spawning", tasks), "--force"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        # Wait for the announcement: the run is under way once it is printed.
+        self.assertIn("creates up to", p.stderr.readline())
+        time.sleep(0.5)  # well into making the producers
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err[-2000:])
+        self.assertNotIn("interrupted twice", err)
+
+    # --- what reaches the terminal ------------------------------------------------
+
+    def test_names_and_keys_from_a_file_reach_the_terminal_escaped(self):
+        evil = "a\x1b]0;owned\x07\rb\x00c\u202e"
+        path = self.write_set("evil", [{"op": "sleep", "name": evil, "seconds": 0}])
+        r = subprocess.run([COROSCOPE, "run", path], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for raw in (b"\x1b", b"\r", b"\x00", "\u202e".encode()):
+            self.assertNotIn(raw, r.stdout)
+        self.assertIn(b"a\\u001b]0;owned\\u0007\\u000db\\u0000c\\u202e", r.stdout)
+
+        # A key cannot forge a line of its own in validate's output.
+        forged = self.path("forged.json")
+        with open(forged, "w") as f:
+            json.dump({"format": "coroscope.taskset/1", "name": "f",
+                       "tasks": [{"op": "sleep", "seconds": 1, "x\nfake.json:1:1: /tasks: all good": 1}]}, f)
+        r = subprocess.run([COROSCOPE, "validate", forged], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        lines = r.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith(forged + ":"), lines)
+        self.assertIn("\\u000afake.json", lines[0])
+
+    def test_output_lost_on_a_full_device_is_an_error(self):
+        full = self.make_device("full", "/dev/full")
+        for args in (["validate", self.set_path], ["list"], ["--help"]):
+            with open(full, "w") as sink:
+                r = subprocess.run([COROSCOPE, *args], stdout=sink, stderr=subprocess.PIPE, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, (args, r.stderr))
+            self.assertIn("No space left on device", r.stderr, args)
 
     def test_builtin_sets_run_by_name(self):
         out = self.path("lc.json")

@@ -6,6 +6,7 @@
 #include "journal/logreader.h"
 #include "journal/optag.h"
 #include "journal/runrecord.h"
+#include "runtime/clock.h"
 
 #include <QDir>
 #include <QFile>
@@ -16,6 +17,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -732,7 +734,7 @@ TEST_CASE("the log reader refuses what is not a coroscope log, saying where")
         QByteArray bad = task;
         bad.replace(R"("callbacks":[])", R"("callbacks":[{"kind":"log","fired_ms":"soon"}])");
         CHECK(refusal(head + "[" + bad + "]}")
-              == path + str(R"(: /tasks/0/callbacks/0/fired_ms: expected a number or null, got "soon")"));
+              == path + str(R"(: /tasks/0/callbacks/0/fired_ms: expected a number from -1e12 to 1e12 or null, got "soon")"));
     }
     SECTION("an unknown state")
     {
@@ -758,6 +760,72 @@ TEST_CASE("the log reader refuses what is not a coroscope log, saying where")
         bad = task;
         bad.replace(R"("id":1,)", R"("id":1e300,)");
         CHECK(refusal(head + "[" + bad + "]}") == path + str(": /tasks/0/id: expected an integer >= 1, got 1e+300"));
+    }
+    SECTION("a time no run reaches")
+    {
+        QByteArray bad = task;
+        bad.replace(R"("created_ms":0)", R"("created_ms":1e300)");
+        CHECK(refusal(head + "[" + bad + "]}")
+              == path + str(": /tasks/0/created_ms: expected a number from -1e12 to 1e12, got 1e+300"));
+        bad = task;
+        bad.replace(R"("finished_ms":1)", R"("finished_ms":-2e12)");
+        CHECK(refusal(head + "[" + bad + "]}").startsWith(path + str(": /tasks/0/finished_ms: expected")));
+    }
+    SECTION("a callback index beyond 32 bits")
+    {
+        const QByteArray events = R"("events":[{"t_ms":1,"task":1,"type":"callback","index":5e9}],)";
+        QByteArray log = head + "[" + task + "]}";
+        log.replace(R"("events":[],)", events);
+        CHECK(refusal(log) == path + str(": /events/0/index: expected an integer from 0 to 4294967295, got 5e+09"));
+    }
+    SECTION("more loops than a run has")
+    {
+        QByteArray tasks;
+        for (int i = 1; i <= 257; ++i) {
+            QByteArray t = task;
+            t.replace(R"("id":1,)", "\"id\":" + QByteArray::number(i) + ",");
+            t.replace(R"("loop":"main")", i == 1 ? QByteArray(R"("loop":"pool")") : "\"loop\":\"l" + QByteArray::number(i) + "\"");
+            tasks += (i > 1 ? "," : "") + t;
+        }
+        // 255 loops and the pool are fine; the 256th loop is refused where it appears.
+        CHECK(refusal(head + "[" + tasks + "]}") == path + str(": /tasks/256/loop: more than 255 loops"));
+    }
+    SECTION("a parent cycle")
+    {
+        QByteArray tasks;
+        const int parents[] = {0, 3, 2, 2}; // 1 is a root; 2 -> 3 -> 2; 4 hangs off the cycle
+        for (int i = 1; i <= 4; ++i) {
+            QByteArray t = task;
+            t.replace(R"("id":1,)", "\"id\":" + QByteArray::number(i) + ",");
+            if (parents[i - 1])
+                t.replace(R"("parent":null)", "\"parent\":" + QByteArray::number(parents[i - 1]));
+            tasks += (i > 1 ? "," : "") + t;
+        }
+        CHECK(refusal(head + "[" + tasks + "]}") == path + str(": /tasks/1/parent: task 2 is its own ancestor (a parent cycle)"));
+        QByteArray self = task;
+        self.replace(R"("parent":null)", R"("parent":1)");
+        CHECK(refusal(head + "[" + self + "]}") == path + str(": /tasks/0/parent: task 1 is its own ancestor (a parent cycle)"));
+    }
+    SECTION("a device that never ends is read only up to the limit")
+    {
+        const LogReadResult r = LogReader::readFile(str("/dev/zero"), 1 << 20);
+        CHECK_FALSE(r.ok());
+        CHECK(r.error == str("/dev/zero: /: file larger than 1 MiB"));
+    }
+    SECTION("a file that fails to read says so, not that it is empty")
+    {
+        const LogReadResult r = LogReader::readFile(str("/proc/self/mem"));
+        CHECK_FALSE(r.ok());
+        CHECK(r.error.startsWith(str("/proc/self/mem: cannot read: ")));
+    }
+    SECTION("a file whose name starts with a colon is a file, not a Qt resource")
+    {
+        const QString old = QDir::currentPath();
+        REQUIRE(QDir::setCurrent(dir.path()));
+        writeFile(dir.path() + str("/:log.json"), head + "[" + task + "]}");
+        const LogReadResult r = LogReader::readFile(str(":log.json"));
+        QDir::setCurrent(old);
+        CHECK(r.ok());
     }
     SECTION("deep nesting")
     {
@@ -827,4 +895,61 @@ TEST_CASE("a large run is recorded and exported without holding its events")
     CHECK(read.log->events.size() == 3 * n);
     CHECK(read.log->tasks.back().name == str("sleep#20000"));
     CHECK(read.log->tasks.back().result == QJsonValue(double(n - 1)));
+}
+
+TEST_CASE("a task with a hundred thousand callbacks is recorded and read back in linear time")
+{
+    // A walk of the task's callback list per callback took 36 s at this size; the
+    // linear record takes well under a second, even under a sanitizer on a busy machine.
+    constexpr std::uint64_t kCallbacks = 100'000;
+    rt::Journal j;
+    put(j, EventType::Created, 100, 0.0, 0, tag(OpTag::Sleep), "many");
+    put(j, EventType::Started, 100, 0.1);
+    const std::uint32_t text = j.addString(str(R"({"kind":"log","message":"m"})"));
+    for (std::uint64_t i = 0; i < kCallbacks; ++i)
+        j.append(EventType::CallbackAdded, 100, i, 0, text, 0, ms(0.2));
+    put(j, EventType::Done, 100, 1.0, 0, 0, "1");
+    for (std::uint64_t i = 0; i < kCallbacks; ++i)
+        j.append(EventType::Callback, 100, i, 0, 0, 0, ms(2.0));
+    const rt::JournalBatch batch = drained(j);
+
+    const std::int64_t start = rt::monotonicNs();
+    RunRecord record(RunRecord::Spool::Events);
+    record.setRunInfo(str("many"), kStartedAt, kStartNs);
+    record.apply(str("main"), batch);
+    record.setFinished(ms(3));
+    const auto t = record.task(1);
+    REQUIRE(t);
+    REQUIRE(t->callbacks.size() == kCallbacks);
+    CHECK(t->callbacks.front().firedNs == std::optional<std::int64_t>(2'000'000));
+    CHECK(std::all_of(t->callbacks.begin(), t->callbacks.end(), [](const CallbackView &c) { return c.firedNs; }));
+
+    // Read back, the callbacks keep their order.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(str("many.json"));
+    REQUIRE(exportJson(record, path).ok());
+    const LogReadResult read = LogReader::readFile(path);
+    REQUIRE(read.ok());
+    REQUIRE(read.log->tasks.at(0).callbacks.size() == kCallbacks);
+    CHECK(read.log->tasks.at(0).callbacks.back().firedMs == std::optional<double>(2.0));
+    CHECK(double(rt::monotonicNs() - start) / 1e9 < 10.0);
+}
+
+TEST_CASE("callbacks added twice with the same index are recorded once, in the order added")
+{
+    rt::Journal j;
+    put(j, EventType::Created, 100, 0.0, 0, tag(OpTag::Sleep), "t");
+    put(j, EventType::CallbackAdded, 100, 0.1, 1, 0, R"({"kind":"log","message":"b"})");
+    put(j, EventType::CallbackAdded, 100, 0.1, 0, 0, R"({"kind":"log","message":"a"})");
+    put(j, EventType::CallbackAdded, 100, 0.1, 1, 0, R"({"kind":"log","message":"again"})");
+    put(j, EventType::Callback, 100, 0.5, 0);
+    RunRecord record;
+    record.setRunInfo(str("t"), kStartedAt, kStartNs);
+    record.apply(str("main"), drained(j));
+    const auto t = record.task(1);
+    REQUIRE(t->callbacks.size() == 2);
+    CHECK(t->callbacks[0].description.contains(str("\"b\"")));
+    CHECK_FALSE(t->callbacks[0].firedNs);
+    CHECK(t->callbacks[1].description.contains(str("\"a\"")));
+    CHECK(t->callbacks[1].firedNs == std::optional<std::int64_t>(500'000));
 }

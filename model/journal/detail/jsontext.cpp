@@ -71,8 +71,10 @@ void appendUs(QByteArray &out, std::int64_t ns)
 
 bool BufferedWriter::flush()
 {
-    if (m_ok && !m_buffer.isEmpty() && m_device.write(m_buffer) != m_buffer.size())
+    if (m_ok && !m_buffer.isEmpty() && m_device.write(m_buffer) != m_buffer.size()) {
         m_ok = false;
+        m_error = m_device.errorString();
+    }
     m_buffer.clear();
     return m_ok;
 }

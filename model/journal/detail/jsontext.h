@@ -5,6 +5,7 @@
 // writer that hands the buffer to a QIODevice in large chunks.
 
 #include <QByteArray>
+#include <QString>
 #include <QStringView>
 
 #include <cstdint>
@@ -36,12 +37,15 @@ public:
     void maybeFlush() { if (m_buffer.size() >= kChunk) flush(); }
     bool flush();
     [[nodiscard]] bool ok() const noexcept { return m_ok; }
+    // The device's error text at the first failure ("" while ok()).
+    [[nodiscard]] const QString &error() const noexcept { return m_error; }
 
 private:
     static constexpr qsizetype kChunk = 256 * 1024;
     QIODevice &m_device;
     QByteArray m_buffer;
     bool m_ok = true;
+    QString m_error;
 };
 
 } // namespace coroscope::journal::detail

@@ -5,6 +5,7 @@
 #include <QSet>
 #include <QStringList>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -18,6 +19,37 @@ constexpr int kMaxShownChars = 40;
 bool isDigit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+// For a JSON number that from_chars found out of range: true when it is too small
+// (its leading digit's power of ten is negative), false when it is too large.
+bool underflows(const char *p, const char *end)
+{
+    if (p < end && *p == '-')
+        ++p;
+    std::int64_t power = -1; // of the leading nonzero digit, before the exponent
+    std::int64_t place = 0;  // power of ten of the digit at p
+    const char *dot = std::find(p, end, '.');
+    const char *e = std::find_if(p, end, [](char c) { return c == 'e' || c == 'E'; });
+    place = (dot < e ? dot : e) - p - 1;
+    bool found = false;
+    for (const char *q = p; q < e && !found; ++q) {
+        if (*q == '.')
+            continue;
+        if (*q != '0') {
+            power = place;
+            found = true;
+        }
+        --place;
+    }
+    std::int64_t exponent = 0;
+    bool negative = false;
+    const char *q = e < end ? e + 1 : end;
+    if (q < end && (*q == '-' || *q == '+'))
+        negative = *q++ == '-';
+    for (; q < end; ++q)
+        exponent = std::min<std::int64_t>(exponent * 10 + (*q - '0'), 1'000'000'000);
+    return power + (negative ? -exponent : exponent) < 0;
 }
 
 bool isWordChar(char c)
@@ -549,7 +581,9 @@ private:
         const char *first = reinterpret_cast<const char *>(m_data + start);
         double number = 0;
         const auto [end, ec] = std::from_chars(first, first + (p - start), number);
-        if (ec != std::errc() || end != first + (p - start))
+        if (ec == std::errc::result_out_of_range && underflows(first, first + (p - start)))
+            number = 0; // valid JSON that no double can hold but 0 (e.g. 1e-400)
+        else if (ec != std::errc() || end != first + (p - start))
             return fail(QStringLiteral("number out of range"));
         JsonValue &v = m_doc.m_values[addValue(JsonKind::Number, m_line, m_column)];
         v.number = number;
@@ -630,10 +664,21 @@ QJsonValue JsonDocument::toQJsonValue(const JsonValue &v) const
         return array;
     }
     case JsonKind::Object: {
+        // QJsonObject keeps its keys sorted and makes room for each insert by moving
+        // the keys after it: fed in sorted order, every insert is an append, so the
+        // object is built in n log n, not n^2 (keys in reverse order).
+        const std::span<const JsonMember> all = members(v);
+        std::vector<const JsonMember *> sorted;
+        sorted.reserve(all.size());
+        for (const JsonMember &m : all)
+            sorted.push_back(&m);
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [this](const JsonMember *a, const JsonMember *b) { return key(*a) < key(*b); });
         QJsonObject object;
-        for (const JsonMember &m : members(v)) {
-            if (!object.contains(key(m))) // a duplicate key is an error; keep the first
-                object.insert(key(m).toString(), toQJsonValue(value(m)));
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            if (i > 0 && key(*sorted[i]) == key(*sorted[i - 1]))
+                continue; // a duplicate key is an error; keep the first
+            object.insert(key(*sorted[i]).toString(), toQJsonValue(value(*sorted[i])));
         }
         return object;
     }
