@@ -2,7 +2,7 @@
 //
 //   coroscope                      the dashboard (or a clear word that there is no display)
 //   coroscope gui [--renderer auto|gpu|software] [SET...]
-//   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace]
+//   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace] [--quiet] [--summary-json]
 //   coroscope list
 //   coroscope validate FILE...
 
@@ -20,7 +20,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] | list | validate FILE... | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--summary-json] | list | validate FILE... | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -31,6 +31,7 @@ const char *const kUsage =
     "                  .json, .jsonl, .csv, .trace.json (Perfetto / chrome://tracing)\n"
     "    --format F    json, jsonl, csv or trace, whatever the extension\n"
     "    --quiet       no live progress line\n"
+    "    --summary-json the summary as one JSON object on stdout instead of text\n"
     "  list            the built-in task sets, with what each shows\n"
     "  validate FILE.. check task-set files; prints every problem as FILE:LINE:COLUMN: /pointer: message\n"
     "\n"
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
                 (a == QLatin1String("--export") ? options.exportPath : options.format) = args[++i];
             } else if (a == QLatin1String("--quiet")) {
                 options.progress = false;
+            } else if (a == QLatin1String("--summary-json")) {
+                options.summaryJson = true;
             } else if (a.startsWith(QLatin1Char('-'))) {
                 return usageError(QStringLiteral("unknown option ") + a);
             } else if (options.set.isEmpty()) {

@@ -15,6 +15,7 @@ struct RunOptions {
     QString exportPath; // empty: no log file
     QString format;     // empty: from exportPath's extension
     bool progress = true;
+    bool summaryJson = false; // the summary as one JSON object instead of text
 };
 
 [[nodiscard]] int runCommand(const RunOptions &options);
