@@ -39,6 +39,10 @@ int runDashboard(int &argc, char **argv, const QStringList &launch, widgets::Ren
         return 1;
     QObject *window = engine.rootObjects().constFirst();
     for (const QString &set : launch) {
+        if (const QString unknown = taskset::unknownSetMessage(set); !unknown.isEmpty()) {
+            QTextStream(stderr) << "coroscope: " << unknown << '\n';
+            return 2;
+        }
         taskset::ParseResult parsed = taskset::loadSet(set);
         if (!parsed.ok()) {
             QTextStream err(stderr);

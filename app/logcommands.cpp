@@ -2,30 +2,13 @@
 
 #include "journal/logreader.h"
 #include "journal/rundiff.h"
+#include "taskset/taskset.h"
 
 #include <QTextStream>
 
 namespace coroscope::app {
 
-namespace {
-
-// Text from a file reaches the terminal with its control characters spelled out, so
-// that a task name cannot move the cursor, retitle the window or forge a line.
-QString printable(const QString &text)
-{
-    QString out;
-    out.reserve(text.size());
-    for (const QChar c : text) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0))
-            out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
-        else
-            out += c;
-    }
-    return out;
-}
-
-} // namespace
+using taskset::printable;
 
 int diffCommand(const QStringList &args)
 {

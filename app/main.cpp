@@ -2,7 +2,7 @@
 //
 //   coroscope                      the dashboard (or a clear word that there is no display)
 //   coroscope gui [--renderer auto|gpu|software] [SET...]
-//   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace]
+//   coroscope run SET [--export FILE] [--format json|jsonl|csv|trace] [--quiet] [--summary-json]
 //   coroscope list
 //   coroscope validate FILE...
 //   coroscope diff A.json B.json [--tolerance-ms MS]
@@ -30,7 +30,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] | list | validate FILE... | diff A B | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -42,6 +42,7 @@ const char *const kUsage =
     "    --format F    json, jsonl, csv or trace, whatever the extension\n"
     "    --quiet       no live progress line\n"
     "    --force       run a set even when its estimate exceeds the memory available\n"
+    "    --summary-json the summary as one JSON object on stdout instead of text\n"
     "  list            the built-in task sets, with what each shows\n"
     "  validate FILE.. check task-set files; prints every problem as FILE:LINE:COLUMN: /pointer: message\n"
     "  diff A B        what changed between two runs' json logs: tasks matched by name path,\n"
@@ -183,6 +184,8 @@ int run(int argc, char **argv)
                 options.progress = false;
             } else if (a == QLatin1String("--force")) {
                 options.force = true;
+            } else if (a == QLatin1String("--summary-json")) {
+                options.summaryJson = true;
             } else if (a.startsWith(QLatin1Char('-'))) {
                 return usageError(QStringLiteral("unknown option ") + a);
             } else if (options.set.isEmpty()) {

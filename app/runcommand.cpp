@@ -11,6 +11,9 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSocketNotifier>
 #include <QTextStream>
 #include <QTimer>
@@ -87,47 +90,132 @@ bool exportAtEnd(const journal::RunRecord &record, const QString &path, journal:
     return true;
 }
 
-void printSummary(const journal::RunRecord &record, QTextStream &out)
-{
-    const std::int64_t duration = record.endNs().value_or(rt::monotonicNs()) - record.startNs();
-    out << "\n" << printable(record.setName()) << ": " << record.taskCount() << " tasks in " << seconds(duration) << '\n';
-    out << "  " << countsLine(record) << '\n';
-
-    // The slowest tasks that ended, by lifetime.
+// What a run's summary says, gathered in one pass over the tasks.
+struct Summary {
     struct Slow {
         std::int64_t ns;
         std::uint64_t id;
     };
-    std::vector<Slow> slow;
+    struct Ended {
+        std::uint64_t id;
+        QString why; // the error (failed) or the cancel reason (cancelled)
+    };
+    static constexpr std::size_t kListed = 10;  // failed and cancelled tasks named in the text
+    static constexpr std::size_t kListedJson = 1000;
+    std::int64_t durationNs = 0;
+    std::vector<Slow> slowest;                  // the five slowest tasks that ended, by lifetime
+    std::vector<Ended> failed, cancelled;       // the first kListedJson of each, by id
+};
+
+Summary summarize(const journal::RunRecord &record)
+{
+    Summary s;
+    s.durationNs = record.endNs().value_or(rt::monotonicNs()) - record.startNs();
+    const auto slower = [](const Summary::Slow &a, const Summary::Slow &b) { return a.ns > b.ns; };
     for (std::uint64_t id = 1; id <= record.taskCount(); ++id) {
         const auto t = record.task(id);
-        if (t && t->finishedNs)
-            slow.push_back({*t->finishedNs - t->createdNs, id});
-        if (slow.size() > 64) {
-            std::partial_sort(slow.begin(), slow.begin() + 5, slow.end(), [](auto &a, auto &b) { return a.ns > b.ns; });
-            slow.resize(5);
+        if (!t)
+            continue;
+        if (t->finishedNs)
+            s.slowest.push_back({*t->finishedNs - t->createdNs, id});
+        if (s.slowest.size() > 64) {
+            std::partial_sort(s.slowest.begin(), s.slowest.begin() + 5, s.slowest.end(), slower);
+            s.slowest.resize(5);
         }
+        if (t->state == TaskState::Failed && s.failed.size() < Summary::kListedJson)
+            s.failed.push_back({id, t->error});
+        else if (t->state == TaskState::Cancelled && s.cancelled.size() < Summary::kListedJson)
+            s.cancelled.push_back({id, t->cancelReason});
     }
-    std::sort(slow.begin(), slow.end(), [](auto &a, auto &b) { return a.ns > b.ns; });
-    if (slow.size() > 5)
-        slow.resize(5);
-    if (!slow.empty()) {
+    std::sort(s.slowest.begin(), s.slowest.end(), slower);
+    if (s.slowest.size() > 5)
+        s.slowest.resize(5);
+    return s;
+}
+
+QString ms(std::int64_t ns)
+{
+    return QString::number(double(ns) / 1e6, 'f', 1);
+}
+
+void printSummary(const journal::RunRecord &record, const Summary &s, QTextStream &out)
+{
+    out << "\n" << printable(record.setName()) << ": " << record.taskCount() << " tasks in " << seconds(s.durationNs) << '\n';
+    out << "  " << countsLine(record) << '\n';
+    if (!s.slowest.empty()) {
         out << "  slowest:";
-        for (const Slow &s : slow)
-            out << "  " << printable(record.name(s.id)) << " (" << seconds(s.ns) << ')';
+        for (const Summary::Slow &slow : s.slowest)
+            out << "  " << printable(record.name(slow.id)) << " (" << seconds(slow.ns) << ')';
         out << '\n';
     }
+    // Each failed and cancelled task with its error or reason (the first few).
+    const auto list = [&](const char *what, const std::vector<Summary::Ended> &tasks, TaskState state) {
+        const std::size_t total = record.count(state);
+        if (total == 0)
+            return;
+        out << "  " << what << ":\n";
+        for (std::size_t i = 0; i < tasks.size() && i < Summary::kListed; ++i)
+            out << "    " << printable(record.name(tasks[i].id)) << ": " << printable(tasks[i].why) << '\n';
+        if (total > Summary::kListed)
+            out << "    ... and " << total - Summary::kListed << " more\n";
+    };
+    list("failed", s.failed, TaskState::Failed);
+    list("cancelled", s.cancelled, TaskState::Cancelled);
     for (const journal::LoopView &loop : record.loops()) {
-        out << "  loop " << printable(loop.name) << ": longest step " << QString::number(double(loop.maxStepNs) / 1e6, 'f', 1)
-            << " ms, " << loop.stalls.size() << " stall(s)";
+        out << "  loop " << printable(loop.name) << ": longest step " << ms(loop.maxStepNs) << " ms, " << loop.stalls.size()
+            << " stall(s)";
         if (!loop.stalls.empty()) {
             const auto worst = std::max_element(loop.stalls.begin(), loop.stalls.end(),
                                                 [](auto &a, auto &b) { return a.durationNs < b.durationNs; });
-            out << ", worst " << QString::number(double(worst->durationNs) / 1e6, 'f', 1) << " ms in "
+            out << ", worst " << ms(worst->durationNs) << " ms in "
                 << (worst->task ? printable(record.name(worst->task)) : QStringLiteral("a callback"));
         }
         out << '\n';
     }
+}
+
+// The same summary as one JSON object (README, "The command line").
+QJsonObject summaryJson(const journal::RunRecord &record, const Summary &s)
+{
+    QJsonObject counts;
+    for (auto [state, name] : {std::pair(TaskState::Pending, "pending"), std::pair(TaskState::Running, "running"),
+                               std::pair(TaskState::Done, "done"), std::pair(TaskState::Failed, "failed"),
+                               std::pair(TaskState::Cancelled, "cancelled")})
+        counts.insert(QLatin1String(name), double(record.count(state)));
+    QJsonArray slowest;
+    for (const Summary::Slow &slow : s.slowest)
+        slowest.append(QJsonObject{{QStringLiteral("id"), double(slow.id)},
+                                   {QStringLiteral("name"), record.name(slow.id)},
+                                   {QStringLiteral("seconds"), double(slow.ns) / 1e9}});
+    const auto ended = [&](const std::vector<Summary::Ended> &tasks, const char *key) {
+        QJsonArray out;
+        for (const Summary::Ended &t : tasks)
+            out.append(QJsonObject{{QStringLiteral("id"), double(t.id)},
+                                   {QStringLiteral("name"), record.name(t.id)},
+                                   {QLatin1String(key), t.why}});
+        return out;
+    };
+    QJsonArray loops;
+    for (const journal::LoopView &loop : record.loops()) {
+        QJsonObject l{{QStringLiteral("name"), loop.name},
+                      {QStringLiteral("longest_step_ms"), double(loop.maxStepNs) / 1e6},
+                      {QStringLiteral("stalls"), double(loop.stalls.size())}};
+        if (!loop.stalls.empty()) {
+            const auto worst = std::max_element(loop.stalls.begin(), loop.stalls.end(),
+                                                [](auto &a, auto &b) { return a.durationNs < b.durationNs; });
+            l.insert(QStringLiteral("worst_stall_ms"), double(worst->durationNs) / 1e6);
+            l.insert(QStringLiteral("worst_stall_task"), worst->task ? QJsonValue(record.name(worst->task)) : QJsonValue());
+        }
+        loops.append(l);
+    }
+    return {{QStringLiteral("set"), record.setName()},
+            {QStringLiteral("tasks"), double(record.taskCount())},
+            {QStringLiteral("seconds"), double(s.durationNs) / 1e9},
+            {QStringLiteral("counts"), counts},
+            {QStringLiteral("slowest"), slowest},
+            {QStringLiteral("failed"), ended(s.failed, "error")},
+            {QStringLiteral("cancelled"), ended(s.cancelled, "reason")},
+            {QStringLiteral("loops"), loops}};
 }
 
 // Carries a live run's events from its loops' journals into the record and the live
@@ -197,7 +285,12 @@ int runCommand(const RunOptions &options)
     QTextStream out(stdout);
     QTextStream err(stderr);
 
-    taskset::ParseResult parsed = taskset::loadSet(localFilePath(options.set));
+    const QString setPath = localFilePath(options.set);
+    if (const QString unknown = taskset::unknownSetMessage(setPath); !unknown.isEmpty()) {
+        err << "coroscope: " << printable(unknown) << '\n';
+        return 2;
+    }
+    taskset::ParseResult parsed = taskset::loadSet(setPath);
     if (!parsed.ok()) {
         for (const auto &d : parsed.errors)
             err << d.toString() << '\n';
@@ -346,9 +439,19 @@ int runCommand(const RunOptions &options)
         exported = exportAtEnd(record, options.exportPath, *format, err) && exported;
     jsonl.close();
 
-    printSummary(record, out);
-    if (format && exported)
-        out << "  log: " << printable(options.exportPath) << " (" << formatName(*format) << ")\n";
+    const Summary summary = summarize(record);
+    if (options.summaryJson) {
+        QJsonObject json = summaryJson(record, summary);
+        if (format && exported)
+            json.insert(QStringLiteral("log"), QJsonObject{{QStringLiteral("path"), options.exportPath},
+                                                           {QStringLiteral("format"), formatName(*format)}});
+        json.insert(QStringLiteral("interrupted"), interrupted);
+        out << QJsonDocument(json).toJson(QJsonDocument::Compact) << '\n';
+    } else {
+        printSummary(record, summary, out);
+        if (format && exported)
+            out << "  log: " << printable(options.exportPath) << " (" << formatName(*format) << ")\n";
+    }
     out.flush();
     if (!exported)
         return 1;

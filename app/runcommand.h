@@ -16,6 +16,7 @@ struct RunOptions {
     QString format;     // empty: from exportPath's extension
     bool progress = true;
     bool force = false; // run even a set whose estimate exceeds the memory available
+    bool summaryJson = false; // the summary as one JSON object instead of text
 };
 
 [[nodiscard]] int runCommand(const RunOptions &options);

@@ -16,6 +16,11 @@
 // and the time between two (the first counted from the launch).
 // --select N selects the run's N-th task 2 s after the launch, as a click in the table
 // would, so the details pane follows it on every tick (a user watching one task).
+// --cancel-subtree-at S cancels the subtree of the run's first task S s after the
+// launch, as Cancel subtree does, and adds "cancel_subtree_ms" (from the request to
+// the end of the last task it cancelled, on the loop's clock), "cancel_subtree_gui_ms"
+// (the GUI thread's part: finding the subtree) and "cancel_subtree_seen_ms" (until the
+// dashboard shows no task running).
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
@@ -130,6 +135,14 @@ int main(int argc, char **argv)
             return 2;
         args.remove(at, 2);
     }
+    double cancelSubtreeAtS = -1;
+    if (const qsizetype at = args.indexOf(QStringLiteral("--cancel-subtree-at")); at >= 0 && at + 1 < args.size()) {
+        bool ok = false;
+        cancelSubtreeAtS = args[at + 1].toDouble(&ok);
+        if (!ok || cancelSubtreeAtS < 0)
+            return 2;
+        args.remove(at, 2);
+    }
     const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
@@ -196,6 +209,15 @@ int main(int argc, char **argv)
     QObject::connect(&animate, &QTimer::timeout, window, &QQuickWindow::update);
     animate.start(16);
 
+    int cancelRunId = 0;
+    std::int64_t cancelRequestedNs = -1;
+    std::int64_t cancelGuiNs = 0;
+    std::int64_t cancelSeenNs = -1;
+    QObject::connect(monitor, &monitor::TaskMonitor::ticked, window, [&] {
+        if (cancelRequestedNs >= 0 && cancelSeenNs < 0
+            && monitor->stats()->property("running").toLongLong() + monitor->stats()->property("pending").toLongLong() == 0)
+            cancelSeenNs = rt::monotonicNs() - cancelRequestedNs;
+    });
     QTimer::singleShot(500, [&] {
         taskset::ParseResult parsed = taskset::loadSet(set);
         if (!parsed.ok())
@@ -204,6 +226,14 @@ int main(int argc, char **argv)
             launchedNs = rt::monotonicNs();
             running = true;
             const int runId = monitor->launch(std::move(*parsed.set));
+            if (cancelSubtreeAtS >= 0) {
+                QTimer::singleShot(int(cancelSubtreeAtS * 1000), window, [&, runId] {
+                    cancelRunId = runId;
+                    cancelRequestedNs = rt::monotonicNs();
+                    monitor->cancelSubtree(monitor::TaskStore::makeKey(runId, 1));
+                    cancelGuiNs = rt::monotonicNs() - cancelRequestedNs;
+                });
+            }
             if (selectLocal > 0) {
                 QTimer::singleShot(2000, window, [window, runId, selectLocal] {
                     window->setProperty("selectedKey", double(monitor::TaskStore::makeKey(runId, selectLocal)));
@@ -236,11 +266,32 @@ int main(int argc, char **argv)
     const monitor::TaskMonitor::Timings &slices = monitor->sliceTimings();
     if (trace)
         printLongestFrames(frames, ticks, launchedNs);
+    QString cancelJson;
+    if (cancelRequestedNs >= 0) {
+        // The end of the last task the request cancelled, on the loop's clock.
+        std::int64_t lastNs = cancelRequestedNs;
+        std::size_t cancelled = 0;
+        if (const journal::RunRecord *record = monitor->store().run(cancelRunId)) {
+            for (std::uint64_t id = 1; id <= record->taskCount(); ++id) {
+                const auto view = record->task(id);
+                if (view && view->state == rt::TaskState::Cancelled && view->finishedNs) {
+                    ++cancelled;
+                    lastNs = std::max(lastNs, record->startNs() + *view->finishedNs);
+                }
+            }
+        }
+        cancelJson = QStringLiteral("\"cancelled\":%1,\"cancel_subtree_ms\":%2,\"cancel_subtree_gui_ms\":%3,"
+                                    "\"cancel_subtree_seen_ms\":%4,")
+                         .arg(cancelled)
+                         .arg(double(lastNs - cancelRequestedNs) / 1e6, 0, 'f', 1)
+                         .arg(double(cancelGuiNs) / 1e6, 0, 'f', 1)
+                         .arg(cancelSeenNs < 0 ? -1.0 : double(cancelSeenNs) / 1e6, 0, 'f', 1);
+    }
     std::vector<double> timelineGaps;
     for (std::size_t i = 0; i < timelineBuildsNs.size(); ++i)
         timelineGaps.push_back(double(timelineBuildsNs[i] - (i == 0 ? launchedNs : timelineBuildsNs[i - 1])) / 1e6);
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
-                                          "%7,%8,\"slices\":%9,%10,%11,%14,\"exit\":%12}")
+                                          "%7,%8,\"slices\":%9,%10,%11,%14,%15\"exit\":%12}")
                                .arg(set)
                                .arg(monitor->store().rowCount())
                                .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
@@ -254,6 +305,7 @@ int main(int argc, char **argv)
                                .arg(renderer.software ? QStringLiteral("software") : QStringLiteral("gpu"))
                                .arg(QStringLiteral("\"timeline_builds\":%1,").arg(timelineGaps.size())
                                     + summary("timeline_gap_ms", timelineGaps))
+                               .arg(cancelJson)
                         << '\n';
     return rc;
 }

@@ -290,6 +290,36 @@ QString RunRecord::cancelText(rt::CancelKind kind, std::uint64_t byRuntimeId) co
     return QStringLiteral("task:") + (id ? name(id) : QString::number(byRuntimeId));
 }
 
+std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) const
+{
+    std::vector<std::uint64_t> out;
+    const std::size_t count = m_sortedRows.size();
+    if (id == 0 || id > count)
+        return out;
+    // inTree[i]: whether task id + i is in the subtree. Siblings share a parent, so
+    // the last parent looked up answers most rows without a search.
+    std::vector<bool> inTree(count - id + 1, false);
+    inTree[0] = true;
+    std::uint64_t lastParent = 0;
+    bool lastInTree = false;
+    for (std::uint64_t local = id + 1; local <= count; ++local) {
+        const Row &row = rowAt(local);
+        if (row.parent == 0)
+            continue;
+        if (row.parent != lastParent) {
+            lastParent = row.parent;
+            const std::uint64_t parent = localId(row.parent);
+            lastInTree = parent >= id && parent < local && inTree[parent - id];
+        }
+        if (!lastInTree)
+            continue;
+        inTree[local - id] = true;
+        if (!rt::isFinal(row.state))
+            out.push_back(row.runtimeId);
+    }
+    return out;
+}
+
 std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())

@@ -118,6 +118,10 @@ public:
     // Whether any task of the run does its work on the CPU pool (a lane of its own).
     [[nodiscard]] bool hasPoolWork() const noexcept { return m_hasPoolWork; }
     [[nodiscard]] QString error(std::uint64_t id) const; // "" unless failed
+    // The runtime ids of the unfinished tasks among the descendants of task `id` (at
+    // any depth, through finished ones too), in creation order. One pass over the
+    // tasks created after it (a child is created after its parent): O(tasks).
+    [[nodiscard]] std::vector<std::uint64_t> unfinishedDescendants(std::uint64_t id) const;
 
     // The log's texts for an await point and a cancellation (ids are runtime ids).
     [[nodiscard]] QString awaitText(rt::AwaitKind kind, std::uint64_t arg) const;

@@ -4,7 +4,9 @@
 #include <QJsonObject>
 #include <QMetaObject>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -151,6 +153,15 @@ std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const
     return out;
 }
 
+std::vector<std::pair<QString, rt::Loop::Step>> LiveRun::currentSteps() const
+{
+    std::lock_guard lock(m_loopsMutex);
+    std::vector<std::pair<QString, rt::Loop::Step>> out;
+    for (const auto &j : m_loops)
+        out.emplace_back(j.name, j.loop->currentStep());
+    return out;
+}
+
 void LiveRun::post(std::function<void(taskset::TaskSetRun &)> fn)
 {
     taskset::TaskSetRun *run = m_run;
@@ -162,38 +173,72 @@ void LiveRun::stop()
     post([](taskset::TaskSetRun &run) { run.stop(rt::CancelReason::user()); });
 }
 
+namespace {
+// On the calling loop: cancels the tasks `user` with reason user, then `parent` with
+// reason parent (both sorted ascending), and hands the ids it does not find here to
+// `next` (the worker loop, whose tasks are cancelled on its own thread).
+void cancelHere(std::vector<std::uint64_t> user, std::vector<std::uint64_t> parent, rt::Loop *next)
+{
+    rt::Loop *loop = rt::Loop::current();
+    std::vector<std::uint64_t> done;
+    const auto cancel = [&](const std::vector<std::uint64_t> &ids, rt::CancelReason reason) {
+        // Held while cancelling: a cancel may end another of them and unlink it.
+        std::vector<rt::TaskCore *> found = loop->findTasks(ids);
+        for (rt::TaskCore *t : found)
+            t->ref();
+        for (rt::TaskCore *t : found) {
+            done.push_back(t->id());
+            t->cancel(reason);
+            t->deref();
+        }
+    };
+    cancel(user, rt::CancelReason::user());
+    cancel(parent, rt::CancelReason::parent());
+    if (!next || done.size() == user.size() + parent.size())
+        return;
+    std::sort(done.begin(), done.end());
+    const auto elsewhere = [&](std::vector<std::uint64_t> &ids) {
+        std::vector<std::uint64_t> left;
+        std::set_difference(ids.begin(), ids.end(), done.begin(), done.end(), std::back_inserter(left));
+        return left;
+    };
+    next->callSoonThreadsafe([user = elsewhere(user), parent = elsewhere(parent)]() mutable {
+        cancelHere(std::move(user), std::move(parent), nullptr);
+    });
+}
+} // namespace
+
+rt::Loop *LiveRun::workerLoop() const
+{
+    std::lock_guard lock(m_loopsMutex);
+    return m_loops.size() > 1 ? m_loops[1].loop : nullptr;
+}
+
 void LiveRun::cancelTasks(std::vector<std::uint64_t> runtimeIds)
 {
-    // Tasks of the worker loop are cancelled there, on its own thread.
-    rt::Loop *worker = nullptr;
-    {
-        std::lock_guard lock(m_loopsMutex);
-        if (m_loops.size() > 1)
-            worker = m_loops[1].loop;
-    }
-    post([runtimeIds, worker](taskset::TaskSetRun &) {
-        std::vector<std::uint64_t> elsewhere;
-        for (std::uint64_t id : runtimeIds) {
-            if (rt::TaskCore *t = rt::Loop::current()->findTask(id))
-                t->cancel(rt::CancelReason::user());
-            else
-                elsewhere.push_back(id);
-        }
-        if (worker && !elsewhere.empty()) {
-            worker->callSoonThreadsafe([elsewhere] {
-                for (std::uint64_t id : elsewhere) {
-                    if (rt::TaskCore *t = rt::Loop::current()->findTask(id))
-                        t->cancel(rt::CancelReason::user());
-                }
-            });
-        }
+    std::sort(runtimeIds.begin(), runtimeIds.end());
+    post([runtimeIds = std::move(runtimeIds), worker = workerLoop()](taskset::TaskSetRun &) mutable {
+        cancelHere(std::move(runtimeIds), {}, worker);
     });
 }
 
-void LiveRun::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId)
+void LiveRun::cancelSubtree(std::uint64_t rootRuntimeId, std::vector<std::uint64_t> descendants)
+{
+    std::sort(descendants.begin(), descendants.end());
+    post([rootRuntimeId, descendants = std::move(descendants), worker = workerLoop()](taskset::TaskSetRun &) mutable {
+        cancelHere({rootRuntimeId}, std::move(descendants), worker);
+    });
+}
+
+void LiveRun::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId,
+                    std::function<void(std::uint64_t)> spawned)
 {
     m_running = true;
-    post([node, parentRuntimeId](taskset::TaskSetRun &run) { (void)run.spawn(node, parentRuntimeId); });
+    post([node, parentRuntimeId, spawned = std::move(spawned)](taskset::TaskSetRun &run) {
+        const std::uint64_t id = run.spawn(node, parentRuntimeId);
+        if (spawned)
+            spawned(id);
+    });
 }
 
 void LiveRun::addCallback(std::uint64_t runtimeId, taskset::Callback callback, std::uint32_t nextIndex)

@@ -51,10 +51,19 @@ public:
     void publishJournals();
     // The longest step of each of the run's loops so far.
     [[nodiscard]] std::vector<std::pair<QString, std::int64_t>> longestSteps() const;
+    // The step each of the run's loops runs now (rt::Loop::currentStep), by loop name.
+    [[nodiscard]] std::vector<std::pair<QString, rt::Loop::Step>> currentSteps() const;
 
     void stop();
+    // Cancels these tasks with reason user (each found in one walk of its loop's tasks).
     void cancelTasks(std::vector<std::uint64_t> runtimeIds);
-    void spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId);
+    // Cancels the task with reason user, then its unfinished descendants with reason
+    // parent (asyncio's reason for an awaited child of a cancelled task).
+    void cancelSubtree(std::uint64_t rootRuntimeId, std::vector<std::uint64_t> descendants);
+    // Spawns the node (a child of parentRuntimeId, or a root task when 0); `spawned`,
+    // if given, is called on the run's loop thread with the new task's runtime id.
+    void spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId,
+               std::function<void(std::uint64_t)> spawned = {});
     // A callback on task `runtimeId`. If the task has already ended, the callback is
     // recorded and fires soon, as asyncio does for a finished task; `nextIndex` is
     // the index it then takes (the task's callbacks so far).
@@ -65,6 +74,7 @@ Q_SIGNALS:
     void finished(std::int64_t endNs);
 
 private:
+    [[nodiscard]] rt::Loop *workerLoop() const;
     // Runs fn(run) on the run's main loop.
     void post(std::function<void(taskset::TaskSetRun &)> fn);
 

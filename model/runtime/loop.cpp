@@ -8,6 +8,8 @@
 #include <QCoreApplication>
 #include <QEvent>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcRuntime, "coroscope.runtime")
 
 namespace coroscope::rt {
@@ -148,6 +150,20 @@ TaskCore *Loop::findTask(std::uint64_t id) const noexcept
             return t;
     }
     return nullptr;
+}
+
+std::vector<TaskCore *> Loop::findTasks(const std::vector<std::uint64_t> &sortedIds) const
+{
+    std::vector<TaskCore *> found;
+    if (sortedIds.empty())
+        return found;
+    const std::uint64_t lowest = sortedIds.front();
+    const std::uint64_t highest = sortedIds.back();
+    for (TaskCore *t = m_liveHead; t && found.size() < sortedIds.size(); t = t->m_nextLive) {
+        if (t->m_id >= lowest && t->m_id <= highest && std::binary_search(sortedIds.begin(), sortedIds.end(), t->m_id))
+            found.push_back(t);
+    }
+    return found;
 }
 
 void Loop::cancelAll(CancelReason reason)
@@ -341,6 +357,7 @@ void Loop::runReady(const Ready &r)
         std::function<void()> fn = std::move(m_functions.front());
         m_functions.pop_front();
         const std::int64_t t0 = monotonicNs();
+        beginStep(0, t0);
         fn();
         noteStep(nullptr, t0);
         return;
@@ -361,6 +378,7 @@ void Loop::runReady(const Ready &r)
         }
     } else {
         const std::int64_t t0 = monotonicNs();
+        beginStep(task->m_id, t0);
         task->runDoneEntry(r.tag);
         noteStep(task, t0);
     }
@@ -389,14 +407,36 @@ void Loop::runResume(TaskCore *task)
     ++task->m_resumes;
     TaskCore *const previous = std::exchange(t_currentTask, task);
     const std::int64_t t0 = monotonicNs();
+    beginStep(task->m_id, t0);
     task->m_handle.resume();
     t_currentTask = previous;
     task->stepEnded();
     noteStep(task, t0);
 }
 
+void Loop::beginStep(std::uint64_t task, std::int64_t startNs) noexcept
+{
+    // The task first, then the start: a reader that sees this start sees this task.
+    m_stepTask.store(task, std::memory_order_release);
+    m_stepStartNs.store(startNs, std::memory_order_release);
+}
+
+Loop::Step Loop::currentStep() const noexcept
+{
+    const std::int64_t start = m_stepStartNs.load(std::memory_order_acquire);
+    if (start == kNoStep)
+        return {};
+    const std::uint64_t task = m_stepTask.load(std::memory_order_acquire);
+    // A task id stored by a later step comes after that step's end was stored: the
+    // start read again then differs, and the pair read is not one step's.
+    if (m_stepStartNs.load(std::memory_order_acquire) != start)
+        return {};
+    return {start, task};
+}
+
 void Loop::noteStep(TaskCore *task, std::int64_t startNs)
 {
+    m_stepStartNs.store(kNoStep, std::memory_order_release);
     const std::int64_t took = monotonicNs() - startNs;
     if (took > m_maxStallNs.load(std::memory_order_relaxed))
         m_maxStallNs.store(took, std::memory_order_relaxed);

@@ -104,6 +104,11 @@ public:
     // The unfinished task with this id, or nullptr. A linear walk of the live tasks:
     // for commands from a person (cancel this task), not for hot paths.
     [[nodiscard]] TaskCore *findTask(std::uint64_t id) const noexcept;
+    // The unfinished tasks whose ids are in `sortedIds` (ascending), in the order of
+    // the live list; ids not found are left out. One walk of the live tasks with a
+    // binary search each, whatever the number of ids: O(live * log ids), no memory
+    // kept per task (looking each id up with findTask is O(live * ids)).
+    [[nodiscard]] std::vector<TaskCore *> findTasks(const std::vector<std::uint64_t> &sortedIds) const;
     [[nodiscard]] std::size_t timerCount() const noexcept { return m_timers.size(); }
     [[nodiscard]] std::size_t readyCount() const noexcept { return m_ready.size(); }
 
@@ -111,6 +116,16 @@ public:
     void setStallThresholdNs(std::int64_t ns) noexcept { m_stallThresholdNs = ns; }
     // The longest step so far. Any thread may read it.
     [[nodiscard]] std::int64_t maxStallNs() const noexcept { return m_maxStallNs.load(std::memory_order_relaxed); }
+
+    // The step running now, for a watcher on another thread to see a loop held by a
+    // step while it is held (a stall is journalled only when it ends). Any thread may
+    // call it. Costs the loop two stores as a step begins and one as it ends.
+    static constexpr std::int64_t kNoStep = INT64_MIN;
+    struct Step {
+        std::int64_t startNs = kNoStep; // rt::monotonicNs() when it began; kNoStep between steps
+        std::uint64_t task = 0;         // the task it runs; 0 for a callSoon function
+    };
+    [[nodiscard]] Step currentStep() const noexcept;
 
     // Internal to the runtime: used by TaskCore and the awaiters.
     void registerTask(TaskCore *task);
@@ -145,6 +160,7 @@ private:
     void takeIncoming();
     void armTimer();
     void onTimer();
+    void beginStep(std::uint64_t task, std::int64_t startNs) noexcept;
     void noteStep(TaskCore *task, std::int64_t startNs);
 
     QString m_name;
@@ -169,6 +185,9 @@ private:
 
     std::int64_t m_stallThresholdNs = 50'000'000;
     std::atomic<std::int64_t> m_maxStallNs{0};
+    // currentStep(): written by the loop's thread only (release), read by any.
+    std::atomic<std::uint64_t> m_stepTask{0};
+    std::atomic<std::int64_t> m_stepStartNs{kNoStep};
 };
 
 } // namespace coroscope::rt

@@ -16,6 +16,41 @@ QString resourcePathOf(const QString &name)
 {
     return kResourceDir + QLatin1Char('/') + name + QStringLiteral(".json");
 }
+
+// The tour of the README's "The built-in sets are a tour" paragraph, in its order
+// (tests/cli checks that the two agree).
+const QLatin1String kTour[] = {
+    QLatin1String("lifecycle"),        QLatin1String("task-states"),  QLatin1String("callbacks"),
+    QLatin1String("await-suspends"),   QLatin1String("gather-basics"), QLatin1String("wait-modes"),
+    QLatin1String("as-completed"),     QLatin1String("nested-coroutines"), QLatin1String("cancellation"),
+    QLatin1String("threadsafe"),       QLatin1String("producer-consumer"), QLatin1String("cpu-vs-io"),
+    QLatin1String("blocking-call"),    QLatin1String("wait-for-timeout"), QLatin1String("million"),
+};
+
+std::size_t tourIndex(const QString &name)
+{
+    const auto it = std::find(std::begin(kTour), std::end(kTour), name);
+    return std::size_t(it - std::begin(kTour));
+}
+
+// Levenshtein distance, case-insensitive.
+int editDistance(const QString &a, const QString &b)
+{
+    std::vector<int> row(std::size_t(b.size()) + 1);
+    for (std::size_t j = 0; j < row.size(); ++j)
+        row[j] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int above = row[std::size_t(j)];
+            const bool same = a[i - 1].toLower() == b[j - 1].toLower();
+            row[std::size_t(j)] = std::min({above + 1, row[std::size_t(j - 1)] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row.back();
+}
 } // namespace
 
 std::vector<BuiltinSet> builtinSets()
@@ -28,8 +63,28 @@ std::vector<BuiltinSet> builtinSets()
         if (parsed.ok())
             out.push_back({parsed.set->name, parsed.set->description, path});
     }
-    std::sort(out.begin(), out.end(), [](const BuiltinSet &a, const BuiltinSet &b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(), [](const BuiltinSet &a, const BuiltinSet &b) {
+        return std::pair(tourIndex(a.name), a.name) < std::pair(tourIndex(b.name), b.name);
+    });
     return out;
+}
+
+QString unknownSetMessage(const QString &nameOrPath)
+{
+    if (QFile::exists(nameOrPath) || (!nameOrPath.contains(QLatin1Char('/')) && QFile::exists(resourcePathOf(nameOrPath))))
+        return {};
+    // Names that contain what was typed (or are contained in it) first, then by distance.
+    std::vector<std::pair<int, QString>> near;
+    for (const BuiltinSet &set : builtinSets()) {
+        const bool overlaps = set.name.contains(nameOrPath, Qt::CaseInsensitive) || nameOrPath.contains(set.name, Qt::CaseInsensitive);
+        near.emplace_back((overlaps ? 0 : 1000) + editDistance(nameOrPath, set.name), set.name);
+    }
+    std::stable_sort(near.begin(), near.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    QStringList closest;
+    for (std::size_t i = 0; i < near.size() && i < 3; ++i)
+        closest << near[i].second;
+    return QStringLiteral("no built-in set or file named \"%1\"; the closest built-in sets: %2 (`coroscope list` shows them all)")
+        .arg(nameOrPath, closest.join(QStringLiteral(", ")));
 }
 
 QString setFilePath(const QString &nameOrPath)

@@ -19,13 +19,20 @@ struct BuiltinSet {
     QString path; // a Qt resource path
 };
 
-// Every built-in set, sorted by name. Reads and parses them once per call.
+// Every built-in set, in the order of the tour (the README's list, which starts with
+// lifecycle and ends with million), then any other by name. Reads and parses them
+// once per call.
 [[nodiscard]] std::vector<BuiltinSet> builtinSets();
 
 // A built-in set's name, or else a file path.
 [[nodiscard]] ParseResult loadSet(const QString &nameOrPath);
 // The file loadSet(nameOrPath) reads (a built-in's is a resource path, ":/...").
 [[nodiscard]] QString setFilePath(const QString &nameOrPath);
+
+// When `nameOrPath` is neither a built-in set nor an existing file: what to tell the
+// user ("no built-in set or file named "gather"; the closest built-in sets: ...", the
+// three nearest by edit distance). Empty otherwise.
+[[nodiscard]] QString unknownSetMessage(const QString &nameOrPath);
 
 // How many tasks a run of `set` creates at most (every node, repeat copies, queue
 // workers, tasks made by spawn callbacks), saturating at UINT64_MAX. Lets a caller

@@ -5,6 +5,7 @@ import json
 import os
 import pty
 import resource
+import re
 import signal
 import stat
 import subprocess
@@ -106,6 +107,49 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("cli-small", r.stdout)
         self.assertRegex(r.stdout, r"done \d+\s+failed 1\s+cancelled 1")
+
+    def test_an_unknown_set_is_refused_with_the_closest_builtin_names(self):
+        for typed, closest in (("nosuchset", None), ("gather", "gather-basics"), ("cancelation", "cancellation")):
+            r = run("run", typed)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f'no built-in set or file named "{typed}"', r.stderr)
+            listed = r.stderr.split("the closest built-in sets:", 1)[1].split("(")[0]
+            self.assertEqual(len([n for n in listed.split(",") if n.strip()]), 3, r.stderr)
+            if closest:
+                self.assertEqual(listed.split(",")[0].strip(), closest, r.stderr)
+            self.assertNotIn(":1:1:", r.stderr)  # not a parse error of a file
+
+    def test_the_summary_names_failed_and_cancelled_tasks_with_their_error_and_reason(self):
+        r = run("run", self.set_path, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"failed:\n    b: boom\n")
+        self.assertRegex(r.stdout, r"cancelled:\n    victim: task:killer\n")
+
+    def test_summary_json_prints_the_summary_as_one_json_object(self):
+        out = self.path("run.json")
+        r = run("run", self.set_path, "--quiet", "--summary-json", "--export", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual(summary["set"], "cli-small")
+        self.assertEqual(summary["tasks"], 7)
+        self.assertEqual(summary["counts"]["failed"], 1)
+        self.assertEqual(summary["counts"]["cancelled"], 1)
+        self.assertEqual(sum(summary["counts"].values()), summary["tasks"])
+        self.assertEqual([(t["name"], t["error"]) for t in summary["failed"]], [("b", "boom")])
+        self.assertEqual([(t["name"], t["reason"]) for t in summary["cancelled"]], [("victim", "task:killer")])
+        self.assertEqual({loop["name"] for loop in summary["loops"]}, {"main", "worker"})
+        self.assertEqual(summary["log"], {"path": out, "format": "json"})
+        self.assertFalse(summary["interrupted"])
+        self.assertGreater(summary["seconds"], 0)
+
+    def test_list_shows_the_sets_in_the_order_of_the_readme_tour(self):
+        with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        tour = readme.split("The built-in sets are a tour", 1)[1].split("Every set", 1)[0]
+        expected = [name for name in re.findall(r"`([a-z-]+)`", tour)]
+        self.assertEqual(expected[0], "lifecycle")
+        names = [line.split()[0] for line in run("list").stdout.splitlines() if line.strip()]
+        self.assertEqual(names, expected)
 
     def test_json_export_holds_every_task_with_its_outcome(self):
         out = self.path("run.json")

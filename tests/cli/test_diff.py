@@ -97,7 +97,7 @@ class DiffTest(unittest.TestCase):
         r = run("diff", a, b)
         self.assertEqual(r.returncode, 1)
         self.assertNotIn("\x1b", r.stdout)
-        self.assertIn("\\x1b]0;pwned\\x07", r.stdout)
+        self.assertIn("\\u001b]0;pwned\\u0007", r.stdout)
 
 
 if __name__ == "__main__":
