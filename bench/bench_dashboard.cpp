@@ -14,6 +14,9 @@
 // for matching with `perf record -k mono`, CLOCK_MONOTONIC.
 // The JSON also says how fresh the timeline stayed: its builds adopted during the run
 // and the time between two (the first counted from the launch).
+// After the run it stops asking for frames, lets the app settle for 1 s and measures
+// the whole process's CPU over 3 s ("idle_cpu_percent", of one core: the app at rest
+// with the finished run on screen); "peak_rss_mb" is the process's peak resident size.
 // --select N selects the run's N-th task 2 s after the launch, as a click in the table
 // would, so the details pane follows it on every tick (a user watching one task).
 // --cancel-subtree-at S cancels the subtree of the run's first task S s after the
@@ -37,12 +40,29 @@
 #include <algorithm>
 #include <chrono>
 
+#include <sys/resource.h>
+#include <time.h>
+
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 
 using namespace coroscope;
 
 namespace {
+long peakRssKb()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+std::int64_t processCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 double percentile(std::vector<double> v, double p)
 {
     if (v.empty())
@@ -162,6 +182,7 @@ int main(int argc, char **argv)
     std::int64_t last = -1;
     std::vector<Frame> frames; // --trace
     Frame current;
+    bool framesTimed = true; // until the run ends (then the app rests: frames far apart)
     if (trace) {
         QObject::connect(window, &QQuickWindow::afterAnimating, window, [&] {
             current.polishedNs = rt::monotonicNs();
@@ -178,7 +199,7 @@ int main(int argc, char **argv)
     }
     QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
         const std::int64_t now = rt::monotonicNs();
-        if (last >= 0)
+        if (last >= 0 && framesTimed)
         {
             gaps.push_back(double(now - last) / 1e6);
             if (gaps.back() >= worstGapMs) {
@@ -241,12 +262,24 @@ int main(int argc, char **argv)
             }
         }
     });
+    double idleCpuPercent = -1;
+    constexpr int kSettleMs = 1000;
+    constexpr int kIdleMs = 3000;
     QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] {
         running = false;
-        QTimer::singleShot(300, [] { QCoreApplication::quit(); });
+        framesTimed = false;
+        animate.stop(); // from now on, frames only when the app asks for them
+        QTimer::singleShot(kSettleMs, [&] {
+            const std::int64_t cpu0 = processCpuNs();
+            const std::int64_t wall0 = rt::monotonicNs();
+            QTimer::singleShot(kIdleMs, [&, cpu0, wall0] {
+                idleCpuPercent = 100.0 * double(processCpuNs() - cpu0) / double(rt::monotonicNs() - wall0);
+                QCoreApplication::quit();
+            });
+        });
     });
     const auto t0 = rt::monotonicNs();
-    QTimer::singleShot(120'000, [] { QCoreApplication::exit(3); });
+    QTimer::singleShot(130'000, [] { QCoreApplication::exit(3); });
     const int rc = QGuiApplication::exec();
 
     const auto summary = [](const char *name, const std::vector<double> &ms) {
@@ -291,7 +324,7 @@ int main(int argc, char **argv)
     for (std::size_t i = 0; i < timelineBuildsNs.size(); ++i)
         timelineGaps.push_back(double(timelineBuildsNs[i] - (i == 0 ? launchedNs : timelineBuildsNs[i - 1])) / 1e6);
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
-                                          "%7,%8,\"slices\":%9,%10,%11,%14,%15\"exit\":%12}")
+                                          "%7,%8,\"slices\":%9,%10,%11,%14,%15,%16\"exit\":%12}")
                                .arg(set)
                                .arg(monitor->store().rowCount())
                                .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
@@ -305,6 +338,9 @@ int main(int argc, char **argv)
                                .arg(renderer.software ? QStringLiteral("software") : QStringLiteral("gpu"))
                                .arg(QStringLiteral("\"timeline_builds\":%1,").arg(timelineGaps.size())
                                     + summary("timeline_gap_ms", timelineGaps))
+                               .arg(QStringLiteral("\"idle_cpu_percent\":%1,\"peak_rss_mb\":%2")
+                                        .arg(idleCpuPercent, 0, 'f', 2)
+                                        .arg(double(peakRssKb()) / 1024.0, 0, 'f', 0))
                                .arg(cancelJson)
                         << '\n';
     return rc;

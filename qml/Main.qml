@@ -13,6 +13,9 @@ ApplicationWindow {
 
     property real selectedKey: -1
     readonly property bool hasSelection: window.selectedKey >= 0
+    // Why the selected task cannot be acted on (a past run's), "" when it can.
+    readonly property string readOnlyReason: window.hasSelection ? monitor.readOnlyReason(window.selectedKey) : ""
+    readonly property bool canAct: window.hasSelection && window.readOnlyReason.length === 0
 
     function showErrors(title: string, errors: var) {
         if (errors && errors.length > 0)
@@ -47,26 +50,28 @@ ApplicationWindow {
         window.selectedKey = key
     }
     function cancelSelected() {
-        if (window.hasSelection)
+        if (window.canAct)
             monitor.cancelTask(window.selectedKey)
     }
     function cancelSelectedSubtree() {
-        if (window.hasSelection)
+        if (window.canAct)
             monitor.cancelSubtree(window.selectedKey)
     }
     function openSpawn() {
-        spawnDialog.parentKey = window.selectedKey
+        // A past run's task cannot take a child: the spawned task goes to the top level.
+        spawnDialog.parentKey = window.canAct ? window.selectedKey : -1
         spawnDialog.open()
     }
     function openCallback() {
-        if (!window.hasSelection)
+        if (!window.canAct)
             return
         callbackDialog.taskKey = window.selectedKey
         callbackDialog.open()
     }
 
-    width: Theme.windowWidth
-    height: Theme.windowHeight
+    // The default size, or the screen's when it is smaller.
+    width: Math.min(Theme.windowWidth, Math.max(Theme.windowMinWidth, Screen.desktopAvailableWidth))
+    height: Math.min(Theme.windowHeight, Math.max(Theme.windowMinHeight, Screen.desktopAvailableHeight))
     minimumWidth: Theme.windowMinWidth
     minimumHeight: Theme.windowMinHeight
     visible: true
@@ -109,21 +114,20 @@ ApplicationWindow {
                 ToolTip.delay: Theme.toolTipDelay
                 ToolTip.text: qsTr("Spawn one task, optionally as a child of the selected task (Ctrl+N)")
             }
-            ToolButton {
+            ActionButton {
+                objectName: "cancelAction"
                 text: qsTr("Cancel")
-                enabled: window.hasSelection
+                active: window.canAct
                 onClicked: window.cancelSelected()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Cancel the selected task (Del)")
+                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason : qsTr("Cancel the selected task (Del)")
             }
-            ToolButton {
+            ActionButton {
+                objectName: "cancelSubtreeAction"
                 text: qsTr("Cancel subtree")
-                enabled: window.hasSelection
+                active: window.canAct
                 onClicked: window.cancelSelectedSubtree()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Cancel the selected task and everything under it (Shift+Del)")
+                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
+                                                          : qsTr("Cancel the selected task and everything under it (Shift+Del)")
             }
             ToolButton {
                 text: qsTr("Cancel all")
@@ -132,14 +136,13 @@ ApplicationWindow {
                 ToolTip.delay: Theme.toolTipDelay
                 ToolTip.text: qsTr("Cancel every live task, like Ctrl-C")
             }
-            ToolButton {
+            ActionButton {
                 objectName: "addCallbackAction"
                 text: qsTr("Add callback\u2026")
-                enabled: window.hasSelection
+                active: window.canAct
                 onClicked: window.openCallback()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Attach a done-callback to the selected task")
+                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
+                                                          : qsTr("Attach a done-callback to the selected task")
             }
             ToolSeparator {}
             ToolButton {
@@ -155,7 +158,18 @@ ApplicationWindow {
                 onClicked: openLogDialog.open()
                 ToolTip.visible: hovered
                 ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Show a finished run from a .json log")
+                ToolTip.text: qsTr("Show a past run from its .json or .jsonl log, read only")
+            }
+            ToolButton {
+                id: detailsToggle
+                objectName: "detailsToggle"
+                text: qsTr("Details")
+                checkable: true
+                checked: true
+                ToolTip.visible: hovered
+                ToolTip.delay: Theme.toolTipDelay
+                ToolTip.text: detailsToggle.checked ? qsTr("Hide the details pane (more room for the table)")
+                                                    : qsTr("Show the selected task's details")
             }
             Item {
                 Layout.fillWidth: true
@@ -205,6 +219,8 @@ ApplicationWindow {
                 onTaskSelected: key => window.select(key)
             }
             TimelinePage {
+                id: timelinePage
+                objectName: "timelinePage"
                 monitor: monitor
                 selectedKey: window.selectedKey
                 SplitView.preferredHeight: Theme.timelineHeight
@@ -215,10 +231,12 @@ ApplicationWindow {
 
         DetailsPage {
             objectName: "detailsPage"
+            visible: detailsToggle.checked
             monitor: monitor
             taskKey: window.selectedKey
             SplitView.preferredWidth: Theme.detailsWidth
             SplitView.minimumWidth: Theme.detailsMinWidth
+            readOnlyReason: window.readOnlyReason
             onTaskSelected: key => window.select(key)
             onCancelRequested: window.cancelSelected()
             onCancelSubtreeRequested: window.cancelSelectedSubtree()
@@ -257,11 +275,24 @@ ApplicationWindow {
         id: openLogDialog
         title: qsTr("Open a log")
         fileMode: FileDialog.OpenFile
-        nameFilters: [qsTr("JSON log (*.json)"), qsTr("All files (*)")]
-        onAccepted: {
-            const error = monitor.openLog(openLogDialog.selectedFile)
-            if (error.length > 0)
-                window.showErrors(qsTr("The log could not be read"), [error])
+        nameFilters: [qsTr("Logs (*.json *.jsonl)"), qsTr("All files (*)")]
+        onAccepted: window.openLog(openLogDialog.selectedFile)
+    }
+    // What the Open log dialog does with the file it was given.
+    function openLog(file: url) {
+        const error = monitor.openLog(file)
+        if (error.length > 0)
+            window.showErrors(qsTr("The log could not be read"), [error])
+    }
+    Connections {
+        target: monitor
+        // A log opened: show that run alone, all of it.
+        function onLogOpened(runId: int) {
+            monitor.scopeRunId = runId
+            timelinePage.fit()
+        }
+        function onScopeChanged() {
+            timelinePage.fit()
         }
     }
 

@@ -26,6 +26,8 @@ constexpr int kMaxStallMarks = 200;  // culprit labels handed to QML
 constexpr int kMaxStallsPerLane = 4096; // stalls read per lane per rebuild (newest kept)
 constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on the worker
 constexpr int kWorkerNice = 5;          // the worker runs below the GUI thread
+constexpr std::uint16_t kHiddenLane = 0xffff; // BarCache::lane of a bar not drawn
+constexpr int kMaxBarLabels = 200;
 
 struct DensityGrid
 {
@@ -76,6 +78,7 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
     , m_stallMarks(new MarkListModel(
           {"lane", "markX", "markWidth", "markY", "markHeight", "durationMs", "count", "culprit"}, this))
     , m_ticks(new MarkListModel({"tickX", "ms", "label"}, this))
+    , m_barLabels(new MarkListModel({"labelX", "labelY", "labelWidth", "labelHeight", "name"}, this))
 {
     setFlag(ItemHasContents, true);
     m_colors[0] = QColor(Qt::gray);
@@ -167,6 +170,24 @@ void TaskTimeline::setRowHeight(qreal h)
     invalidate();
 }
 
+void TaskTimeline::setLabelRowHeight(qreal h)
+{
+    if (qFuzzyCompare(m_labelRowHeight, h))
+        return;
+    m_labelRowHeight = h;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setLabelMinWidth(qreal w)
+{
+    if (qFuzzyCompare(m_labelMinWidth, w))
+        return;
+    m_labelMinWidth = w;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
 void TaskTimeline::setLaneHeaderHeight(qreal h)
 {
     h = std::max<qreal>(0, h);
@@ -218,13 +239,40 @@ double TaskTimeline::msForX(double x) const
     return w > 0 ? m_effStart + x * (m_effEnd - m_effStart) / w : m_effStart;
 }
 
-qint64 TaskTimeline::taskKeyAt(double x, double y) const
+int TaskTimeline::hitAt(double x, double y) const
 {
     for (auto it = m_hits.rbegin(); it != m_hits.rend(); ++it) {
         if (x >= it->x0 - 1 && x <= it->x1 + 1 && y >= it->y0 && y < it->y1)
-            return m_source && it->bar < m_source->barCount() ? m_source->bar(it->bar).key : -1;
+            return m_source && it->bar < m_source->barCount() ? it->bar : -1;
     }
     return -1;
+}
+
+qint64 TaskTimeline::taskKeyAt(double x, double y) const
+{
+    const int bar = hitAt(x, y);
+    return bar < 0 ? -1 : m_source->bar(bar).key;
+}
+
+QString TaskTimeline::taskNameAt(double x, double y) const
+{
+    const int bar = hitAt(x, y);
+    return bar < 0 ? QString() : m_source->barName(bar);
+}
+
+void TaskTimeline::updateBarLabels()
+{
+    QList<QVariantList> labels;
+    for (const HitRect &hit : m_hits) {
+        if (labels.size() >= kMaxBarLabels)
+            break;
+        if (hit.x1 - hit.x0 < m_labelMinWidth || hit.y1 - hit.y0 + 1 < m_labelRowHeight || !m_source
+            || hit.bar >= m_source->barCount())
+            continue;
+        labels.append(QVariantList{double(hit.x0), double(hit.y0), double(hit.x1 - hit.x0), double(hit.y1 - hit.y0),
+                                   m_source->barName(hit.bar)});
+    }
+    m_barLabels->update(std::move(labels));
 }
 
 void TaskTimeline::refresh()
@@ -336,6 +384,7 @@ TaskTimeline::Frame TaskTimeline::makeFrame()
     f.effStart = m_effStart;
     f.effEnd = m_effEnd;
     f.rowHeight = m_rowHeight;
+    f.labelRowHeight = std::max(m_rowHeight, m_labelRowHeight);
     f.header = m_laneHeaderHeight;
     f.tickSpacing = m_tickSpacing;
     f.maxVertices = m_maxVertices;
@@ -411,6 +460,7 @@ void TaskTimeline::adopt(Built &&built)
     m_lanes->update(std::move(built.lanes));
     m_stallMarks->update(std::move(built.stallMarks));
     m_ticks->update(std::move(built.ticks));
+    updateBarLabels();
     m_barCount = built.barCount;
     m_aggregated = built.aggregated;
     m_lastCostMs = built.costMs;
@@ -448,7 +498,7 @@ void TaskTimeline::syncBars()
         m_bars.startMs[k] = b.startMs < 0 ? -1.0f : float(b.startMs);
         m_bars.endMs[k] = b.endMs < 0 ? -1.0f : float(b.endMs);
         m_bars.state[k] = std::uint8_t(std::clamp(b.state, 0, kStates - 1));
-        m_bars.lane[k] = std::uint16_t(std::clamp(b.lane, 0, 0xffff));
+        m_bars.lane[k] = b.lane < 0 ? kHiddenLane : std::uint16_t(std::min(b.lane, kHiddenLane - 1));
     };
     if (all) {
         for (int i = 0; i < n; ++i)
@@ -476,7 +526,6 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
     const auto fw = float(w);
     const int nLanes = std::max(1, int(in.lanes.size()));
     const int n = int(bars.state.size());
-    out.barCount = n;
     const float *barStart = bars.startMs.data();
     const float *barEnd = bars.endMs.data();
     const std::uint8_t *barState = bars.state.data();
@@ -484,12 +533,22 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
 
     // Pass 1: bars per lane (rows are ordinals within a lane, so they are stable).
     std::vector<int> counts(std::size_t(nLanes), 0);
-    for (int i = 0; i < n; ++i)
+    int shown = 0;
+    for (int i = 0; i < n; ++i) {
+        if (barLane[i] == kHiddenLane)
+            continue;
         ++counts[std::min<std::size_t>(barLane[i], std::size_t(nLanes - 1))];
+        ++shown;
+    }
+    out.barCount = shown;
 
-    // Lane heights: natural when everything fits, else shared by task count.
+    // Lane heights: natural when everything fits (rows grown towards labelRowHeight
+    // while they still fit), else shared by task count.
     const double header = in.header;
-    const double rh = in.rowHeight;
+    double rows = 0;
+    for (int l = 0; l < nLanes; ++l)
+        rows += std::max(1, counts[std::size_t(l)]);
+    const double rh = std::clamp((h - nLanes * header) / rows, in.rowHeight, in.labelRowHeight);
     std::vector<double> body(static_cast<std::size_t>(nLanes));
     std::vector<double> top(static_cast<std::size_t>(nLanes));
     double natural = 0;
@@ -503,7 +562,7 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
         const double minBody = std::min(2 * rh, avail / nLanes);
         const double spare = avail - nLanes * minBody;
         for (int l = 0; l < nLanes; ++l) {
-            body[std::size_t(l)] = minBody + (n > 0 ? spare * counts[std::size_t(l)] / n : spare / nLanes);
+            body[std::size_t(l)] = minBody + (shown > 0 ? spare * counts[std::size_t(l)] / shown : spare / nLanes);
         }
     }
     double y = 0;
@@ -635,6 +694,8 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
     std::vector<int> ordinal(std::size_t(nLanes), 0);
     const float barH = float(rh > 3 ? rh - 1 : rh);
     for (int i = 0; i < n; ++i) {
+        if (barLane[i] == kHiddenLane)
+            continue;
         const int l = std::min(int(barLane[i]), nLanes - 1);
         const int o = ordinal[std::size_t(l)]++;
         const double start = barStart[i];

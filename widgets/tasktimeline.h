@@ -20,7 +20,11 @@
 //   ticks:      tickX, ms, label
 //   lanes:      name, laneY, laneHeight, headerHeight, taskCount, stalls, aggregated
 //   stallMarks: lane, markX, markWidth, markY, markHeight, durationMs, count, culprit
-// (at most 200 stall marks, the first ones in lane order).
+//   barLabels:  labelX, labelY, labelWidth, labelHeight, name
+// (at most 200 stall marks, the first ones in lane order; a label for each bar drawn
+// at least labelMinWidth wide, on rows at least labelRowHeight high, at most 200).
+// Rows grow from rowHeight up to labelRowHeight while every lane still fits, so a
+// few tasks get rows a name fits on. A bar whose source lane is < 0 is not drawn.
 //
 // Threading: the item lives on the GUI thread and reads the source only there, in
 // updatePolish(): the changed bars into a flat copy (BarCache), the lanes and stalls
@@ -76,6 +80,9 @@ class TaskTimeline : public QQuickItem
     Q_PROPERTY(coroscope::widgets::MarkListModel *lanes READ lanes CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *stallMarks READ stallMarks CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *ticks READ ticks CONSTANT FINAL)
+    Q_PROPERTY(coroscope::widgets::MarkListModel *barLabels READ barLabels CONSTANT FINAL)
+    Q_PROPERTY(qreal labelRowHeight READ labelRowHeight WRITE setLabelRowHeight NOTIFY metricsChanged FINAL)
+    Q_PROPERTY(qreal labelMinWidth READ labelMinWidth WRITE setLabelMinWidth NOTIFY metricsChanged FINAL)
     Q_PROPERTY(int barCount READ barCount NOTIFY layoutChanged FINAL)
     Q_PROPERTY(int vertexCount READ vertexCount NOTIFY layoutChanged FINAL)
     Q_PROPERTY(bool aggregated READ aggregated NOTIFY layoutChanged FINAL)
@@ -129,6 +136,11 @@ public:
     [[nodiscard]] MarkListModel *lanes() const { return m_lanes; }
     [[nodiscard]] MarkListModel *stallMarks() const { return m_stallMarks; }
     [[nodiscard]] MarkListModel *ticks() const { return m_ticks; }
+    [[nodiscard]] MarkListModel *barLabels() const { return m_barLabels; }
+    [[nodiscard]] qreal labelRowHeight() const { return m_labelRowHeight; }
+    void setLabelRowHeight(qreal h);
+    [[nodiscard]] qreal labelMinWidth() const { return m_labelMinWidth; }
+    void setLabelMinWidth(qreal w);
     [[nodiscard]] int barCount() const { return m_barCount; }
     [[nodiscard]] int vertexCount() const { return int(m_vertices.size()); }
     [[nodiscard]] bool aggregated() const { return m_aggregated; }
@@ -138,6 +150,8 @@ public:
     Q_INVOKABLE double msForX(double x) const;
     // The key of the task drawn under (x, y), -1 if none (or the lane is aggregated).
     Q_INVOKABLE qint64 taskKeyAt(double x, double y) const;
+    // The name of the task drawn under (x, y), "" if none (for a tooltip).
+    Q_INVOKABLE QString taskNameAt(double x, double y) const;
     // Re-read the source now (normally driven by the source's ticked() signal).
     Q_INVOKABLE void refresh();
     // Rebuilds the vertex arrays synchronously (what updatePolish does); for tests.
@@ -188,7 +202,7 @@ private:
         };
         bool hasSource = false;
         double w = 0, h = 0, now = 0, effStart = 0, effEnd = 0;
-        double rowHeight = 0, header = 0, tickSpacing = 0;
+        double rowHeight = 0, labelRowHeight = 0, header = 0, tickSpacing = 0;
         int maxVertices = 0;
         std::array<QColor, 8> colors;
         std::vector<Lane> lanes;
@@ -215,6 +229,8 @@ private:
     void invalidate();
     void syncBars();
     [[nodiscard]] Frame makeFrame();
+    [[nodiscard]] int hitAt(double x, double y) const; // the bar under (x, y), -1 if none
+    void updateBarLabels();
     static void build(const Frame &in, const BarCache &bars, Built &out);
     void adopt(Built &&built);
     void forgetBars();
@@ -229,6 +245,8 @@ private:
     double m_effStart = 0;
     double m_effEnd = 0;
     qreal m_rowHeight = 6;
+    qreal m_labelRowHeight = 6;
+    qreal m_labelMinWidth = 48;
     qreal m_laneHeaderHeight = 18;
     qreal m_tickSpacing = 90;
     int m_maxVertices = 200000;
@@ -257,6 +275,7 @@ private:
     MarkListModel *m_lanes;
     MarkListModel *m_stallMarks;
     MarkListModel *m_ticks;
+    MarkListModel *m_barLabels;
     int m_barCount = 0;
     bool m_aggregated = false;
 };

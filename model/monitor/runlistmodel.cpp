@@ -23,6 +23,8 @@ QHash<int, QByteArray> RunListModel::roleNames() const
         {RunningRole, QByteArrayLiteral("running")},
         {TaskCountRole, QByteArrayLiteral("taskCount")},
         {StartedAtRole, QByteArrayLiteral("startedAt")},
+        {LoadedRole, QByteArrayLiteral("loaded")},
+        {LoadedFromRole, QByteArrayLiteral("loadedFrom")},
     };
 }
 
@@ -41,6 +43,8 @@ QVariant RunListModel::data(const QModelIndex &index, int role) const
     case RunningRole: return m_store->isRunning(runId);
     case TaskCountRole: return qint64(run->taskCount());
     case StartedAtRole: return run->startedAt();
+    case LoadedRole: return m_store->isLoaded(runId);
+    case LoadedFromRole: return m_store->loadedFrom(runId);
     default: return {};
     }
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // RunListModel: every run of the store, in runId order (row = runId - 1), with roles
-// runId, name, running (bool), taskCount and startedAt (QDateTime), CONTRACT.md.
+// runId, name, running (bool), taskCount, startedAt (QDateTime), loaded (bool: a past
+// run read from a log) and loadedFrom (that log's path, "" otherwise), CONTRACT.md.
 // A run added is one row inserted; a tick that touched runs is one dataChanged.
 //
 // Threading: GUI thread only. Cost: O(runs) per tick that touched runs.
@@ -20,7 +21,7 @@ class RunListModel : public QAbstractListModel
     QML_UNCREATABLE("owned by TaskMonitor")
 
 public:
-    enum Role { RunIdRole = Qt::UserRole + 1, NameRole, RunningRole, TaskCountRole, StartedAtRole };
+    enum Role { RunIdRole = Qt::UserRole + 1, NameRole, RunningRole, TaskCountRole, StartedAtRole, LoadedRole, LoadedFromRole };
 
     explicit RunListModel(TaskStore *store, QObject *parent = nullptr);
 

@@ -84,6 +84,16 @@ void TaskListModel::setSearch(const QString &text)
     Q_EMIT searchChanged();
 }
 
+void TaskListModel::setRunFilter(int runId)
+{
+    runId = std::max(0, runId);
+    if (runId == m_run)
+        return;
+    m_run = runId;
+    resetAll();
+    Q_EMIT runFilterChanged();
+}
+
 void TaskListModel::setSortRole(const QString &role)
 {
     if (role == m_sortRoleName)
@@ -107,6 +117,8 @@ void TaskListModel::setSortAscending(bool ascending)
 bool TaskListModel::passes(int storeRow) const
 {
     if (!(stateBit(m_store->state(storeRow)) & m_mask))
+        return false;
+    if (m_run != 0 && m_store->runIdOfRow(storeRow) != m_run)
         return false;
     return m_search.isEmpty() || (storeRow < int(m_matches.size()) && m_matches[std::size_t(storeRow)]);
 }

@@ -1,7 +1,8 @@
 #pragma once
 
-// TaskListModel: the flat live table of tasks (CONTRACT.md), filtered by a state mask
-// and a name search and sorted by a role, without QSortFilterProxyModel.
+// TaskListModel: the flat live table of tasks (CONTRACT.md), filtered by a state mask,
+// a name search and a run (runFilter, 0 = every run) and sorted by a role, without
+// QSortFilterProxyModel.
 //
 // It follows the store tick by tick: each TaskStore::ticked becomes at most one
 // removal + one insertion of a tail of rows (rows from the first one whose filter
@@ -13,7 +14,7 @@
 // change of filter, search or sort, is a model reset. Rows:
 //  - no search, no sort: model row -> store row through the store's state index
 //    (O(log n), no per-row memory);
-//  - search: a vector of the store rows that pass, in store order, rebuilt from the
+//  - search or run filter: a vector of the store rows that pass, in store order, rebuilt from the
 //    first row whose membership changed (the match of each name is cached, so this
 //    is a cheap scan), appended rows tested incrementally;
 //  - sort: a sorted vector of the rows that pass, rebuilt (O(n log n)) at most once
@@ -46,6 +47,7 @@ class TaskListModel : public QAbstractListModel
     Q_PROPERTY(QString sortRole READ sortRole WRITE setSortRole NOTIFY sortRoleChanged FINAL)
     Q_PROPERTY(bool sortAscending READ sortAscending WRITE setSortAscending NOTIFY sortAscendingChanged FINAL)
     Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
+    Q_PROPERTY(int runFilter READ runFilter WRITE setRunFilter NOTIFY runFilterChanged FINAL)
 
 public:
     using Role = TaskRoles::Role;
@@ -65,6 +67,8 @@ public:
     [[nodiscard]] bool sortAscending() const noexcept { return m_ascending; }
     void setSortAscending(bool ascending);
     [[nodiscard]] int count() const noexcept { return m_count; }
+    [[nodiscard]] int runFilter() const noexcept { return m_run; }
+    void setRunFilter(int runId);
 
     Q_INVOKABLE qint64 keyAt(int row) const;   // -1 if out of range
     Q_INVOKABLE int rowOfKey(qint64 key) const; // -1 if not shown
@@ -80,6 +84,7 @@ Q_SIGNALS:
     void sortRoleChanged();
     void sortAscendingChanged();
     void countChanged();
+    void runFilterChanged();
 
 private:
     void onTicked(const TickChange &change);
@@ -87,7 +92,7 @@ private:
     void rebuild();
     void extendMatches(int rows);
     [[nodiscard]] bool passes(int storeRow) const;
-    [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0; }
+    [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0 || m_run != 0; }
     [[nodiscard]] int firstShownAtOrAfter(int storeRow) const; // unsorted modes only
     [[nodiscard]] std::vector<int> filteredRows(int from) const;
     void sortRows(std::vector<int> &rows) const;
@@ -97,6 +102,7 @@ private:
     TaskStore *m_store;
     unsigned m_mask = kAllStates;
     QString m_search;
+    int m_run = 0;
     QString m_sortRoleName;
     int m_sortRole = 0;
     bool m_ascending = true;

@@ -3,9 +3,11 @@
 #include "journal/exporters.h"
 #include "runtime/threads.h"
 #include "journal/logreader.h"
+#include "journal/jsonlreader.h"
 #include "taskset/builtins.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -152,7 +154,109 @@ TaskMonitor::~TaskMonitor()
 
 double TaskMonitor::nowMs() const
 {
-    return m_firstStartNs < 0 ? 0.0 : msOf(rt::monotonicNs() - m_firstStartNs);
+    // The latest end among the scope's runs; a run still active ends now.
+    double now = 0;
+    const std::int64_t clock = rt::monotonicNs();
+    for (std::size_t i = 0; i < m_runTimes.size(); ++i) {
+        const RunTime &t = m_runTimes[i];
+        if (!t.shown)
+            continue;
+        const std::int64_t end = t.endNs != journal::RunRecord::kNone ? t.endNs
+            : runIsActive(int(i) + 1)                                ? clock
+                                                                     : m_store.nowNs();
+        now = std::max(now, msOf(end - t.originNs));
+    }
+    return now;
+}
+
+bool TaskMonitor::runIsActive(int runId) const
+{
+    const auto it = m_live.find(runId);
+    if (it == m_live.end() || !it->second->isRunning() || !m_store.isRunning(runId))
+        return false;
+    // The playground stays open for spawned tasks: it is live only while it has some.
+    return runId != m_playgroundRun || m_store.runCount(runId, rt::TaskState::Pending) > 0
+        || m_store.runCount(runId, rt::TaskState::Running) > 0;
+}
+
+bool TaskMonitor::anyRunActive() const
+{
+    for (const auto &[runId, run] : m_live) {
+        if (runIsActive(runId))
+            return true;
+    }
+    return false;
+}
+
+std::int64_t TaskMonitor::originNs(int runId) const
+{
+    const journal::RunRecord *record = m_store.run(runId);
+    if (!record)
+        return 0;
+    if (m_scope == runId || m_store.isLoaded(runId) || m_firstStartNs < 0)
+        return record->startNs();
+    return m_firstStartNs;
+}
+
+void TaskMonitor::rereadBars()
+{
+    ++m_viewRevisions;
+    m_lanesRevision = timelineRevision();
+}
+
+void TaskMonitor::updateRunTimes()
+{
+    std::vector<RunTime> times(std::size_t(m_store.runCount()));
+    bool live = false;
+    for (int runId = 1; runId <= m_store.runCount(); ++runId) {
+        const journal::RunRecord *record = m_store.run(runId);
+        RunTime &t = times[std::size_t(runId - 1)];
+        t.shown = inScope(runId);
+        t.originNs = originNs(runId);
+        if (record && record->endNs())
+            t.endNs = *record->endNs();
+        live = live || (t.shown && runIsActive(runId));
+    }
+    if (times != m_runTimes) {
+        m_runTimes = std::move(times);
+        rereadBars();
+    }
+    if (live != m_isLive) {
+        m_isLive = live;
+        Q_EMIT liveChanged();
+    }
+}
+
+void TaskMonitor::setScopeRunId(int runId)
+{
+    if (runId < 0 || runId > m_store.runCount())
+        runId = 0;
+    if (runId == m_scope)
+        return;
+    m_scope = runId;
+    m_tasks.setRunFilter(runId);
+    m_stats.setScopeRunId(runId);
+    updateLanes();
+    updateRunTimes();
+    rereadBars();
+    Q_EMIT scopeChanged();
+    Q_EMIT ticked(); // the views re-read now, not at the next live tick (there may be none)
+}
+
+QString TaskMonitor::readOnlyReason(qint64 taskKey) const
+{
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    if (taskKey < 0 || !m_store.run(runId))
+        return {};
+    if (m_store.isLoaded(runId))
+        return QStringLiteral("A past run, read from %1: it only shows what happened")
+            .arg(QFileInfo(m_store.loadedFrom(runId)).fileName());
+    return {};
+}
+
+QString TaskMonitor::barName(int index) const
+{
+    return index >= 0 && index < m_store.rowCount() ? m_store.name(index) : QString();
 }
 
 int TaskMonitor::launch(taskset::TaskSet set)
@@ -246,6 +350,8 @@ QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params,
         playground().spawn(node, 0);
         return {};
     }
+    if (const QString reason = readOnlyReason(parentTaskKey); !reason.isEmpty())
+        return {reason};
     std::uint64_t parent = 0;
     LiveRun *run = liveRunOf(parentTaskKey, &parent);
     if (!run)
@@ -298,6 +404,8 @@ void TaskMonitor::cancelAll()
 
 QStringList TaskMonitor::addCallback(qint64 taskKey, const QString &kind, const QString &text)
 {
+    if (const QString reason = readOnlyReason(taskKey); !reason.isEmpty())
+        return {reason};
     std::uint64_t id = 0;
     LiveRun *run = liveRunOf(taskKey, &id);
     if (!run)
@@ -339,10 +447,16 @@ QString TaskMonitor::exportLog(int runId, const QUrl &url)
 
 QString TaskMonitor::openLog(const QUrl &url)
 {
-    journal::LogReadResult read = journal::LogReader::readFile(localPath(url));
+    const QString path = localPath(url);
+    journal::LogReadResult read = journal::readLogFile(path);
     if (!read.log)
         return read.error;
-    m_store.loadLog(*read.log);
+    const int runId = m_store.loadLog(*read.log, path);
+    // loadLog published its tick itself: lanes and time bases follow now.
+    updateLanes();
+    updateRunTimes();
+    Q_EMIT ticked();
+    Q_EMIT logOpened(runId);
     return {};
 }
 
@@ -496,9 +610,15 @@ void TaskMonitor::tick()
 {
     const std::int64_t t0 = rt::monotonicNs();
     const std::int64_t cpu0 = rt::threadCpuNs();
-    publish();
     if (m_backlog.empty())
         takeFromRuns();
+    // With nothing live and nothing to apply, nothing moves: no tick, so the views
+    // (timeline, counters, durations) rest and the app costs no CPU.
+    const bool idle = m_backlog.empty() && !m_appliedSinceTick && m_finishing.empty() && !m_isLive
+        && !anyRunActive() && !m_store.hasUnpublished();
+    if (idle)
+        return;
+    publish();
     if (!m_backlog.empty() && !m_apply.isActive())
         m_apply.start();
     record(m_tickTimings, t0, cpu0);
@@ -510,6 +630,7 @@ void TaskMonitor::publish()
     finishRuns();
     if (std::exchange(m_appliedSinceTick, false))
         updateLanes();
+    updateRunTimes();
     updateLoops();
     Q_EMIT ticked();
 }
@@ -531,9 +652,9 @@ void TaskMonitor::updateLanes()
     std::vector<Lane> lanes;
     for (int runId = 1; runId <= m_store.runCount(); ++runId) {
         const journal::RunRecord *record = m_store.run(runId);
-        if (!record)
+        if (!record || !inScope(runId))
             continue;
-        const std::int64_t origin = m_firstStartNs < 0 ? record->startNs() : m_firstStartNs;
+        const std::int64_t origin = originNs(runId);
         const std::vector<journal::LoopView> views = record->loops();
         for (std::size_t index = 0; index < views.size(); ++index) {
             const journal::LoopView &view = views[index];
@@ -553,16 +674,16 @@ void TaskMonitor::updateLanes()
         || !std::equal(m_lanes.begin(), m_lanes.end(), lanes.begin(), [](const Lane &a, const Lane &b) {
                return a.runId == b.runId && a.loopIndex == b.loopIndex;
            });
-    if (renumbered)
-        m_lanesRevision = m_store.revision();
     m_lanes = std::move(lanes);
+    if (renumbered)
+        rereadBars();
 }
 
 bool TaskMonitor::changedBars(quint64 since, int count, std::vector<int> &out) const
 {
     if (since < m_lanesRevision)
         return false;
-    m_store.rowsChangedSince(since, count, out);
+    m_store.rowsChangedSince(since - m_viewRevisions, count, out);
     return true;
 }
 
@@ -582,13 +703,18 @@ TimelineSource::Bar TaskMonitor::bar(int index) const
     const TaskStore::TimelineRow r = m_store.timelineRow(index);
     constexpr std::int64_t none = journal::RunRecord::kNone;
     Bar b;
-    if (r.startedNs != none)
-        b.startMs = msOf(r.startedNs - m_firstStartNs);
-    if (r.finishedNs != none)
-        b.endMs = msOf(r.finishedNs - m_firstStartNs);
-    b.state = int(r.state);
-    b.lane = std::max(0, laneOf(r.runId, r.loopIndex));
     b.key = m_store.keyOfRow(index);
+    b.lane = laneOf(r.runId, r.loopIndex); // -1 (hidden): out of scope, or its lane is not there yet
+    if (b.lane < 0 || r.runId > int(m_runTimes.size()))
+        return b;
+    const RunTime &t = m_runTimes[std::size_t(r.runId - 1)];
+    if (r.startedNs != none)
+        b.startMs = msOf(r.startedNs - t.originNs);
+    // A task of an ended run that never finished (a log cut mid-run) ends with its run.
+    const std::int64_t end = r.finishedNs != none ? r.finishedNs : r.startedNs != none ? t.endNs : none;
+    if (end != none)
+        b.endMs = msOf(end - t.originNs);
+    b.state = int(r.state);
     return b;
 }
 
@@ -646,31 +772,41 @@ void TaskMonitor::updateLoops()
 // Launch estimates -------------------------------------------------------------------
 
 namespace {
-QVariantMap estimateOf(const taskset::ParseResult &parsed)
+// `held`: the tasks the dashboard holds already (every run's, finished or not: they
+// stay in memory).
+QVariantMap estimateOf(const taskset::ParseResult &parsed, std::uint64_t held, std::uint64_t confirmTasks,
+                       std::uint64_t confirmWithHeld)
 {
     if (!parsed.ok())
         return {{QStringLiteral("name"), QString()},
                 {QStringLiteral("tasks"), 0.0},
                 {QStringLiteral("bytes"), 0.0},
+                {QStringLiteral("heldTasks"), double(held)},
+                {QStringLiteral("heldBytes"), double(held) * TaskMonitor::kBytesPerTask},
                 {QStringLiteral("confirm"), false},
                 {QStringLiteral("errors"), messages(parsed.errors)}};
     const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set);
+    const bool confirm = tasks > confirmTasks || (tasks >= confirmWithHeld && tasks + held > confirmTasks);
     return {{QStringLiteral("name"), parsed.set->name},
             {QStringLiteral("tasks"), double(tasks)},
             {QStringLiteral("bytes"), double(tasks) * TaskMonitor::kBytesPerTask},
-            {QStringLiteral("confirm"), tasks > TaskMonitor::kConfirmTasks},
+            {QStringLiteral("heldTasks"), double(held)},
+            {QStringLiteral("heldBytes"), double(held) * TaskMonitor::kBytesPerTask},
+            {QStringLiteral("confirm"), confirm},
             {QStringLiteral("errors"), QStringList()}};
 }
 } // namespace
 
 QVariantMap TaskMonitor::estimateBuiltin(const QString &name) const
 {
-    return estimateOf(taskset::loadSet(name));
+    return estimateOf(taskset::loadSet(name), std::uint64_t(m_store.rowCount()), m_confirmTasks,
+                      m_confirmWithHeld);
 }
 
 QVariantMap TaskMonitor::estimateSetFile(const QUrl &url) const
 {
-    return estimateOf(taskset::loadTaskSetFile(localPath(url)));
+    return estimateOf(taskset::loadTaskSetFile(localPath(url)), std::uint64_t(m_store.rowCount()), m_confirmTasks,
+                      m_confirmWithHeld);
 }
 
 } // namespace coroscope::monitor

@@ -42,6 +42,11 @@ class TaskMonitor : public QObject, public TimelineSource
     Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT FINAL)
     Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged FINAL)
     Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked FINAL)
+    // The run the views show (table, counters, timeline), 0 = every run. Scoped, times
+    // are relative to that run's start.
+    Q_PROPERTY(int scopeRunId READ scopeRunId WRITE setScopeRunId NOTIFY scopeChanged FINAL)
+    // Whether a run in the scope is live (has tasks to run here): the clock moves.
+    Q_PROPERTY(bool live READ isLive NOTIFY liveChanged FINAL)
 
 public:
     explicit TaskMonitor(QObject *parent = nullptr);
@@ -54,7 +59,12 @@ public:
     [[nodiscard]] const TaskStore &store() const { return m_store; }
     [[nodiscard]] QVariantList builtinSets() const { return m_builtins; }
     [[nodiscard]] QVariantList loops() const { return m_loops; }
+    // The scope's clock: ms since its origin (see originNs()) up to now while a run of
+    // the scope is live, else up to the end of its latest run (it stands still).
     [[nodiscard]] double nowMs() const override;
+    [[nodiscard]] int scopeRunId() const noexcept { return m_scope; }
+    void setScopeRunId(int runId);
+    [[nodiscard]] bool isLive() const noexcept { return m_isLive; }
 
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
@@ -65,7 +75,12 @@ public:
     Q_INVOKABLE void cancelAll();
     Q_INVOKABLE QStringList addCallback(qint64 taskKey, const QString &kind, const QString &text);
     Q_INVOKABLE QString exportLog(int runId, const QUrl &url);
+    // Reads a .json or .jsonl log back as a past, read-only run (logOpened names it);
+    // returns the error, empty when it opened.
     Q_INVOKABLE QString openLog(const QUrl &url);
+    // Why the task's run cannot be acted on (cancel, callback, child), for a tooltip;
+    // empty when it can (a live run's task).
+    Q_INVOKABLE QString readOnlyReason(qint64 taskKey) const;
     // Everything about one task, for the details pane: its fields, its events and
     // callbacks, its first kMaxDetailsChildren children (moreChildren: it has more).
     Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
@@ -100,19 +115,30 @@ public:
     [[nodiscard]] QString laneName(int lane) const override;
     [[nodiscard]] int stallCount(int lane) const override;
     [[nodiscard]] Stall stall(int lane, int index) const override;
-    [[nodiscard]] quint64 timelineRevision() const override { return m_store.revision(); }
+    [[nodiscard]] quint64 timelineRevision() const override { return m_store.revision() + m_viewRevisions; }
+    [[nodiscard]] QString barName(int index) const override;
     bool changedBars(quint64 since, int count, std::vector<int> &out) const override;
     // Launches a parsed set; returns its run id.
     int launch(taskset::TaskSet set);
 
     // Launch estimates: what a run would cost, asked before launching it (the dashboard
-    // asks the user to confirm a run above kConfirmTasks). Each parses the set and
-    // launches nothing. Returns {name (the set's), tasks, bytes (double), confirm (bool:
-    // tasks > kConfirmTasks), errors (QStringList, as launchBuiltin/openSetFile would
-    // give; tasks and bytes are 0 then)}. `tasks` is taskset::estimatedTaskCount (at most).
+    // asks the user to confirm a run above kConfirmTasks, or a run of at least
+    // kConfirmWithHeld tasks that would take the tasks held, with the runs already there,
+    // above kConfirmTasks: a second million). Each parses the set and launches nothing.
+    // Returns {name (the set's), tasks, bytes (double), heldTasks, heldBytes (what the
+    // runs already there hold), confirm (bool), errors (QStringList, as
+    // launchBuiltin/openSetFile would give; tasks and bytes are 0 then)}. `tasks` is
+    // taskset::estimatedTaskCount (at most).
     static constexpr std::uint64_t kConfirmTasks = taskset::kLargeRunTasks;
+    static constexpr std::uint64_t kConfirmWithHeld = 500'000;
     static constexpr double kBytesPerTask = taskset::kBytesPerTask;
     Q_INVOKABLE QVariantMap estimateBuiltin(const QString &name) const;
+    // Tests lower the thresholds (defaults kConfirmTasks, kConfirmWithHeld).
+    void setConfirmThresholds(std::uint64_t tasks, std::uint64_t withHeld)
+    {
+        m_confirmTasks = tasks;
+        m_confirmWithHeld = withHeld;
+    }
     Q_INVOKABLE QVariantMap estimateSetFile(const QUrl &url) const;
 
 Q_SIGNALS:
@@ -120,6 +146,9 @@ Q_SIGNALS:
     void loopsChanged();
     // A run ended (every task it created has finished).
     void runFinished(int runId);
+    void logOpened(int runId);
+    void scopeChanged();
+    void liveChanged();
 
 private:
     // Applies pending events until `budgetNs` has passed (< 0: all of them).
@@ -131,6 +160,16 @@ private:
 
     void updateLoops();
     void updateLanes();
+    // Each run's time base and end for the timeline; re-reads every bar when they moved.
+    void updateRunTimes();
+    [[nodiscard]] bool runIsActive(int runId) const;
+    [[nodiscard]] bool anyRunActive() const;
+    [[nodiscard]] bool inScope(int runId) const { return m_scope == 0 || m_scope == runId; }
+    // Where a run's times start on the timeline: its own start when scoped to it or when
+    // it was loaded from a log; else the first live run's start (one wall-clock axis).
+    [[nodiscard]] std::int64_t originNs(int runId) const;
+    // Every bar is re-read at the next build (lanes, time bases or scope moved).
+    void rereadBars();
     [[nodiscard]] int laneOf(int runId, std::uint8_t loopIndex) const;
 
     struct Lane {
@@ -169,7 +208,19 @@ private:
     int m_playgroundRun = 0;
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
-    quint64 m_lanesRevision = 0; // the store revision at which lanes were last renumbered
+    quint64 m_lanesRevision = 0; // the timelineRevision() at which bars were last all invalidated
+    quint64 m_viewRevisions = 0; // added to the store's revision: bumped when bars move without it
+    struct RunTime {
+        std::int64_t originNs = 0;
+        std::int64_t endNs = journal::RunRecord::kNone; // for tasks that never finished; kNone: now
+        bool shown = false;
+        bool operator==(const RunTime &) const = default;
+    };
+    std::vector<RunTime> m_runTimes; // per runId - 1
+    int m_scope = 0;
+    bool m_isLive = false;
+    std::uint64_t m_confirmTasks = kConfirmTasks;
+    std::uint64_t m_confirmWithHeld = kConfirmWithHeld;
     Timings m_tickTimings;
     Timings m_sliceTimings;
     bool m_appliedSinceTick = false;

@@ -6,19 +6,47 @@ namespace {
 constexpr std::int64_t kWindowNs = 1'000'000'000;
 }
 
-TaskStats::TaskStats(TaskStore *store, QObject *parent) : QObject(parent)
+TaskStats::TaskStats(TaskStore *store, QObject *parent) : QObject(parent), m_store(store)
 {
     connect(store, &TaskStore::ticked, this, &TaskStats::onTicked);
-    for (int s = 0; s < kStateCount; ++s)
-        m_counts[std::size_t(s)] = store->count(rt::TaskState(s));
-    m_total = store->publishedRowCount();
+    readCounts();
+}
+
+void TaskStats::readCounts()
+{
+    const bool loaded = m_scope > 0 && m_store->isLoaded(m_scope);
+    for (int s = 0; s < kStateCount; ++s) {
+        const auto state = rt::TaskState(s);
+        const bool live = state == rt::TaskState::Pending || state == rt::TaskState::Running;
+        qint64 n = 0;
+        if (m_scope == 0)
+            n = live ? m_store->liveCount(state) : m_store->count(state);
+        else if (!(live && loaded))
+            n = m_store->runCount(m_scope, state);
+        m_counts[std::size_t(s)] = n;
+    }
+    if (m_scope == 0) {
+        m_total = m_store->publishedRowCount();
+    } else {
+        const journal::RunRecord *run = m_store->run(m_scope);
+        m_total = run ? qint64(run->taskCount()) : 0;
+    }
+}
+
+void TaskStats::setScopeRunId(int runId)
+{
+    if (runId == m_scope)
+        return;
+    m_scope = runId;
+    m_head = 0;
+    m_samples = 0;
+    readCounts();
+    Q_EMIT changed();
 }
 
 void TaskStats::onTicked(const TickChange &change)
 {
-    for (int s = 0; s < kStateCount; ++s)
-        m_counts[std::size_t(s)] = change.counts[std::size_t(s)];
-    m_total = change.total;
+    readCounts();
     m_ring[std::size_t(m_head)] = m_counts;
     m_head = (m_head + 1) % kHistory;
     m_samples = std::min(m_samples + 1, kHistory);

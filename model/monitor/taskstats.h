@@ -3,6 +3,9 @@
 // TaskStats: live counters of the store's tasks and their recent history, for the
 // dashboard's header and sparklines (CONTRACT.md). One changed() per store tick.
 //
+// The counts are of the scope: every run (scopeRunId 0) or one run. Pending and
+// running count only runs that ran here: a loaded log's unfinished tasks are not live.
+//
 // history(state) is the last kHistory samples (one per tick, oldest first) of that
 // state's count; tasksPerSecond is the number of tasks that finished during the last
 // second of ticks (by the store's clock). The same histories are a SeriesSource, the
@@ -56,6 +59,10 @@ public:
     [[nodiscard]] qint64 count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
     [[nodiscard]] int sampleCount() const noexcept { return m_samples; }
 
+    // Counts one run (0: every run); the history starts again.
+    void setScopeRunId(int runId);
+    [[nodiscard]] int scopeRunId() const noexcept { return m_scope; }
+
     // "pending", "running", "done", "failed" or "cancelled"; empty list for anything else.
     Q_INVOKABLE QVariantList history(const QString &state) const;
     // The summed history of the states in `stateMask` (TaskListModel::stateFilter bits).
@@ -68,10 +75,13 @@ Q_SIGNALS:
 
 private:
     void onTicked(const TickChange &change);
+    void readCounts();
     // Calls add(sum) for each sample, oldest first: the summed counts of stateMask's states.
     template<typename Add>
     void sumHistory(int stateMask, Add &&add) const;
 
+    TaskStore *m_store;
+    int m_scope = 0;
     std::array<qint64, kStateCount> m_counts{};
     qint64 m_total = 0;
     double m_tasksPerSecond = 0;

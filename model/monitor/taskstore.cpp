@@ -65,6 +65,8 @@ struct TaskStore::Run {
     RunRecord record;
     std::vector<std::int32_t> rows; // run-local id - 1 -> global row
     std::vector<QString> texts;
+    std::array<std::int64_t, kStateCount> counts{};
+    QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
 };
 
@@ -124,6 +126,24 @@ bool TaskStore::isRunning(int runId) const
     return r && r->running;
 }
 
+bool TaskStore::isLoaded(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r && !r->loadedFrom.isEmpty();
+}
+
+QString TaskStore::loadedFrom(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r ? r->loadedFrom : QString();
+}
+
+std::int64_t TaskStore::runCount(int runId, TaskState state) const
+{
+    const Run *r = runPtr(runId);
+    return r ? r->counts[std::size_t(state)] : 0;
+}
+
 int TaskStore::rowOfLocal(int runId, std::uint64_t localId) const
 {
     const Run *run = runPtr(runId);
@@ -180,13 +200,15 @@ void TaskStore::noteChanged(int row)
 }
 
 // globalRow -1: a row the current apply() creates (counted and indexed at its end).
-void TaskStore::setState(Side &side, int globalRow, TaskState state)
+void TaskStore::setState(Run &run, Side &side, int globalRow, TaskState state)
 {
     if (side.state == state)
         return;
     if (globalRow >= 0) {
         --m_counts[std::size_t(side.state)];
         ++m_counts[std::size_t(state)];
+        --run.counts[std::size_t(side.state)];
+        ++run.counts[std::size_t(state)];
         if (globalRow < m_index.size())
             m_indexDirty.push_back({globalRow, state}); // the index follows at endTick()
         if (globalRow < m_publishedRows) {
@@ -265,7 +287,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             continue;
         case EventType::Started:
             s.startedNs = e.tNs;
-            setState(s, row, TaskState::Running);
+            setState(run, s, row, TaskState::Running);
             break;
         case EventType::Suspended:
             s.awaitKind = rt::AwaitKind(e.kind);
@@ -298,7 +320,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             }
             if (!rt::isFinal(s.state))
                 ++m_pending.finished;
-            setState(s, row,
+            setState(run, s, row,
                      e.type == EventType::Done     ? TaskState::Done
                      : e.type == EventType::Failed ? TaskState::Failed
                                                    : TaskState::Cancelled);
@@ -317,6 +339,7 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
     for (int r = firstNew; r < m_rowCount; ++r) {
         const TaskState state = m_sides[std::size_t(r)].state;
         ++m_counts[std::size_t(state)];
+        ++run.counts[std::size_t(state)];
     }
 }
 
@@ -504,10 +527,13 @@ QString jsonText(const QJsonValue &value)
 
 } // namespace
 
-int TaskStore::loadLog(const journal::RunLog &log)
+int TaskStore::loadLog(const journal::RunLog &log, const QString &source)
 {
     const int runId = addRun(log.set, log.startedAt, 0);
     Run &run = runRef(runId);
+    run.loadedFrom = source.isEmpty() ? QStringLiteral("a log") : source;
+    // A past run's tasks finished long ago: they do not count in the tick's finishing rate.
+    const std::int64_t finishedBefore = m_pending.finished;
     for (const journal::LogLoop &loop : log.loops)
         run.record.setLoopMaxStepNs(loop.name, msToNs(loop.maxStallMs));
 
@@ -603,6 +629,9 @@ int TaskStore::loadLog(const journal::RunLog &log)
         apply(runId, loop, batch);
     for (std::size_t i = 0; i < batches.size(); ++i)
         apply(runId, loopNames[i], batches[i]);
+    m_pending.finished = finishedBefore;
+    for (int s = 0; s < kStateCount; ++s)
+        m_loadedCounts[std::size_t(s)] += run.counts[std::size_t(s)];
     setRunFinished(runId, msToNs(log.durationMs));
     endTick();
     return runId;

@@ -107,12 +107,20 @@ public:
     void setRunFinished(int runId, std::int64_t endNs);
     // A finished run read back from a log (replay), added like addRun + apply +
     // setRunFinished (its tasks take rows in id order), then ticks. Returns its id.
-    int loadLog(const journal::RunLog &log);
+    // `source` names where it came from (its file's path): the run is a past run, read
+    // only. Its tasks count in count() (the table shows them) but not in liveCount().
+    int loadLog(const journal::RunLog &log, const QString &source = {});
     void endTick();
 
     [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
     [[nodiscard]] const journal::RunRecord *run(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
+    // A past run read back from a log (loadLog), not one that ran here.
+    [[nodiscard]] bool isLoaded(int runId) const;
+    // The file a loaded run was read from; empty for a run that ran here.
+    [[nodiscard]] QString loadedFrom(int runId) const;
+    // The run's tasks in `state`, as of the last apply.
+    [[nodiscard]] std::int64_t runCount(int runId, rt::TaskState state) const;
     // Global row of a run's task `localId` (1..run(runId)->taskCount()); -1 if unknown.
     [[nodiscard]] int rowOfLocal(int runId, std::uint64_t localId) const;
 
@@ -120,6 +128,8 @@ public:
     [[nodiscard]] int rowCount() const noexcept { return m_rowCount; }
     // Rows the last tick announced (rowCount() minus rows applied since).
     [[nodiscard]] int publishedRowCount() const noexcept { return m_publishedRows; }
+    // Something was applied or added since the last tick (endTick() has news to publish).
+    [[nodiscard]] bool hasUnpublished() const noexcept { return m_touched || m_structural; }
     [[nodiscard]] qint64 keyOfRow(int row) const;   // -1 if out of range
     [[nodiscard]] int rowOfKey(qint64 key) const;   // -1 if unknown
     [[nodiscard]] static qint64 makeKey(int runId, std::uint64_t localId) noexcept
@@ -160,6 +170,12 @@ public:
 
     // Counts and filtering ----------------------------------------------------------
     [[nodiscard]] std::int64_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
+    // Tasks of runs that ran here (loaded runs left out: a log's unfinished tasks are
+    // not running anywhere).
+    [[nodiscard]] std::int64_t liveCount(rt::TaskState state) const noexcept
+    {
+        return m_counts[std::size_t(state)] - m_loadedCounts[std::size_t(state)];
+    }
     [[nodiscard]] const StateIndex &stateIndex() const noexcept { return m_index; }
     [[nodiscard]] std::int64_t nowNs() const noexcept { return m_nowNs; } // the clock at the last tick
 
@@ -188,7 +204,7 @@ private:
     [[nodiscard]] Cursor locate(int row) const;
     void renumber(Run &run);
     void noteChanged(int row);
-    void setState(Side &side, int globalRow, rt::TaskState state);
+    void setState(Run &run, Side &side, int globalRow, rt::TaskState state);
     void syncIndex();
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1
@@ -200,6 +216,7 @@ private:
     std::vector<std::pair<int, rt::TaskState>> m_indexDirty; // state changes since, in order (rows may repeat)
     std::vector<rt::TaskState> m_indexAppended;              // endTick's rows new to the index (kept for its capacity)
     std::array<std::int64_t, kStateCount> m_counts{};
+    std::array<std::int64_t, kStateCount> m_loadedCounts{}; // the loaded runs' share of m_counts
 
     // What the current tick has seen so far.
     TickChange m_pending;

@@ -31,7 +31,7 @@ public:
         double startMs = -1; // < 0: not started yet (not drawn)
         double endMs = -1;   // < 0: still running (drawn up to nowMs())
         int state = 0;       // 0 pending, 1 running, 2 done, 3 failed, 4 cancelled
-        int lane = 0;        // 0 .. laneCount() - 1 (one lane per loop)
+        int lane = 0;        // 0 .. laneCount() - 1 (one lane per loop); < 0: not shown
         qint64 key = -1;     // the task key (for hit testing); -1 if none
     };
 
@@ -52,6 +52,8 @@ public:
     [[nodiscard]] virtual QString laneName(int lane) const = 0;
     [[nodiscard]] virtual int stallCount(int lane) const = 0;
     [[nodiscard]] virtual Stall stall(int lane, int index) const = 0;
+    // The task's name, for a label on its bar or a tooltip (may allocate).
+    [[nodiscard]] virtual QString barName(int /*index*/) const { return {}; }
     // Changes whenever any bar, lane or stall above changed (e.g. +1 per model tick
     // that changed something). nowMs() moving alone need not change it.
     [[nodiscard]] virtual quint64 timelineRevision() const = 0;

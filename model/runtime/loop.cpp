@@ -9,6 +9,7 @@
 #include <QEvent>
 
 #include <algorithm>
+#include <limits>
 
 Q_LOGGING_CATEGORY(lcRuntime, "coroscope.runtime")
 

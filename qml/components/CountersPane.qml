@@ -2,11 +2,10 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
 import QtQuick.Controls.Fusion
-import QtQuick.Layouts
 
 // Live counters: one card per state with a sparkline of its recent counts, then the
-// total and the finishing rate. Cards narrow (down to a minimum) rather than run past
-// the pane's edge when the middle column is narrow.
+// total and the finishing rate. Cards wrap onto more lines rather than run past the
+// pane's edge when the middle column is narrow.
 Pane {
     id: root
 
@@ -22,8 +21,11 @@ Pane {
         color: Theme.window
     }
 
-    RowLayout {
-        anchors.fill: parent
+    // Cards of one width that wrap onto another line when the pane is narrow, so
+    // every counter shows at any window width.
+    Flow {
+        id: cards
+        width: root.availableWidth
         spacing: Theme.spacingM
 
         Repeater {
@@ -31,9 +33,8 @@ Pane {
             delegate: CounterCard {
                 id: card
                 required property string modelData
-                Layout.fillWidth: true
-                Layout.minimumWidth: Theme.counterMinWidth
-                Layout.maximumWidth: Theme.counterWidth
+                objectName: "counter_" + card.modelData
+                width: Theme.counterWidth
                 title: card.modelData
                 accent: Theme.stateColor(card.modelData)
                 glyph: Theme.stateGlyph(card.modelData)
@@ -44,9 +45,8 @@ Pane {
             }
         }
         CounterCard {
-            Layout.fillWidth: true
-            Layout.minimumWidth: Theme.counterMinWidth
-            Layout.maximumWidth: Theme.counterWidth
+            objectName: "counter_total"
+            width: Theme.counterWidth
             title: qsTr("total")
             accent: Theme.accent
             glyph: "\u03A3"
@@ -57,9 +57,6 @@ Pane {
                 pattern: qsTr("%1 tasks/s")
                 value: root.stats.tasksPerSecond
             }
-        }
-        Item {
-            Layout.fillWidth: true
         }
     }
 }

@@ -16,6 +16,8 @@ Dialog {
     property string setName
     property real tasks: 0
     property real bytes: 0
+    property real heldTasks: 0
+    property real heldBytes: 0
 
     signal launchConfirmed(string builtinName, url fileUrl)
 
@@ -25,6 +27,8 @@ Dialog {
         root.fileUrl = file
         root.tasks = Number(estimate.tasks)
         root.bytes = Number(estimate.bytes)
+        root.heldTasks = Number(estimate.heldTasks)
+        root.heldBytes = Number(estimate.heldBytes)
         root.open()
     }
 
@@ -47,6 +51,16 @@ Dialog {
             wrapMode: Text.WordWrap
             text: qsTr("%1 creates up to %2 tasks; expect about %3 of memory while it runs.")
                     .arg(root.setName).arg(Format.count(root.tasks)).arg(Format.bytes(root.bytes))
+            color: Theme.text
+        }
+        Label {
+            objectName: "launchConfirmHeld"
+            Layout.fillWidth: true
+            visible: root.heldTasks > 0
+            wrapMode: Text.WordWrap
+            text: qsTr("The runs already here hold %1 tasks (about %2): about %3 in all.")
+                    .arg(Format.count(root.heldTasks)).arg(Format.bytes(root.heldBytes))
+                    .arg(Format.bytes(root.heldBytes + root.bytes))
             color: Theme.text
         }
         Label {

@@ -3,7 +3,8 @@ import Coroscope
 import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
-// One run in the launcher: name, task count, start time, live or finished, Stop.
+// One run in the launcher: name, task count, start time, live or finished, Stop; a
+// past run read from a log says so (and which file).
 ItemDelegate {
     id: root
 
@@ -13,6 +14,8 @@ ItemDelegate {
     required property bool running
     required property int taskCount
     required property date startedAt
+    required property bool loaded
+    required property string loadedFrom
     property bool current: false
 
     signal stopRequested()
@@ -31,7 +34,7 @@ ItemDelegate {
             implicitWidth: Theme.dotSize
             implicitHeight: Theme.dotSize
             radius: Theme.dotSize / 2
-            color: root.running ? Theme.running : Theme.done
+            color: root.loaded ? Theme.mutedText : root.running ? Theme.running : Theme.done
         }
         ColumnLayout {
             Layout.fillWidth: true
@@ -49,13 +52,18 @@ ItemDelegate {
             Label {
                 objectName: "runLine"
                 Layout.fillWidth: true
-                text: root.running ? qsTr("%1 tasks \u00B7 %2").arg(Format.count(root.taskCount))
+                text: root.loaded ? qsTr("%1 tasks \u00B7 loaded from %2").arg(Format.count(root.taskCount))
+                                        .arg(Format.fileName(root.loadedFrom))
+                    : root.running ? qsTr("%1 tasks \u00B7 %2").arg(Format.count(root.taskCount))
                                          .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
                                    : qsTr("%1 tasks \u00B7 %2 \u00B7 finished").arg(Format.count(root.taskCount))
                                          .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
                 font.pixelSize: Theme.fontSizeS
                 color: Theme.mutedText
                 elide: Text.ElideRight
+                ToolTip.visible: root.loaded && root.hovered
+                ToolTip.delay: Theme.toolTipDelay
+                ToolTip.text: qsTr("A past run, read from %1: nothing in it runs").arg(root.loadedFrom)
             }
         }
         Button {

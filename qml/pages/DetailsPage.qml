@@ -13,6 +13,8 @@ Pane {
 
     required property TaskMonitor monitor
     property real taskKey: -1
+    // Why the task cannot be acted on (a past run's), "" when it can.
+    property string readOnlyReason: ""
     readonly property var details: taskDetails.fields
     readonly property bool hasTask: page.taskKey >= 0 && page.details.taskKey !== undefined
     readonly property string taskState: page.hasTask ? String(page.details.state) : ""
@@ -167,21 +169,38 @@ Pane {
                 Layout.leftMargin: Theme.spacingL
                 Layout.rightMargin: Theme.spacingL
                 spacing: Theme.spacingS
-                Button {
+                ActionButton {
+                    objectName: "detailsCancel"
+                    flat: false
                     text: qsTr("Cancel")
-                    enabled: page.taskState === "pending" || page.taskState === "running"
+                    active: page.readOnlyReason.length === 0 && (page.taskState === "pending" || page.taskState === "running")
+                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason
+                             : page.taskState === "pending" || page.taskState === "running" ? qsTr("Cancel this task") : qsTr("The task has ended")
                     onClicked: page.cancelRequested()
                 }
-                Button {
+                ActionButton {
+                    objectName: "detailsCancelSubtree"
+                    flat: false
                     text: qsTr("Cancel subtree")
+                    active: page.readOnlyReason.length === 0
+                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason
+                                                            : qsTr("Cancel this task and everything under it")
                     onClicked: page.cancelSubtreeRequested()
                 }
-                Button {
+                ActionButton {
+                    objectName: "detailsAddCallback"
+                    flat: false
                     text: qsTr("Add callback\u2026")
+                    active: page.readOnlyReason.length === 0
+                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason : qsTr("Attach a done-callback to this task")
                     onClicked: page.callbackRequested()
                 }
-                Button {
+                ActionButton {
+                    objectName: "detailsSpawnChild"
+                    flat: false
                     text: qsTr("Spawn child\u2026")
+                    active: page.readOnlyReason.length === 0
+                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason : qsTr("Spawn a task as this task's child")
                     onClicked: page.spawnChildRequested()
                 }
             }

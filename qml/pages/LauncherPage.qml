@@ -5,12 +5,15 @@ import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // The launcher: built-in task sets (each names the idea it shows) and every run,
-// live or finished, with a Stop button each. Selecting a run picks what Export writes.
+// live, finished or loaded from a log, with a Stop button each. Selecting a run scopes
+// the views to it (times from its start) and picks what Export writes; "All runs"
+// shows every run again.
 Pane {
     id: page
 
     required property TaskMonitor monitor
-    property int selectedRunId: -1
+    // The run the views are scoped to, -1 for all of them.
+    readonly property int selectedRunId: page.monitor.scopeRunId > 0 ? page.monitor.scopeRunId : -1
     // The run Export writes: the selected one, else the newest.
     readonly property int exportRunId: page.selectedRunId >= 0 ? page.selectedRunId : runList.newestRunId
     readonly property bool canLaunch: setList.currentIndex >= 0
@@ -84,8 +87,27 @@ Pane {
             text: qsTr("Runs")
         }
 
+        ItemDelegate {
+            id: allRuns
+            objectName: "allRunsItem"
+            Layout.fillWidth: true
+            visible: runList.count > 0
+            text: qsTr("All runs")
+            font.pixelSize: Theme.fontSizeM
+            leftPadding: Theme.spacingM
+            background: Rectangle {
+                radius: Theme.radiusM
+                color: page.selectedRunId < 0 ? Theme.selection : (allRuns.hovered ? Theme.hover : Theme.transparent)
+            }
+            onClicked: page.monitor.scopeRunId = 0
+            ToolTip.visible: hovered
+            ToolTip.delay: Theme.toolTipDelay
+            ToolTip.text: qsTr("Show every run on one clock; select a run to see it alone")
+        }
+
         ListView {
             id: runList
+            objectName: "runList"
 
             // Rows are in runId order (row = runId - 1), so the newest run is the count.
             readonly property int newestRunId: runList.count > 0 ? runList.count : -1
@@ -98,9 +120,10 @@ Pane {
             ScrollBar.vertical: ScrollBar {}
             delegate: RunDelegate {
                 id: runDelegate
+                objectName: "run_" + runDelegate.runId
                 width: runList.width
                 current: runDelegate.runId === page.selectedRunId
-                onClicked: page.selectedRunId = (runDelegate.runId === page.selectedRunId ? -1 : runDelegate.runId)
+                onClicked: page.monitor.scopeRunId = (runDelegate.runId === page.selectedRunId ? 0 : runDelegate.runId)
                 onStopRequested: page.monitor.stopRun(runDelegate.runId)
             }
 

@@ -18,17 +18,19 @@ Pane {
     // The table's columns, for its header and its rows (TaskRowCells shows each role).
     // The run column sorts by runId (TaskListModel sorts numbers and a few text roles;
     // run order is the order that matters).
+    // What people read first comes first (state, when, how long, what it gave), so that
+    // it shows at the window's default size; the rest is a sideways scroll away.
     readonly property var columns: [
         { role: "runId", title: qsTr("Run"), width: Theme.colRun },
         { role: "taskId", title: qsTr("ID"), width: Theme.colId },
         { role: "name", title: qsTr("Name"), width: Theme.colName },
-        { role: "op", title: qsTr("Op"), width: Theme.colOp },
         { role: "state", title: qsTr("State"), width: Theme.colState },
-        { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
-        { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
         { role: "startedMs", title: qsTr("Started"), width: Theme.colStarted },
         { role: "durationMs", title: qsTr("Duration"), width: Theme.colDuration },
         { role: "resultText", title: qsTr("Result / error"), width: Theme.colResult },
+        { role: "op", title: qsTr("Op"), width: Theme.colOp },
+        { role: "loop", title: qsTr("Loop"), width: Theme.colLoop },
+        { role: "awaiting", title: qsTr("Awaiting"), width: Theme.colAwaiting },
         { role: "cancelReason", title: qsTr("Cancel reason"), width: Theme.colReason }
     ]
 
@@ -81,7 +83,8 @@ Pane {
             stats: page.monitor.stats
         }
 
-        RowLayout {
+        // The chips, the count and the search wrap onto a second line when narrow.
+        Flow {
             Layout.fillWidth: true
             Layout.leftMargin: Theme.spacingL
             Layout.rightMargin: Theme.spacingL
@@ -107,11 +110,11 @@ Pane {
                 enabled: page.monitor.tasks.stateFilter !== Theme.allStates
                 onClicked: page.monitor.tasks.stateFilter = Theme.allStates
             }
-            Item {
-                Layout.fillWidth: true
-            }
             Label {
                 objectName: "shownCount"
+                height: search.height
+                verticalAlignment: Text.AlignVCenter
+                leftPadding: Theme.spacingM
                 text: shownText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
@@ -124,7 +127,7 @@ Pane {
             TextField {
                 id: search
                 objectName: "searchField"
-                Layout.preferredWidth: Theme.searchWidth
+                width: Theme.searchWidth
                 placeholderText: qsTr("Search names (Ctrl+F)")
                 selectByMouse: true
                 text: page.monitor.tasks.search

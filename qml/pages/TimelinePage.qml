@@ -7,8 +7,10 @@ import Coroscope.Widgets
 
 // The timeline: one bar per task in a lane per loop, stalls marked in each lane's
 // header with the culprit's name where it has room (and in a tooltip). Wheel zooms
-// around the pointer, drag pans, a click selects the task under it; "Follow live"
-// returns to the whole run up to now.
+// around the pointer, drag pans, a click selects the task under it, hovering a bar
+// names its task, and bars wide enough carry their task's name. "Fit" shows the whole
+// scope (every run, or the one selected in the run list) and, while a run is live,
+// follows it ("Follow live"); with no run live the clock stands still.
 Pane {
     id: page
 
@@ -27,7 +29,7 @@ Pane {
         timeline.viewStartMs = newStart
         timeline.viewEndMs = newStart + span
     }
-    function followLive() {
+    function fit() {
         timeline.viewStartMs = 0
         timeline.viewEndMs = 0
     }
@@ -95,11 +97,16 @@ Pane {
                 ToolTip.text: qsTr("Zoom in (wheel)")
             }
             Button {
-                text: qsTr("Follow live")
+                objectName: "timelineFit"
+                text: page.monitor.live ? qsTr("Follow live") : qsTr("Fit")
                 flat: true
                 checkable: false
                 highlighted: timeline.following
-                onClicked: page.followLive()
+                onClicked: page.fit()
+                ToolTip.visible: hovered
+                ToolTip.delay: Theme.toolTipDelay
+                ToolTip.text: page.monitor.live ? qsTr("Show the whole run up to now, and follow it")
+                                                : qsTr("Show the whole run")
             }
         }
 
@@ -141,10 +148,13 @@ Pane {
 
             TaskTimeline {
                 id: timeline
+                objectName: "timeline"
                 anchors.fill: parent
                 anchors.margins: Theme.stroke
                 monitor: page.monitor
                 rowHeight: Theme.timelineRowHeight
+                labelRowHeight: Theme.timelineLabelRowHeight
+                labelMinWidth: Theme.timelineLabelMinWidth
                 laneHeaderHeight: Theme.timelineLaneHeader
                 tickSpacing: Theme.timelineTickSpacing
                 pendingColor: Theme.pending
@@ -182,6 +192,34 @@ Pane {
                         color: Theme.text
                         font.pixelSize: Theme.fontSizeXs
                         font.bold: true
+                        // The lane's own band behind the title: a stall mark under it never hides it.
+                        leftPadding: Theme.spacingXs
+                        rightPadding: Theme.spacingXs
+                        background: Rectangle {
+                            color: Theme.timelineLane
+                        }
+                    }
+                }
+                // Task names on bars wide and tall enough to carry them.
+                Repeater {
+                    model: timeline.barLabels
+                    delegate: Label {
+                        id: barLabel
+                        required property real labelX
+                        required property real labelY
+                        required property real labelWidth
+                        required property real labelHeight
+                        required property string name
+                        objectName: "timelineBarLabel"
+                        x: barLabel.labelX + Theme.spacingXs
+                        y: barLabel.labelY
+                        width: barLabel.labelWidth - 2 * Theme.spacingXs
+                        height: barLabel.labelHeight
+                        verticalAlignment: Text.AlignVCenter
+                        elide: Text.ElideRight
+                        text: barLabel.name
+                        color: Theme.barText
+                        font.pixelSize: Theme.fontSizeXs
                     }
                 }
                 // Stalls: over each mark (drawn by the timeline) a hover area with the
@@ -286,6 +324,21 @@ Pane {
                         timeline.viewStartMs = start
                         timeline.viewEndMs = start + (pan.endMs - pan.startMs)
                     }
+                }
+                // Hovering a bar names its task.
+                HoverHandler {
+                    id: barHover
+                }
+                ToolTip {
+                    id: barTip
+                    objectName: "timelineBarTip"
+                    readonly property string taskName: barHover.hovered
+                        ? timeline.taskNameAt(barHover.point.position.x, barHover.point.position.y) : ""
+                    x: barHover.point.position.x + Theme.spacingM
+                    y: barHover.point.position.y + Theme.spacingM
+                    visible: barTip.taskName.length > 0
+                    text: barTip.taskName
+                    delay: Theme.toolTipDelay
                 }
                 TapHandler {
                     onTapped: (eventPoint, button) => {

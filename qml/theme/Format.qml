@@ -53,6 +53,11 @@ QtObject {
         return description
     }
 
+    // A file's name without its folders: "/tmp/run.json" -> "run.json".
+    function fileName(path: string): string {
+        return path.substring(path.lastIndexOf("/") + 1)
+    }
+
     // A run as the launcher lists it: "#2 gather-basics" (NumberFormat, in C++, which the
     // table's cells use too).
     function run(runId: int, name: string): string {

@@ -28,6 +28,7 @@ QtObject {
     readonly property color hover: theme.dark ? "#2b3038" : "#eef1f5"
     readonly property color link: theme.dark ? "#7fb2ff" : "#1d5fd1"
     readonly property color timelineLane: theme.dark ? "#262a31" : "#eef1f5"
+    readonly property color barText: "#ffffff"            // a task's name on its bar (on every state colour)
     readonly property color timelineGrid: theme.dark ? "#343943" : "#dde1e7"
     readonly property color transparent: "transparent"
 
@@ -122,9 +123,9 @@ QtObject {
     readonly property int listMaxHeight: 220
 
     // Table columns
-    readonly property int colRun: 150
+    readonly property int colRun: 128
     readonly property int colId: 64
-    readonly property int colName: 190
+    readonly property int colName: 170
     readonly property int colOp: 110
     readonly property int colState: 112
     readonly property int colLoop: 80
@@ -140,6 +141,8 @@ QtObject {
     // Timeline
     readonly property real timelineRowHeight: 6
     readonly property real timelineLaneHeader: 20
+    readonly property real timelineLabelRowHeight: 16   // rows grow to this while they fit: a name fits
+    readonly property real timelineLabelMinWidth: 48    // a bar this wide carries its task's name
     readonly property real timelineTickSpacing: 96
     readonly property int timelineAxisHeight: 18
     // A stall mark narrower than this is hovered (for its tooltip) over this width.

@@ -17,6 +17,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QImage>
 #include <QMap>
 #include <QQmlApplicationEngine>
 #include <QQmlError>
@@ -38,6 +39,7 @@ Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 namespace {
 
 using coroscope::monitor::TaskMonitor;
+using coroscope::monitor::TaskStore;
 
 constexpr int kTimeoutMs = 15000;
 constexpr int kListViewContain = 4; // ListView.Contain
@@ -795,6 +797,339 @@ TEST_CASE("a set file of ten million tasks asks first: Cancel runs nothing, Laun
         CHECK(d.rowNamed(QStringLiteral("gate")) >= 0);
         CHECK(d.rowNamed(QStringLiteral("gated")) >= 0);
     }
+    checkNoWarnings(d);
+}
+
+// Past runs and run scoping ---------------------------------------------------------
+
+namespace {
+
+// A past run as a json log: "main" still running when the log was written (so was
+// "waiter"), "sleeper" done, and the loop stalled from the run's start for 600 ms.
+const QByteArray kPastLog = R"({"format":"coroscope.log/1","set":"past","started_at":"2026-11-27T16:20:38.123Z","duration_ms":2000,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"running","created_ms":0,"started_ms":0.1,"finished_ms":null,"result":null,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"sleeper","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":1500,"result":42,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"waiter","op":"sleep","parent":1,"origin":null,"loop":"main","state":"running","created_ms":0.2,"started_ms":0.3,"finished_ms":null,"result":null,"error":null,"cancel_reason":null,"callbacks":[]}
+],
+"events":[],
+"loops":[{"name":"main","max_stall_ms":600,"stalls":[{"t_ms":0,"ms":600,"task":2}]}]}
+)";
+
+QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &data)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    REQUIRE(file.open(QIODevice::WriteOnly));
+    REQUIRE(file.write(data) == data.size());
+    return path;
+}
+
+// Opens a log as the Open log dialog does (a FileDialog can't be driven headless).
+void openLog(const Dashboard &d, const QString &path)
+{
+    const int runs = d.monitor->runs()->rowCount();
+    REQUIRE(QMetaObject::invokeMethod(d.window, "openLog", Q_ARG(QUrl, QUrl::fromLocalFile(path))));
+    REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == runs + 1);
+}
+
+int scopeOf(const Dashboard &d)
+{
+    return d.monitor->property("scopeRunId").toInt();
+}
+
+QQuickItem *timeline(const Dashboard &d)
+{
+    return d.item(QStringLiteral("timeline"));
+}
+
+QStringList laneTitles(const Dashboard &d)
+{
+    QStringList titles;
+    for (QQuickItem *label : d.visibleItems(QStringLiteral("timelineLaneLabel")))
+        titles.append(textOf(label));
+    return titles;
+}
+
+QStringList barLabels(const Dashboard &d)
+{
+    QStringList names;
+    for (QQuickItem *label : d.visibleItems(QStringLiteral("timelineBarLabel")))
+        names.append(textOf(label));
+    return names;
+}
+
+// Waits until every task of every run has ended and the run list shows each run finished.
+void waitAllEnded(const Dashboard &d, int tasks)
+{
+    REQUIRE_EVENTUALLY(d.stat("total") == tasks && d.stat("running") + d.stat("pending") == 0);
+    const auto *runs = d.monitor->runs();
+    REQUIRE_EVENTUALLY([&] {
+        for (int row = 0; row < runs->rowCount(); ++row) {
+            if (runs->data(runs->index(row), coroscope::monitor::RunListModel::RunningRole).toBool())
+                return false;
+        }
+        return true;
+    }());
+}
+
+} // namespace
+
+TEST_CASE("an opened json log is a past run: marked as loaded, on its own clock, fitted, nothing of it live")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    // A live run first, finished: the past run must not land in its lanes or on its clock.
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    openLog(d, writeFile(dir, QStringLiteral("past.json"), kPastLog));
+
+    // The run list marks it as read from its file.
+    REQUIRE_EVENTUALLY(d.visibleItems(QStringLiteral("run_2")).size() == 1);
+    QQuickItem *run = d.item(QStringLiteral("run_2"));
+    QList<QQuickItem *> lines;
+    collect(run, QStringLiteral("runLine"), lines);
+    REQUIRE(lines.size() == 1);
+    CHECK_EVENTUALLY(textOf(lines.front()).contains(QLatin1String("loaded from past.json")));
+
+    // The views show it alone: its three tasks, its lane, its two seconds.
+    CHECK(scopeOf(d) == 2);
+    CHECK_EVENTUALLY(d.tableCount() == 3);
+    CHECK_EVENTUALLY(laneTitles(d) == QStringList{QStringLiteral("#2 past \u00B7 main \u00B7 3 tasks \u00B7 1 stall")});
+    QQuickItem *line = timeline(d);
+    CHECK_EVENTUALLY(line->property("effectiveStartMs").toDouble() == 0.0
+                     && line->property("effectiveEndMs").toDouble() == Approx(2000.0));
+    CHECK_EVENTUALLY(d.visibleItems(QStringLiteral("timelineStallLabel")).size() == 1);
+
+    // Two of its tasks were running when the log was written: none is live now.
+    CHECK(d.stat("total") == 3);
+    CHECK(d.stat("running") == 0);
+    CHECK(d.stat("pending") == 0);
+    CHECK(d.stat("done") == 1);
+    CHECK_FALSE(d.monitor->property("live").toBool());
+
+    // Back to all runs: still nothing running, the live run's tasks beside it.
+    d.click(d.item(QStringLiteral("allRunsItem")));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 0);
+    CHECK_EVENTUALLY(d.tableCount() == int(kSetTasks.size()) + 3);
+    CHECK(d.stat("running") == 0);
+    CHECK_EVENTUALLY(laneTitles(d).size() == 2);
+    d.screenshot(QStringLiteral("past-run"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a past run's tasks offer no action, and the disabled actions say why")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("past.json"), kPastLog));
+    qint64 key = -1;
+    REQUIRE_EVENTUALLY((key = keyNamed(d, QStringLiteral("waiter"))) >= 0);
+    d.selectTask(key);
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
+
+    for (const char *name : {"cancelAction", "cancelSubtreeAction", "addCallbackAction", "detailsCancel",
+                             "detailsCancelSubtree", "detailsAddCallback", "detailsSpawnChild"}) {
+        INFO("action " << name);
+        QQuickItem *action = d.item(QString::fromLatin1(name));
+        CHECK_EVENTUALLY(!action->property("active").toBool());
+        CHECK(action->property("toolTip").toString().contains(QLatin1String("past run, read from past.json")));
+    }
+    // Hovering a disabled action shows why.
+    QQuickItem *callback = d.item(QStringLiteral("addCallbackAction"));
+    QTest::mouseMove(d.window, callback->mapToScene(QPointF(callback->width() / 2, callback->height() / 2)).toPoint());
+    CHECK_EVENTUALLY(callback->property("toolTipShown").toBool());
+
+    // Del (cancel) does nothing to it, and the monitor refuses a callback with the reason.
+    QTest::keyClick(d.window, Qt::Key_Delete);
+    CHECK(d.monitor->addCallback(key, QStringLiteral("log"), QStringLiteral("x")).join(QString()).contains(
+        QLatin1String("past run")));
+    CHECK(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a jsonl log opens, also one cut short by a crash; a trace is refused saying what it is")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    const QString jsonl = dir.filePath(QStringLiteral("run.jsonl"));
+    REQUIRE(d.monitor->exportLog(1, QUrl::fromLocalFile(jsonl)).isEmpty());
+    QFile file(jsonl);
+    REQUIRE(file.open(QIODevice::ReadOnly));
+    const QByteArray whole = file.readAll();
+
+    SECTION("the whole log: every task, in its final state, with its result")
+    {
+        openLog(d, jsonl);
+        REQUIRE_EVENTUALLY(d.tableCount() == int(kSetTasks.size()));
+        qint64 key = -1;
+        REQUIRE_EVENTUALLY((key = keyNamed(d, QStringLiteral("two"))) >= 0);
+        CHECK(TaskStore::runIdOfKey(key) == 2);
+        d.selectTask(key);
+        CHECK_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+        CHECK(d.detailsField(QStringLiteral("result")) == QLatin1String("2"));
+        CHECK(d.stat("done") + d.stat("failed") + d.stat("cancelled") == int(kSetTasks.size()));
+    }
+    SECTION("cut in the middle of a line: everything up to the last whole line")
+    {
+        // Up to the middle of the line that creates the third task.
+        qsizetype cut = 0;
+        for (int created = 0; created < 3;) {
+            cut = whole.indexOf("\"type\":\"created\"", cut + 1);
+            REQUIRE(cut > 0);
+            ++created;
+        }
+        openLog(d, writeFile(dir, QStringLiteral("crashed.jsonl"), whole.left(cut)));
+        CHECK_EVENTUALLY(d.tableCount() == 2);
+        CHECK(d.stat("running") + d.stat("pending") == 0); // not live, whatever the log says
+    }
+    SECTION("a Chrome trace is refused with what it is")
+    {
+        const QString trace = dir.filePath(QStringLiteral("run.trace.json"));
+        REQUIRE(d.monitor->exportLog(1, QUrl::fromLocalFile(trace)).isEmpty());
+        const QString error = d.monitor->openLog(QUrl::fromLocalFile(trace));
+        INFO(error.toStdString());
+        CHECK(error.contains(QLatin1String("run.trace.json is a Chrome trace")));
+        CHECK(d.monitor->runs()->rowCount() == 1);
+    }
+    checkNoWarnings(d);
+}
+
+TEST_CASE("selecting a run in the run list scopes the table, the counters and the timeline to it")
+{
+    Dashboard d;
+    d.launch(kSet);
+    d.launch(kSet);
+    const int perRun = int(kSetTasks.size());
+    waitAllEnded(d, 2 * perRun);
+    CHECK_EVENTUALLY(laneTitles(d).size() == 2);
+
+    d.click(d.item(QStringLiteral("run_2")));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 2);
+    CHECK_EVENTUALLY(d.tableCount() == perRun);
+    CHECK_EVENTUALLY(d.shownLabel() == QStringLiteral("%1 shown").arg(perRun));
+    CHECK(d.stat("total") == perRun);
+    for (int row = 0; row < d.tableCount(); ++row)
+        CHECK(d.cell(row, "runId").toInt() == 2);
+    CHECK_EVENTUALLY(laneTitles(d).size() == 1);
+    CHECK(laneTitles(d).front().startsWith(QStringLiteral("#2 %1").arg(kSet)));
+    // Its times start at its own start: the timeline ends with the run (about 4 s), the
+    // first run's head start not added.
+    const double runMs = d.monitor->nowMs();
+    const auto *record = d.monitor->store().run(2);
+    REQUIRE(record->endNs());
+    CHECK(runMs == Approx(double(*record->endNs() - record->startNs()) / 1e6));
+
+    d.click(d.item(QStringLiteral("allRunsItem")));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 0);
+    CHECK_EVENTUALLY(d.tableCount() == 2 * perRun);
+    CHECK(d.stat("total") == 2 * perRun);
+    CHECK_EVENTUALLY(laneTitles(d).size() == 2);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("with no run live the timeline stands still: the clock stops and nothing ticks")
+{
+    Dashboard d;
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    REQUIRE_EVENTUALLY(!d.monitor->property("live").toBool());
+    QQuickItem *line = timeline(d);
+    const double end = d.monitor->nowMs();
+    QSignalSpy ticks(d.monitor, &TaskMonitor::ticked);
+    QSignalSpy layouts(line, SIGNAL(layoutChanged()));
+    QTest::qWait(500); // some fifteen ticks of the old clock
+    CHECK(ticks.count() == 0);
+    CHECK(layouts.count() == 0);
+    CHECK(d.monitor->nowMs() == end);
+    CHECK(line->property("effectiveEndMs").toDouble() == Approx(end));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("bars carry their task's name, hovering one names its task, Fit shows the whole run")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("past.json"), kPastLog));
+    QQuickItem *line = timeline(d);
+    CHECK_EVENTUALLY(barLabels(d).contains(QStringLiteral("sleeper")));
+    CHECK(barLabels(d).contains(QStringLiteral("main")));
+
+    QQuickItem *label = nullptr;
+    for (QQuickItem *l : d.visibleItems(QStringLiteral("timelineBarLabel"))) {
+        if (textOf(l) == QLatin1String("waiter"))
+            label = l;
+    }
+    REQUIRE(label);
+    QObject *tip = d.object(QStringLiteral("timelineBarTip"));
+    QTest::mouseMove(d.window, label->mapToScene(QPointF(label->width() / 2, label->height() / 2)).toPoint());
+    CHECK_EVENTUALLY(tip->property("visible").toBool() && textOf(tip) == QLatin1String("waiter"));
+
+    // Zoomed in on the first tenth: fewer names; Fit: the whole run again.
+    line->setProperty("viewStartMs", 0.0);
+    line->setProperty("viewEndMs", 200.0);
+    CHECK_EVENTUALLY(line->property("effectiveEndMs").toDouble() == Approx(200.0));
+    d.click(d.item(QStringLiteral("timelineFit")));
+    CHECK_EVENTUALLY(line->property("effectiveEndMs").toDouble() == Approx(2000.0));
+    CHECK(textOf(d.item(QStringLiteral("timelineFit"))) == QLatin1String("Fit")); // nothing live to follow
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a stall mark never covers its lane's title")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("past.json"), kPastLog)); // stalled from its start
+    QQuickItem *title = nullptr;
+    REQUIRE_EVENTUALLY(!d.visibleItems(QStringLiteral("timelineLaneLabel")).isEmpty()
+                       && (title = d.visibleItems(QStringLiteral("timelineLaneLabel")).front()) != nullptr);
+    REQUIRE_EVENTUALLY(d.visibleItems(QStringLiteral("timelineStallLabel")).size() == 1);
+    const QColor stall = timeline(d)->property("stallColor").value<QColor>();
+    const QImage image = d.window->grabWindow();
+    const qreal dpr = image.devicePixelRatio();
+    const QRectF rect = title->mapRectToScene(QRectF(0, 0, title->width(), title->height()));
+    int stallPixels = 0;
+    for (int y = int(rect.top() * dpr) + 2; y < int(rect.bottom() * dpr) - 2; ++y) {
+        for (int x = int(rect.left() * dpr) + 2; x < int(rect.right() * dpr) - 2; ++x) {
+            const QColor c = image.pixelColor(x, y);
+            if (std::abs(c.red() - stall.red()) + std::abs(c.green() - stall.green()) + std::abs(c.blue() - stall.blue()) < 24)
+                ++stallPixels;
+        }
+    }
+    d.screenshot(QStringLiteral("stall-title"));
+    CHECK(stallPixels == 0);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a large run on top of the runs already held asks first, saying what they hold")
+{
+    Dashboard d;
+    // Thresholds of a million-task dashboard scaled down: a run "asks" when, with at
+    // least 5 tasks of its own, it would bring the tasks held above 20.
+    d.monitor->setConfirmThresholds(20, 5);
+    QObject *dialog = d.object(QStringLiteral("launchConfirmDialog"));
+    d.launch(kSet); // 10 tasks: no question
+    d.launch(kSet); // 10 + 10: still none
+    waitAllEnded(d, 2 * int(kSetTasks.size()));
+    CHECK_FALSE(dialog->property("visible").toBool());
+
+    // A third: 10 more on top of the 20 held.
+    d.click(d.item(QStringLiteral("launchButton")));
+    d.waitOpened(dialog);
+    const QString held = textOf(d.item(QStringLiteral("launchConfirmHeld")));
+    INFO(held.toStdString());
+    CHECK(held.contains(QLatin1String("hold 20 tasks")));
+    CHECK(d.monitor->runs()->rowCount() == 2); // nothing runs while the question is open
+    d.click(d.dialogButton(dialog, QStringLiteral("Cancel")));
+    REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+    CHECK(d.monitor->runs()->rowCount() == 2);
     checkNoWarnings(d);
 }
 

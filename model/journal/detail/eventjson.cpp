@@ -39,6 +39,16 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
             appendJsonString(out, t->opName);
             out.append(",\"parent\":");
             appendId(out, t->parent);
+            out.append(",\"loop\":");
+            appendJsonString(out, t->loop);
+        }
+        break;
+    case EventType::Done:
+        // The jsonl log is read back on its own (log-format.md, reading a jsonl log).
+        if (options.taskDetails) {
+            const std::optional<TaskView> t = record.task(id);
+            out.append(",\"result\":");
+            out.append(t && !t->result.isEmpty() ? t->result.toUtf8() : QByteArray("null"));
         }
         break;
     case EventType::Suspended:
@@ -65,7 +75,6 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
         break;
     case EventType::Started:
     case EventType::Resumed:
-    case EventType::Done:
     case EventType::Cancelled:
     case EventType::CallbackAdded:
         break;

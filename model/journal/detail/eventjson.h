@@ -15,7 +15,7 @@ class RunRecord;
 namespace coroscope::journal::detail {
 
 struct EventJsonOptions {
-    bool taskDetails = false; // the jsonl `created` line also names the task's name, op, parent
+    bool taskDetails = false; // jsonl: `created` also names the task's name, op, parent, loop; `done` its result
 };
 
 // Appends `{"t_ms":…,"task":…,"type":…,…}` for `e`, which came from the journal of
