@@ -42,6 +42,7 @@ struct ChildSlot final : DoneWaiter {
 
     void listen(Owner *o, std::size_t i, TaskCore *c)
     {
+        wakesOnly = Owner::kChildDoneAtEnd;
         owner = o;
         index = i;
         child = c;
@@ -182,6 +183,9 @@ public:
         return true;
     }
 
+    // childDone() runs as a child ends: only the wake-up it schedules can be seen,
+    // and wakeOnce() counts the done-callback's iteration in it.
+    static constexpr bool kChildDoneAtEnd = true;
     void childDone(std::size_t index, TaskCore &child)
     {
         --m_remaining;
@@ -198,10 +202,11 @@ public:
 private:
     void wakeOnce()
     {
-        // This is gather's done-callback: it sets the gather's future, whose waiter
-        // (the task, or the shield's callback) runs next.
+        // From the child's end: gather's done-callback (the next iteration) sets the
+        // gather's future, which wakes the task (or the shield's callback, whose
+        // future wakes the task).
         m_woken = true;
-        m_self->wakeIn(m_shielded ? 2 : 1);
+        m_self->wakeIn(m_shielded ? 3 : 2);
     }
     void detach() noexcept
     {
@@ -311,6 +316,9 @@ public:
         return false;
     }
 
+    // childDone() is _on_completion: a done-callback in the iteration after the
+    // child's end (a timeout firing in between still wins).
+    static constexpr bool kChildDoneAtEnd = false;
     void childDone(std::size_t, TaskCore &child)
     {
         --m_remaining;
@@ -428,6 +436,9 @@ public:
 
     [[nodiscard]] NextAwaiter next() { return NextAwaiter(*this); }
 
+    // childDone() is _on_completion: a done-callback in the iteration after the
+    // child's end (a next() in between finds nothing yet).
+    static constexpr bool kChildDoneAtEnd = false;
     void childDone(std::size_t index, TaskCore &)
     {
         m_arrived.push_back(index);

@@ -225,8 +225,10 @@ void Loop::addTimer(TimerNode *node, std::int64_t dueMs)
         wake(); // due at the next iteration's start
         return;
     }
-    // The wheel timer only needs to move when this timer is due before it fires.
-    if (!m_wheelTimer.isActive() || dueMs < m_armedForMs)
+    // Inside a slice the wheel timer is set once, at the slice's end: a million
+    // sleeps started in one slice must not restart it a million times. Outside, it
+    // only needs to move when this timer is due before it fires.
+    if (!m_inSlice && (!m_wheelTimer.isActive() || dueMs < m_armedForMs))
         armTimer();
 }
 
@@ -308,8 +310,6 @@ bool Loop::beginIteration()
     m_timers.collect(now);
     if (m_armedForMs >= 0 && m_armedForMs <= now)
         m_armedForMs = -1; // passed: its firing, if still queued, only wakes the loop
-    if (m_armedForMs < 0)
-        armTimer();
     m_iterationLeft = m_ready.size();
     return iterationUnderway();
 }
@@ -325,6 +325,7 @@ void Loop::runSlice()
         return monotonicNs() - start > kSliceNs;
     };
     bool over = false;
+    m_inSlice = true;
     while (!over && (iterationUnderway() || beginIteration())) {
         while (m_iterationLeft > 0 && !over) {
             const Ready r = m_ready.front();
@@ -343,9 +344,12 @@ void Loop::runSlice()
             over = sliceOver();
         }
     }
+    m_inSlice = false;
     m_journal.publish();
     if (iterationUnderway() || !m_ready.empty())
         wake();
+    else
+        armTimer(); // idle until the next timer is due
     if (m_announceIdle && m_liveTasks == 0 && m_ready.empty()) {
         m_announceIdle = false;
         Q_EMIT allTasksFinished();
@@ -377,6 +381,8 @@ void Loop::runReady(const Ready &r)
                 m_ready.push_back(Ready{task, r.tag + 1, r.resumes});
             }
         }
+    } else if (r.tag == TaskCore::kWaiter0) {
+        task->runDoneEntry(r.tag); // an awaiter's bookkeeping: never a stall
     } else {
         const std::int64_t t0 = monotonicNs();
         beginStep(task->m_id, t0);

@@ -169,6 +169,7 @@ private:
     TimerWheel m_timers;
     QTimer m_wheelTimer;
     std::int64_t m_armedForMs = -1;
+    bool m_inSlice = false;
 
     std::deque<Ready> m_ready;
     std::size_t m_iterationLeft = 0; // the first m_iterationLeft entries of m_ready belong to this iteration

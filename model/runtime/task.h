@@ -64,10 +64,12 @@ class DoneWaiter
 public:
     virtual void onTaskDone(TaskCore &task) = 0;
 
-    // True for a waiter whose onTaskDone() only wakes its task (asyncio: the awaiting
-    // task's __wakeup is the done-callback). It is called as the task ends, so that
-    // the wake-up takes the done-callback's place in the ready queue. Any other
-    // waiter is a done-callback of its own, called in the next iteration.
+    // True for a waiter whose onTaskDone() may run as the task ends instead of in the
+    // next iteration, because nothing sees the difference but the wake-up it
+    // schedules: a wake() then takes the done-callback's place in the ready queue
+    // (asyncio: the awaiting task's __wakeup is the done-callback), a wakeIn(n + 1)
+    // that of a done-callback that would wakeIn(n). Any other waiter is a
+    // done-callback of its own, called in the next iteration.
     bool wakesOnly = false;
 
 protected:

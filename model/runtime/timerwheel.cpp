@@ -37,10 +37,9 @@ void TimerWheel::add(TimerNode *node, std::int64_t dueMs)
         while (after != &m_overdue.head && after->dueMs > dueMs)
             after = after->prev;
         linkBefore(after->next, node);
-        ++m_listed;
-        return;
+    } else {
+        place(node);
     }
-    place(node);
     ++m_size;
 }
 
@@ -70,10 +69,7 @@ void TimerWheel::remove(TimerNode *node) noexcept
     node->prev->next = node->next;
     node->next->prev = node->prev;
     node->prev = node->next = nullptr;
-    if (node->dueMs > m_tick)
-        --m_size;
-    else
-        --m_listed;
+    --m_size;
 }
 
 void TimerWheel::cascade(int level, std::size_t slot)
@@ -107,15 +103,7 @@ TimerNode *TimerWheel::popExpired() noexcept
 void TimerWheel::collect(std::int64_t nowMs)
 {
     // Nodes added already due come first: they are due before any in the wheel.
-    if (m_overdue.head.next != &m_overdue.head) {
-        TimerNode *first = m_overdue.head.next;
-        TimerNode *last = m_overdue.head.prev;
-        first->prev = m_expired.head.prev;
-        m_expired.head.prev->next = first;
-        last->next = &m_expired.head;
-        m_expired.head.prev = last;
-        m_overdue.head.prev = m_overdue.head.next = &m_overdue.head;
-    }
+    spliceToExpired(m_overdue);
     while (m_tick < nowMs) {
         // Nothing comes due or cascades before nextWakeMs(): jump over the idle ticks.
         const std::int64_t next = nextWakeMs();
@@ -131,17 +119,22 @@ void TimerWheel::collect(std::int64_t nowMs)
             if ((t & ((std::int64_t(1) << shift) - 1)) == 0)
                 cascade(level, std::size_t(t >> shift) & (kSlots - 1));
         }
-        // The slot's nodes are due now (t == their dueMs): move them, in order.
-        TimerNode &head = m_l0[std::size_t(t) & (kL0Slots - 1)].head;
-        while (head.next != &head) {
-            TimerNode *n = head.next;
-            n->prev->next = n->next;
-            n->next->prev = n->prev;
-            --m_size;
-            linkBefore(&m_expired.head, n);
-            ++m_listed;
-        }
+        // The slot's nodes are due now (t == their dueMs): move them all, in order.
+        spliceToExpired(m_l0[std::size_t(t) & (kL0Slots - 1)]);
     }
+}
+
+void TimerWheel::spliceToExpired(Slot &from) noexcept
+{
+    if (empty(from))
+        return;
+    TimerNode *first = from.head.next;
+    TimerNode *last = from.head.prev;
+    first->prev = m_expired.head.prev;
+    m_expired.head.prev->next = first;
+    last->next = &m_expired.head;
+    m_expired.head.prev = last;
+    from.head.prev = from.head.next = &from.head;
 }
 
 std::int64_t TimerWheel::nextWakeMs() const

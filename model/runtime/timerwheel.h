@@ -61,7 +61,7 @@ public:
     // earliest due node: a loop that sleeps until then collects every node in time.
     [[nodiscard]] std::int64_t nextWakeMs() const;
     // Every linked node: in the wheel, added already due, or expired and not yet fired.
-    [[nodiscard]] std::size_t size() const noexcept { return m_size + m_listed; }
+    [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] std::int64_t currentMs() const noexcept { return m_tick; }
 
 private:
@@ -75,6 +75,8 @@ private:
 
     void place(TimerNode *node);
     void cascade(int level, std::size_t slot);
+    // Moves every node of `from` to the end of the expired list (counts unchanged).
+    void spliceToExpired(Slot &from) noexcept;
     static void linkBefore(TimerNode *sentinel, TimerNode *node) noexcept;
     static bool empty(const Slot &s) noexcept { return s.head.next == &s.head; }
 
@@ -82,8 +84,9 @@ private:
     // already due) or in m_expired (collected). So a linked node is in the wheel
     // exactly when its dueMs is after m_tick.
     std::int64_t m_tick;
-    std::size_t m_size = 0;   // nodes in the wheel
-    std::size_t m_listed = 0; // nodes in m_overdue and m_expired
+    // Every linked node, wherever it is (counting the wheel's alone would walk each
+    // slot that expires).
+    std::size_t m_size = 0;
     Slot m_overdue; // sorted by dueMs
     Slot m_expired;
     std::array<Slot, kL0Slots> m_l0;

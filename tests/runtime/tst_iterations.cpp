@@ -108,19 +108,17 @@ TEST_CASE("a zero timeout fires in the next iteration, however much is ready")
     // wait(timeout=0): the timer fires at the end of the next iteration and the
     // waiter resumes in the one after; a child that needs three steps is pending.
     rt::Loop loop(QStringLiteral("main"));
-    std::vector<Task<int>> children;
     bool pendingOne = false;
-    auto w = rt::spawn([](std::vector<Task<int>> *children, bool *pendingOne) -> Task<int> {
+    auto w = rt::spawn([](bool *pending) -> Task<int> {
         auto child = rt::spawn([]() -> Task<int> {
             co_await rt::sleep(0ms);
             co_await rt::sleep(0ms);
             co_return 1;
         }());
-        children->push_back(child);
         auto r = co_await rt::wait(rt::taskList(child), rt::ReturnWhen::AllCompleted, 0ms);
-        *pendingOne = r.pending.size() == 1;
+        *pending = r.pending.size() == 1;
         co_return 0;
-    }(&children, &pendingOne));
+    }(&pendingOne));
     REQUIRE(runUntilIdle(loop).reached);
     CHECK(pendingOne);
 }

@@ -272,6 +272,64 @@ TEST_CASE("wait_for's timeout cancels the child with reason timeout and fails wi
     CHECK(r.resultOf(QStringLiteral("ok")).toDouble() == 7.0);
 }
 
+TEST_CASE("wait_for (3.11): a cancel that comes once the child has ended gives the child's result")
+{
+    // The child ends in iteration 3; the cancel comes later in that iteration, before
+    // wait_for has seen the child's end (iteration 5).
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"wait_for","name":"wf","timeout":1,"child":{"op":"sleep","name":"c","seconds":0,"result":"kept"}},
+        {"op":"sequence","children":[{"op":"cancel","name":"k","target":"wf","after":0}]}]})");
+    CHECK(r.resultOf(QStringLiteral("k")).toBool());
+    CHECK(r[QStringLiteral("wf")].state == QStringLiteral("done"));
+    CHECK(r.resultOf(QStringLiteral("wf")).toString() == QStringLiteral("kept"));
+}
+
+TEST_CASE("wait_for's timeout only wakes it: a deadline due in the same iteration reaches the child first")
+{
+    // The block stalls the loop past both: the timeout (30 ms) and the deadline (60 ms)
+    // fire at the same iteration's start, in that order.
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","deadline":0.06,"tasks":[
+        {"op":"wait_for","name":"wf","timeout":0.03,"child":{"op":"sleep","name":"c","seconds":1}},
+        {"op":"block","seconds":0.1}]})");
+    CHECK(r[QStringLiteral("c")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("c")].reason == CancelKind::Deadline);
+    CHECK(r[QStringLiteral("wf")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("wf")].reason == CancelKind::Deadline);
+}
+
+TEST_CASE("a cancelled gather or sequence wakes first, then cancels its children: a child ending meanwhile ends done")
+{
+    // The cancels come in iteration 2; the nodes raise Cancelled in iteration 3 (the
+    // runner's shield), after their children's last steps, and find them done.
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"gather","name":"g","children":[{"op":"sleep","name":"gc","seconds":0}]},
+        {"op":"cancel","name":"kg","target":"g","after":0},
+        {"op":"sequence","name":"s","children":[{"op":"sleep","name":"sc","seconds":0}]},
+        {"op":"cancel","name":"ks","target":"s","after":0}]})");
+    for (const char *node : {"g", "s"}) {
+        INFO(node);
+        CHECK(r[QString::fromLatin1(node)].state == QStringLiteral("cancelled"));
+        CHECK(r[QString::fromLatin1(node)].reason == CancelKind::Task);
+    }
+    CHECK(r[QStringLiteral("gc")].state == QStringLiteral("done"));
+    CHECK(r[QStringLiteral("sc")].state == QStringLiteral("done"));
+}
+
+TEST_CASE("a deadline of 0 fires after each top-level task's first step")
+{
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","deadline":0,"tasks":[
+        {"op":"sleep","name":"z1","seconds":5},
+        {"op":"gather","name":"z2","children":[{"op":"sleep","name":"z2c","seconds":5}]}]})");
+    for (const char *n : {"z1", "z2", "z2c"}) {
+        INFO(n);
+        CHECK(r[QString::fromLatin1(n)].state == QStringLiteral("cancelled"));
+        CHECK(r[QString::fromLatin1(n)].reason == CancelKind::Deadline);
+    }
+    CHECK(r[QStringLiteral("z1")].started);
+    CHECK(r[QStringLiteral("z2")].started);
+    CHECK_FALSE(r[QStringLiteral("z2c")].started);
+}
+
 TEST_CASE("sequence runs children one after another and stops at the first failure")
 {
     const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
