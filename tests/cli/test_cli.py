@@ -574,6 +574,43 @@ class CliTest(unittest.TestCase):
                 r = subprocess.run([COROSCOPE, *args], stdout=sink, stderr=subprocess.PIPE, text=True, timeout=60)
             self.assertEqual(r.returncode, 1, (args, r.stderr))
             self.assertIn("No space left on device", r.stderr, args)
+    def run_set(self, tasks, **keys):
+        """Runs a set made of `tasks` with a json export; returns (result, seconds, tasks by name)."""
+        path = self.path("set.json")
+        with open(path, "w") as f:
+            json.dump({"format": "coroscope.taskset/1", "name": "pool-left", "tasks": tasks, **keys}, f)
+        out = self.path("out.json")
+        started = time.monotonic()
+        r = run("run", path, "--export", out)
+        took = time.monotonic() - started
+        tasks = {}
+        if os.path.exists(out):
+            with open(out) as f:
+                tasks = {t["name"]: t for t in json.load(f)["tasks"]}
+        return r, took, tasks
+
+    def test_a_run_ending_while_cancelled_pool_work_still_computes_exits_zero_at_once(self):
+        # The work goes on on the pool after the run has ended; nothing waits for it.
+        r, took, tasks = self.run_set([
+            {"op": "wait_for", "name": "wf", "timeout": 0.1,
+             "child": {"op": "cpu", "name": "work", "work_ms": 5000, "where": "pool"}}])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(tasks["work"]["state"], "cancelled")
+        self.assertEqual(tasks["work"]["cancel_reason"], "timeout")
+        self.assertEqual(tasks["wf"]["error"], "timeout")
+        self.assertLess(took, 4.0)
+
+    def test_a_deadline_that_cancels_pool_work_on_both_loops_exits_zero(self):
+        r, took, tasks = self.run_set([
+            {"op": "cpu", "name": "main-work", "work_ms": 5000, "where": "pool"},
+            {"op": "threadsafe", "name": "remote",
+             "child": {"op": "cpu", "name": "worker-work", "work_ms": 5000, "where": "pool"}}],
+            deadline=0.1)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("main-work", "worker-work", "remote"):
+            self.assertEqual(tasks[name]["state"], "cancelled", name)
+        self.assertEqual(tasks["main-work"]["cancel_reason"], "deadline")
+        self.assertLess(took, 4.0)
 
     def test_builtin_sets_run_by_name(self):
         out = self.path("lc.json")

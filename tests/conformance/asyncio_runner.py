@@ -284,7 +284,9 @@ class Run:
         # the GIL while it computes and delays the event loop, which Coroscope's pool
         # threads do not (C++ has no GIL). The comparison is about asyncio's meaning,
         # not the GIL. The workers start here, before t = 0 and before any thread.
-        workers = max(2, os.cpu_count() or 2)
+        # As many as asyncio's default executor has threads (ThreadPoolExecutor's
+        # min(32, cpu_count + 4)), which is Coroscope's pool size too.
+        workers = min(32, (os.cpu_count() or 1) + 4)
         self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
         list(self.pool.map(busy_work, [0.0] * workers))
         self.all_done: asyncio.Event | None = None

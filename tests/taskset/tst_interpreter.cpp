@@ -395,6 +395,34 @@ TEST_CASE("cancelling a gather cancels its subtree with reason parent")
         CHECK(r[QString::fromLatin1(n)].reason == CancelKind::Parent);
 }
 
+TEST_CASE("a cancel node aiming at itself ends cancelled; aiming at a node it runs under, it ends done")
+{
+    // docs/spec/taskset-format.md, "Cancelling the running task"; the states and reasons
+    // are the reference runner's (tests/conformance/sets/cancel-running.json).
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"cancel","name":"self","target":"self","after":0.02},
+        {"op":"gather","name":"g","children":[
+            {"op":"sleep","name":"g-sleep","seconds":5},
+            {"op":"cancel","name":"g-stop","target":"g","after":0.02}]},
+        {"op":"sequence","name":"seq","children":[
+            {"op":"cancel","name":"seq-stop","target":"seq","after":0.02},
+            {"op":"sleep","name":"seq-next","seconds":0.05}]}]})");
+    const auto cancelledBy = [&](const char *name, const char *by) {
+        const Seen &s = r[QString::fromLatin1(name)];
+        return s.state == QStringLiteral("cancelled") && s.reason == CancelKind::Task
+            && s.cancelledBy == r[QString::fromLatin1(by)].id;
+    };
+    CHECK(cancelledBy("self", "self"));
+    CHECK(r[QStringLiteral("self")].result.isEmpty());
+    CHECK(cancelledBy("g", "g-stop"));
+    CHECK(r[QStringLiteral("g-stop")].state == QStringLiteral("done"));
+    CHECK(r.resultOf(QStringLiteral("g-stop")) == QJsonValue(true));
+    CHECK(r[QStringLiteral("g-sleep")].reason == CancelKind::Parent);
+    CHECK(cancelledBy("seq", "seq-stop"));
+    CHECK(r[QStringLiteral("seq-stop")].state == QStringLiteral("done"));
+    CHECK_FALSE(r.has(QStringLiteral("seq-next")));
+}
+
 TEST_CASE("repeat names its copies and gathers them, or returns the count at once")
 {
     const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","seed":3,"tasks":[
