@@ -497,6 +497,21 @@ class CliTest(unittest.TestCase):
         self.assertEqual((tasks["never"]["state"], tasks["never"]["cancel_reason"]), ("cancelled", "deadline"))
         self.assertEqual((tasks["tiny"]["state"], tasks["tiny"]["result"]), ("done", "tiny"))
 
+    def test_a_deadline_of_49_7_days_does_not_fire_after_0_7_seconds(self):
+        # 2^32 ms + 700 ms: a 32-bit timer would wrap it to 700 ms.
+        path = self.write_set("far", [{"op": "sleep", "name": "s", "seconds": 1.2, "result": "slept"}])
+        with open(path) as f:
+            doc = json.load(f)
+        doc["deadline"] = 4294967.996
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        out = self.path("far.json.log.json")
+        r = run("run", path, "--export", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            task = json.load(f)["tasks"][0]
+        self.assertEqual((task["state"], task["result"]), ("done", "slept"))
+
     # --- limits -------------------------------------------------------------------
 
     def test_a_set_far_beyond_the_memory_available_is_refused_before_it_runs(self):
