@@ -12,6 +12,8 @@ ApplicationWindow {
     id: window
 
     property real selectedKey: -1
+    // What the last action that ended quietly did (e.g. where an export went).
+    property string statusMessage: ""
     readonly property bool hasSelection: window.selectedKey >= 0
 
     function showErrors(title: string, errors: var) {
@@ -55,8 +57,12 @@ ApplicationWindow {
             monitor.cancelSubtree(window.selectedKey)
     }
     function openSpawn() {
-        spawnDialog.parentKey = window.selectedKey
-        spawnDialog.open()
+        spawnDialog.ask(monitor.spawnTarget(window.selectedKey, launcher.selectedRunId))
+    }
+    function openExport() {
+        const runId = launcher.exportRunId
+        if (runId >= 0)
+            exportDialog.ask(runId, monitor.exportFileName(runId), monitor.exportFolder())
     }
     function openCallback() {
         if (!window.hasSelection)
@@ -75,6 +81,11 @@ ApplicationWindow {
 
     TaskMonitor {
         id: monitor
+        // A task spawned from the dialog is selected and scrolled to.
+        onSpawned: key => {
+            window.select(key)
+            tasksPage.showTask(key)
+        }
     }
 
     header: ToolBar {
@@ -94,6 +105,7 @@ ApplicationWindow {
                 ToolTip.text: qsTr("Launch the selected built-in set (Ctrl+L)")
             }
             ToolButton {
+                objectName: "openSetAction"
                 text: qsTr("Open set\u2026")
                 onClicked: openSetDialog.open()
                 ToolTip.visible: hovered
@@ -126,7 +138,9 @@ ApplicationWindow {
                 ToolTip.text: qsTr("Cancel the selected task and everything under it (Shift+Del)")
             }
             ToolButton {
+                objectName: "cancelAllAction"
                 text: qsTr("Cancel all")
+                enabled: monitor.stats.running + monitor.stats.pending > 0
                 onClicked: monitor.cancelAll()
                 ToolTip.visible: hovered
                 ToolTip.delay: Theme.toolTipDelay
@@ -143,14 +157,16 @@ ApplicationWindow {
             }
             ToolSeparator {}
             ToolButton {
+                objectName: "exportAction"
                 text: qsTr("Export\u2026")
                 enabled: launcher.exportRunId >= 0
-                onClicked: exportDialog.open()
+                onClicked: window.openExport()
                 ToolTip.visible: hovered
                 ToolTip.delay: Theme.toolTipDelay
                 ToolTip.text: qsTr("Write the selected run's log: .json, .jsonl, .csv or .trace.json (Ctrl+E)")
             }
             ToolButton {
+                objectName: "openLogAction"
                 text: qsTr("Open log\u2026")
                 onClicked: openLogDialog.open()
                 ToolTip.visible: hovered
@@ -160,17 +176,29 @@ ApplicationWindow {
             Item {
                 Layout.fillWidth: true
             }
-            TabBar {
+            // Table or tree: the shown one is highlighted (Fusion's tab bar drew the
+            // unselected tab as the raised one, against the tool bar).
+            RowLayout {
                 id: viewSwitch
-                TabButton {
+                readonly property int currentIndex: treeTab.checked ? 1 : 0
+                spacing: 0
+                ButtonGroup {
+                    buttons: [tableTab, treeTab]
+                }
+                Button {
+                    id: tableTab
                     objectName: "tableTab"
                     text: qsTr("Table")
-                    width: implicitWidth
+                    checkable: true
+                    checked: true
+                    highlighted: tableTab.checked
                 }
-                TabButton {
+                Button {
+                    id: treeTab
                     objectName: "treeTab"
                     text: qsTr("Tree")
-                    width: implicitWidth
+                    checkable: true
+                    highlighted: treeTab.checked
                 }
             }
         }
@@ -231,30 +259,31 @@ ApplicationWindow {
         stats: monitor.stats
         loops: monitor.loops
         nowMs: monitor.nowMs
+        message: window.statusMessage
     }
 
     FileDialog {
         id: openSetDialog
+        objectName: "openSetDialog"
         title: qsTr("Open a task set")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Task sets (*.json)"), qsTr("All files (*)")]
         onAccepted: window.launchFile(openSetDialog.selectedFile)
     }
-    FileDialog {
+    ExportDialog {
         id: exportDialog
-        title: qsTr("Export the run's log")
-        fileMode: FileDialog.SaveFile
-        defaultSuffix: "json"
-        nameFilters: [qsTr("JSON log (*.json)"), qsTr("JSON lines (*.jsonl)"), qsTr("CSV (*.csv)"),
-            qsTr("Chrome trace (*.trace.json)")]
-        onAccepted: {
-            const error = monitor.exportLog(launcher.exportRunId, exportDialog.selectedFile)
+        objectName: "exportDialog"
+        onExportRequested: (runId, file) => {
+            const error = monitor.exportLog(runId, file)
             if (error.length > 0)
                 window.showErrors(qsTr("The log was not written"), [error])
+            else
+                window.statusMessage = qsTr("Log of run #%1 written to %2").arg(runId).arg(exportDialog.path())
         }
     }
     FileDialog {
         id: openLogDialog
+        objectName: "openLogDialog"
         title: qsTr("Open a log")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("JSON log (*.json)"), qsTr("All files (*)")]
@@ -276,8 +305,8 @@ ApplicationWindow {
     SpawnDialog {
         id: spawnDialog
         objectName: "spawnDialog"
-        onSpawnRequested: (op, params, parentKey) => window.showErrors(qsTr("The task was not spawned"),
-                                                                       monitor.spawnTask(op, params, parentKey))
+        onSpawnRequested: (op, params, parentKey, runId) => window.showErrors(qsTr("The task was not spawned"),
+                                                                              monitor.spawnTask(op, params, parentKey, runId))
     }
     CallbackDialog {
         id: callbackDialog
@@ -297,7 +326,7 @@ ApplicationWindow {
     Shortcut {
         sequence: "Ctrl+E"
         enabled: launcher.exportRunId >= 0
-        onActivated: exportDialog.open()
+        onActivated: window.openExport()
     }
     Shortcut {
         sequence: "Ctrl+F"

@@ -17,6 +17,7 @@ ItemDelegate {
 
     signal stopRequested()
 
+    objectName: "run_" + root.runId
     padding: Theme.spacingS
     leftPadding: Theme.spacingM
 
@@ -59,6 +60,7 @@ ItemDelegate {
             }
         }
         Button {
+            objectName: "runStop"
             text: qsTr("Stop")
             visible: root.running
             flat: true
