@@ -948,7 +948,7 @@ TEST_CASE("a loop held by a blocking step shows in the status bar while it lasts
         return key >= 0;
     }());
     CHECK(task == d.cell(d.monitor->tasks()->rowOfKey(key), "name").toString());
-    CHECK(rowState(d, key) == QLatin1String("running"));
+    CHECK_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
     // The timeline's lane of that loop marks it too, as a stall that grows with it.
     const auto laneMark = [&] {
         const coroscope::monitor::TimelineSource &timeline = *d.monitor;
