@@ -12,6 +12,8 @@ ApplicationWindow {
     id: window
 
     property real selectedKey: -1
+    // What the last action that ended quietly did (e.g. where an export went).
+    property string statusMessage: ""
     readonly property bool hasSelection: window.selectedKey >= 0
     // Why the selected task cannot be acted on (a past run's), "" when it can.
     readonly property string readOnlyReason: window.hasSelection ? monitor.readOnlyReason(window.selectedKey) : ""
@@ -59,8 +61,12 @@ ApplicationWindow {
     }
     function openSpawn() {
         // A past run's task cannot take a child: the spawned task goes to the top level.
-        spawnDialog.parentKey = window.canAct ? window.selectedKey : -1
-        spawnDialog.open()
+        spawnDialog.ask(monitor.spawnTarget(window.canAct ? window.selectedKey : -1, launcher.selectedRunId))
+    }
+    function openExport() {
+        const runId = launcher.exportRunId
+        if (runId >= 0)
+            exportDialog.ask(runId, monitor.exportFileName(runId), monitor.exportFolder())
     }
     function openCallback() {
         if (!window.canAct)
@@ -80,6 +86,11 @@ ApplicationWindow {
 
     TaskMonitor {
         id: monitor
+        // A task spawned from the dialog is selected and scrolled to.
+        onSpawned: key => {
+            window.select(key)
+            tasksPage.showTask(key)
+        }
     }
 
     header: ToolBar {
@@ -99,6 +110,7 @@ ApplicationWindow {
                 ToolTip.text: qsTr("Launch the selected built-in set (Ctrl+L)")
             }
             ToolButton {
+                objectName: "openSetAction"
                 text: qsTr("Open set\u2026")
                 onClicked: openSetDialog.open()
                 ToolTip.visible: hovered
@@ -130,7 +142,9 @@ ApplicationWindow {
                                                           : qsTr("Cancel the selected task and everything under it (Shift+Del)")
             }
             ToolButton {
+                objectName: "cancelAllAction"
                 text: qsTr("Cancel all")
+                enabled: monitor.stats.running + monitor.stats.pending > 0
                 onClicked: monitor.cancelAll()
                 ToolTip.visible: hovered
                 ToolTip.delay: Theme.toolTipDelay
@@ -146,14 +160,16 @@ ApplicationWindow {
             }
             ToolSeparator {}
             ToolButton {
+                objectName: "exportAction"
                 text: qsTr("Export\u2026")
                 enabled: launcher.exportRunId >= 0
-                onClicked: exportDialog.open()
+                onClicked: window.openExport()
                 ToolTip.visible: hovered
                 ToolTip.delay: Theme.toolTipDelay
                 ToolTip.text: qsTr("Write the selected run's log: .json, .jsonl, .csv or .trace.json (Ctrl+E)")
             }
             ToolButton {
+                objectName: "openLogAction"
                 text: qsTr("Open log\u2026")
                 onClicked: openLogDialog.open()
                 ToolTip.visible: hovered
@@ -174,17 +190,29 @@ ApplicationWindow {
             Item {
                 Layout.fillWidth: true
             }
-            TabBar {
+            // Table or tree: the shown one is highlighted (Fusion's tab bar drew the
+            // unselected tab as the raised one, against the tool bar).
+            RowLayout {
                 id: viewSwitch
-                TabButton {
+                readonly property int currentIndex: treeTab.checked ? 1 : 0
+                spacing: 0
+                ButtonGroup {
+                    buttons: [tableTab, treeTab]
+                }
+                Button {
+                    id: tableTab
                     objectName: "tableTab"
                     text: qsTr("Table")
-                    width: implicitWidth
+                    checkable: true
+                    checked: true
+                    highlighted: tableTab.checked
                 }
-                TabButton {
+                Button {
+                    id: treeTab
                     objectName: "treeTab"
                     text: qsTr("Tree")
-                    width: implicitWidth
+                    checkable: true
+                    highlighted: treeTab.checked
                 }
             }
         }
@@ -249,30 +277,31 @@ ApplicationWindow {
         stats: monitor.stats
         loops: monitor.loops
         nowMs: monitor.nowMs
+        message: window.statusMessage
     }
 
     FileDialog {
         id: openSetDialog
+        objectName: "openSetDialog"
         title: qsTr("Open a task set")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Task sets (*.json)"), qsTr("All files (*)")]
         onAccepted: window.launchFile(openSetDialog.selectedFile)
     }
-    FileDialog {
+    ExportDialog {
         id: exportDialog
-        title: qsTr("Export the run's log")
-        fileMode: FileDialog.SaveFile
-        defaultSuffix: "json"
-        nameFilters: [qsTr("JSON log (*.json)"), qsTr("JSON lines (*.jsonl)"), qsTr("CSV (*.csv)"),
-            qsTr("Chrome trace (*.trace.json)")]
-        onAccepted: {
-            const error = monitor.exportLog(launcher.exportRunId, exportDialog.selectedFile)
+        objectName: "exportDialog"
+        onExportRequested: (runId, file) => {
+            const error = monitor.exportLog(runId, file)
             if (error.length > 0)
                 window.showErrors(qsTr("The log was not written"), [error])
+            else
+                window.statusMessage = qsTr("Log of run #%1 written to %2").arg(runId).arg(exportDialog.path())
         }
     }
     FileDialog {
         id: openLogDialog
+        objectName: "openLogDialog"
         title: qsTr("Open a log")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Logs (*.json *.jsonl)"), qsTr("All files (*)")]
@@ -307,8 +336,8 @@ ApplicationWindow {
     SpawnDialog {
         id: spawnDialog
         objectName: "spawnDialog"
-        onSpawnRequested: (op, params, parentKey) => window.showErrors(qsTr("The task was not spawned"),
-                                                                       monitor.spawnTask(op, params, parentKey))
+        onSpawnRequested: (op, params, parentKey, runId) => window.showErrors(qsTr("The task was not spawned"),
+                                                                              monitor.spawnTask(op, params, parentKey, runId))
     }
     CallbackDialog {
         id: callbackDialog
@@ -328,7 +357,7 @@ ApplicationWindow {
     Shortcut {
         sequence: "Ctrl+E"
         enabled: launcher.exportRunId >= 0
-        onActivated: exportDialog.open()
+        onActivated: window.openExport()
     }
     Shortcut {
         sequence: "Ctrl+F"

@@ -11,8 +11,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QDir>
+#include <QPointer>
+#include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <variant>
@@ -340,24 +344,62 @@ LiveRun *TaskMonitor::liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const
     return it->second.get();
 }
 
-QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey)
+QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey, int runId)
 {
     auto made = leafNode(op, params);
     if (auto *errors = std::get_if<QStringList>(&made))
         return *errors;
     auto node = std::get<std::shared_ptr<taskset::Node>>(made);
-    if (parentTaskKey < 0) {
-        playground().spawn(node, 0);
-        return {};
+    if (parentTaskKey >= 0) {
+        if (const QString reason = readOnlyReason(parentTaskKey); !reason.isEmpty())
+            return {reason};
     }
-    if (const QString reason = readOnlyReason(parentTaskKey); !reason.isEmpty())
-        return {reason};
     std::uint64_t parent = 0;
-    LiveRun *run = liveRunOf(parentTaskKey, &parent);
-    if (!run)
-        return {QStringLiteral("the parent task belongs to a run that is no longer live")};
-    run->spawn(node, parent);
+    LiveRun *run = nullptr;
+    if (parentTaskKey >= 0) {
+        run = liveRunOf(parentTaskKey, &parent);
+        if (!run)
+            return {QStringLiteral("the parent task belongs to a run that is no longer live")};
+        runId = TaskStore::runIdOfKey(parentTaskKey);
+    } else if (auto it = m_live.find(runId); it != m_live.end()) {
+        run = it->second.get();
+    } else {
+        run = &playground();
+        runId = m_playgroundRun;
+    }
+    // A finished run with a task again is running again (its Stop button back) until
+    // that task ends; its earlier end, if not yet shown, is stale.
+    m_finishing.erase(runId);
+    if (!m_store.isRunning(runId))
+        m_store.setRunRunning(runId);
+    QPointer<TaskMonitor> self(this);
+    run->spawn(node, parent, [self, runId](std::uint64_t id) {
+        QMetaObject::invokeMethod(self, [self, runId, id] {
+            if (self)
+                self->m_spawnedAwaited.emplace_back(runId, id);
+        }, Qt::QueuedConnection);
+    });
     return {};
+}
+
+QVariantMap TaskMonitor::spawnTarget(qint64 selectedTaskKey, int selectedRunId) const
+{
+    qint64 parentKey = -1;
+    int runId = selectedRunId;
+    if (selectedTaskKey >= 0) {
+        runId = TaskStore::runIdOfKey(selectedTaskKey);
+        std::uint64_t runtimeId = 0;
+        const journal::RunRecord *record = m_store.run(runId);
+        if (liveRunOf(selectedTaskKey, &runtimeId) && record
+            && !rt::isFinal(record->state(TaskStore::localIdOfKey(selectedTaskKey))))
+            parentKey = selectedTaskKey;
+    }
+    const journal::RunRecord *record = m_store.run(runId);
+    if (!m_live.count(runId) || !record)
+        runId = -1;
+    return {{QStringLiteral("parentKey"), parentKey},
+            {QStringLiteral("runId"), runId},
+            {QStringLiteral("where"), runId >= 0 ? runTitle(runId, *record) : tr("the playground")}};
 }
 
 void TaskMonitor::cancelTask(qint64 taskKey)
@@ -373,27 +415,10 @@ void TaskMonitor::cancelSubtree(qint64 taskKey)
     LiveRun *run = liveRunOf(taskKey, &id);
     if (!run)
         return;
-    // The task and every descendant, deepest first, each with reason user.
-    const int runId = TaskStore::runIdOfKey(taskKey);
-    const journal::RunRecord *record = m_store.run(runId);
-    std::vector<qint64> subtree{taskKey};
-    std::vector<std::uint64_t> ids;
-    QSet<qint64> inTree{taskKey};
-    // Children come after their parents in run-local id (creation) order: one pass finds them all.
-    for (std::uint64_t local = 1; local <= record->taskCount(); ++local) {
-        const int row = m_store.rowOfLocal(runId, local);
-        const qint64 parent = row < 0 ? -1 : m_store.parentKey(row);
-        if (parent >= 0 && inTree.contains(parent)) {
-            const qint64 key = m_store.keyOfRow(row);
-            inTree.insert(key);
-            subtree.push_back(key);
-        }
-    }
-    for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {
-        if (const auto view = record->task(TaskStore::localIdOfKey(*it)); view && !rt::isFinal(view->state))
-            ids.push_back(view->runtimeId);
-    }
-    run->cancelTasks(std::move(ids));
+    // The task itself gets reason user, its descendants parent, as asyncio gives an
+    // awaited child of a cancelled task (docs/spec/log-format.md).
+    const journal::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
+    run->cancelSubtree(id, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
 }
 
 void TaskMonitor::cancelAll()
@@ -443,6 +468,23 @@ QString TaskMonitor::exportLog(int runId, const QUrl &url)
     catchUp(); // everything up to now
     const journal::ExportResult r = journal::exportLog(*record, localPath(url));
     return r.ok() ? QString() : *r.error;
+}
+
+QString TaskMonitor::exportFileName(int runId) const
+{
+    const journal::RunRecord *record = m_store.run(runId);
+    QString set = record ? record->setName() : QStringLiteral("run");
+    // A set's name may come from a file: keep what a file name can hold everywhere.
+    static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
+    set.replace(unsafe, QStringLiteral("-"));
+    if (set.isEmpty() || set.startsWith(QLatin1Char('.')))
+        set.prepend(QStringLiteral("run"));
+    return QStringLiteral("%1-%2.json").arg(set).arg(runId);
+}
+
+QString TaskMonitor::exportFolder() const
+{
+    return QDir::homePath();
 }
 
 QString TaskMonitor::openLog(const QUrl &url)
@@ -628,6 +670,19 @@ void TaskMonitor::publish()
 {
     m_store.endTick();
     finishRuns();
+    // Spawned tasks now in the table: the view may select them.
+    for (auto it = m_spawnedAwaited.begin(); it != m_spawnedAwaited.end();) {
+        const journal::RunRecord *record = m_store.run(it->first);
+        const std::uint64_t local = record ? record->localId(it->second) : 0;
+        if (record && !local) {
+            ++it;
+            continue;
+        }
+        const qint64 key = local ? TaskStore::makeKey(it->first, local) : -1;
+        it = m_spawnedAwaited.erase(it);
+        if (key >= 0)
+            Q_EMIT spawned(key);
+    }
     if (std::exchange(m_appliedSinceTick, false))
         updateLanes();
     updateRunTimes();
@@ -658,7 +713,7 @@ void TaskMonitor::updateLanes()
         const std::vector<journal::LoopView> views = record->loops();
         for (std::size_t index = 0; index < views.size(); ++index) {
             const journal::LoopView &view = views[index];
-            Lane lane{runId, std::uint8_t(index), view.name, runTitle(runId, *record) + QStringLiteral(" · ") + view.name, {}};
+            Lane lane{runId, std::uint8_t(index), view.name, runTitle(runId, *record) + QStringLiteral(" · ") + view.name, {}, {}};
             for (const journal::StallView &s : view.stalls)
                 lane.stalls.push_back({msOf(record->startNs() + s.startNs - origin), msOf(s.durationNs),
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
@@ -666,7 +721,7 @@ void TaskMonitor::updateLanes()
         }
         if (record->hasPoolWork() && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
             lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
-                             runTitle(runId, *record) + QStringLiteral(" · pool"), {}});
+                             runTitle(runId, *record) + QStringLiteral(" · pool"), {}, {}});
     }
     // Bars name lanes by index, and a bar whose lane is not there yet is drawn in
     // lane 0: when lanes come or move, every bar must be re-read.
@@ -725,21 +780,32 @@ QString TaskMonitor::laneName(int lane) const
 
 int TaskMonitor::stallCount(int lane) const
 {
-    return lane >= 0 && lane < int(m_lanes.size()) ? int(m_lanes[std::size_t(lane)].stalls.size()) : 0;
+    if (lane < 0 || lane >= int(m_lanes.size()))
+        return 0;
+    const Lane &l = m_lanes[std::size_t(lane)];
+    return int(l.stalls.size()) + (l.hang ? 1 : 0);
 }
 
 TimelineSource::Stall TaskMonitor::stall(int lane, int index) const
 {
-    return m_lanes[std::size_t(lane)].stalls[std::size_t(index)];
+    const Lane &l = m_lanes[std::size_t(lane)];
+    return std::size_t(index) < l.stalls.size() ? l.stalls[std::size_t(index)] : *l.hang;
 }
 
 void TaskMonitor::updateLoops()
 {
+    // A step that has held its loop this long is shown while it lasts: the loop is not
+    // responding. (Shorter ones are journalled as stalls when they end, past 50 ms.)
+    constexpr std::int64_t kHangShownAfterNs = 100'000'000;
+    const std::int64_t now = rt::monotonicNs();
+    for (Lane &lane : m_lanes)
+        lane.hang.reset();
     QVariantList loops;
     for (auto &[runId, run] : m_live) {
         if (!run->isRunning())
             continue;
         const journal::RunRecord *record = m_store.run(runId);
+        const auto steps = run->currentSteps();
         for (const auto &[name, longest] : run->longestSteps()) {
             // The longest step is shown only once the loop has stalled: until then it
             // would change the list (and make the status bar rebuild its labels) on
@@ -758,6 +824,24 @@ void TaskMonitor::updateLoops()
                     loop.insert(QStringLiteral("maxStallMs"), msOf(longest));
                     loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));
                     loop.insert(QStringLiteral("lastStallTask"), last.task ? record->name(last.task) : QString());
+                }
+            }
+            const auto step = std::find_if(steps.begin(), steps.end(), [&](const auto &s) { return s.first == name; });
+            if (step != steps.end() && step->second.startNs != rt::Loop::kNoStep
+                && now - step->second.startNs >= kHangShownAfterNs) {
+                const rt::Loop::Step &held = step->second;
+                const std::uint64_t local = record && held.task ? record->localId(held.task) : 0;
+                // The task's name once its creation is filed (the interpreter's blocking
+                // ops publish it before they block); its id until then.
+                const QString task = local ? record->name(local)
+                                   : held.task ? tr("task %1").arg(held.task)
+                                               : tr("a callback");
+                loop.insert(QStringLiteral("healthy"), false);
+                loop.insert(QStringLiteral("hungMs"), msOf(now - held.startNs));
+                loop.insert(QStringLiteral("hungTask"), task);
+                for (Lane &lane : m_lanes) {
+                    if (lane.runId == runId && lane.loop == name && m_firstStartNs >= 0)
+                        lane.hang = Stall{msOf(held.startNs - m_firstStartNs), msOf(now - held.startNs), task};
                 }
             }
             loops.append(loop);

@@ -69,7 +69,16 @@ public:
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
     Q_INVOKABLE void stopRun(int runId);
-    Q_INVOKABLE QStringList spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey);
+    // Spawns a task: a child of parentTaskKey (>= 0), else a root task of run runId
+    // when that run was launched here (it runs again if it had finished), else one of
+    // the playground. spawned(key) follows once the new task reaches the table.
+    Q_INVOKABLE QStringList spawnTask(const QString &op, const QVariantMap &params, qint64 parentTaskKey,
+                                      int runId = -1);
+    // Where Spawn puts a task by default, given the selected task (-1: none) and run
+    // (-1: none): {parentKey: the selected task if it is running or pending in a live
+    // run, else -1; runId: the selected task's run, else the selected run, if launched
+    // here, else -1 (the playground); where: that run's title or "the playground"}.
+    Q_INVOKABLE QVariantMap spawnTarget(qint64 selectedTaskKey, int selectedRunId) const;
     Q_INVOKABLE void cancelTask(qint64 taskKey);
     Q_INVOKABLE void cancelSubtree(qint64 taskKey);
     Q_INVOKABLE void cancelAll();
@@ -77,6 +86,11 @@ public:
     Q_INVOKABLE QString exportLog(int runId, const QUrl &url);
     // Reads a .json or .jsonl log back as a past, read-only run (logOpened names it);
     // returns the error, empty when it opened.
+    // The file name Export suggests: <set>-<run>.json (the set's name kept to
+    // letters, digits, '.', '_' and '-').
+    Q_INVOKABLE QString exportFileName(int runId) const;
+    // The folder Export suggests before the user has chosen one: the home folder.
+    Q_INVOKABLE QString exportFolder() const;
     Q_INVOKABLE QString openLog(const QUrl &url);
     // Why the task's run cannot be acted on (cancel, callback, child), for a tooltip;
     // empty when it can (a live run's task).
@@ -149,6 +163,8 @@ Q_SIGNALS:
     void logOpened(int runId);
     void scopeChanged();
     void liveChanged();
+    // A task spawned through spawnTask() is in the store (its row is in the table).
+    void spawned(qint64 taskKey);
 
 private:
     // Applies pending events until `budgetNs` has passed (< 0: all of them).
@@ -178,6 +194,7 @@ private:
         QString loop;
         QString title;
         std::vector<Stall> stalls;
+        std::optional<Stall> hang; // the step holding the loop now, growing (updateLoops)
     };
     [[nodiscard]] LiveRun *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
     [[nodiscard]] LiveRun &playground();
@@ -206,6 +223,9 @@ private:
     QVariantList m_loops;
     std::map<int, std::unique_ptr<LiveRun>> m_live;
     int m_playgroundRun = 0;
+    // Tasks spawned through spawnTask() whose creation has not reached the store yet:
+    // (run, runtime id); spawned() is emitted for each once it has.
+    std::vector<std::pair<int, std::uint64_t>> m_spawnedAwaited;
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
     quint64 m_lanesRevision = 0; // the timelineRevision() at which bars were last all invalidated

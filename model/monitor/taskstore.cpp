@@ -175,6 +175,14 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     Q_EMIT runFinished(runId);
 }
 
+void TaskStore::setRunRunning(int runId)
+{
+    Run &run = runRef(runId);
+    run.running = true;
+    m_pending.runsChanged = true;
+    m_touched = true;
+}
+
 // After a late task took an earlier run-local id: every task of the run keeps its
 // global row, but the ids (so the keys) of the tasks after it moved up by one.
 void TaskStore::renumber(Run &run)

@@ -105,6 +105,8 @@ public:
     // took about 80 ms in one tick. Costs address space, not memory.
     void reserve(int runId, std::size_t tasks);
     void setRunFinished(int runId, std::int64_t endNs);
+    // A finished run that has a live task again (one spawned into it) is running again.
+    void setRunRunning(int runId);
     // A finished run read back from a log (replay), added like addRun + apply +
     // setRunFinished (its tasks take rows in id order), then ticks. Returns its id.
     // `source` names where it came from (its file's path): the run is a past run, read

@@ -374,17 +374,28 @@ Task<QJsonValue> failNode(Interpreter &in, NodeRef node)
     throw rt::TaskError(node->message);
 }
 
+// Before a step holds its loop on purpose: what the loop journalled so far (this
+// task's creation among it) goes to the reader now, so that a watcher can name the
+// task while it holds the loop (rt::Loop::currentStep gives only its id).
+void publishBeforeHolding()
+{
+    rt::Loop::current()->journal().publish();
+}
+
 Task<QJsonValue> cpuNode(NodeRef node)
 {
     const double ms = node->workMs;
-    if (node->where == Where::Loop)
+    if (node->where == Where::Loop) {
+        publishBeforeHolding();
         co_return finishWith(number(burnCpu(ms)));
+    }
     co_return finishWith(number(co_await rt::runInExecutor([ms] { return burnCpu(ms); })));
 }
 
 Task<QJsonValue> blockNode(Interpreter &in, NodeRef node)
 {
     const double seconds = in.draw(node->seconds);
+    publishBeforeHolding();
     std::this_thread::sleep_for(rt::secondsToMs(seconds)); // time.sleep inside a coroutine: the loop stalls
     co_return finishWith(number(seconds));
 }

@@ -17,6 +17,11 @@ ItemDelegate {
     highlighted: root.current
     padding: Theme.spacingM
     onDoubleClicked: root.launchRequested()
+    // The whole description when its lines are cut off.
+    hoverEnabled: true
+    ToolTip.visible: root.hovered && description.truncated
+    ToolTip.delay: Theme.toolTipDelay
+    ToolTip.text: String(root.modelData.description)
 
     background: Rectangle {
         radius: Theme.radiusM
@@ -37,6 +42,8 @@ ItemDelegate {
                 elide: Text.ElideRight
             }
             Label {
+                id: description
+                objectName: "setDescription"
                 Layout.fillWidth: true
                 text: String(root.modelData.description)
                 font.pixelSize: Theme.fontSizeS

@@ -20,6 +20,7 @@ ItemDelegate {
 
     signal stopRequested()
 
+    objectName: "run_" + root.runId
     padding: Theme.spacingS
     leftPadding: Theme.spacingM
 
@@ -67,6 +68,7 @@ ItemDelegate {
             }
         }
         Button {
+            objectName: "runStop"
             text: qsTr("Stop")
             visible: root.running
             flat: true

@@ -5,14 +5,28 @@ import QtQuick.Controls.Fusion
 import QtQuick.Templates as T
 import QtQuick.Layouts
 
-// Spawn one task in the playground: sleep, fail, cpu or block, with its parameters
-// (sensible defaults), optionally as a child of the selected task.
+// Spawn one task: sleep, fail, cpu or block, with its parameters (sensible defaults):
+// a root task of the selected run (or of the playground), or a child of the selected
+// task while that task runs (TaskMonitor.spawnTarget).
 Dialog {
     id: root
 
+    // The selected task, if it can take a child; else -1.
     property real parentKey: -1
+    // The run a root task goes to (-1: the playground), and its title.
+    property int runId: -1
+    property string where: ""
 
-    signal spawnRequested(string op, var params, real parentKey)
+    signal spawnRequested(string op, var params, real parentKey, int runId)
+
+    // Opens the dialog for a target, as TaskMonitor.spawnTarget gives it.
+    function ask(target: var) {
+        root.parentKey = Number(target.parentKey)
+        root.runId = Number(target.runId)
+        root.where = String(target.where)
+        asChild.checked = root.parentKey >= 0
+        root.open()
+    }
 
     title: qsTr("Spawn a task")
     modal: true
@@ -23,17 +37,17 @@ Dialog {
     onAccepted: {
         const op = opBox.currentText
         const params = {}
-        if (op === "sleep" || op === "fail")
+        if (op === "sleep" || op === "fail" || op === "block")
             params.seconds = Number(seconds.text)
         if (op === "sleep")
             params.result = result.text
         if (op === "fail")
             params.message = message.text
-        if (op === "cpu" || op === "block")
+        if (op === "cpu")
             params.work_ms = Number(workMs.text)
         if (op === "cpu")
             params.where = whereBox.currentText
-        root.spawnRequested(op, params, asChild.checked ? root.parentKey : -1)
+        root.spawnRequested(op, params, asChild.checked ? root.parentKey : -1, root.runId)
     }
 
     GridLayout {
@@ -72,7 +86,7 @@ Dialog {
             id: seconds
             objectName: "spawnSeconds"
             Layout.fillWidth: true
-            visible: opBox.currentText === "sleep" || opBox.currentText === "fail"
+            visible: opBox.currentText === "sleep" || opBox.currentText === "fail" || opBox.currentText === "block"
             text: "2"
             validator: DoubleValidator {
                 bottom: 0
@@ -106,8 +120,9 @@ Dialog {
         }
         TextField {
             id: workMs
+            objectName: "spawnWorkMs"
             Layout.fillWidth: true
-            visible: opBox.currentText === "cpu" || opBox.currentText === "block"
+            visible: opBox.currentText === "cpu"
             text: "500"
             validator: IntValidator {
                 bottom: 0
@@ -125,10 +140,20 @@ Dialog {
         }
         CheckBox {
             id: asChild
+            objectName: "spawnAsChild"
             Layout.columnSpan: 2
             enabled: root.parentKey >= 0
-            checked: root.parentKey >= 0
-            text: root.parentKey >= 0 ? qsTr("As a child of the selected task") : qsTr("As a child of the selected task (none selected)")
+            text: root.parentKey >= 0 ? qsTr("As a child of the selected task")
+                                      : qsTr("As a child of the selected task (it must be running)")
+        }
+        Label {
+            objectName: "spawnWhere"
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            color: Theme.mutedText
+            font.pixelSize: Theme.fontSizeS
+            text: asChild.checked ? qsTr("In the selected task's run.") : qsTr("A root task of %1.").arg(root.where)
         }
     }
 }

@@ -13,6 +13,8 @@ ToolBar {
     // TaskMonitor.loops: one map per loop (runId, run, name, healthy, stalls, ...).
     required property var loops
     required property real nowMs
+    // What the last quiet action did (e.g. "Log of run #1 written to ..."), or "".
+    property string message: ""
 
     position: ToolBar.Footer
     implicitHeight: Theme.controlHeight
@@ -47,7 +49,12 @@ ToolBar {
                     id: stallLine
                     objectName: "loopHealth"
                     readonly property int stalls: Number(loopItem.modelData.stalls)
-                    text: stallLine.stalls === 0
+                    // A step holding the loop now (TaskMonitor.loops' hungMs, hungTask).
+                    readonly property bool hung: loopItem.modelData.hungMs !== undefined
+                    text: stallLine.hung
+                          ? qsTr("not responding for %1 \u00B7 held by %2").arg(Format.time(loopItem.modelData.hungMs))
+                                .arg(String(loopItem.modelData.hungTask))
+                          : stallLine.stalls === 0
                           ? qsTr("healthy")
                           : (stallLine.stalls === 1 ? qsTr("1 stall \u00B7 max %2 \u00B7 last: %3 (%4)")
                                           : qsTr("%1 stalls \u00B7 max %2 \u00B7 last: %3 (%4)")
@@ -56,6 +63,7 @@ ToolBar {
                               .arg(String(loopItem.modelData.lastStallTask))
                               .arg(Format.time(loopItem.modelData.lastStallMs))
                     font.pixelSize: Theme.fontSizeS
+                    font.bold: stallLine.hung
                     color: loopItem.healthy ? Theme.mutedText : Theme.stall
                 }
             }
@@ -66,8 +74,14 @@ ToolBar {
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
         }
-        Item {
+        Label {
+            objectName: "statusMessage"
             Layout.fillWidth: true
+            text: root.message
+            elide: Text.ElideMiddle
+            horizontalAlignment: Text.AlignRight
+            font.pixelSize: Theme.fontSizeS
+            color: Theme.text
         }
         Label {
             objectName: "statusCounts"

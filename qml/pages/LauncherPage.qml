@@ -76,6 +76,7 @@ Pane {
                 onClicked: page.launchSelected()
             }
             Button {
+                objectName: "openFileButton"
                 Layout.fillWidth: true
                 text: qsTr("Open file\u2026")
                 onClicked: page.openFileRequested()

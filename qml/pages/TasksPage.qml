@@ -265,6 +265,12 @@ Pane {
         }
     }
 
+    // Scrolls the table to the task, if the filter shows it.
+    function showTask(key: real) {
+        const row = page.monitor.tasks.rowOfKey(key)
+        if (row >= 0)
+            table.positionViewAtIndex(row, ListView.Contain)
+    }
     function moveSelection(delta: int) {
         const tasks = page.monitor.tasks
         const row = Math.max(0, Math.min(tasks.count - 1, tasks.rowOfKey(page.selectedKey) + delta))

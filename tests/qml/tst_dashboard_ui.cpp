@@ -13,6 +13,7 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -305,6 +306,48 @@ public:
             return key >= 0;
         }());
         return key;
+    }
+
+    // The visible button that reads `text` (in the window or an open popup), e.g. a
+    // Qt dialog's, which has no object name.
+    [[nodiscard]] QQuickItem *overlayButton(const QString &text) const
+    {
+        QQuickItem *found = nullptr;
+        const bool shown = waitFor([&] {
+            for (QQuickItem *i : descendants(window->contentItem())) {
+                if (i->isVisible() && textOf(i) == text && i->metaObject()->indexOfSignal("clicked()") >= 0)
+                    found = i;
+            }
+            return found != nullptr;
+        });
+        INFO("a popup's button " << text.toStdString());
+        REQUIRE(shown);
+        return found;
+    }
+    // In the open FileDialog `name` (Qt's own, drawn in QML): goes to `folder`, clicks
+    // the file's line, then the dialog's Open button.
+    void chooseFile(const QString &name, const QString &folder, const QString &fileName) const
+    {
+        QObject *dialog = object(name);
+        REQUIRE_EVENTUALLY(dialog->property("visible").toBool());
+        dialog->setProperty("currentFolder", QUrl::fromLocalFile(folder));
+        click(listedFile(QStringLiteral("fileDialogDelegate"), fileName));
+        click(overlayButton(QStringLiteral("Open")));
+        REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+    }
+    // The line of a file or folder in an open Qt file or folder dialog (its delegates'
+    // object names start with `prefix`).
+    [[nodiscard]] QQuickItem *listedFile(const QString &prefix, const QString &fileName) const
+    {
+        QQuickItem *line = nullptr;
+        REQUIRE_EVENTUALLY([&] {
+            for (QQuickItem *i : descendants(window->contentItem())) {
+                if (i->isVisible() && i->objectName().startsWith(prefix) && i->property("fileName").toString() == fileName)
+                    line = i;
+            }
+            return line != nullptr;
+        }());
+        return line;
     }
 
     [[nodiscard]] QStringList warnings() const { return m_engineWarnings + m_printed.warnings(); }
@@ -1130,6 +1173,330 @@ TEST_CASE("a large run on top of the runs already held asks first, saying what t
     d.click(d.dialogButton(dialog, QStringLiteral("Cancel")));
     REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
     CHECK(d.monitor->runs()->rowCount() == 2);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("every file dialog opens from the control a person clicks and does its job")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+
+    SECTION("Open set in the tool bar and Open file in the launcher launch the chosen set file")
+    {
+        const QString path = dir.filePath(QStringLiteral("one-sleep.json"));
+        {
+            QFile file(path);
+            REQUIRE(file.open(QIODevice::WriteOnly));
+            file.write(R"({ "format": "coroscope.taskset/1", "name": "one-sleep",
+  "tasks": [ { "op": "sleep", "name": "napper", "seconds": 0.1 } ] })");
+        }
+        d.click(d.item(QStringLiteral("openSetAction")));
+        d.chooseFile(QStringLiteral("openSetDialog"), dir.path(), QStringLiteral("one-sleep.json"));
+        REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 1);
+        CHECK_EVENTUALLY(d.rowNamed(QStringLiteral("napper")) >= 0);
+
+        d.click(d.item(QStringLiteral("openFileButton")));
+        d.chooseFile(QStringLiteral("openSetDialog"), dir.path(), QStringLiteral("one-sleep.json"));
+        REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 2);
+    }
+    SECTION("Export suggests <set>-<run>.json, writes it on Enter and says where it went; Open log shows it")
+    {
+        d.launch(kSet);
+        REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
+        QObject *launcher = d.object(QStringLiteral("launcherPage"));
+        REQUIRE_EVENTUALLY(launcher->property("exportRunId").toInt() == 1);
+
+        d.click(d.item(QStringLiteral("exportAction")));
+        QObject *dialog = d.object(QStringLiteral("exportDialog"));
+        d.waitOpened(dialog);
+        QQuickItem *name = d.item(QStringLiteral("exportFileName"));
+        CHECK(textOf(name) == QStringLiteral("%1-1.json").arg(kSet));
+        CHECK(showsText(dialog->property("footer").value<QQuickItem *>(), QStringLiteral("Save")));
+        CHECK_FALSE(showsText(dialog->property("footer").value<QQuickItem *>(), QStringLiteral("Open")));
+
+        // Browse opens Qt's folder dialog in the folder typed; choosing a folder there
+        // fills the field.
+        REQUIRE(QDir(dir.path()).mkdir(QStringLiteral("logs")));
+        const QString logs = dir.filePath(QStringLiteral("logs"));
+        d.type(d.item(QStringLiteral("exportFolder")), dir.path());
+        d.click(d.item(QStringLiteral("exportBrowse")));
+        QObject *folderDialog = d.object(QStringLiteral("exportFolderDialog"));
+        REQUIRE_EVENTUALLY(folderDialog->property("visible").toBool());
+        d.click(d.listedFile(QStringLiteral("folderDialogDelegate"), QStringLiteral("logs")));
+        d.screenshot(QStringLiteral("export-folder-dialog"));
+        d.click(d.overlayButton(QStringLiteral("Open")));
+        REQUIRE_EVENTUALLY(!folderDialog->property("visible").toBool());
+        CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("exportFolder"))) == logs);
+
+        // The name typed over the suggestion, then Enter.
+        d.type(name, QStringLiteral("exported.json"));
+        QTest::keyClick(d.window, Qt::Key_Return);
+        REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+        const QString path = QDir(logs).filePath(QStringLiteral("exported.json"));
+        REQUIRE_EVENTUALLY(QFile::exists(path));
+        CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("statusMessage"))).contains(path));
+
+        d.click(d.item(QStringLiteral("openLogAction")));
+        d.chooseFile(QStringLiteral("openLogDialog"), logs, QStringLiteral("exported.json"));
+        REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 2); // the log, as a past run
+    }
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a loop held by a blocking step shows in the status bar while it lasts: the task and a growing time")
+{
+    Dashboard d;
+    const QSet<qint64> before = d.shownKeys();
+    d.click(d.item(QStringLiteral("spawnAction")));
+    QObject *dialog = d.object(QStringLiteral("spawnDialog"));
+    d.waitOpened(dialog);
+    d.click(d.item(QStringLiteral("spawnOp")));
+    d.click(d.overlayButton(QStringLiteral("block")));
+    REQUIRE_EVENTUALLY(d.item(QStringLiteral("spawnOp"))->property("currentText").toString() == QLatin1String("block"));
+    d.type(d.item(QStringLiteral("spawnSeconds")), QStringLiteral("3"));
+    d.accept(dialog);
+
+    // The status bar's loop line while the step holds the loop: its time in seconds or ms.
+    const QRegularExpression hung(QStringLiteral("^not responding for ([0-9.]+) (ms|s) \u00B7 held by (.+)$"));
+    const auto heldFor = [&](QString *task) {
+        for (QQuickItem *line : d.visibleItems(QStringLiteral("loopHealth"))) {
+            const QRegularExpressionMatch m = hung.match(textOf(line));
+            if (m.hasMatch()) {
+                if (task)
+                    *task = m.captured(3);
+                return m.captured(1).toDouble() * (m.captured(2) == QLatin1String("s") ? 1000.0 : 1.0);
+            }
+        }
+        return -1.0;
+    };
+    QString task;
+    double first = -1;
+    REQUIRE_EVENTUALLY((first = heldFor(&task)) >= 0);
+    // The task is named as the table names it.
+    qint64 key = -1;
+    REQUIRE_EVENTUALLY([&] {
+        for (qint64 k : d.shownKeys()) {
+            if (!before.contains(k))
+                key = k;
+        }
+        return key >= 0;
+    }());
+    CHECK(task == d.cell(d.monitor->tasks()->rowOfKey(key), "name").toString());
+    CHECK_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
+    // The timeline's lane of that loop marks it too, as a stall that grows with it.
+    const auto laneMark = [&] {
+        const coroscope::monitor::TimelineSource &timeline = *d.monitor;
+        for (int lane = 0; lane < timeline.laneCount(); ++lane) {
+            const int n = timeline.stallCount(lane);
+            if (n > 0 && timeline.stall(lane, n - 1).culprit == task)
+                return timeline.stall(lane, n - 1).durationMs;
+        }
+        return -1.0;
+    };
+    double marked = -1;
+    REQUIRE_EVENTUALLY((marked = laneMark()) >= 100);
+    // It grows while the step lasts.
+    CHECK_EVENTUALLY(heldFor(nullptr) >= first + 500);
+    CHECK_EVENTUALLY(laneMark() >= marked + 500);
+    d.screenshot(QStringLiteral("loop-not-responding"));
+    // Once the step ends, the line reports the stall it was.
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("done"));
+    CHECK_EVENTUALLY(heldFor(nullptr) < 0);
+    checkNoWarnings(d);
+}
+
+namespace {
+
+// Writes a task-set file of one short sleep named `task` into `dir`; returns its path.
+QString shortSetFile(const QTemporaryDir &dir, const QString &task)
+{
+    const QString path = dir.filePath(task + QStringLiteral(".json"));
+    QFile file(path);
+    REQUIRE(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral(R"({ "format": "coroscope.taskset/1", "name": "short",
+  "tasks": [ { "op": "sleep", "name": "%1", "seconds": 0.1 } ] })").arg(task).toUtf8());
+    return path;
+}
+
+// Whether the table shows the task's row in its viewport now, without scrolling it.
+bool rowInView(const Dashboard &d, qint64 key)
+{
+    const int row = d.monitor->tasks()->rowOfKey(key);
+    QQuickItem *view = d.table();
+    QQuickItem *delegate = nullptr;
+    QMetaObject::invokeMethod(view, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, delegate), Q_ARG(int, row));
+    if (row < 0 || !delegate || !delegate->isVisible())
+        return false;
+    const double top = view->property("contentY").toDouble();
+    return delegate->y() >= top - 1 && delegate->y() + delegate->height() <= top + view->height() + 1;
+}
+
+qint64 parentOf(const Dashboard &d, qint64 key)
+{
+    const int row = d.monitor->store().rowOfKey(key);
+    return row < 0 ? -2 : d.monitor->store().parentKey(row);
+}
+
+// Opens Spawn, keeps its defaults but a sleep of `seconds`, accepts; returns the new
+// task's key, once the window has selected it.
+qint64 spawnWithDefaults(const Dashboard &d, const QString &seconds)
+{
+    d.click(d.item(QStringLiteral("spawnAction")));
+    QObject *dialog = d.object(QStringLiteral("spawnDialog"));
+    d.waitOpened(dialog);
+    d.type(d.item(QStringLiteral("spawnSeconds")), seconds);
+    const qint64 before = d.window->property("selectedKey").toLongLong();
+    d.accept(dialog);
+    qint64 key = -1;
+    REQUIRE_EVENTUALLY((key = d.window->property("selectedKey").toLongLong()) != before && key >= 0);
+    return key;
+}
+
+} // namespace
+
+TEST_CASE("Spawn makes a root task of the selected run or a child of a running task and shows the new task selected")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+
+    SECTION("a finished run with a task spawned into it runs again, with its Stop button")
+    {
+        REQUIRE(QMetaObject::invokeMethod(d.window, "launchFile",
+                                          Q_ARG(QUrl, QUrl::fromLocalFile(shortSetFile(dir, QStringLiteral("quick"))))));
+        REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 1 && !d.monitor->store().isRunning(1));
+        QQuickItem *run = d.item(QStringLiteral("run_1"));
+        CHECK(d.visibleItems(QStringLiteral("runStop")).isEmpty());
+        d.click(run); // the run is selected; no task is
+        REQUIRE_EVENTUALLY(d.object(QStringLiteral("launcherPage"))->property("selectedRunId").toInt() == 1);
+
+        d.click(d.item(QStringLiteral("spawnAction")));
+        QObject *dialog = d.object(QStringLiteral("spawnDialog"));
+        d.waitOpened(dialog);
+        CHECK_FALSE(d.item(QStringLiteral("spawnAsChild"))->property("checked").toBool());
+        CHECK(textOf(d.item(QStringLiteral("spawnWhere"))).contains(QLatin1String("#1 short")));
+        d.type(d.item(QStringLiteral("spawnSeconds")), QStringLiteral("600"));
+        d.accept(dialog);
+
+        qint64 key = -1;
+        REQUIRE_EVENTUALLY((key = d.window->property("selectedKey").toLongLong()) >= 0);
+        CHECK(coroscope::monitor::TaskStore::runIdOfKey(key) == 1); // in the selected run, not the playground
+        CHECK(d.monitor->runs()->rowCount() == 1);
+        CHECK(parentOf(d, key) == -1);
+        CHECK_EVENTUALLY(d.visibleItems(QStringLiteral("runStop")).size() == 1);
+        CHECK_EVENTUALLY(rowInView(d, key));
+    }
+    SECTION("a child of the selected task only while it runs; the new task is selected and scrolled to")
+    {
+        d.launch(kSet);
+        qint64 main = -1, one = -1;
+        REQUIRE_EVENTUALLY((main = keyNamed(d, QStringLiteral("main"))) >= 0 && (one = keyNamed(d, QStringLiteral("one"))) >= 0);
+        REQUIRE_EVENTUALLY(rowState(d, one) == QLatin1String("done"));
+        REQUIRE(rowState(d, main) == QLatin1String("running"));
+
+        // A done task takes no child: a root task of its run.
+        d.selectTask(one);
+        d.click(d.item(QStringLiteral("spawnAction")));
+        QObject *dialog = d.object(QStringLiteral("spawnDialog"));
+        d.waitOpened(dialog);
+        QQuickItem *asChild = d.item(QStringLiteral("spawnAsChild"));
+        CHECK_FALSE(asChild->property("checked").toBool());
+        CHECK_FALSE(asChild->isEnabled());
+        d.click(d.dialogButton(dialog, QStringLiteral("Cancel")));
+        REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+
+        // A running one: its child by default.
+        d.selectTask(main);
+        const qint64 child = spawnWithDefaults(d, QStringLiteral("600"));
+        CHECK(coroscope::monitor::TaskStore::runIdOfKey(child) == 1);
+        CHECK_EVENTUALLY(parentOf(d, child) == main);
+        CHECK_EVENTUALLY(rowInView(d, child));
+
+        // The new task is the last of more rows than the table shows, the table at its
+        // top: it is scrolled to.
+        const QString many = dir.filePath(QStringLiteral("many.json"));
+        {
+            QFile file(many);
+            REQUIRE(file.open(QIODevice::WriteOnly));
+            file.write(R"({ "format": "coroscope.taskset/1", "name": "many",
+  "tasks": [ { "op": "repeat", "name": "sleepers", "count": 100, "task": { "op": "sleep", "seconds": 600 } } ] })");
+        }
+        REQUIRE(QMetaObject::invokeMethod(d.window, "launchFile", Q_ARG(QUrl, QUrl::fromLocalFile(many))));
+        REQUIRE_EVENTUALLY(d.tableCount() > 100);
+        d.selectTask(d.monitor->tasks()->keyAt(0));
+        REQUIRE_FALSE(rowInView(d, d.monitor->tasks()->keyAt(d.tableCount() - 1)));
+        const qint64 last = spawnWithDefaults(d, QStringLiteral("600"));
+        CHECK_EVENTUALLY(rowInView(d, last));
+    }
+    checkNoWarnings(d);
+}
+
+TEST_CASE("Cancel all is enabled only while a task is live")
+{
+    Dashboard d;
+    QQuickItem *cancelAll = d.item(QStringLiteral("cancelAllAction"));
+    CHECK_FALSE(cancelAll->isEnabled());
+    const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
+    CHECK_EVENTUALLY(cancelAll->isEnabled());
+    d.click(cancelAll);
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("cancelled"));
+    CHECK_EVENTUALLY(!cancelAll->isEnabled());
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the Table/Tree switch highlights the view that is shown")
+{
+    Dashboard d;
+    QQuickItem *table = d.item(QStringLiteral("tableTab"));
+    QQuickItem *tree = d.item(QStringLiteral("treeTab"));
+    CHECK(table->property("highlighted").toBool());
+    CHECK_FALSE(tree->property("highlighted").toBool());
+    d.click(tree);
+    REQUIRE_EVENTUALLY(d.monitor->tree()->isActive());
+    CHECK(tree->property("highlighted").toBool());
+    CHECK_FALSE(table->property("highlighted").toBool());
+    d.screenshot(QStringLiteral("tree-switch"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the launcher lists the sets in the tour's order and shows a cut-off description whole when hovered")
+{
+    Dashboard d;
+    const QVariantList sets = d.monitor->builtinSets();
+    REQUIRE(sets.size() >= 13);
+    CHECK(sets.first().toMap().value(QStringLiteral("name")).toString() == QLatin1String("lifecycle"));
+    CHECK(sets.last().toMap().value(QStringLiteral("name")).toString() == QLatin1String("million"));
+    QQuickItem *list = d.item(QStringLiteral("builtinSetList"));
+    QQuickItem *first = nullptr;
+    QMetaObject::invokeMethod(list, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, first), Q_ARG(int, 0));
+    REQUIRE(first);
+    CHECK(first->objectName() == QLatin1String("builtinSet_lifecycle"));
+
+    // The first set whose description the launcher cuts off.
+    QQuickItem *cut = nullptr;
+    QString whole;
+    for (int i = 0; i < sets.size() && !cut; ++i) {
+        QMetaObject::invokeMethod(list, "positionViewAtIndex", Q_ARG(int, i), Q_ARG(int, kListViewContain));
+        QQuickItem *delegate = d.item(QStringLiteral("builtinSet_") + sets[i].toMap().value(QStringLiteral("name")).toString());
+        for (QQuickItem *label : descendants(delegate)) {
+            if (label->objectName() == QLatin1String("setDescription") && label->property("truncated").toBool()) {
+                cut = delegate;
+                whole = sets[i].toMap().value(QStringLiteral("description")).toString();
+            }
+        }
+    }
+    REQUIRE(cut);
+    QTest::mouseMove(d.window, cut->mapToScene(QPointF(cut->width() / 2, cut->height() / 2)).toPoint());
+    CHECK_EVENTUALLY([&] {
+        for (QQuickItem *i : descendants(d.window->contentItem())) {
+            if (i->isVisible() && textOf(i) == whole && i->objectName() != QLatin1String("setDescription"))
+                return true;
+        }
+        return false;
+    }());
+    d.screenshot(QStringLiteral("set-description-tooltip"));
     checkNoWarnings(d);
 }
 
