@@ -626,8 +626,8 @@ void TaskMonitor::tick()
 
 void TaskMonitor::publish()
 {
+    finishRuns(); // first: the tick that shows a run's last events shows it finished
     m_store.endTick();
-    finishRuns();
     if (std::exchange(m_appliedSinceTick, false))
         updateLanes();
     updateRunTimes();
