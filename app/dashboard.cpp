@@ -24,6 +24,7 @@ namespace coroscope::app {
 int runDashboard(int &argc, char **argv, const QStringList &launch, widgets::RendererRequest renderer)
 {
     QGuiApplication app(argc, argv);
+    QGuiApplication::setOrganizationName(QStringLiteral("Coroscope")); // QSettings: ~/.config/Coroscope/
     QGuiApplication::setApplicationName(QStringLiteral("Coroscope"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Coroscope"));
     QGuiApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));

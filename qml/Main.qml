@@ -39,11 +39,17 @@ ApplicationWindow {
             window.launchNow(builtin, file)
     }
     function launchNow(builtin: string, file: url) {
-        if (builtin.length > 0)
+        if (builtin.length > 0) {
             window.showErrors(qsTr("%1 was not launched").arg(builtin), monitor.launchBuiltin(builtin))
-        else
-            window.showErrors(qsTr("The task set was not launched"), monitor.openSetFile(file))
+            return
+        }
+        const errors = monitor.openSetFile(file)
+        if (errors.length === 0)
+            settings.noteFile("set", file)
+        window.showErrors(qsTr("The task set was not launched"), errors)
     }
+    // The split views whose layout the next session restores.
+    readonly property var splitViews: [mainSplit, middleSplit]
     // What the Open set dialog does with the file it was given.
     function launchFile(file: url) {
         window.launchChecked("", file)
@@ -92,6 +98,13 @@ ApplicationWindow {
             tasksPage.showTask(key)
         }
     }
+    // Geometry, split layout and recent files, from the last session and for the next.
+    WindowSettings {
+        id: settings
+        objectName: "windowSettings"
+    }
+    Component.onCompleted: settings.restore(window, window.splitViews)
+    onClosing: settings.save(window, window.splitViews)
 
     header: ToolBar {
         RowLayout {
@@ -99,96 +112,131 @@ ApplicationWindow {
             anchors.leftMargin: Theme.spacingM
             anchors.rightMargin: Theme.spacingM
             spacing: Theme.spacingS
-
-            ToolButton {
-                objectName: "launchAction"
-                text: qsTr("\u25B6 Launch")
-                enabled: launcher.canLaunch
-                onClicked: launcher.launchSelected()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Launch the selected built-in set (Ctrl+L)")
-            }
-            ToolButton {
-                objectName: "openSetAction"
-                text: qsTr("Open set\u2026")
-                onClicked: openSetDialog.open()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Launch a task-set file (Ctrl+O)")
-            }
-            ToolSeparator {}
-            ToolButton {
-                objectName: "spawnAction"
-                text: qsTr("Spawn\u2026")
-                onClicked: window.openSpawn()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Spawn one task, optionally as a child of the selected task (Ctrl+N)")
-            }
-            ActionButton {
-                objectName: "cancelAction"
-                text: qsTr("Cancel")
-                active: window.canAct
-                onClicked: window.cancelSelected()
-                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason : qsTr("Cancel the selected task (Del)")
-            }
-            ActionButton {
-                objectName: "cancelSubtreeAction"
-                text: qsTr("Cancel subtree")
-                active: window.canAct
-                onClicked: window.cancelSelectedSubtree()
-                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
-                                                          : qsTr("Cancel the selected task and everything under it (Shift+Del)")
-            }
-            ToolButton {
-                objectName: "cancelAllAction"
-                text: qsTr("Cancel all")
-                enabled: monitor.stats.running + monitor.stats.pending > 0
-                onClicked: monitor.cancelAll()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Cancel every live task, like Ctrl-C")
-            }
-            ActionButton {
-                objectName: "addCallbackAction"
-                text: qsTr("Add callback\u2026")
-                active: window.canAct
-                onClicked: window.openCallback()
-                toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
-                                                          : qsTr("Attach a done-callback to the selected task")
-            }
-            ToolSeparator {}
-            ToolButton {
-                objectName: "exportAction"
-                text: qsTr("Export\u2026")
-                enabled: launcher.exportRunId >= 0
-                onClicked: window.openExport()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Write the selected run's log: .json, .jsonl, .csv or .trace.json (Ctrl+E)")
-            }
-            ToolButton {
-                objectName: "openLogAction"
-                text: qsTr("Open log\u2026")
-                onClicked: openLogDialog.open()
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: qsTr("Show a past run from its .json or .jsonl log, read only")
-            }
-            ToolButton {
-                id: detailsToggle
-                objectName: "detailsToggle"
-                text: qsTr("Details")
-                checkable: true
-                checked: true
-                ToolTip.visible: hovered
-                ToolTip.delay: Theme.toolTipDelay
-                ToolTip.text: detailsToggle.checked ? qsTr("Hide the details pane (more room for the table)")
-                                                    : qsTr("Show the selected task's details")
-            }
-            Item {
+            // The actions wrap onto a second line in a narrow window, so that every
+            // one stays reachable; the Table/Tree switch keeps the right edge.
+            Flow {
                 Layout.fillWidth: true
+                spacing: Theme.spacingS
+
+                ToolButton {
+                    objectName: "launchAction"
+                    text: qsTr("\u25B6 Launch")
+                    enabled: launcher.canLaunch
+                    onClicked: launcher.launchSelected()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Launch the selected built-in set (Ctrl+L)")
+                }
+                ToolButton {
+                    objectName: "openSetAction"
+                    text: qsTr("Open set\u2026")
+                    onClicked: openSetDialog.open()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Launch a task-set file (Ctrl+O)")
+                }
+                ToolSeparator {}
+                ToolButton {
+                    objectName: "spawnAction"
+                    text: qsTr("Spawn\u2026")
+                    onClicked: window.openSpawn()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Spawn one task, optionally as a child of the selected task (Ctrl+N)")
+                }
+                ActionButton {
+                    objectName: "cancelAction"
+                    text: qsTr("Cancel")
+                    active: window.canAct
+                    onClicked: window.cancelSelected()
+                    toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason : qsTr("Cancel the selected task (Del)")
+                }
+                ActionButton {
+                    objectName: "cancelSubtreeAction"
+                    text: qsTr("Cancel subtree")
+                    active: window.canAct
+                    onClicked: window.cancelSelectedSubtree()
+                    toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
+                                                              : qsTr("Cancel the selected task and everything under it (Shift+Del)")
+                }
+                ToolButton {
+                    objectName: "cancelAllAction"
+                    text: qsTr("Cancel all")
+                    enabled: monitor.stats.running + monitor.stats.pending > 0
+                    onClicked: monitor.cancelAll()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Cancel every live task, like Ctrl-C")
+                }
+                ActionButton {
+                    objectName: "addCallbackAction"
+                    text: qsTr("Add callback\u2026")
+                    active: window.canAct
+                    onClicked: window.openCallback()
+                    toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
+                                                              : qsTr("Attach a done-callback to the selected task")
+                }
+                ToolSeparator {}
+                ToolButton {
+                    objectName: "exportAction"
+                    text: qsTr("Export\u2026")
+                    enabled: launcher.exportRunId >= 0
+                    onClicked: window.openExport()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Write the selected run's log: .json, .jsonl, .csv or .trace.json (Ctrl+E)")
+                }
+                ToolButton {
+                    objectName: "openLogAction"
+                    text: qsTr("Open log\u2026")
+                    onClicked: openLogDialog.open()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Show a past run from its .json or .jsonl log, read only")
+                }
+                ToolButton {
+                    id: recentButton
+                    objectName: "recentButton"
+                    text: qsTr("Recent \u25BE")
+                    enabled: settings.recentFiles.length > 0
+                    onClicked: recentMenu.open()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Open a log or launch a set file again")
+                    Menu {
+                        id: recentMenu
+                        y: recentButton.height
+                        Repeater {
+                            model: settings.recentFiles
+                            delegate: MenuItem {
+                                id: recentItem
+                                required property string modelData
+                                readonly property bool isLog: recentItem.modelData.startsWith("log:")
+                                readonly property string path: recentItem.modelData.substring(recentItem.modelData.indexOf(":") + 1)
+                                objectName: "recentFile"
+                                text: (recentItem.isLog ? qsTr("Log: %1") : qsTr("Set: %1")).arg(Format.fileName(recentItem.path))
+                                onTriggered: {
+                                    const file = "file://" + recentItem.path
+                                    if (recentItem.isLog)
+                                        window.openLog(file)
+                                    else
+                                        window.launchFile(file)
+                                }
+                            }
+                        }
+                    }
+                }
+                ToolButton {
+                    id: detailsToggle
+                    objectName: "detailsToggle"
+                    text: qsTr("Details")
+                    checkable: true
+                    checked: true
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: detailsToggle.checked ? qsTr("Hide the details pane (more room for the table)")
+                                                        : qsTr("Show the selected task's details")
+                }
             }
             // Table or tree: the shown one is highlighted (Fusion's tab bar drew the
             // unselected tab as the raised one, against the tool bar).
@@ -219,6 +267,8 @@ ApplicationWindow {
     }
 
     SplitView {
+        id: mainSplit
+        objectName: "mainSplit"
         anchors.fill: parent
         orientation: Qt.Horizontal
 
@@ -233,6 +283,7 @@ ApplicationWindow {
         }
 
         SplitView {
+            id: middleSplit
             orientation: Qt.Vertical
             SplitView.fillWidth: true
 
@@ -312,6 +363,8 @@ ApplicationWindow {
         const error = monitor.openLog(file)
         if (error.length > 0)
             window.showErrors(qsTr("The log could not be read"), [error])
+        else
+            settings.noteFile("log", file)
     }
     Connections {
         target: monitor

@@ -5,10 +5,17 @@
 
 namespace coroscope::monitor {
 
+namespace {
+constexpr qint64 kScanSliceNs = 3'000'000;
+constexpr int kScanChunk = 2048; // names tested between two looks at the clock
+} // namespace
+
 TaskListModel::TaskListModel(TaskStore *store, QObject *parent)
     : QAbstractListModel(parent), m_store(store)
 {
     connect(m_store, &TaskStore::ticked, this, &TaskListModel::onTicked);
+    m_scan.setInterval(0);
+    connect(&m_scan, &QTimer::timeout, this, &TaskListModel::scanSome);
     m_sortClock.start();
     rebuild();
 }
@@ -127,17 +134,18 @@ void TaskListModel::extendMatches(int rows)
 {
     if (m_search.isEmpty()) {
         m_matches.clear();
+        m_scan.stop();
         return;
     }
     for (int r = int(m_matches.size()); r < rows; ++r)
         m_matches.push_back(m_store->name(r).contains(m_search, Qt::CaseInsensitive) ? 1 : 0);
 }
 
-std::vector<int> TaskListModel::filteredRows(int from) const
+std::vector<int> TaskListModel::filteredRows(int from, int to) const
 {
     std::vector<int> rows;
-    const int published = m_store->publishedRowCount();
-    for (int r = from; r < published; ++r) {
+    const int end = to < 0 ? m_store->publishedRowCount() : to;
+    for (int r = from; r < end; ++r) {
         if (passes(r))
             rows.push_back(r);
     }
@@ -199,10 +207,39 @@ void TaskListModel::sortRows(std::vector<int> &rows) const
         rows[i] = keyed[i].second;
 }
 
+void TaskListModel::scanSome()
+{
+    const int published = m_store->publishedRowCount();
+    const int from = int(m_matches.size());
+    QElapsedTimer clock;
+    clock.start();
+    int to = from;
+    while (to < published && clock.nsecsElapsed() < kScanSliceNs) {
+        to = std::min(published, to + kScanChunk);
+        extendMatches(to);
+    }
+    if (to >= published)
+        m_scan.stop();
+    // Rows [from, to) follow every row shown (store order): an append.
+    const std::vector<int> found = filteredRows(from, to);
+    if (found.empty())
+        return;
+    beginInsertRows({}, m_count, m_count + int(found.size()) - 1);
+    m_rows.insert(m_rows.end(), found.begin(), found.end());
+    m_count = int(m_rows.size());
+    endInsertRows();
+    Q_EMIT countChanged();
+}
+
 void TaskListModel::rebuild()
 {
     const int published = m_store->publishedRowCount();
-    extendMatches(published);
+    // A search on an unsorted view tests the names in slices (scanSome); a sorted view
+    // needs them all at once.
+    if (m_search.isEmpty() || m_sortRole != 0)
+        extendMatches(published);
+    else if (int(m_matches.size()) < published)
+        m_scan.start();
     m_rows.clear();
     if (usesIndex()) {
         m_rows = filteredRows(0);
@@ -219,9 +256,13 @@ void TaskListModel::resetAll()
 {
     const int before = m_count;
     beginResetModel();
+    m_scan.stop();
     m_matches.clear();
     rebuild();
     endResetModel();
+    // The first slice at once: a small table is searched before this returns.
+    if (m_scan.isActive())
+        scanSome();
     if (m_count != before)
         Q_EMIT countChanged();
 }
@@ -290,7 +331,10 @@ void TaskListModel::onTicked(const TickChange &change)
         return;
     }
     const int total = int(change.total);
-    extendMatches(total);
+    // While a new search is testing names, new rows wait for it (rows not tested yet
+    // pass no filter); afterwards each tick tests its new rows.
+    if (!m_scan.isActive())
+        extendMatches(total);
     const int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
     int keep = before; // shown rows that stay where they are
 

@@ -16,7 +16,10 @@
 //    (O(log n), no per-row memory);
 //  - search or run filter: a vector of the store rows that pass, in store order, rebuilt from the
 //    first row whose membership changed (the match of each name is cached, so this
-//    is a cheap scan), appended rows tested incrementally;
+//    is a cheap scan), appended rows tested incrementally. A new search tests the
+//    names in slices of about 3 ms from the event loop (rows that match are appended
+//    as they are found), so that typing stays responsive at a million tasks: no key
+//    waits for the test of the last one's text;
 //  - sort: a sorted vector of the rows that pass, rebuilt (O(n log n)) at most once
 //    per resortIntervalMs() while rows change (new rows are appended at the end
 //    between rebuilds, and a row that left the filter stays until the next one); a
@@ -30,6 +33,7 @@
 
 #include <QAbstractListModel>
 #include <QElapsedTimer>
+#include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
 #include <cstdint>
@@ -77,6 +81,8 @@ public:
     [[nodiscard]] int storeRow(int row) const;
     // Sorted views re-sort at most this often while rows change (default 1000 ms).
     void setResortIntervalMs(int ms) { m_resortIntervalMs = ms; }
+    // Whether a new search is still testing names (rows that match keep coming).
+    [[nodiscard]] bool isSearching() const { return m_scan.isActive(); }
 
 Q_SIGNALS:
     void stateFilterChanged();
@@ -91,10 +97,12 @@ private:
     void resetAll();
     void rebuild();
     void extendMatches(int rows);
+    void scanSome(); // tests the next names of a new search for about kScanSliceNs
     [[nodiscard]] bool passes(int storeRow) const;
     [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0 || m_run != 0; }
     [[nodiscard]] int firstShownAtOrAfter(int storeRow) const; // unsorted modes only
-    [[nodiscard]] std::vector<int> filteredRows(int from) const;
+    // The store rows in [from, to) that pass (to < 0: every published row).
+    [[nodiscard]] std::vector<int> filteredRows(int from, int to = -1) const;
     void sortRows(std::vector<int> &rows) const;
     void resort();
     void replaceTail(int from, int newCount);
@@ -110,6 +118,7 @@ private:
     std::vector<int> m_rows;            // store rows shown (search or sort)
     std::vector<std::uint8_t> m_matches; // per store row: the name contains m_search
     QElapsedTimer m_sortClock;
+    QTimer m_scan;
     int m_resortIntervalMs = 1000;
 };
 

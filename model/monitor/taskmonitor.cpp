@@ -668,8 +668,8 @@ void TaskMonitor::tick()
 
 void TaskMonitor::publish()
 {
+    finishRuns(); // first: the tick that shows a run's last events shows it finished
     m_store.endTick();
-    finishRuns();
     // Spawned tasks now in the table: the view may select them.
     for (auto it = m_spawnedAwaited.begin(); it != m_spawnedAwaited.end();) {
         const journal::RunRecord *record = m_store.run(it->first);

@@ -365,7 +365,9 @@ TEST_CASE("a million-task run's line fits beside its Stop button in the sidebar"
                           {QStringLiteral("name"), QStringLiteral("million")},
                           {QStringLiteral("running"), true},
                           {QStringLiteral("taskCount"), 1000001},
-                          {QStringLiteral("startedAt"), QDateTime(QDate(2026, 11, 28), QTime(23, 59, 58))}};
+                          {QStringLiteral("startedAt"), QDateTime(QDate(2026, 11, 28), QTime(23, 59, 58))},
+                          {QStringLiteral("loaded"), false},
+                          {QStringLiteral("loadedFrom"), QString()}};
     PaneWindow live("RunDelegate", run, QSize(270, 48));
     const QList<QQuickItem *> lines = live.items(QStringLiteral("runLine"));
     REQUIRE(lines.size() == 1);
