@@ -46,16 +46,17 @@ Task<int> awaitRemote(rt::ConcurrentFuture<int> f)
     co_return co_await f;
 }
 
-// Pool work that runs until `gate` opens.
-Task<int> awaitsGatedWork(rt::CpuPool *pool, std::shared_future<void> gate, std::atomic<bool> *started)
+// Pool work that runs until `gate` opens (the gate outlives the work).
+Task<int> awaitsGatedWork(rt::CpuPool *pool, const std::shared_future<void> *gate, std::atomic<bool> *started)
 {
-    co_return co_await rt::runInExecutor(
+    const int r = co_await rt::runInExecutor(
         [gate, started] {
             *started = true;
-            gate.wait();
+            gate->wait();
             return 1;
         },
         *pool);
+    co_return r;
 }
 
 Task<int> blocksTheLoop(int ms)
@@ -181,7 +182,7 @@ TEST_CASE("a loop may end while pool work its cancelled task awaited still compu
     std::atomic<bool> started{false};
     auto loop = std::make_unique<rt::Loop>(QStringLiteral("main"));
     {
-        auto t = rt::spawn(awaitsGatedWork(&pool, gate, &started));
+        auto t = rt::spawn(awaitsGatedWork(&pool, &gate, &started));
         REQUIRE(runUntil([&] { return started.load(); }).reached);
         t->cancel();
         REQUIRE(runUntilFinished(t).reached);

@@ -211,7 +211,7 @@ TEST_CASE("the timer wheel agrees with an ordered reference over a million rando
                                         (std::int64_t(1) << 32) - 3, std::int64_t(1'000'000'007));
     std::mt19937_64 rng(std::uint64_t(start) * 31 + 5);
     WheelModel m(start, 4000);
-    constexpr int kOperations = 250'000; // per start: 1.25 million in all
+    constexpr int kOperations = 200'000; // per start: a million in all
     for (int op = 0; op < kOperations; ++op) {
         Checked &n = m.pool[rng() % m.pool.size()];
         switch (rng() % 10) {
