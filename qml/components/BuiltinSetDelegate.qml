@@ -10,6 +10,8 @@ ItemDelegate {
     required property int index
     required property var modelData
     property bool current: false
+    // Whether the description's lines are cut off (set by its label).
+    property bool descriptionCut: false
 
     signal launchRequested()
 
@@ -19,7 +21,7 @@ ItemDelegate {
     onDoubleClicked: root.launchRequested()
     // The whole description when its lines are cut off.
     hoverEnabled: true
-    ToolTip.visible: root.hovered && description.truncated
+    ToolTip.visible: root.hovered && root.descriptionCut
     ToolTip.delay: Theme.toolTipDelay
     ToolTip.text: String(root.modelData.description)
 
@@ -42,8 +44,8 @@ ItemDelegate {
                 elide: Text.ElideRight
             }
             Label {
-                id: description
                 objectName: "setDescription"
+                onTruncatedChanged: root.descriptionCut = truncated
                 Layout.fillWidth: true
                 text: String(root.modelData.description)
                 font.pixelSize: Theme.fontSizeS
