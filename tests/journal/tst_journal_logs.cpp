@@ -528,7 +528,7 @@ TEST_CASE("the jsonl export after the run has the final ids and the created deta
     REQUIRE(std::size_t(lines.size()) == script.eventCount + 1);
     CHECK(parseObject(lines[0])
           == QJsonObject{{str("t_ms"), 0.0}, {str("task"), 1}, {str("type"), str("created")}, {str("name"), str("main")},
-                         {str("op"), str("gather")}, {str("parent"), QJsonValue()}});
+                         {str("op"), str("gather")}, {str("parent"), QJsonValue()}, {str("loop"), str("main")}});
     bool sawRemote = false;
     for (const QByteArray &line : lines) {
         if (line.isEmpty())
