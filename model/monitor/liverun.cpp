@@ -53,21 +53,22 @@ LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
 {
     // Create and start the run on its loop, and wait until it exists: from then on
     // every command can be queued behind it.
+    connect(this, &LiveRun::startedOnLoop, this, [this](std::int64_t start) { Q_EMIT started(start); },
+            Qt::QueuedConnection);
+    connect(this, &LiveRun::finishedOnLoop, this, [this](std::int64_t end) {
+        m_running = false;
+        Q_EMIT finished(end);
+    }, Qt::QueuedConnection);
     auto created = std::make_shared<Countdown>(1);
     rt::Loop &loop = m_thread->loop();
     loop.callSoonThreadsafe([this, created, keepOpen, set = std::move(set)]() mutable {
         auto *run = new taskset::TaskSetRun(std::move(set), *rt::Loop::current());
         run->setKeepOpen(keepOpen);
-        QObject::connect(run, &taskset::TaskSetRun::finished, run, [this, run] {
-            const std::int64_t end = run->endNs();
-            QMetaObject::invokeMethod(this, [this, end] {
-                m_running = false;
-                Q_EMIT finished(end);
-            }, Qt::QueuedConnection);
-        });
+        QObject::connect(run, &taskset::TaskSetRun::finished, run,
+                         [this, run] { Q_EMIT finishedOnLoop(run->endNs(), QPrivateSignal()); });
         run->start();
         const std::int64_t start = run->startNs();
-        QMetaObject::invokeMethod(this, [this, start] { Q_EMIT started(start); }, Qt::QueuedConnection);
+        Q_EMIT startedOnLoop(start, QPrivateSignal());
         m_run = run;
         m_startNs = start;
         {

@@ -72,6 +72,12 @@ public:
 Q_SIGNALS:
     void started(std::int64_t startNs);
     void finished(std::int64_t endNs);
+    // Emitted on the run's loop thread and queued to this object's thread by
+    // connections made once: a QMetaObject::invokeMethod functor per message would be
+    // freed by Qt on the loop thread after the GUI thread ran it, a hand-over through
+    // Qt's uninstrumented reference count that ThreadSanitizer reports as a race.
+    void startedOnLoop(std::int64_t startNs, QPrivateSignal);
+    void finishedOnLoop(std::int64_t endNs, QPrivateSignal);
 
 private:
     [[nodiscard]] rt::Loop *workerLoop() const;

@@ -135,6 +135,8 @@ TaskMonitor::TaskMonitor(QObject *parent)
     , m_stats(&m_store)
     , m_runs(&m_store)
 {
+    connect(this, &TaskMonitor::spawnedOnLoop, this,
+            [this](int runId, quint64 id) { m_spawnedAwaited.emplace_back(runId, std::uint64_t(id)); }, Qt::QueuedConnection);
     for (const auto &b : taskset::builtinSets())
         m_builtins.append(QVariantMap{{QStringLiteral("name"), b.name}, {QStringLiteral("description"), b.description}});
     // The runs' loops and pool run below the GUI thread's priority: a million tasks
@@ -372,13 +374,7 @@ QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params,
     m_finishing.erase(runId);
     if (!m_store.isRunning(runId))
         m_store.setRunRunning(runId);
-    QPointer<TaskMonitor> self(this);
-    run->spawn(node, parent, [self, runId](std::uint64_t id) {
-        QMetaObject::invokeMethod(self, [self, runId, id] {
-            if (self)
-                self->m_spawnedAwaited.emplace_back(runId, id);
-        }, Qt::QueuedConnection);
-    });
+    run->spawn(node, parent, [this, runId](std::uint64_t id) { Q_EMIT spawnedOnLoop(runId, id, QPrivateSignal()); });
     return {};
 }
 

@@ -165,6 +165,11 @@ Q_SIGNALS:
     void liveChanged();
     // A task spawned through spawnTask() is in the store (its row is in the table).
     void spawned(qint64 taskKey);
+    // Emitted on a run's loop thread when a task spawned through spawnTask() has its
+    // runtime id; queued to the GUI thread by a connection made once (a functor posted
+    // per call would be freed by Qt on the loop thread, a race ThreadSanitizer reports).
+    // The runs' loop threads end before this object does.
+    void spawnedOnLoop(int runId, quint64 runtimeId, QPrivateSignal);
 
 private:
     // Applies pending events until `budgetNs` has passed (< 0: all of them).
