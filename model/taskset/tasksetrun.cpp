@@ -142,7 +142,9 @@ public:
     }
 
     // Creates the task for `node` on the current loop, named, tagged and in the run's group.
-    Task<QJsonValue> spawnNode(const NodeRef &node, const QString &name, std::uint64_t parent, std::uint64_t origin = 0)
+    // `reserved`: the name comes from reserveName() and is taken as it is.
+    Task<QJsonValue> spawnNode(const NodeRef &node, const QString &name, std::uint64_t parent, std::uint64_t origin = 0,
+                               bool reserved = false)
     {
         std::uint8_t tag = std::uint8_t(tagOf(node->op));
         if (node->op == Op::Cpu && node->where == Where::Pool)
@@ -152,8 +154,7 @@ public:
             // Under the lock, so that the run's own numbering (default names) follows
             // the runtime's id order even when both loops create tasks at once.
             std::lock_guard lock(m_mutex);
-            const std::int64_t seq = ++m_sequence;
-            const QString taskName = !name.isEmpty() ? name : opName(node->op) + QLatin1Char('#') + QString::number(seq);
+            const QString taskName = reserved ? name : nameLocked(node, name);
             rt::SpawnOptions options{taskName, parent, origin, tag, &m_group};
             // Leaf ops never catch Cancelled: let a cancel end them without an exception.
             options.catchesCancel = !isLeaf(node->op);
@@ -163,6 +164,19 @@ public:
         }
         attachCallbacks(t, *node);
         return t;
+    }
+
+    // A `threadsafe` node's child is named, numbered and made a cancel target as the
+    // node submits it, like the reference's record of a coroutine sent with
+    // run_coroutine_threadsafe: a cancel aimed at it in between follows its creation
+    // on `loop` (docs/spec/taskset-format.md, "threadsafe").
+    QString reserveName(const NodeRef &node, rt::Loop *loop)
+    {
+        std::lock_guard lock(m_mutex);
+        const QString taskName = nameLocked(node, node->name);
+        if (m_targetNames.contains(taskName))
+            m_targets.insert(taskName, Target{loop, nullptr, 0});
+        return taskName;
     }
 
     // Creates a worker task (queue producer or consumer).
@@ -200,52 +214,22 @@ public:
             if (m_finishedTargets.contains(target.id))
                 return false;
         }
-        if (target.loop == rt::Loop::current()) {
-            rt::TaskCore *self = rt::Loop::currentTask();
-            if (self && target.task != self && isAncestor(target.id, *self)) {
-                // A node passes its cancellation on to its children from its next step
-                // (the reference's nodes catch CancelledError, then cancel them): by
-                // then this step has ended, and this task with it, done
-                // (docs/spec/taskset-format.md, "Cancelling the running task").
-                target.loop->callSoon([this, target, reason] {
-                    {
-                        std::lock_guard lock(m_mutex);
-                        if (m_finishedTargets.contains(target.id))
-                            return;
-                    }
-                    target.task->cancel(reason); // false if it has ended meanwhile
-                });
-                return true;
-            }
+        if (target.task && target.loop == rt::Loop::current())
             return target.task->cancel(reason);
-        }
-        // On the other loop: cancel there; it has not finished as far as we know.
-        target.loop->callSoonThreadsafe([this, target, reason] {
+        // On the other loop, or submitted there and not made yet (its creation is
+        // queued there before this): cancel there; it has not finished as far as we know.
+        target.loop->callSoonThreadsafe([this, name, target, reason] {
             std::lock_guard lock(m_mutex);
-            if (!m_finishedTargets.contains(target.id))
-                target.task->cancel(reason);
+            Target now = target;
+            if (!now.task)
+                now = m_targets.value(name);
+            if (now.task && !m_finishedTargets.contains(now.id))
+                now.task->cancel(reason);
         });
         return true;
     }
 
 private:
-    // Whether task `id` is an ancestor of `task` on the current loop. Walks the
-    // parents through Loop::findTask (linear): only nested cancel nodes pay for it.
-    static bool isAncestor(std::uint64_t id, const rt::TaskCore &task)
-    {
-        rt::Loop *loop = rt::Loop::current();
-        std::uint64_t up = task.parentId();
-        while (up != 0) {
-            if (up == id)
-                return true;
-            const rt::TaskCore *parent = loop->findTask(up);
-            if (!parent)
-                return false;
-            up = parent->parentId();
-        }
-        return false;
-    }
-
     struct Target {
         rt::Loop *loop = nullptr;
         rt::TaskCore *task = nullptr;
@@ -253,6 +237,13 @@ private:
     };
 
     Task<QJsonValue> body(const NodeRef &node);
+
+    // The task's name (a default one numbered in creation order); under m_mutex.
+    QString nameLocked(const NodeRef &node, const QString &name)
+    {
+        const std::int64_t seq = ++m_sequence;
+        return !name.isEmpty() ? name : opName(node->op) + QLatin1Char('#') + QString::number(seq);
+    }
 
     void attachCallbacks(Task<QJsonValue> &t, const Node &node)
     {
@@ -594,8 +585,10 @@ Task<QJsonValue> threadsafeNode(Interpreter &in, NodeRef node)
     const std::uint64_t self = selfId();
     NodeRef child = node->child;
     Interpreter *interpreter = &in;
-    auto future = rt::runOnLoopThreadsafe<QJsonValue>(
-        *in.worker(), [interpreter, child, self] { return interpreter->spawnNode(child, child->name, self); });
+    const QString name = in.reserveName(child, in.worker());
+    auto future = rt::runOnLoopThreadsafe<QJsonValue>(*in.worker(), [interpreter, child, name, self] {
+        return interpreter->spawnNode(child, name, self, 0, true);
+    });
     co_return finishWith(co_await future.shielded());
 }
 

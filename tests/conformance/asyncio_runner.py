@@ -353,13 +353,17 @@ class Run:
         name = self.loop_names.get(getattr(handle, "_loop", None))
         if name is None:
             return
+        rec = self._owner_of(handle._callback)
+        if rec is not None and rec.finish_t is None and rec.task is not None and rec.task.done():
+            # A task cancelled before it started ends in this step without running
+            # its body: it finished here, not when its done-callbacks run.
+            rec.finish_t = round((t_end - self.t0) * 1000.0, 3)
         ms = round((t_end - t_start) * 1000.0, 3)
         stats = self.loop_stats[name]
         if ms > stats["max_stall_ms"]:
             stats["max_stall_ms"] = ms
         if ms <= STALL_THRESHOLD_MS:
             return
-        rec = self._owner_of(handle._callback)
         t_ms = round((t_start - self.t0) * 1000.0, 3)
         task_id = rec.id if rec else None
         with self.lock:
@@ -600,6 +604,12 @@ class Run:
         self.deadline_passed = True
         with self.lock:
             records = list(self.records)
+            # Every task unfinished at this instant gets `deadline`, even one that a
+            # cancel sent below to the worker loop would reach first as `parent`.
+            for rec in records:
+                if rec.requested_reason is None and not (
+                        rec.finished or (rec.task is not None and rec.task.done())):
+                    rec.requested_reason = "deadline"
         for rec in records:
             self.request_cancel(rec, "deadline")
 
