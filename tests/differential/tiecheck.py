@@ -23,6 +23,10 @@ closer than GAP (default 20 ms):
 * the end of pool work, fuzz POOL_FUZZ (a process pool's round trip; on a
   loaded machine a 58 ms job once took 131 ms);
 * a `uniform` timer, fuzz half its range;
+* a `threadsafe` node's child that ends less than GAP after it was sent: the
+  worker loop runs in its own thread, so whether that news comes before or
+  after the main loop's next zero-time steps is decided by real time (this pair
+  is a tie by itself);
 * the start of the run (t = 0).
 
 Two timers due at the same instant are not a tie when they come from the same
@@ -67,7 +71,7 @@ POOL_FUZZ_MS = 25.0
 class Event:
     """One primary event: when it happens (virtual ms) and who causes it."""
     t_ms: float
-    kind: str                 # timer | stall | pool | start
+    kind: str                 # timer | stall | pool | start | sent | remote
     fuzz_ms: float = 0.0
     created_ms: float = 0.0
     delay_ms: float = 0.0
@@ -79,7 +83,8 @@ class Event:
 
     def describe(self) -> str:
         what = {"timer": "due", "stall": "stall ends", "pool": "pool work ends",
-                "start": "run starts"}[self.kind]
+                "start": "run starts", "sent": "sends its child to the worker loop",
+                "remote": "ends on the worker loop"}[self.kind]
         who = self.task or "(the run)"
         extra = f" (created {self.created_ms:g} ms, delay {self.delay_ms:g} ms)" \
             if self.kind == "timer" else ""
@@ -125,6 +130,7 @@ class _VirtualRun:
         self.timers: dict[int, Event] = {}
         self.pending_fuzz_ms = 0.0
         self.pool_jobs = 0
+        self.remote_ties: list[tuple[Event, Event]] = []
         self.run: asyncio_runner.Run | None = None
 
     # ---- whom an event belongs to -----------------------------------------
@@ -234,6 +240,19 @@ class _VirtualRun:
                 return (low + high) / 2.0
             return original_duration(run, value)
 
+        original_finalize = asyncio_runner.Run._finalize
+
+        def finalize(run, rec, task):
+            parent = rec.parent
+            if parent is not None and parent.op == "threadsafe" and not task.cancelled():
+                sent, ends = rec.created_ms, vr._ms()
+                if ends - sent < vr.gap_ms:
+                    vr.remote_ties.append((
+                        Event(t_ms=sent, kind="sent", key="sent", task=parent.name),
+                        Event(t_ms=ends, kind="remote", node=rec.spec, key=id(rec.spec),
+                              task=rec.name)))
+            original_finalize(run, rec, task)
+
         original_init = asyncio_runner.Run.__init__
 
         def init(run, *args, **kwargs):
@@ -249,6 +268,7 @@ class _VirtualRun:
         patch(asyncio.events.TimerHandle, "cancel", cancel)
         patch(asyncio_runner.Run, "duration", duration)
         patch(asyncio_runner.Run, "__init__", init)
+        patch(asyncio_runner.Run, "_finalize", finalize)
         patch(asyncio_runner.Run, "worker_loop", lambda run: run.main_loop)
         return saved
 
@@ -271,7 +291,7 @@ class _VirtualRun:
                 continue  # cancelled long before it was due
             rep.events.append(ev)
         rep.events.sort(key=lambda e: e.t_ms)
-        rep.ties = find_ties(rep.events, self.gap_ms)
+        rep.ties = find_ties(rep.events, self.gap_ms) + self.remote_ties
         return rep
 
 
