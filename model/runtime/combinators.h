@@ -479,58 +479,31 @@ private:
 // shield's done-callback sets its own future, which wakes the awaiter). Cancelling
 // the awaiting task raises Cancelled in it one iteration later; the task goes on.
 template<typename T>
-class ShieldAwaiter final : public Suspension, public DoneWaiter
+class ShieldAwaiter final : public detail::OneTaskAwaiter<T>
 {
-public:
-    explicit ShieldAwaiter(Task<T> task) noexcept : m_task(std::move(task)) {}
-    ShieldAwaiter(const ShieldAwaiter &) = delete;
-    ~ShieldAwaiter() { detach(); }
+    using Base = detail::OneTaskAwaiter<T>;
 
-    bool await_ready()
-    {
-        detail::ensureAttached(*m_task.core());
-        return m_task->finished();
-    }
+public:
+    explicit ShieldAwaiter(Task<T> task) noexcept : Base(std::move(task)) {}
+
     template<typename P>
     bool await_suspend(std::coroutine_handle<P> h)
     {
-        m_self = &detail::taskOf(h);
-        if (!m_self->beginSuspend(this, AwaitKind::Task, m_task->id()))
-            return false;
-        m_task->addWaiter(this);
-        m_registered = true;
-        return true;
+        return this->suspendOn(h, AwaitKind::Task);
     }
     decltype(auto) await_resume()
     {
-        detach();
-        if (m_self)
-            m_self->throwIfCancelled();
-        return m_task.result();
+        this->unregister();
+        if (this->m_self)
+            this->m_self->throwIfCancelled();
+        return this->m_task.result();
     }
 
     bool cancelWait(TaskCore &) override
     {
-        detach();
+        this->unregister();
         return false;
     }
-    void onTaskDone(TaskCore &) override
-    {
-        m_registered = false;
-        m_self->wake();
-    }
-
-private:
-    void detach() noexcept
-    {
-        if (m_registered)
-            m_task->removeWaiter(this);
-        m_registered = false;
-    }
-
-    Task<T> m_task;
-    TaskCore *m_self = nullptr;
-    bool m_registered = false;
 };
 
 template<typename T>
@@ -544,90 +517,79 @@ template<typename T>
 // child before it starts. Cancelling the awaiting task cancels the child (reason
 // parent) and raises Cancelled once the child has ended.
 template<typename T>
-class WaitForAwaiter final : public Suspension, public DoneWaiter
+class WaitForAwaiter final : public detail::OneTaskAwaiter<T>
 {
-public:
-    WaitForAwaiter(Task<T> task, std::chrono::milliseconds timeout) : m_task(std::move(task)), m_timeoutMs(timeout.count()) {}
-    WaitForAwaiter(const WaitForAwaiter &) = delete;
-    ~WaitForAwaiter() { detach(); }
+    using Base = detail::OneTaskAwaiter<T>;
 
-    bool await_ready()
-    {
-        detail::ensureAttached(*m_task.core());
-        return m_task->finished();
-    }
+public:
+    WaitForAwaiter(Task<T> task, std::chrono::milliseconds timeout) : Base(std::move(task)), m_timeoutMs(timeout.count()) {}
+    ~WaitForAwaiter() { m_timer.stop(); } // a timer left in the wheel would outlive its node
+
     template<typename P>
     bool await_suspend(std::coroutine_handle<P> h)
     {
-        m_self = &detail::taskOf(h);
-        if (!m_self->beginSuspend(this, AwaitKind::WaitFor, m_task->id()))
+        if (!this->suspendOn(h, AwaitKind::WaitFor))
             return false;
-        m_task->addWaiter(this);
-        m_registered = true;
         if (m_timeoutMs <= 0)
             timedOut();
         else
-            m_timer.start(this, m_self->loop(), m_timeoutMs);
+            m_timer.start(this, this->m_self->loop(), m_timeoutMs);
         return true;
     }
     decltype(auto) await_resume()
     {
         detach();
-        if (m_self) {
+        TaskCore *self = this->m_self;
+        Task<T> &task = this->m_task;
+        if (self) {
             try {
-                m_self->throwIfCancelled();
+                self->throwIfCancelled();
             } catch (const Cancelled &) {
                 // 3.11: a cancellation that comes when the child has ended gives the
                 // child's outcome (docs/spec/taskset-format.md, "wait_for").
-                if (!m_task->finished())
+                if (!task->finished())
                     throw;
-                return m_task.result();
+                return task.result();
             }
             if (m_outerCancelled)
-                throw Cancelled(m_self->cancelReason());
-            if (m_timedOut && m_task->state() == TaskState::Cancelled)
+                throw Cancelled(self->cancelReason());
+            if (m_timedOut && task->state() == TaskState::Cancelled)
                 throw TimeoutError();
         }
-        return m_task.result();
+        return task.result();
     }
 
     bool cancelWait(TaskCore &) override
     {
-        if (m_task->finished()) {
+        if (this->m_task->finished()) {
             detach(); // its outcome is given when the awaiter wakes (await_resume)
             return false;
         }
         m_outerCancelled = true;
         m_timer.stop();
-        m_task->cancel(CancelReason::parent());
+        this->m_task->cancel(CancelReason::parent());
         return true;
     }
-    void onTaskDone(TaskCore &) override
+    void onTaskDone(TaskCore &done) override
     {
-        m_registered = false;
         m_timer.stop();
-        m_self->wake();
+        Base::onTaskDone(done);
     }
     void timedOut()
     {
         m_timedOut = true;
-        m_task->cancel(CancelReason::timeout());
+        this->m_task->cancel(CancelReason::timeout());
     }
 
 private:
     void detach() noexcept
     {
         m_timer.stop();
-        if (m_registered)
-            m_task->removeWaiter(this);
-        m_registered = false;
+        this->unregister();
     }
 
-    Task<T> m_task;
     std::int64_t m_timeoutMs;
     detail::OwnedTimer<WaitForAwaiter> m_timer;
-    TaskCore *m_self = nullptr;
-    bool m_registered = false;
     bool m_timedOut = false;
     bool m_outerCancelled = false;
 };

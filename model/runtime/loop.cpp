@@ -27,6 +27,9 @@ constexpr int kClockCheckEvery = 32;
 // Ready tags below this one are deferred resumes: kDeferred - n resumes the task
 // n + 1 iterations after the iteration in which it runs.
 constexpr std::int32_t kDeferred = -3;
+// Tags of a Ready entry without a task: the queue its function waits in.
+constexpr std::int32_t kFunction = 0;
+constexpr std::int32_t kIncomingFunction = 1;
 } // namespace
 
 Loop::Loop(QString name, QObject *parent)
@@ -73,14 +76,14 @@ std::int64_t Loop::nowMs() const noexcept { return monotonicMs(); }
 void Loop::callSoon(std::function<void()> fn)
 {
     m_functions.push_back(std::move(fn));
-    m_ready.push_back(Ready{nullptr, 0});
+    pushReady(Ready{nullptr, kFunction});
     wake();
 }
 
 void Loop::callSoonThreadsafe(std::function<void()> fn)
 {
     std::lock_guard lock(m_incomingMutex);
-    m_incoming.push_back(std::move(fn));
+    m_incoming.push_back(Incoming{std::move(fn), m_pushed.load(std::memory_order_relaxed)});
     if (!m_incomingPosted) {
         m_incomingPosted = true;
         QCoreApplication::postEvent(this, new QEvent(kIncomingEvent));
@@ -103,16 +106,39 @@ bool LoopHandle::callSoonThreadsafe(std::function<void()> fn) const
 
 void Loop::takeIncoming()
 {
-    std::vector<std::function<void()>> incoming;
+    std::vector<Incoming> incoming;
     {
         std::lock_guard lock(m_incomingMutex);
         incoming.swap(m_incoming);
         m_incomingPosted = false;
     }
-    for (auto &fn : incoming) {
-        m_functions.push_back(std::move(fn));
-        m_ready.push_back(Ready{nullptr, 0});
+    if (incoming.empty())
+        return;
+    // asyncio's call_soon_threadsafe appends to the ready queue the moment it is
+    // called: after what this loop made ready before the call, before what it made
+    // ready later in the same iteration (a stall's followers, a timer's wake-up).
+    // m_ready holds exactly the pushes since this iteration's start
+    // (docs/spec/taskset-format.md, "Iterations").
+    const std::uint64_t first = m_pushed.load(std::memory_order_relaxed) - m_ready.size();
+    const auto slot = [&](const Incoming &c) {
+        return std::size_t(std::min<std::uint64_t>(c.at > first ? c.at - first : 0, m_ready.size()));
+    };
+    const Ready function{nullptr, kIncomingFunction};
+    if (slot(incoming.front()) < m_ready.size()) {
+        std::deque<Ready> merged;
+        std::size_t next = 0;
+        for (std::size_t i = 0; i < m_ready.size(); ++i) {
+            for (; next < incoming.size() && slot(incoming[next]) <= i; ++next)
+                merged.push_back(function);
+            merged.push_back(m_ready[i]);
+        }
+        merged.insert(merged.end(), incoming.size() - next, function);
+        m_ready.swap(merged);
+    } else {
+        m_ready.insert(m_ready.end(), incoming.size(), function);
     }
+    for (Incoming &c : incoming)
+        m_incomingFunctions.push_back(std::move(c.fn));
 }
 
 void Loop::registerTask(TaskCore *task)
@@ -196,7 +222,7 @@ void Loop::scheduleResume(TaskCore *task)
         return;
     task->m_resumeScheduled = true;
     task->ref();
-    m_ready.push_back(Ready{task, TaskCore::kResume});
+    pushReady(Ready{task, TaskCore::kResume});
     wake();
 }
 
@@ -207,14 +233,14 @@ void Loop::scheduleResumeIn(TaskCore *task, int iterations)
         return;
     }
     task->ref();
-    m_ready.push_back(Ready{task, kDeferred - (iterations - 2), task->m_resumes});
+    pushReady(Ready{task, kDeferred - (iterations - 2), task->m_resumes});
     wake();
 }
 
 void Loop::scheduleDoneEntry(TaskCore *task, std::int32_t entry)
 {
     task->ref();
-    m_ready.push_back(Ready{task, entry});
+    pushReady(Ready{task, entry});
     wake();
 }
 
@@ -359,8 +385,9 @@ void Loop::runSlice()
 void Loop::runReady(const Ready &r)
 {
     if (!r.task) {
-        std::function<void()> fn = std::move(m_functions.front());
-        m_functions.pop_front();
+        std::deque<std::function<void()>> &from = r.tag == kIncomingFunction ? m_incomingFunctions : m_functions;
+        std::function<void()> fn = std::move(from.front());
+        from.pop_front();
         const std::int64_t t0 = monotonicNs();
         beginStep(0, t0);
         fn();
@@ -378,7 +405,7 @@ void Loop::runReady(const Ready &r)
                 scheduleResume(task);
             else {
                 task->ref();
-                m_ready.push_back(Ready{task, r.tag + 1, r.resumes});
+                pushReady(Ready{task, r.tag + 1, r.resumes});
             }
         }
     } else if (r.tag == TaskCore::kWaiter0) {

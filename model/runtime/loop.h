@@ -146,7 +146,7 @@ protected:
 
 private:
     struct Ready {
-        TaskCore *task;    // nullptr for a callSoon function
+        TaskCore *task;    // nullptr for a function: tag kFunction (callSoon) or kIncomingFunction
         std::int32_t tag;  // kResume, kWaiter0, kDeferred - n, or the task's done-entry index
         std::uint32_t resumes = 0; // kDeferred: the task's resume count when scheduled
     };
@@ -158,6 +158,11 @@ private:
     void runReady(const Ready &r);
     void runResume(TaskCore *task);
     void takeIncoming();
+    void pushReady(const Ready &r)
+    {
+        m_ready.push_back(r);
+        m_pushed.store(m_pushed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
     void armTimer();
     void onTimer();
     void beginStep(std::uint64_t task, std::int64_t startNs) noexcept;
@@ -174,10 +179,18 @@ private:
     std::deque<Ready> m_ready;
     std::size_t m_iterationLeft = 0; // the first m_iterationLeft entries of m_ready belong to this iteration
     std::deque<std::function<void()>> m_functions;
+    std::deque<std::function<void()>> m_incomingFunctions; // taken from m_incoming, in order
+    // Entries ever pushed to m_ready by this loop's thread; read by callSoonThreadsafe()
+    // on any thread to place its call among them (takeIncoming()).
+    std::atomic<std::uint64_t> m_pushed{0};
     bool m_drainPosted = false;
 
     std::mutex m_incomingMutex; // std::mutex, not QMutex: ThreadSanitizer sees it
-    std::vector<std::function<void()>> m_incoming; // guarded by m_incomingMutex
+    struct Incoming {
+        std::function<void()> fn;
+        std::uint64_t at; // m_pushed when it was called
+    };
+    std::vector<Incoming> m_incoming; // guarded by m_incomingMutex
     bool m_incomingPosted = false;                 // guarded by m_incomingMutex
 
     TaskCore *m_liveHead = nullptr;

@@ -363,47 +363,20 @@ Task<T> spawn(Task<T> task, const SpawnOptions &options = {})
     return task;
 }
 
-// `co_await task`: the task's result, or its error (Cancelled included) rethrown.
-// Cancelling the awaiting task cancels the awaited one first (reason parent).
+namespace detail {
+// What every awaiter of one task shares: the task attached when awaited, this
+// awaiter registered as its waiter while suspended, woken at its end.
 template<typename T>
-class TaskAwaiter final : public Suspension, public DoneWaiter
+class OneTaskAwaiter : public Suspension, public DoneWaiter
 {
 public:
-    explicit TaskAwaiter(Task<T> task) noexcept : m_task(std::move(task)) { wakesOnly = true; }
-    TaskAwaiter(const TaskAwaiter &) = delete;
-    ~TaskAwaiter()
-    {
-        if (m_registered)
-            m_task->removeWaiter(this);
-    }
+    explicit OneTaskAwaiter(Task<T> task) noexcept : m_task(std::move(task)) {}
+    OneTaskAwaiter(const OneTaskAwaiter &) = delete;
 
     bool await_ready()
     {
-        detail::ensureAttached(*m_task.core());
+        ensureAttached(*m_task.core());
         return m_task->finished();
-    }
-    template<typename P>
-    bool await_suspend(std::coroutine_handle<P> h)
-    {
-        m_self = &detail::taskOf(h);
-        if (!m_self->beginSuspend(this, AwaitKind::Task, m_task->id()))
-            return false;
-        m_task->addWaiter(this);
-        m_registered = true;
-        return true;
-    }
-    decltype(auto) await_resume()
-    {
-        if (m_self)
-            m_self->throwIfCancelled();
-        return m_task.result();
-    }
-
-    bool cancelWait(TaskCore &) override
-    {
-        // A child that has ended (its waking waits behind its done-callbacks) cannot
-        // be cancelled: as in asyncio, the awaiting task then raises Cancelled itself.
-        return m_task->cancel(CancelReason::parent());
     }
     void onTaskDone(TaskCore &) override
     {
@@ -411,10 +384,60 @@ public:
         m_self->wake();
     }
 
-private:
+protected:
+    ~OneTaskAwaiter() { unregister(); } // only ever destroyed as the awaiter it is
+
+    template<typename P>
+    bool suspendOn(std::coroutine_handle<P> h, AwaitKind kind)
+    {
+        m_self = &taskOf(h);
+        if (!m_self->beginSuspend(this, kind, m_task->id()))
+            return false;
+        m_task->addWaiter(this);
+        m_registered = true;
+        return true;
+    }
+    void unregister() noexcept
+    {
+        if (m_registered)
+            m_task->removeWaiter(this);
+        m_registered = false;
+    }
+
     Task<T> m_task;
     TaskCore *m_self = nullptr;
     bool m_registered = false;
+};
+} // namespace detail
+
+// `co_await task`: the task's result, or its error (Cancelled included) rethrown.
+// Cancelling the awaiting task cancels the awaited one first (reason parent).
+template<typename T>
+class TaskAwaiter final : public detail::OneTaskAwaiter<T>
+{
+    using Base = detail::OneTaskAwaiter<T>;
+
+public:
+    explicit TaskAwaiter(Task<T> task) noexcept : Base(std::move(task)) { this->wakesOnly = true; }
+
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        return this->suspendOn(h, AwaitKind::Task);
+    }
+    decltype(auto) await_resume()
+    {
+        if (this->m_self)
+            this->m_self->throwIfCancelled();
+        return this->m_task.result();
+    }
+
+    bool cancelWait(TaskCore &) override
+    {
+        // A child that has ended (its waking waits behind its done-callbacks) cannot
+        // be cancelled: as in asyncio, the awaiting task then raises Cancelled itself.
+        return this->m_task->cancel(CancelReason::parent());
+    }
 };
 
 template<typename T>

@@ -26,7 +26,8 @@ using NodeRef = std::shared_ptr<const Node>;
 
 namespace {
 
-constexpr std::size_t kRepeatBatch = 16384; // copies made per loop step
+// Copies made per loop step (docs/spec/taskset-format.md, "Big batches").
+constexpr std::size_t kRepeatBatch = 16384;
 
 OpTag tagOf(Op op)
 {

@@ -244,7 +244,7 @@ class _VirtualRun:
 
         def finalize(run, rec, task):
             parent = rec.parent
-            if parent is not None and parent.op == "threadsafe" and not task.cancelled():
+            if parent is not None and parent.op == "threadsafe":
                 sent, ends = rec.created_ms, vr._ms()
                 if ends - sent < vr.gap_ms:
                     vr.remote_ties.append((

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <thread>
 
 using namespace coroscope;
 using namespace coroscope::testing;
@@ -148,6 +149,39 @@ TEST_CASE("call_soon_threadsafe runs a function on the loop's own thread")
     worker.loop().callSoonThreadsafe([&] { ranOn = QThread::currentThread(); });
     REQUIRE(runUntil([&] { return ranOn.load() != nullptr; }).reached);
     CHECK(ranOn.load() == worker.qthread());
+}
+
+namespace {
+// Holds the loop until another thread has made its call, then makes a function ready.
+Task<int> readiesAfterACall(rt::Loop *loop, std::atomic<bool> *running, std::atomic<bool> *called,
+                            std::vector<QString> *order)
+{
+    *running = true;
+    while (!called->load())
+        QThread::yieldCurrentThread();
+    loop->callSoon([order] { order->push_back(QStringLiteral("made ready by the step")); });
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("a call from another thread during a step runs before what the step makes ready afterwards")
+{
+    // asyncio's call_soon_threadsafe appends to the ready queue at once: the call
+    // comes before anything the running step schedules after it.
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<QString> order;
+    std::atomic<bool> running{false};
+    std::atomic<bool> called{false};
+    auto t = rt::spawn(readiesAfterACall(&loop, &running, &called, &order));
+    std::thread other([&] {
+        while (!running.load())
+            QThread::yieldCurrentThread();
+        loop.callSoonThreadsafe([&order] { order.push_back(QStringLiteral("called from another thread")); });
+        called = true;
+    });
+    REQUIRE(runUntil([&] { return order.size() == 2; }).reached);
+    other.join();
+    CHECK(order == std::vector<QString>{QStringLiteral("called from another thread"), QStringLiteral("made ready by the step")});
 }
 
 TEST_CASE("a step that blocks the loop is journalled as a stall naming the task")
