@@ -183,11 +183,17 @@ public:
     // Creates a worker task (queue producer or consumer).
     Task<QJsonValue> spawnWorker(Task<QJsonValue> t, const QString &name, std::uint64_t parent, OpTag tag)
     {
-        std::lock_guard lock(m_mutex);
-        ++m_sequence;
-        (void)rt::spawn(t, {name, parent, 0, std::uint8_t(tag), &m_group});
-        if (m_targetNames.contains(name))
-            m_targets.insert(name, Target{rt::Loop::current(), t.core(), t->id()});
+        bool target = false;
+        {
+            std::lock_guard lock(m_mutex);
+            ++m_sequence;
+            (void)rt::spawn(t, {name, parent, 0, std::uint8_t(tag), &m_group});
+            target = m_targetNames.contains(name);
+            if (target)
+                m_targets.insert(name, Target{rt::Loop::current(), t.core(), t->id()});
+        }
+        if (target)
+            watchTarget(t);
         return t;
     }
 
@@ -246,16 +252,20 @@ private:
         return !name.isEmpty() ? name : opName(node->op) + QLatin1Char('#') + QString::number(seq);
     }
 
+    // Remembers the end of a cancel target, so that cancel() answers false once it
+    // is done and never touches a task that may be gone.
+    void watchTarget(Task<QJsonValue> &t)
+    {
+        t->addDoneCallback([this](rt::TaskCore &done) {
+            std::lock_guard lock(m_mutex);
+            m_finishedTargets.insert(done.id());
+        });
+    }
+
     void attachCallbacks(Task<QJsonValue> &t, const Node &node)
     {
-        if (m_targetNames.contains(t->name())) {
-            // Remember the end of a cancel target, so that cancel() answers false
-            // once it is done and never touches a task that may be gone.
-            t->addDoneCallback([this](rt::TaskCore &done) {
-                std::lock_guard lock(m_mutex);
-                m_finishedTargets.insert(done.id());
-            });
-        }
+        if (m_targetNames.contains(t->name()))
+            watchTarget(t);
         for (const Callback &cb : node.callbacks)
             attachCallback(*t.core(), cb);
     }
