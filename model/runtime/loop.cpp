@@ -261,7 +261,7 @@ void Loop::addTimer(TimerNode *node, std::int64_t dueMs)
 void Loop::addTimerAfter(TimerNode *node, std::int64_t ms)
 {
     if (ms <= 0)
-        addTimer(node, m_timers.currentMs());
+        addTimer(node, nowMs()); // due now, as asyncio's call_later(0): after what came due before
     else
         addTimer(node, (monotonicNs() + ms * 1'000'000 + 999'999) / 1'000'000);
 }

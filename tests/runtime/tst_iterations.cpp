@@ -103,6 +103,31 @@ TEST_CASE("a timer that came due runs at the next iteration's start, after the s
                                         QStringLiteral("A3"), QStringLiteral("A4")});
 }
 
+namespace {
+// Stalls its first step, then waits with a zero timeout on a child that takes long.
+Task<int> stallThenZeroTimeout(std::chrono::milliseconds stall, std::vector<QString> *order)
+{
+    busyFor(stall);
+    auto child = rt::spawn(sleepThenReturn(1s, 1));
+    (void)co_await rt::wait(rt::taskList(child), rt::ReturnWhen::AllCompleted, 0ms);
+    order->push_back(QStringLiteral("zero timeout"));
+    child->cancel();
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("a zero timeout made after a stall fires after the timers that came due during it")
+{
+    // asyncio's call_later(0) is due at the time it is made: after the 20 ms sleep
+    // that came due during the 60 ms stall, so the sleeper wakes first.
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<QString> order;
+    auto b = rt::spawn(sleepThenNote(20ms, &order, QStringLiteral("sleep")));
+    auto a = rt::spawn(stallThenZeroTimeout(60ms, &order));
+    REQUIRE(runUntilIdle(loop).reached);
+    CHECK(order == std::vector<QString>{QStringLiteral("sleep"), QStringLiteral("zero timeout")});
+}
+
 TEST_CASE("a zero timeout fires in the next iteration, however much is ready")
 {
     // wait(timeout=0): the timer fires at the end of the next iteration and the
