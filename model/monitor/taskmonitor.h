@@ -132,6 +132,10 @@ public:
     [[nodiscard]] quint64 timelineRevision() const override { return m_store.revision() + m_viewRevisions; }
     [[nodiscard]] QString barName(int index) const override;
     bool changedBars(quint64 since, int count, std::vector<int> &out) const override;
+    // One counter per queue of the scope's runs (its owner's depth), in its owner's lane.
+    [[nodiscard]] int counterCount() const override { return int(m_counters.size()); }
+    [[nodiscard]] Counter counter(int index) const override;
+    void counterColumns(int index, double fromMs, double toMs, int columns, std::vector<float> &out) const override;
     // Launches a parsed set; returns its run id.
     int launch(taskset::TaskSet set);
 
@@ -233,6 +237,11 @@ private:
     std::vector<std::pair<int, std::uint64_t>> m_spawnedAwaited;
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
+    struct CounterLane {
+        qint64 key;   // the queue's owner
+        int lane;
+    };
+    std::vector<CounterLane> m_counters; // updateLanes
     quint64 m_lanesRevision = 0; // the timelineRevision() at which bars were last all invalidated
     quint64 m_viewRevisions = 0; // added to the store's revision: bumped when bars move without it
     struct RunTime {

@@ -65,6 +65,7 @@ struct TaskStore::Run {
     RunRecord record;
     std::vector<std::int32_t> rows; // run-local id - 1 -> global row
     std::vector<QString> texts;
+    std::unordered_map<std::uint64_t, QueueDepth> queues; // by the owner's runtime id (ids may shift)
     std::array<std::int64_t, kStateCount> counts{};
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
@@ -339,6 +340,15 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             break;
         case EventType::Callback:
             break; // fired: only the details change
+        case EventType::QueueDepth: {
+            QueueDepth &q = run.queues[e.task];
+            const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
+            q.capacity = e.arg2;
+            q.peak = std::max(q.peak, depth);
+            q.tNs.push_back(e.tNs);
+            q.depth.push_back(depth);
+            break;
+        }
         }
         if (row >= 0 && row < m_publishedRows)
             noteChanged(row);
@@ -509,6 +519,30 @@ qint64 TaskStore::parentKey(int row) const
 }
 
 int TaskStore::callbackCount(int row) const { return int(locate(row).side->callbacks); }
+
+const QueueDepth *TaskStore::queueDepth(qint64 key) const
+{
+    const Run *run = runPtr(runIdOfKey(key));
+    const int row = rowOfKey(key);
+    if (!run || row < 0)
+        return nullptr;
+    const auto it = run->queues.find(m_sides[std::size_t(row)].runtimeId);
+    return it == run->queues.end() ? nullptr : &it->second;
+}
+
+std::vector<qint64> TaskStore::queueOwners(int runId) const
+{
+    std::vector<qint64> keys;
+    const Run *run = runPtr(runId);
+    if (!run)
+        return keys;
+    for (const auto &[runtimeId, depth] : run->queues) {
+        if (const std::uint64_t local = run->record.localId(runtimeId))
+            keys.push_back(makeKey(runId, local));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
 
 // Replay --------------------------------------------------------------------------
 

@@ -87,6 +87,15 @@ struct TickChange {
     [[nodiscard]] int firstMembershipChange(unsigned mask) const noexcept;
 };
 
+// The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
+// sample per put or get, 12 bytes each.
+struct QueueDepth {
+    std::uint64_t capacity = 0;      // 0 = unbounded
+    std::uint32_t peak = 0;          // the highest depth sampled
+    std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
+    std::vector<std::uint32_t> depth;
+};
+
 class TaskStore : public QObject
 {
     Q_OBJECT
@@ -169,6 +178,12 @@ public:
     [[nodiscard]] QString cancelReason(int row) const;      // "" unless cancelled
     [[nodiscard]] qint64 parentKey(int row) const;          // -1 = none
     [[nodiscard]] int callbackCount(int row) const;
+
+    // Queues -------------------------------------------------------------------------
+    // The depth of the queue task `key` owns (a queue node's task); nullptr if none.
+    [[nodiscard]] const QueueDepth *queueDepth(qint64 key) const;
+    // The keys of run runId's tasks that own a queue, in id order.
+    [[nodiscard]] std::vector<qint64> queueOwners(int runId) const;
 
     // Counts and filtering ----------------------------------------------------------
     [[nodiscard]] std::int64_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }

@@ -165,6 +165,8 @@ Pane {
                 stallColor: Theme.stall
                 gridColor: Theme.timelineGrid
                 laneColor: Theme.timelineLane
+                counterColor: Theme.counter
+                counterHeight: Theme.timelineCounterHeight
 
                 // Lane names, at the left of each lane's header band.
                 Repeater {
@@ -197,6 +199,35 @@ Pane {
                         rightPadding: Theme.spacingXs
                         background: Rectangle {
                             color: Theme.timelineLane
+                        }
+                    }
+                }
+                // Counters (a queue's depth): what each strip counts and its latest value.
+                Repeater {
+                    model: timeline.counters
+                    delegate: Label {
+                        id: counterLabel
+                        required property string name
+                        required property real counterY
+                        required property real counterHeight
+                        required property real current
+                        required property real capacity
+                        objectName: "timelineCounterLabel"
+                        x: Theme.spacingS
+                        y: counterLabel.counterY
+                        height: counterLabel.counterHeight
+                        verticalAlignment: Text.AlignVCenter
+                        text: counterLabel.capacity > 0
+                              ? qsTr("%1 %2 / %3").arg(counterLabel.name).arg(Format.count(counterLabel.current))
+                                  .arg(Format.count(counterLabel.capacity))
+                              : qsTr("%1 %2").arg(counterLabel.name).arg(Format.count(counterLabel.current))
+                        color: Theme.counter
+                        font.pixelSize: Theme.fontSizeXs
+                        leftPadding: Theme.spacingXs
+                        rightPadding: Theme.spacingXs
+                        background: Rectangle {
+                            color: Theme.base
+                            opacity: 0.8
                         }
                     }
                 }

@@ -430,3 +430,64 @@ TEST_CASE("the details' events are the task's own, each at the time it happened"
     }
     CHECK(types == QStringList{QStringLiteral("created"), QStringLiteral("started")});
 }
+
+TEST_CASE("a queue's depth reaches its task's details and the timeline, rising and falling, and no log")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("producer-consumer")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }, 15s));
+
+    const qint64 jobs = keyNamed(m, QStringLiteral("jobs"));
+    REQUIRE(jobs >= 0);
+    const monitor::QueueDepth *depth = m.store().queueDepth(jobs);
+    REQUIRE(depth != nullptr);
+    // One sample when made, then one per put and per get of the 8 items.
+    CHECK(depth->depth.size() == 1 + 2 * 8);
+    CHECK(depth->depth.front() == 0);
+    CHECK(depth->depth.back() == 0);
+    CHECK(depth->peak >= 2); // two producers 4x faster than the consumers fill it
+    CHECK(depth->peak <= 3); // up to its capacity
+    CHECK(std::is_sorted(depth->tNs.begin(), depth->tNs.end()));
+
+    const QVariantMap details = m.taskDetails(jobs);
+    CHECK(details.value(QStringLiteral("queueDepth")).toLongLong() == 0);
+    CHECK(details.value(QStringLiteral("queueCapacity")).toLongLong() == 3);
+    CHECK(details.value(QStringLiteral("queuePeak")).toLongLong() == qint64(depth->peak));
+    SECTION("a worker of the queue owns none")
+    {
+        const QVariantMap worker = m.taskDetails(keyNamed(m, QStringLiteral("jobs.consumer-1")));
+        REQUIRE_FALSE(worker.isEmpty());
+        CHECK(worker.value(QStringLiteral("queueDepth")).isNull());
+    }
+    SECTION("the timeline draws it in its owner's lane, up to the peak and back to 0")
+    {
+        REQUIRE(m.counterCount() == 1);
+        const auto counter = m.counter(0);
+        CHECK(counter.lane == m.bar(m.store().rowOfKey(jobs)).lane);
+        CHECK(counter.capacity == 3.0);
+        CHECK(counter.scaleMax == 3.0);
+        CHECK(counter.name.startsWith(QStringLiteral("jobs")));
+        std::vector<float> columns;
+        m.counterColumns(0, 0.0, m.nowMs(), 400, columns);
+        REQUIRE(columns.size() == 400);
+        CHECK(*std::max_element(columns.begin(), columns.end()) == float(depth->peak));
+        const auto firstShown = std::find_if(columns.begin(), columns.end(), [](float v) { return v >= 0; });
+        REQUIRE(firstShown != columns.end());
+        CHECK(*firstShown == 0.0f);
+        const auto lastShown = std::find_if(columns.rbegin(), columns.rend(), [](float v) { return v >= 0; });
+        CHECK(*lastShown == 0.0f);
+    }
+    SECTION("its log has no depth: it is live only")
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("run.jsonl"));
+        REQUIRE(m.exportLog(1, QUrl::fromLocalFile(path)).isEmpty());
+        QFile f(path);
+        REQUIRE(f.open(QIODevice::ReadOnly));
+        const QByteArray log = f.readAll();
+        CHECK(log.contains("\"jobs\""));
+        CHECK_FALSE(log.contains("queue_depth"));
+    }
+}

@@ -708,6 +708,44 @@ TEST_CASE("the details pane keeps its field rows while the task ends, hiding wha
     checkNoWarnings(d);
 }
 
+TEST_CASE("a queue's depth shows in its task's details and as a line in the timeline, rising and falling")
+{
+    Dashboard d;
+    d.launch(QStringLiteral("producer-consumer"));
+    qint64 jobs = -1;
+    REQUIRE_EVENTUALLY((jobs = keyNamed(d, QStringLiteral("jobs"))) >= 0);
+    d.selectTask(jobs);
+    const QRegularExpression depth(QStringLiteral("^(\\d) of 3 items \u00B7 peak (\\d)$"));
+    int highest = 0;
+    // Rises while the producers outrun the consumers, then falls back to empty.
+    REQUIRE_EVENTUALLY([&] {
+        const auto m = depth.match(d.detailsField(QStringLiteral("queueDepth")));
+        if (m.hasMatch())
+            highest = std::max(highest, m.captured(1).toInt());
+        return highest >= 2;
+    }());
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+    const auto end = depth.match(d.detailsField(QStringLiteral("queueDepth")));
+    REQUIRE(end.hasMatch());
+    CHECK(end.captured(1) == QLatin1String("0"));
+    CHECK(end.captured(2).toInt() >= highest);
+
+    // The timeline: a labelled strip under the header of the lane the task runs on.
+    QList<QQuickItem *> counters;
+    REQUIRE_EVENTUALLY((counters = d.visibleItems(QStringLiteral("timelineCounterLabel"))).size() == 1);
+    CHECK(textOf(counters.front()) == QStringLiteral("jobs: queue depth 0 / 3"));
+    const QList<QQuickItem *> lanes = d.visibleItems(QStringLiteral("timelineLaneLabel"));
+    REQUIRE(lanes.size() == 1);
+    CHECK(counters.front()->y() >= lanes.front()->y() + lanes.front()->height());
+    d.screenshot(QStringLiteral("queue-depth"));
+
+    // A worker of the queue owns none: no such field.
+    d.selectTask(keyNamed(d, QStringLiteral("jobs.consumer-1")));
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("name")) == QLatin1String("jobs.consumer-1"));
+    CHECK(d.detailsFieldItem(QStringLiteral("queueDepth")) == nullptr);
+    checkNoWarnings(d);
+}
+
 TEST_CASE("the details pane names its fields for people and writes times as the table does")
 {
     Dashboard d;
