@@ -376,6 +376,11 @@ ApplicationWindow {
         function onScopeChanged() {
             timelinePage.fit()
         }
+        // A removed run's task is selected no more (a key is (runId << 32) | id).
+        function onRunRemoved(runId: int) {
+            if (window.selectedKey >= 0 && Math.floor(window.selectedKey / 4294967296) === runId)
+                window.selectedKey = -1
+        }
     }
 
     ErrorsDialog {

@@ -18,6 +18,9 @@
 
 #include <algorithm>
 #include <cmath>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <utility>
 #include <variant>
 
@@ -217,7 +220,7 @@ void TaskMonitor::updateRunTimes()
     for (int runId = 1; runId <= m_store.runCount(); ++runId) {
         const journal::RunRecord *record = m_store.run(runId);
         RunTime &t = times[std::size_t(runId - 1)];
-        t.shown = inScope(runId);
+        t.shown = record && inScope(runId); // a removed run shows nothing
         t.originNs = originNs(runId);
         if (record && record->endNs())
             t.endNs = *record->endNs();
@@ -235,7 +238,7 @@ void TaskMonitor::updateRunTimes()
 
 void TaskMonitor::setScopeRunId(int runId)
 {
-    if (runId < 0 || runId > m_store.runCount())
+    if (runId < 0 || !m_store.run(runId))
         runId = 0;
     if (runId == m_scope)
         return;
@@ -314,6 +317,32 @@ void TaskMonitor::stopRun(int runId)
 {
     if (auto it = m_live.find(runId); it != m_live.end())
         it->second->stop();
+}
+
+QString TaskMonitor::removeRun(int runId)
+{
+    if (!m_store.run(runId))
+        return tr("There is no run #%1").arg(runId);
+    if (m_store.isRunning(runId) || m_backlog.has(runId) || m_finishing.count(runId))
+        return tr("Run #%1 is still running: stop it first").arg(runId);
+    if (m_scope == runId)
+        setScopeRunId(0);
+    m_live.erase(runId); // ends its loop threads (nothing of it runs)
+    if (m_playgroundRun == runId)
+        m_playgroundRun = 0;
+    std::erase_if(m_spawnedAwaited, [runId](const auto &awaited) { return awaited.first == runId; });
+    m_childScan = ChildScan{}; // it may point into the run's record
+    m_store.removeRun(runId);  // ticks: every model follows at once
+    updateLanes();
+    updateRunTimes();
+    rereadBars();
+    updateLoops();
+#ifdef __GLIBC__
+    malloc_trim(0); // the run's small blocks (names, texts) back to the system, not only to the heap
+#endif
+    Q_EMIT ticked();
+    Q_EMIT runRemoved(runId);
+    return {};
 }
 
 LiveRun &TaskMonitor::playground()

@@ -69,6 +69,10 @@ public:
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
     Q_INVOKABLE void stopRun(int runId);
+    // Forgets a run that is not live (finished, or read from a log): its tasks leave
+    // every view, its loop threads end and the memory it held is freed (the scope goes
+    // back to every run if it was that run's). Returns the error, empty when removed.
+    Q_INVOKABLE QString removeRun(int runId);
     // Spawns a task: a child of parentTaskKey (>= 0), else a root task of run runId
     // when that run was launched here (it runs again if it had finished), else one of
     // the playground. spawned(key) follows once the new task reaches the table.
@@ -165,6 +169,8 @@ Q_SIGNALS:
     // A run ended (every task it created has finished).
     void runFinished(int runId);
     void logOpened(int runId);
+    // A run was removed (removeRun): its tasks are gone from every view.
+    void runRemoved(int runId);
     void scopeChanged();
     void liveChanged();
     // A task spawned through spawnTask() is in the store (its row is in the table).

@@ -104,8 +104,65 @@ int TaskStore::addRun(const QString &setName, const QDateTime &startedAt, std::i
 
 TaskStore::Run &TaskStore::runRef(int runId)
 {
-    Q_ASSERT(runId >= 1 && runId <= int(m_runs.size()));
+    Q_ASSERT(runId >= 1 && runId <= int(m_runs.size()) && m_runs[std::size_t(runId - 1)]);
     return *m_runs[std::size_t(runId - 1)];
+}
+
+bool TaskStore::removeRun(int runId)
+{
+    const Run *run = runPtr(runId);
+    if (!run || run->running)
+        return false;
+    // The kept rows move down over the removed ones, in order, so arrival order and
+    // every other run's local ids stay; the arrays then give back what they held.
+    std::vector<std::int32_t> moved(std::size_t(m_rowCount), -1);
+    int kept = 0;
+    int keptPublished = 0;
+    for (int r = 0; r < m_rowCount; ++r) {
+        const auto from = std::size_t(r);
+        if (runIdOfKey(m_keys[from]) == runId)
+            continue;
+        const auto to = std::size_t(kept);
+        moved[from] = kept;
+        m_sides[to] = m_sides[from];
+        m_keys[to] = m_keys[from];
+        m_stamps[to] = m_stamps[from];
+        keptPublished += r < m_publishedRows ? 1 : 0;
+        ++kept;
+    }
+    for (const std::unique_ptr<Run> &other : m_runs) {
+        if (!other || other.get() == run)
+            continue;
+        for (std::int32_t &row : other->rows)
+            row = row < 0 ? row : moved[std::size_t(row)];
+    }
+    m_sides.resize(std::size_t(kept));
+    m_sides.shrink_to_fit();
+    m_keys.resize(std::size_t(kept));
+    m_keys.shrink_to_fit();
+    m_stamps.resize(std::size_t(kept));
+    m_stamps.shrink_to_fit();
+    m_rowCount = kept;
+    m_publishedRows = keptPublished;
+    for (std::size_t st = 0; st < kStateCount; ++st) {
+        m_counts[st] -= run->counts[st];
+        if (!run->loadedFrom.isEmpty())
+            m_loadedCounts[st] -= run->counts[st];
+    }
+    // The index anew, of every kept row in its state now (endTick then has nothing to add).
+    std::vector<std::uint8_t> states(static_cast<std::size_t>(kept));
+    for (std::size_t r = 0; r < states.size(); ++r)
+        states[r] = std::uint8_t(m_sides[r].state);
+    m_index.rebuild(std::move(states));
+    m_indexDirty.clear();
+    m_indexDirty.shrink_to_fit();
+    m_runs[std::size_t(runId - 1)].reset();
+    m_pending.runsChanged = true;
+    m_structural = true;
+    m_touched = true;
+    endTick();
+    Q_EMIT runRemoved(runId);
+    return true;
 }
 
 const TaskStore::Run *TaskStore::runPtr(int runId) const

@@ -491,3 +491,70 @@ TEST_CASE("a queue's depth reaches its task's details and the timeline, rising a
         CHECK_FALSE(log.contains("queue_depth"));
     }
 }
+
+TEST_CASE("removing a finished run takes its tasks out of every view and keeps the other runs whole")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester tasksTester(m.tasks(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester treeTester(m.tree(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester runsTester(m.runs(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(m.launchBuiltin(QStringLiteral("callbacks")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&](int runId) { finished = finished || runId == 1; });
+    REQUIRE(waitFor(m, [&] { return finished; }));
+    const int firstRunTasks = int(m.store().run(1)->taskCount());
+    REQUIRE(firstRunTasks > 0);
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty()); // runs 4 s: live throughout
+    REQUIRE(waitFor(m, [&] { return keyNamed(m, QStringLiteral("four")) >= 0; }));
+    const qint64 four = keyNamed(m, QStringLiteral("four"));
+    const int secondRunTasks = int(m.store().run(2)->taskCount());
+    const int lanesBefore = m.laneCount();
+    m.setScopeRunId(1);
+    REQUIRE(m.tasks()->rowCount() == firstRunTasks);
+
+    SECTION("a live run is refused, saying why, and stays")
+    {
+        CHECK(m.removeRun(2).contains(QStringLiteral("still running")));
+        CHECK(m.store().run(2) != nullptr);
+        CHECK(m.runs()->rowCount() == 2);
+    }
+    SECTION("a finished one leaves the table, the tree, the counters, the timeline and the run list")
+    {
+        QSignalSpy removed(&m, &monitor::TaskMonitor::runRemoved);
+        CHECK(m.removeRun(1).isEmpty());
+        CHECK(removed.count() == 1);
+        CHECK(m.store().run(1) == nullptr);
+        CHECK(m.scopeRunId() == 0); // it was the scope: every run again
+        CHECK(m.store().rowCount() == secondRunTasks);
+        CHECK(m.tasks()->rowCount() == secondRunTasks);
+        CHECK(m.stats()->total() == secondRunTasks);
+        CHECK(m.barCount() == secondRunTasks);
+        CHECK(m.laneCount() < lanesBefore);
+        for (int lane = 0; lane < m.laneCount(); ++lane)
+            CHECK(m.laneName(lane).startsWith(QStringLiteral("#2 ")));
+        int treeTasks = 0;
+        for (int row = 0; row < m.tree()->rowCount(); ++row) {
+            const qint64 key = m.tree()->index(row, 0).internalId();
+            CHECK(monitor::TaskStore::runIdOfKey(key) == 2);
+            ++treeTasks;
+        }
+        CHECK(treeTasks >= 1);
+        REQUIRE(m.runs()->rowCount() == 1);
+        CHECK(m.runs()->data(m.runs()->index(0), monitor::RunListModel::RunIdRole).toInt() == 2);
+        CHECK(m.runs()->newestRunId() == 2);
+        // The other run's tasks keep their keys and go on: "four" still ends done.
+        CHECK(m.store().name(m.store().rowOfKey(four)) == QStringLiteral("four"));
+        CHECK(m.taskDetails(four).value(QStringLiteral("name")).toString() == QStringLiteral("four"));
+        REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("four"), "state").toString() == QStringLiteral("done"); }, 15s));
+        CHECK(waitFor(m, [&] {
+            return m.stats()->done() + m.stats()->failed() + m.stats()->cancelled() == m.store().rowCount();
+        }));
+        CHECK(m.removeRun(1).contains(QStringLiteral("no run")));
+        SECTION("and the next run takes a new id")
+        {
+            REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+            CHECK(m.runs()->newestRunId() == 3);
+            CHECK(m.runs()->rowCount() == 2);
+        }
+    }
+}

@@ -1196,6 +1196,60 @@ TEST_CASE("a stall mark never covers its lane's title")
     checkNoWarnings(d);
 }
 
+namespace {
+// The run list's Remove button of run `runId`.
+QQuickItem *removeButton(const Dashboard &d, int runId)
+{
+    QQuickItem *run = d.item(QStringLiteral("run_%1").arg(runId));
+    for (QQuickItem *i : descendants(run)) {
+        if (i->objectName() == QLatin1String("runRemove"))
+            return i;
+    }
+    FAIL("no Remove button on run " << runId);
+    return nullptr;
+}
+} // namespace
+
+TEST_CASE("removing a finished run from the run list takes its tasks out of every view; a live run cannot be")
+{
+    Dashboard d;
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    d.launch(kSet); // live for 4 s
+    REQUIRE_EVENTUALLY(d.stat("total") == 2 * kSetTasks.size());
+    REQUIRE_EVENTUALLY(d.tableCount() == 2 * kSetTasks.size());
+    QQuickItem *timelineItem = timeline(d);
+    REQUIRE_EVENTUALLY(timelineItem->property("barCount").toInt() == 2 * kSetTasks.size());
+
+    // The live run's button is there but does nothing, and says why when hovered.
+    QQuickItem *liveRemove = removeButton(d, 2);
+    CHECK_FALSE(liveRemove->property("active").toBool());
+    QTest::mouseMove(d.window, liveRemove->mapToScene(QPointF(liveRemove->width() / 2, liveRemove->height() / 2)).toPoint());
+    CHECK_EVENTUALLY(liveRemove->property("toolTipShown").toBool());
+    CHECK(liveRemove->property("toolTip").toString().contains(QStringLiteral("stop it first")));
+
+    QQuickItem *finishedRemove = removeButton(d, 1);
+    CHECK(finishedRemove->property("active").toBool());
+    d.click(finishedRemove);
+    REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 1);
+    CHECK(d.items(QStringLiteral("run_1")).isEmpty());
+    CHECK_EVENTUALLY(d.tableCount() == kSetTasks.size());
+    CHECK(d.stat("total") == kSetTasks.size());
+    CHECK_EVENTUALLY(timelineItem->property("barCount").toInt() == kSetTasks.size());
+    CHECK(d.monitor->store().rowCount() == kSetTasks.size());
+    for (const qint64 key : d.shownKeys())
+        CHECK(TaskStore::runIdOfKey(key) == 2);
+    // The tree too: only run 2's top tasks.
+    d.click(d.item(QStringLiteral("treeTab")));
+    const coroscope::monitor::TaskTreeModel &tree = *d.monitor->tree();
+    REQUIRE_EVENTUALLY(tree.isActive());
+    REQUIRE(tree.rowCount() > 0);
+    for (int row = 0; row < tree.rowCount(); ++row)
+        CHECK(TaskStore::runIdOfKey(qint64(tree.index(row, 0).internalId())) == 2);
+    d.screenshot(QStringLiteral("run-removed"));
+    checkNoWarnings(d);
+}
+
 TEST_CASE("a large run on top of the runs already held asks first, saying what they hold")
 {
     Dashboard d;
