@@ -62,11 +62,14 @@ Pane {
                     value: timeline.barCount
                 }
             }
-            Item {
-                Layout.fillWidth: true
-            }
-            // Follows the clock while live: NumberText keeps it off the JS heap.
+            // Follows the clock while live: NumberText keeps it off the JS heap. It takes
+            // the room left and gives it up first (elided) on a narrow pane, so the
+            // buttons stay in the pane.
             Label {
+                Layout.fillWidth: true
+                Layout.minimumWidth: 0
+                horizontalAlignment: Text.AlignRight
+                elide: Text.ElideLeft
                 text: startText.text + " \u2013 " + endText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
@@ -83,6 +86,7 @@ Pane {
                 }
             }
             ToolButton {
+                objectName: "timelineZoomOut"
                 text: qsTr("\u2212")
                 onClicked: page.zoom(Theme.zoomStep, timeline.width / 2)
                 ToolTip.visible: hovered
@@ -90,6 +94,7 @@ Pane {
                 ToolTip.text: qsTr("Zoom out (wheel)")
             }
             ToolButton {
+                objectName: "timelineZoomIn"
                 text: qsTr("+")
                 onClicked: page.zoom(1 / Theme.zoomStep, timeline.width / 2)
                 ToolTip.visible: hovered
@@ -213,7 +218,8 @@ Pane {
                         required property real current
                         required property real capacity
                         objectName: "timelineCounterLabel"
-                        x: Theme.spacingS
+                        // At the right end: the line starts at the left with its run.
+                        x: timeline.width - counterLabel.width - Theme.spacingS
                         y: counterLabel.counterY
                         height: counterLabel.counterHeight
                         verticalAlignment: Text.AlignVCenter

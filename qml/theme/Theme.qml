@@ -105,6 +105,15 @@ QtObject {
     readonly property int detailsMinWidth: 260
     readonly property int timelineHeight: 260
     readonly property int timelineMinHeight: 140
+    // On a small window the side panes and the timeline take these shares of it (at
+    // most their sizes above, at least their minimums), so the table keeps rows.
+    readonly property real sidebarShare: 0.2
+    readonly property real detailsShare: 0.26
+    readonly property real timelineShare: 0.3
+    // Below this height the tasks page shows its counters on one line each, without
+    // sparklines, so the table keeps rows.
+    readonly property int countersCompactBelow: 520
+    readonly property int counterCompactHeight: 34
     readonly property int tableMinHeight: 200
     readonly property int rowHeight: 26
     readonly property int headerHeight: 28

@@ -1647,6 +1647,52 @@ TEST_CASE("at the default size the table shows Started, Duration and Result; at 
     checkNoWarnings(d);
 }
 
+namespace {
+// Whether the whole of `item` lies inside `pane` (drawn there, not under a neighbour).
+bool inside(const QQuickItem *item, const QQuickItem *pane)
+{
+    const QRectF r = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+    const QRectF p = pane->mapRectToScene(QRectF(0, 0, pane->width(), pane->height()));
+    return item->isVisible() && r.width() > 0 && p.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r);
+}
+} // namespace
+
+TEST_CASE("at 1024x700 the table shows a useful number of rows and every timeline control is inside its pane")
+{
+    Dashboard d;
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    d.launch(kSet);
+    REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
+
+    // Rows the table shows whole, top to bottom (it scrolls sideways).
+    QQuickItem *table = d.table();
+    const auto wholeRows = [&] {
+        const QRectF view = table->mapRectToScene(QRectF(0, 0, table->width(), table->height()));
+        int rows = 0;
+        for (QQuickItem *row : d.visibleItems(QStringLiteral("taskRow"))) {
+            const QRectF r = row->mapRectToScene(QRectF(0, 0, row->width(), row->height()));
+            rows += r.top() >= view.top() - 0.5 && r.bottom() <= view.bottom() + 0.5 ? 1 : 0;
+        }
+        return rows;
+    };
+    CHECK_EVENTUALLY(wholeRows() >= 6);
+    INFO("rows shown whole: " << wholeRows());
+
+    QQuickItem *timelinePage = d.item(QStringLiteral("timelinePage"));
+    for (const char *name : {"timelineFit", "timelineZoomIn", "timelineZoomOut"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inside(d.item(QString::fromLatin1(name)), timelinePage));
+    }
+    QQuickItem *tasksPage = d.item(QStringLiteral("tasksPage"));
+    for (const char *name : {"searchField", "allStatesButton", "counter_total", "counter_cancelled"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inside(d.item(QString::fromLatin1(name)), tasksPage));
+    }
+    d.screenshot(QStringLiteral("small-window-rows"));
+    checkNoWarnings(d);
+}
+
 TEST_CASE("typing in the search field of a big run never waits for the whole table: the filter comes in slices")
 {
     Dashboard d;
