@@ -244,6 +244,7 @@ void TaskMonitor::setScopeRunId(int runId)
         return;
     m_scope = runId;
     m_tasks.setRunFilter(runId);
+    m_tree.setRunFilter(runId);
     m_stats.setScopeRunId(runId);
     updateLanes();
     updateRunTimes();

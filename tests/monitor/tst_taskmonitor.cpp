@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTemporaryDir>
@@ -556,5 +557,46 @@ TEST_CASE("removing a finished run takes its tasks out of every view and keeps t
             CHECK(m.runs()->newestRunId() == 3);
             CHECK(m.runs()->rowCount() == 2);
         }
+    }
+}
+
+TEST_CASE("the tree shows the scoped run's tasks only, as the table does")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester treeTester(m.tree(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(m.launchBuiltin(QStringLiteral("callbacks")).isEmpty());
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return m.store().run(1)->taskCount() > 0 && m.store().run(2)->taskCount() > 0; }));
+    m.tick();
+    const auto rootRuns = [&] {
+        QSet<int> runs;
+        for (int row = 0; row < m.tree()->rowCount(); ++row)
+            runs.insert(monitor::TaskStore::runIdOfKey(qint64(m.tree()->index(row, 0).internalId())));
+        return runs;
+    };
+    CHECK(rootRuns() == QSet<int>{1, 2});
+    m.setScopeRunId(2);
+    CHECK(m.tree()->runFilter() == 2);
+    CHECK(rootRuns() == QSet<int>{2});
+    const qint64 main = keyNamed(m, QStringLiteral("main"));
+    REQUIRE(main >= 0);
+    CHECK(m.tree()->indexOfKey(main).isValid());
+    SECTION("a task of another run is not in it")
+    {
+        m.setScopeRunId(1);
+        CHECK(rootRuns() == QSet<int>{1});
+        CHECK_FALSE(m.tree()->indexOfKey(main).isValid());
+    }
+    SECTION("tasks that arrive while scoped are filed only for their run")
+    {
+        REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+        REQUIRE(waitFor(m, [&] { return m.store().run(3) && m.store().run(3)->taskCount() > 0; }));
+        m.tick();
+        CHECK(rootRuns() == QSet<int>{2});
+    }
+    SECTION("every run again")
+    {
+        m.setScopeRunId(0);
+        CHECK(rootRuns() == QSet<int>{1, 2});
     }
 }

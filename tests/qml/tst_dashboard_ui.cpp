@@ -1118,6 +1118,42 @@ TEST_CASE("selecting a run in the run list scopes the table, the counters and th
     checkNoWarnings(d);
 }
 
+TEST_CASE("selecting a run in the run list scopes the tree to it too, and the run list shows what is scoped")
+{
+    Dashboard d;
+    d.launch(kSet);
+    d.launch(kSet);
+    waitAllEnded(d, 2 * int(kSetTasks.size()));
+    d.click(d.item(QStringLiteral("treeTab")));
+    const coroscope::monitor::TaskTreeModel &tree = *d.monitor->tree();
+    REQUIRE_EVENTUALLY(tree.isActive());
+    const auto treeRuns = [&] {
+        QSet<int> runs;
+        for (int row = 0; row < tree.rowCount(); ++row)
+            runs.insert(TaskStore::runIdOfKey(qint64(tree.index(row, 0).internalId())));
+        return runs;
+    };
+    const QSet<int> both{1, 2};
+    const QSet<int> first{1};
+    const QSet<int> second{2};
+    CHECK(treeRuns() == both);
+
+    d.click(d.item(QStringLiteral("run_2")));
+    REQUIRE_EVENTUALLY(d.monitor->scopeRunId() == 2);
+    CHECK_EVENTUALLY(treeRuns() == second);
+    // One owner: the run list highlights the monitor's scope, however it was set.
+    CHECK(d.item(QStringLiteral("run_2"))->property("current").toBool());
+    d.monitor->setScopeRunId(1);
+    CHECK_EVENTUALLY(d.item(QStringLiteral("run_1"))->property("current").toBool());
+    CHECK_FALSE(d.item(QStringLiteral("run_2"))->property("current").toBool());
+    CHECK_EVENTUALLY(treeRuns() == first);
+
+    d.click(d.item(QStringLiteral("allRunsItem")));
+    REQUIRE_EVENTUALLY(d.monitor->scopeRunId() == 0);
+    CHECK_EVENTUALLY(treeRuns() == both);
+    checkNoWarnings(d);
+}
+
 TEST_CASE("with no run live the timeline stands still: the clock stops and nothing ticks")
 {
     Dashboard d;
