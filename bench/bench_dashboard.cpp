@@ -24,6 +24,10 @@
 // the end of the last task it cancelled, on the loop's clock), "cancel_subtree_gui_ms"
 // (the GUI thread's part: finding the subtree) and "cancel_subtree_seen_ms" (until the
 // dashboard shows no task running).
+// --remove, after the idle measurement, removes the finished run as the run list's
+// Remove button does and adds "rss_before_remove_mb" and "rss_after_remove_mb" (the
+// process's resident size just before, and 1 s after), "rss_before_launch_mb" (the
+// dashboard before the run) and "rows_after_remove".
 
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
@@ -40,8 +44,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include <cstdio>
+
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
@@ -49,6 +56,19 @@ Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
 using namespace coroscope;
 
 namespace {
+// The process's resident size now, in KiB (/proc/self/statm).
+long currentRssKb()
+{
+    long pages = 0;
+    long resident = 0;
+    if (FILE *f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        std::fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 long peakRssKb()
 {
     rusage usage{};
@@ -163,6 +183,7 @@ int main(int argc, char **argv)
             return 2;
         args.remove(at, 2);
     }
+    const bool removeAtEnd = args.removeAll(QStringLiteral("--remove")) > 0;
     const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
@@ -231,6 +252,12 @@ int main(int argc, char **argv)
     animate.start(16);
 
     int cancelRunId = 0;
+    int launchedRunId = 0;
+    long rssBeforeRemoveKb = -1;
+    long rssBeforeLaunchKb = -1;
+    long rssAfterRemoveKb = -1;
+    int rowsAfterRemove = -1;
+    int rowsBeforeRemove = -1;
     std::int64_t cancelRequestedNs = -1;
     std::int64_t cancelGuiNs = 0;
     std::int64_t cancelSeenNs = -1;
@@ -244,9 +271,11 @@ int main(int argc, char **argv)
         if (!parsed.ok())
             QCoreApplication::exit(2);
         else {
+            rssBeforeLaunchKb = currentRssKb();
             launchedNs = rt::monotonicNs();
             running = true;
             const int runId = monitor->launch(std::move(*parsed.set));
+            launchedRunId = runId;
             if (cancelSubtreeAtS >= 0) {
                 QTimer::singleShot(int(cancelSubtreeAtS * 1000), window, [&, runId] {
                     cancelRunId = runId;
@@ -274,7 +303,19 @@ int main(int argc, char **argv)
             const std::int64_t wall0 = rt::monotonicNs();
             QTimer::singleShot(kIdleMs, [&, cpu0, wall0] {
                 idleCpuPercent = 100.0 * double(processCpuNs() - cpu0) / double(rt::monotonicNs() - wall0);
-                QCoreApplication::quit();
+                if (!removeAtEnd) {
+                    QCoreApplication::quit();
+                    return;
+                }
+                rssBeforeRemoveKb = currentRssKb();
+                rowsBeforeRemove = monitor->store().rowCount();
+                if (!monitor->removeRun(launchedRunId).isEmpty())
+                    QCoreApplication::exit(4);
+                QTimer::singleShot(kSettleMs, [&] {
+                    rssAfterRemoveKb = currentRssKb();
+                    rowsAfterRemove = monitor->store().rowCount();
+                    QCoreApplication::quit();
+                });
             });
         });
     });
@@ -326,7 +367,7 @@ int main(int argc, char **argv)
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"renderer\":\"%13\",\"tasks\":%2,\"seconds\":%3,\"frames\":%4,%5,\"worst_gap_at_s\":%6,"
                                           "%7,%8,\"slices\":%9,%10,%11,%14,%15,%16\"exit\":%12}")
                                .arg(set)
-                               .arg(monitor->store().rowCount())
+                               .arg(rowsBeforeRemove >= 0 ? rowsBeforeRemove : monitor->store().rowCount())
                                .arg(double(rt::monotonicNs() - t0) / 1e9, 0, 'f', 1)
                                .arg(gaps.size())
                                .arg(summary("frame_gap_ms", gaps))
@@ -341,7 +382,14 @@ int main(int argc, char **argv)
                                .arg(QStringLiteral("\"idle_cpu_percent\":%1,\"peak_rss_mb\":%2")
                                         .arg(idleCpuPercent, 0, 'f', 2)
                                         .arg(double(peakRssKb()) / 1024.0, 0, 'f', 0))
-                               .arg(cancelJson)
+                               .arg(cancelJson
+                                    + (removeAtEnd ? QStringLiteral("\"rss_before_launch_mb\":%4,\"rss_before_remove_mb\":%1,"
+                                                                    "\"rss_after_remove_mb\":%2,\"rows_after_remove\":%3,")
+                                                         .arg(double(rssBeforeRemoveKb) / 1024.0, 0, 'f', 0)
+                                                         .arg(double(rssAfterRemoveKb) / 1024.0, 0, 'f', 0)
+                                                         .arg(rowsAfterRemove)
+                                                         .arg(double(rssBeforeLaunchKb) / 1024.0, 0, 'f', 0)
+                                                   : QString()))
                         << '\n';
     return rc;
 }

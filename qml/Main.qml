@@ -276,7 +276,8 @@ ApplicationWindow {
             id: launcher
             objectName: "launcherPage"
             monitor: monitor
-            SplitView.preferredWidth: Theme.sidebarWidth
+            SplitView.preferredWidth: Math.round(Math.max(Theme.sidebarMinWidth,
+                                                          Math.min(Theme.sidebarWidth, window.width * Theme.sidebarShare)))
             SplitView.minimumWidth: Theme.sidebarMinWidth
             onLaunchRequested: name => window.launchChecked(name, "")
             onOpenFileRequested: openSetDialog.open()
@@ -302,7 +303,8 @@ ApplicationWindow {
                 objectName: "timelinePage"
                 monitor: monitor
                 selectedKey: window.selectedKey
-                SplitView.preferredHeight: Theme.timelineHeight
+                SplitView.preferredHeight: Math.round(Math.max(Theme.timelineMinHeight,
+                                                               Math.min(Theme.timelineHeight, window.height * Theme.timelineShare)))
                 SplitView.minimumHeight: Theme.timelineMinHeight
                 onTaskSelected: key => window.select(key)
             }
@@ -313,7 +315,8 @@ ApplicationWindow {
             visible: detailsToggle.checked
             monitor: monitor
             taskKey: window.selectedKey
-            SplitView.preferredWidth: Theme.detailsWidth
+            SplitView.preferredWidth: Math.round(Math.max(Theme.detailsMinWidth,
+                                                          Math.min(Theme.detailsWidth, window.width * Theme.detailsShare)))
             SplitView.minimumWidth: Theme.detailsMinWidth
             readOnlyReason: window.readOnlyReason
             onTaskSelected: key => window.select(key)
@@ -375,6 +378,11 @@ ApplicationWindow {
         }
         function onScopeChanged() {
             timelinePage.fit()
+        }
+        // A removed run's task is selected no more (a key is (runId << 32) | id).
+        function onRunRemoved(runId: int) {
+            if (window.selectedKey >= 0 && Math.floor(window.selectedKey / 4294967296) === runId)
+                window.selectedKey = -1
         }
     }
 

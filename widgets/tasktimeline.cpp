@@ -79,6 +79,7 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
           {"lane", "markX", "markWidth", "markY", "markHeight", "durationMs", "count", "culprit"}, this))
     , m_ticks(new MarkListModel({"tickX", "ms", "label"}, this))
     , m_barLabels(new MarkListModel({"labelX", "labelY", "labelWidth", "labelHeight", "name"}, this))
+    , m_counters(new MarkListModel({"name", "lane", "counterY", "counterHeight", "current", "capacity"}, this))
 {
     setFlag(ItemHasContents, true);
     m_colors[0] = QColor(Qt::gray);
@@ -89,6 +90,7 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
     m_colors[5] = QColor(Qt::magenta);
     m_colors[6] = QColor(Qt::lightGray);
     m_colors[7] = QColor(Qt::transparent);
+    m_colors[8] = QColor(Qt::darkCyan);
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &TaskTimeline::invalidate);
 }
@@ -194,6 +196,16 @@ void TaskTimeline::setLaneHeaderHeight(qreal h)
     if (qFuzzyCompare(m_laneHeaderHeight, h))
         return;
     m_laneHeaderHeight = h;
+    Q_EMIT metricsChanged();
+    invalidate();
+}
+
+void TaskTimeline::setCounterHeight(qreal h)
+{
+    h = std::max<qreal>(8, h);
+    if (qFuzzyCompare(m_counterHeight, h))
+        return;
+    m_counterHeight = h;
     Q_EMIT metricsChanged();
     invalidate();
 }
@@ -402,6 +414,15 @@ TaskTimeline::Frame TaskTimeline::makeFrame()
         for (int k = std::max(0, lane.stallCount - kMaxStallsPerLane); k < lane.stallCount; ++k)
             lane.stalls.push_back(src->stall(l, k));
     }
+    f.counterHeight = m_counterHeight;
+    const int columns = std::max(1, int(std::ceil(f.w)));
+    for (int c = 0; c < src->counterCount(); ++c) {
+        Frame::Counter counter{src->counter(c), {}};
+        if (counter.info.lane < 0 || counter.info.lane >= src->laneCount())
+            continue;
+        src->counterColumns(c, f.effStart, f.effEnd, columns, counter.columns);
+        f.counters.push_back(std::move(counter));
+    }
     syncBars();
     return f;
 }
@@ -460,6 +481,7 @@ void TaskTimeline::adopt(Built &&built)
     m_lanes->update(std::move(built.lanes));
     m_stallMarks->update(std::move(built.stallMarks));
     m_ticks->update(std::move(built.ticks));
+    m_counters->update(std::move(built.counters));
     updateBarLabels();
     m_barCount = built.barCount;
     m_aggregated = built.aggregated;
@@ -544,21 +566,28 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
 
     // Lane heights: natural when everything fits (rows grown towards labelRowHeight
     // while they still fit), else shared by task count.
+    // A lane's head: its header band, then a strip per counter.
     const double header = in.header;
+    std::vector<double> head(std::size_t(nLanes), header);
+    for (const Frame::Counter &c : in.counters)
+        head[std::size_t(std::min(c.info.lane, nLanes - 1))] += in.counterHeight;
+    double heads = 0;
+    for (const double hd : head)
+        heads += hd;
     double rows = 0;
     for (int l = 0; l < nLanes; ++l)
         rows += std::max(1, counts[std::size_t(l)]);
-    const double rh = std::clamp((h - nLanes * header) / rows, in.rowHeight, in.labelRowHeight);
+    const double rh = std::clamp((h - heads) / rows, in.rowHeight, in.labelRowHeight);
     std::vector<double> body(static_cast<std::size_t>(nLanes));
     std::vector<double> top(static_cast<std::size_t>(nLanes));
     double natural = 0;
     for (int l = 0; l < nLanes; ++l)
-        natural += header + std::max(1, counts[std::size_t(l)]) * rh;
+        natural += head[std::size_t(l)] + std::max(1, counts[std::size_t(l)]) * rh;
     if (natural <= h) {
         for (int l = 0; l < nLanes; ++l)
             body[std::size_t(l)] = std::max(1, counts[std::size_t(l)]) * rh;
     } else {
-        const double avail = std::max(0.0, h - nLanes * header);
+        const double avail = std::max(0.0, h - heads);
         const double minBody = std::min(2 * rh, avail / nLanes);
         const double spare = avail - nLanes * minBody;
         for (int l = 0; l < nLanes; ++l) {
@@ -568,7 +597,7 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
     double y = 0;
     for (int l = 0; l < nLanes; ++l) {
         top[std::size_t(l)] = y;
-        y += header + body[std::size_t(l)];
+        y += head[std::size_t(l)] + body[std::size_t(l)];
     }
 
     // Chrome: lane header bands, separators, time grid.
@@ -583,6 +612,51 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
         const auto x = float((t - vs) * ppm);
         out.addQuad(in.maxVertices, x, 0, x + 1, float(h), in.colors[6], 0.6f);
         out.ticks.append(QVariantList{double(x), t, tickLabel(t, step)}); // tickX, ms, label
+    }
+
+    // Counters: a strip each under their lane's header; runs of equal columns merge
+    // into one fill quad and one line quad, and a step between runs is a vertical quad.
+    std::vector<double> stripY(std::size_t(nLanes), 0);
+    for (int l = 0; l < nLanes; ++l)
+        stripY[std::size_t(l)] = top[std::size_t(l)] + header;
+    for (const Frame::Counter &c : in.counters) {
+        const int l = std::min(c.info.lane, nLanes - 1);
+        const double y0 = stripY[std::size_t(l)];
+        stripY[std::size_t(l)] += in.counterHeight;
+        const double pad = 3;
+        const double span = std::max(1.0, in.counterHeight - 2 * pad);
+        const double base = y0 + in.counterHeight - pad;
+        const auto levelY = [&](float v) { return float(base - span * std::min(1.0, v / c.info.scaleMax)); };
+        out.addQuad(in.maxVertices, 0, float(base), fw, float(base + 1), in.colors[6]);
+        const int cols = int(c.columns.size());
+        int runStart = 0;
+        float prevY = -1;
+        for (int col = 1; col <= cols; ++col) {
+            const float v = c.columns[std::size_t(runStart)];
+            if (col < cols && c.columns[std::size_t(col)] == v)
+                continue;
+            if (v >= 0) {
+                const float ly = levelY(v);
+                const auto x0 = float(runStart * w / cols);
+                const auto x1 = float(col * w / cols);
+                out.addQuad(in.maxVertices, x0, ly, x1, float(base), in.colors[8], 0.25f);
+                out.addQuad(in.maxVertices, x0, ly - 1, x1, ly + 1, in.colors[8]);
+                if (prevY >= 0 && prevY != ly)
+                    out.addQuad(in.maxVertices, x0 - 1, std::min(prevY, ly) - 1, x0 + 1, std::max(prevY, ly) + 1, in.colors[8]);
+                prevY = ly;
+            } else {
+                prevY = -1;
+            }
+            runStart = col;
+        }
+        out.counters.append(QVariantList{
+            c.info.name,        // name
+            l,                  // lane
+            y0,                 // counterY
+            in.counterHeight,   // counterHeight
+            c.info.current,     // current
+            c.info.capacity,    // capacity
+        });
     }
 
     // Stalls, merged at pixel resolution; drawn after the bars.
@@ -714,7 +788,7 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
                 x1 = std::min(w, x0 + 1);
                 x0 = x1 - 1;
             }
-            const auto y0 = float(top[std::size_t(l)] + header + o * rh);
+            const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + o * rh);
             if (out.addQuad(in.maxVertices, float(x0), y0, float(x1), y0 + barH, in.colors[state]))
                 out.hits.push_back({float(x0), y0, float(x1), y0 + barH, i});
         } else {
@@ -752,8 +826,8 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
         const int l = g.lane;
         const double rowH = body[std::size_t(l)] / g.rows;
         for (int r = 0; r < g.rows; ++r) {
-            const auto y0 = float(top[std::size_t(l)] + header + r * rowH);
-            const auto y1 = float(top[std::size_t(l)] + header + (r + 1) * rowH);
+            const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + r * rowH);
+            const auto y1 = float(top[std::size_t(l)] + head[std::size_t(l)] + (r + 1) * rowH);
             int runKey = -1;
             int runStart = 0;
             auto flush = [&](int endCol) {
@@ -790,7 +864,8 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
     // Stalls on top: a tint across the lane body, a solid mark in the header band.
     for (const StallRect &s : stalls) {
         const double t = top[std::size_t(s.lane)];
-        out.addQuad(in.maxVertices, s.x0, float(t + header), s.x1, float(t + header + body[std::size_t(s.lane)]), in.colors[5], 0.22f);
+        const double hd = head[std::size_t(s.lane)];
+        out.addQuad(in.maxVertices, s.x0, float(t + hd), s.x1, float(t + hd + body[std::size_t(s.lane)]), in.colors[5], 0.22f);
         out.addQuad(in.maxVertices, s.x0, float(t + 1), s.x1, float(t + header - 1), in.colors[5]);
         if (out.stallMarks.size() < kMaxStallMarks) {
             out.stallMarks.append(QVariantList{
@@ -810,7 +885,7 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
         out.lanes.append(QVariantList{
             l < int(in.lanes.size()) ? in.lanes[std::size_t(l)].name : QString(), // name
             top[std::size_t(l)],                                                  // laneY
-            header + body[std::size_t(l)],                                        // laneHeight
+            head[std::size_t(l)] + body[std::size_t(l)],                         // laneHeight
             header,                                                               // headerHeight
             counts[std::size_t(l)],                                               // taskCount
             stallsPerLane[std::size_t(l)],                                        // stalls

@@ -21,10 +21,14 @@
 //   lanes:      name, laneY, laneHeight, headerHeight, taskCount, stalls, aggregated
 //   stallMarks: lane, markX, markWidth, markY, markHeight, durationMs, count, culprit
 //   barLabels:  labelX, labelY, labelWidth, labelHeight, name
+//   counters:   name, lane, counterY, counterHeight, current, capacity
 // (at most 200 stall marks, the first ones in lane order; a label for each bar drawn
 // at least labelMinWidth wide, on rows at least labelRowHeight high, at most 200).
 // Rows grow from rowHeight up to labelRowHeight while every lane still fits, so a
 // few tasks get rows a name fits on. A bar whose source lane is < 0 is not drawn.
+// Counters (a queue's depth) get a strip of counterHeight each under their lane's
+// header band, above its bars: a step line of the highest value per pixel column,
+// scaled to the counter's scaleMax, over a light fill.
 //
 // Threading: the item lives on the GUI thread and reads the source only there, in
 // updatePolish(): the changed bars into a flat copy (BarCache), the lanes and stalls
@@ -77,6 +81,9 @@ class TaskTimeline : public QQuickItem
     Q_PROPERTY(QColor stallColor READ stallColor WRITE setStallColor NOTIFY colorsChanged FINAL)
     Q_PROPERTY(QColor gridColor READ gridColor WRITE setGridColor NOTIFY colorsChanged FINAL)
     Q_PROPERTY(QColor laneColor READ laneColor WRITE setLaneColor NOTIFY colorsChanged FINAL)
+    Q_PROPERTY(QColor counterColor READ counterColor WRITE setCounterColor NOTIFY colorsChanged FINAL)
+    Q_PROPERTY(qreal counterHeight READ counterHeight WRITE setCounterHeight NOTIFY metricsChanged FINAL)
+    Q_PROPERTY(coroscope::widgets::MarkListModel *counters READ counters CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *lanes READ lanes CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *stallMarks READ stallMarks CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *ticks READ ticks CONSTANT FINAL)
@@ -132,6 +139,11 @@ public:
     void setGridColor(const QColor &c) { setColor(6, c); }
     [[nodiscard]] QColor laneColor() const { return m_colors[7]; }
     void setLaneColor(const QColor &c) { setColor(7, c); }
+    [[nodiscard]] QColor counterColor() const { return m_colors[8]; }
+    void setCounterColor(const QColor &c) { setColor(8, c); }
+    [[nodiscard]] qreal counterHeight() const { return m_counterHeight; }
+    void setCounterHeight(qreal h);
+    [[nodiscard]] MarkListModel *counters() const { return m_counters; }
 
     [[nodiscard]] MarkListModel *lanes() const { return m_lanes; }
     [[nodiscard]] MarkListModel *stallMarks() const { return m_stallMarks; }
@@ -204,8 +216,15 @@ private:
         double w = 0, h = 0, now = 0, effStart = 0, effEnd = 0;
         double rowHeight = 0, labelRowHeight = 0, header = 0, tickSpacing = 0;
         int maxVertices = 0;
-        std::array<QColor, 8> colors;
+        std::array<QColor, 9> colors;
         std::vector<Lane> lanes;
+        struct Counter
+        {
+            TimelineSource::Counter info;
+            std::vector<float> columns; // one per pixel column (counterColumns)
+        };
+        std::vector<Counter> counters;
+        double counterHeight = 0;
     };
     // What a build makes.
     struct Built
@@ -217,6 +236,7 @@ private:
         QList<QVariantList> lanes;
         QList<QVariantList> stallMarks;
         QList<QVariantList> ticks;
+        QList<QVariantList> counters;
         int barCount = 0;
         bool aggregated = false;
         qint64 costMs = 0;
@@ -250,7 +270,8 @@ private:
     qreal m_laneHeaderHeight = 18;
     qreal m_tickSpacing = 90;
     int m_maxVertices = 200000;
-    std::array<QColor, 8> m_colors;
+    qreal m_counterHeight = 22;
+    std::array<QColor, 9> m_colors;
 
     // What the last build read, to skip rebuilding when nothing moved.
     bool m_dirty = true;
@@ -276,6 +297,7 @@ private:
     MarkListModel *m_stallMarks;
     MarkListModel *m_ticks;
     MarkListModel *m_barLabels;
+    MarkListModel *m_counters;
     int m_barCount = 0;
     bool m_aggregated = false;
 };

@@ -174,12 +174,15 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
                 m_spool->append(loop, e);
             continue;
         }
+        if (e.type == EventType::QueueDepth)
+            continue; // live only (docs/spec/taskset-format.md, "Queue depth"): the store keeps it
         Row *row = rowOf(e.task);
         if (!row)
             continue;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
+        case EventType::QueueDepth:
             break;
         case EventType::Started:
             row->startedNs = e.tNs;

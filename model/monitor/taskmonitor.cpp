@@ -18,6 +18,9 @@
 
 #include <algorithm>
 #include <cmath>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <utility>
 #include <variant>
 
@@ -217,7 +220,7 @@ void TaskMonitor::updateRunTimes()
     for (int runId = 1; runId <= m_store.runCount(); ++runId) {
         const journal::RunRecord *record = m_store.run(runId);
         RunTime &t = times[std::size_t(runId - 1)];
-        t.shown = inScope(runId);
+        t.shown = record && inScope(runId); // a removed run shows nothing
         t.originNs = originNs(runId);
         if (record && record->endNs())
             t.endNs = *record->endNs();
@@ -235,12 +238,13 @@ void TaskMonitor::updateRunTimes()
 
 void TaskMonitor::setScopeRunId(int runId)
 {
-    if (runId < 0 || runId > m_store.runCount())
+    if (runId < 0 || !m_store.run(runId))
         runId = 0;
     if (runId == m_scope)
         return;
     m_scope = runId;
     m_tasks.setRunFilter(runId);
+    m_tree.setRunFilter(runId);
     m_stats.setScopeRunId(runId);
     updateLanes();
     updateRunTimes();
@@ -314,6 +318,32 @@ void TaskMonitor::stopRun(int runId)
 {
     if (auto it = m_live.find(runId); it != m_live.end())
         it->second->stop();
+}
+
+QString TaskMonitor::removeRun(int runId)
+{
+    if (!m_store.run(runId))
+        return tr("There is no run #%1").arg(runId);
+    if (m_store.isRunning(runId) || m_backlog.has(runId) || m_finishing.count(runId))
+        return tr("Run #%1 is still running: stop it first").arg(runId);
+    if (m_scope == runId)
+        setScopeRunId(0);
+    m_live.erase(runId); // ends its loop threads (nothing of it runs)
+    if (m_playgroundRun == runId)
+        m_playgroundRun = 0;
+    std::erase_if(m_spawnedAwaited, [runId](const auto &awaited) { return awaited.first == runId; });
+    m_childScan = ChildScan{}; // it may point into the run's record
+    m_store.removeRun(runId);  // ticks: every model follows at once
+    updateLanes();
+    updateRunTimes();
+    rereadBars();
+    updateLoops();
+#ifdef __GLIBC__
+    malloc_trim(0); // the run's small blocks (names, texts) back to the system, not only to the heap
+#endif
+    Q_EMIT ticked();
+    Q_EMIT runRemoved(runId);
+    return {};
 }
 
 LiveRun &TaskMonitor::playground()
@@ -557,6 +587,9 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
         return a.toMap().value(QStringLiteral("tMs")).toDouble() < b.toMap().value(QStringLiteral("tMs")).toDouble();
     });
 
+    const QueueDepth *queue = m_store.queueDepth(taskKey);
+    if (queue && queue->depth.empty())
+        queue = nullptr;
     QVariantList children;
     const std::vector<std::uint64_t> &childLocals = childrenOf(taskKey, *record);
     for (std::size_t i = 0; i < std::min(childLocals.size(), kMaxDetailsChildren); ++i) {
@@ -589,6 +622,10 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
         {QStringLiteral("callbacks"), callbacks},
         {QStringLiteral("children"), children},
         {QStringLiteral("moreChildren"), childLocals.size() > kMaxDetailsChildren},
+        // A queue node's queue (docs/spec/taskset-format.md, "Queue depth"); null if none.
+        {QStringLiteral("queueDepth"), queue ? QVariant(qint64(queue->depth.back())) : QVariant()},
+        {QStringLiteral("queueCapacity"), queue ? QVariant(qint64(queue->capacity)) : QVariant()},
+        {QStringLiteral("queuePeak"), queue ? QVariant(qint64(queue->peak)) : QVariant()},
     };
 }
 
@@ -726,8 +763,67 @@ void TaskMonitor::updateLanes()
                return a.runId == b.runId && a.loopIndex == b.loopIndex;
            });
     m_lanes = std::move(lanes);
+    m_counters.clear();
+    for (int runId = 1; runId <= m_store.runCount(); ++runId) {
+        if (!m_store.run(runId) || !inScope(runId))
+            continue;
+        for (const qint64 key : m_store.queueOwners(runId)) {
+            const int row = m_store.rowOfKey(key);
+            const int lane = row < 0 ? -1 : laneOf(runId, m_store.timelineRow(row).loopIndex);
+            if (lane >= 0)
+                m_counters.push_back({key, lane});
+        }
+    }
     if (renumbered)
         rereadBars();
+}
+
+TimelineSource::Counter TaskMonitor::counter(int index) const
+{
+    const CounterLane &c = m_counters[std::size_t(index)];
+    const QueueDepth *q = m_store.queueDepth(c.key);
+    const int row = m_store.rowOfKey(c.key);
+    Counter out;
+    out.name = (row >= 0 ? m_store.name(row) : QString()) + tr(": queue depth");
+    out.lane = c.lane;
+    if (q && !q->depth.empty()) {
+        out.current = q->depth.back();
+        out.capacity = double(q->capacity);
+        out.scaleMax = std::max(1.0, q->capacity > 0 ? double(q->capacity) : double(q->peak));
+    }
+    return out;
+}
+
+void TaskMonitor::counterColumns(int index, double fromMs, double toMs, int columns, std::vector<float> &out) const
+{
+    out.assign(std::size_t(std::max(0, columns)), -1.0f);
+    const CounterLane &c = m_counters[std::size_t(index)];
+    const QueueDepth *q = m_store.queueDepth(c.key);
+    const int runId = TaskStore::runIdOfKey(c.key);
+    const int row = m_store.rowOfKey(c.key);
+    if (!q || q->tNs.empty() || row < 0 || columns <= 0 || toMs <= fromMs || runId > int(m_runTimes.size()))
+        return;
+    const RunTime &t = m_runTimes[std::size_t(runId - 1)];
+    const auto nsAt = [&](double ms) { return t.originNs + std::int64_t(ms * 1e6); };
+    // The queue exists from its first sample to its owner's end (or now).
+    const TaskStore::TimelineRow owner = m_store.timelineRow(row);
+    const std::int64_t endNs = owner.finishedNs != journal::RunRecord::kNone ? owner.finishedNs
+                                                                            : nsAt(nowMs());
+    const double width = (toMs - fromMs) / columns;
+    auto i = std::size_t(std::lower_bound(q->tNs.begin(), q->tNs.end(), nsAt(fromMs)) - q->tNs.begin());
+    float held = i > 0 ? float(q->depth[i - 1]) : -1.0f;
+    for (int col = 0; col < columns; ++col) {
+        const std::int64_t colStart = nsAt(fromMs + col * width);
+        if (colStart > endNs)
+            break;
+        const std::int64_t colEnd = nsAt(fromMs + (col + 1) * width);
+        float highest = held;
+        for (; i < q->tNs.size() && q->tNs[i] < colEnd; ++i) {
+            held = float(q->depth[i]);
+            highest = std::max(highest, held);
+        }
+        out[std::size_t(col)] = highest;
+    }
 }
 
 bool TaskMonitor::changedBars(quint64 since, int count, std::vector<int> &out) const

@@ -69,6 +69,10 @@ public:
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
     Q_INVOKABLE void stopRun(int runId);
+    // Forgets a run that is not live (finished, or read from a log): its tasks leave
+    // every view, its loop threads end and the memory it held is freed (the scope goes
+    // back to every run if it was that run's). Returns the error, empty when removed.
+    Q_INVOKABLE QString removeRun(int runId);
     // Spawns a task: a child of parentTaskKey (>= 0), else a root task of run runId
     // when that run was launched here (it runs again if it had finished), else one of
     // the playground. spawned(key) follows once the new task reaches the table.
@@ -132,6 +136,10 @@ public:
     [[nodiscard]] quint64 timelineRevision() const override { return m_store.revision() + m_viewRevisions; }
     [[nodiscard]] QString barName(int index) const override;
     bool changedBars(quint64 since, int count, std::vector<int> &out) const override;
+    // One counter per queue of the scope's runs (its owner's depth), in its owner's lane.
+    [[nodiscard]] int counterCount() const override { return int(m_counters.size()); }
+    [[nodiscard]] Counter counter(int index) const override;
+    void counterColumns(int index, double fromMs, double toMs, int columns, std::vector<float> &out) const override;
     // Launches a parsed set; returns its run id.
     int launch(taskset::TaskSet set);
 
@@ -161,6 +169,8 @@ Q_SIGNALS:
     // A run ended (every task it created has finished).
     void runFinished(int runId);
     void logOpened(int runId);
+    // A run was removed (removeRun): its tasks are gone from every view.
+    void runRemoved(int runId);
     void scopeChanged();
     void liveChanged();
     // A task spawned through spawnTask() is in the store (its row is in the table).
@@ -233,6 +243,11 @@ private:
     std::vector<std::pair<int, std::uint64_t>> m_spawnedAwaited;
     std::int64_t m_firstStartNs = -1;
     std::vector<Lane> m_lanes;
+    struct CounterLane {
+        qint64 key;   // the queue's owner
+        int lane;
+    };
+    std::vector<CounterLane> m_counters; // updateLanes
     quint64 m_lanesRevision = 0; // the timelineRevision() at which bars were last all invalidated
     quint64 m_viewRevisions = 0; // added to the store's revision: bumped when bars move without it
     struct RunTime {

@@ -65,6 +65,7 @@ struct TaskStore::Run {
     RunRecord record;
     std::vector<std::int32_t> rows; // run-local id - 1 -> global row
     std::vector<QString> texts;
+    std::unordered_map<std::uint64_t, QueueDepth> queues; // by the owner's runtime id (ids may shift)
     std::array<std::int64_t, kStateCount> counts{};
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
@@ -103,8 +104,65 @@ int TaskStore::addRun(const QString &setName, const QDateTime &startedAt, std::i
 
 TaskStore::Run &TaskStore::runRef(int runId)
 {
-    Q_ASSERT(runId >= 1 && runId <= int(m_runs.size()));
+    Q_ASSERT(runId >= 1 && runId <= int(m_runs.size()) && m_runs[std::size_t(runId - 1)]);
     return *m_runs[std::size_t(runId - 1)];
+}
+
+bool TaskStore::removeRun(int runId)
+{
+    const Run *run = runPtr(runId);
+    if (!run || run->running)
+        return false;
+    // The kept rows move down over the removed ones, in order, so arrival order and
+    // every other run's local ids stay; the arrays then give back what they held.
+    std::vector<std::int32_t> moved(std::size_t(m_rowCount), -1);
+    int kept = 0;
+    int keptPublished = 0;
+    for (int r = 0; r < m_rowCount; ++r) {
+        const auto from = std::size_t(r);
+        if (runIdOfKey(m_keys[from]) == runId)
+            continue;
+        const auto to = std::size_t(kept);
+        moved[from] = kept;
+        m_sides[to] = m_sides[from];
+        m_keys[to] = m_keys[from];
+        m_stamps[to] = m_stamps[from];
+        keptPublished += r < m_publishedRows ? 1 : 0;
+        ++kept;
+    }
+    for (const std::unique_ptr<Run> &other : m_runs) {
+        if (!other || other.get() == run)
+            continue;
+        for (std::int32_t &row : other->rows)
+            row = row < 0 ? row : moved[std::size_t(row)];
+    }
+    m_sides.resize(std::size_t(kept));
+    m_sides.shrink_to_fit();
+    m_keys.resize(std::size_t(kept));
+    m_keys.shrink_to_fit();
+    m_stamps.resize(std::size_t(kept));
+    m_stamps.shrink_to_fit();
+    m_rowCount = kept;
+    m_publishedRows = keptPublished;
+    for (std::size_t st = 0; st < kStateCount; ++st) {
+        m_counts[st] -= run->counts[st];
+        if (!run->loadedFrom.isEmpty())
+            m_loadedCounts[st] -= run->counts[st];
+    }
+    // The index anew, of every kept row in its state now (endTick then has nothing to add).
+    std::vector<std::uint8_t> states(static_cast<std::size_t>(kept));
+    for (std::size_t r = 0; r < states.size(); ++r)
+        states[r] = std::uint8_t(m_sides[r].state);
+    m_index.rebuild(std::move(states));
+    m_indexDirty.clear();
+    m_indexDirty.shrink_to_fit();
+    m_runs[std::size_t(runId - 1)].reset();
+    m_pending.runsChanged = true;
+    m_structural = true;
+    m_touched = true;
+    endTick();
+    Q_EMIT runRemoved(runId);
+    return true;
 }
 
 const TaskStore::Run *TaskStore::runPtr(int runId) const
@@ -339,6 +397,15 @@ void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch
             break;
         case EventType::Callback:
             break; // fired: only the details change
+        case EventType::QueueDepth: {
+            QueueDepth &q = run.queues[e.task];
+            const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
+            q.capacity = e.arg2;
+            q.peak = std::max(q.peak, depth);
+            q.tNs.push_back(e.tNs);
+            q.depth.push_back(depth);
+            break;
+        }
         }
         if (row >= 0 && row < m_publishedRows)
             noteChanged(row);
@@ -509,6 +576,30 @@ qint64 TaskStore::parentKey(int row) const
 }
 
 int TaskStore::callbackCount(int row) const { return int(locate(row).side->callbacks); }
+
+const QueueDepth *TaskStore::queueDepth(qint64 key) const
+{
+    const Run *run = runPtr(runIdOfKey(key));
+    const int row = rowOfKey(key);
+    if (!run || row < 0)
+        return nullptr;
+    const auto it = run->queues.find(m_sides[std::size_t(row)].runtimeId);
+    return it == run->queues.end() ? nullptr : &it->second;
+}
+
+std::vector<qint64> TaskStore::queueOwners(int runId) const
+{
+    std::vector<qint64> keys;
+    const Run *run = runPtr(runId);
+    if (!run)
+        return keys;
+    for (const auto &[runtimeId, depth] : run->queues) {
+        if (const std::uint64_t local = run->record.localId(runtimeId))
+            keys.push_back(makeKey(runId, local));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
 
 // Replay --------------------------------------------------------------------------
 

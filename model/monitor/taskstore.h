@@ -87,6 +87,15 @@ struct TickChange {
     [[nodiscard]] int firstMembershipChange(unsigned mask) const noexcept;
 };
 
+// The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
+// sample per put or get, 12 bytes each.
+struct QueueDepth {
+    std::uint64_t capacity = 0;      // 0 = unbounded
+    std::uint32_t peak = 0;          // the highest depth sampled
+    std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
+    std::vector<std::uint32_t> depth;
+};
+
 class TaskStore : public QObject
 {
     Q_OBJECT
@@ -112,8 +121,16 @@ public:
     // `source` names where it came from (its file's path): the run is a past run, read
     // only. Its tasks count in count() (the table shows them) but not in liveCount().
     int loadLog(const journal::RunLog &log, const QString &source = {});
+    // Forgets a run that is not running (finished, or read from a log): its tasks leave
+    // every row, the rows after them move up (arrival order kept), its memory is freed,
+    // and a reset tick follows at once (so no model reads a moved row before it knows),
+    // then runRemoved(runId). Its id is never given again. False (nothing done) for a
+    // running or unknown run. O(tasks of every run).
+    bool removeRun(int runId);
     void endTick();
 
+    // The highest run id given so far (removed runs leave their ids unused: run() is
+    // null for them).
     [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
     [[nodiscard]] const journal::RunRecord *run(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
@@ -170,6 +187,12 @@ public:
     [[nodiscard]] qint64 parentKey(int row) const;          // -1 = none
     [[nodiscard]] int callbackCount(int row) const;
 
+    // Queues -------------------------------------------------------------------------
+    // The depth of the queue task `key` owns (a queue node's task); nullptr if none.
+    [[nodiscard]] const QueueDepth *queueDepth(qint64 key) const;
+    // The keys of run runId's tasks that own a queue, in id order.
+    [[nodiscard]] std::vector<qint64> queueOwners(int runId) const;
+
     // Counts and filtering ----------------------------------------------------------
     [[nodiscard]] std::int64_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
     // Tasks of runs that ran here (loaded runs left out: a log's unfinished tasks are
@@ -195,6 +218,7 @@ Q_SIGNALS:
     void ticked(const coroscope::monitor::TickChange &change);
     void runAdded(int runId);     // emitted by addRun, before any of its tasks tick
     void runFinished(int runId);
+    void runRemoved(int runId);   // after its reset tick
 
 private:
     struct Side;
@@ -209,7 +233,7 @@ private:
     void setState(Run &run, Side &side, int globalRow, rt::TaskState state);
     void syncIndex();
 
-    std::vector<std::unique_ptr<Run>> m_runs; // runId - 1
+    std::vector<std::unique_ptr<Run>> m_runs; // runId - 1; null once removed
     std::vector<Side> m_sides;                // per global row
     std::vector<qint64> m_keys;               // per global row: its task's key
     std::vector<std::uint32_t> m_stamps;      // per global row: revision of its last change

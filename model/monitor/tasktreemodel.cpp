@@ -19,6 +19,8 @@ void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
     bool lastShown = false;
     for (int r = fromRow; r < toRow; ++r) {
         const qint64 key = m_store->keyOfRow(r);
+        if (m_run != 0 && TaskStore::runIdOfKey(key) != m_run)
+            continue;
         const qint64 parentKey = m_store->parentKey(r);
         if (parentKey < 0) {
             m_root.push_back(key);
@@ -138,6 +140,18 @@ void TaskTreeModel::setActive(bool active)
     if (active)
         follow(std::exchange(m_missedReset, false), m_store->publishedRowCount(), &TaskRoles::changingRoles());
     Q_EMIT activeChanged();
+}
+
+void TaskTreeModel::setRunFilter(int runId)
+{
+    if (runId == m_run)
+        return;
+    m_run = runId;
+    if (m_active)
+        follow(true, m_store->publishedRowCount(), nullptr);
+    else
+        m_missedReset = true;
+    Q_EMIT runFilterChanged();
 }
 
 void TaskTreeModel::onTicked(const TickChange &change)

@@ -18,6 +18,10 @@
 // data is announced as changed, and a store reset missed meanwhile is a model reset.
 // Materialized levels (what a view expanded) stay across the pause.
 //
+// `runFilter` (0 = every run): only that run's tasks are filed (TaskMonitor.scopeRunId
+// sets it, as it sets the table's); changing it refiles everything (a model reset, or
+// a missed reset while inactive).
+//
 // Threading: GUI thread only. Cost: O(appended rows) per tick to file new tasks
 // under their parents (one hash lookup per run of rows with the same parent, as a
 // repeat's children arrive); parent() is O(log siblings). Memory: a key per task in its
@@ -42,6 +46,7 @@ class TaskTreeModel : public QAbstractItemModel
     QML_ELEMENT
     QML_UNCREATABLE("owned by TaskMonitor")
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged FINAL)
+    Q_PROPERTY(int runFilter READ runFilter WRITE setRunFilter NOTIFY runFilterChanged FINAL)
 
 public:
     explicit TaskTreeModel(TaskStore *store, QObject *parent = nullptr);
@@ -59,9 +64,12 @@ public:
 
     [[nodiscard]] bool isActive() const noexcept { return m_active; }
     void setActive(bool active);
+    [[nodiscard]] int runFilter() const noexcept { return m_run; }
+    void setRunFilter(int runId);
 
 Q_SIGNALS:
     void activeChanged();
+    void runFilterChanged();
 
 private:
     void onTicked(const TickChange &change);
@@ -80,6 +88,7 @@ private:
     mutable std::unordered_map<qint64, int> m_shown;            // materialized parents
     int m_filed = 0;                                            // store rows filed so far
     bool m_active = true;
+    int m_run = 0;              // runFilter
     bool m_missedReset = false; // a store reset came while inactive
 };
 

@@ -43,6 +43,17 @@ public:
         QString culprit; // the name of the task that held the loop
     };
 
+    // A value over time drawn as a step line in a strip under a lane's header (a
+    // queue's depth: docs/spec/taskset-format.md, "Queue depth").
+    struct Counter
+    {
+        QString name;        // what it counts, e.g. "jobs: queue depth"
+        int lane = 0;        // the lane it is drawn in
+        double scaleMax = 1; // the value at the top of its strip (> 0)
+        double current = 0;  // its latest value
+        double capacity = 0; // its limit, 0 = none
+    };
+
     virtual ~TimelineSource() = default;
 
     [[nodiscard]] virtual int barCount() const = 0;
@@ -54,7 +65,18 @@ public:
     [[nodiscard]] virtual Stall stall(int lane, int index) const = 0;
     // The task's name, for a label on its bar or a tooltip (may allocate).
     [[nodiscard]] virtual QString barName(int /*index*/) const { return {}; }
-    // Changes whenever any bar, lane or stall above changed (e.g. +1 per model tick
+    [[nodiscard]] virtual int counterCount() const { return 0; }
+    [[nodiscard]] virtual Counter counter(int /*index*/) const { return {}; }
+    // The counter over [fromMs, toMs) cut into `columns` equal columns: out (resized to
+    // `columns`) gets the highest value it held during each column (the value it had
+    // when the column began included), -1 where it did not exist. O(columns + samples
+    // in the range).
+    virtual void counterColumns(int /*index*/, double /*fromMs*/, double /*toMs*/, int columns,
+                                std::vector<float> &out) const
+    {
+        out.assign(std::size_t(columns), -1.0f);
+    }
+    // Changes whenever any bar, lane, stall or counter above changed (e.g. +1 per model tick
     // that changed something). nowMs() moving alone need not change it.
     [[nodiscard]] virtual quint64 timelineRevision() const = 0;
     // The bars below `count` whose Bar (start, end, state or lane; not key) changed

@@ -51,6 +51,7 @@ QString toString(EventType t)
     case EventType::Callback: return QStringLiteral("callback");
     case EventType::Stall: return QStringLiteral("stall");
     case EventType::CallbackAdded: return QStringLiteral("callback_added");
+    case EventType::QueueDepth: return QStringLiteral("queue_depth");
     }
     return {};
 }

@@ -44,6 +44,9 @@ enum class EventType : std::uint8_t {
     Callback,        // arg: index of the callback on the task
     Stall,           // arg: duration in ns; the task that held the loop
     CallbackAdded,   // arg: index of the callback on the task; text: its description
+    QueueDepth,      // task: the queue's owner; arg: items in the queue after a put or get;
+                     // arg2: its capacity (0 = unbounded). Live only: never in a log
+                     // (docs/spec/taskset-format.md, "Queue depth").
 };
 
 [[nodiscard]] QString toString(EventType t);

@@ -11,6 +11,11 @@
 // wake-up on to the next one.
 //
 // Loop thread only: the queue and its waiters belong to one loop.
+//
+// Depth: a queue told its owner (journalDepthAs) journals a QueueDepth event for that
+// task at every put and get (and one when told), so a monitor can plot the number of
+// items in it (docs/spec/taskset-format.md, "Queue depth"). A queue not told costs one
+// branch per put or get.
 
 #include "task.h"
 
@@ -87,12 +92,22 @@ public:
     [[nodiscard]] bool full() const noexcept { return m_capacity > 0 && m_items.size() >= m_capacity; }
     [[nodiscard]] std::size_t unfinished() const noexcept { return m_unfinished; }
 
+    // Journals the depth as `owner`'s from now on (owner: an attached task that
+    // outlives the queue's use, on this queue's loop).
+    void journalDepthAs(const TaskCore &owner)
+    {
+        m_owner = &owner;
+        journalDepth();
+    }
+
     void putNowait(T item)
     {
         if (full())
             throw QueueFull();
         m_items.push_back(std::move(item));
         ++m_unfinished;
+        if (m_owner)
+            journalDepth();
         wakeupNext(m_getters);
     }
     [[nodiscard]] T getNowait()
@@ -101,6 +116,8 @@ public:
             throw QueueEmpty();
         T item = std::move(m_items.front());
         m_items.pop_front();
+        if (m_owner)
+            journalDepth();
         wakeupNext(m_putters);
         return item;
     }
@@ -174,6 +191,11 @@ private:
         TaskCore *m_self = nullptr;
         bool m_woken = false;
     };
+
+    void journalDepth()
+    {
+        m_owner->loop()->journal().append(EventType::QueueDepth, m_owner->id(), m_items.size(), 0, 0, m_capacity);
+    }
 
     void wakeupNext(detail::ParkedList &line)
     {
@@ -278,6 +300,7 @@ public:
 private:
     std::size_t m_capacity;
     std::size_t m_unfinished = 0;
+    const TaskCore *m_owner = nullptr; // journalDepthAs
     std::deque<T> m_items;
     detail::ParkedList m_getters;
     detail::ParkedList m_putters;

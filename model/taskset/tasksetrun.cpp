@@ -546,6 +546,7 @@ Task<QJsonValue> queueNode(Interpreter &in, NodeRef node)
     const std::uint64_t self = selfId();
     const QString name = rt::Loop::currentTask()->name();
     rt::Queue<QJsonValue> queue(std::size_t(node->capacity));
+    queue.journalDepthAs(*rt::Loop::currentTask()); // the dashboard plots it on this task
     std::int64_t consumed = 0;
     std::vector<Task<QJsonValue>> producers, consumers;
     std::exception_ptr ended;

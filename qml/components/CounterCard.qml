@@ -4,7 +4,8 @@ import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 import Coroscope.Widgets
 
-// One live counter: a coloured glyph and title, the count, and a sparkline.
+// One live counter: a coloured glyph and title, the count, and a sparkline; compact,
+// one line: glyph, title and count (no sparkline, no detail).
 Rectangle {
     id: root
 
@@ -17,6 +18,7 @@ Rectangle {
     property QtObject historySource: null
     property int historySeries: 0
     property string detail
+    property bool compact: false
 
     NumberText {
         id: valueText
@@ -24,7 +26,7 @@ Rectangle {
     }
 
     implicitWidth: Theme.counterWidth
-    implicitHeight: Theme.counterHeight
+    implicitHeight: root.compact ? Theme.counterCompactHeight : Theme.counterHeight
     radius: Theme.radiusL
     color: Theme.surfaceRaised
     border.color: Theme.border
@@ -51,8 +53,16 @@ Rectangle {
                 font.capitalization: Font.Capitalize
                 elide: Text.ElideRight
             }
+            Label {
+                visible: root.compact
+                text: valueText.text
+                color: Theme.text
+                font.pixelSize: Theme.fontSizeM
+                font.bold: true
+            }
         }
         RowLayout {
+            visible: !root.compact
             spacing: Theme.spacingM
             Label {
                 text: valueText.text

@@ -4,7 +4,8 @@ import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
 // One run in the launcher: name, task count, start time, live or finished, Stop; a
-// past run read from a log says so (and which file).
+// past run read from a log says so (and which file). Remove forgets a run that is not
+// live (its tasks leave every view, its memory is freed); while it runs it says why not.
 ItemDelegate {
     id: root
 
@@ -19,6 +20,7 @@ ItemDelegate {
     property bool current: false
 
     signal stopRequested()
+    signal removeRequested()
 
     objectName: "run_" + root.runId
     padding: Theme.spacingS
@@ -81,6 +83,15 @@ ItemDelegate {
             ToolTip.visible: hovered
             ToolTip.delay: Theme.toolTipDelay
             ToolTip.text: qsTr("Cancel every task of this run")
+        }
+        ActionButton {
+            objectName: "runRemove"
+            text: "\u2715"
+            flat: true
+            active: !root.running
+            onClicked: root.removeRequested()
+            toolTip: root.running ? qsTr("A live run cannot be removed: stop it first, or let it finish")
+                                  : qsTr("Remove this run: its tasks leave every view and its memory is freed")
         }
     }
 }

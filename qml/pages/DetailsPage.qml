@@ -35,11 +35,12 @@ Pane {
         result: qsTr("Result"),
         error: qsTr("Error"),
         cancelReason: qsTr("Cancel reason"),
-        originKey: qsTr("Spawned by")
+        originKey: qsTr("Spawned by"),
+        queueDepth: qsTr("Queue depth")
     })
     readonly property var timeFields: ["createdMs", "startedMs", "finishedMs", "durationMs"]
     // Shown only when they say something.
-    readonly property var optionalFields: ["awaiting", "error", "cancelReason", "originKey"]
+    readonly property var optionalFields: ["awaiting", "error", "cancelReason", "originKey", "queueDepth"]
 
     signal taskSelected(real key)
     signal cancelRequested()
@@ -63,7 +64,8 @@ Pane {
         if (page.taskKey < 0 || page.details.taskKey === undefined)
             return []
         // Shown elsewhere (title, links, lists) or folded into another field.
-        const skip = ["events", "callbacks", "children", "moreChildren", "parentKey", "parentName", "taskKey", "runId"]
+        const skip = ["events", "callbacks", "children", "moreChildren", "parentKey", "parentName", "taskKey", "runId",
+                      "queueCapacity", "queuePeak"]
         // (A null time arrives as undefined, but its field still shows, as "—".)
         const known = Object.keys(page.fieldLabels)
         const given = Object.keys(page.details)
@@ -92,6 +94,15 @@ Pane {
         }
         if (page.timeFields.indexOf(key) >= 0)
             return Format.time(d[key])
+        if (key === "queueDepth") {
+            // docs/spec/taskset-format.md, "Queue depth": items in the queue now.
+            if (d.queueDepth === null || d.queueDepth === undefined)
+                return "\u2014"
+            const depth = Number(d.queueCapacity) > 0
+                ? qsTr("%1 of %2 items").arg(Format.count(d.queueDepth)).arg(Format.count(d.queueCapacity))
+                : qsTr("%1 items (unbounded)").arg(Format.count(d.queueDepth))
+            return qsTr("%1 \u00B7 peak %2").arg(depth).arg(Format.count(d.queuePeak))
+        }
         if (key === "originKey")
             return Number(d.originKey) < 0 ? "\u2014" : qsTr("a callback of task %1").arg(Number(d.originKey) & 0xffffffff)
         return page.display(d[key])

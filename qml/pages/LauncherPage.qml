@@ -110,8 +110,7 @@ Pane {
             id: runList
             objectName: "runList"
 
-            // Rows are in runId order (row = runId - 1), so the newest run is the count.
-            readonly property int newestRunId: runList.count > 0 ? runList.count : -1
+            readonly property int newestRunId: page.monitor.runs.newestRunId
 
             Layout.fillWidth: true
             Layout.preferredHeight: Theme.listMaxHeight
@@ -126,6 +125,7 @@ Pane {
                 current: runDelegate.runId === page.selectedRunId
                 onClicked: page.monitor.scopeRunId = (runDelegate.runId === page.selectedRunId ? 0 : runDelegate.runId)
                 onStopRequested: page.monitor.stopRun(runDelegate.runId)
+                onRemoveRequested: page.monitor.removeRun(runDelegate.runId)
             }
 
             Label {

@@ -81,6 +81,7 @@ Pane {
         CountersPane {
             Layout.fillWidth: true
             stats: page.monitor.stats
+            compact: page.height < Theme.countersCompactBelow
         }
 
         // The chips, the count and the search wrap onto a second line when narrow.

@@ -62,11 +62,14 @@ Pane {
                     value: timeline.barCount
                 }
             }
-            Item {
-                Layout.fillWidth: true
-            }
-            // Follows the clock while live: NumberText keeps it off the JS heap.
+            // Follows the clock while live: NumberText keeps it off the JS heap. It takes
+            // the room left and gives it up first (elided) on a narrow pane, so the
+            // buttons stay in the pane.
             Label {
+                Layout.fillWidth: true
+                Layout.minimumWidth: 0
+                horizontalAlignment: Text.AlignRight
+                elide: Text.ElideLeft
                 text: startText.text + " \u2013 " + endText.text
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
@@ -83,6 +86,7 @@ Pane {
                 }
             }
             ToolButton {
+                objectName: "timelineZoomOut"
                 text: qsTr("\u2212")
                 onClicked: page.zoom(Theme.zoomStep, timeline.width / 2)
                 ToolTip.visible: hovered
@@ -90,6 +94,7 @@ Pane {
                 ToolTip.text: qsTr("Zoom out (wheel)")
             }
             ToolButton {
+                objectName: "timelineZoomIn"
                 text: qsTr("+")
                 onClicked: page.zoom(1 / Theme.zoomStep, timeline.width / 2)
                 ToolTip.visible: hovered
@@ -165,6 +170,8 @@ Pane {
                 stallColor: Theme.stall
                 gridColor: Theme.timelineGrid
                 laneColor: Theme.timelineLane
+                counterColor: Theme.counter
+                counterHeight: Theme.timelineCounterHeight
 
                 // Lane names, at the left of each lane's header band.
                 Repeater {
@@ -197,6 +204,36 @@ Pane {
                         rightPadding: Theme.spacingXs
                         background: Rectangle {
                             color: Theme.timelineLane
+                        }
+                    }
+                }
+                // Counters (a queue's depth): what each strip counts and its latest value.
+                Repeater {
+                    model: timeline.counters
+                    delegate: Label {
+                        id: counterLabel
+                        required property string name
+                        required property real counterY
+                        required property real counterHeight
+                        required property real current
+                        required property real capacity
+                        objectName: "timelineCounterLabel"
+                        // At the right end: the line starts at the left with its run.
+                        x: timeline.width - counterLabel.width - Theme.spacingS
+                        y: counterLabel.counterY
+                        height: counterLabel.counterHeight
+                        verticalAlignment: Text.AlignVCenter
+                        text: counterLabel.capacity > 0
+                              ? qsTr("%1 %2 / %3").arg(counterLabel.name).arg(Format.count(counterLabel.current))
+                                  .arg(Format.count(counterLabel.capacity))
+                              : qsTr("%1 %2").arg(counterLabel.name).arg(Format.count(counterLabel.current))
+                        color: Theme.counter
+                        font.pixelSize: Theme.fontSizeXs
+                        leftPadding: Theme.spacingXs
+                        rightPadding: Theme.spacingXs
+                        background: Rectangle {
+                            color: Theme.base
+                            opacity: 0.8
                         }
                     }
                 }

@@ -39,6 +39,8 @@ QtObject {
     readonly property color failed: theme.dark ? "#ff7b7b" : "#dc2626"
     readonly property color cancelled: theme.dark ? "#f5b942" : "#b45309"
     readonly property color stall: theme.dark ? "#f472b6" : "#c026d3"
+    // A counter (a queue's depth) drawn in the timeline
+    readonly property color counter: theme.dark ? "#22d3ee" : "#0e7490"
     readonly property color healthy: theme.done
     readonly property color chipText: theme.dark ? "#101215" : "#ffffff"
     // A state badge's pill: its state's colour at this opacity.
@@ -103,6 +105,15 @@ QtObject {
     readonly property int detailsMinWidth: 260
     readonly property int timelineHeight: 260
     readonly property int timelineMinHeight: 140
+    // On a small window the side panes and the timeline take these shares of it (at
+    // most their sizes above, at least their minimums), so the table keeps rows.
+    readonly property real sidebarShare: 0.2
+    readonly property real detailsShare: 0.26
+    readonly property real timelineShare: 0.3
+    // Below this height the tasks page shows its counters on one line each, without
+    // sparklines, so the table keeps rows.
+    readonly property int countersCompactBelow: 520
+    readonly property int counterCompactHeight: 34
     readonly property int tableMinHeight: 200
     readonly property int rowHeight: 26
     readonly property int headerHeight: 28
@@ -141,6 +152,7 @@ QtObject {
     // Timeline
     readonly property real timelineRowHeight: 6
     readonly property real timelineLaneHeader: 20
+    readonly property real timelineCounterHeight: 24  // a queue's depth strip under its lane's header
     readonly property real timelineLabelRowHeight: 16   // rows grow to this while they fit: a name fits
     readonly property real timelineLabelMinWidth: 48    // a bar this wide carries its task's name
     readonly property real timelineTickSpacing: 96

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTemporaryDir>
@@ -429,4 +430,173 @@ TEST_CASE("the details' events are the task's own, each at the time it happened"
         CHECK(event.value(QStringLiteral("tMs")).toDouble() <= startedMs); // nothing stamped "now"
     }
     CHECK(types == QStringList{QStringLiteral("created"), QStringLiteral("started")});
+}
+
+TEST_CASE("a queue's depth reaches its task's details and the timeline, rising and falling, and no log")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("producer-consumer")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }, 15s));
+
+    const qint64 jobs = keyNamed(m, QStringLiteral("jobs"));
+    REQUIRE(jobs >= 0);
+    const monitor::QueueDepth *depth = m.store().queueDepth(jobs);
+    REQUIRE(depth != nullptr);
+    // One sample when made, then one per put and per get of the 8 items.
+    CHECK(depth->depth.size() == 1 + 2 * 8);
+    CHECK(depth->depth.front() == 0);
+    CHECK(depth->depth.back() == 0);
+    CHECK(depth->peak >= 2); // two producers 4x faster than the consumers fill it
+    CHECK(depth->peak <= 3); // up to its capacity
+    CHECK(std::is_sorted(depth->tNs.begin(), depth->tNs.end()));
+
+    const QVariantMap details = m.taskDetails(jobs);
+    CHECK(details.value(QStringLiteral("queueDepth")).toLongLong() == 0);
+    CHECK(details.value(QStringLiteral("queueCapacity")).toLongLong() == 3);
+    CHECK(details.value(QStringLiteral("queuePeak")).toLongLong() == qint64(depth->peak));
+    SECTION("a worker of the queue owns none")
+    {
+        const QVariantMap worker = m.taskDetails(keyNamed(m, QStringLiteral("jobs.consumer-1")));
+        REQUIRE_FALSE(worker.isEmpty());
+        CHECK(worker.value(QStringLiteral("queueDepth")).isNull());
+    }
+    SECTION("the timeline draws it in its owner's lane, up to the peak and back to 0")
+    {
+        REQUIRE(m.counterCount() == 1);
+        const auto counter = m.counter(0);
+        CHECK(counter.lane == m.bar(m.store().rowOfKey(jobs)).lane);
+        CHECK(counter.capacity == 3.0);
+        CHECK(counter.scaleMax == 3.0);
+        CHECK(counter.name.startsWith(QStringLiteral("jobs")));
+        std::vector<float> columns;
+        m.counterColumns(0, 0.0, m.nowMs(), 400, columns);
+        REQUIRE(columns.size() == 400);
+        CHECK(*std::max_element(columns.begin(), columns.end()) == float(depth->peak));
+        const auto firstShown = std::find_if(columns.begin(), columns.end(), [](float v) { return v >= 0; });
+        REQUIRE(firstShown != columns.end());
+        CHECK(*firstShown == 0.0f);
+        const auto lastShown = std::find_if(columns.rbegin(), columns.rend(), [](float v) { return v >= 0; });
+        CHECK(*lastShown == 0.0f);
+    }
+    SECTION("its log has no depth: it is live only")
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("run.jsonl"));
+        REQUIRE(m.exportLog(1, QUrl::fromLocalFile(path)).isEmpty());
+        QFile f(path);
+        REQUIRE(f.open(QIODevice::ReadOnly));
+        const QByteArray log = f.readAll();
+        CHECK(log.contains("\"jobs\""));
+        CHECK_FALSE(log.contains("queue_depth"));
+    }
+}
+
+TEST_CASE("removing a finished run takes its tasks out of every view and keeps the other runs whole")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester tasksTester(m.tasks(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester treeTester(m.tree(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester runsTester(m.runs(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(m.launchBuiltin(QStringLiteral("callbacks")).isEmpty());
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&](int runId) { finished = finished || runId == 1; });
+    REQUIRE(waitFor(m, [&] { return finished; }));
+    const int firstRunTasks = int(m.store().run(1)->taskCount());
+    REQUIRE(firstRunTasks > 0);
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty()); // runs 4 s: live throughout
+    REQUIRE(waitFor(m, [&] { return keyNamed(m, QStringLiteral("four")) >= 0; }));
+    const qint64 four = keyNamed(m, QStringLiteral("four"));
+    const int secondRunTasks = int(m.store().run(2)->taskCount());
+    const int lanesBefore = m.laneCount();
+    m.setScopeRunId(1);
+    REQUIRE(m.tasks()->rowCount() == firstRunTasks);
+
+    SECTION("a live run is refused, saying why, and stays")
+    {
+        CHECK(m.removeRun(2).contains(QStringLiteral("still running")));
+        CHECK(m.store().run(2) != nullptr);
+        CHECK(m.runs()->rowCount() == 2);
+    }
+    SECTION("a finished one leaves the table, the tree, the counters, the timeline and the run list")
+    {
+        QSignalSpy removed(&m, &monitor::TaskMonitor::runRemoved);
+        CHECK(m.removeRun(1).isEmpty());
+        CHECK(removed.count() == 1);
+        CHECK(m.store().run(1) == nullptr);
+        CHECK(m.scopeRunId() == 0); // it was the scope: every run again
+        CHECK(m.store().rowCount() == secondRunTasks);
+        CHECK(m.tasks()->rowCount() == secondRunTasks);
+        CHECK(m.stats()->total() == secondRunTasks);
+        CHECK(m.barCount() == secondRunTasks);
+        CHECK(m.laneCount() < lanesBefore);
+        for (int lane = 0; lane < m.laneCount(); ++lane)
+            CHECK(m.laneName(lane).startsWith(QStringLiteral("#2 ")));
+        int treeTasks = 0;
+        for (int row = 0; row < m.tree()->rowCount(); ++row) {
+            const qint64 key = m.tree()->index(row, 0).internalId();
+            CHECK(monitor::TaskStore::runIdOfKey(key) == 2);
+            ++treeTasks;
+        }
+        CHECK(treeTasks >= 1);
+        REQUIRE(m.runs()->rowCount() == 1);
+        CHECK(m.runs()->data(m.runs()->index(0), monitor::RunListModel::RunIdRole).toInt() == 2);
+        CHECK(m.runs()->newestRunId() == 2);
+        // The other run's tasks keep their keys and go on: "four" still ends done.
+        CHECK(m.store().name(m.store().rowOfKey(four)) == QStringLiteral("four"));
+        CHECK(m.taskDetails(four).value(QStringLiteral("name")).toString() == QStringLiteral("four"));
+        REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("four"), "state").toString() == QStringLiteral("done"); }, 15s));
+        CHECK(waitFor(m, [&] {
+            return m.stats()->done() + m.stats()->failed() + m.stats()->cancelled() == m.store().rowCount();
+        }));
+        CHECK(m.removeRun(1).contains(QStringLiteral("no run")));
+        SECTION("and the next run takes a new id")
+        {
+            REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+            CHECK(m.runs()->newestRunId() == 3);
+            CHECK(m.runs()->rowCount() == 2);
+        }
+    }
+}
+
+TEST_CASE("the tree shows the scoped run's tasks only, as the table does")
+{
+    monitor::TaskMonitor m;
+    QAbstractItemModelTester treeTester(m.tree(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    REQUIRE(m.launchBuiltin(QStringLiteral("callbacks")).isEmpty());
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return m.store().run(1)->taskCount() > 0 && m.store().run(2)->taskCount() > 0; }));
+    m.tick();
+    const auto rootRuns = [&] {
+        QSet<int> runs;
+        for (int row = 0; row < m.tree()->rowCount(); ++row)
+            runs.insert(monitor::TaskStore::runIdOfKey(qint64(m.tree()->index(row, 0).internalId())));
+        return runs;
+    };
+    CHECK(rootRuns() == QSet<int>{1, 2});
+    m.setScopeRunId(2);
+    CHECK(m.tree()->runFilter() == 2);
+    CHECK(rootRuns() == QSet<int>{2});
+    const qint64 main = keyNamed(m, QStringLiteral("main"));
+    REQUIRE(main >= 0);
+    CHECK(m.tree()->indexOfKey(main).isValid());
+    SECTION("a task of another run is not in it")
+    {
+        m.setScopeRunId(1);
+        CHECK(rootRuns() == QSet<int>{1});
+        CHECK_FALSE(m.tree()->indexOfKey(main).isValid());
+    }
+    SECTION("tasks that arrive while scoped are filed only for their run")
+    {
+        REQUIRE(m.launchBuiltin(QStringLiteral("lifecycle")).isEmpty());
+        REQUIRE(waitFor(m, [&] { return m.store().run(3) && m.store().run(3)->taskCount() > 0; }));
+        m.tick();
+        CHECK(rootRuns() == QSet<int>{2});
+    }
+    SECTION("every run again")
+    {
+        m.setScopeRunId(0);
+        CHECK(rootRuns() == QSet<int>{1, 2});
+    }
 }

@@ -708,6 +708,44 @@ TEST_CASE("the details pane keeps its field rows while the task ends, hiding wha
     checkNoWarnings(d);
 }
 
+TEST_CASE("a queue's depth shows in its task's details and as a line in the timeline, rising and falling")
+{
+    Dashboard d;
+    d.launch(QStringLiteral("producer-consumer"));
+    qint64 jobs = -1;
+    REQUIRE_EVENTUALLY((jobs = keyNamed(d, QStringLiteral("jobs"))) >= 0);
+    d.selectTask(jobs);
+    const QRegularExpression depth(QStringLiteral("^(\\d) of 3 items \u00B7 peak (\\d)$"));
+    int highest = 0;
+    // Rises while the producers outrun the consumers, then falls back to empty.
+    REQUIRE_EVENTUALLY([&] {
+        const auto m = depth.match(d.detailsField(QStringLiteral("queueDepth")));
+        if (m.hasMatch())
+            highest = std::max(highest, m.captured(1).toInt());
+        return highest >= 2;
+    }());
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+    const auto end = depth.match(d.detailsField(QStringLiteral("queueDepth")));
+    REQUIRE(end.hasMatch());
+    CHECK(end.captured(1) == QLatin1String("0"));
+    CHECK(end.captured(2).toInt() >= highest);
+
+    // The timeline: a labelled strip under the header of the lane the task runs on.
+    QList<QQuickItem *> counters;
+    REQUIRE_EVENTUALLY((counters = d.visibleItems(QStringLiteral("timelineCounterLabel"))).size() == 1);
+    CHECK(textOf(counters.front()) == QStringLiteral("jobs: queue depth 0 / 3"));
+    const QList<QQuickItem *> lanes = d.visibleItems(QStringLiteral("timelineLaneLabel"));
+    REQUIRE(lanes.size() == 1);
+    CHECK(counters.front()->y() >= lanes.front()->y() + lanes.front()->height());
+    d.screenshot(QStringLiteral("queue-depth"));
+
+    // A worker of the queue owns none: no such field.
+    d.selectTask(keyNamed(d, QStringLiteral("jobs.consumer-1")));
+    REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("name")) == QLatin1String("jobs.consumer-1"));
+    CHECK(d.detailsFieldItem(QStringLiteral("queueDepth")) == nullptr);
+    checkNoWarnings(d);
+}
+
 TEST_CASE("the details pane names its fields for people and writes times as the table does")
 {
     Dashboard d;
@@ -1080,6 +1118,42 @@ TEST_CASE("selecting a run in the run list scopes the table, the counters and th
     checkNoWarnings(d);
 }
 
+TEST_CASE("selecting a run in the run list scopes the tree to it too, and the run list shows what is scoped")
+{
+    Dashboard d;
+    d.launch(kSet);
+    d.launch(kSet);
+    waitAllEnded(d, 2 * int(kSetTasks.size()));
+    d.click(d.item(QStringLiteral("treeTab")));
+    const coroscope::monitor::TaskTreeModel &tree = *d.monitor->tree();
+    REQUIRE_EVENTUALLY(tree.isActive());
+    const auto treeRuns = [&] {
+        QSet<int> runs;
+        for (int row = 0; row < tree.rowCount(); ++row)
+            runs.insert(TaskStore::runIdOfKey(qint64(tree.index(row, 0).internalId())));
+        return runs;
+    };
+    const QSet<int> both{1, 2};
+    const QSet<int> first{1};
+    const QSet<int> second{2};
+    CHECK(treeRuns() == both);
+
+    d.click(d.item(QStringLiteral("run_2")));
+    REQUIRE_EVENTUALLY(d.monitor->scopeRunId() == 2);
+    CHECK_EVENTUALLY(treeRuns() == second);
+    // One owner: the run list highlights the monitor's scope, however it was set.
+    CHECK(d.item(QStringLiteral("run_2"))->property("current").toBool());
+    d.monitor->setScopeRunId(1);
+    CHECK_EVENTUALLY(d.item(QStringLiteral("run_1"))->property("current").toBool());
+    CHECK_FALSE(d.item(QStringLiteral("run_2"))->property("current").toBool());
+    CHECK_EVENTUALLY(treeRuns() == first);
+
+    d.click(d.item(QStringLiteral("allRunsItem")));
+    REQUIRE_EVENTUALLY(d.monitor->scopeRunId() == 0);
+    CHECK_EVENTUALLY(treeRuns() == both);
+    checkNoWarnings(d);
+}
+
 TEST_CASE("with no run live the timeline stands still: the clock stops and nothing ticks")
 {
     Dashboard d;
@@ -1155,6 +1229,60 @@ TEST_CASE("a stall mark never covers its lane's title")
     }
     d.screenshot(QStringLiteral("stall-title"));
     CHECK(stallPixels == 0);
+    checkNoWarnings(d);
+}
+
+namespace {
+// The run list's Remove button of run `runId`.
+QQuickItem *removeButton(const Dashboard &d, int runId)
+{
+    QQuickItem *run = d.item(QStringLiteral("run_%1").arg(runId));
+    for (QQuickItem *i : descendants(run)) {
+        if (i->objectName() == QLatin1String("runRemove"))
+            return i;
+    }
+    FAIL("no Remove button on run " << runId);
+    return nullptr;
+}
+} // namespace
+
+TEST_CASE("removing a finished run from the run list takes its tasks out of every view; a live run cannot be")
+{
+    Dashboard d;
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    d.launch(kSet); // live for 4 s
+    REQUIRE_EVENTUALLY(d.stat("total") == 2 * kSetTasks.size());
+    REQUIRE_EVENTUALLY(d.tableCount() == 2 * kSetTasks.size());
+    QQuickItem *timelineItem = timeline(d);
+    REQUIRE_EVENTUALLY(timelineItem->property("barCount").toInt() == 2 * kSetTasks.size());
+
+    // The live run's button is there but does nothing, and says why when hovered.
+    QQuickItem *liveRemove = removeButton(d, 2);
+    CHECK_FALSE(liveRemove->property("active").toBool());
+    QTest::mouseMove(d.window, liveRemove->mapToScene(QPointF(liveRemove->width() / 2, liveRemove->height() / 2)).toPoint());
+    CHECK_EVENTUALLY(liveRemove->property("toolTipShown").toBool());
+    CHECK(liveRemove->property("toolTip").toString().contains(QStringLiteral("stop it first")));
+
+    QQuickItem *finishedRemove = removeButton(d, 1);
+    CHECK(finishedRemove->property("active").toBool());
+    d.click(finishedRemove);
+    REQUIRE_EVENTUALLY(d.monitor->runs()->rowCount() == 1);
+    CHECK(d.items(QStringLiteral("run_1")).isEmpty());
+    CHECK_EVENTUALLY(d.tableCount() == kSetTasks.size());
+    CHECK(d.stat("total") == kSetTasks.size());
+    CHECK_EVENTUALLY(timelineItem->property("barCount").toInt() == kSetTasks.size());
+    CHECK(d.monitor->store().rowCount() == kSetTasks.size());
+    for (const qint64 key : d.shownKeys())
+        CHECK(TaskStore::runIdOfKey(key) == 2);
+    // The tree too: only run 2's top tasks.
+    d.click(d.item(QStringLiteral("treeTab")));
+    const coroscope::monitor::TaskTreeModel &tree = *d.monitor->tree();
+    REQUIRE_EVENTUALLY(tree.isActive());
+    REQUIRE(tree.rowCount() > 0);
+    for (int row = 0; row < tree.rowCount(); ++row)
+        CHECK(TaskStore::runIdOfKey(qint64(tree.index(row, 0).internalId())) == 2);
+    d.screenshot(QStringLiteral("run-removed"));
     checkNoWarnings(d);
 }
 
@@ -1552,6 +1680,52 @@ TEST_CASE("at the default size the table shows Started, Duration and Result; at 
     d.click(d.item(QStringLiteral("detailsToggle")));
     CHECK_EVENTUALLY(!d.item(QStringLiteral("tasksPage"))->window() || !d.items(QStringLiteral("detailsPage")).front()->isVisible());
     CHECK_EVENTUALLY(table->width() > before + 100);
+    checkNoWarnings(d);
+}
+
+namespace {
+// Whether the whole of `item` lies inside `pane` (drawn there, not under a neighbour).
+bool inside(const QQuickItem *item, const QQuickItem *pane)
+{
+    const QRectF r = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+    const QRectF p = pane->mapRectToScene(QRectF(0, 0, pane->width(), pane->height()));
+    return item->isVisible() && r.width() > 0 && p.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r);
+}
+} // namespace
+
+TEST_CASE("at 1024x700 the table shows a useful number of rows and every timeline control is inside its pane")
+{
+    Dashboard d;
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    d.launch(kSet);
+    REQUIRE_EVENTUALLY(d.tableCount() == kSetTasks.size());
+
+    // Rows the table shows whole, top to bottom (it scrolls sideways).
+    QQuickItem *table = d.table();
+    const auto wholeRows = [&] {
+        const QRectF view = table->mapRectToScene(QRectF(0, 0, table->width(), table->height()));
+        int rows = 0;
+        for (QQuickItem *row : d.visibleItems(QStringLiteral("taskRow"))) {
+            const QRectF r = row->mapRectToScene(QRectF(0, 0, row->width(), row->height()));
+            rows += r.top() >= view.top() - 0.5 && r.bottom() <= view.bottom() + 0.5 ? 1 : 0;
+        }
+        return rows;
+    };
+    CHECK_EVENTUALLY(wholeRows() >= 6);
+    INFO("rows shown whole: " << wholeRows());
+
+    QQuickItem *timelinePage = d.item(QStringLiteral("timelinePage"));
+    for (const char *name : {"timelineFit", "timelineZoomIn", "timelineZoomOut"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inside(d.item(QString::fromLatin1(name)), timelinePage));
+    }
+    QQuickItem *tasksPage = d.item(QStringLiteral("tasksPage"));
+    for (const char *name : {"searchField", "allStatesButton", "counter_total", "counter_cancelled"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inside(d.item(QString::fromLatin1(name)), tasksPage));
+    }
+    d.screenshot(QStringLiteral("small-window-rows"));
     checkNoWarnings(d);
 }
 

@@ -773,6 +773,13 @@ std::string checkHistory(const std::vector<Logged> &all, const std::uint32_t *at
             if (!started && !ended)
                 return "a stall before any step of it ran";
             break;
+        case EventType::QueueDepth:
+            // Its queue lives in its frame: made after it starts, used up before it ends.
+            if (!started || ended)
+                return "a queue depth outside its owner's life";
+            if (e.arg2 != 0 && e.arg > e.arg2)
+                return "a queue deeper than its capacity";
+            break;
         }
     }
     if (!h.end)

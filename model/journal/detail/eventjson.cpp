@@ -18,7 +18,7 @@ static void appendId(QByteArray &out, std::uint64_t id)
 bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &loopName, const rt::Event &e,
                      EventJsonOptions options)
 {
-    if (e.type == EventType::CallbackAdded)
+    if (e.type == EventType::CallbackAdded || e.type == EventType::QueueDepth)
         return false;
     const std::uint64_t id = record.localId(e.task);
     if (id == 0 && e.type != EventType::Stall)
@@ -77,6 +77,7 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
     case EventType::Resumed:
     case EventType::Cancelled:
     case EventType::CallbackAdded:
+    case EventType::QueueDepth:
         break;
     }
     out.append('}');
