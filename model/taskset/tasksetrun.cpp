@@ -151,6 +151,7 @@ public:
         if (node->op == Op::Cpu && node->where == Where::Pool)
             tag |= journal::kPoolBit;
         Task<QJsonValue> t = body(node);
+        bool target = false;
         {
             // Under the lock, so that the run's own numbering (default names) follows
             // the runtime's id order even when both loops create tasks at once.
@@ -160,10 +161,13 @@ public:
             // Leaf ops never catch Cancelled: let a cancel end them without an exception.
             options.catchesCancel = !isLeaf(node->op);
             (void)rt::spawn(t, options);
-            if (m_targetNames.contains(taskName))
-                m_targets.insert(taskName, Target{rt::Loop::current(), t.core(), t->id()});
+            target = targetLocked(taskName, t);
         }
-        attachCallbacks(t, *node);
+        // A target's end is noted before the file's callbacks run.
+        if (target)
+            watchTarget(t);
+        for (const Callback &cb : node->callbacks)
+            attachCallback(*t.core(), cb);
         return t;
     }
 
@@ -188,9 +192,7 @@ public:
             std::lock_guard lock(m_mutex);
             ++m_sequence;
             (void)rt::spawn(t, {name, parent, 0, std::uint8_t(tag), &m_group});
-            target = m_targetNames.contains(name);
-            if (target)
-                m_targets.insert(name, Target{rt::Loop::current(), t.core(), t->id()});
+            target = targetLocked(name, t);
         }
         if (target)
             watchTarget(t);
@@ -262,12 +264,14 @@ private:
         });
     }
 
-    void attachCallbacks(Task<QJsonValue> &t, const Node &node)
+    // Under m_mutex: makes `t`, just spawned on this loop, the cancel target of `name`
+    // if a cancel aims at that name; then it needs watchTarget().
+    bool targetLocked(const QString &name, const Task<QJsonValue> &t)
     {
-        if (m_targetNames.contains(t->name()))
-            watchTarget(t);
-        for (const Callback &cb : node.callbacks)
-            attachCallback(*t.core(), cb);
+        if (!m_targetNames.contains(name))
+            return false;
+        m_targets.insert(name, Target{rt::Loop::current(), t.core(), t->id()});
+        return true;
     }
 
 public:
