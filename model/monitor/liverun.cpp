@@ -175,26 +175,24 @@ void LiveRun::stop()
 }
 
 namespace {
-// On the calling loop: cancels the tasks `user` with reason user, then `parent` with
-// reason parent (both sorted ascending), and hands the ids it does not find here to
-// `next` (the worker loop, whose tasks are cancelled on its own thread).
+// On the calling loop: cancels the tasks `user` with reason user and `parent` with
+// reason parent (both sorted ascending), in creation order, and hands the ids it does
+// not find here to `next` (the worker loop, whose tasks are cancelled on its own
+// thread).
 void cancelHere(std::vector<std::uint64_t> user, std::vector<std::uint64_t> parent, rt::Loop *next)
 {
-    rt::Loop *loop = rt::Loop::current();
+    std::vector<std::uint64_t> all;
+    all.reserve(user.size() + parent.size());
+    std::merge(user.begin(), user.end(), parent.begin(), parent.end(), std::back_inserter(all));
     std::vector<std::uint64_t> done;
-    const auto cancel = [&](const std::vector<std::uint64_t> &ids, rt::CancelReason reason) {
-        // Held while cancelling: a cancel may end another of them and unlink it.
-        std::vector<rt::TaskCore *> found = loop->findTasks(ids);
-        for (rt::TaskCore *t : found)
-            t->ref();
-        for (rt::TaskCore *t : found) {
-            done.push_back(t->id());
-            t->cancel(reason);
-            t->deref();
-        }
-    };
-    cancel(user, rt::CancelReason::user());
-    cancel(parent, rt::CancelReason::parent());
+    done.reserve(all.size());
+    std::vector<rt::TaskRef> found = rt::Loop::current()->findTasks(all);
+    for (rt::TaskRef &held : found) {
+        const rt::TaskRef t = std::move(held); // let go of each as soon as it is cancelled
+        done.push_back(t->id());
+        const bool byUser = std::binary_search(user.begin(), user.end(), t->id());
+        t->cancel(byUser ? rt::CancelReason::user() : rt::CancelReason::parent());
+    }
     if (!next || done.size() == user.size() + parent.size())
         return;
     std::sort(done.begin(), done.end());

@@ -179,17 +179,34 @@ TaskCore *Loop::findTask(std::uint64_t id) const noexcept
     return nullptr;
 }
 
-std::vector<TaskCore *> Loop::findTasks(const std::vector<std::uint64_t> &sortedIds) const
+std::vector<TaskRef> Loop::findTasks(const std::vector<std::uint64_t> &sortedIds) const
 {
-    std::vector<TaskCore *> found;
+    std::vector<TaskRef> found;
     if (sortedIds.empty())
         return found;
     const std::uint64_t lowest = sortedIds.front();
     const std::uint64_t highest = sortedIds.back();
-    for (TaskCore *t = m_liveHead; t && found.size() < sortedIds.size(); t = t->m_nextLive) {
-        if (t->m_id >= lowest && t->m_id <= highest && std::binary_search(sortedIds.begin(), sortedIds.end(), t->m_id))
-            found.push_back(t);
+    // Ids are dense per loop, so a subtree's ids mostly fill their range: a bit each
+    // is cheaper than ~20 unpredictable comparisons each.
+    constexpr std::uint64_t kBitsPerId = 64;
+    std::vector<bool> wanted;
+    if (highest - lowest < kBitsPerId * sortedIds.size()) {
+        wanted.resize(std::size_t(highest - lowest + 1));
+        for (std::uint64_t id : sortedIds)
+            wanted[std::size_t(id - lowest)] = true;
     }
+    const auto isWanted = [&](std::uint64_t id) {
+        if (id < lowest || id > highest)
+            return false;
+        return wanted.empty() ? std::binary_search(sortedIds.begin(), sortedIds.end(), id)
+                              : bool(wanted[std::size_t(id - lowest)]);
+    };
+    // Held as they are met (the walk has just touched them): a cancel may end another.
+    for (TaskCore *t = m_liveHead; t && found.size() < sortedIds.size(); t = t->m_nextLive) {
+        if (isWanted(t->m_id))
+            found.emplace_back(t);
+    }
+    std::reverse(found.begin(), found.end()); // the live list is newest first
     return found;
 }
 

@@ -23,7 +23,8 @@ QString TaskCore::name() const
 
 CancelReason TaskCore::cancelReason() const noexcept
 {
-    return {m_cancelKind, m_extras ? m_extras->cancelledBy : 0};
+    // Only a cancel by a task keeps who: the others need not reach into the extras.
+    return {m_cancelKind, m_cancelKind == CancelKind::Task && m_extras ? m_extras->cancelledBy : 0};
 }
 
 TaskCore::Extras &TaskCore::extras()

@@ -230,6 +230,32 @@ public:
 template<typename T>
 class Task;
 
+// A counted reference to a task of any result type: keeps it alive while code that
+// may end it (a cancel) walks a list of them.
+class TaskRef
+{
+public:
+    explicit TaskRef(TaskCore *t) noexcept : m_task(t) { m_task->ref(); }
+    TaskRef(TaskRef &&o) noexcept : m_task(std::exchange(o.m_task, nullptr)) {}
+    TaskRef &operator=(TaskRef &&o) noexcept
+    {
+        std::swap(m_task, o.m_task);
+        return *this;
+    }
+    TaskRef(const TaskRef &) = delete;
+    TaskRef &operator=(const TaskRef &) = delete;
+    ~TaskRef()
+    {
+        if (m_task)
+            m_task->deref();
+    }
+    TaskCore *operator->() const noexcept { return m_task; }
+    [[nodiscard]] TaskCore *get() const noexcept { return m_task; }
+
+private:
+    TaskCore *m_task;
+};
+
 namespace detail {
 
 struct FinalAwaiter {

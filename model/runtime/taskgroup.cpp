@@ -42,6 +42,12 @@ void TaskGroup::joined(TaskCore &task)
 
 void TaskGroup::left()
 {
+    // Not the last one: one decrement, nothing else touched (a million ends in a row).
+    std::int64_t live = m_live.load(std::memory_order_relaxed);
+    while (live > 1) {
+        if (m_live.compare_exchange_weak(live, live - 1, std::memory_order_acq_rel))
+            return;
+    }
     // Read before the count can reach zero: from then on the group's owner may
     // delete it (a run closed as soon as its last task ended).
     std::shared_ptr<std::atomic<TaskGroup *>> self = m_self;

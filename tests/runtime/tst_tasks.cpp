@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
+#include <set>
+
 using namespace coroscope;
 using namespace coroscope::testing;
 using rt::EventType;
@@ -230,4 +234,36 @@ TEST_CASE("a task group counts its tasks, says when empty, and cancels them all"
         CHECK(steps == 0);
     }
     REQUIRE(runUntilIdle(loop).reached);
+}
+
+TEST_CASE("findTasks finds exactly the unfinished tasks asked for, dense or sparse")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 300; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(i % 3 == 0 ? 1ms : 10s, i), {}));
+    REQUIRE(runUntil([&] { return loop.liveTaskCount() == 200; }).reached);
+
+    std::mt19937 rng(7);
+    for (int round = 0; round < 200; ++round) {
+        // Ids near the tasks' (some not made, some finished), from a few to all.
+        std::vector<std::uint64_t> ids;
+        const std::uint64_t first = tasks.front()->id();
+        const std::size_t want = 1 + rng() % (round % 2 ? 8 : 320);
+        for (std::size_t i = 0; i < want; ++i)
+            ids.push_back(first - 5 + rng() % (round % 3 ? 310 : 100000));
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+
+        std::set<std::uint64_t> expected;
+        for (const auto &t : tasks) {
+            if (!t->finished() && std::binary_search(ids.begin(), ids.end(), t->id()))
+                expected.insert(t->id());
+        }
+        std::vector<std::uint64_t> got;
+        for (const rt::TaskRef &t : loop.findTasks(ids))
+            got.push_back(t->id());
+        // In creation order, each once.
+        CHECK(got == std::vector<std::uint64_t>(expected.begin(), expected.end()));
+    }
 }
