@@ -1,7 +1,7 @@
 #include "logcommands.h"
 
-#include "journal/logreader.h"
-#include "journal/rundiff.h"
+#include "log/logreader.h"
+#include "log/rundiff.h"
 #include "taskset/taskset.h"
 
 #include <QTextStream>
@@ -36,18 +36,18 @@ int diffCommand(const QStringList &args)
         err << "coroscope: diff compares two json logs: coroscope diff A.json B.json [--tolerance-ms MS]\n";
         return 2;
     }
-    std::vector<journal::RunLog> logs;
+    std::vector<log::RunLog> logs;
     for (const QString &f : files) {
-        journal::LogReadResult r = journal::LogReader::readFile(f);
+        log::LogReadResult r = log::LogReader::readFile(f);
         if (!r.ok()) {
             err << "coroscope: " << printable(r.error) << '\n';
             return 2;
         }
         logs.push_back(std::move(*r.log));
     }
-    const journal::RunDiffResult diff = journal::diffRuns(logs[0], logs[1], toleranceMs);
+    const log::RunDiffResult diff = log::diffRuns(logs[0], logs[1], toleranceMs);
     out << "A: " << printable(files[0]) << "\nB: " << printable(files[1]) << '\n';
-    for (const QString &line : journal::formatRunDiff(diff, toleranceMs))
+    for (const QString &line : log::formatRunDiff(diff, toleranceMs))
         out << printable(line) << '\n';
     out.flush();
     if (out.status() != QTextStream::Ok) {

@@ -1,9 +1,9 @@
 #include "runcommand.h"
 
-#include "journal/exporters.h"
-#include "journal/jsonlwriter.h"
-#include "journal/logtarget.h"
-#include "journal/runrecord.h"
+#include "log/exporters.h"
+#include "log/jsonlwriter.h"
+#include "log/logtarget.h"
+#include "log/runrecord.h"
 #include "monitor/journalbacklog.h"
 #include "monitor/liverun.h"
 #include "taskset/builtins.h"
@@ -26,7 +26,7 @@ namespace coroscope::app {
 
 namespace {
 
-using journal::localFilePath;
+using log::localFilePath;
 using taskset::printable;
 using rt::TaskState;
 
@@ -38,20 +38,20 @@ void onSigint(int)
     [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
 }
 
-QString formatName(journal::LogFormat f)
+QString formatName(log::LogFormat f)
 {
     switch (f) {
-    case journal::LogFormat::Json: return QStringLiteral("json");
-    case journal::LogFormat::Jsonl: return QStringLiteral("jsonl");
-    case journal::LogFormat::Csv: return QStringLiteral("csv");
-    case journal::LogFormat::Trace: return QStringLiteral("trace");
+    case log::LogFormat::Json: return QStringLiteral("json");
+    case log::LogFormat::Jsonl: return QStringLiteral("jsonl");
+    case log::LogFormat::Csv: return QStringLiteral("csv");
+    case log::LogFormat::Trace: return QStringLiteral("trace");
     }
     return {};
 }
 
-std::optional<journal::LogFormat> formatFromName(const QString &name)
+std::optional<log::LogFormat> formatFromName(const QString &name)
 {
-    for (auto f : {journal::LogFormat::Json, journal::LogFormat::Jsonl, journal::LogFormat::Csv, journal::LogFormat::Trace}) {
+    for (auto f : {log::LogFormat::Json, log::LogFormat::Jsonl, log::LogFormat::Csv, log::LogFormat::Trace}) {
         if (formatName(f) == name)
             return f;
     }
@@ -63,7 +63,7 @@ QString seconds(std::int64_t ns)
     return QString::number(double(ns) / 1e9, 'f', 2) + QStringLiteral(" s");
 }
 
-QString countsLine(const journal::RunRecord &record)
+QString countsLine(const log::RunRecord &record)
 {
     return QStringLiteral("pending %1  running %2  done %3  failed %4  cancelled %5")
         .arg(record.count(TaskState::Pending))
@@ -74,14 +74,14 @@ QString countsLine(const journal::RunRecord &record)
 }
 
 // Exports the log in a format written at the end (jsonl is written live).
-bool exportAtEnd(const journal::RunRecord &record, const QString &path, journal::LogFormat format, QTextStream &err)
+bool exportAtEnd(const log::RunRecord &record, const QString &path, log::LogFormat format, QTextStream &err)
 {
-    journal::ExportResult r;
+    log::ExportResult r;
     switch (format) {
-    case journal::LogFormat::Json: r = journal::exportJson(record, path); break;
-    case journal::LogFormat::Csv: r = journal::exportCsv(record, path); break;
-    case journal::LogFormat::Trace: r = journal::exportTrace(record, path); break;
-    case journal::LogFormat::Jsonl: return true;
+    case log::LogFormat::Json: r = log::exportJson(record, path); break;
+    case log::LogFormat::Csv: r = log::exportCsv(record, path); break;
+    case log::LogFormat::Trace: r = log::exportTrace(record, path); break;
+    case log::LogFormat::Jsonl: return true;
     }
     if (!r.ok()) {
         err << "coroscope: could not export " << printable(path) << ": " << printable(*r.error) << '\n';
@@ -107,7 +107,7 @@ struct Summary {
     std::vector<Ended> failed, cancelled;       // the first kListedJson of each, by id
 };
 
-Summary summarize(const journal::RunRecord &record)
+Summary summarize(const log::RunRecord &record)
 {
     Summary s;
     s.durationNs = record.endNs().value_or(rt::monotonicNs()) - record.startNs();
@@ -138,7 +138,7 @@ QString ms(std::int64_t ns)
     return QString::number(double(ns) / 1e6, 'f', 1);
 }
 
-void printSummary(const journal::RunRecord &record, const Summary &s, QTextStream &out)
+void printSummary(const log::RunRecord &record, const Summary &s, QTextStream &out)
 {
     out << "\n" << printable(record.setName()) << ": " << record.taskCount() << " tasks in " << seconds(s.durationNs) << '\n';
     out << "  " << countsLine(record) << '\n';
@@ -161,7 +161,7 @@ void printSummary(const journal::RunRecord &record, const Summary &s, QTextStrea
     };
     list("failed", s.failed, TaskState::Failed);
     list("cancelled", s.cancelled, TaskState::Cancelled);
-    for (const journal::LoopView &loop : record.loops()) {
+    for (const log::LoopView &loop : record.loops()) {
         out << "  loop " << printable(loop.name) << ": longest step " << ms(loop.maxStepNs) << " ms, " << loop.stalls.size()
             << " stall(s)";
         if (!loop.stalls.empty()) {
@@ -175,7 +175,7 @@ void printSummary(const journal::RunRecord &record, const Summary &s, QTextStrea
 }
 
 // The same summary as one JSON object (README, "The command line").
-QJsonObject summaryJson(const journal::RunRecord &record, const Summary &s)
+QJsonObject summaryJson(const log::RunRecord &record, const Summary &s)
 {
     QJsonObject counts;
     for (auto [state, name] : {std::pair(TaskState::Pending, "pending"), std::pair(TaskState::Running, "running"),
@@ -196,7 +196,7 @@ QJsonObject summaryJson(const journal::RunRecord &record, const Summary &s)
         return out;
     };
     QJsonArray loops;
-    for (const journal::LoopView &loop : record.loops()) {
+    for (const log::LoopView &loop : record.loops()) {
         QJsonObject l{{QStringLiteral("name"), loop.name},
                       {QStringLiteral("longest_step_ms"), double(loop.maxStepNs) / 1e6},
                       {QStringLiteral("stalls"), double(loop.stalls.size())}};
@@ -226,7 +226,7 @@ QJsonObject summaryJson(const journal::RunRecord &record, const Summary &s)
 class LogFeed
 {
 public:
-    LogFeed(monitor::LiveRun &run, journal::RunRecord &record, journal::JsonlWriter &jsonl, QString path,
+    LogFeed(monitor::LiveRun &run, log::RunRecord &record, log::JsonlWriter &jsonl, QString path,
             QTextStream &err)
         : m_run(run)
         , m_record(record)
@@ -270,8 +270,8 @@ private:
     }
 
     monitor::LiveRun &m_run;
-    journal::RunRecord &m_record;
-    journal::JsonlWriter &m_jsonl;
+    log::RunRecord &m_record;
+    log::JsonlWriter &m_jsonl;
     QString m_path;
     QTextStream &m_err;
     monitor::JournalBacklog m_backlog;
@@ -314,9 +314,9 @@ int runCommand(const RunOptions &options)
         err.flush(); // before anything can run out of memory
     }
 
-    std::optional<journal::LogFormat> format;
+    std::optional<log::LogFormat> format;
     if (!options.exportPath.isEmpty()) {
-        format = options.format.isEmpty() ? journal::formatForPath(options.exportPath) : formatFromName(options.format);
+        format = options.format.isEmpty() ? log::formatForPath(options.exportPath) : formatFromName(options.format);
         if (!format) {
             err << "coroscope: "
                 << (options.format.isEmpty()
@@ -327,7 +327,7 @@ int runCommand(const RunOptions &options)
         }
         // The run's own set file is never overwritten by its log (under any spelling).
         const QString setFile = taskset::setFilePath(localFilePath(options.set));
-        if (auto why = journal::checkLogTarget(options.exportPath, setFile.startsWith(QLatin1Char(':')) ? QStringList() : QStringList{setFile})) {
+        if (auto why = log::checkLogTarget(options.exportPath, setFile.startsWith(QLatin1Char(':')) ? QStringList() : QStringList{setFile})) {
             err << "coroscope: " << printable(*why) << '\n';
             return 2;
         }
@@ -336,10 +336,10 @@ int runCommand(const RunOptions &options)
         return 2;
     }
 
-    journal::RunRecord record(format == journal::LogFormat::Json ? journal::RunRecord::Spool::Events
-                                                                 : journal::RunRecord::Spool::None);
-    journal::JsonlWriter jsonl;
-    if (format == journal::LogFormat::Jsonl) {
+    log::RunRecord record(format == log::LogFormat::Json ? log::RunRecord::Spool::Events
+                                                                 : log::RunRecord::Spool::None);
+    log::JsonlWriter jsonl;
+    if (format == log::LogFormat::Jsonl) {
         if (auto e = jsonl.open(options.exportPath)) {
             err << "coroscope: " << printable(*e) << '\n';
             return 2;
@@ -435,7 +435,7 @@ int runCommand(const RunOptions &options)
         err << "\r\x1b[2K";
 
     bool exported = !failedWrite;
-    if (format && *format != journal::LogFormat::Jsonl)
+    if (format && *format != log::LogFormat::Jsonl)
         exported = exportAtEnd(record, options.exportPath, *format, err) && exported;
     jsonl.close();
 

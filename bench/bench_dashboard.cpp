@@ -345,7 +345,7 @@ int main(int argc, char **argv)
         // The end of the last task the request cancelled, on the loop's clock.
         std::int64_t lastNs = cancelRequestedNs;
         std::size_t cancelled = 0;
-        if (const journal::RunRecord *record = monitor->store().run(cancelRunId)) {
+        if (const log::RunRecord *record = monitor->store().run(cancelRunId)) {
             for (std::uint64_t id = 1; id <= record->taskCount(); ++id) {
                 const auto view = record->task(id);
                 if (view && view->state == rt::TaskState::Cancelled && view->finishedNs) {

@@ -7,9 +7,9 @@
 // Prints one JSON line of times in ms: the main thread's CPU time, so that a busy
 // machine barely moves them (as bench_monitor). Each should be well under a second.
 
-#include "journal/exporters.h"
-#include "journal/logreader.h"
-#include "journal/runrecord.h"
+#include "log/exporters.h"
+#include "log/logreader.h"
+#include "log/runrecord.h"
 #include "monitor/taskstore.h"
 #include "runtime/clock.h"
 #include "runtime/journal.h"
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     journal.publish();
     journal.drain(batch);
 
-    journal::RunRecord record(journal::RunRecord::Spool::Events);
+    log::RunRecord record(log::RunRecord::Spool::Events);
     record.setRunInfo(QStringLiteral("callbacks"), {}, 0);
     std::int64_t start = rt::threadCpuNs();
     record.apply(loop, batch);
@@ -63,11 +63,11 @@ int main(int argc, char **argv)
     QTemporaryDir dir;
     const QString log = dir.filePath(QStringLiteral("callbacks.json"));
     start = rt::threadCpuNs();
-    const journal::ExportResult exported = journal::exportJson(record, log);
+    const log::ExportResult exported = log::exportJson(record, log);
     const double exportMs = msSince(start);
 
     start = rt::threadCpuNs();
-    journal::LogReadResult read = journal::LogReader::readFile(log);
+    log::LogReadResult read = log::LogReader::readFile(log);
     const double readMs = msSince(start);
     start = rt::threadCpuNs();
     monitor::TaskStore store;

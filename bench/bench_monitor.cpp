@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     monitor::TaskStats stats(&store);
     monitor::RunListModel runs(&store);
     // Like the dashboard's runs: events spooled to disk for the json export.
-    const int run = store.addRun(QStringLiteral("million"), {}, 0, journal::RunRecord::Spool::Events);
+    const int run = store.addRun(QStringLiteral("million"), {}, 0, log::RunRecord::Spool::Events);
     const std::int64_t reserveStart = rt::monotonicNs();
     store.reserve(run, n); // as TaskMonitor::launch does with the set's estimate
     const double reserveMs = double(rt::monotonicNs() - reserveStart) / 1e6;
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
         store.endTick();
         tickMs.push_back(double(rt::threadCpuNs() - c1) / 1e6);
     };
-    const auto sleepTag = std::uint8_t(journal::OpTag::Sleep);
+    const auto sleepTag = std::uint8_t(log::OpTag::Sleep);
     phase([&](std::uint64_t id, std::int64_t tNs) {
         journal.append(rt::EventType::Created, id, 0, sleepTag, 0, 0, tNs);
         journal.append(rt::EventType::Started, id, 0, 0, 0, 0, tNs);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test suite:
 #   1. the dev build (all suites, ctest),
-#   2. the runtime, task-set and journal suites under AddressSanitizer +
+#   2. the runtime, task-set and log suites under AddressSanitizer +
 #      UndefinedBehaviorSanitizer,
 #   3. the runtime and monitor suites under ThreadSanitizer (the monitor's run the
 #      loops on threads of their own and drains their journals from another).
@@ -22,10 +22,10 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
-step "runtime, task-set, journal and monitor suites under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "runtime, task-set, log and monitor suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_journal_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader replay_durations
-ctest --preset asan -L "runtime|taskset|journal\$|monitor|fuzz"
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_logs tst_monitor tst_taskmonitor replay_taskset replay_logreader replay_durations
+ctest --preset asan -L "runtime|taskset|log\$|monitor|fuzz"
 
 step "runtime and monitor suites under ThreadSanitizer"
 cmake --preset tsan >/dev/null

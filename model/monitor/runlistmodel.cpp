@@ -40,7 +40,7 @@ QVariant RunListModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const int runId = m_runIds[std::size_t(index.row())];
-    const journal::RunRecord *run = m_store->run(runId);
+    const log::RunRecord *run = m_store->run(runId);
     if (!run)
         return {};
     switch (role) {

@@ -1,9 +1,9 @@
 #include "taskmonitor.h"
 
-#include "journal/exporters.h"
+#include "log/exporters.h"
 #include "runtime/threads.h"
-#include "journal/logreader.h"
-#include "journal/jsonlreader.h"
+#include "log/logreader.h"
+#include "log/jsonlreader.h"
 #include "taskset/builtins.h"
 
 #include <QDateTime>
@@ -63,7 +63,7 @@ QStringList messages(const std::vector<taskset::Diagnostic> &errors)
 double msOf(std::int64_t ns) { return double(ns) / 1e6; }
 
 // A run as the dashboard names it everywhere (Format.run in QML): "#2 gather-basics".
-QString runTitle(int runId, const journal::RunRecord &record)
+QString runTitle(int runId, const log::RunRecord &record)
 {
     return QStringLiteral("#%1 %2").arg(runId).arg(record.setName());
 }
@@ -170,7 +170,7 @@ double TaskMonitor::nowMs() const
         const RunTime &t = m_runTimes[i];
         if (!t.shown)
             continue;
-        const std::int64_t end = t.endNs != journal::RunRecord::kNone ? t.endNs
+        const std::int64_t end = t.endNs != log::RunRecord::kNone ? t.endNs
             : runIsActive(int(i) + 1)                                ? clock
                                                                      : m_store.nowNs();
         now = std::max(now, msOf(end - t.originNs));
@@ -199,7 +199,7 @@ bool TaskMonitor::anyRunActive() const
 
 std::int64_t TaskMonitor::originNs(int runId) const
 {
-    const journal::RunRecord *record = m_store.run(runId);
+    const log::RunRecord *record = m_store.run(runId);
     if (!record)
         return 0;
     if (m_scope == runId || m_store.isLoaded(runId) || m_firstStartNs < 0)
@@ -218,7 +218,7 @@ void TaskMonitor::updateRunTimes()
     std::vector<RunTime> times(std::size_t(m_store.runCount()));
     bool live = false;
     for (int runId = 1; runId <= m_store.runCount(); ++runId) {
-        const journal::RunRecord *record = m_store.run(runId);
+        const log::RunRecord *record = m_store.run(runId);
         RunTime &t = times[std::size_t(runId - 1)];
         t.shown = record && inScope(runId); // a removed run shows nothing
         t.originNs = originNs(runId);
@@ -275,7 +275,7 @@ int TaskMonitor::launch(taskset::TaskSet set)
     const std::uint64_t estimate = taskset::estimatedTaskCount(set);
     auto live = std::make_unique<LiveRun>(std::move(set), false);
     const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
-                                     journal::RunRecord::Spool::Events);
+                                     log::RunRecord::Spool::Events);
     m_store.reserve(runId, std::size_t(std::min<std::uint64_t>(estimate, kReservedTasks)));
     if (m_firstStartNs < 0)
         m_firstStartNs = live->startNs();
@@ -354,7 +354,7 @@ LiveRun &TaskMonitor::playground()
         set.description = QStringLiteral("Tasks spawned from the dashboard");
         auto live = std::make_unique<LiveRun>(std::move(set), true);
         m_playgroundRun = m_store.addRun(QStringLiteral("playground"), QDateTime::currentDateTimeUtc(),
-                                         live->startNs(), journal::RunRecord::Spool::Events);
+                                         live->startNs(), log::RunRecord::Spool::Events);
         if (m_firstStartNs < 0)
             m_firstStartNs = live->startNs();
         m_live.emplace(m_playgroundRun, std::move(live));
@@ -366,7 +366,7 @@ LiveRun *TaskMonitor::liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const
 {
     const int runId = TaskStore::runIdOfKey(taskKey);
     auto it = m_live.find(runId);
-    const journal::RunRecord *record = m_store.run(runId);
+    const log::RunRecord *record = m_store.run(runId);
     if (it == m_live.end() || !record)
         return nullptr;
     const auto view = record->task(TaskStore::localIdOfKey(taskKey));
@@ -415,12 +415,12 @@ QVariantMap TaskMonitor::spawnTarget(qint64 selectedTaskKey, int selectedRunId) 
     if (selectedTaskKey >= 0) {
         runId = TaskStore::runIdOfKey(selectedTaskKey);
         std::uint64_t runtimeId = 0;
-        const journal::RunRecord *record = m_store.run(runId);
+        const log::RunRecord *record = m_store.run(runId);
         if (liveRunOf(selectedTaskKey, &runtimeId) && record
             && !rt::isFinal(record->state(TaskStore::localIdOfKey(selectedTaskKey))))
             parentKey = selectedTaskKey;
     }
-    const journal::RunRecord *record = m_store.run(runId);
+    const log::RunRecord *record = m_store.run(runId);
     if (!m_live.count(runId) || !record)
         runId = -1;
     return {{QStringLiteral("parentKey"), parentKey},
@@ -443,7 +443,7 @@ void TaskMonitor::cancelSubtree(qint64 taskKey)
         return;
     // The task itself gets reason user, its descendants parent, as asyncio gives an
     // awaited child of a cancelled task (docs/spec/log-format.md).
-    const journal::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
+    const log::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
     run->cancelSubtree(id, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
 }
 
@@ -488,17 +488,17 @@ QStringList TaskMonitor::addCallback(qint64 taskKey, const QString &kind, const 
 
 QString TaskMonitor::exportLog(int runId, const QUrl &url)
 {
-    const journal::RunRecord *record = m_store.run(runId);
+    const log::RunRecord *record = m_store.run(runId);
     if (!record)
         return QStringLiteral("no run %1").arg(runId);
     catchUp(); // everything up to now
-    const journal::ExportResult r = journal::exportLog(*record, localPath(url));
+    const log::ExportResult r = log::exportLog(*record, localPath(url));
     return r.ok() ? QString() : *r.error;
 }
 
 QString TaskMonitor::exportFileName(int runId) const
 {
-    const journal::RunRecord *record = m_store.run(runId);
+    const log::RunRecord *record = m_store.run(runId);
     QString set = record ? record->setName() : QStringLiteral("run");
     // A set's name may come from a file: keep what a file name can hold everywhere.
     static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
@@ -516,7 +516,7 @@ QString TaskMonitor::exportFolder() const
 QString TaskMonitor::openLog(const QUrl &url)
 {
     const QString path = localPath(url);
-    journal::LogReadResult read = journal::readLogFile(path);
+    log::LogReadResult read = log::readLogFile(path);
     if (!read.log)
         return read.error;
     const int runId = m_store.loadLog(*read.log, path);
@@ -528,7 +528,7 @@ QString TaskMonitor::openLog(const QUrl &url)
     return {};
 }
 
-const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const journal::RunRecord &record) const
+const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const log::RunRecord &record) const
 {
     ChildScan &scan = m_childScan;
     if (scan.parentKey != taskKey || scan.record != &record)
@@ -546,7 +546,7 @@ const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const 
 
 QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
 {
-    const journal::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
+    const log::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
     if (!record)
         return {};
     const auto t = record->task(TaskStore::localIdOfKey(taskKey));
@@ -705,7 +705,7 @@ void TaskMonitor::publish()
     m_store.endTick();
     // Spawned tasks now in the table: the view may select them.
     for (auto it = m_spawnedAwaited.begin(); it != m_spawnedAwaited.end();) {
-        const journal::RunRecord *record = m_store.run(it->first);
+        const log::RunRecord *record = m_store.run(it->first);
         const std::uint64_t local = record ? record->localId(it->second) : 0;
         if (record && !local) {
             ++it;
@@ -739,21 +739,21 @@ void TaskMonitor::updateLanes()
     // One lane per loop of each run ("pool" included), in run order.
     std::vector<Lane> lanes;
     for (int runId = 1; runId <= m_store.runCount(); ++runId) {
-        const journal::RunRecord *record = m_store.run(runId);
+        const log::RunRecord *record = m_store.run(runId);
         if (!record || !inScope(runId))
             continue;
         const std::int64_t origin = originNs(runId);
-        const std::vector<journal::LoopView> views = record->loops();
+        const std::vector<log::LoopView> views = record->loops();
         for (std::size_t index = 0; index < views.size(); ++index) {
-            const journal::LoopView &view = views[index];
+            const log::LoopView &view = views[index];
             Lane lane{runId, std::uint8_t(index), view.name, runTitle(runId, *record) + QStringLiteral(" · ") + view.name, {}, {}};
-            for (const journal::StallView &s : view.stalls)
+            for (const log::StallView &s : view.stalls)
                 lane.stalls.push_back({msOf(record->startNs() + s.startNs - origin), msOf(s.durationNs),
                                        s.task ? record->name(s.task) : QStringLiteral("a callback")});
             lanes.push_back(std::move(lane));
         }
-        if (record->hasPoolWork() && laneOfIn(lanes, runId, journal::RunRecord::kPoolLoop) < 0)
-            lanes.push_back({runId, journal::RunRecord::kPoolLoop, QStringLiteral("pool"),
+        if (record->hasPoolWork() && laneOfIn(lanes, runId, log::RunRecord::kPoolLoop) < 0)
+            lanes.push_back({runId, log::RunRecord::kPoolLoop, QStringLiteral("pool"),
                              runTitle(runId, *record) + QStringLiteral(" · pool"), {}, {}});
     }
     // Bars name lanes by index, and a bar whose lane is not there yet is drawn in
@@ -807,7 +807,7 @@ void TaskMonitor::counterColumns(int index, double fromMs, double toMs, int colu
     const auto nsAt = [&](double ms) { return t.originNs + std::int64_t(ms * 1e6); };
     // The queue exists from its first sample to its owner's end (or now).
     const TaskStore::TimelineRow owner = m_store.timelineRow(row);
-    const std::int64_t endNs = owner.finishedNs != journal::RunRecord::kNone ? owner.finishedNs
+    const std::int64_t endNs = owner.finishedNs != log::RunRecord::kNone ? owner.finishedNs
                                                                             : nsAt(nowMs());
     const double width = (toMs - fromMs) / columns;
     auto i = std::size_t(std::lower_bound(q->tNs.begin(), q->tNs.end(), nsAt(fromMs)) - q->tNs.begin());
@@ -848,7 +848,7 @@ TimelineSource::Bar TaskMonitor::bar(int index) const
 {
     // Called for every task on every timeline rebuild: one store lookup, no string.
     const TaskStore::TimelineRow r = m_store.timelineRow(index);
-    constexpr std::int64_t none = journal::RunRecord::kNone;
+    constexpr std::int64_t none = log::RunRecord::kNone;
     Bar b;
     b.key = m_store.keyOfRow(index);
     b.lane = laneOf(r.runId, r.loopIndex); // -1 (hidden): out of scope, or its lane is not there yet
@@ -896,7 +896,7 @@ void TaskMonitor::updateLoops()
     for (auto &[runId, run] : m_live) {
         if (!run->isRunning())
             continue;
-        const journal::RunRecord *record = m_store.run(runId);
+        const log::RunRecord *record = m_store.run(runId);
         const auto steps = run->currentSteps();
         for (const auto &[name, longest] : run->longestSteps()) {
             // The longest step is shown only once the loop has stalled: until then it
@@ -908,10 +908,10 @@ void TaskMonitor::updateLoops()
                              {QStringLiteral("stalls"), 0},
                              {QStringLiteral("healthy"), longest < 50'000'000}};
             if (record) {
-                for (const journal::LoopView &view : record->loops()) {
+                for (const log::LoopView &view : record->loops()) {
                     if (view.name != name || view.stalls.empty())
                         continue;
-                    const journal::StallView &last = view.stalls.back();
+                    const log::StallView &last = view.stalls.back();
                     loop.insert(QStringLiteral("stalls"), int(view.stalls.size()));
                     loop.insert(QStringLiteral("maxStallMs"), msOf(longest));
                     loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));

@@ -220,13 +220,13 @@ private:
     // the parent on, then only the tasks filed since.
     struct ChildScan {
         qint64 parentKey = -1;
-        const journal::RunRecord *record = nullptr;
+        const log::RunRecord *record = nullptr;
         std::uint64_t scannedUpTo = 0;       // local ids up to here have been looked at
         std::vector<std::uint64_t> children; // local ids, in order, one more than the pane lists at most
     };
     // Children the details list (a link each; the tree shows them all).
     static constexpr std::size_t kMaxDetailsChildren = 50;
-    [[nodiscard]] const std::vector<std::uint64_t> &childrenOf(qint64 taskKey, const journal::RunRecord &record) const;
+    [[nodiscard]] const std::vector<std::uint64_t> &childrenOf(qint64 taskKey, const log::RunRecord &record) const;
 
     TaskStore m_store;
     mutable ChildScan m_childScan;
@@ -252,7 +252,7 @@ private:
     quint64 m_viewRevisions = 0; // added to the store's revision: bumped when bars move without it
     struct RunTime {
         std::int64_t originNs = 0;
-        std::int64_t endNs = journal::RunRecord::kNone; // for tasks that never finished; kNone: now
+        std::int64_t endNs = log::RunRecord::kNone; // for tasks that never finished; kNone: now
         bool shown = false;
         bool operator==(const RunTime &) const = default;
     };

@@ -83,7 +83,7 @@ QVariant data(const TaskStore &store, int row, int role)
     case ParentKeyRole: return store.parentKey(row);
     case CallbackCountRole: return store.callbackCount(row);
     case RunRole: {
-        const journal::RunRecord *record = store.run(store.runIdOfRow(row));
+        const log::RunRecord *record = store.run(store.runIdOfRow(row));
         return record ? record->setName() : QString();
     }
     default: return {};

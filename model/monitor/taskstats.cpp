@@ -28,7 +28,7 @@ void TaskStats::readCounts()
     if (m_scope == 0) {
         m_total = m_store->publishedRowCount();
     } else {
-        const journal::RunRecord *run = m_store->run(m_scope);
+        const log::RunRecord *run = m_store->run(m_scope);
         m_total = run ? qint64(run->taskCount()) : 0;
     }
 }

@@ -11,7 +11,7 @@
 
 namespace coroscope::monitor {
 
-using journal::RunRecord;
+using log::RunRecord;
 using rt::EventType;
 using rt::TaskState;
 
@@ -496,7 +496,7 @@ QString TaskStore::name(int row) const
     return c.run->record.name(c.localId);
 }
 
-journal::OpTag TaskStore::op(int row) const { return journal::opOfTag(locate(row).side->tag); }
+log::OpTag TaskStore::op(int row) const { return log::opOfTag(locate(row).side->tag); }
 TaskState TaskStore::state(int row) const { return locate(row).side->state; }
 
 QString TaskStore::loop(int row) const
@@ -607,13 +607,13 @@ namespace {
 
 std::int64_t msToNs(double ms) { return std::int64_t(std::llround(ms * 1e6)); }
 
-journal::OpTag opFromName(const QString &name)
+log::OpTag opFromName(const QString &name)
 {
-    for (int tag = 0; tag <= int(journal::OpTag::Consumer); ++tag) {
-        if (journal::opName(journal::OpTag(tag)) == name)
-            return journal::OpTag(tag);
+    for (int tag = 0; tag <= int(log::OpTag::Consumer); ++tag) {
+        if (log::opName(log::OpTag(tag)) == name)
+            return log::OpTag(tag);
     }
-    return journal::OpTag::None;
+    return log::OpTag::None;
 }
 
 QString jsonText(const QJsonValue &value)
@@ -626,18 +626,18 @@ QString jsonText(const QJsonValue &value)
 
 } // namespace
 
-int TaskStore::loadLog(const journal::RunLog &log, const QString &source)
+int TaskStore::loadLog(const log::RunLog &log, const QString &source)
 {
     const int runId = addRun(log.set, log.startedAt, 0);
     Run &run = runRef(runId);
     run.loadedFrom = source.isEmpty() ? QStringLiteral("a log") : source;
     // A past run's tasks finished long ago: they do not count in the tick's finishing rate.
     const std::int64_t finishedBefore = m_pending.finished;
-    for (const journal::LogLoop &loop : log.loops)
+    for (const log::LogLoop &loop : log.loops)
         run.record.setLoopMaxStepNs(loop.name, msToNs(loop.maxStallMs));
 
     std::unordered_map<QString, std::int64_t> idOfName;
-    for (const journal::LogTask &t : log.tasks)
+    for (const log::LogTask &t : log.tasks)
         idOfName.emplace(t.name, t.id);
 
     // The Created events first, in id order (consecutive tasks of one loop share a
@@ -669,10 +669,10 @@ int TaskStore::loadLog(const journal::RunLog &log, const QString &source)
         b.events.push_back(rt::Event{tNs, std::uint64_t(task), arg, arg2, index, type, kind});
     };
 
-    for (const journal::LogTask &t : log.tasks) {
+    for (const log::LogTask &t : log.tasks) {
         std::uint8_t tag = std::uint8_t(opFromName(t.op));
         if (t.loop == QStringLiteral("pool"))
-            tag |= journal::kPoolBit;
+            tag |= log::kPoolBit;
         if (creations.empty() || creations.back().first != loopOf(t.loop))
             creations.emplace_back(loopOf(t.loop), rt::JournalBatch{});
         push(creations.back().second, EventType::Created, t.id, msToNs(t.createdMs),
@@ -719,9 +719,9 @@ int TaskStore::loadLog(const journal::RunLog &log, const QString &source)
         }
         }
     }
-    for (const journal::LogLoop &loop : log.loops) {
+    for (const log::LogLoop &loop : log.loops) {
         rt::JournalBatch &b = batchOf(loop.name);
-        for (const journal::LogStall &s : loop.stalls)
+        for (const log::LogStall &s : loop.stalls)
             push(b, EventType::Stall, s.task.value_or(0), msToNs(s.tMs + s.ms), std::uint64_t(msToNs(s.ms)));
     }
     for (const auto &[loop, batch] : creations)

@@ -3,7 +3,7 @@
 // TaskStore: the GUI-side table of every task of every run, fed from the loops'
 // journal batches. The list, tree, stats and run models all read it.
 //
-// Rows. A run is a journal::RunRecord (the per-run storage, also what the log
+// Rows. A run is a log::RunRecord (the per-run storage, also what the log
 // exporters read) plus a compact side row per task for the fields the models read on
 // hot paths (times, op, awaiting, parent, callbacks, result). "Global rows" number
 // all tasks of all runs in ARRIVAL order: a task takes the next global row when the
@@ -43,9 +43,9 @@
 
 #include "monitor/stateindex.h"
 
-#include "journal/logreader.h"
-#include "journal/optag.h"
-#include "journal/runrecord.h"
+#include "log/logreader.h"
+#include "log/optag.h"
+#include "log/runrecord.h"
 #include "runtime/journal.h"
 #include "runtime/types.h"
 
@@ -107,7 +107,7 @@ public:
     // Runs -------------------------------------------------------------------------
     // A new empty run; returns its id (1, 2, ...). startNs is on rt::monotonicNs().
     int addRun(const QString &setName, const QDateTime &startedAt, std::int64_t startNs,
-               journal::RunRecord::Spool spool = journal::RunRecord::Spool::None);
+               log::RunRecord::Spool spool = log::RunRecord::Spool::None);
     void apply(int runId, const QString &loopName, const rt::JournalBatch &batch);
     // Room for `tasks` more tasks of run `runId` (e.g. a set's estimate), so that its
     // rows never copy the tables while they grow: a copy of a million rows' arrays
@@ -120,7 +120,7 @@ public:
     // setRunFinished (its tasks take rows in id order), then ticks. Returns its id.
     // `source` names where it came from (its file's path): the run is a past run, read
     // only. Its tasks count in count() (the table shows them) but not in liveCount().
-    int loadLog(const journal::RunLog &log, const QString &source = {});
+    int loadLog(const log::RunLog &log, const QString &source = {});
     // Forgets a run that is not running (finished, or read from a log): its tasks leave
     // every row, the rows after them move up (arrival order kept), its memory is freed,
     // and a reset tick follows at once (so no model reads a moved row before it knows),
@@ -132,7 +132,7 @@ public:
     // The highest run id given so far (removed runs leave their ids unused: run() is
     // null for them).
     [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
-    [[nodiscard]] const journal::RunRecord *run(int runId) const;
+    [[nodiscard]] const log::RunRecord *run(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
     // A past run read back from a log (loadLog), not one that ran here.
     [[nodiscard]] bool isLoaded(int runId) const;
@@ -162,15 +162,15 @@ public:
     [[nodiscard]] int runIdOfRow(int row) const;
     [[nodiscard]] std::uint64_t localIdOfRow(int row) const;
     [[nodiscard]] QString name(int row) const;
-    [[nodiscard]] journal::OpTag op(int row) const;
-    [[nodiscard]] QString opName(int row) const { return journal::opName(op(row)); }
+    [[nodiscard]] log::OpTag op(int row) const;
+    [[nodiscard]] QString opName(int row) const { return log::opName(op(row)); }
     [[nodiscard]] rt::TaskState state(int row) const;
     [[nodiscard]] QString loop(int row) const;
     [[nodiscard]] QString awaiting(int row) const;          // "" when not suspended
     [[nodiscard]] std::int64_t createdNs(int row) const;
     [[nodiscard]] std::optional<std::int64_t> startedNs(int row) const;
     // What a timeline draws of a row, in one lookup: absolute rt::monotonicNs() times
-    // (journal::RunRecord::kNone when not yet), state, run and loop index.
+    // (log::RunRecord::kNone when not yet), state, run and loop index.
     struct TimelineRow {
         std::int64_t startedNs;
         std::int64_t finishedNs;

@@ -1,7 +1,7 @@
 #include "tasksetrun.h"
 
 #include "detail/resulttext.h"
-#include "journal/optag.h"
+#include "log/optag.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -20,7 +20,7 @@ Q_LOGGING_CATEGORY(lcTaskSet, "coroscope.taskset")
 
 namespace coroscope::taskset {
 
-using journal::OpTag;
+using log::OpTag;
 using rt::Task;
 using NodeRef = std::shared_ptr<const Node>;
 
@@ -149,7 +149,7 @@ public:
     {
         std::uint8_t tag = std::uint8_t(tagOf(node->op));
         if (node->op == Op::Cpu && node->where == Where::Pool)
-            tag |= journal::kPoolBit;
+            tag |= log::kPoolBit;
         Task<QJsonValue> t = body(node);
         bool target = false;
         {

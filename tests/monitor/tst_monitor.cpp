@@ -10,8 +10,8 @@
 #include "monitor/taskstore.h"
 #include "monitor/tasktreemodel.h"
 
-#include "journal/logreader.h"
-#include "journal/optag.h"
+#include "log/logreader.h"
+#include "log/optag.h"
 #include "runtime/journal.h"
 
 #include <QAbstractItemModelTester>
@@ -49,7 +49,7 @@ public:
         m_t = kStart + ms * kMs;
         return *this;
     }
-    Script &created(const QString &loop, std::uint64_t task, const QString &name, journal::OpTag op,
+    Script &created(const QString &loop, std::uint64_t task, const QString &name, log::OpTag op,
                     std::uint64_t parent = 0)
     {
         rt::Journal &j = journal(loop);
@@ -136,14 +136,14 @@ qint64 key(int run, std::uint64_t local) { return TaskStore::makeKey(run, local)
 void scriptRunOne(Script &s)
 {
     s.at(0)
-        .created(kMain, 1, QStringLiteral("root"), journal::OpTag::Gather)
+        .created(kMain, 1, QStringLiteral("root"), log::OpTag::Gather)
         .event(kMain, EventType::Started, 1)
         .event(kMain, EventType::CallbackAdded, 1, 0, 0, QStringLiteral("{\"kind\":\"log\",\"message\":\"hi\"}"))
         .event(kMain, EventType::Suspended, 1, 2, std::uint8_t(rt::AwaitKind::Gather));
     s.at(1)
-        .created(kMain, 2, QStringLiteral("child-a"), journal::OpTag::Sleep, 1)
-        .created(kMain, 3, QStringLiteral("child-b"), journal::OpTag::Fail, 1)
-        .created(kMain, 4, QStringLiteral("Loader"), journal::OpTag::Cpu);
+        .created(kMain, 2, QStringLiteral("child-a"), log::OpTag::Sleep, 1)
+        .created(kMain, 3, QStringLiteral("child-b"), log::OpTag::Fail, 1)
+        .created(kMain, 4, QStringLiteral("Loader"), log::OpTag::Cpu);
     s.at(2).event(kMain, EventType::Started, 2).event(kMain, EventType::Suspended, 2, 2000,
                                                       std::uint8_t(rt::AwaitKind::Sleep));
     s.at(3).event(kMain, EventType::Started, 3).event(kMain, EventType::Failed, 3, 0, 0, QStringLiteral("boom"));
@@ -207,7 +207,7 @@ TEST_CASE("a tick appends the new rows and every role reads the store")
         QSignalSpy changed(&d.list, &QAbstractItemModel::dataChanged);
         QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
         s.at(20).event(kWorker, EventType::Done, 2, 0, 0, QStringLiteral("42"));
-        s.created(kWorker, 5, QStringLiteral("cancel-me"), journal::OpTag::Sleep, 2);
+        s.created(kWorker, 5, QStringLiteral("cancel-me"), log::OpTag::Sleep, 2);
         s.event(kWorker, EventType::Cancelled, 5, 0, std::uint8_t(rt::CancelKind::User));
         s.tick();
         const TickChange &t = d.ticks.back();
@@ -278,7 +278,7 @@ TEST_CASE("the state filter follows tasks that enter and leave it")
 
     // child-a finishes, Loader starts, a new running task arrives.
     s.at(10).event(kMain, EventType::Done, 2).event(kMain, EventType::Started, 4);
-    s.created(kMain, 6, QStringLiteral("late"), journal::OpTag::Sleep).event(kMain, EventType::Started, 6);
+    s.created(kMain, 6, QStringLiteral("late"), log::OpTag::Sleep).event(kMain, EventType::Started, 6);
     s.tick();
     CHECK(d.list.count() == 3);
     CHECK(d.names() == QStringList{QStringLiteral("root"), QStringLiteral("Loader"), QStringLiteral("late")});
@@ -307,7 +307,7 @@ TEST_CASE("a filtered view keeps its rows until the tick that publishes the even
     // starts: applied, not yet published.
     s.at(10).event(kMain, EventType::Done, 1).event(kMain, EventType::Cancelled, 2).event(kMain, EventType::Started, 4);
     s.event(kMain, EventType::Done, 4);
-    s.created(kMain, 6, QStringLiteral("late"), journal::OpTag::Sleep).event(kMain, EventType::Started, 6);
+    s.created(kMain, 6, QStringLiteral("late"), log::OpTag::Sleep).event(kMain, EventType::Started, 6);
     s.flush();
     CHECK(d.store.rowCount() == 5);
     CHECK(d.store.stateIndex().size() == 4);
@@ -333,8 +333,8 @@ TEST_CASE("search filters names case-insensitively, also for new rows")
 
     d.list.setSearch(QStringLiteral("CHILD"));
     CHECK(d.names() == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b")});
-    s.created(kWorker, 7, QStringLiteral("another Child"), journal::OpTag::Sleep);
-    s.created(kWorker, 8, QStringLiteral("unrelated"), journal::OpTag::Sleep);
+    s.created(kWorker, 7, QStringLiteral("another Child"), log::OpTag::Sleep);
+    s.created(kWorker, 8, QStringLiteral("unrelated"), log::OpTag::Sleep);
     s.tick();
     CHECK(d.names()
           == QStringList{QStringLiteral("child-a"), QStringLiteral("child-b"), QStringLiteral("another Child")});
@@ -385,7 +385,7 @@ TEST_CASE("sorting by name and by duration, both ways")
 
     SECTION("new rows land in order at the next re-sort")
     {
-        s.at(50).created(kMain, 9, QStringLiteral("zz"), journal::OpTag::Sleep).event(kMain, EventType::Started, 9);
+        s.at(50).created(kMain, 9, QStringLiteral("zz"), log::OpTag::Sleep).event(kMain, EventType::Started, 9);
         d.now = kStart + 200 * kMs;
         s.tick(); // interval 0: re-sorted now; zz has run 150 ms, root 200, child-a 198
         CHECK(d.names()
@@ -422,7 +422,7 @@ TEST_CASE("sorting by name and by duration, both ways")
     {
         d.list.setResortIntervalMs(3'600'000);
         d.list.setSortRole(QStringLiteral("name"));
-        s.created(kMain, 9, QStringLiteral("aaa"), journal::OpTag::Sleep);
+        s.created(kMain, 9, QStringLiteral("aaa"), log::OpTag::Sleep);
         s.tick();
         CHECK(d.names().last() == QStringLiteral("aaa"));
         CHECK(d.list.rowOfKey(key(1, 5)) == 4);
@@ -450,9 +450,9 @@ TEST_CASE("the tree puts tasks under their parents")
 
     // A grandchild under a parent the view has looked at: one insert under child-a.
     QSignalSpy inserted(&t, &QAbstractItemModel::rowsInserted);
-    s.created(kWorker, 5, QStringLiteral("grandchild"), journal::OpTag::Sleep, 2);
-    s.created(kWorker, 6, QStringLiteral("grandchild 2"), journal::OpTag::Sleep, 2);
-    s.created(kWorker, 7, QStringLiteral("top"), journal::OpTag::Sleep);
+    s.created(kWorker, 5, QStringLiteral("grandchild"), log::OpTag::Sleep, 2);
+    s.created(kWorker, 6, QStringLiteral("grandchild 2"), log::OpTag::Sleep, 2);
+    s.created(kWorker, 7, QStringLiteral("top"), log::OpTag::Sleep);
     s.tick();
     CHECK(inserted.count() == 2); // root level + child-a, one each
     CHECK(t.rowCount() == 3);
@@ -478,8 +478,8 @@ TEST_CASE("the tree puts tasks under their parents")
         QSignalSpy changes(&t, &QAbstractItemModel::dataChanged);
         QSignalSpy resets(&t, &QAbstractItemModel::modelReset);
         t.setActive(false);
-        s.created(kWorker, 8, QStringLiteral("late grandchild"), journal::OpTag::Sleep, 2);
-        s.created(kWorker, 9, QStringLiteral("late top"), journal::OpTag::Sleep);
+        s.created(kWorker, 8, QStringLiteral("late grandchild"), log::OpTag::Sleep, 2);
+        s.created(kWorker, 9, QStringLiteral("late top"), log::OpTag::Sleep);
         s.event(kWorker, EventType::Started, 5);
         s.tick();
         s.tick();
@@ -508,7 +508,7 @@ TEST_CASE("the tree puts tasks under their parents")
         std::uint64_t id = 8;
         for (int round = 0; round < 3; ++round) {
             for (int i = 0; i < 1000; ++i, ++id)
-                s.created(kWorker, id, QStringLiteral("g%1").arg(id), journal::OpTag::Sleep, 2);
+                s.created(kWorker, id, QStringLiteral("g%1").arg(id), log::OpTag::Sleep, 2);
             s.tick();
         }
         CHECK(perTick.count() == 3); // one per tick, under child-a only
@@ -589,8 +589,8 @@ TEST_CASE("two runs: rows follow arrival, the run list follows")
     one.tick();
     d.store.setRunFinished(1, kStart + 50 * kMs);
     Script two(d.store, d.store.addRun(QStringLiteral("beta"), started, kStart));
-    two.created(kMain, 100, QStringLiteral("zeta"), journal::OpTag::Sleep).event(kMain, EventType::Started, 100);
-    two.created(kWorker, 101, QStringLiteral("eta"), journal::OpTag::Sleep, 100);
+    two.created(kMain, 100, QStringLiteral("zeta"), log::OpTag::Sleep).event(kMain, EventType::Started, 100);
+    two.created(kWorker, 101, QStringLiteral("eta"), log::OpTag::Sleep, 100);
     two.tick();
 
     CHECK(d.list.count() == 6);
@@ -614,7 +614,7 @@ TEST_CASE("two runs: rows follow arrival, the run list follows")
     {
         QSignalSpy reset(&d.list, &QAbstractItemModel::modelReset);
         QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
-        one.created(kMain, 150, QStringLiteral("more"), journal::OpTag::Sleep);
+        one.created(kMain, 150, QStringLiteral("more"), log::OpTag::Sleep);
         one.tick();
         CHECK_FALSE(d.ticks.back().reset);
         CHECK(d.ticks.back().appendedFirst == 6);
@@ -637,11 +637,11 @@ TEST_CASE("a task that arrives after a later one from another loop takes its id"
 {
     Dashboard d;
     Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
-    s.created(kMain, 10, QStringLiteral("ten"), journal::OpTag::Sleep);
-    s.created(kMain, 12, QStringLiteral("twelve"), journal::OpTag::Sleep).event(kMain, EventType::Started, 12);
+    s.created(kMain, 10, QStringLiteral("ten"), log::OpTag::Sleep);
+    s.created(kMain, 12, QStringLiteral("twelve"), log::OpTag::Sleep).event(kMain, EventType::Started, 12);
     s.tick();
     CHECK(d.store.keyOfRow(1) == key(1, 2));
-    s.created(kWorker, 11, QStringLiteral("eleven"), journal::OpTag::Sleep).event(kWorker, EventType::Started, 11);
+    s.created(kWorker, 11, QStringLiteral("eleven"), log::OpTag::Sleep).event(kWorker, EventType::Started, 11);
     s.tick();
     // Its row is the next one; its id is 2, and twelve's id (so its key) moved to 3.
     CHECK(d.ticks.back().reset);
@@ -734,10 +734,10 @@ TEST_CASE("two runs growing in interleaved ticks append their rows in arrival or
     QSignalSpy listInserted(&d.list, &QAbstractItemModel::rowsInserted);
 
     // Tick 1: b first, then a.
-    sb.created(kMain, 2, QStringLiteral("b-1"), journal::OpTag::Gather).event(kMain, EventType::Started, 2);
+    sb.created(kMain, 2, QStringLiteral("b-1"), log::OpTag::Gather).event(kMain, EventType::Started, 2);
     sb.flush();
-    sa.created(kMain, 1, QStringLiteral("a-1"), journal::OpTag::Gather);
-    sa.created(kMain, 3, QStringLiteral("a-2"), journal::OpTag::Sleep);
+    sa.created(kMain, 1, QStringLiteral("a-1"), log::OpTag::Gather);
+    sa.created(kMain, 3, QStringLiteral("a-2"), log::OpTag::Sleep);
     sa.flush();
     d.store.endTick();
     CHECK_FALSE(d.ticks.back().reset);
@@ -747,10 +747,10 @@ TEST_CASE("two runs growing in interleaved ticks append their rows in arrival or
 
     // Tick 2: a's first task starts and gets a child; b gets two children (one on its worker).
     sa.at(10).event(kMain, EventType::Started, 1);
-    sa.created(kMain, 5, QStringLiteral("a-3"), journal::OpTag::Sleep, 1);
+    sa.created(kMain, 5, QStringLiteral("a-3"), log::OpTag::Sleep, 1);
     sa.flush();
-    sb.at(10).created(kMain, 4, QStringLiteral("b-2"), journal::OpTag::Sleep, 2);
-    sb.created(kWorker, 6, QStringLiteral("b-3"), journal::OpTag::Cpu, 2).event(kWorker, EventType::Started, 6);
+    sb.at(10).created(kMain, 4, QStringLiteral("b-2"), log::OpTag::Sleep, 2);
+    sb.created(kWorker, 6, QStringLiteral("b-3"), log::OpTag::Cpu, 2).event(kWorker, EventType::Started, 6);
     sb.flush();
     d.store.endTick();
     {
@@ -768,9 +768,9 @@ TEST_CASE("two runs growing in interleaved ticks append their rows in arrival or
     checkMapping(d.store);
 
     // Tick 3: a grows, b finishes b-1, a new a task starts in a later batch of the same tick.
-    sa.at(20).created(kMain, 7, QStringLiteral("a-4"), journal::OpTag::Sleep);
+    sa.at(20).created(kMain, 7, QStringLiteral("a-4"), log::OpTag::Sleep);
     sa.flush();
-    sb.at(20).event(kMain, EventType::Done, 2).created(kMain, 8, QStringLiteral("b-4"), journal::OpTag::Sleep);
+    sb.at(20).event(kMain, EventType::Done, 2).created(kMain, 8, QStringLiteral("b-4"), log::OpTag::Sleep);
     sb.flush();
     sa.event(kWorker, EventType::Started, 7).event(kMain, EventType::Done, 3);
     sa.flush();
@@ -843,9 +843,9 @@ TEST_CASE("two runs growing in interleaved ticks append their rows in arrival or
         QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
         QSignalSpy treeInserted(&t, &QAbstractItemModel::rowsInserted);
         QSignalSpy resets(&d.list, &QAbstractItemModel::modelReset);
-        sb.at(30).created(kMain, 10, QStringLiteral("b-5"), journal::OpTag::Sleep, 2);
+        sb.at(30).created(kMain, 10, QStringLiteral("b-5"), log::OpTag::Sleep, 2);
         sb.flush();
-        sa.at(30).created(kMain, 9, QStringLiteral("a-5"), journal::OpTag::Sleep).event(kMain, EventType::Started, 9);
+        sa.at(30).created(kMain, 9, QStringLiteral("a-5"), log::OpTag::Sleep).event(kMain, EventType::Started, 9);
         sa.flush();
         d.store.endTick();
         CHECK_FALSE(d.ticks.back().reset);
@@ -873,10 +873,10 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
     Script sa(d.store, a);
     Script sb(d.store, b);
 
-    sa.created(kMain, 10, QStringLiteral("a-ten"), journal::OpTag::Gather).event(kMain, EventType::Started, 10);
-    sa.created(kMain, 14, QStringLiteral("a-fourteen"), journal::OpTag::Sleep, 10);
+    sa.created(kMain, 10, QStringLiteral("a-ten"), log::OpTag::Gather).event(kMain, EventType::Started, 10);
+    sa.created(kMain, 14, QStringLiteral("a-fourteen"), log::OpTag::Sleep, 10);
     sa.flush();
-    sb.created(kMain, 12, QStringLiteral("B-twelve"), journal::OpTag::Sleep).event(kMain, EventType::Started, 12);
+    sb.created(kMain, 12, QStringLiteral("B-twelve"), log::OpTag::Sleep).event(kMain, EventType::Started, 12);
     sb.flush();
     d.store.endTick();
     CHECK(d.store.keyOfRow(1) == key(a, 2));
@@ -889,9 +889,9 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
     QSignalSpy treeReset(&d.tree, &QAbstractItemModel::modelReset);
     // A hidden tree misses the reset and makes it when shown again.
     d.tree.setActive(false);
-    sb.created(kWorker, 15, QStringLiteral("B-fifteen"), journal::OpTag::Sleep);
+    sb.created(kWorker, 15, QStringLiteral("B-fifteen"), log::OpTag::Sleep);
     sb.flush();
-    sa.created(kWorker, 13, QStringLiteral("a-thirteen"), journal::OpTag::Sleep, 10)
+    sa.created(kWorker, 13, QStringLiteral("a-thirteen"), log::OpTag::Sleep, 10)
         .event(kWorker, EventType::Started, 13)
         .event(kWorker, EventType::Started, 14);
     sa.flush();
@@ -938,10 +938,10 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
     SECTION("the next ticks are appends again")
     {
         QSignalSpy inserted(&d.list, &QAbstractItemModel::rowsInserted);
-        sa.created(kMain, 16, QStringLiteral("a-sixteen"), journal::OpTag::Sleep, 14)
+        sa.created(kMain, 16, QStringLiteral("a-sixteen"), log::OpTag::Sleep, 14)
             .event(kMain, EventType::Done, 14);
         sa.flush();
-        sb.created(kMain, 17, QStringLiteral("B-seventeen"), journal::OpTag::Sleep);
+        sb.created(kMain, 17, QStringLiteral("B-seventeen"), log::OpTag::Sleep);
         sb.flush();
         d.store.endTick();
         CHECK_FALSE(d.ticks.back().reset);
@@ -963,10 +963,10 @@ TEST_CASE("a late task in one of two interleaved runs keeps keys and rows consis
 TEST_CASE("a log read back becomes a finished run")
 {
     Dashboard d;
-    journal::RunLog log;
+    log::RunLog log;
     log.set = QStringLiteral("replayed");
     log.durationMs = 300;
-    journal::LogTask a;
+    log::LogTask a;
     a.id = 1;
     a.name = QStringLiteral("parent");
     a.op = QStringLiteral("gather");
@@ -975,7 +975,7 @@ TEST_CASE("a log read back becomes a finished run")
     a.startedMs = 1;
     a.finishedMs = 200;
     a.result = QJsonValue(7);
-    journal::LogTask b;
+    log::LogTask b;
     b.id = 2;
     b.name = QStringLiteral("kid");
     b.op = QStringLiteral("cpu");
@@ -986,7 +986,7 @@ TEST_CASE("a log read back becomes a finished run")
     b.finishedMs = 100;
     b.cancelReason = QStringLiteral("task:parent");
     log.tasks = {a, b};
-    log.loops.push_back(journal::LogLoop{kMain, 40, {journal::LogStall{10, 40, 1}}});
+    log.loops.push_back(log::LogLoop{kMain, 40, {log::LogStall{10, 40, 1}}});
 
     const int run = d.store.loadLog(log);
     CHECK_FALSE(d.store.isRunning(run));
@@ -1014,7 +1014,7 @@ TEST_CASE("200,000 tasks in batches of 20,000 keep counts and filtered lookups r
     rt::JournalBatch batch;
     for (std::uint64_t first = 1; first <= kTasks; first += kBatch) {
         for (std::uint64_t id = first; id < first + kBatch; ++id) {
-            journal.append(EventType::Created, id, 0, std::uint8_t(journal::OpTag::Sleep), 0, 0, std::int64_t(id));
+            journal.append(EventType::Created, id, 0, std::uint8_t(log::OpTag::Sleep), 0, 0, std::int64_t(id));
             if (id % 2 == 0)
                 journal.append(EventType::Started, id, 0, 0, 0, 0, std::int64_t(id));
             if (id % 10 == 0)
@@ -1136,7 +1136,7 @@ TEST_CASE("the store tells which rows changed after a revision")
     const int run = d.store.addRun(QStringLiteral("r"), {}, kStart);
     Script s(d.store, run);
     for (std::uint64_t id = 1; id <= 6; ++id)
-        s.created(kMain, id, QStringLiteral("t%1").arg(id), journal::OpTag::Sleep);
+        s.created(kMain, id, QStringLiteral("t%1").arg(id), log::OpTag::Sleep);
     s.tick();
     const quint64 afterCreate = d.store.revision();
     std::vector<int> rows;

@@ -345,7 +345,7 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     // What a walk of the whole run finds now: the first 50 children, in local id order.
     const auto walk = [&](qint64 parent) {
         QList<qint64> keys;
-        const journal::RunRecord *record = m.store().run(runId);
+        const log::RunRecord *record = m.store().run(runId);
         for (std::uint64_t local = 1; record && local <= record->taskCount() && keys.size() < 50; ++local) {
             const int row = m.store().rowOfLocal(runId, local);
             if (row >= 0 && m.store().parentKey(row) == parent)

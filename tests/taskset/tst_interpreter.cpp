@@ -6,8 +6,8 @@
 #include "taskset/detail/resulttext.h"
 #include "taskset/tasksetrun.h"
 
-#include "journal/optag.h"
-#include "journal/runrecord.h"
+#include "log/optag.h"
+#include "log/runrecord.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -109,7 +109,7 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
                 s.parent = e.arg;
                 s.origin = e.arg2;
                 s.tag = e.kind;
-                s.loop = journal::runsOnPool(e.kind) ? QStringLiteral("pool") : loopName;
+                s.loop = log::runsOnPool(e.kind) ? QStringLiteral("pool") : loopName;
                 s.createdMs = double(e.tNs - run.startNs()) / 1e6;
                 r.nameOf[e.task] = b.text(e);
                 r.byName[b.text(e)] = s;
@@ -350,7 +350,7 @@ TEST_CASE("a queue's producers and consumers pass every item, then the consumers
     CHECK(r.resultOf(QStringLiteral("q")).toDouble() == 9.0);
     CHECK(r[QStringLiteral("q.producer-1")].state == QStringLiteral("done"));
     CHECK(r[QStringLiteral("q.producer-2")].result == QStringLiteral("null"));
-    CHECK(journal::opOfTag(r[QStringLiteral("q.producer-1")].tag) == journal::OpTag::Producer);
+    CHECK(log::opOfTag(r[QStringLiteral("q.producer-1")].tag) == log::OpTag::Producer);
     for (const char *c : {"q.consumer-1", "q.consumer-2", "q.consumer-3"}) {
         CHECK(r[QString::fromLatin1(c)].state == QStringLiteral("cancelled"));
         CHECK(r[QString::fromLatin1(c)].reason == CancelKind::Parent);
@@ -602,11 +602,11 @@ struct History {
 // The interpreter's leaf ops never catch Cancelled (SpawnOptions::catchesCancel).
 bool catchesCancelled(std::uint8_t tag)
 {
-    switch (journal::opOfTag(tag)) {
-    case journal::OpTag::Sleep:
-    case journal::OpTag::Fail:
-    case journal::OpTag::Cpu:
-    case journal::OpTag::Block: return false;
+    switch (log::opOfTag(tag)) {
+    case log::OpTag::Sleep:
+    case log::OpTag::Fail:
+    case log::OpTag::Cpu:
+    case log::OpTag::Block: return false;
     default: return true;
     }
 }
@@ -792,7 +792,7 @@ std::string checkHistory(const std::vector<Logged> &all, const std::uint32_t *at
 }
 
 // Compares a task's history with the RunRecord's view v of the same task; "" if they agree.
-std::string compareWithRecord(const journal::RunRecord &record, const std::optional<journal::TaskView> &v,
+std::string compareWithRecord(const log::RunRecord &record, const std::optional<log::TaskView> &v,
                               const TaskIndex &runTasks, const std::vector<QString> &loopNames, const Logged &created,
                               const History &h)
 {
@@ -808,7 +808,7 @@ std::string compareWithRecord(const journal::RunRecord &record, const std::optio
         return "the record says " + rt::toString(v->state).toStdString();
     if (v->createdNs != rel(h.createdNs) || v->startedNs != relOpt(h.startedNs) || v->finishedNs != relOpt(h.finishedNs))
         return "the record's created, started or finished time differs";
-    const QString loop = journal::runsOnPool(c.kind) ? QStringLiteral("pool") : loopNames[created.loop];
+    const QString loop = log::runsOnPool(c.kind) ? QStringLiteral("pool") : loopNames[created.loop];
     if (v->loop != loop)
         return "the record puts it on loop " + v->loop.toStdString() + ", not " + loop.toStdString();
     if (v->callbacks.size() != h.firedNs.size())
@@ -864,7 +864,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
     std::array<std::size_t, kEventTypes> totals{};
     std::size_t unknownEvents = 0;
     std::vector<QString> loopNames;
-    journal::RunRecord record(journal::RunRecord::Spool::None);
+    log::RunRecord record(log::RunRecord::Spool::None);
     std::int64_t tasksCreated = 0;
     std::int64_t tasksLive = -1;
     std::int64_t startNs = 0;
@@ -982,7 +982,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
         const auto describe = [&](const std::string &wrong) {
             const std::uint64_t local = record.localId(runTasks.id(t));
             return "task " + std::to_string(runTasks.id(t)) + " '" + (local ? record.name(local).toStdString() : "?") + "' (" +
-                   journal::opName(journal::opOfTag(created.event.kind)).toStdString() + " on " +
+                   log::opName(log::opOfTag(created.event.kind)).toStdString() + " on " +
                    loopNames[created.loop].toStdString() + "): " + wrong + "; its events: " +
                    historyText(all, at, n, startNs);
         };

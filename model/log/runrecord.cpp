@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 using rt::EventType;
 using rt::TaskState;
@@ -380,4 +380,4 @@ std::vector<LoopView> RunRecord::loops() const
     return out;
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 std::optional<QString> JsonlWriter::open(const QString &path)
 {
@@ -73,4 +73,4 @@ void JsonlWriter::close()
     m_fd = -1;
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

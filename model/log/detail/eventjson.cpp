@@ -1,9 +1,9 @@
 #include "eventjson.h"
 
-#include "journal/runrecord.h"
+#include "log/runrecord.h"
 #include "jsontext.h"
 
-namespace coroscope::journal::detail {
+namespace coroscope::log::detail {
 
 using rt::EventType;
 
@@ -84,4 +84,4 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
     return true;
 }
 
-} // namespace coroscope::journal::detail
+} // namespace coroscope::log::detail

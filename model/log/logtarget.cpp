@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 namespace {
 
@@ -57,4 +57,4 @@ QString localFilePath(const QString &path)
     return path.startsWith(QLatin1Char(':')) ? QStringLiteral("./") + path : path;
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -2,7 +2,7 @@
 
 #include <QIODevice>
 
-namespace coroscope::journal::detail {
+namespace coroscope::log::detail {
 
 void appendJsonString(QByteArray &out, QStringView s)
 {
@@ -79,4 +79,4 @@ bool BufferedWriter::flush()
     return m_ok;
 }
 
-} // namespace coroscope::journal::detail
+} // namespace coroscope::log::detail

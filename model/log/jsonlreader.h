@@ -8,9 +8,9 @@
 // Threading: stateless; any thread. Cost: linear in the file; a jsonl log is read line
 // by line (one small JSON document each), so it needs about the RunLog's memory.
 
-#include "journal/logreader.h"
+#include "log/logreader.h"
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 // By the file's name: .jsonl -> parseJsonlLog, .trace.json and .csv -> refused with a
 // message that says what the file is, anything else -> LogReader::readFile.
@@ -21,4 +21,4 @@ namespace coroscope::journal {
 // `source` names the data in messages (`run.jsonl: line 3: ...`).
 [[nodiscard]] LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const QString &setName);
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

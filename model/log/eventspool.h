@@ -27,7 +27,7 @@
 
 class QTemporaryFile;
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 class EventSpool
 {
@@ -61,4 +61,4 @@ private:
     mutable std::optional<QString> m_error;
 };
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -10,7 +10,7 @@
 
 #include <functional>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 using detail::appendJsonString;
 using detail::appendMs;
@@ -407,4 +407,4 @@ ExportResult exportLog(const RunRecord &record, const QString &path, const Expor
     return {};
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -14,14 +14,14 @@
 // Threading: call from the thread that owns the RunRecord. Cost: linear in tasks and
 // events; a run that has not finished is exported as it stands at `nowNs`.
 
-#include "journal/runrecord.h"
+#include "log/runrecord.h"
 
 #include <QString>
 
 #include <cstdint>
 #include <optional>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 enum class LogFormat { Json, Jsonl, Csv, Trace };
 
@@ -48,4 +48,4 @@ struct ExportResult {
 // The exporter chosen by formatForPath(path); an unknown extension is an error.
 [[nodiscard]] ExportResult exportLog(const RunRecord &record, const QString &path, const ExportOptions &options = {});
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -9,7 +9,7 @@
 #include <cmath>
 #include <unordered_map>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 namespace {
 
@@ -197,4 +197,4 @@ LogReadResult readLogFile(const QString &path)
     return parseJsonlLog(data, path, set);
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

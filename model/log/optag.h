@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 enum class OpTag : std::uint8_t {
     None = 0,
@@ -57,4 +57,4 @@ inline constexpr std::uint8_t kPoolBit = 0x80;
     return QStringLiteral("task");
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

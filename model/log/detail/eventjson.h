@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to coroscope_journal: do not include from outside model/journal.
+// Internal to coroscope_log: do not include from outside model/journal.
 // The JSON object of one log event, shared by the json exporter and the jsonl writer.
 
 #include "runtime/journal.h"
@@ -8,11 +8,11 @@
 #include <QByteArray>
 #include <QString>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 class RunRecord;
 }
 
-namespace coroscope::journal::detail {
+namespace coroscope::log::detail {
 
 struct EventJsonOptions {
     bool taskDetails = false; // jsonl: `created` also names the task's name, op, parent, loop; `done` its result
@@ -25,4 +25,4 @@ struct EventJsonOptions {
 bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &loopName, const rt::Event &e,
                      EventJsonOptions options = {});
 
-} // namespace coroscope::journal::detail
+} // namespace coroscope::log::detail

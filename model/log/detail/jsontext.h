@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to coroscope_journal: do not include from outside model/journal.
+// Internal to coroscope_log: do not include from outside model/journal.
 // Small helpers that write JSON text into a byte buffer (UTF-8), and a buffered
 // writer that hands the buffer to a QIODevice in large chunks.
 
@@ -12,7 +12,7 @@
 
 class QIODevice;
 
-namespace coroscope::journal::detail {
+namespace coroscope::log::detail {
 
 // `"..."` with JSON escapes (quote, backslash, control characters).
 void appendJsonString(QByteArray &out, QStringView s);
@@ -48,4 +48,4 @@ private:
     QString m_error;
 };
 
-} // namespace coroscope::journal::detail
+} // namespace coroscope::log::detail

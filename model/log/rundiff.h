@@ -11,14 +11,14 @@
 //
 // Threading: stateless; any thread. Cost: O(n log n) in the two runs' task counts.
 
-#include "journal/logreader.h"
+#include "log/logreader.h"
 
 #include <QString>
 #include <QStringList>
 
 #include <vector>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 struct TaskDiff {
     QString path;            // the name path, with `#k` appended when it is not unique
@@ -41,4 +41,4 @@ struct RunDiffResult {
 // results and errors come from the files as they are: escape before printing.
 [[nodiscard]] QStringList formatRunDiff(const RunDiffResult &diff, double toleranceMs);
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 namespace {
 
@@ -119,4 +119,4 @@ std::optional<QString> EventSpool::forEach(const Visitor &visit) const
     }
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

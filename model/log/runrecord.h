@@ -19,8 +19,8 @@
 // Threading: one thread owns a RunRecord (apply, queries and exports). Cost: apply is
 // O(events) (plus an O(log n) id lookup each); lookups by run-local id are O(1).
 
-#include "journal/eventspool.h"
-#include "journal/optag.h"
+#include "log/eventspool.h"
+#include "log/optag.h"
 #include "runtime/journal.h"
 #include "runtime/types.h"
 
@@ -34,7 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 struct CallbackView {
     QString description;                // compact JSON object, e.g. {"kind":"log","message":"x"}
@@ -207,4 +207,4 @@ private:
     std::unique_ptr<EventSpool> m_spool;
 };
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -2,8 +2,8 @@
 // times against the tolerance. Logs are written as json text and read back, as
 // `coroscope diff` reads them.
 
-#include "journal/logreader.h"
-#include "journal/rundiff.h"
+#include "log/logreader.h"
+#include "log/rundiff.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 using namespace coroscope;
-using namespace coroscope::journal;
+using namespace coroscope::log;
 
 namespace {
 

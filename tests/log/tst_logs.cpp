@@ -1,11 +1,11 @@
 // The run record, the four log formats and the log reader, fed with scripted journal
 // batches: a small run across the loops "main" and "worker" with every event type.
 
-#include "journal/exporters.h"
-#include "journal/jsonlwriter.h"
-#include "journal/logreader.h"
-#include "journal/optag.h"
-#include "journal/runrecord.h"
+#include "log/exporters.h"
+#include "log/jsonlwriter.h"
+#include "log/logreader.h"
+#include "log/optag.h"
+#include "log/runrecord.h"
 #include "runtime/clock.h"
 
 #include <QDir>
@@ -29,7 +29,7 @@ struct StringMaker<QString> {
 } // namespace Catch
 
 using namespace coroscope;
-using namespace coroscope::journal;
+using namespace coroscope::log;
 using rt::EventType;
 
 namespace {

@@ -8,7 +8,7 @@
 #include <map>
 #include <unordered_map>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 namespace {
 
@@ -172,4 +172,4 @@ QStringList formatRunDiff(const RunDiffResult &diff, double toleranceMs)
     return lines;
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -24,7 +24,7 @@
 #include <optional>
 #include <vector>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 struct LogCallback {
     QJsonObject description;        // the callback's keys (kind, message, args, …) without fired_ms
@@ -97,4 +97,4 @@ public:
     [[nodiscard]] static LogReadResult parse(const QByteArray &data, const QString &source);
 };
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

@@ -16,13 +16,13 @@
 //
 // Threading: the RunRecord's thread. Cost: one write(2) per batch.
 
-#include "journal/runrecord.h"
+#include "log/runrecord.h"
 
 #include <QString>
 
 #include <optional>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 class JsonlWriter
 {
@@ -50,4 +50,4 @@ private:
     QString m_path;
 };
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

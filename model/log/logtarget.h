@@ -15,7 +15,7 @@
 
 #include <optional>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 // True when `path` (symlinks followed) exists and is not a regular file or directory.
 [[nodiscard]] bool isSpecialFile(const QString &path);
@@ -29,4 +29,4 @@ namespace coroscope::journal {
 // working directory, never a Qt resource.
 [[nodiscard]] QString localFilePath(const QString &path);
 
-} // namespace coroscope::journal
+} // namespace coroscope::log

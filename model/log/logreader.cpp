@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace coroscope::journal {
+namespace coroscope::log {
 
 namespace {
 
@@ -483,4 +483,4 @@ LogReadResult LogReader::parse(const QByteArray &raw, const QString &source)
     return {std::move(log), {}};
 }
 
-} // namespace coroscope::journal
+} // namespace coroscope::log
