@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to coroscope_log: do not include from outside model/journal.
+// Internal to coroscope_log: do not include from outside model/log.
 // The JSON object of one log event, shared by the json exporter and the jsonl writer.
 
 #include "runtime/journal.h"

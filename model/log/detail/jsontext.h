@@ -1,6 +1,6 @@
 #pragma once
 
-// Internal to coroscope_log: do not include from outside model/journal.
+// Internal to coroscope_log: do not include from outside model/log.
 // Small helpers that write JSON text into a byte buffer (UTF-8), and a buffered
 // writer that hands the buffer to a QIODevice in large chunks.
 
