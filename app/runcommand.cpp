@@ -4,8 +4,7 @@
 #include "log/jsonlwriter.h"
 #include "log/logtarget.h"
 #include "log/runrecord.h"
-#include "monitor/journalbacklog.h"
-#include "monitor/liverun.h"
+#include "session/run.h"
 #include "taskset/builtins.h"
 
 #include <QCoreApplication>
@@ -218,63 +217,31 @@ QJsonObject summaryJson(const log::RunRecord &record, const Summary &s)
             {QStringLiteral("loops"), loops}};
 }
 
-// Carries a live run's events from its loops' journals into the record and the live
-// jsonl file, on the thread that owns the record (not the loops'). The journals are
-// drained before every slice applied, into a backlog: while this thread is busy the
-// loops keep publishing into small journals, and the backlog is applied in slices of
-// at most kSlice events, so that the jsonl text written at once stays small.
-class LogFeed
+// Writes a live run's events to the live jsonl file as they reach the record, and
+// says so once if a write fails (later lines are dropped).
+class JsonlFeed
 {
 public:
-    LogFeed(monitor::LiveRun &run, log::RunRecord &record, log::JsonlWriter &jsonl, QString path,
-            QTextStream &err)
-        : m_run(run)
-        , m_record(record)
-        , m_jsonl(jsonl)
-        , m_path(std::move(path))
-        , m_err(err)
+    JsonlFeed(log::JsonlWriter &jsonl, QString path, QTextStream &err)
+        : m_jsonl(jsonl), m_path(std::move(path)), m_err(err)
     {
     }
 
-    // Applies what the loops have published until there is nothing left, or until
-    // budgetNs has passed (< 0: no limit). True once it has caught up.
-    bool pump(std::int64_t budgetNs)
+    void write(const log::RunRecord &record, const QString &loop, const rt::JournalBatch &events)
     {
-        const std::int64_t start = rt::monotonicNs();
-        for (;;) {
-            m_backlog.take(0, m_run);
-            if (m_backlog.empty())
-                return true;
-            m_backlog.applyNext(kSlice, [this](int, const QString &loop, const rt::JournalBatch &events) {
-                apply(loop, events);
-            });
-            if (budgetNs >= 0 && rt::monotonicNs() - start >= budgetNs)
-                return false;
+        if (!m_jsonl.isOpen() || m_writeFailed)
+            return;
+        if (auto e = m_jsonl.write(record, loop, events)) {
+            m_err << "\ncoroscope: writing " << printable(m_path) << " failed: " << printable(*e) << '\n';
+            m_writeFailed = true;
         }
     }
-    // True once a jsonl write has failed (the message is printed; later lines are dropped).
     [[nodiscard]] bool writeFailed() const noexcept { return m_writeFailed; }
 
 private:
-    static constexpr std::size_t kSlice = 4096;
-
-    void apply(const QString &loop, const rt::JournalBatch &events)
-    {
-        m_record.apply(loop, events);
-        if (m_jsonl.isOpen() && !m_writeFailed) {
-            if (auto e = m_jsonl.write(m_record, loop, events)) {
-                m_err << "\ncoroscope: writing " << printable(m_path) << " failed: " << printable(*e) << '\n';
-                m_writeFailed = true;
-            }
-        }
-    }
-
-    monitor::LiveRun &m_run;
-    log::RunRecord &m_record;
     log::JsonlWriter &m_jsonl;
     QString m_path;
     QTextStream &m_err;
-    monitor::JournalBacklog m_backlog;
     bool m_writeFailed = false;
 };
 
@@ -358,7 +325,7 @@ int runCommand(const RunOptions &options)
     // "worker" for threadsafe sets); this thread drains the journals into the
     // record and the live jsonl file, draws the progress line and takes signals,
     // so none of that holds up the tasks.
-    auto live = std::make_unique<monitor::LiveRun>(std::move(*parsed.set), false);
+    auto live = std::make_unique<session::Run>(std::move(*parsed.set), false);
     record.setRunInfo(live->setName(), QDateTime::currentDateTimeUtc(), live->startNs());
 
     const bool progressLine = options.progress && ::isatty(STDERR_FILENO);
@@ -366,7 +333,13 @@ int runCommand(const RunOptions &options)
     bool finishing = false;
     std::int64_t endNs = 0;
     std::int64_t drawnNs = 0;
-    LogFeed feed(*live, record, jsonl, options.exportPath, err);
+    JsonlFeed feed(jsonl, options.exportPath, err);
+    // Slices of a few thousand events, so that the jsonl text written at once stays small.
+    constexpr std::size_t kSliceEvents = 4096;
+    const session::Run::Apply apply = [&](const QString &loop, const rt::JournalBatch &events) {
+        record.apply(loop, events);
+        feed.write(record, loop, events);
+    };
     auto progress = [&] {
         const std::int64_t now = rt::monotonicNs();
         if (!progressLine || now - drawnNs < 30'000'000)
@@ -384,7 +357,7 @@ int runCommand(const RunOptions &options)
     constexpr std::int64_t kBudgetNs = 25'000'000;
     QTimer tick;
     QObject::connect(&tick, &QTimer::timeout, [&] {
-        const bool caughtUp = feed.pump(kBudgetNs);
+        const bool caughtUp = live->pump(kBudgetNs, apply, kSliceEvents);
         progress();
         if (caughtUp && finishing) {
             tick.stop();
@@ -412,11 +385,8 @@ int runCommand(const RunOptions &options)
         });
     }
 
-    QObject::connect(live.get(), &monitor::LiveRun::finished, [&](std::int64_t end) {
-        // The run's last events may still wait in its loops: have them published, so
-        // that the feed reads them all before it reports that it has caught up.
+    QObject::connect(live.get(), &session::Run::ended, [&](std::int64_t end) {
         endNs = end;
-        live->publishJournals();
         finishing = true;
         tick.start(0);
     });

@@ -273,23 +273,14 @@ int TaskMonitor::launch(taskset::TaskSet set)
 {
     const QString name = set.name;
     const std::uint64_t estimate = taskset::estimatedTaskCount(set);
-    auto live = std::make_unique<LiveRun>(std::move(set), false);
+    auto live = std::make_unique<session::Run>(std::move(set), false);
     const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
                                      log::RunRecord::Spool::Events);
     m_store.reserve(runId, std::size_t(std::min<std::uint64_t>(estimate, kReservedTasks)));
     if (m_firstStartNs < 0)
         m_firstStartNs = live->startNs();
-    connect(live.get(), &LiveRun::finished, this, [this, runId](std::int64_t endNs) {
-        auto it = m_live.find(runId);
-        if (it == m_live.end())
-            return;
-        // finished() comes in the middle of a loop's slice: the rest of that slice's
-        // events (a last task's callbacks) are published only when it ends.
-        it->second->publishJournals();
-        m_backlog.take(runId, *it->second);
-        // The run is shown finished once its last events have reached the store.
-        m_finishing[runId] = endNs;
-        finishRuns();
+    connect(live.get(), &session::Run::ended, this, [this, runId](std::int64_t endNs) {
+        m_finishing[runId] = endNs; // shown with the tick that shows its last events
     });
     m_live.emplace(runId, std::move(live));
     qCInfo(lcMonitor, "run %d: %s", runId, qPrintable(name));
@@ -324,7 +315,8 @@ QString TaskMonitor::removeRun(int runId)
 {
     if (!m_store.run(runId))
         return tr("There is no run #%1").arg(runId);
-    if (m_store.isRunning(runId) || m_backlog.has(runId) || m_finishing.count(runId))
+    if (m_store.isRunning(runId) || m_finishing.count(runId)
+        || (m_live.count(runId) && !m_live.at(runId)->caughtUp()))
         return tr("Run #%1 is still running: stop it first").arg(runId);
     if (m_scope == runId)
         setScopeRunId(0);
@@ -346,13 +338,13 @@ QString TaskMonitor::removeRun(int runId)
     return {};
 }
 
-LiveRun &TaskMonitor::playground()
+session::Run &TaskMonitor::playground()
 {
     if (m_playgroundRun == 0 || !m_live.count(m_playgroundRun)) {
         taskset::TaskSet set;
         set.name = QStringLiteral("playground");
         set.description = QStringLiteral("Tasks spawned from the dashboard");
-        auto live = std::make_unique<LiveRun>(std::move(set), true);
+        auto live = std::make_unique<session::Run>(std::move(set), true);
         m_playgroundRun = m_store.addRun(QStringLiteral("playground"), QDateTime::currentDateTimeUtc(),
                                          live->startNs(), log::RunRecord::Spool::Events);
         if (m_firstStartNs < 0)
@@ -362,7 +354,7 @@ LiveRun &TaskMonitor::playground()
     return *m_live.at(m_playgroundRun);
 }
 
-LiveRun *TaskMonitor::liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const
+session::Run *TaskMonitor::liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const
 {
     const int runId = TaskStore::runIdOfKey(taskKey);
     auto it = m_live.find(runId);
@@ -387,7 +379,7 @@ QStringList TaskMonitor::spawnTask(const QString &op, const QVariantMap &params,
             return {reason};
     }
     std::uint64_t parent = 0;
-    LiveRun *run = nullptr;
+    session::Run *run = nullptr;
     if (parentTaskKey >= 0) {
         run = liveRunOf(parentTaskKey, &parent);
         if (!run)
@@ -431,20 +423,20 @@ QVariantMap TaskMonitor::spawnTarget(qint64 selectedTaskKey, int selectedRunId) 
 void TaskMonitor::cancelTask(qint64 taskKey)
 {
     std::uint64_t id = 0;
-    if (LiveRun *run = liveRunOf(taskKey, &id))
-        run->cancelTasks({id});
+    if (session::Run *run = liveRunOf(taskKey, &id))
+        run->cancel({id});
 }
 
 void TaskMonitor::cancelSubtree(qint64 taskKey)
 {
     std::uint64_t id = 0;
-    LiveRun *run = liveRunOf(taskKey, &id);
+    session::Run *run = liveRunOf(taskKey, &id);
     if (!run)
         return;
     // The task itself gets reason user, its descendants parent, as asyncio gives an
     // awaited child of a cancelled task (docs/spec/log-format.md).
     const log::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
-    run->cancelSubtree(id, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
+    run->cancel({id}, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
 }
 
 void TaskMonitor::cancelAll()
@@ -458,7 +450,7 @@ QStringList TaskMonitor::addCallback(qint64 taskKey, const QString &kind, const 
     if (const QString reason = readOnlyReason(taskKey); !reason.isEmpty())
         return {reason};
     std::uint64_t id = 0;
-    LiveRun *run = liveRunOf(taskKey, &id);
+    session::Run *run = liveRunOf(taskKey, &id);
     if (!run)
         return {QStringLiteral("that task belongs to a run that is no longer live")};
     taskset::Callback cb;
@@ -629,41 +621,45 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     };
 }
 
-void TaskMonitor::applyPending(std::int64_t budgetNs)
+bool TaskMonitor::applyPending(std::int64_t budgetNs)
 {
-    constexpr std::size_t kChunk = 512; // events applied between two looks at the clock (~50 us)
+    // The runs take turns at the budget, the first turn moving on each time, so a
+    // million-task run does not starve another's events.
     const std::int64_t start = rt::monotonicNs();
-    while (!m_backlog.empty() && (budgetNs < 0 || rt::monotonicNs() - start < budgetNs)) {
-        m_backlog.applyNext(kChunk, [this](int runId, const QString &loop, const rt::JournalBatch &events) {
-            m_store.apply(runId, loop, events);
+    std::vector<std::pair<int, session::Run *>> runs;
+    for (auto &[runId, run] : m_live)
+        runs.emplace_back(runId, run.get());
+    bool caughtUp = true;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto &[runId, run] = runs[(std::size_t(m_nextPumped) + i) % runs.size()];
+        const std::int64_t left = budgetNs < 0 ? -1 : std::max<std::int64_t>(0, budgetNs - (rt::monotonicNs() - start));
+        const bool done = run->pump(left, [this, id = runId](const QString &loop, const rt::JournalBatch &events) {
+            m_store.apply(id, loop, events);
+            m_appliedSinceTick = true;
         });
-        m_appliedSinceTick = true;
+        caughtUp = caughtUp && done;
     }
+    if (!runs.empty())
+        m_nextPumped = int((std::size_t(m_nextPumped) + 1) % runs.size());
+    return caughtUp;
 }
 
 void TaskMonitor::finishRuns()
 {
-    for (auto it = m_finishing.begin(); it != m_finishing.end();) {
-        const int runId = it->first;
-        if (m_backlog.has(runId)) {
-            ++it;
-            continue;
-        }
-        m_store.setRunFinished(runId, it->second);
-        it = m_finishing.erase(it);
+    for (const auto &[runId, endNs] : m_finishing) {
+        m_store.setRunFinished(runId, endNs);
         Q_EMIT runFinished(runId);
     }
+    m_finishing.clear();
 }
 
-void TaskMonitor::takeFromRuns()
+bool TaskMonitor::allCaughtUp() const
 {
-    for (auto &[runId, run] : m_live)
-        m_backlog.take(runId, *run);
+    return std::all_of(m_live.begin(), m_live.end(), [](const auto &r) { return r.second->caughtUp(); });
 }
 
 void TaskMonitor::catchUp()
 {
-    takeFromRuns();
     applyPending(-1);
     publish();
 }
@@ -672,12 +668,8 @@ void TaskMonitor::applySlice()
 {
     const std::int64_t t0 = rt::monotonicNs();
     const std::int64_t cpu0 = rt::threadCpuNs();
-    // Take more only once the backlog is gone, so it cannot grow without bound.
-    if (m_backlog.empty())
-        takeFromRuns();
-    applyPending(kApplySliceNs);
-    if (m_backlog.empty())
-        m_apply.stop(); // the next tick restarts it when the loops have published more
+    if (applyPending(kApplySliceNs))
+        m_apply.stop(); // the next tick restarts it while a run goes on
     record(m_sliceTimings, t0, cpu0);
 }
 
@@ -685,16 +677,17 @@ void TaskMonitor::tick()
 {
     const std::int64_t t0 = rt::monotonicNs();
     const std::int64_t cpu0 = rt::threadCpuNs();
-    if (m_backlog.empty())
-        takeFromRuns();
     // With nothing live and nothing to apply, nothing moves: no tick, so the views
     // (timeline, counters, durations) rest and the app costs no CPU.
-    const bool idle = m_backlog.empty() && !m_appliedSinceTick && m_finishing.empty() && !m_isLive
-        && !anyRunActive() && !m_store.hasUnpublished();
+    // A look at the journals (one slice at most) tells whether there is news.
+    const bool caughtUp = m_apply.isActive() ? allCaughtUp() : applyPending(0);
+    const bool idle = caughtUp && !m_appliedSinceTick && m_finishing.empty() && !m_isLive && !anyRunActive()
+        && !m_store.hasUnpublished();
     if (idle)
         return;
     publish();
-    if (!m_backlog.empty() && !m_apply.isActive())
+    // Feed the runs between ticks while any goes on or has events left.
+    if ((!caughtUp || anyRunActive()) && !m_apply.isActive())
         m_apply.start();
     record(m_tickTimings, t0, cpu0);
 }

@@ -9,8 +9,7 @@
 // model.
 // Errors come back as values (lists of messages); no exception reaches QML.
 
-#include "monitor/journalbacklog.h"
-#include "monitor/liverun.h"
+#include "session/run.h"
 #include "monitor/runlistmodel.h"
 #include "monitor/tasklistmodel.h"
 #include "monitor/taskstats.h"
@@ -182,9 +181,10 @@ Q_SIGNALS:
     void spawnedOnLoop(int runId, quint64 runtimeId, QPrivateSignal);
 
 private:
-    // Applies pending events until `budgetNs` has passed (< 0: all of them).
-    void applyPending(std::int64_t budgetNs);
-    void takeFromRuns();
+    // Feeds every run's events to the store until `budgetNs` has passed (< 0: all of
+    // them; 0: a slice each). True once every run has caught up.
+    bool applyPending(std::int64_t budgetNs);
+    [[nodiscard]] bool allCaughtUp() const;
     void publish();
     void finishRuns();
     static void record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs);
@@ -211,8 +211,8 @@ private:
         std::vector<Stall> stalls;
         std::optional<Stall> hang; // the step holding the loop now, growing (updateLoops)
     };
-    [[nodiscard]] LiveRun *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
-    [[nodiscard]] LiveRun &playground();
+    [[nodiscard]] session::Run *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
+    [[nodiscard]] session::Run &playground();
 
     // The children taskDetails() lists, for the task the details pane shows: that
     // pane asks every tick, and walking a million-task run for them each time cost
@@ -236,7 +236,7 @@ private:
     RunListModel m_runs;
     QVariantList m_builtins;
     QVariantList m_loops;
-    std::map<int, std::unique_ptr<LiveRun>> m_live;
+    std::map<int, std::unique_ptr<session::Run>> m_live;
     int m_playgroundRun = 0;
     // Tasks spawned through spawnTask() whose creation has not reached the store yet:
     // (run, runtime id); spawned() is emitted for each once it has.
@@ -264,8 +264,8 @@ private:
     Timings m_tickTimings;
     Timings m_sliceTimings;
     bool m_appliedSinceTick = false;
-    JournalBacklog m_backlog; // drained from the runs' loops, not applied yet
-    std::map<int, std::int64_t> m_finishing; // runs that ended, with events still pending
+    std::map<int, std::int64_t> m_finishing; // runs whose every event is applied, shown finished at the next tick
+    int m_nextPumped = 0; // the run whose turn it is to be fed first (runs share the time)
     QTimer m_tick;
     QTimer m_apply; // runs applySlice() while events are pending
 };

@@ -8,10 +8,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QSet>
 #include <QStringBuilder>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <thread>
 #include <unordered_map>
@@ -746,13 +749,88 @@ std::uint64_t TaskSetRun::spawn(const std::shared_ptr<const Node> &node, std::ui
     return m_interpreter->spawnNode(node, node->name, parent, origin)->id();
 }
 
-bool TaskSetRun::addCallback(std::uint64_t runtimeId, const Callback &callback)
+namespace {
+// Cancels the tasks of `user` (reason user) and `parent` (reason parent) that live on
+// the calling loop, in creation order, and takes them out of the lists.
+void cancelOnThisLoop(std::vector<std::uint64_t> &user, std::vector<std::uint64_t> &parent)
+{
+    std::vector<std::uint64_t> all;
+    all.reserve(user.size() + parent.size());
+    std::merge(user.begin(), user.end(), parent.begin(), parent.end(), std::back_inserter(all));
+    std::vector<std::uint64_t> done;
+    std::vector<rt::TaskRef> found = rt::Loop::current()->findTasks(all);
+    done.reserve(found.size());
+    for (rt::TaskRef &held : found) {
+        const rt::TaskRef t = std::move(held); // let go of each as soon as it is cancelled
+        done.push_back(t->id());
+        const bool byUser = std::binary_search(user.begin(), user.end(), t->id());
+        t->cancel(byUser ? rt::CancelReason::user() : rt::CancelReason::parent());
+    }
+    const auto notDone = [&done](std::vector<std::uint64_t> &ids) {
+        std::vector<std::uint64_t> left;
+        std::set_difference(ids.begin(), ids.end(), done.begin(), done.end(), std::back_inserter(left));
+        ids = std::move(left);
+    };
+    notDone(user);
+    notDone(parent);
+}
+} // namespace
+
+void TaskSetRun::cancel(const std::vector<std::uint64_t> &user, const std::vector<std::uint64_t> &parent)
+{
+    std::vector<std::uint64_t> userLeft = user;
+    std::vector<std::uint64_t> parentLeft = parent;
+    std::sort(userLeft.begin(), userLeft.end());
+    std::sort(parentLeft.begin(), parentLeft.end());
+    cancelOnThisLoop(userLeft, parentLeft);
+    if (!m_worker || (userLeft.empty() && parentLeft.empty()))
+        return;
+    m_worker->loop().callSoonThreadsafe([user = std::move(userLeft), parent = std::move(parentLeft)]() mutable {
+        cancelOnThisLoop(user, parent);
+    });
+}
+
+bool TaskSetRun::attachHere(std::uint64_t runtimeId, const Callback &callback)
 {
     rt::TaskCore *task = rt::Loop::current()->findTask(runtimeId);
     if (!task || task->group() != &m_group)
         return false;
     m_interpreter->attachCallback(*task, callback);
     return true;
+}
+
+void TaskSetRun::addCallback(std::uint64_t runtimeId, const Callback &callback, std::uint32_t nextIndex)
+{
+    if (attachHere(runtimeId, callback))
+        return;
+    if (!m_worker) {
+        addCallbackToEnded(runtimeId, callback, nextIndex);
+        return;
+    }
+    // Perhaps a task of the worker: looked for there, and back here if it has ended.
+    // The worker runs nothing once the run's destructor has stopped it, so `this` is
+    // alive on it; back on the main loop the run may be gone, hence `self`.
+    QPointer<TaskSetRun> self(this);
+    m_worker->loop().callSoonThreadsafe([this, self, runtimeId, callback, nextIndex] {
+        if (attachHere(runtimeId, callback))
+            return;
+        m_main.callSoonThreadsafe([self, runtimeId, callback, nextIndex] {
+            if (self)
+                self->addCallbackToEnded(runtimeId, callback, nextIndex);
+        });
+    });
+}
+
+void TaskSetRun::addCallbackToEnded(std::uint64_t runtimeId, const Callback &callback, std::uint32_t index)
+{
+    rt::Journal &journal = m_main.journal();
+    journal.append(rt::EventType::CallbackAdded, runtimeId, index, 0, journal.addString(callbackDescription(callback)));
+    QPointer<TaskSetRun> self(this);
+    m_main.callSoon([self, runtimeId, callback, index] {
+        rt::Loop::current()->journal().append(rt::EventType::Callback, runtimeId, index);
+        if (self && callback.kind == Callback::Kind::Spawn && callback.task)
+            (void)self->spawn(callback.task, 0, runtimeId);
+    });
 }
 
 void TaskSetRun::onGroupEmpty()

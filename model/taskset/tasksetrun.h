@@ -44,10 +44,18 @@ public:
     // the tree, or a follow-up made by `origin`'s callback. The dashboard's "spawn".
     // Returns the task's runtime id.
     std::uint64_t spawn(const std::shared_ptr<const Node> &node, std::uint64_t parent, std::uint64_t origin = 0);
-    // Attaches a done-callback described by `callback` (log, partial, spawn) to the
-    // unfinished task `runtimeId` of this run, on the calling loop. False if no such
-    // task is running here.
-    bool addCallback(std::uint64_t runtimeId, const Callback &callback);
+    // Cancels the run's tasks `user` with reason user and `parent` with reason parent
+    // (runtime ids in any order; ended or unknown ids are skipped), on whichever
+    // of the run's loops each lives: those of the main loop now, in creation order, the
+    // worker's from the worker's next iteration. Call on the main loop. The dashboard's
+    // cancel and cancel subtree.
+    void cancel(const std::vector<std::uint64_t> &user, const std::vector<std::uint64_t> &parent = {});
+    // Adds a done-callback described by `callback` (log, partial, spawn) to task
+    // `runtimeId` of this run, on whichever loop it lives. A task that has ended gets
+    // it as asyncio's add_done_callback on a done future does: recorded now (as its
+    // callback `nextIndex`, the count of its callbacks so far) and run soon on the main
+    // loop. Call on the main loop.
+    void addCallback(std::uint64_t runtimeId, const Callback &callback, std::uint32_t nextIndex);
     // Keeps the run open while it has no task (the dashboard's playground run).
     void setKeepOpen(bool open) { m_keepOpen = open; }
 
@@ -71,6 +79,9 @@ Q_SIGNALS:
 private:
     friend class Interpreter;
     void onGroupEmpty();
+    // addCallback on the calling loop: false if the task does not live there.
+    bool attachHere(std::uint64_t runtimeId, const Callback &callback);
+    void addCallbackToEnded(std::uint64_t runtimeId, const Callback &callback, std::uint32_t index);
 
     TaskSet m_set;
     rt::Loop &m_main;

@@ -1,8 +1,7 @@
 // The TaskMonitor facade end to end: real runs on their own loop threads, driven
 // through the invokables QML calls, observed through the models.
 
-#include "monitor/journalbacklog.h"
-#include "monitor/liverun.h"
+#include "session/run.h"
 #include "monitor/taskmonitor.h"
 #include "taskset/taskset.h"
 #include "support/looprunner.h"
@@ -123,37 +122,36 @@ TEST_CASE("a monitor closed while its runs still run stops them and ends cleanly
 
 TEST_CASE("a run's events taken at its end are applied in full, then freed off the applying thread")
 {
-    // 60,000 tasks whose events all wait in one batch until the run ends: a batch too
-    // large to keep for reuse, so it goes to the backlog's releasing thread once spent
-    // (under ASan, LeakSanitizer reports it if it is never freed, and a use after free
-    // if the release races the apply).
+    // 60,000 tasks whose events all wait in the journal until the run ends: batches too
+    // large to keep for reuse, so they go to the backlog's releasing thread once spent
+    // (under ASan, LeakSanitizer reports one never freed, and a use after free if the
+    // release races the apply).
     taskset::ParseResult parsed = taskset::parseTaskSet(
         R"({"format":"coroscope.taskset/1","name":"many","tasks":[
             {"op":"repeat","name":"many","count":60000,"task":{"op":"sleep","seconds":0}}]})",
         QStringLiteral("many.json"));
     REQUIRE(parsed.ok());
-    monitor::LiveRun run(std::move(*parsed.set), false);
+    session::Run run(std::move(*parsed.set), false);
+    QSignalSpy ended(&run, &session::Run::ended);
     REQUIRE(runUntil([&] { return !run.isRunning(); }, 20s).reached);
-    run.publishJournals();
+    CHECK_FALSE(run.caughtUp()); // nothing applied yet: the end waits for it
 
-    monitor::JournalBacklog backlog;
-    backlog.take(1, run);
-    REQUIRE_FALSE(backlog.empty());
     std::size_t events = 0;
     std::size_t created = 0;
-    while (!backlog.empty()) {
-        backlog.applyNext(4096, [&](int runId, const QString &, const rt::JournalBatch &batch) {
-            CHECK(runId == 1);
-            events += batch.events.size();
-            for (const rt::Event &e : batch.events) {
-                if (e.type == rt::EventType::Created)
-                    ++created;
-            }
-        });
-    }
+    const auto count = [&](const QString &, const rt::JournalBatch &batch) {
+        events += batch.events.size();
+        for (const rt::Event &e : batch.events) {
+            if (e.type == rt::EventType::Created)
+                ++created;
+        }
+    };
+    while (!run.pump(0, count, 4096))
+        CHECK(ended.isEmpty()); // only once every event is applied
+    CHECK(run.caughtUp());
+    CHECK(ended.count() == 1);
     CHECK(created == 60001); // the repeat and its children
     CHECK(events >= 4 * created);
-    backlog.waitForReleases();
+    run.waitForReleases();
 }
 
 TEST_CASE("the loops list carries the longest step only once the loop has stalled")

@@ -1110,3 +1110,64 @@ TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of 
         CHECK(taskset::detail::resultText(v) == viaDocument(v));
     }
 }
+
+TEST_CASE("the run cancels and adds callbacks on whichever loop a task lives, and to an ended task at once")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    taskset::TaskSetRun run(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"threadsafe","name":"ts","child":{"op":"gather","name":"remote","children":[
+            {"op":"sleep","name":"remote-long","seconds":5},
+            {"op":"sleep","name":"remote-short","seconds":0.2}]}},
+        {"op":"sleep","name":"local-long","seconds":5},
+        {"op":"sleep","name":"quick","seconds":0.001}]})"),
+                            loop);
+    bool finished = false;
+    QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
+    run.start();
+
+    // Every event so far, by loop, and the tasks' ids by name.
+    log::RunRecord record(log::RunRecord::Spool::None);
+    const auto readJournals = [&] {
+        for (const auto &j : run.journals()) {
+            rt::JournalBatch b;
+            j.loop->journal().publish();
+            j.loop->journal().drain(b);
+            record.apply(j.name, b);
+        }
+    };
+    const auto idOf = [&](const char *name) {
+        for (std::uint64_t id = 1; id <= record.taskCount(); ++id) {
+            if (record.name(id) == QLatin1String(name))
+                return id;
+        }
+        return std::uint64_t(0);
+    };
+    const auto runtimeIdOf = [&](const char *name) { return record.task(idOf(name))->runtimeId; };
+    REQUIRE(runUntil([&] {
+                readJournals();
+                return idOf("remote-short") && idOf("quick") && record.state(idOf("quick")) == rt::TaskState::Done
+                    && record.state(idOf("remote-short")) == rt::TaskState::Running;
+            }).reached);
+
+    taskset::Callback log;
+    log.kind = taskset::Callback::Kind::Log;
+    log.message = QStringLiteral("seen");
+    run.addCallback(runtimeIdOf("remote-short"), log, 0); // alive on the worker: fires when it ends
+    run.addCallback(runtimeIdOf("quick"), log, 0);        // ended: recorded and fired soon
+    run.cancel({runtimeIdOf("remote-long"), runtimeIdOf("local-long")});
+    REQUIRE(runUntil([&] { return finished; }).reached);
+    readJournals();
+
+    const auto view = [&](const char *name) { return *record.task(idOf(name)); };
+    REQUIRE(view("quick").callbacks.size() == 1);
+    CHECK(view("quick").callbacks[0].firedNs.has_value());
+    REQUIRE(view("remote-short").callbacks.size() == 1);
+    REQUIRE(view("remote-short").callbacks[0].firedNs.has_value());
+    CHECK(view("remote-short").state == rt::TaskState::Done);
+    // Fired by its end, not at once: after it finished, not before.
+    CHECK(*view("remote-short").callbacks[0].firedNs >= *view("remote-short").finishedNs);
+    for (const char *name : {"remote-long", "local-long"}) {
+        CHECK(view(name).state == rt::TaskState::Cancelled);
+        CHECK(view(name).cancelReason == QStringLiteral("user"));
+    }
+}

@@ -1,7 +1,5 @@
-#include "liverun.h"
+#include "run.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaObject>
 
 #include <algorithm>
@@ -11,7 +9,7 @@
 #include <memory>
 #include <mutex>
 
-namespace coroscope::monitor {
+namespace coroscope::session {
 
 namespace {
 // What the GUI thread waits for while callbacks on loop threads finish: `count` of
@@ -46,18 +44,27 @@ private:
 };
 } // namespace
 
-LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
+Run::Run(taskset::TaskSet set, bool keepOpen, QObject *parent)
     : QObject(parent)
     , m_setName(set.name)
     , m_thread(std::make_unique<rt::LoopThread>(QStringLiteral("main")))
 {
     // Create and start the run on its loop, and wait until it exists: from then on
     // every command can be queued behind it.
-    connect(this, &LiveRun::startedOnLoop, this, [this](std::int64_t start) { Q_EMIT started(start); },
+    connect(this, &Run::startedOnLoop, this, [this](std::int64_t start) { Q_EMIT started(start); },
             Qt::QueuedConnection);
-    connect(this, &LiveRun::finishedOnLoop, this, [this](std::int64_t end) {
+    connect(this, &Run::finishedOnLoop, this, [this](std::int64_t end) {
+        // finished() comes in the middle of a loop's slice: the rest of that slice's
+        // events (a last task's callbacks) are published only when it ends.
         m_running = false;
-        Q_EMIT finished(end);
+        m_endNs = end;
+        m_endPending = true;
+        publishJournals();
+        takeFromJournals();
+        if (m_backlog.empty()) { // nothing left to apply: the table is complete now
+            m_endPending = false;
+            Q_EMIT ended(end);
+        }
     }, Qt::QueuedConnection);
     auto created = std::make_shared<Countdown>(1);
     rt::Loop &loop = m_thread->loop();
@@ -80,7 +87,7 @@ LiveRun::LiveRun(taskset::TaskSet set, bool keepOpen, QObject *parent)
     created->wait();
 }
 
-LiveRun::~LiveRun()
+Run::~Run()
 {
     // Cancel every task and delete the run on its loop only once the run says all
     // have ended (finished(), a step after the last one): a cancelled task ends at its
@@ -113,22 +120,45 @@ LiveRun::~LiveRun()
     m_thread->stop();
 }
 
-void LiveRun::drain(const Sink &sink)
+void Run::takeFromJournals()
 {
     std::vector<taskset::TaskSetRun::LoopJournal> loops;
     {
         std::lock_guard lock(m_loopsMutex);
         loops = m_loops;
     }
-    for (const auto &j : loops) {
-        j.loop->journal().drainEach(m_batch, [&](rt::JournalBatch &batch) {
-            if (!batch.events.empty())
-                sink(j.name, batch);
-        });
-    }
+    m_backlog.take([&](const auto &take) {
+        for (const auto &j : loops) {
+            j.loop->journal().drainEach(m_batch, [&](rt::JournalBatch &batch) {
+                if (!batch.events.empty())
+                    take(j.name, batch);
+            });
+        }
+    });
 }
 
-void LiveRun::publishJournals()
+bool Run::pump(std::int64_t budgetNs, const Apply &apply, std::size_t sliceEvents)
+{
+    const std::int64_t start = rt::monotonicNs();
+    if (m_backlog.empty())
+        takeFromJournals();
+    while (!m_backlog.empty()) {
+        m_backlog.applyNext(sliceEvents, apply);
+        if (m_backlog.empty() && !m_endPending)
+            takeFromJournals(); // more, unless the end waits: its events are all taken
+        if (budgetNs >= 0 && rt::monotonicNs() - start >= budgetNs)
+            break;
+    }
+    if (!m_backlog.empty())
+        return false;
+    if (m_endPending) {
+        m_endPending = false;
+        Q_EMIT ended(m_endNs);
+    }
+    return true;
+}
+
+void Run::publishJournals()
 {
     std::vector<taskset::TaskSetRun::LoopJournal> loops;
     {
@@ -145,7 +175,7 @@ void LiveRun::publishJournals()
     published->wait();
 }
 
-std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const
+std::vector<std::pair<QString, std::int64_t>> Run::longestSteps() const
 {
     std::lock_guard lock(m_loopsMutex);
     std::vector<std::pair<QString, std::int64_t>> out;
@@ -154,7 +184,7 @@ std::vector<std::pair<QString, std::int64_t>> LiveRun::longestSteps() const
     return out;
 }
 
-std::vector<std::pair<QString, rt::Loop::Step>> LiveRun::currentSteps() const
+std::vector<std::pair<QString, rt::Loop::Step>> Run::currentSteps() const
 {
     std::lock_guard lock(m_loopsMutex);
     std::vector<std::pair<QString, rt::Loop::Step>> out;
@@ -163,76 +193,27 @@ std::vector<std::pair<QString, rt::Loop::Step>> LiveRun::currentSteps() const
     return out;
 }
 
-void LiveRun::post(std::function<void(taskset::TaskSetRun &)> fn)
+void Run::post(std::function<void(taskset::TaskSetRun &)> fn)
 {
     taskset::TaskSetRun *run = m_run;
     m_thread->loop().callSoonThreadsafe([run, fn = std::move(fn)] { fn(*run); });
 }
 
-void LiveRun::stop()
+void Run::stop()
 {
     post([](taskset::TaskSetRun &run) { run.stop(rt::CancelReason::user()); });
 }
 
-namespace {
-// On the calling loop: cancels the tasks `user` with reason user and `parent` with
-// reason parent (both sorted ascending), in creation order, and hands the ids it does
-// not find here to `next` (the worker loop, whose tasks are cancelled on its own
-// thread).
-void cancelHere(std::vector<std::uint64_t> user, std::vector<std::uint64_t> parent, rt::Loop *next)
+void Run::cancel(std::vector<std::uint64_t> user, std::vector<std::uint64_t> parent)
 {
-    std::vector<std::uint64_t> all;
-    all.reserve(user.size() + parent.size());
-    std::merge(user.begin(), user.end(), parent.begin(), parent.end(), std::back_inserter(all));
-    std::vector<std::uint64_t> done;
-    done.reserve(all.size());
-    std::vector<rt::TaskRef> found = rt::Loop::current()->findTasks(all);
-    for (rt::TaskRef &held : found) {
-        const rt::TaskRef t = std::move(held); // let go of each as soon as it is cancelled
-        done.push_back(t->id());
-        const bool byUser = std::binary_search(user.begin(), user.end(), t->id());
-        t->cancel(byUser ? rt::CancelReason::user() : rt::CancelReason::parent());
-    }
-    if (!next || done.size() == user.size() + parent.size())
-        return;
-    std::sort(done.begin(), done.end());
-    const auto elsewhere = [&](std::vector<std::uint64_t> &ids) {
-        std::vector<std::uint64_t> left;
-        std::set_difference(ids.begin(), ids.end(), done.begin(), done.end(), std::back_inserter(left));
-        return left;
-    };
-    next->callSoonThreadsafe([user = elsewhere(user), parent = elsewhere(parent)]() mutable {
-        cancelHere(std::move(user), std::move(parent), nullptr);
-    });
-}
-} // namespace
-
-rt::Loop *LiveRun::workerLoop() const
-{
-    std::lock_guard lock(m_loopsMutex);
-    return m_loops.size() > 1 ? m_loops[1].loop : nullptr;
+    post([user = std::move(user), parent = std::move(parent)](taskset::TaskSetRun &run) { run.cancel(user, parent); });
 }
 
-void LiveRun::cancelTasks(std::vector<std::uint64_t> runtimeIds)
-{
-    std::sort(runtimeIds.begin(), runtimeIds.end());
-    post([runtimeIds = std::move(runtimeIds), worker = workerLoop()](taskset::TaskSetRun &) mutable {
-        cancelHere(std::move(runtimeIds), {}, worker);
-    });
-}
-
-void LiveRun::cancelSubtree(std::uint64_t rootRuntimeId, std::vector<std::uint64_t> descendants)
-{
-    std::sort(descendants.begin(), descendants.end());
-    post([rootRuntimeId, descendants = std::move(descendants), worker = workerLoop()](taskset::TaskSetRun &) mutable {
-        cancelHere({rootRuntimeId}, std::move(descendants), worker);
-    });
-}
-
-void LiveRun::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId,
-                    std::function<void(std::uint64_t)> spawned)
+void Run::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t parentRuntimeId,
+                std::function<void(std::uint64_t)> spawned)
 {
     m_running = true;
+    m_endPending = false; // an end not announced yet is stale: the run goes on
     post([node, parentRuntimeId, spawned = std::move(spawned)](taskset::TaskSetRun &run) {
         const std::uint64_t id = run.spawn(node, parentRuntimeId);
         if (spawned)
@@ -240,35 +221,11 @@ void LiveRun::spawn(std::shared_ptr<const taskset::Node> node, std::uint64_t par
     });
 }
 
-void LiveRun::addCallback(std::uint64_t runtimeId, taskset::Callback callback, std::uint32_t nextIndex)
+void Run::addCallback(std::uint64_t runtimeId, taskset::Callback callback, std::uint32_t nextIndex)
 {
-    post([runtimeId, callback, nextIndex](taskset::TaskSetRun &run) {
-        if (run.addCallback(runtimeId, callback))
-            return;
-        // The task has ended (or lives on the worker loop, where its end is a moment
-        // away): as asyncio does for a done task, the callback runs soon.
-        QJsonObject d;
-        switch (callback.kind) {
-        case taskset::Callback::Kind::Log:
-            d.insert(QStringLiteral("kind"), QStringLiteral("log"));
-            d.insert(QStringLiteral("message"), callback.message);
-            break;
-        case taskset::Callback::Kind::Partial:
-            d.insert(QStringLiteral("kind"), QStringLiteral("partial"));
-            d.insert(QStringLiteral("args"), callback.args);
-            break;
-        case taskset::Callback::Kind::Spawn: d.insert(QStringLiteral("kind"), QStringLiteral("spawn")); break;
-        }
-        rt::Loop *loop = rt::Loop::current();
-        rt::Journal &j = loop->journal();
-        j.append(rt::EventType::CallbackAdded, runtimeId, nextIndex, 0,
-                 j.addString(QString::fromUtf8(QJsonDocument(d).toJson(QJsonDocument::Compact))));
-        loop->callSoon([&run, runtimeId, callback, nextIndex] {
-            rt::Loop::current()->journal().append(rt::EventType::Callback, runtimeId, nextIndex);
-            if (callback.kind == taskset::Callback::Kind::Spawn && callback.task)
-                (void)run.spawn(callback.task, 0, runtimeId);
-        });
+    post([runtimeId, callback = std::move(callback), nextIndex](taskset::TaskSetRun &run) {
+        run.addCallback(runtimeId, callback, nextIndex);
     });
 }
 
-} // namespace coroscope::monitor
+} // namespace coroscope::session

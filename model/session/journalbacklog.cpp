@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace coroscope::monitor {
+namespace coroscope::session {
 
 namespace {
 // Spent batches kept for reuse, their capacity together (10 MiB): a loop publishes
@@ -17,18 +17,13 @@ JournalBacklog::JournalBacklog()
 {
 }
 
-void JournalBacklog::take(int runId, LiveRun &run)
+void JournalBacklog::take(const Drain &drain)
 {
-    run.drain([&](const QString &loopName, rt::JournalBatch &batch) {
-        m_pending.push_back({runId, loopName, {}, 0});
+    drain([&](const QString &loopName, rt::JournalBatch &batch) {
+        m_pending.push_back({loopName, {}, 0});
         std::swap(m_pending.back().batch, batch);
         m_spent.takeInto(batch);
     });
-}
-
-bool JournalBacklog::has(int runId) const
-{
-    return std::any_of(m_pending.begin(), m_pending.end(), [&](const Pending &p) { return p.runId == runId; });
 }
 
 void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
@@ -36,10 +31,10 @@ void JournalBacklog::applyNext(std::size_t maxEvents, const Apply &apply)
     Pending &p = m_pending.front();
     const std::size_t n = std::min(maxEvents, p.batch.events.size() - p.offset);
     if (p.offset == 0 && n == p.batch.events.size()) {
-        apply(p.runId, p.loop, p.batch);
+        apply(p.loop, p.batch);
     } else {
         m_slice.assignSlice(p.batch, p.offset, n);
-        apply(p.runId, p.loop, m_slice);
+        apply(p.loop, m_slice);
     }
     p.offset += n;
     if (p.offset < p.batch.events.size())
@@ -64,4 +59,4 @@ void JournalBacklog::waitForReleases()
         m_releaser->waitForIdle();
 }
 
-} // namespace coroscope::monitor
+} // namespace coroscope::session

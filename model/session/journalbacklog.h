@@ -1,6 +1,6 @@
 #pragma once
 
-// JournalBacklog: journal batches taken from live runs' loops and not applied yet,
+// JournalBacklog: a run's journal batches taken from its loops and not applied yet,
 // applied a slice at a time so that the thread that applies them (the GUI's, or the
 // command line's main thread) can stop after a time budget. Batches are moved out of
 // the journals, never copied, and spent ones go back to the journals for their
@@ -13,7 +13,6 @@
 // releasing thread only frees batches handed to it). Cost: take() is O(batches);
 // applyNext() copies a slice only when a batch is split.
 
-#include "monitor/liverun.h"
 #include "runtime/journal.h"
 #include "runtime/threads.h"
 
@@ -22,22 +21,21 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <vector>
 
-namespace coroscope::monitor {
+namespace coroscope::session {
 
 class JournalBacklog
 {
 public:
-    using Apply = std::function<void(int runId, const QString &loop, const rt::JournalBatch &events)>;
+    using Apply = std::function<void(const QString &loop, const rt::JournalBatch &events)>;
+    // Hands each batch a loop has published to `take` (see rt::Journal::drainEach).
+    using Drain = std::function<void(const std::function<void(const QString &loop, rt::JournalBatch &batch)> &take)>;
 
     JournalBacklog();
 
-    // Takes every batch the run's loops have published since the last call.
-    void take(int runId, LiveRun &run);
+    // Takes every batch `drain` hands over.
+    void take(const Drain &drain);
     [[nodiscard]] bool empty() const noexcept { return m_pending.empty(); }
-    // Whether events of run `runId` are still waiting.
-    [[nodiscard]] bool has(int runId) const;
     // Hands the oldest batch's next at most `maxEvents` events to `apply`.
     void applyNext(std::size_t maxEvents, const Apply &apply);
     // Blocks until every batch handed to the releasing thread is freed.
@@ -45,7 +43,6 @@ public:
 
 private:
     struct Pending {
-        int runId;
         QString loop;
         rt::JournalBatch batch;
         std::size_t offset = 0;
@@ -58,4 +55,4 @@ private:
     std::unique_ptr<rt::CpuPool> m_releaser; // one thread, made for the first large batch
 };
 
-} // namespace coroscope::monitor
+} // namespace coroscope::session
