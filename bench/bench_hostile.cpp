@@ -1,4 +1,4 @@
-// Inputs that used to take quadratic time, timed at the sizes of the issue:
+// Inputs on which a quadratic algorithm takes seconds to minutes, timed at such sizes:
 //   - 200,000 callbacks on one task: added to and fired in the run's record (the
 //     command line and the dashboard), and a json log holding them opened again
 //     (read, then loaded into the dashboard's TaskStore);

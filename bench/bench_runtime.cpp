@@ -1,4 +1,4 @@
-// Runtime benchmarks: the workloads of bench/README.md, one per run, printed as one
+// Runtime benchmarks: the workloads W1..W4 below, one per run, printed as one
 // JSON line so scripts can take medians. The journal stays on (drained by a reader
 // thread 30 times a second, as the dashboard does) unless --no-journal is given.
 //

@@ -2,7 +2,7 @@
 # Side-by-side comparison of Coroscope (build/release/bench/coroscope_bench) with
 # CPython asyncio (bench/asyncio_bench.py) on the workloads W1..W4 of bench_runtime.cpp.
 #
-#   bench/compare.sh [--quick] [--runs K] [--asyncio-1m-runs K] [--keep DIR]
+#   bench/compare.sh [--quick] [--runs K] [--asyncio-1m-runs K] [--no-gui] [--keep DIR]
 #
 # Full run: every configuration 3 times, one process at a time, each process under
 # /usr/bin/time -v (peak RSS = "Maximum resident set size"); the two implementations
@@ -13,18 +13,24 @@
 #   W4 as_completed  N = 100k               (ms)
 #   plus Coroscope-only variants: W1 1M --no-journal, W2 1M --raise-cancelled
 #   (their asyncio column repeats the asyncio W1 1M / W2 1M medians).
+# Then the dashboard with the `million` set running, as many times, under Xvfb
+# (build/release/bench/coroscope_bench_dashboard: worst frame gap, model tick).
 # --quick: one run of the small sizes only (W1 10k, W2 100k, and W3 100k items,
-#   W4 10k, the variants at W1 10k / W2 100k), as a smoke check of the whole path.
+#   W4 10k, the variants at W1 10k / W2 100k, the dashboard with `gather-basics`),
+#   as a smoke check of the whole path.
+# --no-gui: leave the dashboard out (its row says so).
 # --asyncio-1m-runs K: run the asyncio 1M configurations only K times (they take
 #   about a minute each); the Coroscope side keeps --runs.
 # --keep DIR: keep the raw outputs (JSON lines and time -v reports) in DIR.
 #
-# Prints a Markdown table (medians) followed by the raw per-run values.
+# Prints the headline table (the README's Performance table), then every
+# configuration's medians in a Markdown table, then the raw per-run values.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 CORO="${COROSCOPE_BENCH:-$root/build/release/bench/coroscope_bench}"
+DASH="${COROSCOPE_BENCH_DASHBOARD:-$root/build/release/bench/coroscope_bench_dashboard}"
 PYBENCH="$here/asyncio_bench.py"
 PY="${PYTHON:-python3}"
 TIME=/usr/bin/time
@@ -33,13 +39,15 @@ quick=0
 runs=3
 a1m_runs=""
 keep=""
+gui=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1; runs=1 ;;
         --runs) runs="$2"; shift ;;
         --asyncio-1m-runs) a1m_runs="$2"; shift ;;
         --keep) keep="$2"; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        --no-gui) gui=0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -119,6 +127,21 @@ for c in "${configs[@]}"; do
         fi
     done
 done
+# The dashboard: the real window under Xvfb, as in bench_dashboard.cpp's header.
+gui_set=million
+[ "$quick" = 1 ] && gui_set=gather-basics
+gui_note=""
+if [ "$gui" = 0 ]; then
+    gui_note="left out (--no-gui)"
+elif [ ! -x "$DASH" ]; then
+    gui_note="left out: missing $DASH"
+elif ! command -v xvfb-run >/dev/null; then
+    gui_note="left out: missing xvfb-run (apt-get install xvfb)"
+else
+    for ((i = 1; i <= runs; i++)); do
+        run_one dashboard "$gui_set" "$i" xvfb-run -a -s "-screen 0 1600x1000x24" "$DASH" "$gui_set"
+    done
+fi
 load_after="$(uptime | sed 's/.*load average: //')"
 elapsed=$((SECONDS - start))
 echo "load after: $(uptime)   ($elapsed s in all)" >&2
@@ -132,10 +155,10 @@ fi
 echo "Runs per configuration: $runs$([ "$a1m_runs" != "$runs" ] && echo " (asyncio at 1M: $a1m_runs)"); load average (1/5/15 min) before: $load_before, after: $load_after; $elapsed s in all."
 echo
 
-"$PY" - "$out" "$quick" <<'EOF'
+"$PY" - "$out" "$quick" "$gui_set" "$gui_note" <<'EOF'
 import glob, json, os, re, statistics, sys
 
-out, quick = sys.argv[1], sys.argv[2] == "1"
+out, quick, gui_set, gui_note = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
 
 def load(impl, tag):
     runs = []
@@ -176,6 +199,67 @@ tags = sorted({os.path.basename(p).split(".", 1)[1].rsplit(".", 2)[0]
                for p in glob.glob(os.path.join(out, "coroscope.*.json"))},
               key=lambda t: (t.split(".")[0], "--" in t, int(re.match(r"w\d\.(\d+)", t).group(1))))
 
+def size(w):
+    # The largest N run of the plain workload w (1M, or the small size under --quick).
+    ns = [int(re.match(r"w\d\.(\d+)$", t).group(1)) for t in tags if t.startswith(w + ".") and "--" not in t]
+    return max(ns) if ns else None
+
+def ms_or_s(v):
+    if v is None: return "–"
+    return ("%.1f s" % (v / 1000.0)) if v >= 10000 else fmt(v, " ms")
+
+def headline():
+    rows = []
+    n = size("w1")
+    if n:
+        c, a = load("coroscope", "w1.%d" % n), load("asyncio", "w1.%d" % n)
+        cw, aw = med(c, wall2), med(a, wall2)
+        rows.append(("W1 %s sleeping tasks gathered: wall − 2 s" % n_label(n), ms_or_s(cw), ms_or_s(aw), ratio(cw, aw)))
+        cr, ar = med(c, mib), med(a, mib)
+        cb = med(c, lambda r: r["bytes_per_sleeping_task"])
+        ab = med(a, lambda r: r["bytes_per_sleeping_task"])
+        rows.append(("W1 %s: peak RSS; bytes per sleeping task" % n_label(n), "%s MiB; %s B" % (fmt(cr), fmt(cb)),
+                     "%s MiB; %s B" % (fmt(ar), fmt(ab)), ratio(cr, ar)))
+    n = size("w2")
+    if n:
+        c, a = load("coroscope", "w2.%d" % n), load("asyncio", "w2.%d" % n)
+        cs, cc = med(c, lambda r: r["spawn_ms"]), med(c, lambda r: r["cancel_ms"])
+        as_, ac = med(a, lambda r: r["spawn_ms"]), med(a, lambda r: r["cancel_ms"])
+        rows.append(("W2 spawn / cancel %s tasks" % n_label(n), "%s / %s" % (ms_or_s(cs), ms_or_s(cc)),
+                     "%s / %s" % (ms_or_s(as_), ms_or_s(ac)), "%s / %s" % (ratio(cs, as_), ratio(cc, ac))))
+    n = size("w3")
+    if n:
+        c = med(load("coroscope", "w3.%d" % n), lambda r: r["items_per_s"] / 1e6)
+        a = med(load("asyncio", "w3.%d" % n), lambda r: r["items_per_s"] / 1e6)
+        rows.append(("W3 queue, %s items, 1 producer, 8 consumers" % n_label(n), fmt(c, " M items/s"), fmt(a, " M items/s"),
+                     ("%.0f× the rate" % (c / a)) if c and a else "–"))
+    n = size("w4")
+    if n:
+        c, a = med(load("coroscope", "w4.%d" % n), lambda r: r["ms"]), med(load("asyncio", "w4.%d" % n), lambda r: r["ms"])
+        rows.append(("W4 as_completed %s with a done-callback each" % n_label(n), ms_or_s(c), ms_or_s(a), ratio(c, a)))
+    label = "dashboard with the `%s` set running: worst frame gap; model tick (median)" % gui_set
+    if gui_note:
+        rows.append((label, gui_note, "", ""))
+    else:
+        runs = []
+        for path in sorted(glob.glob(os.path.join(out, "dashboard.%s.*.json" % gui_set))):
+            lines = [l for l in open(path) if l.strip().startswith("{")]
+            if lines:
+                runs.append(json.loads(lines[-1]))
+        gaps = [r["frame_gap_ms"]["worst"] for r in runs]
+        tick = med(runs, lambda r: r["tick_cpu_ms"]["median"])
+        gap = ("%.0f" % min(gaps)) + ("" if len(gaps) < 2 else "-%.0f" % max(gaps))
+        rows.append((label, "%s ms; %s ms of the GUI thread" % (gap, fmt(tick)) if runs else "–", "", ""))
+    print("| workload | Coroscope | asyncio | Coroscope / asyncio |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print("| %s | %s | %s | %s |" % r)
+
+headline()
+print()
+print("Every configuration:")
+print()
+
 names = {"w1": "W1 sleep-gather", "w2": "W2 spawn-cancel", "w3": "W3 queue", "w4": "W4 as_completed"}
 print("| workload | N | metric | Coroscope median | asyncio median | ratio Coroscope/asyncio | peak RSS Coroscope (MiB) | peak RSS asyncio (MiB) | B per sleeping task Coroscope / asyncio |")
 print("|---|---|---|---|---|---|---|---|---|")
@@ -209,7 +293,7 @@ for tag in tags:
             cr if i == 0 else "", ar if i == 0 else "", bpt))
 
 bad = []
-for p in glob.glob(os.path.join(out, "*.json")):
+for p in glob.glob(os.path.join(out, "coroscope.*.json")) + glob.glob(os.path.join(out, "asyncio.*.json")):
     d = json.loads([l for l in open(p) if l.strip().startswith("{")][-1])
     if d["result"] != d["n"]:
         bad.append("%s: result %s != n %s" % (os.path.basename(p), d["result"], d["n"]))
@@ -240,4 +324,11 @@ for tag in tags:
         else:
             vals = ["%.1f ms" % r["ms"] for r in rs]
         print("- %s %s: %s" % (impl, tag, "; ".join(vals)))
+for path in sorted(glob.glob(os.path.join(out, "dashboard.%s.*.json" % gui_set))):
+    lines = [l for l in open(path) if l.strip().startswith("{")]
+    if lines:
+        d = json.loads(lines[-1])
+        print("- dashboard %s run %s: %s renderer, %s tasks, worst frame gap %.1f ms (median %.1f), tick CPU median %.2f ms, worst %.2f ms"
+              % (gui_set, path.rsplit(".", 2)[1], d["renderer"], d["tasks"], d["frame_gap_ms"]["worst"],
+                 d["frame_gap_ms"]["median"], d["tick_cpu_ms"]["median"], d["tick_cpu_ms"]["worst"]))
 EOF

@@ -6,10 +6,10 @@
 // (TaskRowCells), which so read exactly as the rest of the dashboard.
 //
 // In C++ because the dashboard writes a dozen counts on every tick (the counters, the
-// status bar, the table's "shown", the timeline's lanes), and the JavaScript version
-// built each string a digit at a time: most of the JS heap's garbage, whose collections
-// (stop-the-world, 2-4 ms) were the longest of the model's ticks. Here a count is one
-// string.
+// status bar, the table's "shown", the timeline's lanes), and JavaScript builds each
+// such string a digit at a time: most of the JS heap's garbage, whose collections
+// (stop-the-world, 2-4 ms) are then the longest of the model's ticks. Here a count is
+// one string.
 //
 // Threading: GUI thread (a QML singleton). Cost: one QLocale::toString.
 
@@ -53,9 +53,9 @@ private:
 //
 // Why not Format.count(n) or qsTr(...).arg(...) in those bindings: Qt 6.4's QML compiler
 // leaves qsTr() and arg() to the interpreter, and calls a C++ method through a JavaScript
-// function object it builds for the call, so each of those strings and calls was garbage
-// on the JS heap, and a million-task run's ticks made a collection (1-2 ms of the GUI
-// thread, inside a tick) every couple of seconds. A compiled binding that reads a QString
+// function object it builds for the call, so each of those strings and calls is garbage
+// on the JS heap, and a million-task run's ticks would make a collection (1-2 ms of the
+// GUI thread, inside a tick) every couple of seconds. A compiled binding that reads a QString
 // property allocates nothing there.
 //
 // `text` changes (and its label lays out again) only when the written text does: a time

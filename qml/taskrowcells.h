@@ -4,11 +4,11 @@
 // by one item from its row of the model.
 //
 // The table shows a screenful of rows, and a session's first launch creates them in one
-// frame. As a Row of Text items (eleven cells and a three-item state badge) a row was
-// 17 items: their creation and bindings were ~20 ms of that frame, the longest of a
-// million-task run. And every tick wrote each changed role into the row's string
-// properties, JavaScript strings whose garbage collections (stop-the-world) made the
-// longest model ticks. Here a row is one item that reads its row in C++: when the model
+// frame. As a Row of Text items (eleven cells and a three-item state badge) a row would
+// be 17 items: their creation and bindings take ~20 ms of that frame, the longest of a
+// million-task run. And every tick would write each changed role into the row's string
+// properties, JavaScript strings whose garbage collections (stop-the-world) make the
+// longest model ticks. So a row is one item that reads its row in C++: when the model
 // says it changed, only the roles it names, once per frame however often it was told;
 // each cell keeps its laid-out (elided) text, and only the cells whose text changed are
 // repainted.

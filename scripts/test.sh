@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test suite:
 #   1. the dev build (all suites, ctest),
-#   2. the runtime, task-set and log suites under AddressSanitizer +
-#      UndefinedBehaviorSanitizer,
+#   2. the runtime, task-set, log and monitor suites and the fuzz corpora's replays
+#      under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the runtime and monitor suites under ThreadSanitizer (the monitor's run the
 #      loops on threads of their own and drains their journals from another).
 # Used as-is by CI (.ci/run). Exits non-zero on the first failure.

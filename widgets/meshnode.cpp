@@ -21,7 +21,7 @@ namespace {
 // translucent, as every fill in the software renderer's clipped repaint is) to its GUI
 // thread pool in slices of 64 rows, and waits for them. For a grid line one pixel wide
 // the hand-over costs more than the pixels; on two cores, beside a busy loop thread,
-// each slice also woke a pool thread that took the GUI thread's core (thousands of
+// each slice also wakes a pool thread that takes the GUI thread's core (thousands of
 // preemptions a million run). Fills are made in bands small enough to stay on this
 // thread.
 constexpr int kSerialFillRows = 95;

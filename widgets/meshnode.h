@@ -52,9 +52,9 @@ void appendQuad(std::vector<MeshVertex> &vertices, std::vector<quint32> &indices
 // saved, its clip (the region the renderer repaints) narrowed to the node's clip region
 // (window coordinates, so set before any transform) and at the node's inherited
 // opacity; null under other renderers. The caller sets its transform, paints, and
-// restores the painter. Replacing the renderer's clip instead let a node paint its
-// whole area when a little of it was to be repainted, over items above it that were
-// not repainted (a stall mark over its lane's label).
+// restores the painter. The renderer's clip is narrowed, not replaced: replacing it
+// would let a node paint its whole area when a little of it is to be repainted, over
+// items above it that are not repainted (a stall mark over its lane's label).
 [[nodiscard]] QPainter *beginSoftwarePaint(QQuickWindow *window, const QSGRenderNode &node,
                                            const QSGRenderNode::RenderState *state);
 

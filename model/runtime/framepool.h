@@ -5,7 +5,7 @@
 // spawning a million tasks costs a million pointer pops instead of a million malloc
 // calls, and a million tasks ending together give their memory back to the pool
 // instead of leaving a million holes in the C library's heap (sorting those holes
-// stalled whichever thread allocated next, the GUI's included). A block may be freed
+// stalls whichever thread allocates next, the GUI's included). A block may be freed
 // on another thread than the one that allocated it; it then joins that thread's
 // free list. Blocks go back to the system only when the process ends.
 //

@@ -6,8 +6,8 @@
 // without locking, and publishes it with publish(), which holds a mutex only for a
 // swap (the reader took the last batch) or to queue the batch behind the one not
 // yet taken (a move, never a copy: appending a burst's hundreds of thousands of
-// events under the mutex kept a reader, the dashboard's GUI thread, waiting up to
-// 12 ms, behind a loop thread that runs at a lower priority). Any thread may call
+// events under the mutex would keep a reader, the dashboard's GUI thread, waiting up
+// to 12 ms, behind a loop thread that runs at a lower priority). Any thread may call
 // drain() or drainEach() at any time; they hold the same mutex for a swap. In the
 // steady state (a reader draining regularly) the buffers keep their capacity and
 // appending allocates nothing. A queued batch's buffers come back too: what the

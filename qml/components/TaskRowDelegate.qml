@@ -5,9 +5,9 @@ import Coroscope
 // One row of the live task table: a TaskRowCells (C++) paints the background and every
 // cell from the row of `tasks` at `index`, in the look of `tableStyle`.
 // The first launch creates a screenful of rows in one frame, and every tick changes some
-// of them: as a Row of Text items a row was 17 items, whose creation was the longest
-// frame of a million-task run, and whose string properties fed the JS heap's garbage
-// collector on every tick. The Templates' ItemDelegate gives the row its click, hover
+// of them: as a Row of Text items a row would be 17 items, whose creation is the
+// longest frame of a million-task run, and whose string properties feed the JS heap's
+// garbage collector on every tick. The Templates' ItemDelegate gives the row its click, hover
 // and accessibility; the cells say what they show to assistive technology.
 // Cells are plain text: a task named "<b>x</b>" reads as written.
 T.ItemDelegate {

@@ -159,7 +159,7 @@ Pane {
             // The header is an item above the list that follows its horizontal scroll, not
             // the ListView's `header`: Qt 6.4's ListView creates a header in a context of its
             // own, which a Bound component (pragma ComponentBehavior: Bound) refuses
-            // ("QQmlComponent: Component is not ready"), and the header never showed.
+            // ("QQmlComponent: Component is not ready"), so the header would never show.
             ColumnLayout {
                 spacing: 0
 

@@ -15,8 +15,8 @@ QtObject {
     }
 
     // A whole number with the locale's group separator: "10,000,000" (NumberFormat, in
-    // C++: counts are written a dozen times a tick, and building them here made most of
-    // the JS heap's garbage).
+    // C++: counts are written a dozen times a tick, and building them here would make
+    // most of the JS heap's garbage).
     function count(n: real): string {
         return NumberFormat.count(n)
     }

@@ -120,7 +120,7 @@ def _run_seed_in(seed: int, coroscope: str, work: str, timeout: float,
     if first.kind != "disagree":
         return first
     # A loaded machine can stall either process for tens of milliseconds (an asyncio
-    # run was once held 57 ms in its first step): a disagreement counts only when a
+    # run can be held 57 ms in its first step): a disagreement counts only when a
     # second run of both sides shows it again.
     again = _run_both(seed, coroscope, path, os.path.join(work, "asyncio-2.json"),
                       os.path.join(work, "coroscope-2.json"), timeout)

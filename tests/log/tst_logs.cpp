@@ -899,7 +899,7 @@ TEST_CASE("a large run is recorded and exported without holding its events")
 
 TEST_CASE("a task with a hundred thousand callbacks is recorded and read back in linear time")
 {
-    // A walk of the task's callback list per callback took 36 s at this size; the
+    // A walk of the task's callback list per callback would take 36 s at this size; the
     // linear record takes well under a second, even under a sanitizer on a busy machine.
     constexpr std::uint64_t kCallbacks = 100'000;
     rt::Journal j;

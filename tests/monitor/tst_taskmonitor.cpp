@@ -109,7 +109,8 @@ TEST_CASE("events are applied in slices between ticks and reach the models at th
 TEST_CASE("a monitor closed while its runs still run stops them and ends cleanly")
 {
     // Closing the dashboard mid-run: the runs' tasks are cancelled and end on their
-    // loops while the monitor goes away (this crashed, a use after free, every time).
+    // loops while the monitor goes away, which must wait for those ends before it frees
+    // the runs (else a use after free).
     for (const char *set : {"gather-basics", "threadsafe", "million"}) {
         auto m = std::make_unique<monitor::TaskMonitor>();
         REQUIRE(m->launchBuiltin(QString::fromLatin1(set)).isEmpty());

@@ -675,8 +675,7 @@ TEST_CASE("the details pane lists the children, and their links stay while the c
         names.append(link->property("modelData").toMap().value(QStringLiteral("name")).toString());
     CHECK(names == QStringList{QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("four")});
     // While "one" ends and the others run on, every tick re-reads the task: the links
-    // are the same items (the pane once made them again on each tick), and the one
-    // that ended says so.
+    // are the same items (not made again on each tick), and the one that ended says so.
     QList<QPointer<QQuickItem>> before;
     for (QQuickItem *link : links())
         before.append(link);
@@ -701,7 +700,7 @@ TEST_CASE("the details pane keeps its field rows while the task ends, hiding wha
     const QPointer<QQuickItem> state = d.detailsFieldItem(QStringLiteral("state"));
     REQUIRE(state);
     REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
-    CHECK(state); // the same row, its text moved (the rows were once made again on each change)
+    CHECK(state); // the same row, its text moved (rows are not made again on each change)
     CHECK(d.detailsFieldItem(QStringLiteral("state")) == state.data());
     CHECK(d.detailsField(QStringLiteral("awaiting")).isEmpty()); // its row hidden once done
     CHECK(d.detailsField(QStringLiteral("result")) == QLatin1String("2"));
@@ -1167,7 +1166,7 @@ TEST_CASE("with no run live the timeline stands still: the clock stops and nothi
     QTest::qWait(300); // a build the last tick asked for may still come
     ticks.clear();
     layouts.clear();
-    QTest::qWait(500); // some fifteen ticks of the old clock
+    QTest::qWait(500); // some fifteen ticks of a live run's clock
     CHECK(ticks.count() == 0);
     CHECK(layouts.count() == 0);
     CHECK(d.monitor->nowMs() == end);

@@ -554,8 +554,8 @@ TEST_CASE("tall translucent quads are painted whole, without Qt's fill threads")
     }
     CHECK(near(image.pixelColor(49, 200), kBackground, 0));
     CHECK(near(image.pixelColor(190, 200), kBackground, 0));
-    // Each slice handed to a pool thread woke it and, on two cores beside the run's
-    // loop thread, took the GUI thread's core.
+    // Each slice handed to a pool thread would wake it and, on two cores beside the
+    // run's loop thread, take the GUI thread's core.
     const PoolActivity after = guiPoolActivity();
     INFO("pool threads " << before.threads << " -> " << after.threads << ", their wakes " << before.wakes << " -> "
                          << after.wakes);

@@ -844,8 +844,8 @@ TEST_CASE("a flood of errors is cut to the first 1000 by position, with a note")
 
 TEST_CASE("a result object with its keys in reverse order is validated in linear time")
 {
-    // Inserting each key at the front of the object took 17 s at this size (70 s for
-    // 5 MB); sorted first, it takes well under a second, even under a sanitizer.
+    // Inserting each key at the front of the object would take 17 s at this size (70 s
+    // for 5 MB); sorted first, it takes well under a second, even under a sanitizer.
     constexpr int kKeys = 200'000;
     QByteArray text = R"({"format": "coroscope.taskset/1", "name": "t", "tasks": [{"op": "sleep", "seconds": 0, "result": {)";
     for (int i = kKeys; i > 0; --i)
