@@ -12,7 +12,7 @@
 // known, so the exporters render the JSON form when they read the spool.
 //
 // Threading: one thread (the RunRecord's). Cost: a copy into a 40 KiB buffer per
-// stream per event, one write per full buffer (a QIODevice write per event cost
+// stream per event, one write per full buffer (a QIODevice write per event costs
 // more than the rest of applying it); forEach flushes, then reads every file once,
 // through a 64 KiB buffer per stream.
 

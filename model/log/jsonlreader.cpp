@@ -113,7 +113,7 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
             task.name = name.toString();
             task.op = op.toString();
             task.createdMs = tMs;
-            // Logs written before the loop was on the created line ran on "main".
+            // A created line without `loop` (a log from an older version) ran on "main".
             task.loop = loop.isString() ? loop.toString() : QStringLiteral("main");
             if (!parent.isNull() && !parent.isUndefined()) {
                 if (!isId(parent) || !taskOf.count(std::int64_t(parent.toDouble())))

@@ -82,7 +82,7 @@ void RunRecord::reserve(std::size_t tasks)
     m_sortedIds.reserve(tasks);
     m_sortedRows.reserve(tasks);
     // Names and results are per task too (most sets name their tasks, many return a
-    // value): doubling a million QStrings' array cost a 10-15 ms copy in one go.
+    // value): doubling a million QStrings' array costs a 10-15 ms copy in one go.
     m_strings.reserve(m_strings.size() + 2 * tasks);
 }
 

@@ -9,7 +9,7 @@
 // A state mask is an OR of stateBit(state): 1 pending, 2 running, 4 done, 8 failed,
 // 16 cancelled (kAllStates = 31), the TaskListModel's `stateFilter` bits.
 //
-// Why blocks: a tree per row (21 bytes a row, 20 levels at a million rows) made each
+// Why blocks: a tree per row (21 bytes a row, 20 levels at a million rows) would make each
 // state change touch 40 cache lines scattered over 20 MB, 12 % of applying a
 // journal event; the block trees of a million rows fit in 320 KB.
 //

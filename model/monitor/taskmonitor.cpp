@@ -143,8 +143,8 @@ TaskMonitor::TaskMonitor(QObject *parent)
     for (const auto &b : taskset::builtinSets())
         m_builtins.append(QVariantMap{{QStringLiteral("name"), b.name}, {QStringLiteral("description"), b.description}});
     // The runs' loops and pool run below the GUI thread's priority: a million tasks
-    // keeping both cores busy made the GUI thread wait for the CPU longer than it
-    // worked (a 5 ms tick took 30 ms of wall time).
+    // keeping both cores busy would make the GUI thread wait for the CPU longer than
+    // it works (a 5 ms tick takes 30 ms of wall time).
     rt::setTaskThreadNice(kTaskThreadNice);
     m_tick.setTimerType(Qt::PreciseTimer);
     connect(&m_tick, &QTimer::timeout, this, &TaskMonitor::tick);

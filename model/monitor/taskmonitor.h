@@ -215,7 +215,7 @@ private:
     [[nodiscard]] session::Run &playground();
 
     // The children taskDetails() lists, for the task the details pane shows: that
-    // pane asks every tick, and walking a million-task run for them each time cost
+    // pane asks every tick, and walking a million-task run for them each time would cost
     // the tick milliseconds. Children are filed after their parent, so one walk from
     // the parent on, then only the tasks filed since.
     struct ChildScan {

@@ -423,7 +423,7 @@ void TaskStore::syncIndex()
     // In order, so a row's last state wins; setState ignores a row already in that
     // state, so a task that went pending -> running -> done between two ticks moves
     // once or not at all. The new state travels with the row: reading it back from
-    // the side rows cost a cache miss a row. New rows join in their state by then.
+    // the side rows would cost a cache miss a row. New rows join in their state by then.
     m_indexAppended.clear();
     for (int row = m_index.size(); row < m_rowCount; ++row)
         m_indexAppended.push_back(m_sides[std::size_t(row)].state);

@@ -111,7 +111,7 @@ public:
     void apply(int runId, const QString &loopName, const rt::JournalBatch &batch);
     // Room for `tasks` more tasks of run `runId` (e.g. a set's estimate), so that its
     // rows never copy the tables while they grow: a copy of a million rows' arrays
-    // took about 80 ms in one tick. Costs address space, not memory.
+    // takes about 80 ms in one tick. Costs address space, not memory.
     void reserve(int runId, std::size_t tasks);
     void setRunFinished(int runId, std::int64_t endNs);
     // A finished run that has a live task again (one spawned into it) is running again.

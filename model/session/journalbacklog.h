@@ -7,7 +7,7 @@
 // capacity (up to a budget), so a million tasks' events are neither copied nor
 // faulted in twice. A large spent batch that is not kept is freed on a thread of the
 // backlog's own: a burst's batch holds up to a million events and a third as many
-// string references, and freeing it took 1-6 ms of the applying thread.
+// string references, and freeing it there would take 1-6 ms of the applying thread.
 //
 // Threading: one thread, the one that owns what the events are applied to (the
 // releasing thread only frees batches handed to it). Cost: take() is O(batches);

@@ -92,8 +92,8 @@ Run::~Run()
     // Cancel every task and delete the run on its loop only once the run says all
     // have ended (finished(), a step after the last one): a cancelled task ends at its
     // next step, and a task spawned by a done-callback may still come. Deleting it at
-    // once made those tasks end into a deleted run (closing the dashboard mid-run
-    // crashed). A task may block its loop for a while; after kStopWait the run is left
+    // once would make those tasks end into a deleted run (a use after free when the
+    // dashboard closes mid-run). A task may block its loop for a while; after kStopWait the run is left
     // to the process's end (its loop thread stops below, so nothing runs it again).
     constexpr auto kStopWait = std::chrono::seconds(3);
     auto gone = std::make_shared<Countdown>(1);
