@@ -94,17 +94,22 @@ std::uint32_t RunRecord::store(const QString &text)
     return std::uint32_t(m_strings.size());
 }
 
-void RunRecord::setState(Row &row, TaskState state)
+void RunRecord::setState(Row &row, TaskState state, Observer *observer)
 {
-    --m_counts[std::size_t(row.state)];
+    const TaskState from = row.state;
+    if (from == state)
+        return;
+    --m_counts[std::size_t(from)];
     ++m_counts[std::size_t(state)];
     row.state = state;
+    if (observer)
+        observer->stateChanged(std::uint32_t(&row - m_rows.data()), from, state);
 }
 
-void RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name)
+std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name, bool *late)
 {
     if (e.task == 0 || rowOf(e.task))
-        return; // a repeated Created keeps the first
+        return -1; // a repeated Created keeps the first
     Row row{};
     row.runtimeId = e.task;
     row.parent = e.arg;
@@ -131,7 +136,9 @@ void RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name
         const auto at = it - m_sortedIds.begin();
         m_sortedIds.insert(it, e.task);
         m_sortedRows.insert(m_sortedRows.begin() + at, rowIndex);
+        *late = true;
     }
+    return rowIndex;
 }
 
 std::uint64_t RunRecord::callbackKey(const Row &row, std::uint32_t index) const noexcept
@@ -155,16 +162,21 @@ void RunRecord::addCallback(Row &row, std::uint32_t index, const QString &descri
     m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback});
     it->second = std::uint32_t(m_callbacks.size());
     row.firstCallback = it->second;
+    ++row.callbacks;
 }
 
-void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
+void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer)
 {
     if (batch.events.empty())
         return;
     const std::size_t loop = loopIndex(loopName);
+    bool late = false;
     for (const rt::Event &e : batch.events) {
-        if (e.type == EventType::Created)
-            create(loop, e, batch.text(e));
+        if (e.type == EventType::Created) {
+            const std::int64_t made = create(loop, e, batch.text(e), &late);
+            if (made >= 0 && observer)
+                observer->created(std::uint32_t(made));
+        }
         if (e.type == EventType::Stall) {
             Loop &l = m_loops[loop];
             const auto duration = std::int64_t(std::min<std::uint64_t>(e.arg, INT64_MAX));
@@ -174,19 +186,16 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
                 m_spool->append(loop, e);
             continue;
         }
-        if (e.type == EventType::QueueDepth)
-            continue; // live only (docs/spec/taskset-format.md, "Queue depth"): the store keeps it
         Row *row = rowOf(e.task);
         if (!row)
             continue;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
-        case EventType::QueueDepth:
             break;
         case EventType::Started:
             row->startedNs = e.tNs;
-            setState(*row, TaskState::Running);
+            setState(*row, TaskState::Running, observer);
             break;
         case EventType::Suspended:
             row->awaitKind = rt::AwaitKind(e.kind);
@@ -215,7 +224,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
             }
             setState(*row, e.type == EventType::Done     ? TaskState::Done
                            : e.type == EventType::Failed ? TaskState::Failed
-                                                         : TaskState::Cancelled);
+                                                         : TaskState::Cancelled,
+                     observer);
             break;
         case EventType::CallbackAdded:
             addCallback(*row, std::uint32_t(e.arg), batch.text(e));
@@ -224,10 +234,65 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch)
             if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)))
                 cb->firedNs = e.tNs;
             break;
+        case EventType::QueueDepth: {
+            QueueDepth &q = m_queues[e.task];
+            const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
+            q.capacity = e.arg2;
+            q.peak = std::max(q.peak, depth);
+            q.tNs.push_back(e.tNs);
+            q.depth.push_back(depth);
+            break;
         }
-        if (m_spool && e.type != EventType::CallbackAdded)
+        }
+        if (observer)
+            observer->touched(std::uint32_t(row - m_rows.data()));
+        // A queue's depth is live only (docs/spec/taskset-format.md, "Queue depth");
+        // CallbackAdded goes to the log with its task.
+        if (m_spool && e.type != EventType::CallbackAdded && e.type != EventType::QueueDepth)
             m_spool->append(loop, e);
     }
+    if (late && observer)
+        observer->renumbered();
+}
+
+const QueueDepth *RunRecord::queueDepth(std::uint64_t runtimeId) const
+{
+    const auto it = m_queues.find(runtimeId);
+    return it == m_queues.end() ? nullptr : &it->second;
+}
+
+std::vector<std::uint64_t> RunRecord::queueOwners() const
+{
+    std::vector<std::uint64_t> owners;
+    for (const auto &[runtimeId, depth] : m_queues)
+        owners.push_back(runtimeId);
+    std::sort(owners.begin(), owners.end());
+    return owners;
+}
+
+QString RunRecord::nameAt(std::size_t arrivalRow) const
+{
+    const Row &row = m_rows[arrivalRow];
+    return nameOf(row, localId(row.runtimeId));
+}
+
+QString RunRecord::outcomeAt(std::size_t arrivalRow) const
+{
+    const Row &row = m_rows[arrivalRow];
+    const bool hasOutcome = row.state == TaskState::Done || row.state == TaskState::Failed;
+    return hasOutcome && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+}
+
+QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
+{
+    const Row &row = m_rows[arrivalRow];
+    return row.state == TaskState::Cancelled ? cancelText(row.cancelKind, row.cancelledBy) : QString();
+}
+
+QString RunRecord::awaitingAt(std::size_t arrivalRow) const
+{
+    const Row &row = m_rows[arrivalRow];
+    return row.awaitKind == rt::AwaitKind::None ? QString() : awaitText(row.awaitKind, row.awaitArg);
 }
 
 QString RunRecord::nameOf(const Row &row, std::uint64_t id) const

@@ -1,13 +1,16 @@
 #pragma once
 
-// RunRecord: what a run's log needs to know about every task, built from the loops'
-// journal batches.
+// RunRecord: a run's task table, built from the loops' journal batches: the one
+// place that turns journal events into task state. The command line's summary and
+// logs, the exporters and the dashboard's store all read it.
 //
 // Feed it with apply(loopName, batch) for every batch drained from any loop (batches
-// of different loops may interleave in any order). It keeps one packed row per task
-// (about 100 bytes, strings apart: names, results and errors live in a shared string
-// table, callbacks in a side table), counts per state, the stalls of every loop, and,
-// unless disabled, spools the events to temporary files (EventSpool) for the json log.
+// of different loops may interleave in any order); an Observer hears of every new
+// task, state change and touched task as it happens. It keeps one packed row per task
+// (TaskRow, about 90 bytes, strings apart: names, results and errors live in a shared
+// string table, callbacks in a side table), counts per state, the stalls of every
+// loop, the depth of every queue, and, unless disabled, spools the events to
+// temporary files (EventSpool) for the json log.
 //
 // Ids: the runtime numbers tasks process-wide; a run numbers its tasks 1..N in the
 // order of their runtime ids (creation order). Normally tasks arrive in that order
@@ -76,10 +79,57 @@ struct LoopView {
     std::vector<StallView> stalls;
 };
 
+// The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
+// sample per put or get, 12 bytes each. Live only: logs do not carry it.
+struct QueueDepth {
+    std::uint64_t capacity = 0;      // 0 = unbounded
+    std::uint32_t peak = 0;          // the highest depth sampled
+    std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
+    std::vector<std::uint32_t> depth;
+};
+
 class RunRecord
 {
 public:
     enum class Spool { Events, None };
+
+    // A task as the table keeps it: about 90 bytes, strings apart. Times are
+    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids.
+    struct TaskRow {
+        std::uint64_t runtimeId;
+        std::uint64_t parent;       // 0 = none
+        std::uint64_t origin;
+        std::uint64_t cancelledBy;
+        std::int64_t createdNs;
+        std::int64_t startedNs;
+        std::int64_t finishedNs;
+        std::uint64_t awaitArg;
+        std::uint32_t name;         // 1-based index into the string table; 0 = default name
+        std::uint32_t outcome;      // result text (done) or error text (failed)
+        std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
+        std::uint32_t callbacks;    // how many it has
+        std::uint8_t tag;           // OpTag | kPoolBit
+        std::uint8_t loop;          // index into loops(), or kPoolLoop
+        rt::TaskState state;
+        rt::CancelKind cancelKind;
+        rt::AwaitKind awaitKind;
+    };
+
+    // What apply() changes, told as it happens, for a table kept on top of this one
+    // (the dashboard's store: its rows, counts and state index). Rows are arrival rows.
+    class Observer
+    {
+    public:
+        virtual void created(std::uint32_t row) = 0;
+        // Any event of the task's (after created() for its Created event).
+        virtual void touched(std::uint32_t row) = 0;
+        virtual void stateChanged(std::uint32_t row, rt::TaskState from, rt::TaskState to) = 0;
+        // A task that arrived late took an earlier run-local id: the later ones moved up.
+        virtual void renumbered() = 0;
+
+    protected:
+        ~Observer() = default;
+    };
 
     explicit RunRecord(Spool spool = Spool::Events);
     ~RunRecord();
@@ -95,7 +145,8 @@ public:
     // The loop's longest step (rt::Loop::maxStallNs()), which stall events alone miss.
     void setLoopMaxStepNs(const QString &loopName, std::int64_t ns);
 
-    void apply(const QString &loopName, const rt::JournalBatch &batch);
+    // The only place that turns journal events into task state.
+    void apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer = nullptr);
 
     [[nodiscard]] const QString &setName() const noexcept { return m_setName; }
     [[nodiscard]] const QDateTime &startedAt() const noexcept { return m_startedAt; }
@@ -103,6 +154,21 @@ public:
     [[nodiscard]] std::optional<std::int64_t> endNs() const noexcept { return m_endNs; }
 
     [[nodiscard]] std::size_t taskCount() const noexcept { return m_rows.size(); }
+    // Arrival rows: 0..taskCount()-1, in the order the tasks reached the table. A row
+    // never moves (a late task shifts run-local ids, not rows): for tables on top of
+    // this one and views that read every task per frame. O(1), no string built.
+    [[nodiscard]] const TaskRow &row(std::size_t arrivalRow) const { return m_rows[arrivalRow]; }
+    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_sortedRows[id - 1]; }
+    // The task's name, its result (done) or error (failed) text, its cancel reason
+    // (cancelled), and what it awaits (suspended), as the log writes them.
+    [[nodiscard]] QString nameAt(std::size_t arrivalRow) const;
+    [[nodiscard]] QString outcomeAt(std::size_t arrivalRow) const;
+    [[nodiscard]] QString cancelReasonAt(std::size_t arrivalRow) const;
+    [[nodiscard]] QString awaitingAt(std::size_t arrivalRow) const;
+    // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
+    [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
+    // The runtime ids of the tasks that own a queue.
+    [[nodiscard]] std::vector<std::uint64_t> queueOwners() const;
     [[nodiscard]] std::size_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
 
     // Run-local id of a runtime task id; 0 if the task is not part of the run.
@@ -141,24 +207,7 @@ public:
 
 private:
 
-    struct Row {
-        std::uint64_t runtimeId;
-        std::uint64_t parent;       // runtime ids, 0 = none
-        std::uint64_t origin;
-        std::uint64_t cancelledBy;
-        std::int64_t createdNs;     // rt::monotonicNs() values; kNone = not yet
-        std::int64_t startedNs;
-        std::int64_t finishedNs;
-        std::uint64_t awaitArg;
-        std::uint32_t name;         // 1-based index into m_strings; 0 = default name
-        std::uint32_t outcome;      // result text (done) or error text (failed)
-        std::uint32_t firstCallback;// its newest callback, 1-based index into m_callbacks
-        std::uint8_t tag;           // OpTag | kPoolBit
-        std::uint8_t loop;          // index into m_loops, or kPoolLoop
-        rt::TaskState state;
-        rt::CancelKind cancelKind;
-        rt::AwaitKind awaitKind;
-    };
+    using Row = TaskRow;
     struct CallbackRow {
         std::int64_t firedNs;       // kNone = not fired
         std::uint32_t description;  // 1-based into m_strings
@@ -184,8 +233,9 @@ private:
     [[nodiscard]] QString nameOf(const Row &row, std::uint64_t id) const;
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
-    void create(std::size_t loop, const rt::Event &e, const QString &name);
-    void setState(Row &row, rt::TaskState state);
+    // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
+    [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
+    void setState(Row &row, rt::TaskState state, Observer *observer);
     void addCallback(Row &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const Row &row, std::uint32_t index);
     [[nodiscard]] std::uint64_t callbackKey(const Row &row, std::uint32_t index) const noexcept;
@@ -204,6 +254,7 @@ private:
     std::vector<Loop> m_loops;
     std::array<std::size_t, 5> m_counts{};
     bool m_hasPoolWork = false;
+    std::unordered_map<std::uint64_t, QueueDepth> m_queues; // by the owner's runtime id
     std::unique_ptr<EventSpool> m_spool;
 };
 

@@ -38,43 +38,76 @@ int TickChange::firstMembershipChange(unsigned mask) const noexcept
     return first;
 }
 
-// The fields the models read often and RunRecord keeps private, mirrored from the
-// same events (RunRecord::apply is the reference for their meaning).
-struct TaskStore::Side {
-    std::uint64_t runtimeId = 0;
-    std::uint64_t parent = 0;      // runtime id
-    std::uint64_t awaitArg = 0;
-    std::uint64_t cancelledBy = 0; // runtime id
-    std::int64_t createdNs = kNone;
-    std::int64_t startedNs = kNone;
-    std::int64_t finishedNs = kNone;
-    std::uint32_t result = 0;      // 1-based into Run::texts
-    std::uint32_t callbacks = 0;
-    std::uint8_t tag = 0;
-    TaskState state = TaskState::Pending;
-    rt::AwaitKind awaitKind = rt::AwaitKind::None;
-    rt::CancelKind cancelKind = rt::CancelKind::None;
-    // The run's loop index (RunRecord::loopIndexOf), fixed at creation: kept here, in
-    // the padding, so that the timeline's per-bar read stays in this row.
-    std::uint8_t loop = RunRecord::kPoolLoop;
-};
-
 struct TaskStore::Run {
     explicit Run(RunRecord::Spool spool) : record(spool) {}
     int id = 0;
-    RunRecord record;
-    std::vector<std::int32_t> rows; // run-local id - 1 -> global row
-    std::vector<QString> texts;
-    std::unordered_map<std::uint64_t, QueueDepth> queues; // by the owner's runtime id (ids may shift)
-    std::array<std::int64_t, kStateCount> counts{};
+    RunRecord record;               // the run's task table: every task's state
+    std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
 };
 
 struct TaskStore::Cursor {
     const Run *run;
-    const Side *side;
+    const RunRecord::TaskRow *task;
+    std::uint32_t arrivalRow;
     std::uint64_t localId;
+};
+
+// Follows one apply() of a run's record: new tasks take the next global rows, state
+// changes move the counts and (at the next tick) the state index, touched rows get
+// the revision the next tick publishes.
+class TaskStore::Feed final : public RunRecord::Observer
+{
+public:
+    Feed(TaskStore &store, Run &run) : m_store(store), m_run(run), m_stamp(std::uint32_t(store.m_revision + 1)) {}
+
+    void created(std::uint32_t arrivalRow) override
+    {
+        TaskStore &s = m_store;
+        const int row = s.m_rowCount++;
+        if (m_run.rows.size() <= arrivalRow)
+            m_run.rows.resize(std::size_t(arrivalRow) + 1, -1);
+        m_run.rows[arrivalRow] = row;
+        m_store.m_recordRows.push_back(arrivalRow);
+        // Its key is right unless a late task shifts the ids: renumbered() then redoes them.
+        s.m_keys.push_back(makeKey(m_run.id, m_run.record.localId(m_run.record.row(arrivalRow).runtimeId)));
+        s.m_stamps.push_back(m_stamp);
+        ++s.m_counts[std::size_t(TaskState::Pending)];
+        s.m_pending.runsChanged = true;
+    }
+    void touched(std::uint32_t arrivalRow) override
+    {
+        const int row = m_run.rows[arrivalRow];
+        m_store.m_stamps[std::size_t(row)] = m_stamp;
+        if (row < m_store.m_publishedRows)
+            m_store.noteChanged(row);
+    }
+    void stateChanged(std::uint32_t arrivalRow, TaskState from, TaskState to) override
+    {
+        TaskStore &s = m_store;
+        const int row = m_run.rows[arrivalRow];
+        --s.m_counts[std::size_t(from)];
+        ++s.m_counts[std::size_t(to)];
+        if (row < s.m_index.size())
+            s.m_indexDirty.push_back({row, to}); // the index follows at endTick()
+        if (row < s.m_publishedRows) {
+            int &first = s.m_pending.transitionFirst[transition(from, to)];
+            first = std::min(first, row);
+        }
+        if (!rt::isFinal(from) && rt::isFinal(to))
+            ++s.m_pending.finished;
+    }
+    void renumbered() override
+    {
+        m_store.renumber(m_run);
+        m_store.m_structural = true;
+    }
+
+private:
+    TaskStore &m_store;
+    Run &m_run;
+    std::uint32_t m_stamp; // the revision the next tick publishes
 };
 
 TaskStore::TaskStore(QObject *parent)
@@ -124,7 +157,7 @@ bool TaskStore::removeRun(int runId)
             continue;
         const auto to = std::size_t(kept);
         moved[from] = kept;
-        m_sides[to] = m_sides[from];
+        m_recordRows[to] = m_recordRows[from];
         m_keys[to] = m_keys[from];
         m_stamps[to] = m_stamps[from];
         keptPublished += r < m_publishedRows ? 1 : 0;
@@ -136,8 +169,8 @@ bool TaskStore::removeRun(int runId)
         for (std::int32_t &row : other->rows)
             row = row < 0 ? row : moved[std::size_t(row)];
     }
-    m_sides.resize(std::size_t(kept));
-    m_sides.shrink_to_fit();
+    m_recordRows.resize(std::size_t(kept));
+    m_recordRows.shrink_to_fit();
     m_keys.resize(std::size_t(kept));
     m_keys.shrink_to_fit();
     m_stamps.resize(std::size_t(kept));
@@ -145,14 +178,15 @@ bool TaskStore::removeRun(int runId)
     m_rowCount = kept;
     m_publishedRows = keptPublished;
     for (std::size_t st = 0; st < kStateCount; ++st) {
-        m_counts[st] -= run->counts[st];
+        const auto n = std::int64_t(run->record.count(TaskState(st)));
+        m_counts[st] -= n;
         if (!run->loadedFrom.isEmpty())
-            m_loadedCounts[st] -= run->counts[st];
+            m_loadedCounts[st] -= n;
     }
     // The index anew, of every kept row in its state now (endTick then has nothing to add).
     std::vector<std::uint8_t> states(static_cast<std::size_t>(kept));
     for (std::size_t r = 0; r < states.size(); ++r)
-        states[r] = std::uint8_t(m_sides[r].state);
+        states[r] = std::uint8_t(locate(int(r)).task->state);
     m_index.rebuild(std::move(states));
     m_indexDirty.clear();
     m_indexDirty.shrink_to_fit();
@@ -199,15 +233,15 @@ QString TaskStore::loadedFrom(int runId) const
 std::int64_t TaskStore::runCount(int runId, TaskState state) const
 {
     const Run *r = runPtr(runId);
-    return r ? r->counts[std::size_t(state)] : 0;
+    return r ? std::int64_t(r->record.count(state)) : 0;
 }
 
 int TaskStore::rowOfLocal(int runId, std::uint64_t localId) const
 {
     const Run *run = runPtr(runId);
-    if (!run || localId == 0 || localId > run->rows.size())
+    if (!run || localId == 0 || localId > run->record.taskCount())
         return -1;
-    return run->rows[localId - 1];
+    return run->rows[run->record.arrivalRowOf(localId)];
 }
 
 void TaskStore::reserve(int runId, std::size_t tasks)
@@ -215,9 +249,8 @@ void TaskStore::reserve(int runId, std::size_t tasks)
     Run &run = runRef(runId);
     run.record.reserve(run.rows.size() + tasks);
     run.rows.reserve(run.rows.size() + tasks);
-    run.texts.reserve(run.texts.size() + tasks);
-    const std::size_t rows = m_sides.size() + tasks;
-    m_sides.reserve(rows);
+    const std::size_t rows = m_recordRows.size() + tasks;
+    m_recordRows.reserve(rows);
     m_keys.reserve(rows);
     m_stamps.reserve(rows);
     m_index.reserve(rows);
@@ -245,14 +278,11 @@ void TaskStore::setRunRunning(int runId)
 // global row, but the ids (so the keys) of the tasks after it moved up by one.
 void TaskStore::renumber(Run &run)
 {
-    std::vector<std::int32_t> rows(run.record.taskCount(), -1);
-    for (const std::int32_t row : run.rows) {
-        const std::uint64_t local = run.record.localId(m_sides[std::size_t(row)].runtimeId);
-        Q_ASSERT(local >= 1 && local <= rows.size());
-        rows[local - 1] = row;
-        m_keys[std::size_t(row)] = makeKey(run.id, local);
+    for (std::size_t arrival = 0; arrival < run.rows.size(); ++arrival) {
+        const std::int32_t row = run.rows[arrival];
+        if (row >= 0)
+            m_keys[std::size_t(row)] = makeKey(run.id, run.record.localId(run.record.row(arrival).runtimeId));
     }
-    run.rows = std::move(rows);
 }
 
 void TaskStore::noteChanged(int row)
@@ -265,157 +295,14 @@ void TaskStore::noteChanged(int row)
     m_pending.changedLast = std::max(m_pending.changedLast, row);
 }
 
-// globalRow -1: a row the current apply() creates (counted and indexed at its end).
-void TaskStore::setState(Run &run, Side &side, int globalRow, TaskState state)
-{
-    if (side.state == state)
-        return;
-    if (globalRow >= 0) {
-        --m_counts[std::size_t(side.state)];
-        ++m_counts[std::size_t(state)];
-        --run.counts[std::size_t(side.state)];
-        ++run.counts[std::size_t(state)];
-        if (globalRow < m_index.size())
-            m_indexDirty.push_back({globalRow, state}); // the index follows at endTick()
-        if (globalRow < m_publishedRows) {
-            int &first = m_pending.transitionFirst[transition(side.state, state)];
-            first = std::min(first, globalRow);
-        }
-    }
-    side.state = state;
-}
-
 void TaskStore::apply(int runId, const QString &loopName, const rt::JournalBatch &batch)
 {
     Run &run = runRef(runId);
     if (batch.events.empty())
         return;
     m_touched = true;
-    const auto stamp = std::uint32_t(m_revision + 1); // the revision the next tick publishes
-
-    // The tasks this batch creates; RunRecord decides their run-local ids.
-    m_scratch.clear();
-    for (const rt::Event &e : batch.events) {
-        if (e.type == EventType::Created && e.task != 0 && run.record.localId(e.task) == 0)
-            m_scratch.push_back(e.task);
-    }
-    std::sort(m_scratch.begin(), m_scratch.end());
-    m_scratch.erase(std::unique(m_scratch.begin(), m_scratch.end()), m_scratch.end());
-
-    const std::size_t oldCount = run.rows.size();
-    run.record.apply(loopName, batch);
-    const std::size_t newCount = run.record.taskCount();
-    Q_ASSERT(newCount - oldCount == m_scratch.size());
-
-    // New tasks take the next global rows, in run-local id order. They normally take
-    // the next run-local ids too; a late one takes an earlier id (see RunRecord).
-    const int firstNew = m_rowCount;
-    if (newCount != oldCount) {
-        if (run.record.localId(m_scratch.front()) <= oldCount) {
-            renumber(run); // the old tasks' new ids; the new ones' slots stay -1 until below
-            m_structural = true;
-        } else {
-            run.rows.resize(newCount, -1);
-        }
-        m_sides.resize(m_sides.size() + m_scratch.size());
-        for (std::size_t i = 0; i < m_scratch.size(); ++i) {
-            const std::uint64_t local = run.record.localId(m_scratch[i]);
-            const int row = firstNew + int(i);
-            run.rows[local - 1] = row;
-            m_keys.push_back(makeKey(runId, local));
-        }
-        m_stamps.resize(m_keys.size(), stamp);
-        m_rowCount += int(m_scratch.size());
-        m_pending.runsChanged = true;
-    }
-
-    for (const rt::Event &e : batch.events) {
-        if (e.type == EventType::Stall)
-            continue;
-        const std::uint64_t id = run.record.localId(e.task);
-        if (id == 0)
-            continue;
-        const int globalRow = run.rows[id - 1];
-        Side &s = m_sides[std::size_t(globalRow)];
-        m_stamps[std::size_t(globalRow)] = stamp;
-        const int row = globalRow >= firstNew ? -1 : globalRow; // -1: created by this batch
-        switch (e.type) {
-        case EventType::Created:
-            if (s.runtimeId == 0) {
-                s.runtimeId = e.task;
-                s.parent = e.arg;
-                s.createdNs = e.tNs;
-                s.tag = e.kind;
-                s.loop = run.record.loopIndexOf(id);
-            }
-            continue; // a repeated Created changes nothing
-        case EventType::Stall:
-            continue;
-        case EventType::Started:
-            s.startedNs = e.tNs;
-            setState(run, s, row, TaskState::Running);
-            break;
-        case EventType::Suspended:
-            s.awaitKind = rt::AwaitKind(e.kind);
-            s.awaitArg = e.arg;
-            break;
-        case EventType::Resumed:
-            s.awaitKind = rt::AwaitKind::None;
-            break;
-        case EventType::CancelRequested:
-            if (s.cancelKind == rt::CancelKind::None) {
-                s.cancelKind = rt::CancelKind(e.kind);
-                s.cancelledBy = e.arg;
-            }
-            break;
-        case EventType::Done:
-        case EventType::Failed:
-        case EventType::Cancelled: {
-            s.finishedNs = e.tNs;
-            s.awaitKind = rt::AwaitKind::None;
-            if (e.type == EventType::Cancelled) {
-                s.cancelKind = rt::CancelKind(e.kind);
-                s.cancelledBy = e.arg;
-            } else {
-                const QString &text = batch.text(e);
-                s.result = 0;
-                if (!text.isEmpty()) {
-                    run.texts.push_back(text);
-                    s.result = std::uint32_t(run.texts.size());
-                }
-            }
-            if (!rt::isFinal(s.state))
-                ++m_pending.finished;
-            setState(run, s, row,
-                     e.type == EventType::Done     ? TaskState::Done
-                     : e.type == EventType::Failed ? TaskState::Failed
-                                                   : TaskState::Cancelled);
-            break;
-        }
-        case EventType::CallbackAdded:
-            ++s.callbacks;
-            break;
-        case EventType::Callback:
-            break; // fired: only the details change
-        case EventType::QueueDepth: {
-            QueueDepth &q = run.queues[e.task];
-            const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
-            q.capacity = e.arg2;
-            q.peak = std::max(q.peak, depth);
-            q.tNs.push_back(e.tNs);
-            q.depth.push_back(depth);
-            break;
-        }
-        }
-        if (row >= 0 && row < m_publishedRows)
-            noteChanged(row);
-    }
-
-    for (int r = firstNew; r < m_rowCount; ++r) {
-        const TaskState state = m_sides[std::size_t(r)].state;
-        ++m_counts[std::size_t(state)];
-        ++run.counts[std::size_t(state)];
-    }
+    Feed feed(*this, run);
+    run.record.apply(loopName, batch, &feed);
 }
 
 void TaskStore::syncIndex()
@@ -426,7 +313,7 @@ void TaskStore::syncIndex()
     // the side rows would cost a cache miss a row. New rows join in their state by then.
     m_indexAppended.clear();
     for (int row = m_index.size(); row < m_rowCount; ++row)
-        m_indexAppended.push_back(m_sides[std::size_t(row)].state);
+        m_indexAppended.push_back(locate(row).task->state);
     m_index.update(m_indexDirty, m_indexAppended);
     m_indexDirty.clear();
 }
@@ -472,7 +359,9 @@ TaskStore::Cursor TaskStore::locate(int row) const
 {
     Q_ASSERT(row >= 0 && row < m_rowCount);
     const qint64 key = m_keys[std::size_t(row)];
-    return Cursor{runPtr(runIdOfKey(key)), &m_sides[std::size_t(row)], localIdOfKey(key)};
+    const Run *run = runPtr(runIdOfKey(key));
+    const std::uint32_t arrival = m_recordRows[std::size_t(row)];
+    return Cursor{run, &run->record.row(arrival), arrival, localIdOfKey(key)};
 }
 
 qint64 TaskStore::keyOfRow(int row) const
@@ -496,8 +385,8 @@ QString TaskStore::name(int row) const
     return c.run->record.name(c.localId);
 }
 
-log::OpTag TaskStore::op(int row) const { return log::opOfTag(locate(row).side->tag); }
-TaskState TaskStore::state(int row) const { return locate(row).side->state; }
+log::OpTag TaskStore::op(int row) const { return log::opOfTag(locate(row).task->tag); }
+TaskState TaskStore::state(int row) const { return locate(row).task->state; }
 
 QString TaskStore::loop(int row) const
 {
@@ -508,74 +397,68 @@ QString TaskStore::loop(int row) const
 QString TaskStore::awaiting(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->awaitKind == rt::AwaitKind::None)
-        return {};
-    return c.run->record.awaitText(c.side->awaitKind, c.side->awaitArg);
+    return c.run->record.awaitingAt(c.arrivalRow);
 }
 
 std::int64_t TaskStore::createdNs(int row) const
 {
     const Cursor c = locate(row);
-    return c.side->createdNs - c.run->record.startNs();
+    return c.task->createdNs - c.run->record.startNs();
 }
 
 std::optional<std::int64_t> TaskStore::startedNs(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->startedNs == kNone)
+    if (c.task->startedNs == kNone)
         return std::nullopt;
-    return c.side->startedNs - c.run->record.startNs();
+    return c.task->startedNs - c.run->record.startNs();
 }
 
 TaskStore::TimelineRow TaskStore::timelineRow(int row) const
 {
     const Cursor c = locate(row);
-    return {c.side->startedNs, c.side->finishedNs, c.side->state, c.run->id, c.side->loop};
+    return {c.task->startedNs, c.task->finishedNs, c.task->state, c.run->id, c.task->loop};
 }
 
 std::optional<std::int64_t> TaskStore::finishedNs(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->finishedNs == kNone)
+    if (c.task->finishedNs == kNone)
         return std::nullopt;
-    return c.side->finishedNs - c.run->record.startNs();
+    return c.task->finishedNs - c.run->record.startNs();
 }
 
 std::optional<std::int64_t> TaskStore::durationNs(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->startedNs == kNone)
+    if (c.task->startedNs == kNone)
         return std::nullopt;
-    std::int64_t end = c.side->finishedNs;
+    std::int64_t end = c.task->finishedNs;
     if (end == kNone)
         end = c.run->record.endNs().value_or(m_nowNs);
-    return std::max<std::int64_t>(0, end - c.side->startedNs);
+    return std::max<std::int64_t>(0, end - c.task->startedNs);
 }
 
 QString TaskStore::resultText(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->result == 0 || (c.side->state != TaskState::Done && c.side->state != TaskState::Failed))
-        return {};
-    return c.run->texts[c.side->result - 1];
+    return c.run->record.outcomeAt(c.arrivalRow);
 }
 
 QString TaskStore::cancelReason(int row) const
 {
     const Cursor c = locate(row);
-    if (c.side->state != TaskState::Cancelled)
-        return {};
-    return c.run->record.cancelText(c.side->cancelKind, c.side->cancelledBy);
+    return c.run->record.cancelReasonAt(c.arrivalRow);
 }
 
 qint64 TaskStore::parentKey(int row) const
 {
     const Cursor c = locate(row);
-    const std::uint64_t parent = c.side->parent ? c.run->record.localId(c.side->parent) : 0;
+    const std::uint64_t parent = c.task->parent ? c.run->record.localId(c.task->parent) : 0;
     return parent ? makeKey(c.run->id, parent) : -1;
 }
 
-int TaskStore::callbackCount(int row) const { return int(locate(row).side->callbacks); }
+int TaskStore::callbackCount(int row) const { return int(locate(row).task->callbacks); }
 
 const QueueDepth *TaskStore::queueDepth(qint64 key) const
 {
@@ -583,8 +466,7 @@ const QueueDepth *TaskStore::queueDepth(qint64 key) const
     const int row = rowOfKey(key);
     if (!run || row < 0)
         return nullptr;
-    const auto it = run->queues.find(m_sides[std::size_t(row)].runtimeId);
-    return it == run->queues.end() ? nullptr : &it->second;
+    return run->record.queueDepth(locate(row).task->runtimeId);
 }
 
 std::vector<qint64> TaskStore::queueOwners(int runId) const
@@ -593,7 +475,7 @@ std::vector<qint64> TaskStore::queueOwners(int runId) const
     const Run *run = runPtr(runId);
     if (!run)
         return keys;
-    for (const auto &[runtimeId, depth] : run->queues) {
+    for (const std::uint64_t runtimeId : run->record.queueOwners()) {
         if (const std::uint64_t local = run->record.localId(runtimeId))
             keys.push_back(makeKey(runId, local));
     }
@@ -730,7 +612,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
         apply(runId, loopNames[i], batches[i]);
     m_pending.finished = finishedBefore;
     for (int s = 0; s < kStateCount; ++s)
-        m_loadedCounts[std::size_t(s)] += run.counts[std::size_t(s)];
+        m_loadedCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
     setRunFinished(runId, msToNs(log.durationMs));
     endTick();
     return runId;

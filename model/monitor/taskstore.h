@@ -3,16 +3,17 @@
 // TaskStore: the GUI-side table of every task of every run, fed from the loops'
 // journal batches. The list, tree, stats and run models all read it.
 //
-// Rows. A run is a log::RunRecord (the per-run storage, also what the log
-// exporters read) plus a compact side row per task for the fields the models read on
-// hot paths (times, op, awaiting, parent, callbacks, result). "Global rows" number
-// all tasks of all runs in ARRIVAL order: a task takes the next global row when the
-// batch with its Created event is applied, whatever its run (the tasks one batch
-// creates take theirs in run-local id order), and keeps it. So several live runs can
+// Rows. A run's tasks are its log::RunRecord: the one table that turns journal
+// events into task state (also what the log exporters read); the store keeps only
+// what the views need on top, learnt from the record as it applies events
+// (RunRecord::Observer). "Global rows" number all tasks of all runs in ARRIVAL
+// order: a task takes the next global row when the batch with its Created event is
+// applied, whatever its run (in the order the record receives them), and keeps it. So several live runs can
 // grow at once and every tick is still an append. A task key is
 // (qint64(runId) << 32) | localId. Times are ns since the run's start.
-// Mapping: a key per global row, and per run its rows by run-local id
-// (rowOfLocal()); a run's rows are walked by local id 1..run(runId)->taskCount().
+// Mapping: a key and a record row per global row, and per run the global row of
+// each record row (rowOfLocal() goes through the record's local id -> row map); a
+// run's rows are walked by local id 1..run(runId)->taskCount().
 //
 // Ticks. apply() only records; endTick() emits one ticked(TickChange) that sums up
 // everything applied since the previous tick (rows appended at the end, the range of
@@ -35,11 +36,10 @@
 // Threading: GUI thread only (one thread owns it: apply, endTick, all queries).
 // Cost: apply is O(events), plus O(tasks of the run) when a late task shifts its
 // ids; endTick is O(log n) per row that changed state or arrived since the last tick
-// (the state index); the per-row accessors are
-// O(1) and build no TaskView (name and loop come from RunRecord, the rest from the
-// side rows).
-// Memory: about 175 bytes a task (RunRecord's row, a 72-byte side row, the index,
-// 12 bytes of row mapping, a 4-byte revision stamp).
+// (the state index); the per-row accessors are O(1) reads of the record's row and
+// build no TaskView.
+// Memory: 20 bytes a task on top of the record's (a key, a record row, a revision
+// stamp, the run's row map) and the state index.
 
 #include "monitor/stateindex.h"
 
@@ -87,14 +87,7 @@ struct TickChange {
     [[nodiscard]] int firstMembershipChange(unsigned mask) const noexcept;
 };
 
-// The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
-// sample per put or get, 12 bytes each.
-struct QueueDepth {
-    std::uint64_t capacity = 0;      // 0 = unbounded
-    std::uint32_t peak = 0;          // the highest depth sampled
-    std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
-    std::vector<std::uint32_t> depth;
-};
+using log::QueueDepth;
 
 class TaskStore : public QObject
 {
@@ -221,20 +214,19 @@ Q_SIGNALS:
     void runRemoved(int runId);   // after its reset tick
 
 private:
-    struct Side;
     struct Run;
     struct Cursor;
+    class Feed;
 
     [[nodiscard]] Run &runRef(int runId);
     [[nodiscard]] const Run *runPtr(int runId) const;
     [[nodiscard]] Cursor locate(int row) const;
     void renumber(Run &run);
     void noteChanged(int row);
-    void setState(Run &run, Side &side, int globalRow, rt::TaskState state);
     void syncIndex();
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1; null once removed
-    std::vector<Side> m_sides;                // per global row
+    std::vector<std::uint32_t> m_recordRows;  // per global row: its task's arrival row in its run's record
     std::vector<qint64> m_keys;               // per global row: its task's key
     std::vector<std::uint32_t> m_stamps;      // per global row: revision of its last change
     int m_rowCount = 0;
@@ -253,7 +245,6 @@ private:
 
     std::function<std::int64_t()> m_clock;
     std::int64_t m_nowNs = 0;
-    std::vector<std::uint64_t> m_scratch;
 };
 
 } // namespace coroscope::monitor
