@@ -17,7 +17,10 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <random>
 #include <vector>
 
 using namespace coroscope;
@@ -1161,4 +1164,192 @@ TEST_CASE("the store tells which rows changed after a revision")
     rows.clear();
     d.store.rowsChangedSince(afterCreate, 3, rows);
     CHECK(rows == std::vector<int>{1});
+}
+
+namespace {
+// A plain reference of what a run's tasks should read as: built from the events the
+// test writes, by the test's own rules (the store and its record are not consulted).
+struct RefTask {
+    int run = 0;
+    QString loop;             // its events go to its loop's journal, as the runtime's do
+    std::uint64_t parent = 0; // runtime id
+    QString name;
+    TaskState state = TaskState::Pending;
+    std::int64_t startedMs = -1;
+    std::int64_t finishedMs = -1;
+    QString outcome;      // a done task's result text or a failed task's error
+    QString cancelReason; // user or parent
+    int callbacks = 0;
+};
+} // namespace
+
+TEST_CASE("random runs on two loops read in the store exactly as a plain reference says")
+{
+    for (std::uint32_t seed = 1; seed <= 12; ++seed) {
+        INFO("seed " << seed);
+        std::mt19937 rng(seed);
+        Dashboard d;
+        const int runs[2] = {d.store.addRun(QStringLiteral("one"), {}, kStart),
+                             d.store.addRun(QStringLiteral("two"), {}, kStart)};
+        Script scripts[2] = {Script(d.store, runs[0]), Script(d.store, runs[1])};
+        std::map<std::uint64_t, RefTask> ref; // by runtime id
+        std::uint64_t nextId = 100;
+        std::int64_t ms = 0;
+        bool firstRemoved = false;
+
+        const auto check = [&] {
+            std::array<std::int64_t, kStateCount> counts{};
+            for (const int run : runs) {
+                if (firstRemoved && run == runs[0]) {
+                    CHECK(d.store.run(run) == nullptr);
+                    continue;
+                }
+                // Run-local ids: the run's runtime ids in ascending order, from 1.
+                std::vector<std::uint64_t> ids;
+                for (const auto &[id, t] : ref) {
+                    if (t.run == run)
+                        ids.push_back(id);
+                }
+                REQUIRE(d.store.run(run)->taskCount() == ids.size());
+                for (std::size_t i = 0; i < ids.size(); ++i) {
+                    const RefTask &t = ref[ids[i]];
+                    const qint64 k = key(run, i + 1);
+                    const int row = d.store.rowOfKey(k);
+                    REQUIRE(row >= 0);
+                    CHECK(d.store.keyOfRow(row) == k);
+                    CHECK(d.store.name(row) == t.name);
+                    CHECK(d.store.state(row) == t.state);
+                    CHECK(d.store.startedNs(row).value_or(-1) == (t.startedMs < 0 ? -1 : t.startedMs * kMs));
+                    CHECK(d.store.finishedNs(row).value_or(-1) == (t.finishedMs < 0 ? -1 : t.finishedMs * kMs));
+                    CHECK(d.store.resultText(row) == t.outcome);
+                    CHECK(d.store.cancelReason(row) == t.cancelReason);
+                    CHECK(d.store.callbackCount(row) == t.callbacks);
+                    const auto parentAt = std::lower_bound(ids.begin(), ids.end(), t.parent);
+                    const qint64 parentKey = t.parent ? key(run, std::uint64_t(parentAt - ids.begin()) + 1) : -1;
+                    CHECK(d.store.parentKey(row) == parentKey);
+                    ++counts[std::size_t(t.state)];
+                    if (d.store.publishedRowCount() > row)
+                        CHECK(d.store.stateIndex().state(row) == t.state);
+                }
+                for (int s = 0; s < kStateCount; ++s)
+                    CHECK(d.store.runCount(run, TaskState(s)) == std::int64_t(std::count_if(
+                        ids.begin(), ids.end(), [&](std::uint64_t id) { return ref[id].state == TaskState(s); })));
+            }
+            for (int s = 0; s < kStateCount; ++s) {
+                CHECK(d.store.count(TaskState(s)) == counts[std::size_t(s)]);
+                CHECK(d.store.stateIndex().count(1u << s) == counts[std::size_t(s)]);
+            }
+        };
+
+        for (int step = 0; step < 400; ++step) {
+            ms += 1 + std::int64_t(rng() % 3);
+            const int which = (firstRemoved || rng() % 2) ? 1 : 0;
+            const int run = runs[which];
+            Script &s = scripts[which];
+            s.at(ms);
+            std::vector<std::uint64_t> mine;
+            for (const auto &[id, t] : ref) {
+                if (t.run == run)
+                    mine.push_back(id);
+            }
+            const auto pick = [&](auto pred) -> std::uint64_t {
+                std::vector<std::uint64_t> ok;
+                for (const std::uint64_t id : mine) {
+                    if (pred(ref[id]))
+                        ok.push_back(id);
+                }
+                return ok.empty() ? 0 : ok[rng() % ok.size()];
+            };
+            switch (rng() % 8) {
+            case 0:
+            case 1: { // a task, on either loop (the worker's are applied after the main's:
+                      // a worker task made before a main one of the same flush arrives late)
+                RefTask t;
+                t.run = run;
+                t.name = QStringLiteral("t%1").arg(nextId);
+                t.parent = rng() % 3 ? pick([](const RefTask &) { return true; }) : 0;
+                t.loop = rng() % 3 ? kMain : kWorker;
+                s.created(t.loop, nextId, t.name, log::OpTag::Sleep, t.parent);
+                ref[nextId++] = t;
+                break;
+            }
+            case 2:
+                if (const std::uint64_t id = pick([](const RefTask &t) { return t.state == TaskState::Pending; })) {
+                    s.event(ref[id].loop, EventType::Started, id);
+                    ref[id].state = TaskState::Running;
+                    ref[id].startedMs = ms;
+                }
+                break;
+            case 3:
+            case 4:
+                if (const std::uint64_t id = pick([](const RefTask &t) { return t.state == TaskState::Running; })) {
+                    RefTask &t = ref[id];
+                    t.finishedMs = ms;
+                    switch (rng() % 3) {
+                    case 0:
+                        t.outcome = QString::number(rng() % 100);
+                        s.event(t.loop, EventType::Done, id, 0, 0, t.outcome);
+                        t.state = TaskState::Done;
+                        break;
+                    case 1:
+                        t.outcome = QStringLiteral("boom %1").arg(id);
+                        s.event(t.loop, EventType::Failed, id, 0, 0, t.outcome);
+                        t.state = TaskState::Failed;
+                        break;
+                    default: {
+                        const rt::CancelKind kind = rng() % 2 ? rt::CancelKind::User : rt::CancelKind::Parent;
+                        s.event(t.loop, EventType::CancelRequested, id, 0, std::uint8_t(kind));
+                        s.event(t.loop, EventType::Cancelled, id, 0, std::uint8_t(kind));
+                        t.cancelReason = rt::toString(kind);
+                        t.state = TaskState::Cancelled;
+                        break;
+                    }
+                    }
+                }
+                break;
+            case 5:
+                if (const std::uint64_t id = pick([](const RefTask &) { return true; })) {
+                    s.event(ref[id].loop, EventType::CallbackAdded, id, std::uint64_t(ref[id].callbacks), 0,
+                            QStringLiteral("{\"kind\":\"log\"}"));
+                    ++ref[id].callbacks;
+                }
+                break;
+            default: // a tick: what both runs' loops wrote, then the check
+                if (!firstRemoved)
+                    scripts[0].flush();
+                scripts[1].flush();
+                d.store.endTick();
+                check();
+                break;
+            }
+            // Half way, the first run ends (its tasks finished) and is removed.
+            if (step == 250 && !firstRemoved) {
+                scripts[1].flush();
+                scripts[0].tick();
+                for (auto &[id, t] : ref) {
+                    if (t.run != runs[0] || rt::isFinal(t.state))
+                        continue;
+                    scripts[0].at(ms);
+                    if (t.state == TaskState::Pending) {
+                        scripts[0].event(t.loop, EventType::Started, id);
+                        t.startedMs = ms;
+                    }
+                    scripts[0].event(t.loop, EventType::Done, id);
+                    t.state = TaskState::Done;
+                    t.finishedMs = ms;
+                }
+                scripts[0].tick();
+                check();
+                d.store.setRunFinished(runs[0], kStart + ms * kMs);
+                REQUIRE(d.store.removeRun(runs[0]));
+                std::erase_if(ref, [&](const auto &entry) { return entry.second.run == runs[0]; });
+                firstRemoved = true;
+                check();
+            }
+        }
+        if (!firstRemoved)
+            scripts[0].flush();
+        scripts[1].tick();
+        check();
+    }
 }
