@@ -750,29 +750,60 @@ std::uint64_t TaskSetRun::spawn(const std::shared_ptr<const Node> &node, std::ui
 }
 
 namespace {
-// Cancels the tasks of `user` (reason user) and `parent` (reason parent) that live on
-// the calling loop, in creation order, and takes them out of the lists.
-void cancelOnThisLoop(std::vector<std::uint64_t> &user, std::vector<std::uint64_t> &parent)
+// A cancel of many tasks goes a slice at a time, one loop step each: cancelling a
+// subtree of a million in one step would hold the loop a fifth of a second, a stall
+// of Coroscope's own (docs/spec/taskset-format.md, "Cancelling from outside").
+constexpr std::int64_t kCancelSliceNs = 5'000'000;
+
+struct CancelsLeft {
+    std::vector<rt::TaskRef> tasks;  // in creation order
+    std::vector<std::uint64_t> user; // ascending: reason user; the others reason parent
+    std::size_t next = 0;
+};
+
+// Cancels from left->next on until the slice that began at `startNs` is over.
+void cancelSlices(const std::shared_ptr<CancelsLeft> &left, std::int64_t startNs)
 {
+    while (left->next < left->tasks.size()) {
+        const std::size_t i = left->next++;
+        const rt::TaskRef t = std::move(left->tasks[i]); // let go of each as soon as it is cancelled
+        const bool byUser = std::binary_search(left->user.begin(), left->user.end(), t->id());
+        t->cancel(byUser ? rt::CancelReason::user() : rt::CancelReason::parent());
+        if (i % 256 == 255 && left->next < left->tasks.size() && rt::monotonicNs() - startNs > kCancelSliceNs) {
+            rt::Loop::current()->callSoon([left] { cancelSlices(left, rt::monotonicNs()); });
+            return;
+        }
+    }
+}
+
+// Cancels the tasks of `user` (reason user) and `parent` (reason parent) that live on
+// the calling loop, in creation order. With `keepLeftovers`, takes those found out of
+// the lists (what is left lives on another loop, or has ended).
+void cancelOnThisLoop(std::vector<std::uint64_t> &user, std::vector<std::uint64_t> &parent, bool keepLeftovers)
+{
+    const std::int64_t start = rt::monotonicNs();
     std::vector<std::uint64_t> all;
     all.reserve(user.size() + parent.size());
     std::merge(user.begin(), user.end(), parent.begin(), parent.end(), std::back_inserter(all));
-    std::vector<std::uint64_t> done;
-    std::vector<rt::TaskRef> found = rt::Loop::current()->findTasks(all);
-    done.reserve(found.size());
-    for (rt::TaskRef &held : found) {
-        const rt::TaskRef t = std::move(held); // let go of each as soon as it is cancelled
-        done.push_back(t->id());
-        const bool byUser = std::binary_search(user.begin(), user.end(), t->id());
-        t->cancel(byUser ? rt::CancelReason::user() : rt::CancelReason::parent());
+    auto left = std::make_shared<CancelsLeft>();
+    left->tasks = rt::Loop::current()->findTasks(all);
+    left->user = user;
+    std::vector<std::uint64_t> found;
+    if (keepLeftovers) {
+        found.reserve(left->tasks.size());
+        for (const rt::TaskRef &t : left->tasks)
+            found.push_back(t->id());
     }
-    const auto notDone = [&done](std::vector<std::uint64_t> &ids) {
-        std::vector<std::uint64_t> left;
-        std::set_difference(ids.begin(), ids.end(), done.begin(), done.end(), std::back_inserter(left));
-        ids = std::move(left);
+    cancelSlices(left, start);
+    if (!keepLeftovers)
+        return;
+    const auto notFound = [&found](std::vector<std::uint64_t> &ids) {
+        std::vector<std::uint64_t> rest;
+        std::set_difference(ids.begin(), ids.end(), found.begin(), found.end(), std::back_inserter(rest));
+        ids = std::move(rest);
     };
-    notDone(user);
-    notDone(parent);
+    notFound(user);
+    notFound(parent);
 }
 } // namespace
 
@@ -782,11 +813,11 @@ void TaskSetRun::cancel(const std::vector<std::uint64_t> &user, const std::vecto
     std::vector<std::uint64_t> parentLeft = parent;
     std::sort(userLeft.begin(), userLeft.end());
     std::sort(parentLeft.begin(), parentLeft.end());
-    cancelOnThisLoop(userLeft, parentLeft);
+    cancelOnThisLoop(userLeft, parentLeft, m_worker != nullptr);
     if (!m_worker || (userLeft.empty() && parentLeft.empty()))
         return;
     m_worker->loop().callSoonThreadsafe([user = std::move(userLeft), parent = std::move(parentLeft)]() mutable {
-        cancelOnThisLoop(user, parent);
+        cancelOnThisLoop(user, parent, false);
     });
 }
 
