@@ -352,7 +352,8 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     };
     const auto listed = [&](qint64 parent) {
         QList<qint64> keys;
-        for (const auto &c : m.taskDetails(parent).value().children)
+        const auto details = m.taskDetails(parent);
+        for (const auto &c : details.value().children)
             keys.append(c.taskKey);
         return keys;
     };
