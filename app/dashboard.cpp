@@ -16,6 +16,7 @@
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
+Q_IMPORT_QML_PLUGIN(Coroscope_MonitorPlugin)
 
 Q_LOGGING_CATEGORY(lcDashboard, "coroscope.dashboard")
 

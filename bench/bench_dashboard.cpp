@@ -52,6 +52,7 @@
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
+Q_IMPORT_QML_PLUGIN(Coroscope_MonitorPlugin)
 
 using namespace coroscope;
 

@@ -56,7 +56,7 @@ long currentRssKiB()
 }
 
 // Drains the journal from another thread, like the dashboard's model tick (batch by
-// batch, as LiveRun does: drainEach, no merging).
+// batch, as session::Run does: drainEach, no merging).
 class Drainer
 {
 public:

@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
+import Coroscope.Monitor
 import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 import QtQuick.Dialogs
@@ -11,6 +12,7 @@ import QtQuick.Dialogs
 ApplicationWindow {
     id: window
 
+    // The selected task's key, -1 none: a real holds every key exactly (docs/spec/task-keys.md).
     property real selectedKey: -1
     // What the last action that ended quietly did (e.g. where an export went).
     property string statusMessage: ""

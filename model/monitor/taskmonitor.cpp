@@ -536,7 +536,7 @@ const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const 
     return scan.children;
 }
 
-QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
+std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const
 {
     const log::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
     if (!record)
@@ -545,80 +545,59 @@ QVariantMap TaskMonitor::taskDetails(qint64 taskKey) const
     if (!t)
         return {};
     // The record's task times are already relative to the run's start.
-    const auto ms = [&](std::int64_t ns) { return QVariant(msOf(ns)); };
-    const auto optMs = [&](const std::optional<std::int64_t> &ns) { return ns ? ms(*ns) : QVariant(); };
+    const auto optMs = [](const std::optional<std::int64_t> &ns) { return ns ? std::optional(msOf(*ns)) : std::nullopt; };
     const int runId = TaskStore::runIdOfKey(taskKey);
-    const auto keyOf = [&](std::uint64_t local) { return local ? QVariant(TaskStore::makeKey(runId, local)) : QVariant(qint64(-1)); };
+    const auto keyOf = [&](std::uint64_t local) { return local ? TaskStore::makeKey(runId, local) : qint64(-1); };
 
-    const QString result = detailsText(t->result);
-    const QString error = detailsText(t->error);
-    QVariantList events;
-    const auto event = [&](const QVariant &at, const QString &type, const QString &detail) {
-        if (at.isValid())
-            events.append(QVariantMap{{QStringLiteral("tMs"), at}, {QStringLiteral("type"), type}, {QStringLiteral("detail"), detail}});
+    TaskDetailsData d;
+    d.taskKey = taskKey;
+    d.runId = runId;
+    d.run = record->setName();
+    d.id = qint64(t->id);
+    d.name = t->name;
+    d.op = t->opName;
+    d.parentKey = keyOf(t->parent);
+    d.parentName = t->parent ? record->name(t->parent) : QString();
+    d.originKey = keyOf(t->origin);
+    d.loop = t->loop;
+    d.state = toString(t->state);
+    d.awaiting = t->awaiting;
+    d.createdMs = msOf(t->createdNs);
+    d.startedMs = optMs(t->startedNs);
+    d.finishedMs = optMs(t->finishedNs);
+    d.result = detailsText(t->result);
+    d.error = detailsText(t->error);
+    d.cancelReason = t->cancelReason;
+
+    const auto event = [&](const std::optional<double> &at, const QString &type, const QString &detail) {
+        if (at)
+            d.events.push_back({*at, type, detail});
     };
-    event(ms(t->createdNs), QStringLiteral("created"), t->parent ? QStringLiteral("child of ") + record->name(t->parent) : QString());
-    event(optMs(t->startedNs), QStringLiteral("started"), t->loop);
+    event(d.createdMs, QStringLiteral("created"), t->parent ? QStringLiteral("child of ") + d.parentName : QString());
+    event(d.startedMs, QStringLiteral("started"), t->loop);
     // No "suspended" line: the store keeps what a task awaits now but not since when,
     // and a line stamped with the current time read as an event that never happened
     // then. The awaiting field says it.
-    event(optMs(t->finishedNs), toString(t->state),
-          t->state == rt::TaskState::Failed ? error
+    event(d.finishedMs, d.state,
+          t->state == rt::TaskState::Failed ? d.error
           : t->state == rt::TaskState::Cancelled ? QStringLiteral("reason ") + t->cancelReason
-                                                 : result);
-    QVariantList callbacks;
-    for (std::size_t i = 0; i < t->callbacks.size(); ++i) {
-        const auto &cb = t->callbacks[i];
-        callbacks.append(QVariantMap{{QStringLiteral("index"), int(i)},
-                                     {QStringLiteral("description"), cb.description},
-                                     {QStringLiteral("firedMs"), cb.firedNs ? QVariant(msOf(*cb.firedNs)) : QVariant()}});
-        if (cb.firedNs)
-            event(QVariant(msOf(*cb.firedNs)), QStringLiteral("callback"), cb.description);
+                                                 : d.result);
+    for (const auto &cb : t->callbacks) {
+        d.callbacks.push_back({cb.description, optMs(cb.firedNs)});
+        event(d.callbacks.back().firedMs, QStringLiteral("callback"), cb.description);
     }
-    std::sort(events.begin(), events.end(), [](const QVariant &a, const QVariant &b) {
-        return a.toMap().value(QStringLiteral("tMs")).toDouble() < b.toMap().value(QStringLiteral("tMs")).toDouble();
-    });
+    std::stable_sort(d.events.begin(), d.events.end(), [](const auto &a, const auto &b) { return a.tMs < b.tMs; });
 
-    const QueueDepth *queue = m_store.queueDepth(taskKey);
-    if (queue && queue->depth.empty())
-        queue = nullptr;
-    QVariantList children;
+    // A queue node's queue (docs/spec/taskset-format.md, "Queue depth").
+    if (const QueueDepth *queue = m_store.queueDepth(taskKey); queue && !queue->depth.empty())
+        d.queue = TaskDetailsData::Queue{qint64(queue->depth.back()), qint64(queue->capacity), qint64(queue->peak)};
     const std::vector<std::uint64_t> &childLocals = childrenOf(taskKey, *record);
     for (std::size_t i = 0; i < std::min(childLocals.size(), kMaxDetailsChildren); ++i) {
         const int row = m_store.rowOfLocal(runId, childLocals[i]);
-        children.append(QVariantMap{{QStringLiteral("taskKey"), m_store.keyOfRow(row)},
-                                    {QStringLiteral("name"), m_store.name(row)},
-                                    {QStringLiteral("state"), toString(m_store.state(row))}});
+        d.children.push_back({m_store.keyOfRow(row), m_store.name(row), toString(m_store.state(row))});
     }
-
-    return QVariantMap{
-        {QStringLiteral("taskKey"), taskKey},
-        {QStringLiteral("runId"), runId},
-        {QStringLiteral("run"), record->setName()},
-        {QStringLiteral("id"), qint64(t->id)},
-        {QStringLiteral("name"), t->name},
-        {QStringLiteral("op"), t->opName},
-        {QStringLiteral("parentKey"), keyOf(t->parent)},
-        {QStringLiteral("parentName"), t->parent ? record->name(t->parent) : QString()},
-        {QStringLiteral("originKey"), keyOf(t->origin)},
-        {QStringLiteral("loop"), t->loop},
-        {QStringLiteral("state"), toString(t->state)},
-        {QStringLiteral("awaiting"), t->awaiting},
-        {QStringLiteral("createdMs"), ms(t->createdNs)},
-        {QStringLiteral("startedMs"), optMs(t->startedNs)},
-        {QStringLiteral("finishedMs"), optMs(t->finishedNs)},
-        {QStringLiteral("result"), result},
-        {QStringLiteral("error"), error},
-        {QStringLiteral("cancelReason"), t->cancelReason},
-        {QStringLiteral("events"), events},
-        {QStringLiteral("callbacks"), callbacks},
-        {QStringLiteral("children"), children},
-        {QStringLiteral("moreChildren"), childLocals.size() > kMaxDetailsChildren},
-        // A queue node's queue (docs/spec/taskset-format.md, "Queue depth"); null if none.
-        {QStringLiteral("queueDepth"), queue ? QVariant(qint64(queue->depth.back())) : QVariant()},
-        {QStringLiteral("queueCapacity"), queue ? QVariant(qint64(queue->capacity)) : QVariant()},
-        {QStringLiteral("queuePeak"), queue ? QVariant(qint64(queue->peak)) : QVariant()},
-    };
+    d.moreChildren = childLocals.size() > kMaxDetailsChildren;
+    return d;
 }
 
 bool TaskMonitor::applyPending(std::int64_t budgetNs)

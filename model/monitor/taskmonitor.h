@@ -11,6 +11,7 @@
 
 #include "session/run.h"
 #include "monitor/runlistmodel.h"
+#include "monitor/taskdetailsdata.h"
 #include "monitor/tasklistmodel.h"
 #include "monitor/taskstats.h"
 #include "monitor/timelinesource.h"
@@ -98,9 +99,10 @@ public:
     // Why the task's run cannot be acted on (cancel, callback, child), for a tooltip;
     // empty when it can (a live run's task).
     Q_INVOKABLE QString readOnlyReason(qint64 taskKey) const;
-    // Everything about one task, for the details pane: its fields, its events and
-    // callbacks, its first kMaxDetailsChildren children (moreChildren: it has more).
-    Q_INVOKABLE QVariantMap taskDetails(qint64 taskKey) const;
+    // Everything about one task, for the details pane (qml::TaskDetails reads it each
+    // tick): its fields, its events and callbacks, its first kMaxDetailsChildren
+    // children (moreChildren: it has more). None when no task has that key.
+    [[nodiscard]] std::optional<TaskDetailsData> taskDetails(qint64 taskKey) const;
 
     // Publishes what was applied since the last tick: the store's one batched change
     // per model, lanes, loops (the timer does it 30 times a second). Applies nothing:

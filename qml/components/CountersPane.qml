@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
+import Coroscope.Monitor
 import QtQuick.Controls.Fusion
 
 // Live counters: one card per state with a sparkline of its recent counts, then the

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Templates as T
 import Coroscope
+import Coroscope.Monitor
 
 // One row of the live task table: a TaskRowCells (C++) paints the background and every
 // cell from the row of `tasks` at `index`, in the look of `tableStyle`.

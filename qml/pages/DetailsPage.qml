@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
+import Coroscope.Monitor
 import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 
@@ -15,11 +16,14 @@ Pane {
     property real taskKey: -1
     // Why the task cannot be acted on (a past run's), "" when it can.
     property string readOnlyReason: ""
-    readonly property var details: taskDetails.fields
-    readonly property bool hasTask: page.taskKey >= 0 && page.details.taskKey !== undefined
-    readonly property string taskState: page.hasTask ? String(page.details.state) : ""
-    // The fields, in this order, with the label people read (a field taskDetails adds
-    // later follows, its name spelled out). Times are ms after the run's start.
+    readonly property bool hasTask: page.taskKey >= 0 && taskDetails.hasTask
+    readonly property string taskState: page.hasTask ? taskDetails.state : ""
+    // The field rows, in this order, with the label people read. Times are ms after the
+    // run's start. Each row's text reads its own property of TaskDetails, so it is
+    // re-evaluated only when that field changes, and the rows stay while values move.
+    readonly property list<string> fieldKeys: ["run", "id", "name", "op", "state", "loop", "awaiting", "createdMs",
+                                               "startedMs", "finishedMs", "durationMs", "result", "error",
+                                               "cancelReason", "originKey", "queueDepth"]
     readonly property var fieldLabels: ({
         run: qsTr("Run"),
         id: qsTr("ID"),
@@ -38,7 +42,6 @@ Pane {
         originKey: qsTr("Spawned by"),
         queueDepth: qsTr("Queue depth")
     })
-    readonly property var timeFields: ["createdMs", "startedMs", "finishedMs", "durationMs"]
     // Shown only when they say something.
     readonly property var optionalFields: ["awaiting", "error", "cancelReason", "originKey", "queueDepth"]
 
@@ -48,71 +51,65 @@ Pane {
     signal callbackRequested()
     signal spawnChildRequested()
 
-    // The field rows: a list that changes only when the task's map has other keys (a
-    // new selection), so the Repeater keeps its rows while the values move; a field
-    // that says nothing (optionalFields) hides its row.
-    property var shownFields: []
-    onDetailsChanged: page.updateShownFields()
-    Component.onCompleted: page.updateShownFields()
-    function updateShownFields() {
-        const keys = page.fieldKeys()
-        if (JSON.stringify(keys) !== JSON.stringify(page.shownFields))
-            page.shownFields = keys
-    }
-    function fieldKeys(): var {
-        // Not hasTask: this runs on detailsChanged, maybe before hasTask has followed.
-        if (page.taskKey < 0 || page.details.taskKey === undefined)
-            return []
-        // Shown elsewhere (title, links, lists) or folded into another field.
-        const skip = ["events", "callbacks", "children", "moreChildren", "parentKey", "parentName", "taskKey", "runId",
-                      "queueCapacity", "queuePeak"]
-        // (A null time arrives as undefined, but its field still shows, as "—".)
-        const known = Object.keys(page.fieldLabels)
-        const given = Object.keys(page.details)
-        const keys = known.filter(k => page.timeFields.indexOf(k) >= 0 || given.indexOf(k) >= 0)
-            .concat(given.filter(k => skip.indexOf(k) < 0 && known.indexOf(k) < 0).sort())
-        return keys
-    }
-    function fieldLabel(key: string): string {
-        const label = page.fieldLabels[key]
-        if (label !== undefined)
-            return String(label)
-        // someNewField -> "Some new field"
-        const words = key.replace(/([A-Z])/g, " $1").toLowerCase()
-        return words.charAt(0).toUpperCase() + words.slice(1)
-    }
     function fieldText(key: string): string {
-        const d = page.details
-        if (key === "run")
-            return Format.run(Number(d.runId), String(d.run))
-        if (key === "durationMs") {
-            if (d.startedMs === null || d.startedMs === undefined)
+        switch (key) {
+        case "run":
+            return Format.run(taskDetails.runId, taskDetails.run)
+        case "id":
+            return String(taskDetails.taskId)
+        case "name":
+            return page.display(taskDetails.name)
+        case "op":
+            return page.display(taskDetails.op)
+        case "state":
+            return page.display(taskDetails.state)
+        case "loop":
+            return page.display(taskDetails.loop)
+        case "awaiting":
+            return page.display(taskDetails.awaiting)
+        case "createdMs":
+            return page.timeText(taskDetails.createdMs)
+        case "startedMs":
+            return page.timeText(taskDetails.startedMs)
+        case "finishedMs":
+            return page.timeText(taskDetails.finishedMs)
+        case "durationMs":
+            if (isNaN(taskDetails.startedMs))
                 return "\u2014"
-            if (d.finishedMs === null || d.finishedMs === undefined)
+            if (isNaN(taskDetails.finishedMs))
                 return qsTr("still running")
-            return Format.time(Number(d.finishedMs) - Number(d.startedMs))
-        }
-        if (page.timeFields.indexOf(key) >= 0)
-            return Format.time(d[key])
-        if (key === "queueDepth") {
+            return Format.time(taskDetails.finishedMs - taskDetails.startedMs)
+        case "result":
+            return page.display(taskDetails.result)
+        case "error":
+            return page.display(taskDetails.error)
+        case "cancelReason":
+            return page.display(taskDetails.cancelReason)
+        case "originKey":
+            return taskDetails.originKey < 0 ? "\u2014"
+                                             : qsTr("a callback of task %1").arg(page.localId(taskDetails.originKey))
+        case "queueDepth": {
             // docs/spec/taskset-format.md, "Queue depth": items in the queue now.
-            if (d.queueDepth === null || d.queueDepth === undefined)
+            if (taskDetails.queueDepth < 0)
                 return "\u2014"
-            const depth = Number(d.queueCapacity) > 0
-                ? qsTr("%1 of %2 items").arg(Format.count(d.queueDepth)).arg(Format.count(d.queueCapacity))
-                : qsTr("%1 items (unbounded)").arg(Format.count(d.queueDepth))
-            return qsTr("%1 \u00B7 peak %2").arg(depth).arg(Format.count(d.queuePeak))
+            const depth = taskDetails.queueCapacity > 0
+                ? qsTr("%1 of %2 items").arg(Format.count(taskDetails.queueDepth)).arg(Format.count(taskDetails.queueCapacity))
+                : qsTr("%1 items (unbounded)").arg(Format.count(taskDetails.queueDepth))
+            return qsTr("%1 \u00B7 peak %2").arg(depth).arg(Format.count(taskDetails.queuePeak))
         }
-        if (key === "originKey")
-            return Number(d.originKey) < 0 ? "\u2014" : qsTr("a callback of task %1").arg(Number(d.originKey) & 0xffffffff)
-        return page.display(d[key])
+        }
+        return ""
     }
-    function display(value: var): string {
-        if (value === null || value === undefined || value === "")
-            return "\u2014"
-        if (typeof value === "object")
-            return JSON.stringify(value)
-        return String(value)
+    function display(value: string): string {
+        return value === "" ? "\u2014" : value
+    }
+    // A time that has not come (NaN) reads as "—".
+    function timeText(ms: real): string {
+        return isNaN(ms) ? "\u2014" : Format.time(ms)
+    }
+    // The run-local id in a task key (docs/spec/task-keys.md: exact in a double).
+    function localId(key: real): real {
+        return key % 4294967296
     }
 
     padding: 0
@@ -163,7 +160,7 @@ Pane {
                     spacing: 0
                     Label {
                         Layout.fillWidth: true
-                        text: page.display(page.details.name)
+                        text: page.display(taskDetails.name)
                         font.pixelSize: Theme.fontSizeL
                         font.bold: true
                         color: Theme.text
@@ -222,7 +219,7 @@ Pane {
                 text: qsTr("Fields")
             }
             Repeater {
-                model: page.shownFields
+                model: page.fieldKeys
                 delegate: RowLayout {
                     id: field
                     required property string modelData
@@ -234,7 +231,7 @@ Pane {
                     Label {
                         Layout.preferredWidth: Theme.fieldLabelWidth
                         Layout.alignment: Qt.AlignTop
-                        text: page.fieldLabel(field.modelData)
+                        text: String(page.fieldLabels[field.modelData])
                         color: Theme.mutedText
                         font.pixelSize: Theme.fontSizeS
                     }
@@ -258,14 +255,14 @@ Pane {
                 Layout.fillWidth: true
                 Layout.leftMargin: Theme.spacingL
                 Layout.rightMargin: Theme.spacingL
-                visible: page.hasTask && Number(page.details.parentKey) >= 0
+                visible: page.hasTask && taskDetails.parentKey >= 0
                 prefix: qsTr("parent")
                 modelData: page.hasTask ? page.parentEntry() : ({})
                 onActivated: key => page.taskSelected(key)
             }
             Label {
                 Layout.leftMargin: Theme.spacingL
-                visible: page.hasTask && Number(page.details.parentKey) < 0
+                visible: page.hasTask && taskDetails.parentKey < 0
                 text: qsTr("No parent: spawned at the top level")
                 color: Theme.mutedText
                 font.pixelSize: Theme.fontSizeS
@@ -293,7 +290,7 @@ Pane {
                 Layout.leftMargin: Theme.spacingL
                 Layout.rightMargin: Theme.spacingL
                 Layout.fillWidth: true
-                visible: page.hasTask && page.details.moreChildren === true
+                visible: page.hasTask && taskDetails.moreChildren
                 text: qsTr("The first %1 children; the tree lists them all").arg(childRows.count)
                 wrapMode: Text.WordWrap
                 color: Theme.mutedText
@@ -340,15 +337,15 @@ Pane {
                 model: taskDetails.events
                 delegate: EventDelegate {
                     id: eventRow
-                    required property var tMs
+                    required property real tMs
                     required property string type
-                    required property var eventDetail
+                    required property string eventDetail
                     Layout.fillWidth: true
                     Layout.leftMargin: Theme.spacingL
                     Layout.rightMargin: Theme.spacingL
-                    timeMs: Number(eventRow.tMs)
+                    timeMs: eventRow.tMs
                     title: eventRow.type
-                    detail: eventRow.type === "callback" ? Format.callback(String(eventRow.eventDetail)) : page.display(eventRow.eventDetail)
+                    detail: eventRow.type === "callback" ? Format.callback(eventRow.eventDetail) : page.display(eventRow.eventDetail)
                     accent: Theme.stateColor(eventRow.type)
                 }
             }
@@ -360,10 +357,9 @@ Pane {
 
     function parentEntry(): var {
         return {
-            taskKey: Number(page.details.parentKey),
-            name: page.details.parentName !== undefined ? String(page.details.parentName)
-                                                        : qsTr("task %1").arg(Number(page.details.parentKey) & 0xffffffff),
-            state: page.details.parentState !== undefined ? String(page.details.parentState) : ""
+            taskKey: taskDetails.parentKey,
+            name: taskDetails.parentName,
+            state: ""
         }
     }
 }

@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import Coroscope
+import Coroscope.Monitor
 import QtQuick.Controls.Fusion
 import QtQuick.Layouts
 import Coroscope.Widgets

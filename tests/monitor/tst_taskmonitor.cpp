@@ -253,21 +253,18 @@ TEST_CASE("a callback added to a live task and to a finished one fires once, aft
     CHECK(m.addCallback(finished, QStringLiteral("partial"), QStringLiteral("[2, \"x\"]")).isEmpty());
     CHECK_FALSE(m.addCallback(finished, QStringLiteral("partial"), QStringLiteral("not json")).isEmpty());
 
-    REQUIRE(waitFor(m, [&] {
-        const auto d = m.taskDetails(finished).value(QStringLiteral("callbacks")).toList();
-        return d.size() == 1 && d[0].toMap().value(QStringLiteral("firedMs")).isValid();
-    }));
-    auto liveCallbacks = m.taskDetails(live).value(QStringLiteral("callbacks")).toList();
+    const auto firedOnce = [&](qint64 key) {
+        const auto d = m.taskDetails(key);
+        return d && d->callbacks.size() == 1 && d->callbacks[0].firedMs.has_value();
+    };
+    REQUIRE(waitFor(m, [&] { return firedOnce(finished); }));
+    const auto liveCallbacks = m.taskDetails(live).value().callbacks;
     REQUIRE(liveCallbacks.size() == 1);
-    CHECK_FALSE(liveCallbacks[0].toMap().value(QStringLiteral("firedMs")).isValid()); // not before the task ends
+    CHECK_FALSE(liveCallbacks[0].firedMs.has_value()); // not before the task ends
     REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("fetch-prices"), "state").toString() == QStringLiteral("done"); }));
-    REQUIRE(waitFor(m, [&] {
-        const auto d = m.taskDetails(live).value(QStringLiteral("callbacks")).toList();
-        return d.size() == 1 && d[0].toMap().value(QStringLiteral("firedMs")).isValid();
-    }));
-    const auto d = m.taskDetails(live);
-    CHECK(d.value(QStringLiteral("callbacks")).toList()[0].toMap().value(QStringLiteral("firedMs")).toDouble() >=
-          d.value(QStringLiteral("finishedMs")).toDouble());
+    REQUIRE(waitFor(m, [&] { return firedOnce(live); }));
+    const auto d = m.taskDetails(live).value();
+    CHECK(d.callbacks[0].firedMs.value() >= d.finishedMs.value());
 }
 
 TEST_CASE("spawning a task from the form runs it, and a bad parameter is refused")
@@ -354,8 +351,9 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     };
     const auto listed = [&](qint64 parent) {
         QList<qint64> keys;
-        for (const QVariant &c : m.taskDetails(parent).value(QStringLiteral("children")).toList())
-            keys.append(c.toMap().value(QStringLiteral("taskKey")).toLongLong());
+        const auto details = m.taskDetails(parent);
+        for (const auto &c : details.value().children)
+            keys.append(c.taskKey);
         return keys;
     };
     REQUIRE(waitFor(m, [&] { return keyNamed(m, QStringLiteral("b")) >= 0; }));
@@ -378,13 +376,13 @@ TEST_CASE("the details' children are a parent's, in order, as they are filed, wh
     const qint64 a = keyNamed(m, QStringLiteral("a"));
     REQUIRE(a >= 0);
     CHECK(listed(a).size() == 50); // the pane's limit
-    CHECK(m.taskDetails(a).value(QStringLiteral("moreChildren")).toBool());
-    CHECK_FALSE(m.taskDetails(b).value(QStringLiteral("moreChildren")).toBool());
+    CHECK(m.taskDetails(a).value().moreChildren);
+    CHECK_FALSE(m.taskDetails(b).value().moreChildren);
     CHECK(listed(a) == walk(a));
     CHECK(listed(b) == walk(b)); // asked again after another task
     const qint64 c = keyNamed(m, QStringLiteral("c"));
     CHECK(listed(c).size() == 50); // exactly the limit: none left out
-    CHECK_FALSE(m.taskDetails(c).value(QStringLiteral("moreChildren")).toBool());
+    CHECK_FALSE(m.taskDetails(c).value().moreChildren);
     CHECK(m.store().run(runId)->taskCount() == 40093); // a, b, c and their children
 }
 
@@ -397,18 +395,16 @@ TEST_CASE("the details cut a long result to its start, in its field and in its e
     REQUIRE(parsed.ok());
     m.launch(std::move(*parsed.set));
     REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("many"), "state").toString() == QStringLiteral("done"); }));
-    const QVariantMap d = m.taskDetails(keyNamed(m, QStringLiteral("many")));
-    const QString shown = d.value(QStringLiteral("result")).toString();
+    const auto d = m.taskDetails(keyNamed(m, QStringLiteral("many"))).value();
+    const QString shown = d.result;
     // "[0.001,0.001,...]": 2 + 3000 * 6 - 1 characters, of which the first 4000 shown.
     CHECK(shown.startsWith(QStringLiteral("[0.001,0.001,")));
     CHECK(shown.startsWith(QStringLiteral("0.001,").repeated(700).prepend(QLatin1Char('[')).left(4000)));
     CHECK(shown.size() < 4100);
     CHECK(shown.contains(QStringLiteral("(18001 characters; export the log for all of it)")));
-    const QVariantList events = d.value(QStringLiteral("events")).toList();
-    REQUIRE_FALSE(events.isEmpty());
-    const QVariantMap done = events.back().toMap();
-    CHECK(done.value(QStringLiteral("type")).toString() == QStringLiteral("done"));
-    CHECK(done.value(QStringLiteral("detail")).toString() == shown);
+    REQUIRE_FALSE(d.events.empty());
+    CHECK(d.events.back().type == QStringLiteral("done"));
+    CHECK(d.events.back().detail == shown);
 }
 
 TEST_CASE("the details' events are the task's own, each at the time it happened")
@@ -419,14 +415,13 @@ TEST_CASE("the details' events are the task's own, each at the time it happened"
     const qint64 four = keyNamed(m, QStringLiteral("four"));
     std::this_thread::sleep_for(200ms);
     m.tick();
-    const QVariantMap d = m.taskDetails(four);
-    CHECK(d.value(QStringLiteral("awaiting")).toString() == QStringLiteral("sleep 4s"));
+    const auto d = m.taskDetails(four).value();
+    CHECK(d.awaiting == QStringLiteral("sleep 4s"));
     QStringList types;
-    const double startedMs = d.value(QStringLiteral("startedMs")).toDouble();
-    for (const QVariant &e : d.value(QStringLiteral("events")).toList()) {
-        const QVariantMap event = e.toMap();
-        types.append(event.value(QStringLiteral("type")).toString());
-        CHECK(event.value(QStringLiteral("tMs")).toDouble() <= startedMs); // nothing stamped "now"
+    const double startedMs = d.startedMs.value();
+    for (const auto &event : d.events) {
+        types.append(event.type);
+        CHECK(event.tMs <= startedMs); // nothing stamped "now"
     }
     CHECK(types == QStringList{QStringLiteral("created"), QStringLiteral("started")});
 }
@@ -451,15 +446,16 @@ TEST_CASE("a queue's depth reaches its task's details and the timeline, rising a
     CHECK(depth->peak <= 3); // up to its capacity
     CHECK(std::is_sorted(depth->tNs.begin(), depth->tNs.end()));
 
-    const QVariantMap details = m.taskDetails(jobs);
-    CHECK(details.value(QStringLiteral("queueDepth")).toLongLong() == 0);
-    CHECK(details.value(QStringLiteral("queueCapacity")).toLongLong() == 3);
-    CHECK(details.value(QStringLiteral("queuePeak")).toLongLong() == qint64(depth->peak));
+    const auto queue = m.taskDetails(jobs).value().queue;
+    REQUIRE(queue.has_value());
+    CHECK(queue->depth == 0);
+    CHECK(queue->capacity == 3);
+    CHECK(queue->peak == qint64(depth->peak));
     SECTION("a worker of the queue owns none")
     {
-        const QVariantMap worker = m.taskDetails(keyNamed(m, QStringLiteral("jobs.consumer-1")));
-        REQUIRE_FALSE(worker.isEmpty());
-        CHECK(worker.value(QStringLiteral("queueDepth")).isNull());
+        const auto worker = m.taskDetails(keyNamed(m, QStringLiteral("jobs.consumer-1")));
+        REQUIRE(worker.has_value());
+        CHECK_FALSE(worker->queue.has_value());
     }
     SECTION("the timeline draws it in its owner's lane, up to the peak and back to 0")
     {
@@ -544,7 +540,7 @@ TEST_CASE("removing a finished run takes its tasks out of every view and keeps t
         CHECK(m.runs()->newestRunId() == 2);
         // The other run's tasks keep their keys and go on: "four" still ends done.
         CHECK(m.store().name(m.store().rowOfKey(four)) == QStringLiteral("four"));
-        CHECK(m.taskDetails(four).value(QStringLiteral("name")).toString() == QStringLiteral("four"));
+        CHECK(m.taskDetails(four).value().name == QStringLiteral("four"));
         REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("four"), "state").toString() == QStringLiteral("done"); }, 15s));
         CHECK(waitFor(m, [&] {
             return m.stats()->done() + m.stats()->failed() + m.stats()->cancelled() == m.store().rowCount();

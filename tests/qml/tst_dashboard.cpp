@@ -46,6 +46,7 @@
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
+Q_IMPORT_QML_PLUGIN(Coroscope_MonitorPlugin)
 
 TEST_CASE("the dashboard loads, runs a built-in set and shows details without a QML warning")
 {

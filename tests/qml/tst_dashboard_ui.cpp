@@ -38,6 +38,7 @@
 
 Q_IMPORT_QML_PLUGIN(CoroscopePlugin)
 Q_IMPORT_QML_PLUGIN(Coroscope_WidgetsPlugin)
+Q_IMPORT_QML_PLUGIN(Coroscope_MonitorPlugin)
 
 namespace {
 
