@@ -488,6 +488,46 @@ TEST_CASE("unnamed tasks are named <op>#<id> in creation order")
     CHECK(r.creationOrder == std::vector{QStringLiteral("gather#1"), QStringLiteral("sleep#2"), QStringLiteral("sleep#3")});
 }
 
+TEST_CASE("every op round-trips from its name to its op, its journal tag and back to its name")
+{
+    // The tag bytes are in logs and journals already written: they are pinned here.
+    const std::vector<std::pair<QString, std::uint8_t>> ops{
+        {QStringLiteral("sleep"), 1},     {QStringLiteral("fail"), 2},          {QStringLiteral("cpu"), 3},
+        {QStringLiteral("block"), 4},     {QStringLiteral("gather"), 5},        {QStringLiteral("wait"), 6},
+        {QStringLiteral("as_completed"), 7}, {QStringLiteral("wait_for"), 8},   {QStringLiteral("sequence"), 9},
+        {QStringLiteral("queue"), 10},    {QStringLiteral("threadsafe"), 11},   {QStringLiteral("cancel"), 12},
+        {QStringLiteral("repeat"), 13}};
+    REQUIRE(ops.size() == std::size_t(taskset::Op::Repeat) + 1);
+    for (const auto &[name, byte] : ops) {
+        CAPTURE(name.toStdString());
+        const std::optional<taskset::Op> op = taskset::opFromName(name);
+        REQUIRE(op.has_value());
+        CHECK(taskset::opName(*op) == name);
+        const std::uint8_t tag = taskset::opTag(*op);
+        CHECK(tag == byte);
+        CHECK(log::opName(log::opOfTag(tag)) == name);
+        CHECK(log::opName(log::opOfTag(tag | log::kPoolBit)) == name);
+        CHECK(log::opTagFromName(name) == log::OpTag(byte));
+    }
+
+    SECTION("a queue's workers have tags and names no file can use")
+    {
+        for (const auto &[name, byte] : {std::pair{QStringLiteral("producer"), std::uint8_t(14)},
+                                         std::pair{QStringLiteral("consumer"), std::uint8_t(15)}}) {
+            CHECK(log::opName(log::OpTag(byte)) == name);
+            CHECK(log::opTagFromName(name) == log::OpTag(byte));
+            CHECK_FALSE(taskset::opFromName(name).has_value());
+        }
+    }
+    SECTION("a task without an op is tag 0, named task, and a name no op has reads as it")
+    {
+        CHECK(log::opName(log::OpTag(0)) == QLatin1String("task"));
+        CHECK(log::opTagFromName(u"task") == log::OpTag::None);
+        CHECK(log::opTagFromName(u"Sleep") == log::OpTag::None);
+        CHECK(std::uint8_t(log::OpTag::None) == 0);
+    }
+}
+
 TEST_CASE("a task set can only name the spec's ops: nothing runs commands, opens sockets or writes files")
 {
     // The whole vocabulary: the thirteen ops of coroscope.taskset/1, nothing else.
