@@ -1113,12 +1113,22 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
 
 TEST_CASE("a set's task count is estimated before it runs, repeats and workers included")
 {
-    CHECK(taskset::estimatedTaskCount(*taskset::loadSet(QStringLiteral("million")).set) == 1'000'001);
-    CHECK(taskset::estimatedTaskCount(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+    CHECK(taskset::estimateRun(*taskset::loadSet(QStringLiteral("million")).set).tasks == 1'000'001);
+    CHECK(taskset::estimateRun(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
         {"op":"repeat","count":1000,"task":{"op":"repeat","count":10000,"task":{"op":"gather","children":[
             {"op":"sleep","seconds":1}]}}},
-        {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})")) ==
-          1 + 1000 * (1 + 10000 * 2) + 1 + 5);
+        {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})"))
+              .tasks == 1 + 1000 * (1 + 10000 * 2) + 1 + 5);
+}
+
+TEST_CASE("a run's estimate gives its memory beside its task count, 800 bytes a task")
+{
+    const taskset::RunEstimate million = taskset::estimateRun(*taskset::loadSet(QStringLiteral("million")).set);
+    CHECK(million.tasks == 1'000'001);
+    CHECK(million.bytes == 1'000'001 * 800.0);
+    CHECK(taskset::estimateTasks(3).tasks == 3);
+    CHECK(taskset::estimateTasks(3).bytes == 2400.0);
+    CHECK(taskset::estimateTasks(0).bytes == 0.0);
 }
 
 TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of value")
