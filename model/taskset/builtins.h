@@ -35,7 +35,8 @@ struct BuiltinSet {
 [[nodiscard]] QString unknownSetMessage(const QString &nameOrPath);
 
 // What tasks cost: how many, and the memory they take while a run goes on (runtime,
-// record and journal: 800 bytes a task). Callers read both from here, never multiply.
+// record and journal: 800 bytes a task; docs/spec/taskset-format.md, "Memory"). Callers
+// read both from here, never multiply.
 struct RunEstimate {
     std::uint64_t tasks = 0;
     double bytes = 0;
