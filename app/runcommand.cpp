@@ -266,8 +266,7 @@ int runCommand(const RunOptions &options)
 
     // A run far beyond the memory there is would only die of it: refuse it unless
     // --force. A large run that fits is allowed, but say what it will cost first.
-    const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set);
-    const double bytes = double(tasks) * taskset::kBytesPerTask;
+    const auto [tasks, bytes] = taskset::estimateRun(*parsed.set);
     const auto gib = [](double b) { return QString::number(b / double(1 << 30), 'f', 1) + QStringLiteral(" GiB"); };
     if (const std::optional<double> available = taskset::availableMemoryBytes(); available && bytes > *available && !options.force) {
         err << "coroscope: " << printable(parsed.set->name) << " creates up to " << tasks << " tasks, about " << gib(bytes)

@@ -21,7 +21,6 @@ namespace coroscope::widgets {
 
 namespace {
 
-constexpr int kStates = 5;
 constexpr int kMaxStallMarks = 200;  // culprit labels handed to QML
 constexpr int kMaxStallsPerLane = 4096; // stalls read per lane per rebuild (newest kept)
 constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on the worker
@@ -41,6 +40,17 @@ struct DensityGrid
         return cells[(std::size_t(state) * std::size_t(rows) + std::size_t(row)) * std::size_t(cols + 1)
                      + std::size_t(col)];
     }
+};
+
+// A loop's stalls close together on screen, drawn as one.
+struct StallRect
+{
+    int lane;
+    float x0, x1;
+    double durationMs;
+    double longestMs;
+    int merged;
+    QString culprit; // the longest stall's
 };
 
 double niceStep(double rawMs)
@@ -82,15 +92,15 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
     , m_counters(new MarkListModel({"name", "lane", "counterY", "counterHeight", "current", "capacity"}, this))
 {
     setFlag(ItemHasContents, true);
-    m_colors[0] = QColor(Qt::gray);
-    m_colors[1] = QColor(Qt::blue);
-    m_colors[2] = QColor(Qt::darkGreen);
-    m_colors[3] = QColor(Qt::red);
-    m_colors[4] = QColor(Qt::darkYellow);
-    m_colors[5] = QColor(Qt::magenta);
-    m_colors[6] = QColor(Qt::lightGray);
-    m_colors[7] = QColor(Qt::transparent);
-    m_colors[8] = QColor(Qt::darkCyan);
+    m_colors.bar[Pending] = QColor(Qt::gray);
+    m_colors.bar[Running] = QColor(Qt::blue);
+    m_colors.bar[Done] = QColor(Qt::darkGreen);
+    m_colors.bar[Failed] = QColor(Qt::red);
+    m_colors.bar[Cancelled] = QColor(Qt::darkYellow);
+    m_colors.stall = QColor(Qt::magenta);
+    m_colors.grid = QColor(Qt::lightGray);
+    m_colors.lane = QColor(Qt::transparent);
+    m_colors.counter = QColor(Qt::darkCyan);
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &TaskTimeline::invalidate);
 }
@@ -230,11 +240,11 @@ void TaskTimeline::setMaxVertices(int n)
     invalidate();
 }
 
-void TaskTimeline::setColor(int index, const QColor &c)
+void TaskTimeline::setColor(QColor &slot, const QColor &c)
 {
-    if (m_colors[index] == c)
+    if (slot == c)
         return;
-    m_colors[index] = c;
+    slot = c;
     Q_EMIT colorsChanged();
     invalidate();
 }
@@ -519,7 +529,7 @@ void TaskTimeline::syncBars()
         const auto k = std::size_t(i);
         m_bars.startMs[k] = b.startMs < 0 ? -1.0f : float(b.startMs);
         m_bars.endMs[k] = b.endMs < 0 ? -1.0f : float(b.endMs);
-        m_bars.state[k] = std::uint8_t(std::clamp(b.state, 0, kStates - 1));
+        m_bars.state[k] = std::uint8_t(std::clamp(b.state, 0, BarStates - 1));
         m_bars.lane[k] = b.lane < 0 ? kHiddenLane : std::uint16_t(std::min(b.lane, kHiddenLane - 1));
     };
     if (all) {
@@ -535,208 +545,263 @@ void TaskTimeline::syncBars()
     m_bars.valid = true;
 }
 
-// Everything a build makes from a Frame and the bars; a pure function of them, so it
-// can run on the worker thread.
-void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
+// One build: the steps that turn a Frame and the bars into a Built, in drawing order
+// (a later step draws on top of an earlier one), each reading what the steps before it
+// laid out. A pure function of the Frame and the bars, so it can run on the worker thread.
+class TaskTimeline::Builder
 {
-    const double w = in.w;
-    const double h = in.h;
-    if (!in.hasSource || w < 1 || h < 1)
-        return;
-    const double vs = in.effStart;
-    const double ppm = w / (in.effEnd - in.effStart);
-    const auto fw = float(w);
-    const int nLanes = std::max(1, int(in.lanes.size()));
-    const int n = int(bars.state.size());
-    const float *barStart = bars.startMs.data();
-    const float *barEnd = bars.endMs.data();
-    const std::uint8_t *barState = bars.state.data();
-    const std::uint16_t *barLane = bars.lane.data();
-
-    // Pass 1: bars per lane (rows are ordinals within a lane, so they are stable).
-    std::vector<int> counts(std::size_t(nLanes), 0);
-    int shown = 0;
-    for (int i = 0; i < n; ++i) {
-        if (barLane[i] == kHiddenLane)
-            continue;
-        ++counts[std::min<std::size_t>(barLane[i], std::size_t(nLanes - 1))];
-        ++shown;
+public:
+    Builder(const Frame &in, const BarCache &bars, Built &out)
+        : m_in(in)
+        , m_bars(bars)
+        , m_out(out)
+        , m_w(in.w)
+        , m_h(in.h)
+        , m_viewStart(in.effStart)
+        , m_pxPerMs(in.w / (in.effEnd - in.effStart))
+        , m_laneCount(std::max(1, int(in.lanes.size())))
+    {
     }
-    out.barCount = shown;
+
+    void run()
+    {
+        countBarsPerLane();
+        layOutLanes();
+        drawLaneBandsAndTimeGrid();
+        drawCounters();
+        mergeStalls();
+        chooseDetailedLanes();
+        makeDensityGrids();
+        drawBars();
+        drawDensityGrids();
+        drawStalls();
+        listLanes();
+    }
+
+private:
+    // Pass 1: the bars shown per lane (rows are ordinals within a lane, so they are stable).
+    void countBarsPerLane()
+    {
+        const int n = int(m_bars.state.size());
+        const std::uint16_t *barLane = m_bars.lane.data();
+        m_counts.assign(std::size_t(m_laneCount), 0);
+        int shown = 0;
+        for (int i = 0; i < n; ++i) {
+            if (barLane[i] == kHiddenLane)
+                continue;
+            ++m_counts[std::min<std::size_t>(barLane[i], std::size_t(m_laneCount - 1))];
+            ++shown;
+        }
+        m_shown = shown;
+        m_out.barCount = shown;
+    }
 
     // Lane heights: natural when everything fits (rows grown towards labelRowHeight
-    // while they still fit), else shared by task count.
-    // A lane's head: its header band, then a strip per counter.
-    const double header = in.header;
-    std::vector<double> head(std::size_t(nLanes), header);
-    for (const Frame::Counter &c : in.counters)
-        head[std::size_t(std::min(c.info.lane, nLanes - 1))] += in.counterHeight;
-    double heads = 0;
-    for (const double hd : head)
-        heads += hd;
-    double rows = 0;
-    for (int l = 0; l < nLanes; ++l)
-        rows += std::max(1, counts[std::size_t(l)]);
-    const double rh = std::clamp((h - heads) / rows, in.rowHeight, in.labelRowHeight);
-    std::vector<double> body(static_cast<std::size_t>(nLanes));
-    std::vector<double> top(static_cast<std::size_t>(nLanes));
-    double natural = 0;
-    for (int l = 0; l < nLanes; ++l)
-        natural += head[std::size_t(l)] + std::max(1, counts[std::size_t(l)]) * rh;
-    if (natural <= h) {
-        for (int l = 0; l < nLanes; ++l)
-            body[std::size_t(l)] = std::max(1, counts[std::size_t(l)]) * rh;
-    } else {
-        const double avail = std::max(0.0, h - heads);
-        const double minBody = std::min(2 * rh, avail / nLanes);
-        const double spare = avail - nLanes * minBody;
-        for (int l = 0; l < nLanes; ++l) {
-            body[std::size_t(l)] = minBody + (shown > 0 ? spare * counts[std::size_t(l)] / shown : spare / nLanes);
-        }
-    }
-    double y = 0;
-    for (int l = 0; l < nLanes; ++l) {
-        top[std::size_t(l)] = y;
-        y += head[std::size_t(l)] + body[std::size_t(l)];
-    }
-
-    // Chrome: lane header bands, separators, time grid.
-    for (int l = 0; l < nLanes; ++l) {
-        const auto t = float(top[std::size_t(l)]);
-        out.addQuad(in.maxVertices, 0, t, fw, t + float(header), in.colors[7]);
-        if (l > 0)
-            out.addQuad(in.maxVertices, 0, t, fw, t + 1, in.colors[6]);
-    }
-    const double step = niceStep(in.tickSpacing / ppm);
-    for (double t = std::ceil(vs / step) * step; t <= in.effEnd; t += step) {
-        const auto x = float((t - vs) * ppm);
-        out.addQuad(in.maxVertices, x, 0, x + 1, float(h), in.colors[6], 0.6f);
-        out.ticks.append(QVariantList{double(x), t, tickLabel(t, step)}); // tickX, ms, label
-    }
-
-    // Counters: a strip each under their lane's header; runs of equal columns merge
-    // into one fill quad and one line quad, and a step between runs is a vertical quad.
-    std::vector<double> stripY(std::size_t(nLanes), 0);
-    for (int l = 0; l < nLanes; ++l)
-        stripY[std::size_t(l)] = top[std::size_t(l)] + header;
-    for (const Frame::Counter &c : in.counters) {
-        const int l = std::min(c.info.lane, nLanes - 1);
-        const double y0 = stripY[std::size_t(l)];
-        stripY[std::size_t(l)] += in.counterHeight;
-        const double pad = 3;
-        const double span = std::max(1.0, in.counterHeight - 2 * pad);
-        const double base = y0 + in.counterHeight - pad;
-        const auto levelY = [&](float v) { return float(base - span * std::min(1.0, v / c.info.scaleMax)); };
-        out.addQuad(in.maxVertices, 0, float(base), fw, float(base + 1), in.colors[6]);
-        const int cols = int(c.columns.size());
-        int runStart = 0;
-        float prevY = -1;
-        for (int col = 1; col <= cols; ++col) {
-            const float v = c.columns[std::size_t(runStart)];
-            if (col < cols && c.columns[std::size_t(col)] == v)
-                continue;
-            if (v >= 0) {
-                const float ly = levelY(v);
-                const auto x0 = float(runStart * w / cols);
-                const auto x1 = float(col * w / cols);
-                out.addQuad(in.maxVertices, x0, ly, x1, float(base), in.colors[8], 0.25f);
-                out.addQuad(in.maxVertices, x0, ly - 1, x1, ly + 1, in.colors[8]);
-                if (prevY >= 0 && prevY != ly)
-                    out.addQuad(in.maxVertices, x0 - 1, std::min(prevY, ly) - 1, x0 + 1, std::max(prevY, ly) + 1, in.colors[8]);
-                prevY = ly;
-            } else {
-                prevY = -1;
-            }
-            runStart = col;
-        }
-        out.counters.append(QVariantList{
-            c.info.name,        // name
-            l,                  // lane
-            y0,                 // counterY
-            in.counterHeight,   // counterHeight
-            c.info.current,     // current
-            c.info.capacity,    // capacity
-        });
-    }
-
-    // Stalls, merged at pixel resolution; drawn after the bars.
-    struct StallRect
+    // while they still fit), else shared by task count. A lane's head: its header band,
+    // then a strip per counter.
+    void layOutLanes()
     {
-        int lane;
-        float x0, x1;
-        double durationMs;
-        double longestMs;
-        int merged;
-        QString culprit;
-    };
-    std::vector<StallRect> stalls;
-    std::vector<int> stallsPerLane(std::size_t(nLanes), 0);
-    for (int l = 0; l < int(in.lanes.size()); ++l) {
-        const int sc = in.lanes[std::size_t(l)].stallCount;
-        const std::vector<TimelineSource::Stall> &laneStalls = in.lanes[std::size_t(l)].stalls;
-        stallsPerLane[std::size_t(l)] = sc;
-        const std::size_t laneFirst = stalls.size();
-        for (const TimelineSource::Stall &s : laneStalls) {
-            auto x0 = float((s.startMs - vs) * ppm);
-            auto x1 = float((s.startMs + s.durationMs - vs) * ppm);
-            if (x1 < 0 || x0 > fw)
-                continue;
-            x0 = std::max(0.0f, x0);
-            x1 = std::min(fw, std::max(x1, x0 + 2));
-            if (stalls.size() > laneFirst && x0 <= stalls.back().x1 + 1) {
-                StallRect &prev = stalls.back();
-                prev.x1 = std::max(prev.x1, x1);
-                prev.durationMs += s.durationMs;
-                ++prev.merged;
-                if (s.durationMs > prev.longestMs) {
-                    prev.longestMs = s.durationMs;
-                    prev.culprit = s.culprit;
+        const int nLanes = m_laneCount;
+        const double h = m_h;
+        m_head.assign(std::size_t(nLanes), m_in.header);
+        for (const Frame::Counter &c : m_in.counters)
+            m_head[std::size_t(std::min(c.info.lane, nLanes - 1))] += m_in.counterHeight;
+        double heads = 0;
+        for (const double hd : m_head)
+            heads += hd;
+        double rows = 0;
+        for (int l = 0; l < nLanes; ++l)
+            rows += std::max(1, m_counts[std::size_t(l)]);
+        const double rh = std::clamp((h - heads) / rows, m_in.rowHeight, m_in.labelRowHeight);
+        m_rowHeight = rh;
+        m_body.assign(std::size_t(nLanes), 0);
+        m_top.assign(std::size_t(nLanes), 0);
+        double natural = 0;
+        for (int l = 0; l < nLanes; ++l)
+            natural += m_head[std::size_t(l)] + std::max(1, m_counts[std::size_t(l)]) * rh;
+        if (natural <= h) {
+            for (int l = 0; l < nLanes; ++l)
+                m_body[std::size_t(l)] = std::max(1, m_counts[std::size_t(l)]) * rh;
+        } else {
+            const double avail = std::max(0.0, h - heads);
+            const double minBody = std::min(2 * rh, avail / nLanes);
+            const double spare = avail - nLanes * minBody;
+            for (int l = 0; l < nLanes; ++l) {
+                m_body[std::size_t(l)] =
+                    minBody + (m_shown > 0 ? spare * m_counts[std::size_t(l)] / m_shown : spare / nLanes);
+            }
+        }
+        double y = 0;
+        for (int l = 0; l < nLanes; ++l) {
+            m_top[std::size_t(l)] = y;
+            y += m_head[std::size_t(l)] + m_body[std::size_t(l)];
+        }
+    }
+
+    // Chrome: lane header bands, separators, time grid (and its ticks for QML).
+    void drawLaneBandsAndTimeGrid()
+    {
+        const Colors &colors = m_in.colors;
+        const auto fw = float(m_w);
+        for (int l = 0; l < m_laneCount; ++l) {
+            const auto t = float(m_top[std::size_t(l)]);
+            m_out.addQuad(m_in.maxVertices, 0, t, fw, t + float(m_in.header), colors.lane);
+            if (l > 0)
+                m_out.addQuad(m_in.maxVertices, 0, t, fw, t + 1, colors.grid);
+        }
+        const double vs = m_viewStart;
+        const double ppm = m_pxPerMs;
+        const double step = niceStep(m_in.tickSpacing / ppm);
+        for (double t = std::ceil(vs / step) * step; t <= m_in.effEnd; t += step) {
+            const auto x = float((t - vs) * ppm);
+            m_out.addQuad(m_in.maxVertices, x, 0, x + 1, float(m_h), colors.grid, 0.6f);
+            m_out.ticks.append(QVariantList{double(x), t, tickLabel(t, step)}); // tickX, ms, label
+        }
+    }
+
+    // Counters (a queue's depth): a strip each under their lane's header; runs of equal
+    // columns merge into one fill quad and one line quad, and a step between runs is a
+    // vertical quad.
+    void drawCounters()
+    {
+        const Colors &colors = m_in.colors;
+        const double w = m_w;
+        const auto fw = float(w);
+        const int nLanes = m_laneCount;
+        std::vector<double> stripY(std::size_t(nLanes), 0);
+        for (int l = 0; l < nLanes; ++l)
+            stripY[std::size_t(l)] = m_top[std::size_t(l)] + m_in.header;
+        for (const Frame::Counter &c : m_in.counters) {
+            const int l = std::min(c.info.lane, nLanes - 1);
+            const double y0 = stripY[std::size_t(l)];
+            stripY[std::size_t(l)] += m_in.counterHeight;
+            const double pad = 3;
+            const double span = std::max(1.0, m_in.counterHeight - 2 * pad);
+            const double base = y0 + m_in.counterHeight - pad;
+            const auto levelY = [&](float v) { return float(base - span * std::min(1.0, v / c.info.scaleMax)); };
+            m_out.addQuad(m_in.maxVertices, 0, float(base), fw, float(base + 1), colors.grid);
+            const int cols = int(c.columns.size());
+            int runStart = 0;
+            float prevY = -1;
+            for (int col = 1; col <= cols; ++col) {
+                const float v = c.columns[std::size_t(runStart)];
+                if (col < cols && c.columns[std::size_t(col)] == v)
+                    continue;
+                if (v >= 0) {
+                    const float ly = levelY(v);
+                    const auto x0 = float(runStart * w / cols);
+                    const auto x1 = float(col * w / cols);
+                    m_out.addQuad(m_in.maxVertices, x0, ly, x1, float(base), colors.counter, 0.25f);
+                    m_out.addQuad(m_in.maxVertices, x0, ly - 1, x1, ly + 1, colors.counter);
+                    if (prevY >= 0 && prevY != ly)
+                        m_out.addQuad(m_in.maxVertices, x0 - 1, std::min(prevY, ly) - 1, x0 + 1, std::max(prevY, ly) + 1,
+                                      colors.counter);
+                    prevY = ly;
+                } else {
+                    prevY = -1;
                 }
-            } else {
-                stalls.push_back({l, x0, x1, s.durationMs, s.durationMs, 1, s.culprit});
+                runStart = col;
+            }
+            m_out.counters.append(QVariantList{
+                c.info.name,          // name
+                l,                    // lane
+                y0,                   // counterY
+                m_in.counterHeight,   // counterHeight
+                c.info.current,       // current
+                c.info.capacity,      // capacity
+            });
+        }
+    }
+
+    // Stalls, merged at pixel resolution; drawn after the bars (drawStalls).
+    void mergeStalls()
+    {
+        const double vs = m_viewStart;
+        const double ppm = m_pxPerMs;
+        const auto fw = float(m_w);
+        m_stallsPerLane.assign(std::size_t(m_laneCount), 0);
+        for (int l = 0; l < int(m_in.lanes.size()); ++l) {
+            const int sc = m_in.lanes[std::size_t(l)].stallCount;
+            const std::vector<TimelineSource::Stall> &laneStalls = m_in.lanes[std::size_t(l)].stalls;
+            m_stallsPerLane[std::size_t(l)] = sc;
+            const std::size_t laneFirst = m_stalls.size();
+            for (const TimelineSource::Stall &s : laneStalls) {
+                auto x0 = float((s.startMs - vs) * ppm);
+                auto x1 = float((s.startMs + s.durationMs - vs) * ppm);
+                if (x1 < 0 || x0 > fw)
+                    continue;
+                x0 = std::max(0.0f, x0);
+                x1 = std::min(fw, std::max(x1, x0 + 2));
+                if (m_stalls.size() > laneFirst && x0 <= m_stalls.back().x1 + 1) {
+                    StallRect &prev = m_stalls.back();
+                    prev.x1 = std::max(prev.x1, x1);
+                    prev.durationMs += s.durationMs;
+                    ++prev.merged;
+                    if (s.durationMs > prev.longestMs) {
+                        prev.longestMs = s.durationMs;
+                        prev.culprit = s.culprit;
+                    }
+                } else {
+                    m_stalls.push_back({l, x0, x1, s.durationMs, s.durationMs, 1, s.culprit});
+                }
             }
         }
     }
 
-    // Budget for bars: what chrome and stalls leave.
-    const int maxQuads = in.maxVertices / 4;
-    const int used = int(out.vertices.size() / 4) + 2 * int(stalls.size());
-    const int barBudget = std::max(0, maxQuads - used);
+    // Which lanes are drawn bar by bar: those whose bars fit one row each, as long as
+    // their bars fit three quarters of the quads that chrome and stalls leave (the
+    // biggest such lane gives up first); the others are drawn as density grids.
+    void chooseDetailedLanes()
+    {
+        const int nLanes = m_laneCount;
+        const int maxQuads = m_in.maxVertices / 4;
+        const int used = int(m_out.vertices.size() / 4) + 2 * int(m_stalls.size());
+        m_barBudget = std::max(0, maxQuads - used);
 
-    std::vector<char> detailed(std::size_t(nLanes), 0);
-    long long detailQuads = 0;
-    for (int l = 0; l < nLanes; ++l) {
-        if (counts[std::size_t(l)] * rh <= body[std::size_t(l)] + 0.5) {
-            detailed[std::size_t(l)] = 1;
-            detailQuads += counts[std::size_t(l)];
-        }
-    }
-    while (detailQuads > barBudget * 3 / 4) { // too many bars to draw one by one
-        int biggest = -1;
+        m_detailed.assign(std::size_t(nLanes), 0);
+        long long detailQuads = 0;
         for (int l = 0; l < nLanes; ++l) {
-            if (detailed[std::size_t(l)] && (biggest < 0 || counts[std::size_t(l)] > counts[std::size_t(biggest)]))
-                biggest = l;
+            if (m_counts[std::size_t(l)] * m_rowHeight <= m_body[std::size_t(l)] + 0.5) {
+                m_detailed[std::size_t(l)] = 1;
+                detailQuads += m_counts[std::size_t(l)];
+            }
         }
-        detailed[std::size_t(biggest)] = 0;
-        detailQuads -= counts[std::size_t(biggest)];
+        while (detailQuads > m_barBudget * 3 / 4) { // too many bars to draw one by one
+            int biggest = -1;
+            for (int l = 0; l < nLanes; ++l) {
+                if (m_detailed[std::size_t(l)]
+                    && (biggest < 0 || m_counts[std::size_t(l)] > m_counts[std::size_t(biggest)]))
+                    biggest = l;
+            }
+            m_detailed[std::size_t(biggest)] = 0;
+            detailQuads -= m_counts[std::size_t(biggest)];
+        }
+        m_detailQuads = detailQuads;
+        int densityLanes = 0;
+        for (int l = 0; l < nLanes; ++l)
+            densityLanes += (!m_detailed[std::size_t(l)] && m_counts[std::size_t(l)] > 0) ? 1 : 0;
+        m_densityLanes = densityLanes;
+        m_out.aggregated = densityLanes > 0;
     }
-    int densityLanes = 0;
-    for (int l = 0; l < nLanes; ++l)
-        densityLanes += (!detailed[std::size_t(l)] && counts[std::size_t(l)] > 0) ? 1 : 0;
-    out.aggregated = densityLanes > 0;
 
-    std::vector<DensityGrid> grids;
-    std::vector<int> gridOfLane(std::size_t(nLanes), -1);
-    if (densityLanes > 0) {
-        const long long perLane = std::max<long long>(1, (barBudget - detailQuads) / densityLanes);
+    // A grid per density lane, its cells as large as the lane's share of the bar budget
+    // needs (widened or heightened by turns, starting from 1 x 2 pixels).
+    void makeDensityGrids()
+    {
+        const double w = m_w;
+        const int nLanes = m_laneCount;
+        m_gridOfLane.assign(std::size_t(nLanes), -1);
+        if (m_densityLanes == 0)
+            return;
+        const long long perLane = std::max<long long>(1, (m_barBudget - m_detailQuads) / m_densityLanes);
         for (int l = 0; l < nLanes; ++l) {
-            if (detailed[std::size_t(l)] || counts[std::size_t(l)] == 0)
+            if (m_detailed[std::size_t(l)] || m_counts[std::size_t(l)] == 0)
                 continue;
             DensityGrid g;
             g.lane = l;
             double cw = 1, ch = 2;
             auto dims = [&] {
-                g.rows = std::max(1, std::min(counts[std::size_t(l)], int(body[std::size_t(l)] / ch)));
+                g.rows = std::max(1, std::min(m_counts[std::size_t(l)], int(m_body[std::size_t(l)] / ch)));
                 g.cols = std::max(1, int(std::ceil(w / cw)));
             };
             dims();
@@ -748,150 +813,220 @@ void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
                 dims();
             }
             g.cellWidth = w / g.cols;
-            g.cells.assign(std::size_t(kStates) * std::size_t(g.rows) * std::size_t(g.cols + 1), 0);
-            gridOfLane[std::size_t(l)] = int(grids.size());
-            grids.push_back(std::move(g));
+            g.cells.assign(std::size_t(BarStates) * std::size_t(g.rows) * std::size_t(g.cols + 1), 0);
+            m_gridOfLane[std::size_t(l)] = int(m_grids.size());
+            m_grids.push_back(std::move(g));
         }
     }
 
-    // Pass 2: bars. A density lane maps its k-th bar to grid row k * rows / count and
-    // x to a column by multiplying with precomputed factors (divisions were half the
-    // cost of this loop at a million bars).
-    struct LaneScale
+    // Pass 2: bars. A detailed lane draws each bar on its row; a density lane maps its
+    // k-th bar to grid row k * rows / count and x to a column by multiplying with
+    // precomputed factors (divisions were half the cost of this loop at a million bars).
+    void drawBars()
     {
-        double row = 0;
-        double column = 0;
-    };
-    std::vector<LaneScale> scales(std::size_t(nLanes), LaneScale{});
-    for (const DensityGrid &g : grids)
-        scales[std::size_t(g.lane)] = {double(g.rows) / counts[std::size_t(g.lane)], 1.0 / g.cellWidth};
-    std::vector<int> ordinal(std::size_t(nLanes), 0);
-    const float barH = float(rh > 3 ? rh - 1 : rh);
-    for (int i = 0; i < n; ++i) {
-        if (barLane[i] == kHiddenLane)
-            continue;
-        const int l = std::min(int(barLane[i]), nLanes - 1);
-        const int o = ordinal[std::size_t(l)]++;
-        const double start = barStart[i];
-        if (start < 0)
-            continue;
-        const double end = barEnd[i] < 0 ? std::max(in.now, start) : std::max(double(barEnd[i]), start);
-        double x0 = (start - vs) * ppm;
-        double x1 = (end - vs) * ppm;
-        if (x1 < 0 || x0 > w)
-            continue;
-        x0 = std::max(0.0, x0);
-        x1 = std::min(w, x1);
-        const int state = barState[i];
-        if (detailed[std::size_t(l)]) {
-            if (x1 - x0 < 1) { // thinner than a pixel: one pixel wide
-                x1 = std::min(w, x0 + 1);
-                x0 = x1 - 1;
+        const Frame &in = m_in;
+        Built &out = m_out;
+        const double w = m_w;
+        const double vs = m_viewStart;
+        const double ppm = m_pxPerMs;
+        const int nLanes = m_laneCount;
+        const double rh = m_rowHeight;
+        const int n = int(m_bars.state.size());
+        const float *barStart = m_bars.startMs.data();
+        const float *barEnd = m_bars.endMs.data();
+        const std::uint8_t *barState = m_bars.state.data();
+        const std::uint16_t *barLane = m_bars.lane.data();
+        const std::vector<double> &top = m_top;
+        const std::vector<double> &head = m_head;
+        const std::vector<char> &detailed = m_detailed;
+
+        struct LaneScale
+        {
+            double row = 0;
+            double column = 0;
+        };
+        std::vector<LaneScale> scales(std::size_t(nLanes), LaneScale{});
+        for (const DensityGrid &g : m_grids)
+            scales[std::size_t(g.lane)] = {double(g.rows) / m_counts[std::size_t(g.lane)], 1.0 / g.cellWidth};
+        std::vector<int> ordinal(std::size_t(nLanes), 0);
+        const float barH = float(rh > 3 ? rh - 1 : rh);
+        for (int i = 0; i < n; ++i) {
+            if (barLane[i] == kHiddenLane)
+                continue;
+            const int l = std::min(int(barLane[i]), nLanes - 1);
+            const int o = ordinal[std::size_t(l)]++;
+            const double start = barStart[i];
+            if (start < 0)
+                continue;
+            const double end = barEnd[i] < 0 ? std::max(in.now, start) : std::max(double(barEnd[i]), start);
+            double x0 = (start - vs) * ppm;
+            double x1 = (end - vs) * ppm;
+            if (x1 < 0 || x0 > w)
+                continue;
+            x0 = std::max(0.0, x0);
+            x1 = std::min(w, x1);
+            const int state = barState[i];
+            if (detailed[std::size_t(l)]) {
+                if (x1 - x0 < 1) { // thinner than a pixel: one pixel wide
+                    x1 = std::min(w, x0 + 1);
+                    x0 = x1 - 1;
+                }
+                const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + o * rh);
+                if (out.addQuad(in.maxVertices, float(x0), y0, float(x1), y0 + barH, in.colors.bar[std::size_t(state)]))
+                    out.hits.push_back({float(x0), y0, float(x1), y0 + barH, i});
+            } else {
+                DensityGrid &g = m_grids[std::size_t(m_gridOfLane[std::size_t(l)])];
+                const LaneScale &scale = scales[std::size_t(l)];
+                const int row = std::min(int(o * scale.row), g.rows - 1);
+                const int c0 = std::clamp(int(x0 * scale.column), 0, g.cols - 1);
+                const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) * scale.column), c0, g.cols - 1);
+                ++g.at(state, row, c0);
+                --g.at(state, row, c1 + 1);
             }
-            const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + o * rh);
-            if (out.addQuad(in.maxVertices, float(x0), y0, float(x1), y0 + barH, in.colors[state]))
-                out.hits.push_back({float(x0), y0, float(x1), y0 + barH, i});
-        } else {
-            DensityGrid &g = grids[std::size_t(gridOfLane[std::size_t(l)])];
-            const LaneScale &scale = scales[std::size_t(l)];
-            const int row = std::min(int(o * scale.row), g.rows - 1);
-            const int c0 = std::clamp(int(x0 * scale.column), 0, g.cols - 1);
-            const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) * scale.column), c0, g.cols - 1);
-            ++g.at(state, row, c0);
-            --g.at(state, row, c1 + 1);
         }
     }
 
     // Density grids: counts per cell, dominant state, opacity from the count, runs merged.
-    static constexpr std::array<int, kStates> kPriority{3, 4, 1, 0, 2}; // failed first on ties
-    for (DensityGrid &g : grids) {
-        int maxTotal = 0;
-        for (int r = 0; r < g.rows; ++r) {
-            for (int s = 0; s < kStates; ++s) {
-                int run = 0;
-                for (int c = 0; c <= g.cols; ++c) {
-                    run += g.at(s, r, c);
-                    g.at(s, r, c) = run;
+    void drawDensityGrids()
+    {
+        static constexpr std::array<int, BarStates> kPriority{Failed, Cancelled, Running, Pending, Done}; // on ties
+        for (DensityGrid &g : m_grids) {
+            int maxTotal = 0;
+            for (int r = 0; r < g.rows; ++r) {
+                for (int s = 0; s < BarStates; ++s) {
+                    int run = 0;
+                    for (int c = 0; c <= g.cols; ++c) {
+                        run += g.at(s, r, c);
+                        g.at(s, r, c) = run;
+                    }
+                }
+                for (int c = 0; c < g.cols; ++c) {
+                    int total = 0;
+                    for (int s = 0; s < BarStates; ++s)
+                        total += g.at(s, r, c);
+                    maxTotal = std::max(maxTotal, total);
                 }
             }
-            for (int c = 0; c < g.cols; ++c) {
-                int total = 0;
-                for (int s = 0; s < kStates; ++s)
-                    total += g.at(s, r, c);
-                maxTotal = std::max(maxTotal, total);
+            if (maxTotal == 0)
+                continue;
+            const int l = g.lane;
+            const double rowH = m_body[std::size_t(l)] / g.rows;
+            for (int r = 0; r < g.rows; ++r) {
+                const auto y0 = float(m_top[std::size_t(l)] + m_head[std::size_t(l)] + r * rowH);
+                const auto y1 = float(m_top[std::size_t(l)] + m_head[std::size_t(l)] + (r + 1) * rowH);
+                int runKey = -1;
+                int runStart = 0;
+                auto flush = [&](int endCol) {
+                    if (runKey < 0)
+                        return;
+                    const int state = runKey / 4;
+                    const float alpha = 0.4f + 0.2f * float(runKey % 4);
+                    m_out.addQuad(m_in.maxVertices, float(runStart * g.cellWidth), y0, float(endCol * g.cellWidth), y1,
+                                  m_in.colors.bar[std::size_t(state)], alpha);
+                };
+                for (int c = 0; c < g.cols; ++c) {
+                    int total = 0;
+                    int best = -1;
+                    for (const int s : kPriority) {
+                        const int v = g.at(s, r, c);
+                        total += v;
+                        if (v > 0 && (best < 0 || v > g.at(best, r, c)))
+                            best = s;
+                    }
+                    int key = -1;
+                    if (total > 0) {
+                        const int level =
+                            std::clamp(int(std::ceil(4 * std::sqrt(double(total) / maxTotal))) - 1, 0, 3);
+                        key = best * 4 + level;
+                    }
+                    if (key != runKey) {
+                        flush(c);
+                        runKey = key;
+                        runStart = c;
+                    }
+                }
+                flush(g.cols);
             }
-        }
-        if (maxTotal == 0)
-            continue;
-        const int l = g.lane;
-        const double rowH = body[std::size_t(l)] / g.rows;
-        for (int r = 0; r < g.rows; ++r) {
-            const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + r * rowH);
-            const auto y1 = float(top[std::size_t(l)] + head[std::size_t(l)] + (r + 1) * rowH);
-            int runKey = -1;
-            int runStart = 0;
-            auto flush = [&](int endCol) {
-                if (runKey < 0)
-                    return;
-                const int state = runKey / 4;
-                const float alpha = 0.4f + 0.2f * float(runKey % 4);
-                out.addQuad(in.maxVertices, float(runStart * g.cellWidth), y0, float(endCol * g.cellWidth), y1, in.colors[state], alpha);
-            };
-            for (int c = 0; c < g.cols; ++c) {
-                int total = 0;
-                int best = -1;
-                for (const int s : kPriority) {
-                    const int v = g.at(s, r, c);
-                    total += v;
-                    if (v > 0 && (best < 0 || v > g.at(best, r, c)))
-                        best = s;
-                }
-                int key = -1;
-                if (total > 0) {
-                    const int level = std::clamp(int(std::ceil(4 * std::sqrt(double(total) / maxTotal))) - 1, 0, 3);
-                    key = best * 4 + level;
-                }
-                if (key != runKey) {
-                    flush(c);
-                    runKey = key;
-                    runStart = c;
-                }
-            }
-            flush(g.cols);
         }
     }
 
-    // Stalls on top: a tint across the lane body, a solid mark in the header band.
-    for (const StallRect &s : stalls) {
-        const double t = top[std::size_t(s.lane)];
-        const double hd = head[std::size_t(s.lane)];
-        out.addQuad(in.maxVertices, s.x0, float(t + hd), s.x1, float(t + hd + body[std::size_t(s.lane)]), in.colors[5], 0.22f);
-        out.addQuad(in.maxVertices, s.x0, float(t + 1), s.x1, float(t + header - 1), in.colors[5]);
-        if (out.stallMarks.size() < kMaxStallMarks) {
-            out.stallMarks.append(QVariantList{
-                s.lane,                 // lane
-                double(s.x0),           // markX
-                double(s.x1 - s.x0),    // markWidth
-                t,                      // markY
-                header,                 // markHeight
-                s.durationMs,           // durationMs
-                s.merged,               // count
-                s.culprit,              // culprit
+    // Stalls on top: a tint across the lane body, a solid mark in the header band, and
+    // the first kMaxStallMarks as marks for QML.
+    void drawStalls()
+    {
+        const double header = m_in.header;
+        for (const StallRect &s : m_stalls) {
+            const double t = m_top[std::size_t(s.lane)];
+            const double hd = m_head[std::size_t(s.lane)];
+            m_out.addQuad(m_in.maxVertices, s.x0, float(t + hd), s.x1, float(t + hd + m_body[std::size_t(s.lane)]),
+                          m_in.colors.stall, 0.22f);
+            m_out.addQuad(m_in.maxVertices, s.x0, float(t + 1), s.x1, float(t + header - 1), m_in.colors.stall);
+            if (m_out.stallMarks.size() < kMaxStallMarks) {
+                m_out.stallMarks.append(QVariantList{
+                    s.lane,                 // lane
+                    double(s.x0),           // markX
+                    double(s.x1 - s.x0),    // markWidth
+                    t,                      // markY
+                    header,                 // markHeight
+                    s.durationMs,           // durationMs
+                    s.merged,               // count
+                    s.culprit,              // culprit
+                });
+            }
+        }
+    }
+
+    // The lanes model's rows.
+    void listLanes()
+    {
+        for (int l = 0; l < m_laneCount; ++l) {
+            m_out.lanes.append(QVariantList{
+                l < int(m_in.lanes.size()) ? m_in.lanes[std::size_t(l)].name : QString(), // name
+                m_top[std::size_t(l)],                                                    // laneY
+                m_head[std::size_t(l)] + m_body[std::size_t(l)],                         // laneHeight
+                m_in.header,                                                              // headerHeight
+                m_counts[std::size_t(l)],                                                 // taskCount
+                m_stallsPerLane[std::size_t(l)],                                          // stalls
+                !m_detailed[std::size_t(l)],                                              // aggregated
             });
         }
     }
 
-    for (int l = 0; l < nLanes; ++l) {
-        out.lanes.append(QVariantList{
-            l < int(in.lanes.size()) ? in.lanes[std::size_t(l)].name : QString(), // name
-            top[std::size_t(l)],                                                  // laneY
-            head[std::size_t(l)] + body[std::size_t(l)],                         // laneHeight
-            header,                                                               // headerHeight
-            counts[std::size_t(l)],                                               // taskCount
-            stallsPerLane[std::size_t(l)],                                        // stalls
-            !detailed[std::size_t(l)],                                            // aggregated
-        });
-    }
+    const Frame &m_in;
+    const BarCache &m_bars;
+    Built &m_out;
+    const double m_w;
+    const double m_h;
+    const double m_viewStart;
+    const double m_pxPerMs;
+    const int m_laneCount; // at least one, even before the source has a lane
+
+    // countBarsPerLane
+    std::vector<int> m_counts; // bars shown per lane
+    int m_shown = 0;
+    // layOutLanes, per lane: its y, its head (header band and counter strips) and its body
+    std::vector<double> m_top;
+    std::vector<double> m_head;
+    std::vector<double> m_body;
+    double m_rowHeight = 0; // of a detailed lane's row
+    // mergeStalls
+    std::vector<StallRect> m_stalls;
+    std::vector<int> m_stallsPerLane;
+    // chooseDetailedLanes
+    int m_barBudget = 0; // quads left for bars
+    std::vector<char> m_detailed;
+    long long m_detailQuads = 0;
+    int m_densityLanes = 0;
+    // makeDensityGrids
+    std::vector<DensityGrid> m_grids;
+    std::vector<int> m_gridOfLane; // -1: no grid
+};
+
+void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)
+{
+    if (!in.hasSource || in.w < 1 || in.h < 1)
+        return;
+    Builder(in, bars, out).run();
 }
 
 QSGNode *TaskTimeline::updatePaintNode(QSGNode *old, UpdatePaintNodeData *)

@@ -123,24 +123,24 @@ public:
     [[nodiscard]] int maxVertices() const { return m_maxVertices; }
     void setMaxVertices(int n);
 
-    [[nodiscard]] QColor pendingColor() const { return m_colors[0]; }
-    void setPendingColor(const QColor &c) { setColor(0, c); }
-    [[nodiscard]] QColor runningColor() const { return m_colors[1]; }
-    void setRunningColor(const QColor &c) { setColor(1, c); }
-    [[nodiscard]] QColor doneColor() const { return m_colors[2]; }
-    void setDoneColor(const QColor &c) { setColor(2, c); }
-    [[nodiscard]] QColor failedColor() const { return m_colors[3]; }
-    void setFailedColor(const QColor &c) { setColor(3, c); }
-    [[nodiscard]] QColor cancelledColor() const { return m_colors[4]; }
-    void setCancelledColor(const QColor &c) { setColor(4, c); }
-    [[nodiscard]] QColor stallColor() const { return m_colors[5]; }
-    void setStallColor(const QColor &c) { setColor(5, c); }
-    [[nodiscard]] QColor gridColor() const { return m_colors[6]; }
-    void setGridColor(const QColor &c) { setColor(6, c); }
-    [[nodiscard]] QColor laneColor() const { return m_colors[7]; }
-    void setLaneColor(const QColor &c) { setColor(7, c); }
-    [[nodiscard]] QColor counterColor() const { return m_colors[8]; }
-    void setCounterColor(const QColor &c) { setColor(8, c); }
+    [[nodiscard]] QColor pendingColor() const { return m_colors.bar[Pending]; }
+    void setPendingColor(const QColor &c) { setColor(m_colors.bar[Pending], c); }
+    [[nodiscard]] QColor runningColor() const { return m_colors.bar[Running]; }
+    void setRunningColor(const QColor &c) { setColor(m_colors.bar[Running], c); }
+    [[nodiscard]] QColor doneColor() const { return m_colors.bar[Done]; }
+    void setDoneColor(const QColor &c) { setColor(m_colors.bar[Done], c); }
+    [[nodiscard]] QColor failedColor() const { return m_colors.bar[Failed]; }
+    void setFailedColor(const QColor &c) { setColor(m_colors.bar[Failed], c); }
+    [[nodiscard]] QColor cancelledColor() const { return m_colors.bar[Cancelled]; }
+    void setCancelledColor(const QColor &c) { setColor(m_colors.bar[Cancelled], c); }
+    [[nodiscard]] QColor stallColor() const { return m_colors.stall; }
+    void setStallColor(const QColor &c) { setColor(m_colors.stall, c); }
+    [[nodiscard]] QColor gridColor() const { return m_colors.grid; }
+    void setGridColor(const QColor &c) { setColor(m_colors.grid, c); }
+    [[nodiscard]] QColor laneColor() const { return m_colors.lane; }
+    void setLaneColor(const QColor &c) { setColor(m_colors.lane, c); }
+    [[nodiscard]] QColor counterColor() const { return m_colors.counter; }
+    void setCounterColor(const QColor &c) { setColor(m_colors.counter, c); }
     [[nodiscard]] qreal counterHeight() const { return m_counterHeight; }
     void setCounterHeight(qreal h);
     [[nodiscard]] MarkListModel *counters() const { return m_counters; }
@@ -186,6 +186,17 @@ private Q_SLOTS:
 
 private:
     using Vertex = MeshVertex;
+    // A bar's state (TimelineSource::Bar::state), the index of its colour.
+    enum BarState { Pending, Running, Done, Failed, Cancelled, BarStates };
+    // The colours a build draws with, named by what they colour.
+    struct Colors
+    {
+        std::array<QColor, BarStates> bar; // by BarState
+        QColor stall;                      // a stall's tint over its lane and mark in the header band
+        QColor grid;                       // time grid, lane separators, counter baselines
+        QColor lane;                       // lane header bands
+        QColor counter;                    // a counter's step line and fill
+    };
     struct HitRect
     {
         float x0, y0, x1, y1;
@@ -216,7 +227,7 @@ private:
         double w = 0, h = 0, now = 0, effStart = 0, effEnd = 0;
         double rowHeight = 0, labelRowHeight = 0, header = 0, tickSpacing = 0;
         int maxVertices = 0;
-        std::array<QColor, 9> colors;
+        Colors colors;
         std::vector<Lane> lanes;
         struct Counter
         {
@@ -244,8 +255,9 @@ private:
         bool addQuad(int maxVertices, float x0, float y0, float x1, float y1, const QColor &c, float alpha = 1.0f);
     };
     class Worker;
+    class Builder; // the steps of build()
 
-    void setColor(int index, const QColor &c);
+    void setColor(QColor &slot, const QColor &c);
     void invalidate();
     void syncBars();
     [[nodiscard]] Frame makeFrame();
@@ -271,7 +283,7 @@ private:
     qreal m_tickSpacing = 90;
     int m_maxVertices = 200000;
     qreal m_counterHeight = 22;
-    std::array<QColor, 9> m_colors;
+    Colors m_colors;
 
     // What the last build read, to skip rebuilding when nothing moved.
     bool m_dirty = true;

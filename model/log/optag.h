@@ -2,9 +2,13 @@
 
 // The op of a task as the task-set interpreter tags it in the journal
 // (rt::SpawnOptions::tag, the `kind` of a Created event), and its name in the logs.
+// The ops, their tag bytes and their names come from the one table in ops/ops.h.
 // kPoolBit marks a task whose work runs on the CPU pool (its log `loop` is "pool").
 
+#include "ops/ops.h"
+
 #include <QString>
+#include <QStringView>
 
 #include <cstdint>
 
@@ -12,21 +16,9 @@ namespace coroscope::log {
 
 enum class OpTag : std::uint8_t {
     None = 0,
-    Sleep,
-    Fail,
-    Cpu,
-    Block,
-    Gather,
-    Wait,
-    AsCompleted,
-    WaitFor,
-    Sequence,
-    Queue,
-    Threadsafe,
-    Cancel,
-    Repeat,
-    Producer,
-    Consumer,
+#define COROSCOPE_OPTAG_ENUMERATOR(name, tag, spelling) name = tag,
+    COROSCOPE_FILE_OPS(COROSCOPE_OPTAG_ENUMERATOR) COROSCOPE_WORKER_OPS(COROSCOPE_OPTAG_ENUMERATOR)
+#undef COROSCOPE_OPTAG_ENUMERATOR
 };
 
 inline constexpr std::uint8_t kPoolBit = 0x80;
@@ -34,27 +26,30 @@ inline constexpr std::uint8_t kPoolBit = 0x80;
 [[nodiscard]] constexpr OpTag opOfTag(std::uint8_t tag) noexcept { return OpTag(tag & ~kPoolBit); }
 [[nodiscard]] constexpr bool runsOnPool(std::uint8_t tag) noexcept { return (tag & kPoolBit) != 0; }
 
+// The op's name in logs; "task" for None and for a tag no op has.
 [[nodiscard]] inline QString opName(OpTag op)
 {
     switch (op) {
-    case OpTag::None: return QStringLiteral("task");
-    case OpTag::Sleep: return QStringLiteral("sleep");
-    case OpTag::Fail: return QStringLiteral("fail");
-    case OpTag::Cpu: return QStringLiteral("cpu");
-    case OpTag::Block: return QStringLiteral("block");
-    case OpTag::Gather: return QStringLiteral("gather");
-    case OpTag::Wait: return QStringLiteral("wait");
-    case OpTag::AsCompleted: return QStringLiteral("as_completed");
-    case OpTag::WaitFor: return QStringLiteral("wait_for");
-    case OpTag::Sequence: return QStringLiteral("sequence");
-    case OpTag::Queue: return QStringLiteral("queue");
-    case OpTag::Threadsafe: return QStringLiteral("threadsafe");
-    case OpTag::Cancel: return QStringLiteral("cancel");
-    case OpTag::Repeat: return QStringLiteral("repeat");
-    case OpTag::Producer: return QStringLiteral("producer");
-    case OpTag::Consumer: return QStringLiteral("consumer");
+#define COROSCOPE_OPTAG_NAME(name, tag, spelling)                                                                      \
+    case OpTag::name: return QStringLiteral(spelling);
+        COROSCOPE_FILE_OPS(COROSCOPE_OPTAG_NAME)
+        COROSCOPE_WORKER_OPS(COROSCOPE_OPTAG_NAME)
+#undef COROSCOPE_OPTAG_NAME
+    case OpTag::None: break;
     }
     return QStringLiteral("task");
+}
+
+// The op a log names `name`; None for "task" and for a name no op has.
+[[nodiscard]] inline OpTag opTagFromName(QStringView name)
+{
+#define COROSCOPE_OPTAG_FROM_NAME(op, tag, spelling)                                                                   \
+    if (name == QLatin1String(spelling))                                                                               \
+        return OpTag::op;
+    COROSCOPE_FILE_OPS(COROSCOPE_OPTAG_FROM_NAME)
+    COROSCOPE_WORKER_OPS(COROSCOPE_OPTAG_FROM_NAME)
+#undef COROSCOPE_OPTAG_FROM_NAME
+    return OpTag::None;
 }
 
 } // namespace coroscope::log

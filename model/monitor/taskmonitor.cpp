@@ -272,7 +272,7 @@ QString TaskMonitor::barName(int index) const
 int TaskMonitor::launch(taskset::TaskSet set)
 {
     const QString name = set.name;
-    const std::uint64_t estimate = taskset::estimatedTaskCount(set);
+    const std::uint64_t estimate = taskset::estimateRun(set).tasks;
     auto live = std::make_unique<session::Run>(std::move(set), false);
     const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
                                      log::RunRecord::Spool::Events);
@@ -925,21 +925,22 @@ namespace {
 QVariantMap estimateOf(const taskset::ParseResult &parsed, std::uint64_t held, std::uint64_t confirmTasks,
                        std::uint64_t confirmWithHeld)
 {
+    const taskset::RunEstimate heldCost = taskset::estimateTasks(held);
     if (!parsed.ok())
         return {{QStringLiteral("name"), QString()},
                 {QStringLiteral("tasks"), 0.0},
                 {QStringLiteral("bytes"), 0.0},
                 {QStringLiteral("heldTasks"), double(held)},
-                {QStringLiteral("heldBytes"), double(held) * TaskMonitor::kBytesPerTask},
+                {QStringLiteral("heldBytes"), heldCost.bytes},
                 {QStringLiteral("confirm"), false},
                 {QStringLiteral("errors"), messages(parsed.errors)}};
-    const std::uint64_t tasks = taskset::estimatedTaskCount(*parsed.set);
+    const auto [tasks, bytes] = taskset::estimateRun(*parsed.set);
     const bool confirm = tasks > confirmTasks || (tasks >= confirmWithHeld && tasks + held > confirmTasks);
     return {{QStringLiteral("name"), parsed.set->name},
             {QStringLiteral("tasks"), double(tasks)},
-            {QStringLiteral("bytes"), double(tasks) * TaskMonitor::kBytesPerTask},
+            {QStringLiteral("bytes"), bytes},
             {QStringLiteral("heldTasks"), double(held)},
-            {QStringLiteral("heldBytes"), double(held) * TaskMonitor::kBytesPerTask},
+            {QStringLiteral("heldBytes"), heldCost.bytes},
             {QStringLiteral("confirm"), confirm},
             {QStringLiteral("errors"), QStringList()}};
 }

@@ -150,11 +150,10 @@ public:
     // above kConfirmTasks: a second million). Each parses the set and launches nothing.
     // Returns {name (the set's), tasks, bytes (double), heldTasks, heldBytes (what the
     // runs already there hold), confirm (bool), errors (QStringList, as
-    // launchBuiltin/openSetFile would give; tasks and bytes are 0 then)}. `tasks` is
-    // taskset::estimatedTaskCount (at most).
+    // launchBuiltin/openSetFile would give; tasks and bytes are 0 then)}. `tasks` and
+    // `bytes` are taskset::estimateRun's (at most), heldBytes taskset::estimateTasks's.
     static constexpr std::uint64_t kConfirmTasks = taskset::kLargeRunTasks;
     static constexpr std::uint64_t kConfirmWithHeld = 500'000;
-    static constexpr double kBytesPerTask = taskset::kBytesPerTask;
     Q_INVOKABLE QVariantMap estimateBuiltin(const QString &name) const;
     // Tests lower the thresholds (defaults kConfirmTasks, kConfirmWithHeld).
     void setConfirmThresholds(std::uint64_t tasks, std::uint64_t withHeld)

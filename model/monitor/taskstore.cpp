@@ -489,15 +489,6 @@ namespace {
 
 std::int64_t msToNs(double ms) { return std::int64_t(std::llround(ms * 1e6)); }
 
-log::OpTag opFromName(const QString &name)
-{
-    for (int tag = 0; tag <= int(log::OpTag::Consumer); ++tag) {
-        if (log::opName(log::OpTag(tag)) == name)
-            return log::OpTag(tag);
-    }
-    return log::OpTag::None;
-}
-
 QString jsonText(const QJsonValue &value)
 {
     if (value.isNull() || value.isUndefined())
@@ -552,7 +543,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     };
 
     for (const log::LogTask &t : log.tasks) {
-        std::uint8_t tag = std::uint8_t(opFromName(t.op));
+        std::uint8_t tag = std::uint8_t(log::opTagFromName(t.op));
         if (t.loop == QStringLiteral("pool"))
             tag |= log::kPoolBit;
         if (creations.empty() || creations.back().first != loopOf(t.loop))

@@ -128,12 +128,19 @@ std::uint64_t tasksOf(const Node &n)
 }
 } // namespace
 
-std::uint64_t estimatedTaskCount(const TaskSet &set)
+RunEstimate estimateRun(const TaskSet &set)
 {
     std::uint64_t count = 0;
     for (const auto &n : set.tasks)
         count = saturatingAdd(count, tasksOf(*n));
-    return count;
+    return estimateTasks(count);
+}
+
+RunEstimate estimateTasks(std::uint64_t tasks)
+{
+    // What a task costs in memory while a run goes on (runtime, record and journal).
+    constexpr double kBytesPerTask = 800.0;
+    return {tasks, double(tasks) * kBytesPerTask};
 }
 
 std::optional<double> availableMemoryBytes()

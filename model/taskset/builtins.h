@@ -34,13 +34,19 @@ struct BuiltinSet {
 // three nearest by edit distance). Empty otherwise.
 [[nodiscard]] QString unknownSetMessage(const QString &nameOrPath);
 
-// How many tasks a run of `set` creates at most (every node, repeat copies, queue
-// workers, tasks made by spawn callbacks), saturating at UINT64_MAX. Lets a caller
-// warn before a run of ten million tasks.
-[[nodiscard]] std::uint64_t estimatedTaskCount(const TaskSet &set);
-
-// What a task costs in memory while a run goes on (runtime, record and journal).
-inline constexpr double kBytesPerTask = 800.0;
+// What tasks cost: how many, and the memory they take while a run goes on (runtime,
+// record and journal: 800 bytes a task; docs/spec/taskset-format.md, "Memory"). Callers
+// read both from here, never multiply.
+struct RunEstimate {
+    std::uint64_t tasks = 0;
+    double bytes = 0;
+};
+// A run of `set`, at most: every node, repeat copies, queue workers, tasks made by
+// spawn callbacks, the count saturating at UINT64_MAX. Lets a caller warn before a run
+// of ten million tasks.
+[[nodiscard]] RunEstimate estimateRun(const TaskSet &set);
+// `tasks` tasks held, e.g. by the runs already in the dashboard.
+[[nodiscard]] RunEstimate estimateTasks(std::uint64_t tasks);
 // Above this many tasks a run is announced (command line) or confirmed (dashboard).
 inline constexpr std::uint64_t kLargeRunTasks = 2'000'000;
 

@@ -13,27 +13,6 @@ namespace coroscope::taskset {
 
 namespace {
 
-struct OpSpelling {
-    Op op;
-    QLatin1String name;
-};
-
-constexpr std::array kOpSpellings{
-    OpSpelling{Op::Sleep, QLatin1String("sleep")},
-    OpSpelling{Op::Fail, QLatin1String("fail")},
-    OpSpelling{Op::Cpu, QLatin1String("cpu")},
-    OpSpelling{Op::Block, QLatin1String("block")},
-    OpSpelling{Op::Gather, QLatin1String("gather")},
-    OpSpelling{Op::Wait, QLatin1String("wait")},
-    OpSpelling{Op::AsCompleted, QLatin1String("as_completed")},
-    OpSpelling{Op::WaitFor, QLatin1String("wait_for")},
-    OpSpelling{Op::Sequence, QLatin1String("sequence")},
-    OpSpelling{Op::Queue, QLatin1String("queue")},
-    OpSpelling{Op::Threadsafe, QLatin1String("threadsafe")},
-    OpSpelling{Op::Cancel, QLatin1String("cancel")},
-    OpSpelling{Op::Repeat, QLatin1String("repeat")},
-};
-
 // One error about the whole file.
 ParseResult fileError(const QString &file, const QString &message)
 {
@@ -51,18 +30,16 @@ ParseResult tooLarge(const QString &file)
 
 QString opName(Op op)
 {
-    for (const OpSpelling &s : kOpSpellings) {
-        if (s.op == op)
-            return QString(s.name);
-    }
-    return {};
+    const std::string_view spelling = ops::kFileOps[std::size_t(op)].spelling;
+    return QString::fromLatin1(spelling.data(), qsizetype(spelling.size()));
 }
 
 std::optional<Op> opFromName(QStringView name)
 {
-    for (const OpSpelling &s : kOpSpellings) {
-        if (name == s.name)
-            return s.op;
+    for (std::size_t i = 0; i < ops::kFileOps.size(); ++i) {
+        const std::string_view spelling = ops::kFileOps[i].spelling;
+        if (name == QLatin1String(spelling.data(), qsizetype(spelling.size())))
+            return Op(i);
     }
     return std::nullopt;
 }

@@ -22,6 +22,8 @@
 //    A TaskSet is a value; its Nodes are immutable and shared between copies, so any
 //    number of threads may read one TaskSet at once.
 
+#include "ops/ops.h"
+
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonValue>
@@ -35,12 +37,19 @@
 
 namespace coroscope::taskset {
 
-enum class Op { Sleep, Fail, Cpu, Block, Gather, Wait, AsCompleted, WaitFor, Sequence, Queue, Threadsafe, Cancel, Repeat };
+// The ops a file names, in the order of the one op table (ops/ops.h).
+enum class Op {
+#define COROSCOPE_OP_ENUMERATOR(name, tag, spelling) name,
+    COROSCOPE_FILE_OPS(COROSCOPE_OP_ENUMERATOR)
+#undef COROSCOPE_OP_ENUMERATOR
+};
 
 // The op's spelling in a file: "sleep", "as_completed", "wait_for", ...
 [[nodiscard]] QString opName(Op op);
 // The op a file spells `name`, if any.
 [[nodiscard]] std::optional<Op> opFromName(QStringView name);
+// The byte the interpreter journals for a task of `op` (log::OpTag's value).
+[[nodiscard]] constexpr std::uint8_t opTag(Op op) { return ops::kFileOps[std::size_t(op)].tag; }
 
 // A duration in seconds: fixed (`a`), or drawn uniformly from [a, b] by each task
 // made from the node (`{"uniform": [a, b]}`, 0 <= a <= b).

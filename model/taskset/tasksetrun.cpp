@@ -32,26 +32,6 @@ namespace {
 // Copies made per loop step (docs/spec/taskset-format.md, "Big batches").
 constexpr std::size_t kRepeatBatch = 16384;
 
-OpTag tagOf(Op op)
-{
-    switch (op) {
-    case Op::Sleep: return OpTag::Sleep;
-    case Op::Fail: return OpTag::Fail;
-    case Op::Cpu: return OpTag::Cpu;
-    case Op::Block: return OpTag::Block;
-    case Op::Gather: return OpTag::Gather;
-    case Op::Wait: return OpTag::Wait;
-    case Op::AsCompleted: return OpTag::AsCompleted;
-    case Op::WaitFor: return OpTag::WaitFor;
-    case Op::Sequence: return OpTag::Sequence;
-    case Op::Queue: return OpTag::Queue;
-    case Op::Threadsafe: return OpTag::Threadsafe;
-    case Op::Cancel: return OpTag::Cancel;
-    case Op::Repeat: return OpTag::Repeat;
-    }
-    return OpTag::None;
-}
-
 bool isLeaf(Op op)
 {
     return op == Op::Sleep || op == Op::Fail || op == Op::Cpu || op == Op::Block;
@@ -150,7 +130,7 @@ public:
     Task<QJsonValue> spawnNode(const NodeRef &node, const QString &name, std::uint64_t parent, std::uint64_t origin = 0,
                                bool reserved = false)
     {
-        std::uint8_t tag = std::uint8_t(tagOf(node->op));
+        std::uint8_t tag = opTag(node->op);
         if (node->op == Op::Cpu && node->where == Where::Pool)
             tag |= log::kPoolBit;
         Task<QJsonValue> t = body(node);

@@ -488,6 +488,46 @@ TEST_CASE("unnamed tasks are named <op>#<id> in creation order")
     CHECK(r.creationOrder == std::vector{QStringLiteral("gather#1"), QStringLiteral("sleep#2"), QStringLiteral("sleep#3")});
 }
 
+TEST_CASE("every op round-trips from its name to its op, its journal tag and back to its name")
+{
+    // The tag bytes are in logs and journals already written: they are pinned here.
+    const std::vector<std::pair<QString, std::uint8_t>> ops{
+        {QStringLiteral("sleep"), 1},     {QStringLiteral("fail"), 2},          {QStringLiteral("cpu"), 3},
+        {QStringLiteral("block"), 4},     {QStringLiteral("gather"), 5},        {QStringLiteral("wait"), 6},
+        {QStringLiteral("as_completed"), 7}, {QStringLiteral("wait_for"), 8},   {QStringLiteral("sequence"), 9},
+        {QStringLiteral("queue"), 10},    {QStringLiteral("threadsafe"), 11},   {QStringLiteral("cancel"), 12},
+        {QStringLiteral("repeat"), 13}};
+    REQUIRE(ops.size() == std::size_t(taskset::Op::Repeat) + 1);
+    for (const auto &[name, byte] : ops) {
+        CAPTURE(name.toStdString());
+        const std::optional<taskset::Op> op = taskset::opFromName(name);
+        REQUIRE(op.has_value());
+        CHECK(taskset::opName(*op) == name);
+        const std::uint8_t tag = taskset::opTag(*op);
+        CHECK(tag == byte);
+        CHECK(log::opName(log::opOfTag(tag)) == name);
+        CHECK(log::opName(log::opOfTag(tag | log::kPoolBit)) == name);
+        CHECK(log::opTagFromName(name) == log::OpTag(byte));
+    }
+
+    SECTION("a queue's workers have tags and names no file can use")
+    {
+        for (const auto &[name, byte] : {std::pair{QStringLiteral("producer"), std::uint8_t(14)},
+                                         std::pair{QStringLiteral("consumer"), std::uint8_t(15)}}) {
+            CHECK(log::opName(log::OpTag(byte)) == name);
+            CHECK(log::opTagFromName(name) == log::OpTag(byte));
+            CHECK_FALSE(taskset::opFromName(name).has_value());
+        }
+    }
+    SECTION("a task without an op is tag 0, named task, and a name no op has reads as it")
+    {
+        CHECK(log::opName(log::OpTag(0)) == QLatin1String("task"));
+        CHECK(log::opTagFromName(u"task") == log::OpTag::None);
+        CHECK(log::opTagFromName(u"Sleep") == log::OpTag::None);
+        CHECK(std::uint8_t(log::OpTag::None) == 0);
+    }
+}
+
 TEST_CASE("a task set can only name the spec's ops: nothing runs commands, opens sockets or writes files")
 {
     // The whole vocabulary: the thirteen ops of coroscope.taskset/1, nothing else.
@@ -1073,12 +1113,22 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
 
 TEST_CASE("a set's task count is estimated before it runs, repeats and workers included")
 {
-    CHECK(taskset::estimatedTaskCount(*taskset::loadSet(QStringLiteral("million")).set) == 1'000'001);
-    CHECK(taskset::estimatedTaskCount(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+    CHECK(taskset::estimateRun(*taskset::loadSet(QStringLiteral("million")).set).tasks == 1'000'001);
+    CHECK(taskset::estimateRun(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
         {"op":"repeat","count":1000,"task":{"op":"repeat","count":10000,"task":{"op":"gather","children":[
             {"op":"sleep","seconds":1}]}}},
-        {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})")) ==
-          1 + 1000 * (1 + 10000 * 2) + 1 + 5);
+        {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})"))
+              .tasks == 1 + 1000 * (1 + 10000 * 2) + 1 + 5);
+}
+
+TEST_CASE("a run's estimate gives its memory beside its task count, 800 bytes a task")
+{
+    const taskset::RunEstimate million = taskset::estimateRun(*taskset::loadSet(QStringLiteral("million")).set);
+    CHECK(million.tasks == 1'000'001);
+    CHECK(million.bytes == 1'000'001 * 800.0);
+    CHECK(taskset::estimateTasks(3).tasks == 3);
+    CHECK(taskset::estimateTasks(3).bytes == 2400.0);
+    CHECK(taskset::estimateTasks(0).bytes == 0.0);
 }
 
 TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of value")
