@@ -111,20 +111,20 @@ Summary summarize(const log::RunRecord &record)
     Summary s;
     s.durationNs = record.endNs().value_or(rt::monotonicNs()) - record.startNs();
     const auto slower = [](const Summary::Slow &a, const Summary::Slow &b) { return a.ns > b.ns; };
+    // The table's rows, not TaskViews: a million runs' summary builds no string a task.
     for (std::uint64_t id = 1; id <= record.taskCount(); ++id) {
-        const auto t = record.task(id);
-        if (!t)
-            continue;
-        if (t->finishedNs)
-            s.slowest.push_back({*t->finishedNs - t->createdNs, id});
+        const std::uint32_t at = record.arrivalRowOf(id);
+        const log::RunRecord::TaskRow &t = record.row(at);
+        if (t.finishedNs != log::RunRecord::kNone)
+            s.slowest.push_back({t.finishedNs - t.createdNs, id});
         if (s.slowest.size() > 64) {
             std::partial_sort(s.slowest.begin(), s.slowest.begin() + 5, s.slowest.end(), slower);
             s.slowest.resize(5);
         }
-        if (t->state == TaskState::Failed && s.failed.size() < Summary::kListedJson)
-            s.failed.push_back({id, t->error});
-        else if (t->state == TaskState::Cancelled && s.cancelled.size() < Summary::kListedJson)
-            s.cancelled.push_back({id, t->cancelReason});
+        if (t.state == TaskState::Failed && s.failed.size() < Summary::kListedJson)
+            s.failed.push_back({id, record.outcomeAt(at)});
+        else if (t.state == TaskState::Cancelled && s.cancelled.size() < Summary::kListedJson)
+            s.cancelled.push_back({id, record.cancelReasonAt(at)});
     }
     std::sort(s.slowest.begin(), s.slowest.end(), slower);
     if (s.slowest.size() > 5)
