@@ -65,13 +65,13 @@ std::uint64_t RunRecord::localId(std::uint64_t runtimeId) const noexcept
     return pos == m_sortedIds.size() ? 0 : pos + 1;
 }
 
-RunRecord::Row *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
+RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
 {
     const std::size_t pos = position(runtimeId);
     return pos == m_sortedIds.size() ? nullptr : &m_rows[m_sortedRows[pos]];
 }
 
-const RunRecord::Row *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
+const RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
 {
     return const_cast<RunRecord *>(this)->rowOf(runtimeId);
 }
@@ -94,7 +94,7 @@ std::uint32_t RunRecord::store(const QString &text)
     return std::uint32_t(m_strings.size());
 }
 
-void RunRecord::setState(Row &row, TaskState state, Observer *observer)
+void RunRecord::setState(TaskRow &row, TaskState state, Observer *observer)
 {
     const TaskState from = row.state;
     if (from == state)
@@ -110,7 +110,7 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
 {
     if (e.task == 0 || rowOf(e.task))
         return -1; // a repeated Created keeps the first
-    Row row{};
+    TaskRow row{};
     row.runtimeId = e.task;
     row.parent = e.arg;
     row.origin = e.arg2;
@@ -141,12 +141,12 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     return rowIndex;
 }
 
-std::uint64_t RunRecord::callbackKey(const Row &row, std::uint32_t index) const noexcept
+std::uint64_t RunRecord::callbackKey(const TaskRow &row, std::uint32_t index) const noexcept
 {
     return std::uint64_t(&row - m_rows.data()) << 32 | index;
 }
 
-RunRecord::CallbackRow *RunRecord::callback(const Row &row, std::uint32_t index)
+RunRecord::CallbackRow *RunRecord::callback(const TaskRow &row, std::uint32_t index)
 {
     const auto it = m_callbackAt.find(callbackKey(row, index));
     return it == m_callbackAt.end() ? nullptr : &m_callbacks[it->second - 1];
@@ -154,7 +154,7 @@ RunRecord::CallbackRow *RunRecord::callback(const Row &row, std::uint32_t index)
 
 // A task's callbacks are linked newest first, so that adding one costs O(1) however
 // many the task has; task() reverses them into the order they were added.
-void RunRecord::addCallback(Row &row, std::uint32_t index, const QString &description)
+void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &description)
 {
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
@@ -186,7 +186,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
                 m_spool->append(loop, e);
             continue;
         }
-        Row *row = rowOf(e.task);
+        TaskRow *row = rowOf(e.task);
         if (!row)
             continue;
         switch (e.type) {
@@ -272,30 +272,30 @@ std::vector<std::uint64_t> RunRecord::queueOwners() const
 
 QString RunRecord::nameAt(std::size_t arrivalRow) const
 {
-    const Row &row = m_rows[arrivalRow];
+    const TaskRow &row = m_rows[arrivalRow];
     return nameOf(row, localId(row.runtimeId));
 }
 
 QString RunRecord::outcomeAt(std::size_t arrivalRow) const
 {
-    const Row &row = m_rows[arrivalRow];
+    const TaskRow &row = m_rows[arrivalRow];
     const bool hasOutcome = row.state == TaskState::Done || row.state == TaskState::Failed;
     return hasOutcome && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
 }
 
 QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
 {
-    const Row &row = m_rows[arrivalRow];
+    const TaskRow &row = m_rows[arrivalRow];
     return row.state == TaskState::Cancelled ? cancelText(row.cancelKind, row.cancelledBy) : QString();
 }
 
 QString RunRecord::awaitingAt(std::size_t arrivalRow) const
 {
-    const Row &row = m_rows[arrivalRow];
+    const TaskRow &row = m_rows[arrivalRow];
     return row.awaitKind == rt::AwaitKind::None ? QString() : awaitText(row.awaitKind, row.awaitArg);
 }
 
-QString RunRecord::nameOf(const Row &row, std::uint64_t id) const
+QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
 {
     if (row.name != 0)
         return m_strings[row.name - 1];
@@ -320,7 +320,7 @@ QString RunRecord::loopOf(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())
         return {};
-    const Row &row = rowAt(id);
+    const TaskRow &row = rowAt(id);
     return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
 }
 
@@ -335,7 +335,7 @@ QString RunRecord::error(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())
         return {};
-    const Row &row = rowAt(id);
+    const TaskRow &row = rowAt(id);
     return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
 }
 
@@ -371,7 +371,7 @@ std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) co
     std::uint64_t lastParent = 0;
     bool lastInTree = false;
     for (std::uint64_t local = id + 1; local <= count; ++local) {
-        const Row &row = rowAt(local);
+        const TaskRow &row = rowAt(local);
         if (row.parent == 0)
             continue;
         if (row.parent != lastParent) {
@@ -392,7 +392,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())
         return std::nullopt;
-    const Row &row = rowAt(id);
+    const TaskRow &row = rowAt(id);
     TaskView v;
     v.id = id;
     v.runtimeId = row.runtimeId;

@@ -207,7 +207,6 @@ public:
 
 private:
 
-    using Row = TaskRow;
     struct CallbackRow {
         std::int64_t firedNs;       // kNone = not fired
         std::uint32_t description;  // 1-based into m_strings
@@ -226,26 +225,26 @@ private:
     };
 
     [[nodiscard]] std::size_t loopIndex(const QString &name);
-    [[nodiscard]] Row *rowOf(std::uint64_t runtimeId) noexcept;
-    [[nodiscard]] const Row *rowOf(std::uint64_t runtimeId) const noexcept;
+    [[nodiscard]] TaskRow *rowOf(std::uint64_t runtimeId) noexcept;
+    [[nodiscard]] const TaskRow *rowOf(std::uint64_t runtimeId) const noexcept;
     [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // in m_sortedIds
-    [[nodiscard]] const Row &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
-    [[nodiscard]] QString nameOf(const Row &row, std::uint64_t id) const;
+    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
+    [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
     [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
-    void setState(Row &row, rt::TaskState state, Observer *observer);
-    void addCallback(Row &row, std::uint32_t index, const QString &description);
-    [[nodiscard]] CallbackRow *callback(const Row &row, std::uint32_t index);
-    [[nodiscard]] std::uint64_t callbackKey(const Row &row, std::uint32_t index) const noexcept;
+    void setState(TaskRow &row, rt::TaskState state, Observer *observer);
+    void addCallback(TaskRow &row, std::uint32_t index, const QString &description);
+    [[nodiscard]] CallbackRow *callback(const TaskRow &row, std::uint32_t index);
+    [[nodiscard]] std::uint64_t callbackKey(const TaskRow &row, std::uint32_t index) const noexcept;
 
     QString m_setName;
     QDateTime m_startedAt;
     std::int64_t m_startNs = 0;
     std::optional<std::int64_t> m_endNs;
 
-    std::vector<Row> m_rows;                 // in arrival order
+    std::vector<TaskRow> m_rows;             // in arrival order
     std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
     std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
     std::vector<CallbackRow> m_callbacks;

@@ -66,9 +66,8 @@ public:
     {
         TaskStore &s = m_store;
         const int row = s.m_rowCount++;
-        if (m_run.rows.size() <= arrivalRow)
-            m_run.rows.resize(std::size_t(arrivalRow) + 1, -1);
-        m_run.rows[arrivalRow] = row;
+        Q_ASSERT(arrivalRow == m_run.rows.size()); // the record's rows come in order
+        m_run.rows.push_back(row);
         m_store.m_recordRows.push_back(arrivalRow);
         // Its key is right unless a late task shifts the ids: renumbered() then redoes them.
         s.m_keys.push_back(makeKey(m_run.id, m_run.record.localId(m_run.record.row(arrivalRow).runtimeId)));

@@ -217,19 +217,17 @@ void Loop::cancelAll(CancelReason reason)
 
 void Loop::cancelGroup(const TaskGroup *group, CancelReason reason)
 {
-    // Collect first: cancelling may finish tasks and unlink them.
-    std::vector<TaskCore *> matching;
+    // Collect first, each held: cancelling may finish tasks and unlink them.
+    std::vector<TaskRef> matching;
     for (TaskCore *t = m_liveHead; t; t = t->m_nextLive) {
-        if (!group || t->m_group == group) {
-            t->ref();
-            matching.push_back(t);
-        }
+        if (!group || t->m_group == group)
+            matching.emplace_back(t);
     }
     // In creation order (the live list is newest first), as asyncio's programs walk
     // their tasks: the order of the wake-ups that the cancellations schedule.
     for (auto it = matching.rbegin(); it != matching.rend(); ++it) {
-        (*it)->cancel(reason);
-        (*it)->deref();
+        const TaskRef t = std::move(*it); // let go of each as soon as it is cancelled
+        t->cancel(reason);
     }
 }
 

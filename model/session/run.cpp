@@ -120,13 +120,15 @@ Run::~Run()
     m_thread->stop();
 }
 
+std::vector<taskset::TaskSetRun::LoopJournal> Run::loops() const
+{
+    std::lock_guard lock(m_loopsMutex);
+    return m_loops;
+}
+
 void Run::takeFromJournals()
 {
-    std::vector<taskset::TaskSetRun::LoopJournal> loops;
-    {
-        std::lock_guard lock(m_loopsMutex);
-        loops = m_loops;
-    }
+    const std::vector<taskset::TaskSetRun::LoopJournal> loops = this->loops();
     m_backlog.take([&](const auto &take) {
         for (const auto &j : loops) {
             j.loop->journal().drainEach(m_batch, [&](rt::JournalBatch &batch) {
@@ -160,11 +162,7 @@ bool Run::pump(std::int64_t budgetNs, const Apply &apply, std::size_t sliceEvent
 
 void Run::publishJournals()
 {
-    std::vector<taskset::TaskSetRun::LoopJournal> loops;
-    {
-        std::lock_guard lock(m_loopsMutex);
-        loops = m_loops;
-    }
+    const std::vector<taskset::TaskSetRun::LoopJournal> loops = this->loops();
     auto published = std::make_shared<Countdown>(loops.size());
     for (const auto &j : loops) {
         j.loop->callSoonThreadsafe([published] {
@@ -177,18 +175,16 @@ void Run::publishJournals()
 
 std::vector<std::pair<QString, std::int64_t>> Run::longestSteps() const
 {
-    std::lock_guard lock(m_loopsMutex);
     std::vector<std::pair<QString, std::int64_t>> out;
-    for (const auto &j : m_loops)
+    for (const auto &j : loops())
         out.emplace_back(j.name, j.loop->maxStallNs());
     return out;
 }
 
 std::vector<std::pair<QString, rt::Loop::Step>> Run::currentSteps() const
 {
-    std::lock_guard lock(m_loopsMutex);
     std::vector<std::pair<QString, rt::Loop::Step>> out;
-    for (const auto &j : m_loops)
+    for (const auto &j : loops())
         out.emplace_back(j.name, j.loop->currentStep());
     return out;
 }

@@ -95,6 +95,8 @@ private:
     // Runs fn(run) on the run's main loop.
     void post(std::function<void(taskset::TaskSetRun &)> fn);
     void takeFromJournals();
+    // The run's loops and their journals' names, as of now.
+    [[nodiscard]] std::vector<taskset::TaskSetRun::LoopJournal> loops() const;
 
     QString m_setName;
     std::unique_ptr<rt::LoopThread> m_thread;
