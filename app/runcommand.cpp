@@ -324,6 +324,8 @@ int runCommand(const RunOptions &options)
     // "worker" for threadsafe sets); this thread drains the journals into the
     // record and the live jsonl file, draws the progress line and takes signals,
     // so none of that holds up the tasks.
+    // Room for the tasks the set will make: the table never copies itself as it grows.
+    record.reserve(taskset::estimateRun(*parsed.set).tasks);
     auto live = std::make_unique<session::Run>(std::move(*parsed.set), false);
     record.setRunInfo(live->setName(), QDateTime::currentDateTimeUtc(), live->startNs());
 

@@ -1,6 +1,11 @@
 #include "runrecord.h"
 
+#include "resulttext.h"
+
+#include <QStringBuilder>
+
 #include <algorithm>
+#include <bit>
 
 namespace coroscope::log {
 
@@ -78,6 +83,7 @@ const RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) const noexce
 
 void RunRecord::reserve(std::size_t tasks)
 {
+    tasks = std::min(tasks, kMostReserved);
     m_rows.reserve(tasks);
     m_sortedIds.reserve(tasks);
     m_sortedRows.reserve(tasks);
@@ -90,6 +96,9 @@ std::uint32_t RunRecord::store(const QString &text)
 {
     if (text.isEmpty())
         return 0;
+    // A repeat's copies name one shared string, event after event.
+    if (!m_strings.empty() && rt::sameStringData(m_strings.back(), text))
+        return std::uint32_t(m_strings.size());
     m_strings.push_back(text);
     return std::uint32_t(m_strings.size());
 }
@@ -118,6 +127,9 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     row.startedNs = kNone;
     row.finishedNs = kNone;
     row.name = store(name);
+    row.copyIndex = (e.flags & rt::kIndexedName) ? std::uint32_t(e.arg2) : kNoCopyIndex;
+    if (e.flags & rt::kIndexedName)
+        row.origin = 0;
     row.tag = e.kind;
     row.loop = runsOnPool(e.kind) ? kPoolLoop : std::uint8_t(loop);
     m_hasPoolWork = m_hasPoolWork || row.loop == kPoolLoop;
@@ -219,6 +231,9 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             if (e.type == EventType::Cancelled) {
                 row->cancelKind = rt::CancelKind(e.kind);
                 row->cancelledBy = e.arg;
+            } else if (e.flags & rt::kNumberResult) {
+                row->outcome = kNumberOutcome;
+                row->number = std::bit_cast<double>(e.arg);
             } else {
                 row->outcome = store(batch.text(e));
             }
@@ -279,8 +294,16 @@ QString RunRecord::nameAt(std::size_t arrivalRow) const
 QString RunRecord::outcomeAt(std::size_t arrivalRow) const
 {
     const TaskRow &row = m_rows[arrivalRow];
-    const bool hasOutcome = row.state == TaskState::Done || row.state == TaskState::Failed;
-    return hasOutcome && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+    if (row.state == TaskState::Done)
+        return resultOf(row);
+    return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+}
+
+QString RunRecord::resultOf(const TaskRow &row) const
+{
+    if (row.outcome == kNumberOutcome)
+        return numberText(row.number);
+    return row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
 }
 
 QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
@@ -297,6 +320,8 @@ QString RunRecord::awaitingAt(std::size_t arrivalRow) const
 
 QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
 {
+    if (row.copyIndex != kNoCopyIndex)
+        return m_strings[row.name - 1] % QLatin1Char('[') % QString::number(row.copyIndex) % QLatin1Char(']');
     if (row.name != 0)
         return m_strings[row.name - 1];
     return opName(opOfTag(row.tag)) + QLatin1Char('#') + QString::number(id);
@@ -408,8 +433,8 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.startedNs = relative(row.startedNs);
     if (row.finishedNs != kNone)
         v.finishedNs = relative(row.finishedNs);
-    if (row.outcome != 0 && row.state == TaskState::Done)
-        v.result = m_strings[row.outcome - 1];
+    if (row.state == TaskState::Done)
+        v.result = resultOf(row);
     v.error = error(id);
     if (row.state == TaskState::Cancelled) {
         v.cancelKind = row.cancelKind;

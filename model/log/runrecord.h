@@ -93,7 +93,8 @@ class RunRecord
 public:
     enum class Spool { Events, None };
 
-    // A task as the table keeps it: about 90 bytes, strings apart. Times are
+    // A task as the table keeps it: 96 bytes, strings apart (a repeat's copies share
+    // their name's string; a number result is kept as the number). Times are
     // rt::monotonicNs() values (kNone = not yet); ids are runtime ids.
     struct TaskRow {
         std::uint64_t runtimeId;
@@ -103,9 +104,13 @@ public:
         std::int64_t createdNs;
         std::int64_t startedNs;
         std::int64_t finishedNs;
-        std::uint64_t awaitArg;
+        union {
+            std::uint64_t awaitArg; // what it awaits, while awaitKind is not None
+            double number;          // the result, once done with outcome kNumberOutcome
+        };
         std::uint32_t name;         // 1-based index into the string table; 0 = default name
-        std::uint32_t outcome;      // result text (done) or error text (failed)
+        std::uint32_t copyIndex;    // the name is `name[copyIndex]`; kNoCopyIndex = just `name`
+        std::uint32_t outcome;      // result text (done) or error text (failed), or kNumberOutcome
         std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
         std::uint32_t callbacks;    // how many it has
         std::uint8_t tag;           // OpTag | kPoolBit
@@ -140,7 +145,9 @@ public:
     void setRunInfo(const QString &setName, const QDateTime &startedAt, std::int64_t startNs);
     // Room for `tasks` tasks in every per-task array, so that growing to that many
     // never copies them (address space only: pages are touched as rows are added).
+    // At most kMostReserved: an estimate may be far too high.
     void reserve(std::size_t tasks);
+    static constexpr std::size_t kMostReserved = 4'000'000;
     void setFinished(std::int64_t endNs);
     // The loop's longest step (rt::Loop::maxStallNs()), which stall events alone miss.
     void setLoopMaxStepNs(const QString &loopName, std::int64_t ns);
@@ -204,6 +211,8 @@ public:
 
     // loopIndexOf() of a task whose work runs on the CPU pool.
     static constexpr std::uint8_t kPoolLoop = 0xff;
+    static constexpr std::uint32_t kNoCopyIndex = ~std::uint32_t(0);
+    static constexpr std::uint32_t kNumberOutcome = ~std::uint32_t(0);
 
 private:
 
@@ -230,6 +239,7 @@ private:
     [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // in m_sortedIds
     [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
     [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
+    [[nodiscard]] QString resultOf(const TaskRow &row) const; // a done task's result text
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).

@@ -34,7 +34,6 @@ constexpr int kTickMs = 33;
 constexpr int kApplyIntervalMs = 5;                 // between two apply slices
 constexpr std::int64_t kApplySliceNs = 2'000'000;   // events applied per slice (time)
 constexpr int kTaskThreadNice = 5;       // the runs' threads, below the GUI (see rt::setTaskThreadNice)
-constexpr std::uint64_t kReservedTasks = 4'000'000; // rows reserved for a run at most (its estimate)
 constexpr std::size_t kKeptTimings = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
 
@@ -276,7 +275,7 @@ int TaskMonitor::launch(taskset::TaskSet set)
     auto live = std::make_unique<session::Run>(std::move(set), false);
     const int runId = m_store.addRun(name, QDateTime::currentDateTimeUtc(), live->startNs(),
                                      log::RunRecord::Spool::Events);
-    m_store.reserve(runId, std::size_t(std::min<std::uint64_t>(estimate, kReservedTasks)));
+    m_store.reserve(runId, std::size_t(std::min<std::uint64_t>(estimate, log::RunRecord::kMostReserved)));
     if (m_firstStartNs < 0)
         m_firstStartNs = live->startNs();
     connect(live.get(), &session::Run::ended, this, [this, runId](std::int64_t endNs) {

@@ -538,7 +538,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
             b.strings.push_back(text);
             index = std::uint32_t(b.strings.size());
         }
-        b.events.push_back(rt::Event{tNs, std::uint64_t(task), arg, arg2, index, type, kind});
+        b.events.push_back(rt::Event{tNs, std::uint64_t(task), arg, arg2, index, type, kind, 0});
     };
 
     for (const log::LogTask &t : log.tasks) {

@@ -130,11 +130,13 @@ public:
     bool await_ready()
     {
         detail::attachAll(m_tasks);
+        if constexpr (!ReturnEx)
+            m_results.resize(m_tasks.size());
         for (std::size_t i = 0; i < m_tasks.size(); ++i) {
             if (!m_tasks[i]->finished())
                 ++m_remaining;
-            else if (!ReturnEx && m_firstFailure < 0 && !detail::succeeded(*m_tasks[i].core()))
-                m_firstFailure = std::ptrdiff_t(i);
+            else
+                keep(i, *m_tasks[i].core());
         }
         return m_remaining == 0 || m_firstFailure >= 0;
     }
@@ -163,11 +165,7 @@ public:
         } else {
             if (m_firstFailure >= 0)
                 rethrowIfUnsuccessful(*m_tasks[std::size_t(m_firstFailure)].core());
-            std::vector<T> results;
-            results.reserve(m_tasks.size());
-            for (const Task<T> &t : m_tasks)
-                results.push_back(t.result());
-            return results;
+            return std::move(m_results);
         }
     }
 
@@ -191,15 +189,24 @@ public:
         --m_remaining;
         if (m_woken)
             return;
-        if (!ReturnEx && !detail::succeeded(child)) {
-            m_firstFailure = std::ptrdiff_t(index);
+        keep(index, child);
+        if (m_firstFailure >= 0 || m_remaining == 0)
             wakeOnce();
-        } else if (m_remaining == 0) {
-            wakeOnce();
-        }
     }
 
 private:
+    // Takes a finished child's result as it ends, while its frame is at hand: the
+    // step that resumes the gather then only moves the list (a million results
+    // gathered in that one step held the loop for a fifth of a second).
+    void keep(std::size_t index, TaskCore &child)
+    {
+        if constexpr (!ReturnEx) {
+            if (detail::succeeded(child))
+                m_results[index] = *static_cast<Promise<T> &>(child).m_value;
+            else if (m_firstFailure < 0)
+                m_firstFailure = std::ptrdiff_t(index);
+        }
+    }
     void wakeOnce()
     {
         // From the child's end: gather's done-callback (the next iteration) sets the
@@ -216,6 +223,7 @@ private:
 
     std::vector<Task<T>> m_tasks;
     std::vector<detail::ChildSlot<GatherAwaiter>> m_slots;
+    std::vector<T> m_results; // without return_exceptions: each child's, as it ends
     TaskCore *m_self = nullptr;
     std::size_t m_remaining = 0;
     std::ptrdiff_t m_firstFailure = -1;

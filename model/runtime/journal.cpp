@@ -60,26 +60,33 @@ void JournalBatch::assignSlice(const JournalBatch &from, std::size_t first, std:
 {
     clear();
     events.assign(from.events.begin() + std::ptrdiff_t(first), from.events.begin() + std::ptrdiff_t(first + count));
+    // Events in a row often name one string (a repeat's copies): it is copied once.
+    std::uint32_t lastFrom = 0;
     for (Event &e : events) {
-        if (e.text != 0) {
+        if (e.text == 0)
+            continue;
+        if (e.text != lastFrom) {
+            lastFrom = e.text;
             strings.push_back(from.strings[e.text - 1]);
-            e.text = std::uint32_t(strings.size());
         }
+        e.text = std::uint32_t(strings.size());
     }
 }
 
 void Journal::append(EventType type, std::uint64_t task, std::uint64_t arg, std::uint8_t kind,
-                     std::uint32_t text, std::uint64_t arg2, std::int64_t tNs)
+                     std::uint32_t text, std::uint64_t arg2, std::int64_t tNs, std::uint8_t flags)
 {
     if (!enabled())
         return;
-    m_local.events.push_back(Event{tNs < 0 ? monotonicNs() : tNs, task, arg, arg2, text, type, kind});
+    m_local.events.push_back(Event{tNs < 0 ? monotonicNs() : tNs, task, arg, arg2, text, type, kind, flags});
 }
 
 std::uint32_t Journal::addString(const QString &s)
 {
     if (!enabled() || s.isEmpty())
         return 0;
+    if (!m_local.strings.empty() && sameStringData(m_local.strings.back(), s))
+        return std::uint32_t(m_local.strings.size());
     m_local.strings.push_back(s);
     return std::uint32_t(m_local.strings.size());
 }

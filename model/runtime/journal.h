@@ -33,12 +33,14 @@
 namespace coroscope::rt {
 
 enum class EventType : std::uint8_t {
-    Created,         // arg: parent id (0 = none); arg2: origin id; kind: the spawner's tag; text: name
+    Created,         // arg: parent id (0 = none); arg2: origin id, or with kIndexedName
+                     // the copy index; kind: the spawner's tag; text: name
     Started,
     Suspended,       // kind: AwaitKind; arg: what it awaits (ms, count, task id)
     Resumed,
     CancelRequested, // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
-    Done,            // text: the result's text, if the task set one (TaskCore::setResultText)
+    Done,            // text: the result's text, if the task set one (TaskCore::setResultText);
+                     // with kNumberResult, arg: the result, a double's bits (setResultNumber)
     Failed,          // text: error
     Cancelled,       // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
     Callback,        // arg: index of the callback on the task
@@ -51,6 +53,13 @@ enum class EventType : std::uint8_t {
 
 [[nodiscard]] QString toString(EventType t);
 
+// Whether two strings are one string's copies (the same characters in memory, as a
+// repeat's copies' shared name, heap or literal): a test that costs no comparison.
+[[nodiscard]] inline bool sameStringData(const QString &a, const QString &b) noexcept
+{
+    return a.constData() == b.constData() && a.size() == b.size();
+}
+
 struct Event {
     std::int64_t tNs;   // rt::monotonicNs()
     std::uint64_t task; // task id
@@ -59,6 +68,15 @@ struct Event {
     std::uint32_t text; // 1-based index into the batch's strings; 0 = none
     EventType type;
     std::uint8_t kind;
+    std::uint8_t flags; // EventFlag bits
+};
+
+// A million tasks of one repeat share a name and give numbers as results: these say
+// so in the event instead of a string per task (the journal, and the tables built
+// from it, then hold no per-task text).
+enum EventFlag : std::uint8_t {
+    kIndexedName = 1,  // Created: the name is `text[arg2]` (the task has no origin)
+    kNumberResult = 2, // Done: the result is the number std::bit_cast<double>(arg)
 };
 static_assert(sizeof(Event) == 40, "journal events are meant to stay small");
 
@@ -109,7 +127,9 @@ public:
 
     // Loop thread only.
     void append(EventType type, std::uint64_t task, std::uint64_t arg = 0, std::uint8_t kind = 0,
-                std::uint32_t text = 0, std::uint64_t arg2 = 0, std::int64_t tNs = -1);
+                std::uint32_t text = 0, std::uint64_t arg2 = 0, std::int64_t tNs = -1, std::uint8_t flags = 0);
+    // The string's index in the batch; a string that shares its data with the last
+    // one added (a repeat's copies' common name) is not added again.
     [[nodiscard]] std::uint32_t addString(const QString &s);
     void publish();
 

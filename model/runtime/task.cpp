@@ -3,7 +3,10 @@
 #include "logging.h"
 #include "taskgroup.h"
 
+#include <QStringBuilder>
+
 #include <atomic>
+#include <bit>
 #include <typeinfo>
 
 #if defined(__GLIBCXX__)
@@ -18,7 +21,11 @@ std::atomic<std::uint64_t> g_nextTaskId{1};
 
 QString TaskCore::name() const
 {
-    return m_extras ? m_extras->name : QString();
+    if (!m_extras)
+        return {};
+    if (m_extras->copyIndex == kNoCopyIndex)
+        return m_extras->name;
+    return m_extras->name % QLatin1Char('[') % QString::number(m_extras->copyIndex) % QLatin1Char(']');
 }
 
 CancelReason TaskCore::cancelReason() const noexcept
@@ -51,12 +58,24 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     } else if (TaskCore *current = Loop::currentTask(); current && current->m_loop == &loop) {
         m_parentId = current->m_id;
     }
-    if (!options.name.isEmpty())
-        extras().name = options.name;
+    // An indexed name travels as its shared base and the index, unless the event's
+    // second argument is taken by an origin (then as its whole text).
+    const bool indexed = options.copyIndex && options.origin == 0;
+    if (!options.name.isEmpty() || options.copyIndex) {
+        Extras &x = extras();
+        x.name = options.name;
+        if (options.copyIndex)
+            x.copyIndex = *options.copyIndex;
+    }
     m_catchesCancel = options.catchesCancel;
     loop.registerTask(this);
     Journal &j = loop.journal();
-    j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), options.origin);
+    if (indexed)
+        j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), *options.copyIndex, -1,
+                 kIndexedName);
+    else
+        j.append(EventType::Created, m_id, m_parentId, options.tag,
+                 j.addString(options.copyIndex ? name() : options.name), options.origin);
     loop.scheduleResume(this);
     if (options.group) {
         m_group = options.group;
@@ -217,7 +236,12 @@ void TaskCore::finish()
     Journal &j = m_loop->journal();
     switch (m_state) {
     case TaskState::Done:
-        j.append(EventType::Done, m_id, 0, 0, m_extras ? j.addString(m_extras->resultText) : 0);
+        if (const double *number = m_extras ? std::get_if<double>(&m_extras->result) : nullptr)
+            j.append(EventType::Done, m_id, std::bit_cast<std::uint64_t>(*number), 0, 0, 0, -1, kNumberResult);
+        else if (const QString *text = m_extras ? std::get_if<QString>(&m_extras->result) : nullptr)
+            j.append(EventType::Done, m_id, 0, 0, j.addString(*text));
+        else
+            j.append(EventType::Done, m_id);
         break;
     case TaskState::Failed: j.append(EventType::Failed, m_id, 0, 0, j.addString(errorText())); break;
     case TaskState::Cancelled: {

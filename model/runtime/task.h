@@ -32,6 +32,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace coroscope::rt {
@@ -91,6 +92,9 @@ struct SpawnOptions {
     // instead of resuming it to raise Cancelled (its frame is destroyed later, with
     // destructors run). Same outcome, same timing, without an exception's cost.
     bool catchesCancel = true;
+    // When set, the task's name is `name[copyIndex]`: a repeat's million copies share
+    // one `name` string (no text of their own anywhere; journal: kIndexedName).
+    std::optional<std::uint32_t> copyIndex = std::nullopt;
 };
 
 class TaskCore
@@ -118,7 +122,10 @@ public:
     [[nodiscard]] std::exception_ptr error() const noexcept { return m_error; }
     [[nodiscard]] QString errorText() const { return rt::errorText(m_error); }
     // A short text of the result, journalled with the Done event (e.g. its JSON).
-    void setResultText(const QString &text) { extras().resultText = text; }
+    void setResultText(const QString &text) { extras().result = text; }
+    // A result that is a plain number: journalled as the number (kNumberResult), so
+    // that a million results are no million strings.
+    void setResultNumber(double value) { extras().result = value; }
 
     // asyncio's Task.cancel(): false if the task has already finished. A task that
     // is running right now (it cancels itself, or its step cancels what awaits it)
@@ -185,11 +192,13 @@ private:
         static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
 
         QString name;
-        QString resultText;
+        std::variant<std::monostate, QString, double> result;
         std::vector<DoneEntry> entries;
         std::uint32_t callbacks = 0;
+        std::uint32_t copyIndex = kNoCopyIndex; // the name is `name[copyIndex]`
         std::uint64_t cancelledBy = 0;
     };
+    static constexpr std::uint32_t kNoCopyIndex = ~std::uint32_t(0);
     Extras &extras();
     void setCancelReason(CancelReason reason);
     void runDoneEntry(std::int32_t tag);

@@ -1,7 +1,7 @@
 #include "tasksetrun.h"
 
-#include "detail/resulttext.h"
 #include "log/optag.h"
+#include "log/resulttext.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -126,9 +126,10 @@ public:
     }
 
     // Creates the task for `node` on the current loop, named, tagged and in the run's group.
-    // `reserved`: the name comes from reserveName() and is taken as it is.
+    // `reserved`: the name comes from reserveName() and is taken as it is. With
+    // `copyIndex` (a repeat's copy) the name is `name[copyIndex]`, `name` shared.
     Task<QJsonValue> spawnNode(const NodeRef &node, const QString &name, std::uint64_t parent, std::uint64_t origin = 0,
-                               bool reserved = false)
+                               bool reserved = false, std::optional<std::uint32_t> copyIndex = {})
     {
         std::uint8_t tag = opTag(node->op);
         if (node->op == Op::Cpu && node->where == Where::Pool)
@@ -143,8 +144,9 @@ public:
             rt::SpawnOptions options{taskName, parent, origin, tag, &m_group};
             // Leaf ops never catch Cancelled: let a cancel end them without an exception.
             options.catchesCancel = !isLeaf(node->op);
+            options.copyIndex = copyIndex;
             (void)rt::spawn(t, options);
-            target = targetLocked(taskName, t);
+            target = !m_targetNames.isEmpty() && targetLocked(copyIndex ? t->name() : taskName, t);
         }
         // A target's end is noted before the file's callbacks run.
         if (target)
@@ -311,10 +313,15 @@ std::uint64_t selfId()
     return rt::Loop::currentTask()->id();
 }
 
-// The task's result: journalled as JSON text with its Done event, and returned.
+// The task's result: journalled with its Done event (a number as the number, when
+// it reads back the same; otherwise as JSON text), and returned.
 QJsonValue finishWith(QJsonValue result)
 {
-    rt::Loop::currentTask()->setResultText(detail::resultText(result));
+    rt::TaskCore *self = rt::Loop::currentTask();
+    if (result.isDouble() && QJsonValue(result.toDouble()) == result)
+        self->setResultNumber(result.toDouble());
+    else
+        self->setResultText(log::resultText(result));
     return result;
 }
 
@@ -607,8 +614,7 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     std::exception_ptr cancelled;
     try {
         for (std::size_t i = 0; i < count; ++i) {
-            copies.push_back(
-                in.spawnNode(node->task, name % QLatin1Char('[') % QString::number(i) % QLatin1Char(']'), self));
+            copies.push_back(in.spawnNode(node->task, name, self, 0, false, std::uint32_t(i)));
             if ((i + 1) % kRepeatBatch == 0 && i + 1 < count)
                 co_await rt::sleep(std::chrono::milliseconds(0)); // give the loop back between batches
         }

@@ -5,8 +5,11 @@
 #include "log/jsonlwriter.h"
 #include "log/logreader.h"
 #include "log/optag.h"
+#include "log/resulttext.h"
 #include "log/runrecord.h"
 #include "runtime/clock.h"
+#include "runtime/runtime.h"
+#include "support/looprunner.h"
 
 #include <QDir>
 #include <QFile>
@@ -309,6 +312,61 @@ TEST_CASE("the run record numbers tasks by creation and keeps their final state"
         CHECK_FALSE(record.task(0).has_value());
         CHECK_FALSE(record.task(11).has_value());
     }
+}
+
+namespace {
+
+rt::Task<double> copyReturning(double value)
+{
+    rt::Loop::currentTask()->setResultNumber(value);
+    co_return value;
+}
+
+} // namespace
+
+TEST_CASE("a repeat's copies travel as one shared name and their numbers, and read back in full")
+{
+    // A million copies must cost no string each: the journal carries their common
+    // name once per batch, an index and a number per task, and the record builds
+    // the texts when they are read.
+    rt::Loop loop(QStringLiteral("main"));
+    const QString base = QStringLiteral("sleepers");
+    const double values[] = {1.25, 3.0, 1e21, 0.1 + 0.2, -0.0};
+    std::vector<rt::Task<double>> copies;
+    constexpr std::uint32_t kCopies = 1000;
+    for (std::uint32_t i = 0; i < kCopies; ++i) {
+        rt::SpawnOptions options{base, 0, 0};
+        options.copyIndex = i;
+        copies.push_back(rt::spawn(copyReturning(values[i % 5]), options));
+    }
+    rt::SpawnOptions withOrigin{base, 0, copies[0]->id()};
+    withOrigin.copyIndex = 7;
+    copies.push_back(rt::spawn(copyReturning(2.5), withOrigin)); // the origin takes arg2: its name goes as text
+    REQUIRE(testing::runUntilIdle(loop).reached);
+    CHECK(copies[12]->name() == QStringLiteral("sleepers[12]"));
+
+    loop.journal().publish();
+    rt::JournalBatch batch;
+    loop.journal().drain(batch);
+    CHECK(batch.strings.size() == 2); // "sleepers" once, "sleepers[7]" for the one with an origin
+
+    RunRecord record(RunRecord::Spool::None);
+    record.setRunInfo(QStringLiteral("copies"), QDateTime::currentDateTimeUtc(), rt::monotonicNs());
+    record.apply(QStringLiteral("main"), batch);
+    REQUIRE(record.taskCount() == kCopies + 1);
+    for (std::uint32_t i = 0; i < kCopies; ++i) {
+        const TaskView v = *record.task(i + 1);
+        REQUIRE(v.name == QStringLiteral("sleepers[%1]").arg(i));
+        REQUIRE(v.origin == 0);
+        REQUIRE(v.result == resultText(QJsonValue(values[i % 5])));
+        REQUIRE(record.outcomeAt(record.arrivalRowOf(i + 1)) == v.result);
+    }
+    CHECK(record.task(2)->result == QStringLiteral("3"));
+    CHECK(record.task(3)->result == QStringLiteral("1e+21"));
+    const TaskView last = *record.task(kCopies + 1);
+    CHECK(last.name == QStringLiteral("sleepers[7]"));
+    CHECK(last.origin == 1);
+    CHECK(last.result == QStringLiteral("2.5"));
 }
 
 TEST_CASE("the json log holds the whole run as the spec describes it")

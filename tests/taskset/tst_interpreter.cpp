@@ -3,10 +3,10 @@
 
 #include "support/looprunner.h"
 #include "taskset/builtins.h"
-#include "taskset/detail/resulttext.h"
 #include "taskset/tasksetrun.h"
 
 #include "log/optag.h"
+#include "log/resulttext.h"
 #include "log/runrecord.h"
 
 #include <QDateTime>
@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -107,12 +108,15 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
                 Seen s;
                 s.id = e.task;
                 s.parent = e.arg;
-                s.origin = e.arg2;
+                const bool indexed = e.flags & rt::kIndexedName;
+                s.origin = indexed ? 0 : e.arg2;
                 s.tag = e.kind;
                 s.loop = log::runsOnPool(e.kind) ? QStringLiteral("pool") : loopName;
                 s.createdMs = double(e.tNs - run.startNs()) / 1e6;
-                r.nameOf[e.task] = b.text(e);
-                r.byName[b.text(e)] = s;
+                const QString name =
+                    indexed ? b.text(e) + QLatin1Char('[') + QString::number(e.arg2) + QLatin1Char(']') : b.text(e);
+                r.nameOf[e.task] = name;
+                r.byName[name] = s;
             }
         }
     }
@@ -131,7 +135,7 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
             case EventType::Started: s.started = true; s.state = QStringLiteral("running"); break;
             case EventType::Done:
                 s.state = QStringLiteral("done");
-                s.result = b.text(e);
+                s.result = (e.flags & rt::kNumberResult) ? log::numberText(std::bit_cast<double>(e.arg)) : b.text(e);
                 s.finishedMs = double(e.tNs - run.startNs()) / 1e6;
                 break;
             case EventType::Failed:
@@ -861,9 +865,11 @@ std::string compareWithRecord(const log::RunRecord &record, const std::optional<
         return "the record still has it awaiting " + v->awaiting.toStdString();
     if (c.arg != 0 && (!isRunTask(c.arg) || c.arg >= c.task))
         return "its parent " + std::to_string(c.arg) + " is not an earlier task of the run";
-    if (c.arg2 != 0 && (!isRunTask(c.arg2) || c.arg2 >= c.task))
-        return "its origin " + std::to_string(c.arg2) + " is not an earlier task of the run";
-    if (v->parent != record.localId(c.arg) || v->origin != record.localId(c.arg2))
+    // A copy's Created carries its index where others carry their origin (kIndexedName).
+    const std::uint64_t origin = (c.flags & rt::kIndexedName) ? 0 : c.arg2;
+    if (origin != 0 && (!isRunTask(origin) || origin >= c.task))
+        return "its origin " + std::to_string(origin) + " is not an earlier task of the run";
+    if (v->parent != record.localId(c.arg) || v->origin != record.localId(origin))
         return "the record's parent or origin differs";
     if (*h.end == EventType::Cancelled) {
         if (v->cancelKind != h.cancelKind)
@@ -1157,7 +1163,7 @@ TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of 
     }
     for (const QJsonValue &v : values) {
         INFO(viaDocument(v).toStdString());
-        CHECK(taskset::detail::resultText(v) == viaDocument(v));
+        CHECK(log::resultText(v) == viaDocument(v));
     }
 }
 

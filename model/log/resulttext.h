@@ -1,7 +1,6 @@
 #pragma once
 
-// Internal to coroscope_interpreter: do not include from outside model/taskset.
-// The JSON text a task's result is journalled with: exactly what QJsonDocument's
+// The JSON text of a task's result, as journalled and as the logs write it: exactly what QJsonDocument's
 // compact writer makes of the value, written directly for null, booleans, numbers
 // and arrays (every sleep of the million set ends with a number, and wrapping each
 // one in an array and a document would cost a fifth of the run's CPU; the repeat's result
@@ -11,8 +10,11 @@
 #include <QJsonValue>
 #include <QString>
 
-namespace coroscope::taskset::detail {
+namespace coroscope::log {
 
 [[nodiscard]] QString resultText(const QJsonValue &v);
+// The text of a result that is a plain number (rt::kNumberResult): the same as
+// resultText(QJsonValue(value)).
+[[nodiscard]] QString numberText(double value);
 
-} // namespace coroscope::taskset::detail
+} // namespace coroscope::log

@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-namespace coroscope::taskset::detail {
+namespace coroscope::log {
 
 namespace {
 
@@ -61,4 +61,9 @@ QString resultText(const QJsonValue &v)
     return out;
 }
 
-} // namespace coroscope::taskset::detail
+QString numberText(double value)
+{
+    return resultText(QJsonValue(value));
+}
+
+} // namespace coroscope::log
