@@ -39,6 +39,7 @@ MAX_FRAME = 1 << 20            # bytes, newline included
 MAX_UNSENT = 16 << 20          # bytes waiting for one client before it is dropped
 MAX_TEXT = 1000                # characters of a name, result, error or message
 KEEP_FINISHED = 10_000         # finished tasks the snapshot still shows
+KEEP_STALLS = 1_000            # stalls the snapshot still shows
 STALL_SECONDS = 0.050
 
 _probe = None
@@ -138,6 +139,7 @@ class _Probe:
         self.ids = itertools.count(1)
         self.records = {}                       # id -> _Record, in id order
         self.finished = deque()                 # ids of finished tasks, oldest first
+        self.stalls = deque(maxlen=KEEP_STALLS)  # stall events, oldest first
         self.tasks = weakref.WeakValueDictionary()  # id -> live task
         self.clients = []
         self.cancelling = None                  # the task whose cancel() is running
@@ -233,8 +235,9 @@ class _Probe:
                     record.suspended = event
             self.publish(event)
             if took > STALL_SECONDS:
-                self.publish({"t_ms": now, "task": tid, "type": "stall", "loop": "main",
-                              "ms": round(took * 1000.0, 3)})
+                stall = {"t_ms": now, "task": tid, "type": "stall", "loop": "main", "ms": round(took * 1000.0, 3)}
+                self.stalls.append(stall)
+                self.publish(stall)
 
     def cancel_requested(self, task):
         """Before task.cancel() runs (spec: the reasons of `cancel_requested`)."""
@@ -317,6 +320,7 @@ class _Probe:
             for added, fired in r.callbacks:
                 if fired is not None:
                     events.append(fired)
+        events.extend(self.stalls)
         events.append({"type": "snapshot_end"})
         return b"".join(_frame(e) for e in events)
 
