@@ -173,7 +173,9 @@ int attachCommand(const QStringList &args)
                                               {QStringLiteral("protocol"), QLatin1String(log::ProbeReader::kProtocol)}})
                         .toJson(QJsonDocument::Compact));
 
-    log::RunRecord record(format == log::LogFormat::Json ? log::RunRecord::Spool::Events : log::RunRecord::Spool::None);
+    // The json and jsonl logs list the events; the csv table and the trace need the table only.
+    const bool events = format == log::LogFormat::Json || format == log::LogFormat::Jsonl;
+    log::RunRecord record(events ? log::RunRecord::Spool::Events : log::RunRecord::Spool::None);
     record.setRunInfo(hello.program, hello.startedAt, 0);
     std::int64_t lastNs = 0;
 
