@@ -104,7 +104,9 @@ bool ProbeReader::feed(const char *data, qsizetype size)
     while (pos < size) {
         const char *eol = static_cast<const char *>(std::memchr(data + pos, '\n', std::size_t(size - pos)));
         const qsizetype end = eol ? qsizetype(eol - data) : size;
-        if (m_partial.size() + (end - pos) + (eol ? 1 : 0) > kMaxFrame) {
+        // The newline counts, also the one still to come: a piece of kMaxFrame bytes
+        // without it can only become a longer frame.
+        if (m_partial.size() + (end - pos) + 1 > kMaxFrame) {
             m_error = QStringLiteral("frame %1: longer than %2 bytes").arg(m_frames + 1).arg(kMaxFrame);
             m_partial.clear();
             return false;
