@@ -193,6 +193,14 @@ class AttachTest(unittest.TestCase):
         self.assertEqual(sleeper["callbacks"][0]["message"], "goodbye from coroscope")
         self.assertIsNotNone(sleeper["callbacks"][0]["fired_ms"])
 
+    def test_a_socket_named_directly_is_attached_to_as_a_forwarded_one_would_be(self):
+        program = self.start_program()
+        endpoint = self.path("coroscope", "%d.sock" % program.pid)
+        r = self.coroscope("--socket", endpoint, "--seconds", "0.1", "--export", self.path("run.csv"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("watched.py (pid %d): 5 tasks" % program.pid, r.stdout)
+        self.stop_program(program)
+
     def test_a_command_for_a_task_that_never_appears_fails_with_its_name(self):
         program = self.start_program()
         r = self.coroscope(str(program.pid), "--seconds", "0.2", "--cancel", "nobody")
