@@ -201,6 +201,19 @@ class AttachTest(unittest.TestCase):
         self.assertIn("watched.py (pid %d): 5 tasks" % program.pid, r.stdout)
         self.stop_program(program)
 
+    def test_a_program_that_installs_the_probe_itself_is_watched(self):
+        with open(self.script, "w") as f:
+            f.write("import coroscope_probe\ncoroscope_probe.install()\n" + PROGRAM)
+        program = subprocess.Popen([sys.executable, self.script], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, bufsize=0, env=self.env)
+        self.addCleanup(lambda: program.poll() is None and program.kill())
+        self.assertEqual(read_line(program.stdout), "ready\n")
+        tasks = {t["name"]: t["state"] for t in self.record(program)["tasks"]}
+        self.assertEqual(tasks["finisher"], "done")
+        self.assertEqual(tasks["sleeper"], "running")
+        out, err = self.stop_program(program)
+        self.assertIn("survived", out)
+
     def test_a_command_for_a_task_that_never_appears_fails_with_its_name(self):
         program = self.start_program()
         r = self.coroscope(str(program.pid), "--seconds", "0.2", "--cancel", "nobody")
