@@ -116,12 +116,13 @@ class _Record:
 
 
 class _Client:
-    __slots__ = ("sock", "inbuf", "out", "attached", "closing", "dead")
+    __slots__ = ("sock", "inbuf", "out", "limit", "attached", "closing", "dead")
 
     def __init__(self, sock):
         self.sock = sock
         self.inbuf = bytearray()
         self.out = bytearray()
+        self.limit = MAX_UNSENT     # unsent bytes before it is dropped (the snapshot aside)
         self.attached = False
         self.closing = False    # close once `out` is sent
         self.dead = False
@@ -146,6 +147,7 @@ class _Probe:
         self.coroscope_cancel = False           # a cancel command is running
         self.loops = weakref.WeakSet()
         self.path = None
+        self.pid = None
         self.inode = None
         self.server = None
         self.wake_r = self.wake_w = None
@@ -297,13 +299,15 @@ class _Probe:
         for c in self.clients:
             if c.attached and not c.dead:
                 c.out += frame
-                if len(c.out) > MAX_UNSENT:
+                if len(c.out) > c.limit:
                     c.dead = True
                 woke = True
         if woke:
             self.wake()
 
-    def snapshot(self):
+    def snapshot_events(self):
+        """The events that rebuild the table (called with self.lock held). The event
+        dicts are never changed once made, so they can be serialised after the lock."""
         events = []
         for r in self.records.values():
             events.append(r.created)
@@ -322,7 +326,7 @@ class _Probe:
                     events.append(fired)
         events.extend(self.stalls)
         events.append({"type": "snapshot_end"})
-        return b"".join(_frame(e) for e in events)
+        return events
 
     def wake(self):
         try:
@@ -338,7 +342,8 @@ class _Probe:
         if why is not None:
             sys.stderr.write("coroscope_probe: not serving: %s\n" % why)
             return
-        self.path = os.path.join(where, "%d.sock" % os.getpid())
+        self.pid = os.getpid()
+        self.path = os.path.join(where, "%d.sock" % self.pid)
         try:
             try:
                 os.unlink(self.path)        # a dead process's socket with our pid
@@ -366,7 +371,8 @@ class _Probe:
         if self.thread is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout=1.0)
         try:
-            if self.inode is not None and os.stat(self.path).st_ino == self.inode:
+            # A forked child exits with the parent's socket still the parent's.
+            if self.pid == os.getpid() and self.inode is not None and os.stat(self.path).st_ino == self.inode:
                 os.unlink(self.path)
         except OSError:
             pass
@@ -495,9 +501,15 @@ class _Probe:
                 raise _BadInput("expected {\"type\":\"attach\",\"protocol\":\"%s\"} first" % PROTOCOL)
             if message.get("protocol") != PROTOCOL:
                 raise _BadInput("protocol %s is not spoken here (%s)" % (json.dumps(message.get("protocol")), PROTOCOL))
+            # The loop thread waits on the lock only while the events are gathered, not
+            # while they are serialised; what happens meanwhile queues after the snapshot.
             with self.lock:
-                c.out += self.snapshot()
+                events = self.snapshot_events()
                 c.attached = True
+            snapshot = b"".join(_frame(e) for e in events)
+            with self.lock:
+                c.out[:0] = snapshot
+                c.limit = len(c.out) + MAX_UNSENT
             return
         seq = message.get("seq")
         if seq is not None and (type(seq) is not int):
