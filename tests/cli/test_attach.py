@@ -214,6 +214,20 @@ class AttachTest(unittest.TestCase):
         out, err = self.stop_program(program)
         self.assertIn("survived", out)
 
+    def test_ctrl_c_detaches_writes_the_log_and_leaves_the_program_running(self):
+        program = self.start_program()
+        log = self.path("interrupted.json")
+        monitor = self.attach_until_attached(str(program.pid), "--export", log)
+        monitor.send_signal(signal.SIGINT)
+        out, err = monitor.communicate(timeout=DEADLINE)
+        self.assertEqual(monitor.returncode, 0, err)
+        self.assertIn(b"detached, the program runs on", out)
+        with open(log) as f:
+            self.assertIn("sleeper", [t["name"] for t in json.load(f)["tasks"]])
+        self.assertIsNone(program.poll())
+        out, err = self.stop_program(program)
+        self.assertIn("survived", out)
+
     def test_a_command_for_a_task_that_never_appears_fails_with_its_name(self):
         program = self.start_program()
         r = self.coroscope(str(program.pid), "--seconds", "0.2", "--cancel", "nobody")
