@@ -19,7 +19,6 @@ reading is dropped.
 import asyncio
 import atexit
 import datetime
-import inspect
 import itertools
 import json
 import os
@@ -29,6 +28,7 @@ import stat
 import sys
 import threading
 import time
+import types
 import weakref
 from collections import deque
 
@@ -42,6 +42,7 @@ KEEP_FINISHED = 10_000         # finished tasks the snapshot still shows
 KEEP_STALLS = 1_000            # stalls the snapshot still shows
 STALL_SECONDS = 0.050
 
+_Coroutine = types.CoroutineType
 _probe = None
 _install_lock = threading.Lock()
 
@@ -134,7 +135,7 @@ class _BadInput(Exception):
 
 class _Probe:
     def __init__(self):
-        self.t0 = time.monotonic()
+        self.t0 = time.perf_counter()
         self.started_at = datetime.datetime.now(datetime.timezone.utc)
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
@@ -156,8 +157,9 @@ class _Probe:
 
     # -- the loop's side ----------------------------------------------------------------
 
-    def now_ms(self):
-        return round((time.monotonic() - self.t0) * 1000.0, 3)
+    def now_ms(self, now=None):
+        """Milliseconds since the probe started, from perf_counter (monotonic)."""
+        return round(((time.perf_counter() if now is None else now) - self.t0) * 1000.0, 3)
 
     def instrument(self, loop):
         if loop in self.loops:
@@ -173,6 +175,7 @@ class _Probe:
         task._probe_created = self.now_ms()
         task._probe_announced = False
         task._probe_callbacks = 0
+        task._probe_step = None     # when its current step began; None before the first
         try:
             parent = asyncio.current_task(task.get_loop())
         except RuntimeError:
@@ -196,9 +199,10 @@ class _Probe:
 
     def step_begins(self, task):
         self.announce(task)
-        first = not hasattr(task, "_probe_step")
-        event = {"t_ms": self.now_ms(), "task": task._probe_id, "type": "started" if first else "resumed"}
-        task._probe_step = time.perf_counter()
+        first = task._probe_step is None
+        now = time.perf_counter()
+        event = {"t_ms": self.now_ms(now), "task": task._probe_id, "type": "started" if first else "resumed"}
+        task._probe_step = now
         with self.lock:
             record = self.records.get(task._probe_id)
             if record is not None:
@@ -208,8 +212,9 @@ class _Probe:
             self.publish(event)
 
     def step_ends(self, task):
-        took = time.perf_counter() - task._probe_step
-        now = self.now_ms()
+        end = time.perf_counter()
+        took = end - task._probe_step
+        now = self.now_ms(end)
         tid = task._probe_id
         if task.done():
             event = {"t_ms": now, "task": tid}
@@ -613,7 +618,7 @@ def _describe_await(task):
         return {"await": "gather %d" % len(children)}
     # The innermost coroutine of the chain the task awaits through.
     inner, link = None, task.get_coro()
-    while inspect.iscoroutine(link):
+    while type(link) is _Coroutine:
         inner, link = link, link.cr_await
     if inner is not None:
         name = inner.cr_code.co_name
