@@ -41,6 +41,7 @@ MAX_TEXT = 1000                # characters of a name, result, error or message
 KEEP_FINISHED = 10_000         # finished tasks the snapshot still shows
 KEEP_STALLS = 1_000            # stalls the snapshot still shows
 STALL_SECONDS = 0.050
+MAX_IN_FLIGHT = 64             # commands of one client waiting for the loop
 
 _Coroutine = types.CoroutineType
 _probe = None
@@ -117,7 +118,7 @@ class _Record:
 
 
 class _Client:
-    __slots__ = ("sock", "inbuf", "out", "limit", "attached", "closing", "dead")
+    __slots__ = ("sock", "inbuf", "out", "limit", "attached", "closing", "dead", "in_flight")
 
     def __init__(self, sock):
         self.sock = sock
@@ -127,6 +128,7 @@ class _Client:
         self.attached = False
         self.closing = False    # close once `out` is sent
         self.dead = False
+        self.in_flight = 0      # commands handed to the loop, not yet answered
 
 
 class _BadInput(Exception):
@@ -541,9 +543,11 @@ class _Probe:
         self.on_loop(c, seq, tid, apply)
 
     def on_loop(self, c, seq, tid, apply):
+        if c.in_flight >= MAX_IN_FLIGHT:
+            raise _BadInput("more than %d commands waiting for their answers" % MAX_IN_FLIGHT)
         task = self.tasks.get(tid)
         if task is None:
-            return self.ack(c, seq, "no task %d" % tid)
+            return self.ack(c, seq, "no task %d" % tid, command=False)
         loop = task.get_loop()
 
         def run():
@@ -557,6 +561,8 @@ class _Probe:
                 error = _error_text(e)
             self.ack(c, seq, error)
 
+        with self.lock:
+            c.in_flight += 1
         try:
             loop.call_soon_threadsafe(run)
         except RuntimeError:
@@ -569,13 +575,17 @@ class _Probe:
         finally:
             self.coroscope_cancel = False
 
-    def ack(self, c, seq, error):
+    def ack(self, c, seq, error, command=True):
         reply = {"type": "ack", "seq": seq}
         if error is not None:
             reply["error"] = error
         with self.lock:
+            if command:
+                c.in_flight -= 1
             if not c.dead and not c.closing:
                 c.out += _frame(reply)
+                if len(c.out) > c.limit:
+                    c.dead = True
         self.wake()
 
 

@@ -14,9 +14,9 @@ SOURCE = os.environ.get("COROSCOPE_SOURCE", os.path.join(os.path.dirname(__file_
 DEADLINE = 60
 
 # Tasks suspended on a gather, a task and a queue; SIGUSR1 cancels `outer` from inside
-# the task `canceller`; SIGUSR2 ends the program.
+# the task `canceller`; SIGHUP blocks the loop on a FIFO; SIGUSR2 ends the program.
 PROGRAM = r'''
-import asyncio, signal
+import asyncio, os, signal, sys
 
 async def leaf():
     await asyncio.sleep(3600)
@@ -31,6 +31,11 @@ async def waiter(target):
 async def canceller(target):
     target.cancel()
 
+async def hold_the_loop():
+    print("holding", flush=True)
+    with open(os.environ["FIFO"], "rb") as fifo:   # blocks the loop until the test writes
+        fifo.read(1)
+
 async def main():
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
@@ -39,6 +44,7 @@ async def main():
     asyncio.create_task(asyncio.Queue().get(), name="getter")
     loop.add_signal_handler(signal.SIGUSR1, lambda: asyncio.create_task(canceller(o), name="canceller"))
     loop.add_signal_handler(signal.SIGUSR2, stop.set_result, None)
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.create_task(hold_the_loop()))
     for _ in range(3):
         await asyncio.sleep(0)
     print("ready", flush=True)
@@ -96,7 +102,10 @@ class ProbeTest(unittest.TestCase):
         script = os.path.join(tmp.name, "program.py")
         with open(script, "w") as f:
             f.write(PROGRAM)
-        env = dict(os.environ, XDG_RUNTIME_DIR=tmp.name, PYTHONPATH=os.path.join(SOURCE, "python"))
+        self.fifo = os.path.join(tmp.name, "fifo")
+        os.mkfifo(self.fifo)
+        env = dict(os.environ, XDG_RUNTIME_DIR=tmp.name, PYTHONPATH=os.path.join(SOURCE, "python"),
+                   FIFO=self.fifo)
         self.program = subprocess.Popen([sys.executable, "-m", "coroscope_probe", script, "an arg"],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env)
         self.addCleanup(lambda: self.program.poll() is None and self.program.kill())
@@ -162,6 +171,23 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(refusal["type"], "error")
         self.assertIn("coroscope.probe/2", refusal["message"])
         self.assertIsNone(self.client.frame())
+
+    def test_a_client_cannot_flood_a_busy_loop_with_commands(self):
+        _, snapshot = self.client.attach()
+        target = next(f["task"] for f in snapshot if f.get("name") == "target")
+        self.program.send_signal(signal.SIGHUP)
+        self.assertEqual(self.program.stdout.readline(), b"holding\n")
+        self.client.sock.sendall(b"".join(json.dumps({"type": "cancel", "task": target, "seq": i}).encode() + b"\n"
+                                          for i in range(65)))
+        refusal = self.client.until(lambda f: f.get("type") == "error")[-1]
+        self.assertEqual(refusal["message"], "more than 64 commands waiting for their answers")
+        with open(self.fifo, "wb") as fifo:
+            fifo.write(b"x")    # the loop runs on, and answers another client
+        other = Client(self.client.sock.getpeername())
+        self.addCleanup(other.close)
+        other.attach()
+        other.send({"type": "cancel", "task": 999, "seq": 1})
+        self.assertEqual(other.until(lambda f: f.get("type") == "ack")[-1]["error"], "no task 999")
 
     def test_two_clients_are_served_at_once_and_one_leaving_does_not_disturb_the_other(self):
         _, snapshot = self.client.attach()
