@@ -289,6 +289,20 @@ class AttachTest(unittest.TestCase):
         self.assertIn("coroscope_probe: not serving", err)
         self.assertIn("survived", out, "the program runs on unwatched")
 
+    def test_without_a_usable_XDG_RUNTIME_DIR_both_sides_use_the_users_folder_in_tmp(self):
+        for value in (None, "relative/dir"):
+            with self.subTest(XDG_RUNTIME_DIR=value):
+                self.env.pop("XDG_RUNTIME_DIR", None)
+                if value is not None:
+                    self.env["XDG_RUNTIME_DIR"] = value
+                program = self.start_program()
+                folder = "/tmp/coroscope-%d" % os.getuid()
+                self.assertEqual(stat.S_IMODE(os.lstat(folder).st_mode), 0o700)
+                self.assertTrue(os.path.exists(os.path.join(folder, "%d.sock" % program.pid)))
+                tasks = {t["name"]: t["state"] for t in self.record(program)["tasks"]}
+                self.assertEqual(tasks["sleeper"], "running")
+                self.stop_program(program)
+
     def test_attaching_to_a_pid_without_a_probe_says_so(self):
         os.mkdir(self.path("coroscope"), 0o700)
         r = self.coroscope("999999", "--seconds", "0.1")
