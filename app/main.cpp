@@ -6,7 +6,9 @@
 //   coroscope list
 //   coroscope validate FILE...
 //   coroscope diff A.json B.json [--tolerance-ms MS]
+//   coroscope attach --list | PID [--seconds S] [--export FILE] [--cancel NAME] ...
 
+#include "attachcommand.h"
 #include "logcommands.h"
 #include "runcommand.h"
 
@@ -30,7 +32,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | attach ... | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -49,6 +51,13 @@ const char *const kUsage =
     "                  outcomes that differ, tasks in one run only, finish times that moved\n"
     "    --tolerance-ms MS  how far a finish time may move unreported (default 60)\n"
     "                  exit 0 the runs agree, 1 they differ, 2 bad input\n"
+    "  attach --list   the programs that run the probe (python3 -m coroscope_probe script.py)\n"
+    "  attach PID      record a watched program's tasks until it ends, or Ctrl-C, then detach\n"
+    "    --socket PATH   attach through this socket instead of PID's (e.g. forwarded with ssh -L)\n"
+    "    --seconds S   detach after S seconds\n"
+    "    --export FILE write what was recorded, in any of the four formats (--format F)\n"
+    "    --cancel NAME cancel the task of that name (it sees CancelledError)\n"
+    "    --callback NAME=MESSAGE  the program writes MESSAGE when the task ends\n"
     "\n"
     "Exit codes: 0 the run finished (failed or cancelled tasks are results, not errors),\n"
     "2 bad input or arguments (nothing ran), 1 an internal error, 130 stopped by Ctrl-C.\n";
@@ -170,6 +179,8 @@ int run(int argc, char **argv)
         return coroscope::app::validateCommand(args.mid(1));
     if (command == QLatin1String("diff"))
         return coroscope::app::diffCommand(args.mid(1));
+    if (command == QLatin1String("attach"))
+        return coroscope::app::attachCommand(args.mid(1));
     if (command == QLatin1String("run")) {
         coroscope::app::RunOptions options;
         for (qsizetype i = 1; i < args.size(); ++i) {

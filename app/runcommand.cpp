@@ -37,51 +37,18 @@ void onSigint(int)
     [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
 }
 
-QString formatName(log::LogFormat f)
-{
-    switch (f) {
-    case log::LogFormat::Json: return QStringLiteral("json");
-    case log::LogFormat::Jsonl: return QStringLiteral("jsonl");
-    case log::LogFormat::Csv: return QStringLiteral("csv");
-    case log::LogFormat::Trace: return QStringLiteral("trace");
-    }
-    return {};
-}
-
-std::optional<log::LogFormat> formatFromName(const QString &name)
-{
-    for (auto f : {log::LogFormat::Json, log::LogFormat::Jsonl, log::LogFormat::Csv, log::LogFormat::Trace}) {
-        if (formatName(f) == name)
-            return f;
-    }
-    return std::nullopt;
-}
-
 QString seconds(std::int64_t ns)
 {
     return QString::number(double(ns) / 1e9, 'f', 2) + QStringLiteral(" s");
 }
 
-QString countsLine(const log::RunRecord &record)
-{
-    return QStringLiteral("pending %1  running %2  done %3  failed %4  cancelled %5")
-        .arg(record.count(TaskState::Pending))
-        .arg(record.count(TaskState::Running))
-        .arg(record.count(TaskState::Done))
-        .arg(record.count(TaskState::Failed))
-        .arg(record.count(TaskState::Cancelled));
-}
 
 // Exports the log in a format written at the end (jsonl is written live).
 bool exportAtEnd(const log::RunRecord &record, const QString &path, log::LogFormat format, QTextStream &err)
 {
-    log::ExportResult r;
-    switch (format) {
-    case log::LogFormat::Json: r = log::exportJson(record, path); break;
-    case log::LogFormat::Csv: r = log::exportCsv(record, path); break;
-    case log::LogFormat::Trace: r = log::exportTrace(record, path); break;
-    case log::LogFormat::Jsonl: return true;
-    }
+    if (format == log::LogFormat::Jsonl)
+        return true;
+    const log::ExportResult r = log::exportLog(record, path, format);
     if (!r.ok()) {
         err << "coroscope: could not export " << printable(path) << ": " << printable(*r.error) << '\n';
         return false;
@@ -282,7 +249,7 @@ int runCommand(const RunOptions &options)
 
     std::optional<log::LogFormat> format;
     if (!options.exportPath.isEmpty()) {
-        format = options.format.isEmpty() ? log::formatForPath(options.exportPath) : formatFromName(options.format);
+        format = options.format.isEmpty() ? log::formatForPath(options.exportPath) : log::formatFromName(options.format);
         if (!format) {
             err << "coroscope: "
                 << (options.format.isEmpty()
@@ -415,13 +382,13 @@ int runCommand(const RunOptions &options)
         QJsonObject json = summaryJson(record, summary);
         if (format && exported)
             json.insert(QStringLiteral("log"), QJsonObject{{QStringLiteral("path"), options.exportPath},
-                                                           {QStringLiteral("format"), formatName(*format)}});
+                                                           {QStringLiteral("format"), log::formatName(*format)}});
         json.insert(QStringLiteral("interrupted"), interrupted);
         out << QJsonDocument(json).toJson(QJsonDocument::Compact) << '\n';
     } else {
         printSummary(record, summary, out);
         if (format && exported)
-            out << "  log: " << printable(options.exportPath) << " (" << formatName(*format) << ")\n";
+            out << "  log: " << printable(options.exportPath) << " (" << log::formatName(*format) << ")\n";
     }
     out.flush();
     if (!exported)
@@ -461,6 +428,16 @@ int validateCommand(const QStringList &files)
             err << d.toString() << '\n';
     }
     return allGood ? 0 : 2;
+}
+
+QString countsLine(const log::RunRecord &record)
+{
+    return QStringLiteral("pending %1  running %2  done %3  failed %4  cancelled %5")
+        .arg(record.count(TaskState::Pending))
+        .arg(record.count(TaskState::Running))
+        .arg(record.count(TaskState::Done))
+        .arg(record.count(TaskState::Failed))
+        .arg(record.count(TaskState::Cancelled));
 }
 
 } // namespace coroscope::app

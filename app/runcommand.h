@@ -8,6 +8,10 @@
 #include <QString>
 #include <QStringList>
 
+namespace coroscope::log {
+class RunRecord;
+}
+
 namespace coroscope::app {
 
 struct RunOptions {
@@ -22,5 +26,8 @@ struct RunOptions {
 [[nodiscard]] int runCommand(const RunOptions &options);
 [[nodiscard]] int listCommand();
 [[nodiscard]] int validateCommand(const QStringList &files);
+
+// `pending 1  running 2  done 3  failed 0  cancelled 1`: the table's counts per state.
+[[nodiscard]] QString countsLine(const log::RunRecord &record);
 
 } // namespace coroscope::app

@@ -23,7 +23,7 @@ cmake --build --preset fuzz -j "$(nproc)"
 
 work=build/fuzz/findings
 status=0
-for target in taskset logreader durations; do
+for target in taskset logreader probereader durations; do
   printf '\n==> fuzz_%s for %ss\n' "$target" "$seconds"
   corpus=$work/$target/corpus
   artifacts=$work/$target/artifacts

@@ -31,6 +31,26 @@ std::optional<LogFormat> formatForPath(const QString &path)
     return std::nullopt;
 }
 
+QString formatName(LogFormat format)
+{
+    switch (format) {
+    case LogFormat::Json: return QStringLiteral("json");
+    case LogFormat::Jsonl: return QStringLiteral("jsonl");
+    case LogFormat::Csv: return QStringLiteral("csv");
+    case LogFormat::Trace: return QStringLiteral("trace");
+    }
+    return {};
+}
+
+std::optional<LogFormat> formatFromName(const QString &name)
+{
+    for (auto f : {LogFormat::Json, LogFormat::Jsonl, LogFormat::Csv, LogFormat::Trace}) {
+        if (formatName(f) == name)
+            return f;
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 // Lets `body` write the log through a BufferedWriter. A regular file is written
@@ -398,7 +418,12 @@ ExportResult exportLog(const RunRecord &record, const QString &path, const Expor
     const std::optional<LogFormat> format = formatForPath(path);
     if (!format)
         return {QStringLiteral("%1: unknown log format (use .json, .jsonl, .csv or .trace.json)").arg(path)};
-    switch (*format) {
+    return exportLog(record, path, *format, options);
+}
+
+ExportResult exportLog(const RunRecord &record, const QString &path, LogFormat format, const ExportOptions &options)
+{
+    switch (format) {
     case LogFormat::Json: return exportJson(record, path, options);
     case LogFormat::Jsonl: return exportJsonl(record, path);
     case LogFormat::Csv: return exportCsv(record, path);

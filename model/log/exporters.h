@@ -27,6 +27,9 @@ enum class LogFormat { Json, Jsonl, Csv, Trace };
 
 // `.trace.json` → trace, `.json` → json, `.jsonl` → jsonl, `.csv` → csv (any case).
 [[nodiscard]] std::optional<LogFormat> formatForPath(const QString &path);
+// The format's name on the command line (`--format`): json, jsonl, csv, trace.
+[[nodiscard]] QString formatName(LogFormat format);
+[[nodiscard]] std::optional<LogFormat> formatFromName(const QString &name);
 
 struct ExportOptions {
     // "Now" for a run without setFinished(): its duration, and the end of the trace
@@ -47,5 +50,8 @@ struct ExportResult {
 
 // The exporter chosen by formatForPath(path); an unknown extension is an error.
 [[nodiscard]] ExportResult exportLog(const RunRecord &record, const QString &path, const ExportOptions &options = {});
+// The exporter of `format`, whatever the path's extension.
+[[nodiscard]] ExportResult exportLog(const RunRecord &record, const QString &path, LogFormat format,
+                                     const ExportOptions &options = {});
 
 } // namespace coroscope::log

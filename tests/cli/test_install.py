@@ -1,7 +1,9 @@
-"""`cmake --install` puts the app where desktops find it: a desktop entry and its icon."""
+"""`cmake --install` puts the app where desktops find it (a desktop entry and its icon),
+and the Python probe where Python finds it."""
 import configparser
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -30,6 +32,17 @@ class InstallTest(unittest.TestCase):
             self.assertEqual(section["Icon"], "coroscope")  # names the installed icon
             with open(icon_path, encoding="utf-8") as icon:
                 self.assertIn("<svg", icon.read())
+
+    def test_install_puts_the_python_probe_where_python_can_run_it(self):
+        with tempfile.TemporaryDirectory() as prefix:
+            done = subprocess.run([CMAKE, "--install", BUILD, "--prefix", prefix],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            env = dict(os.environ, PYTHONPATH=os.path.join(prefix, "share", "coroscope", "python"))
+            probe = subprocess.run([sys.executable, "-m", "coroscope_probe", "--help"],
+                                   capture_output=True, text=True, timeout=60, env=env, cwd=prefix)
+            self.assertEqual(probe.returncode, 0, probe.stderr)
+            self.assertIn("python3 -m coroscope_probe script.py", probe.stdout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,316 @@
+#include "probereader.h"
+
+#include "log/optag.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+
+#include <cmath>
+#include <cstring>
+
+namespace coroscope::log {
+
+using rt::EventType;
+
+namespace {
+
+// The log's bounds (log-format.md, "Reading a log back"): times within ±10^12 ms fit
+// in nanoseconds; ids are JSON's exact integers.
+constexpr double kMaxMs = 1e12;
+constexpr double kMaxId = 9007199254740992.0;
+
+std::optional<std::uint64_t> idOf(const QJsonValue &v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    const double d = v.toDouble();
+    if (!(d >= 1 && d <= kMaxId) || d != std::floor(d))
+        return std::nullopt;
+    return std::uint64_t(d);
+}
+
+std::optional<std::int64_t> nsOfMs(const QJsonValue &v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    const double d = v.toDouble();
+    if (!(d >= 0 && d <= kMaxMs))
+        return std::nullopt;
+    return std::int64_t(std::llround(d * 1e6));
+}
+
+std::optional<std::uint32_t> indexOf(const QJsonValue &v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    const double d = v.toDouble();
+    if (!(d >= 0 && d <= 4294967295.0) || d != std::floor(d))
+        return std::nullopt;
+    return std::uint32_t(d);
+}
+
+QString compact(const QJsonValue &value)
+{
+    if (value.isNull() || value.isUndefined())
+        return {};
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(array.mid(1, array.size() - 2));
+}
+
+// The journal's await kind and number for the log's words (rt::describeAwait's inverse);
+// anything else is a `future`.
+std::pair<rt::AwaitKind, std::uint64_t> awaitOf(const QString &text)
+{
+    using rt::AwaitKind;
+    const auto count = [&](QLatin1String word, AwaitKind kind) -> std::optional<std::pair<AwaitKind, std::uint64_t>> {
+        if (!text.startsWith(word))
+            return std::nullopt;
+        bool ok = false;
+        const qulonglong n = text.mid(word.size()).toULongLong(&ok);
+        return ok ? std::optional(std::pair(kind, std::uint64_t(n))) : std::nullopt;
+    };
+    if (text.startsWith(QLatin1String("sleep ")) && text.endsWith(QLatin1Char('s'))) {
+        bool ok = false;
+        const double s = text.mid(6, text.size() - 7).toDouble(&ok);
+        if (ok && s >= 0 && s <= kMaxMs / 1000)
+            return {s == 0 ? AwaitKind::Yield : AwaitKind::Sleep, std::uint64_t(std::llround(s * 1000))};
+    }
+    for (const auto &[word, kind] : {std::pair(QLatin1String("gather "), AwaitKind::Gather),
+                                     std::pair(QLatin1String("wait "), AwaitKind::Wait),
+                                     std::pair(QLatin1String("as_completed "), AwaitKind::AsCompleted)}) {
+        if (const auto found = count(word, kind))
+            return *found;
+    }
+    if (text == QLatin1String("queue.get"))
+        return {AwaitKind::QueueGet, 0};
+    if (text == QLatin1String("queue.put"))
+        return {AwaitKind::QueuePut, 0};
+    if (text == QLatin1String("queue.join"))
+        return {AwaitKind::QueueJoin, 0};
+    return {AwaitKind::Future, 0};
+}
+
+} // namespace
+
+bool ProbeReader::feed(const char *data, qsizetype size)
+{
+    if (failed())
+        return false;
+    qsizetype pos = 0;
+    while (pos < size) {
+        const char *eol = static_cast<const char *>(std::memchr(data + pos, '\n', std::size_t(size - pos)));
+        const qsizetype end = eol ? qsizetype(eol - data) : size;
+        // The newline counts, also the one still to come: a piece of kMaxFrame bytes
+        // without it can only become a longer frame.
+        if (m_partial.size() + (end - pos) + 1 > kMaxFrame) {
+            m_error = QStringLiteral("frame %1: longer than %2 bytes").arg(m_frames + 1).arg(kMaxFrame);
+            m_partial.clear();
+            return false;
+        }
+        m_partial.append(data + pos, end - pos);
+        if (!eol)
+            break;
+        pos = end + 1;
+        ++m_frames;
+        const QString problem = frame(m_partial);
+        m_partial.clear();
+        if (!problem.isEmpty()) {
+            m_error = QStringLiteral("frame %1: %2").arg(m_frames).arg(problem);
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> ProbeReader::taskNamed(const QString &name) const
+{
+    const auto it = m_idOfName.constFind(name);
+    return it == m_idOfName.constEnd() ? std::nullopt : std::optional(it.value());
+}
+
+std::uint32_t ProbeReader::addString(const QString &s)
+{
+    if (s.isEmpty())
+        return 0;
+    m_batch.strings.push_back(s);
+    return std::uint32_t(m_batch.strings.size());
+}
+
+QString ProbeReader::frame(const QByteArray &text)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return QStringLiteral("not a JSON object");
+    const QJsonObject o = doc.object();
+
+    if (!m_hello) {
+        const QJsonValue protocol = o.value(QLatin1String("protocol"));
+        if (!protocol.isString())
+            return QStringLiteral("expected the probe's hello (with \"protocol\"): not a coroscope probe");
+        if (protocol.toString() != QLatin1String(kProtocol))
+            return QStringLiteral("the probe speaks %1, this Coroscope %2").arg(protocol.toString(), QLatin1String(kProtocol));
+        ProbeHello hello;
+        const QJsonValue pid = o.value(QLatin1String("pid"));
+        const QJsonValue program = o.value(QLatin1String("program"));
+        const QJsonValue started = o.value(QLatin1String("started_at"));
+        if (!idOf(pid) || !program.isString() || !started.isString())
+            return QStringLiteral("hello: expected pid (an integer >= 1), program and started_at (strings)");
+        hello.pid = qint64(*idOf(pid));
+        hello.program = program.toString();
+        hello.startedAt = QDateTime::fromString(started.toString(), Qt::ISODateWithMs);
+        if (!hello.startedAt.isValid())
+            return QStringLiteral("hello: started_at: expected an ISO 8601 time");
+        for (const QJsonValue &a : o.value(QLatin1String("argv")).toArray())
+            hello.argv << a.toString();
+        hello.python = o.value(QLatin1String("python")).toString();
+        m_hello = std::move(hello);
+        return {};
+    }
+
+    const QJsonValue typeValue = o.value(QLatin1String("type"));
+    if (!typeValue.isString())
+        return QStringLiteral("type: expected a string");
+    const QString type = typeValue.toString();
+    if (type == QLatin1String("snapshot_end")) {
+        m_snapshotDone = true;
+        return {};
+    }
+    if (type == QLatin1String("ack")) {
+        ProbeAck ack;
+        const QJsonValue seq = o.value(QLatin1String("seq"));
+        const QJsonValue error = o.value(QLatin1String("error"));
+        if (seq.isDouble() && seq.toDouble() == std::floor(seq.toDouble()) && std::abs(seq.toDouble()) <= kMaxId)
+            ack.seq = qint64(seq.toDouble());
+        else if (!seq.isNull() && !seq.isUndefined())
+            return QStringLiteral("ack: seq: expected an integer or null");
+        if (!error.isUndefined() && !error.isString())
+            return QStringLiteral("ack: error: expected a string");
+        ack.error = error.toString();
+        if (!error.isUndefined() && ack.error.isEmpty())
+            ack.error = QStringLiteral("failed");
+        m_acks.push_back(std::move(ack));
+        return {};
+    }
+    if (type == QLatin1String("error"))
+        return QStringLiteral("the probe refused: ") + o.value(QLatin1String("message")).toString();
+    return event(o, type);
+}
+
+QString ProbeReader::event(const QJsonObject &o, const QString &type)
+{
+    const std::optional<std::int64_t> tNs = nsOfMs(o.value(QLatin1String("t_ms")));
+    if (!tNs)
+        return QStringLiteral("t_ms: expected a number from 0 to 10^12");
+    const QJsonValue taskValue = o.value(QLatin1String("task"));
+    const std::optional<std::uint64_t> task = idOf(taskValue);
+    const auto push = [&](EventType t, std::uint64_t id, std::uint64_t arg = 0, std::uint8_t kind = 0,
+                          std::uint32_t text = 0) {
+        m_batch.events.push_back(rt::Event{*tNs, id, arg, 0, text, t, kind});
+    };
+
+    if (type == QLatin1String("stall")) {
+        const std::optional<std::int64_t> ns = nsOfMs(o.value(QLatin1String("ms")));
+        if (!ns || !o.value(QLatin1String("loop")).isString())
+            return QStringLiteral("a stall needs loop (a string) and ms (a number >= 0)");
+        push(EventType::Stall, task && m_created.count(*task) ? *task : 0, std::uint64_t(*ns));
+        return {};
+    }
+    if (!task)
+        return QStringLiteral("task: expected a task id (an integer >= 1)");
+
+    if (type == QLatin1String("created")) {
+        if (m_created.count(*task))
+            return QStringLiteral("task %1 is created twice").arg(*task);
+        const QJsonValue name = o.value(QLatin1String("name"));
+        const QJsonValue op = o.value(QLatin1String("op"));
+        const QJsonValue parent = o.value(QLatin1String("parent"));
+        if (!name.isString() || !op.isString())
+            return QStringLiteral("created: expected the task's name and op (strings)");
+        if (!parent.isNull() && !parent.isUndefined() && !idOf(parent))
+            return QStringLiteral("parent: expected a task id or null");
+        // A parent the probe has forgotten (it keeps the last 10,000 finished tasks) is none.
+        const std::uint64_t parentId = idOf(parent) && m_created.count(*idOf(parent)) ? *idOf(parent) : 0;
+        m_created.insert(*task);
+        m_idOfName.insert(name.toString(), *task);
+        push(EventType::Created, *task, parentId, std::uint8_t(opTagFromName(op.toString())), addString(name.toString()));
+        return {};
+    }
+    if (!m_created.count(*task))
+        return QStringLiteral("task %1 has no created event before it").arg(*task);
+
+    const auto cancelKind = [&](rt::CancelKind *kind, std::uint64_t *by) -> bool {
+        const QJsonValue reason = o.value(QLatin1String("reason"));
+        if (reason.isUndefined() || reason.isNull()) {
+            *kind = rt::CancelKind::User;
+            return true;
+        }
+        if (!reason.isString())
+            return false;
+        const QString text = reason.toString();
+        *kind = rt::CancelKind::User;
+        for (auto k : {rt::CancelKind::User, rt::CancelKind::Parent, rt::CancelKind::Timeout, rt::CancelKind::Deadline}) {
+            if (text == rt::toString(k))
+                *kind = k;
+        }
+        if (text.startsWith(QLatin1String("task:"))) {
+            *kind = rt::CancelKind::Task;
+            *by = m_idOfName.value(text.mid(5), 0);
+        }
+        return true;
+    };
+
+    if (type == QLatin1String("started")) {
+        push(EventType::Started, *task);
+    } else if (type == QLatin1String("resumed")) {
+        push(EventType::Resumed, *task);
+    } else if (type == QLatin1String("suspended")) {
+        const QJsonValue await = o.value(QLatin1String("await"));
+        const QJsonValue awaitTask = o.value(QLatin1String("await_task"));
+        if (!await.isString())
+            return QStringLiteral("suspended: await: expected a string");
+        if (!awaitTask.isUndefined() && !idOf(awaitTask))
+            return QStringLiteral("suspended: await_task: expected a task id");
+        if (idOf(awaitTask)) {
+            push(EventType::Suspended, *task, *idOf(awaitTask), std::uint8_t(rt::AwaitKind::Task));
+        } else {
+            const auto [kind, arg] = awaitOf(await.toString());
+            push(EventType::Suspended, *task, arg, std::uint8_t(kind));
+        }
+    } else if (type == QLatin1String("cancel_requested") || type == QLatin1String("cancelled")) {
+        rt::CancelKind kind = rt::CancelKind::User;
+        std::uint64_t by = 0;
+        if (!cancelKind(&kind, &by))
+            return QStringLiteral("reason: expected a string");
+        push(type == QLatin1String("cancelled") ? EventType::Cancelled : EventType::CancelRequested, *task, by,
+             std::uint8_t(kind));
+    } else if (type == QLatin1String("done")) {
+        push(EventType::Done, *task, 0, 0, addString(compact(o.value(QLatin1String("result")))));
+    } else if (type == QLatin1String("failed")) {
+        const QJsonValue error = o.value(QLatin1String("error"));
+        if (!error.isString())
+            return QStringLiteral("failed: error: expected a string");
+        push(EventType::Failed, *task, 0, 0, addString(error.toString()));
+    } else if (type == QLatin1String("callback") || type == QLatin1String("callback_added")) {
+        const std::optional<std::uint32_t> index = indexOf(o.value(QLatin1String("index")));
+        if (!index)
+            return QStringLiteral("index: expected an integer from 0 to 2^32 - 1");
+        if (type == QLatin1String("callback")) {
+            push(EventType::Callback, *task, *index);
+        } else {
+            const QJsonValue callback = o.value(QLatin1String("callback"));
+            if (!callback.isObject())
+                return QStringLiteral("callback_added: callback: expected an object");
+            push(EventType::CallbackAdded, *task, *index, 0, addString(compact(callback)));
+        }
+    } else {
+        return QStringLiteral("type: unknown event type \"%1\"").arg(type.left(64));
+    }
+    return {};
+}
+
+} // namespace coroscope::log

@@ -1,0 +1,86 @@
+#pragma once
+
+// ProbeReader: the bytes a watched program's probe sends (docs/spec/probe-protocol.md,
+// `coroscope.probe/1`) as journal events for the run's task table. It checks and
+// translates; the RunRecord the events are applied to alone decides task state.
+//
+// Feed it whatever arrives, in pieces of any size. The first frame must be the probe's
+// hello; every later event becomes one rt::Event in batch() (all of them on the loop
+// "main", ids the probe's task ids), replies become acks. Anything malformed (a frame
+// over 1 MiB, not a JSON object, an unknown type, a field of the wrong type, an event
+// of a task not created) refuses the stream: error() names the frame, and nothing
+// more is read. No input makes it crash or throw.
+//
+// Threading: one thread owns it. Cost: linear in the bytes; it keeps the name and id
+// of every task it has seen (for `task:NAME` reasons and lookups by name).
+
+#include "runtime/journal.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QHash>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace coroscope::log {
+
+struct ProbeHello {
+    qint64 pid = 0;
+    QString program;
+    QStringList argv;
+    QDateTime startedAt;   // t_ms counts from here
+    QString python;
+};
+
+// A probe's answer to a command (`ack`).
+struct ProbeAck {
+    std::optional<qint64> seq;
+    QString error;         // empty: the command was carried out
+};
+
+class ProbeReader
+{
+public:
+    static constexpr qsizetype kMaxFrame = qsizetype(1) << 20; // bytes, newline included
+    static constexpr const char *kProtocol = "coroscope.probe/1";
+
+    // False once the stream is refused (then error() says why).
+    bool feed(const char *data, qsizetype size);
+    bool feed(const QByteArray &bytes) { return feed(bytes.constData(), bytes.size()); }
+
+    [[nodiscard]] bool failed() const noexcept { return !m_error.isEmpty(); }
+    [[nodiscard]] const QString &error() const noexcept { return m_error; }
+    [[nodiscard]] const std::optional<ProbeHello> &hello() const noexcept { return m_hello; }
+    // The probe has sent the snapshot of its tasks (then events as they happen).
+    [[nodiscard]] bool snapshotDone() const noexcept { return m_snapshotDone; }
+    // The events decoded since the last takeBatch(), for RunRecord::apply("main", …).
+    [[nodiscard]] rt::JournalBatch &batch() noexcept { return m_batch; }
+    [[nodiscard]] std::vector<ProbeAck> takeAcks() { return std::exchange(m_acks, {}); }
+    // The newest task created with this name, if any.
+    [[nodiscard]] std::optional<std::uint64_t> taskNamed(const QString &name) const;
+    [[nodiscard]] qint64 frames() const noexcept { return m_frames; }
+
+private:
+    // Returns an error message, or an empty string.
+    QString frame(const QByteArray &text);
+    QString event(const class QJsonObject &o, const QString &type);
+    std::uint32_t addString(const QString &s);
+
+    QByteArray m_partial;
+    QString m_error;
+    qint64 m_frames = 0;
+    std::optional<ProbeHello> m_hello;
+    bool m_snapshotDone = false;
+    rt::JournalBatch m_batch;
+    std::vector<ProbeAck> m_acks;
+    std::unordered_set<std::uint64_t> m_created;
+    QHash<QString, std::uint64_t> m_idOfName;
+};
+
+} // namespace coroscope::log
