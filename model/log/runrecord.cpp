@@ -1,11 +1,25 @@
 #include "runrecord.h"
 
+#include "runtime/clock.h"
+
 #include <algorithm>
 
 namespace coroscope::log {
 
 using rt::EventType;
 using rt::TaskState;
+
+namespace {
+
+// A sleep's row keeps its duration (ms, at most rt::kMaxDurationMs < 2^40) in the low
+// 40 bits of awaitArg and 1 + the ms from the task's start to the sleep's start in the
+// high 24 (0: not known), so that its due time is known without a wider row.
+constexpr int kSleepMsBits = 40;
+constexpr std::uint64_t kSleepMsMask = (std::uint64_t(1) << kSleepMsBits) - 1;
+constexpr std::uint64_t kSleepSinceMax = (std::uint64_t(1) << (64 - kSleepMsBits)) - 1;
+static_assert(std::uint64_t(rt::kMaxDurationMs) <= kSleepMsMask, "a sleep's ms must fit its bits");
+
+} // namespace
 
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
@@ -200,6 +214,14 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         case EventType::Suspended:
             row->awaitKind = rt::AwaitKind(e.kind);
             row->awaitArg = e.arg;
+            if (row->awaitKind == rt::AwaitKind::Sleep) {
+                row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
+                if (row->startedNs != kNone && e.tNs >= row->startedNs) {
+                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
+                    if (sinceMs + 1 <= kSleepSinceMax)
+                        row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
+                }
+            }
             break;
         case EventType::Resumed:
             row->awaitKind = rt::AwaitKind::None;
@@ -236,6 +258,14 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             break;
         case EventType::QueueDepth: {
             QueueDepth &q = m_queues[e.task];
+            switch (rt::QueueChange(e.kind)) {
+            case rt::QueueChange::Made: break;
+            case rt::QueueChange::Put: ++q.puts; break;
+            case rt::QueueChange::Get: ++q.gets; break;
+            case rt::QueueChange::TaskDone: ++q.dones; break;
+            }
+            if (rt::QueueChange(e.kind) == rt::QueueChange::TaskDone)
+                break; // the depth is as it was
             const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
             q.capacity = e.arg2;
             q.peak = std::max(q.peak, depth);
@@ -291,8 +321,20 @@ QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
 
 QString RunRecord::awaitingAt(std::size_t arrivalRow) const
 {
+    const Await a = awaitAt(arrivalRow);
+    return a.kind == rt::AwaitKind::None ? QString() : awaitText(a.kind, a.arg);
+}
+
+RunRecord::Await RunRecord::awaitAt(std::size_t arrivalRow) const
+{
     const TaskRow &row = m_rows[arrivalRow];
-    return row.awaitKind == rt::AwaitKind::None ? QString() : awaitText(row.awaitKind, row.awaitArg);
+    Await a{row.awaitKind, row.awaitArg, kNone};
+    if (row.awaitKind == rt::AwaitKind::Sleep) {
+        a.arg = row.awaitArg & kSleepMsMask;
+        if (const std::uint64_t since = row.awaitArg >> kSleepMsBits; since != 0 && row.startedNs != kNone)
+            a.untilNs = row.startedNs + std::int64_t(since - 1 + a.arg) * 1'000'000;
+    }
+    return a;
 }
 
 QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
@@ -417,7 +459,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.cancelReason = cancelText(row.cancelKind, row.cancelledBy);
     }
     if (row.awaitKind != rt::AwaitKind::None)
-        v.awaiting = awaitText(row.awaitKind, row.awaitArg);
+        v.awaiting = awaitingAt(m_sortedRows[id - 1]);
     for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;

@@ -80,9 +80,13 @@ struct LoopView {
 };
 
 // The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
-// sample per put or get, 12 bytes each. Live only: logs do not carry it.
+// sample per put or get, 12 bytes each, and how many puts, gets and task_dones it has
+// seen (docs/spec/stuck.md). Live only: logs do not carry it.
 struct QueueDepth {
     std::uint64_t capacity = 0;      // 0 = unbounded
+    std::uint64_t puts = 0;
+    std::uint64_t gets = 0;
+    std::uint64_t dones = 0;         // task_done calls
     std::uint32_t peak = 0;          // the highest depth sampled
     std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
     std::vector<std::uint32_t> depth;
@@ -103,7 +107,7 @@ public:
         std::int64_t createdNs;
         std::int64_t startedNs;
         std::int64_t finishedNs;
-        std::uint64_t awaitArg;
+        std::uint64_t awaitArg;     // the journalled argument; a sleep's packs its start too (awaitAt)
         std::uint32_t name;         // 1-based index into the string table; 0 = default name
         std::uint32_t outcome;      // result text (done) or error text (failed)
         std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
@@ -165,6 +169,17 @@ public:
     [[nodiscard]] QString outcomeAt(std::size_t arrivalRow) const;
     [[nodiscard]] QString cancelReasonAt(std::size_t arrivalRow) const;
     [[nodiscard]] QString awaitingAt(std::size_t arrivalRow) const;
+    // What the task at `arrivalRow` awaits now: the kind, the journal's argument (ms,
+    // count, runtime id: rt::AwaitKind), and for a sleep the moment it ends (rt::
+    // monotonicNs(); kNone when not known: it began more than 2^24 ms after the task
+    // started). The sleep's due time rides in the high bits of the row's awaitArg, so
+    // that no task row grows for it (docs/spec/stuck.md, "Sleep").
+    struct Await {
+        rt::AwaitKind kind = rt::AwaitKind::None;
+        std::uint64_t arg = 0;
+        std::int64_t untilNs = kNone;
+    };
+    [[nodiscard]] Await awaitAt(std::size_t arrivalRow) const;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
