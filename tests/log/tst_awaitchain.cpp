@@ -288,3 +288,30 @@ TEST_CASE("a pending task's chain says it has not started, an ended one names it
     CHECK(log::awaitChain(record, 2).text() == QStringLiteral("over (done)"));
     CHECK(log::awaitChain(record, 3).hops.empty());
 }
+
+TEST_CASE("a sleep's end is kept in its row without changing what the task is said to await")
+{
+    // docs/spec/stuck.md, "Sleep": the moment rides in the high bits of the sleep's
+    // argument, as ms after the task's start, up to 2^24 ms.
+    const auto at = [](double ms) { return std::int64_t(ms * 1e6); };
+    const double tooLate = double(1 << 24) + 10.0;
+    rt::Journal journal;
+    journal.append(rt::EventType::Created, 1, 0, 0, journal.addString(QStringLiteral("soon")), 0, at(0));
+    journal.append(rt::EventType::Created, 2, 0, 0, journal.addString(QStringLiteral("late")), 0, at(0));
+    journal.append(rt::EventType::Started, 1, 0, 0, 0, 0, at(500));
+    journal.append(rt::EventType::Started, 2, 0, 0, 0, 0, at(500));
+    journal.append(rt::EventType::Suspended, 1, 5000, std::uint8_t(rt::AwaitKind::Sleep), 0, 0, at(1000));
+    journal.append(rt::EventType::Suspended, 2, 5000, std::uint8_t(rt::AwaitKind::Sleep), 0, 0, at(500 + tooLate));
+    journal.publish();
+    rt::JournalBatch batch;
+    journal.drain(batch);
+    log::RunRecord record(log::RunRecord::Spool::None);
+    record.setRunInfo(QStringLiteral("sleeps"), QDateTime::currentDateTimeUtc(), 0);
+    record.apply(QStringLiteral("main"), batch);
+
+    CHECK(log::awaitChain(record, 1).text() == QStringLiteral("soon → sleep until 6.000 s"));
+    CHECK(log::awaitChain(record, 2).text() == QStringLiteral("late → sleep 5s"));
+    CHECK(record.task(1)->awaiting == QStringLiteral("sleep 5s"));
+    CHECK(record.task(2)->awaiting == QStringLiteral("sleep 5s"));
+    CHECK(record.awaitAt(record.arrivalRowOf(1)).arg == 5000);
+}
