@@ -191,10 +191,10 @@ TEST_CASE("a queue told its owner names it in its awaits and journals each put, 
     REQUIRE(runUntil([&] { return getter->state() == TaskState::Running; }).reached); // parked at get
     q.journalDepthAs(*owner.core());
     (void)drainAll(loop);
-    auto joiner = rt::spawn(joinQueue(&q));
-    REQUIRE(runUntil([&] { return joiner->state() == TaskState::Running; }).reached);
     q.putNowait(7);
+    auto joiner = rt::spawn(joinQueue(&q)); // waits: the item is not done
     REQUIRE(runUntilFinished(getter).reached);
+    REQUIRE(runUntil([&] { return joiner->state() == TaskState::Running; }).reached);
     q.taskDone();
     REQUIRE(runUntilFinished(joiner).reached);
     const rt::JournalBatch b = drainAll(loop);
