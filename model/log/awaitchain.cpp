@@ -135,13 +135,13 @@ private:
         return false;
     }
 
-    // Follows the first of `open` whose chain never ends, among the first kMaxTried
+    // Follows the first of `open` whose chain never ends, among the first kChainTried
     // (while the visit budget lasts); else the first.
     bool followOne(const std::vector<std::uint64_t> &open, std::vector<AwaitHop> &hops)
     {
         std::vector<AwaitHop> first;
         bool firstNever = walk(open.front(), first);
-        for (std::size_t i = 1; !firstNever && i < std::min(open.size(), kMaxTried) && m_visits < kMaxVisits; ++i) {
+        for (std::size_t i = 1; !firstNever && i < std::min(open.size(), kChainTried) && m_visits < kChainVisits; ++i) {
             std::vector<AwaitHop> tried;
             if (walk(open[i], tried)) {
                 first = std::move(tried);
@@ -154,13 +154,13 @@ private:
 
     // The unfinished children of task `local` (run-local ids, in creation order), among
     // its first `children` children (0: all), only those of op `only` unless None; at
-    // most kMaxTried + 1, which is all the walk looks at.
+    // most kChainTried, which is all the walk looks at.
     [[nodiscard]] std::vector<std::uint64_t> unfinishedChildren(std::uint64_t local, std::uint64_t children, OpTag only) const
     {
         std::vector<std::uint64_t> out;
         const std::uint64_t parent = m_r.row(m_r.arrivalRowOf(local)).runtimeId;
         std::uint64_t seen = 0;
-        for (std::uint64_t id = local + 1; id <= m_r.taskCount() && out.size() <= kMaxTried; ++id) {
+        for (std::uint64_t id = local + 1; id <= m_r.taskCount() && out.size() < kChainTried; ++id) {
             const RunRecord::TaskRow &row = m_r.row(m_r.arrivalRowOf(id));
             if (row.parent != parent || (only != OpTag::None && opOfTag(row.tag) != only))
                 continue;

@@ -14,8 +14,8 @@
 // tasks (gather, wait, as_completed) scans the tasks created after it until it has
 // seen its children, a queue hop scans the tasks created after the queue's owner
 // (O(tasks) at worst: about a millisecond per million tasks), and the preference for
-// a child that never ends looks into at most kMaxTried children per hop and
-// kMaxVisits tasks in all.
+// a child that never ends looks into at most kChainTried children per hop and
+// kChainVisits tasks in all.
 
 #include "log/runrecord.h"
 
@@ -46,7 +46,7 @@ struct AwaitChain {
 // The chain of task `id` (run-local); empty if there is no such task.
 [[nodiscard]] AwaitChain awaitChain(const RunRecord &record, std::uint64_t id);
 
-inline constexpr std::size_t kMaxTried = 16;
-inline constexpr std::size_t kMaxVisits = 4096;
+inline constexpr std::size_t kChainTried = 16;
+inline constexpr std::size_t kChainVisits = 4096;
 
 } // namespace coroscope::log
