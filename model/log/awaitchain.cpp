@@ -198,21 +198,9 @@ private:
             return false;
         }
         // The queue's workers: its owner's children of op producer and consumer.
-        std::uint64_t producers = 0, consumers = 0, holding = 0;
-        for (std::uint64_t id = owner + 1; id <= m_r.taskCount(); ++id) {
-            const std::uint32_t at = m_r.arrivalRowOf(id);
-            const RunRecord::TaskRow &row = m_r.row(at);
-            if (row.parent != a.arg || rt::isFinal(row.state))
-                continue;
-            if (opOfTag(row.tag) == OpTag::Producer)
-                ++producers;
-            if (opOfTag(row.tag) == OpTag::Consumer) {
-                ++consumers;
-                // A started consumer not parked at get holds the item it got.
-                if (row.state == TaskState::Running && m_r.awaitAt(at).kind != AwaitKind::QueueGet)
-                    ++holding;
-            }
-        }
+        const std::uint64_t producers = q->producersAlive;
+        const std::uint64_t consumers = q->consumersAlive;
+        const std::uint64_t holding = q->consumersHolding;
         const std::uint64_t depth = q->depth.back();
         AwaitHop hop{0, word + QLatin1Char('(') + m_r.name(owner) + QStringLiteral("): "), {}};
         switch (a.kind) {

@@ -10,12 +10,12 @@
 // events, the dashboard's replay does not turn them back into rows): its chains stop
 // at the first task.
 //
-// Threading: the RunRecord's thread. Cost: O(hops) for most chains; a hop on several
-// tasks (gather, wait, as_completed) scans the tasks created after it until it has
-// seen its children, a queue hop scans the tasks created after the queue's owner
-// (O(tasks) at worst: about a millisecond per million tasks), and the preference for
-// a child that never ends looks into at most kChainTried children per hop and
-// kChainVisits tasks in all.
+// Threading: the RunRecord's thread. Cost: O(hops) for most chains (a queue hop reads
+// the counts the RunRecord keeps per queue); a hop on several tasks (gather, wait,
+// as_completed) scans the tasks created after it until it has seen its children or
+// kChainTried unfinished ones, and the preference for a child that never ends looks
+// into at most kChainTried children per hop and kChainVisits tasks in all. A
+// threadsafe hop scans the tasks created after its task for the remote one.
 
 #include "log/runrecord.h"
 

@@ -19,6 +19,24 @@ constexpr std::uint64_t kSleepMsMask = (std::uint64_t(1) << kSleepMsBits) - 1;
 constexpr std::uint64_t kSleepSinceMax = (std::uint64_t(1) << (64 - kSleepMsBits)) - 1;
 static_assert(std::uint64_t(rt::kMaxDurationMs) <= kSleepMsMask, "a sleep's ms must fit its bits");
 
+[[nodiscard]] bool isQueueWorker(std::uint8_t tag) noexcept
+{
+    return opOfTag(tag) == OpTag::Producer || opOfTag(tag) == OpTag::Consumer;
+}
+
+// A queue worker's part in its queue's counts: bit 0 alive, bit 1 a consumer holding
+// an item (docs/spec/stuck.md, "Queue"); 0 for an ended one.
+constexpr std::uint8_t kAlive = 1;
+constexpr std::uint8_t kHolding = 2;
+[[nodiscard]] std::uint8_t workerPart(const RunRecord::TaskRow &row) noexcept
+{
+    if (rt::isFinal(row.state))
+        return 0;
+    const bool holding = opOfTag(row.tag) == OpTag::Consumer && row.state == rt::TaskState::Running
+                         && row.awaitKind != rt::AwaitKind::QueueGet;
+    return kAlive | (holding ? kHolding : 0);
+}
+
 } // namespace
 
 RunRecord::RunRecord(Spool spool)
@@ -186,10 +204,12 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
     const std::size_t loop = loopIndex(loopName);
     bool late = false;
     for (const rt::Event &e : batch.events) {
+        bool made = false;
         if (e.type == EventType::Created) {
-            const std::int64_t made = create(loop, e, batch.text(e), &late);
-            if (made >= 0 && observer)
-                observer->created(std::uint32_t(made));
+            const std::int64_t at = create(loop, e, batch.text(e), &late);
+            made = at >= 0;
+            if (made && observer)
+                observer->created(std::uint32_t(at));
         }
         if (e.type == EventType::Stall) {
             Loop &l = m_loops[loop];
@@ -203,6 +223,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         TaskRow *row = rowOf(e.task);
         if (!row)
             continue;
+        const bool worker = isQueueWorker(row->tag);
+        const std::uint8_t partBefore = worker && !made ? workerPart(*row) : 0;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
@@ -274,6 +296,10 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             break;
         }
         }
+        if (worker) {
+            if (const std::uint8_t part = workerPart(*row); part != partBefore)
+                countWorker(*row, partBefore, part);
+        }
         if (observer)
             observer->touched(std::uint32_t(row - m_rows.data()));
         // A queue's depth is live only (docs/spec/taskset-format.md, "Queue depth");
@@ -283,6 +309,29 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
     }
     if (late && observer)
         observer->renumbered();
+}
+
+void RunRecord::countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to)
+{
+    // The queue is made (its first QueueDepth) before its owner makes its workers. A
+    // queue's workers come in runs: the last one found is kept (entries never move).
+    if (row.parent != m_workerQueueOwner || !m_workerQueue) {
+        const auto it = m_queues.find(row.parent);
+        if (it == m_queues.end())
+            return;
+        m_workerQueueOwner = row.parent;
+        m_workerQueue = &it->second;
+    }
+    QueueDepth &q = *m_workerQueue;
+    std::uint64_t &alive = opOfTag(row.tag) == OpTag::Producer ? q.producersAlive : q.consumersAlive;
+    const auto move = [](std::uint64_t &count, bool was, bool is) {
+        if (is && !was)
+            ++count;
+        else if (was && !is && count > 0)
+            --count;
+    };
+    move(alive, from & kAlive, to & kAlive);
+    move(q.consumersHolding, from & kHolding, to & kHolding);
 }
 
 const QueueDepth *RunRecord::queueDepth(std::uint64_t runtimeId) const

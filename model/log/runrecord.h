@@ -87,6 +87,11 @@ struct QueueDepth {
     std::uint64_t puts = 0;
     std::uint64_t gets = 0;
     std::uint64_t dones = 0;         // task_done calls
+    // Its workers (its owner's children of op producer and consumer) not ended, and
+    // the consumers among them that hold an item (started, not parked at a get).
+    std::uint64_t producersAlive = 0;
+    std::uint64_t consumersAlive = 0;
+    std::uint64_t consumersHolding = 0;
     std::uint32_t peak = 0;          // the highest depth sampled
     std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
     std::vector<std::uint32_t> depth;
@@ -250,6 +255,8 @@ private:
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
     [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
     void setState(TaskRow &row, rt::TaskState state, Observer *observer);
+    // Moves a queue worker's part in its queue's counts (workerPart()) from `from` to `to`.
+    void countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to);
     void addCallback(TaskRow &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const TaskRow &row, std::uint32_t index);
     [[nodiscard]] std::uint64_t callbackKey(const TaskRow &row, std::uint32_t index) const noexcept;
@@ -269,6 +276,8 @@ private:
     std::array<std::size_t, 5> m_counts{};
     bool m_hasPoolWork = false;
     std::unordered_map<std::uint64_t, QueueDepth> m_queues; // by the owner's runtime id
+    std::uint64_t m_workerQueueOwner = 0;   // countWorker's last queue
+    QueueDepth *m_workerQueue = nullptr;
     std::unique_ptr<EventSpool> m_spool;
 };
 

@@ -72,6 +72,11 @@ public:
     }
     [[nodiscard]] rt::TaskState state(const QString &name) const { return m_record.state(id(name)); }
     [[nodiscard]] log::AwaitChain chain(const QString &name) const { return log::awaitChain(m_record, id(name)); }
+    [[nodiscard]] const log::QueueDepth *queue(const QString &owner) const
+    {
+        const std::uint64_t local = id(owner);
+        return local ? m_record.queueDepth(m_record.row(m_record.arrivalRowOf(local)).runtimeId) : nullptr;
+    }
 
 private:
     void applyJournals()
@@ -314,4 +319,31 @@ TEST_CASE("a sleep's end is kept in its row without changing what the task is sa
     CHECK(record.task(1)->awaiting == QStringLiteral("sleep 5s"));
     CHECK(record.task(2)->awaiting == QStringLiteral("sleep 5s"));
     CHECK(record.awaitAt(record.arrivalRowOf(1)).arg == 5000);
+}
+
+TEST_CASE("a queue's counts follow its run: every item put, got and done, and no worker alive at the end")
+{
+    LiveRun run(R"({"format": "coroscope.taskset/1", "name": "t", "tasks": [
+        {"op": "queue", "name": "jobs", "capacity": 2, "producers": 3, "consumers": 2, "items": 7,
+         "produce_seconds": 0.5, "consume_seconds": 0}]})");
+    // Before the first item: every producer sleeps, every consumer waits at get.
+    const log::QueueDepth *q = nullptr;
+    REQUIRE(run.until([&] {
+        q = run.queue(QStringLiteral("jobs"));
+        return q && run.awaits(QStringLiteral("jobs.producer-3")) == rt::AwaitKind::Sleep
+            && run.awaits(QStringLiteral("jobs.consumer-2")) == rt::AwaitKind::QueueGet;
+    }));
+    REQUIRE(q->puts == 0);
+    CHECK(q->producersAlive == 3);
+    CHECK(q->consumersAlive == 2);
+    CHECK(q->consumersHolding == 0);
+    REQUIRE(run.until([&] { return run.state(QStringLiteral("jobs")) == rt::TaskState::Done; }));
+    q = run.queue(QStringLiteral("jobs"));
+    REQUIRE(q);
+    CHECK(q->puts == 7);
+    CHECK(q->gets == 7);
+    CHECK(q->dones == 7);
+    CHECK(q->producersAlive == 0);
+    CHECK(q->consumersAlive == 0);
+    CHECK(q->consumersHolding == 0);
 }
