@@ -2,6 +2,9 @@
 
 #include "monitor/taskmonitor.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
+
 #include <limits>
 #include <utility>
 
@@ -23,7 +26,14 @@ TaskDetails::TaskDetails(QObject *parent)
     , m_children(new widgets::MarkListModel({"taskKey", "name", "taskState"}, this))
     , m_callbacks(new widgets::MarkListModel({"description", "firedMs"}, this))
     , m_events(new widgets::MarkListModel({"tMs", "type", "eventDetail"}, this))
+    , m_chain(new widgets::MarkListModel({"taskKey", "hopText", "neverEnds"}, this))
 {
+}
+
+void TaskDetails::copyChain() const
+{
+    if (QClipboard *clipboard = QGuiApplication::clipboard())
+        clipboard->setText(m_data.chainText);
 }
 
 QObject *TaskDetails::monitor() const
@@ -84,6 +94,10 @@ void TaskDetails::refresh()
     for (const auto &event : next.events)
         rows.append({event.tMs, event.type, event.detail});
     m_events->update(std::exchange(rows, {}));
+    for (const auto &hop : next.chain)
+        rows.append({hop.taskKey, hop.text, hop.neverEnds});
+    m_chain->update(std::exchange(rows, {}));
+    next.chain.clear();
     next.children.clear();
     next.callbacks.clear();
     next.events.clear();
@@ -140,6 +154,10 @@ void TaskDetails::refresh()
         Q_EMIT queuePeakChanged();
     if (old.moreChildren != now.moreChildren)
         Q_EMIT moreChildrenChanged();
+    if (old.chainText != now.chainText)
+        Q_EMIT chainTextChanged();
+    if (old.chainNeverEnds != now.chainNeverEnds)
+        Q_EMIT chainNeverEndsChanged();
 }
 
 } // namespace coroscope::qml

@@ -12,6 +12,8 @@
 //              moreChildren: it has more)
 //   callbacks: description, firedMs (null until it fired)
 //   events:    tMs, type, eventDetail
+//   chain:     taskKey (-1: not a task), hopText, neverEnds ("" when it may end): the
+//              await chain while the task is pending or running (docs/spec/stuck.md)
 // Times are ms after the run's start, NaN while the moment has not come. Task keys are
 // doubles, exact for every key (docs/spec/task-keys.md); -1 names no task.
 //
@@ -65,6 +67,10 @@ class TaskDetails : public QObject
     Q_PROPERTY(QAbstractItemModel *children READ children CONSTANT FINAL)
     Q_PROPERTY(QAbstractItemModel *callbacks READ callbacks CONSTANT FINAL)
     Q_PROPERTY(QAbstractItemModel *events READ events CONSTANT FINAL)
+    Q_PROPERTY(QAbstractItemModel *chain READ chain CONSTANT FINAL)
+    // The chain's one line, "" when there is none; whether the task can never end.
+    Q_PROPERTY(QString chainText READ chainText NOTIFY chainTextChanged FINAL)
+    Q_PROPERTY(bool chainNeverEnds READ chainNeverEnds NOTIFY chainNeverEndsChanged FINAL)
 
 public:
     explicit TaskDetails(QObject *parent = nullptr);
@@ -99,6 +105,12 @@ public:
     [[nodiscard]] QAbstractItemModel *children() const { return m_children; }
     [[nodiscard]] QAbstractItemModel *callbacks() const { return m_callbacks; }
     [[nodiscard]] QAbstractItemModel *events() const { return m_events; }
+    [[nodiscard]] QAbstractItemModel *chain() const { return m_chain; }
+    [[nodiscard]] QString chainText() const { return m_data.chainText; }
+    [[nodiscard]] bool chainNeverEnds() const { return m_data.chainNeverEnds; }
+
+    // Puts chainText on the clipboard.
+    Q_INVOKABLE void copyChain() const;
 
     // Re-reads the task now (done on every tick of the monitor and on a new key).
     Q_INVOKABLE void refresh();
@@ -128,6 +140,8 @@ Q_SIGNALS:
     void queueCapacityChanged();
     void queuePeakChanged();
     void moreChildrenChanged();
+    void chainTextChanged();
+    void chainNeverEndsChanged();
 
 private:
     QPointer<monitor::TaskMonitor> m_monitor;
@@ -138,6 +152,7 @@ private:
     widgets::MarkListModel *m_children;
     widgets::MarkListModel *m_callbacks;
     widgets::MarkListModel *m_events;
+    widgets::MarkListModel *m_chain;
 };
 
 } // namespace coroscope::qml

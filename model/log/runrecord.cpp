@@ -1,6 +1,7 @@
 #include "runrecord.h"
 
 #include "resulttext.h"
+#include "runtime/clock.h"
 
 #include <QStringBuilder>
 
@@ -11,6 +12,36 @@ namespace coroscope::log {
 
 using rt::EventType;
 using rt::TaskState;
+
+namespace {
+
+// A sleep's row keeps its duration (ms, at most rt::kMaxDurationMs < 2^40) in the low
+// 40 bits of awaitArg and 1 + the ms from the task's start to the sleep's start in the
+// high 24 (0: not known), so that its due time is known without a wider row.
+constexpr int kSleepMsBits = 40;
+constexpr std::uint64_t kSleepMsMask = (std::uint64_t(1) << kSleepMsBits) - 1;
+constexpr std::uint64_t kSleepSinceMax = (std::uint64_t(1) << (64 - kSleepMsBits)) - 1;
+static_assert(std::uint64_t(rt::kMaxDurationMs) <= kSleepMsMask, "a sleep's ms must fit its bits");
+
+[[nodiscard]] bool isQueueWorker(std::uint8_t tag) noexcept
+{
+    return opOfTag(tag) == OpTag::Producer || opOfTag(tag) == OpTag::Consumer;
+}
+
+// A queue worker's part in its queue's counts: bit 0 alive, bit 1 a consumer holding
+// an item (docs/spec/stuck.md, "Queue"); 0 for an ended one.
+constexpr std::uint8_t kAlive = 1;
+constexpr std::uint8_t kHolding = 2;
+[[nodiscard]] std::uint8_t workerPart(const RunRecord::TaskRow &row) noexcept
+{
+    if (rt::isFinal(row.state))
+        return 0;
+    const bool holding = opOfTag(row.tag) == OpTag::Consumer && row.state == rt::TaskState::Running
+                         && row.awaitKind != rt::AwaitKind::QueueGet;
+    return kAlive | (holding ? kHolding : 0);
+}
+
+} // namespace
 
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
@@ -184,10 +215,12 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
     const std::size_t loop = loopIndex(loopName);
     bool late = false;
     for (const rt::Event &e : batch.events) {
+        bool made = false;
         if (e.type == EventType::Created) {
-            const std::int64_t made = create(loop, e, batch.text(e), &late);
-            if (made >= 0 && observer)
-                observer->created(std::uint32_t(made));
+            const std::int64_t at = create(loop, e, batch.text(e), &late);
+            made = at >= 0;
+            if (made && observer)
+                observer->created(std::uint32_t(at));
         }
         if (e.type == EventType::Stall) {
             Loop &l = m_loops[loop];
@@ -201,6 +234,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         TaskRow *row = rowOf(e.task);
         if (!row)
             continue;
+        const bool worker = isQueueWorker(row->tag);
+        const std::uint8_t partBefore = worker && !made ? workerPart(*row) : 0;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
@@ -212,6 +247,14 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         case EventType::Suspended:
             row->awaitKind = rt::AwaitKind(e.kind);
             row->awaitArg = e.arg;
+            if (row->awaitKind == rt::AwaitKind::Sleep) {
+                row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
+                if (row->startedNs != kNone && e.tNs >= row->startedNs) {
+                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
+                    if (sinceMs + 1 <= kSleepSinceMax)
+                        row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
+                }
+            }
             break;
         case EventType::Resumed:
             row->awaitKind = rt::AwaitKind::None;
@@ -251,6 +294,14 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             break;
         case EventType::QueueDepth: {
             QueueDepth &q = m_queues[e.task];
+            switch (rt::QueueChange(e.kind)) {
+            case rt::QueueChange::Made: break;
+            case rt::QueueChange::Put: ++q.puts; break;
+            case rt::QueueChange::Get: ++q.gets; break;
+            case rt::QueueChange::TaskDone: ++q.dones; break;
+            }
+            if (rt::QueueChange(e.kind) == rt::QueueChange::TaskDone)
+                break; // the depth is as it was
             const auto depth = std::uint32_t(std::min<std::uint64_t>(e.arg, UINT32_MAX));
             q.capacity = e.arg2;
             q.peak = std::max(q.peak, depth);
@@ -258,6 +309,10 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             q.depth.push_back(depth);
             break;
         }
+        }
+        if (worker) {
+            if (const std::uint8_t part = workerPart(*row); part != partBefore)
+                countWorker(*row, partBefore, part);
         }
         if (observer)
             observer->touched(std::uint32_t(row - m_rows.data()));
@@ -268,6 +323,29 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
     }
     if (late && observer)
         observer->renumbered();
+}
+
+void RunRecord::countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to)
+{
+    // The queue is made (its first QueueDepth) before its owner makes its workers. A
+    // queue's workers come in runs: the last one found is kept (entries never move).
+    if (row.parent != m_workerQueueOwner || !m_workerQueue) {
+        const auto it = m_queues.find(row.parent);
+        if (it == m_queues.end())
+            return;
+        m_workerQueueOwner = row.parent;
+        m_workerQueue = &it->second;
+    }
+    QueueDepth &q = *m_workerQueue;
+    std::uint64_t &alive = opOfTag(row.tag) == OpTag::Producer ? q.producersAlive : q.consumersAlive;
+    const auto move = [](std::uint64_t &count, bool was, bool is) {
+        if (is && !was)
+            ++count;
+        else if (was && !is && count > 0)
+            --count;
+    };
+    move(alive, from & kAlive, to & kAlive);
+    move(q.consumersHolding, from & kHolding, to & kHolding);
 }
 
 const QueueDepth *RunRecord::queueDepth(std::uint64_t runtimeId) const
@@ -314,8 +392,20 @@ QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
 
 QString RunRecord::awaitingAt(std::size_t arrivalRow) const
 {
+    const Await a = awaitAt(arrivalRow);
+    return a.kind == rt::AwaitKind::None ? QString() : awaitText(a.kind, a.arg);
+}
+
+RunRecord::Await RunRecord::awaitAt(std::size_t arrivalRow) const
+{
     const TaskRow &row = m_rows[arrivalRow];
-    return row.awaitKind == rt::AwaitKind::None ? QString() : awaitText(row.awaitKind, row.awaitArg);
+    Await a{row.awaitKind, row.awaitArg, kNone};
+    if (row.awaitKind == rt::AwaitKind::Sleep) {
+        a.arg = row.awaitArg & kSleepMsMask;
+        if (const std::uint64_t since = row.awaitArg >> kSleepMsBits; since != 0 && row.startedNs != kNone)
+            a.untilNs = row.startedNs + std::int64_t(since - 1 + a.arg) * 1'000'000;
+    }
+    return a;
 }
 
 QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
@@ -442,7 +532,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.cancelReason = cancelText(row.cancelKind, row.cancelledBy);
     }
     if (row.awaitKind != rt::AwaitKind::None)
-        v.awaiting = awaitText(row.awaitKind, row.awaitArg);
+        v.awaiting = awaitingAt(m_sortedRows[id - 1]);
     for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;

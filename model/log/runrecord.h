@@ -80,9 +80,18 @@ struct LoopView {
 };
 
 // The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
-// sample per put or get, 12 bytes each. Live only: logs do not carry it.
+// sample per put or get, 12 bytes each, and how many puts, gets and task_dones it has
+// seen (docs/spec/stuck.md). Live only: logs do not carry it.
 struct QueueDepth {
     std::uint64_t capacity = 0;      // 0 = unbounded
+    std::uint64_t puts = 0;
+    std::uint64_t gets = 0;
+    std::uint64_t dones = 0;         // task_done calls
+    // Its workers (its owner's children of op producer and consumer) not ended, and
+    // the consumers among them that hold an item (started, not parked at a get).
+    std::uint64_t producersAlive = 0;
+    std::uint64_t consumersAlive = 0;
+    std::uint64_t consumersHolding = 0;
     std::uint32_t peak = 0;          // the highest depth sampled
     std::vector<std::int64_t> tNs;   // rt::monotonicNs() of each sample, ascending
     std::vector<std::uint32_t> depth;
@@ -105,7 +114,8 @@ public:
         std::int64_t startedNs;
         std::int64_t finishedNs;
         union {
-            std::uint64_t awaitArg; // what it awaits, while awaitKind is not None
+            std::uint64_t awaitArg; // the journalled argument, while awaitKind is not None; a
+                                    // sleep's packs its start too (awaitAt)
             double number;          // the result, once done with outcome kNumberOutcome
         };
         std::uint32_t name;         // 1-based index into the string table; 0 = default name
@@ -172,6 +182,17 @@ public:
     [[nodiscard]] QString outcomeAt(std::size_t arrivalRow) const;
     [[nodiscard]] QString cancelReasonAt(std::size_t arrivalRow) const;
     [[nodiscard]] QString awaitingAt(std::size_t arrivalRow) const;
+    // What the task at `arrivalRow` awaits now: the kind, the journal's argument (ms,
+    // count, runtime id: rt::AwaitKind), and for a sleep the moment it ends (rt::
+    // monotonicNs(); kNone when not known: it began more than 2^24 ms after the task
+    // started). The sleep's due time rides in the high bits of the row's awaitArg, so
+    // that no task row grows for it (docs/spec/stuck.md, "Sleep").
+    struct Await {
+        rt::AwaitKind kind = rt::AwaitKind::None;
+        std::uint64_t arg = 0;
+        std::int64_t untilNs = kNone;
+    };
+    [[nodiscard]] Await awaitAt(std::size_t arrivalRow) const;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
@@ -245,6 +266,8 @@ private:
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
     [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
     void setState(TaskRow &row, rt::TaskState state, Observer *observer);
+    // Moves a queue worker's part in its queue's counts (workerPart()) from `from` to `to`.
+    void countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to);
     void addCallback(TaskRow &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const TaskRow &row, std::uint32_t index);
     [[nodiscard]] std::uint64_t callbackKey(const TaskRow &row, std::uint32_t index) const noexcept;
@@ -264,6 +287,8 @@ private:
     std::array<std::size_t, 5> m_counts{};
     bool m_hasPoolWork = false;
     std::unordered_map<std::uint64_t, QueueDepth> m_queues; // by the owner's runtime id
+    std::uint64_t m_workerQueueOwner = 0;   // countWorker's last queue
+    QueueDepth *m_workerQueue = nullptr;
     std::unique_ptr<EventSpool> m_spool;
 };
 

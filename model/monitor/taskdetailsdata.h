@@ -35,6 +35,13 @@ struct TaskDetailsData {
         QString state;
         bool operator==(const Child &) const = default;
     };
+    // One hop of the task's await chain (docs/spec/stuck.md).
+    struct ChainHop {
+        qint64 taskKey = -1; // the hop's task; -1 for what a task awaits
+        QString text;
+        QString neverEnds; // why this wait can never end; "" when it may
+        bool operator==(const ChainHop &) const = default;
+    };
     // A queue node's queue (docs/spec/taskset-format.md, "Queue depth").
     struct Queue {
         qint64 depth = 0; // items in it now
@@ -64,6 +71,10 @@ struct TaskDetailsData {
     std::optional<Queue> queue;
     std::vector<Event> events; // in time order
     std::vector<Callback> callbacks;
+    // Why is it stuck? The await chain while the task is pending or running, else empty.
+    std::vector<ChainHop> chain;
+    QString chainText;        // its one line
+    bool chainNeverEnds = false;
     std::vector<Child> children; // the first TaskMonitor::kMaxDetailsChildren
     bool moreChildren = false;   // it has more children than those
 };

@@ -1,5 +1,6 @@
 #include "taskmonitor.h"
 
+#include "log/awaitchain.h"
 #include "log/exporters.h"
 #include "runtime/threads.h"
 #include "log/logreader.h"
@@ -590,6 +591,15 @@ std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const
     // A queue node's queue (docs/spec/taskset-format.md, "Queue depth").
     if (const QueueDepth *queue = m_store.queueDepth(taskKey); queue && !queue->depth.empty())
         d.queue = TaskDetailsData::Queue{qint64(queue->depth.back()), qint64(queue->capacity), qint64(queue->peak)};
+    // Why is it stuck? (docs/spec/stuck.md) Not for a run read back from a log: its
+    // table has no await points, and its unfinished tasks are not live.
+    if (!rt::isFinal(t->state) && !m_store.isLoaded(runId)) {
+        const log::AwaitChain chain = log::awaitChain(*record, t->id);
+        for (const log::AwaitHop &hop : chain.hops)
+            d.chain.push_back({keyOf(hop.task), hop.text, hop.neverEnds});
+        d.chainText = chain.text();
+        d.chainNeverEnds = chain.neverEnds;
+    }
     const std::vector<std::uint64_t> &childLocals = childrenOf(taskKey, *record);
     for (std::size_t i = 0; i < std::min(childLocals.size(), kMaxDetailsChildren); ++i) {
         const int row = m_store.rowOfLocal(runId, childLocals[i]);

@@ -46,10 +46,14 @@ enum class EventType : std::uint8_t {
     Callback,        // arg: index of the callback on the task
     Stall,           // arg: duration in ns; the task that held the loop
     CallbackAdded,   // arg: index of the callback on the task; text: its description
-    QueueDepth,      // task: the queue's owner; arg: items in the queue after a put or get;
-                     // arg2: its capacity (0 = unbounded). Live only: never in a log
-                     // (docs/spec/taskset-format.md, "Queue depth").
+    QueueDepth,      // task: the queue's owner; kind: QueueChange; arg: items in the queue
+                     // after it; arg2: its capacity (0 = unbounded). Live only: never in a
+                     // log (docs/spec/taskset-format.md, "Queue depth").
 };
+
+// What a QueueDepth event follows: the queue's making, a put, a get, or a task_done
+// (which leaves the depth as it was; docs/spec/stuck.md counts them).
+enum class QueueChange : std::uint8_t { Made, Put, Get, TaskDone };
 
 [[nodiscard]] QString toString(EventType t);
 

@@ -13,9 +13,11 @@
 // Loop thread only: the queue and its waiters belong to one loop.
 //
 // Depth: a queue told its owner (journalDepthAs) journals a QueueDepth event for that
-// task at every put and get (and one when told), so a monitor can plot the number of
-// items in it (docs/spec/taskset-format.md, "Queue depth"). A queue not told costs one
-// branch per put or get.
+// task at every put, get and task_done (and one when told), so a monitor can plot the
+// number of items in it (docs/spec/taskset-format.md, "Queue depth") and tell which
+// items were taken and never done (docs/spec/stuck.md). Its get, put and join awaits
+// journal the owner's id as their argument (0 for a queue not told), so that a task's
+// await names its queue. A queue not told costs one branch per put, get or task_done.
 
 #include "task.h"
 
@@ -97,7 +99,7 @@ public:
     void journalDepthAs(const TaskCore &owner)
     {
         m_owner = &owner;
-        journalDepth();
+        journalDepth(QueueChange::Made);
     }
 
     void putNowait(T item)
@@ -107,7 +109,7 @@ public:
         m_items.push_back(std::move(item));
         ++m_unfinished;
         if (m_owner)
-            journalDepth();
+            journalDepth(QueueChange::Put);
         wakeupNext(m_getters);
     }
     [[nodiscard]] T getNowait()
@@ -117,7 +119,7 @@ public:
         T item = std::move(m_items.front());
         m_items.pop_front();
         if (m_owner)
-            journalDepth();
+            journalDepth(QueueChange::Get);
         wakeupNext(m_putters);
         return item;
     }
@@ -125,6 +127,8 @@ public:
     {
         if (m_unfinished == 0)
             throw std::logic_error("task_done() called too many times");
+        if (m_owner)
+            journalDepth(QueueChange::TaskDone);
         if (--m_unfinished == 0) {
             while (detail::Parked *p = m_joiners.popFront())
                 static_cast<JoinAwaiter *>(p)->m_self->wake();
@@ -148,7 +152,7 @@ private:
         bool park(std::coroutine_handle<P> h, AwaitKind kind)
         {
             m_self = &detail::taskOf(h);
-            if (!m_self->beginSuspend(this, kind, 0))
+            if (!m_self->beginSuspend(this, kind, m_q.ownerId()))
                 return false;
             line().push(this);
             return true;
@@ -192,9 +196,11 @@ private:
         bool m_woken = false;
     };
 
-    void journalDepth()
+    [[nodiscard]] std::uint64_t ownerId() const noexcept { return m_owner ? m_owner->id() : 0; }
+    void journalDepth(QueueChange change)
     {
-        m_owner->loop()->journal().append(EventType::QueueDepth, m_owner->id(), m_items.size(), 0, 0, m_capacity);
+        m_owner->loop()->journal().append(EventType::QueueDepth, m_owner->id(), m_items.size(), std::uint8_t(change),
+                                          0, m_capacity);
     }
 
     void wakeupNext(detail::ParkedList &line)
@@ -271,7 +277,7 @@ public:
         bool await_suspend(std::coroutine_handle<P> h)
         {
             m_self = &detail::taskOf(h);
-            if (!m_self->beginSuspend(this, AwaitKind::QueueJoin, 0))
+            if (!m_self->beginSuspend(this, AwaitKind::QueueJoin, m_q.ownerId()))
                 return false;
             m_q.m_joiners.push(this);
             return true;

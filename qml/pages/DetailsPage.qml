@@ -246,6 +246,73 @@ Pane {
                 }
             }
 
+            // Why is it stuck? (docs/spec/stuck.md): the await chain while the task is
+            // pending or running, one hop a line; a task hop selects that task.
+            RowLayout {
+                Layout.fillWidth: true
+                Layout.leftMargin: Theme.spacingL
+                Layout.rightMargin: Theme.spacingL
+                Layout.topMargin: Theme.spacingM
+                visible: chainRows.count > 0
+                SectionLabel {
+                    Layout.fillWidth: true
+                    text: qsTr("Why is it stuck?")
+                }
+                ActionButton {
+                    objectName: "detailsCopyChain"
+                    text: qsTr("Copy")
+                    toolTip: qsTr("Copy the chain as one line of text")
+                    onClicked: taskDetails.copyChain()
+                }
+            }
+            Label {
+                objectName: "chainVerdict"
+                Layout.fillWidth: true
+                Layout.leftMargin: Theme.spacingL
+                Layout.rightMargin: Theme.spacingL
+                visible: chainRows.count > 0 && taskDetails.chainNeverEnds
+                text: qsTr("This task can never end by what it awaits")
+                color: Theme.failed
+                font.pixelSize: Theme.fontSizeS
+                font.bold: true
+                wrapMode: Text.WordWrap
+            }
+            Repeater {
+                id: chainRows
+                model: taskDetails.chain
+                delegate: ItemDelegate {
+                    id: hop
+                    objectName: "chainHop"
+                    required property int index
+                    required property real taskKey
+                    required property string hopText
+                    required property string neverEnds
+                    readonly property bool isTask: hop.taskKey >= 0
+                    Layout.fillWidth: true
+                    Layout.leftMargin: Theme.spacingL
+                    Layout.rightMargin: Theme.spacingL
+                    padding: Theme.spacingXs
+                    leftPadding: Theme.spacingS
+                    hoverEnabled: hop.isTask
+                    onClicked: {
+                        if (hop.isTask)
+                            page.taskSelected(hop.taskKey)
+                    }
+                    background: Rectangle {
+                        radius: Theme.radiusS
+                        color: hop.hovered && hop.isTask ? Theme.hover : Theme.transparent
+                    }
+                    contentItem: Label {
+                        text: (hop.index > 0 ? "\u2192 " : "") + hop.hopText
+                              + (hop.neverEnds.length > 0 ? qsTr(" \u2014 never ends: %1").arg(hop.neverEnds) : "")
+                        color: hop.neverEnds.length > 0 ? Theme.failed : hop.isTask ? Theme.link : Theme.text
+                        font.pixelSize: Theme.fontSizeS
+                        font.underline: hop.hovered && hop.isTask
+                        wrapMode: Text.WordWrap
+                    }
+                }
+            }
+
             SectionLabel {
                 Layout.leftMargin: Theme.spacingL
                 Layout.topMargin: Theme.spacingM

@@ -302,6 +302,34 @@ TEST_CASE("a run's log exports and opens again as a past run")
     CHECK_FALSE(m.openLog(QUrl::fromLocalFile(dir.filePath(QStringLiteral("missing.json")))).isEmpty());
 }
 
+TEST_CASE("a running task's details carry its await chain; a run read back from a log has none")
+{
+    // docs/spec/stuck.md, "Where it shows".
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty());
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("four"), "awaiting").toString() == QStringLiteral("sleep 4s"); }));
+    const qint64 main = keyNamed(m, QStringLiteral("main"));
+    const auto live = m.taskDetails(main).value();
+    INFO(live.chainText.toStdString());
+    CHECK(live.chainText.startsWith(QStringLiteral("main \u2192 gather(")));
+    REQUIRE(live.chain.size() >= 3);
+    CHECK(live.chain.front().taskKey == main);
+    CHECK(live.chain[1].taskKey == -1);
+    CHECK_FALSE(live.chainNeverEnds);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("mid-run.json"));
+    REQUIRE(m.exportLog(1, QUrl::fromLocalFile(path)).isEmpty()); // main still runs in it
+    REQUIRE(m.openLog(QUrl::fromLocalFile(path)).isEmpty());
+    m.tick();
+    const auto past = m.taskDetails(monitor::TaskStore::makeKey(2, 1)).value();
+    CHECK(past.name == QStringLiteral("main"));
+    CHECK(past.state == QStringLiteral("running"));
+    CHECK(past.chain.empty());
+    CHECK(past.chainText.isEmpty());
+    m.cancelAll();
+}
+
 TEST_CASE("the timeline gets a bar per task on its loop's lane, on the clock of the first run")
 {
     monitor::TaskMonitor m;

@@ -10,6 +10,7 @@
 #include "qmlwarningguard.h"
 
 #include <QPointer>
+#include <QClipboard>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -743,6 +744,61 @@ TEST_CASE("a queue's depth shows in its task's details and as a line in the time
     d.selectTask(keyNamed(d, QStringLiteral("jobs.consumer-1")));
     REQUIRE_EVENTUALLY(d.detailsField(QStringLiteral("name")) == QLatin1String("jobs.consumer-1"));
     CHECK(d.detailsFieldItem(QStringLiteral("queueDepth")) == nullptr);
+    checkNoWarnings(d);
+}
+
+// A consumer cancelled while it holds the queue's only item: the queue node's join can
+// never end, and so the gather above it (docs/spec/stuck.md).
+const char *const kStuckSet = R"({"format": "coroscope.taskset/1", "name": "stuck-queue",
+  "description": "A consumer is cancelled holding an item: the queue's join never ends.",
+  "tasks": [{"op": "gather", "name": "main", "children": [
+    {"op": "sleep", "name": "slow", "seconds": 300},
+    {"op": "queue", "name": "jobs", "capacity": 0, "producers": 1, "consumers": 2, "items": 1,
+     "produce_seconds": 0, "consume_seconds": 300},
+    {"op": "cancel", "name": "stop", "target": "jobs.consumer-1", "after": 0.05}]}]})";
+
+TEST_CASE("the details pane says why a stuck task is stuck: a hop selects its task, Copy puts the line on the clipboard")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("stuck-queue.json"));
+    {
+        QFile file(path);
+        REQUIRE(file.open(QIODevice::WriteOnly));
+        file.write(kStuckSet);
+    }
+    REQUIRE(d.monitor->openSetFile(QUrl::fromLocalFile(path)).isEmpty());
+    qint64 main = -1;
+    REQUIRE_EVENTUALLY((main = keyNamed(d, QStringLiteral("main"))) >= 0);
+    d.selectTask(main);
+    const auto hopTexts = [&] {
+        QStringList texts;
+        for (QQuickItem *hop : d.visibleItems(QStringLiteral("chainHop")))
+            texts.append(hop->property("hopText").toString());
+        return texts;
+    };
+    const QString never = QStringLiteral("1 item was taken by a consumer that ended without task_done");
+    REQUIRE_EVENTUALLY(!d.visibleItems(QStringLiteral("chainVerdict")).isEmpty());
+    CHECK(hopTexts()
+          == QStringList{QStringLiteral("main"), QStringLiteral("gather(3)"), QStringLiteral("jobs"),
+                         QStringLiteral("queue.join(jobs): 1 item not done, 1 consumer alive")});
+    QList<QQuickItem *> hops = d.visibleItems(QStringLiteral("chainHop"));
+    REQUIRE(hops.size() == 4);
+    CHECK(hops[3]->property("neverEnds").toString() == never);
+    CHECK(showsText(hops[3], QStringLiteral("\u2192 queue.join(jobs): 1 item not done, 1 consumer alive \u2014 never ends: ") + never));
+    d.screenshot(QStringLiteral("stuck-chain"));
+
+    QGuiApplication::clipboard()->clear();
+    d.click(d.item(QStringLiteral("detailsCopyChain")));
+    CHECK_EVENTUALLY(QGuiApplication::clipboard()->text()
+                     == QStringLiteral("main \u2192 gather(3) \u2192 jobs \u2192 queue.join(jobs): 1 item not done, "
+                                       "1 consumer alive \u2014 never ends: ") + never);
+
+    // The task hop moves the selection to that task.
+    d.click(hops[2]);
+    REQUIRE_EVENTUALLY(d.window->property("selectedKey").toLongLong() == keyNamed(d, QStringLiteral("jobs")));
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("name")) == QLatin1String("jobs"));
+    CHECK_EVENTUALLY(hopTexts().value(0) == QLatin1String("jobs"));
     checkNoWarnings(d);
 }
 

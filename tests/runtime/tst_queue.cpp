@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace coroscope;
 using namespace coroscope::testing;
 using rt::TaskState;
@@ -176,4 +178,61 @@ TEST_CASE("a woken getter cancelled before it runs passes the wake-up on")
     REQUIRE(runUntilFinished(g2).reached);
     CHECK(g1->state() == TaskState::Cancelled);
     CHECK(got2 == std::vector{5});
+}
+
+TEST_CASE("a queue told its owner names it in its awaits and journals each put, get and task_done")
+{
+    // docs/spec/stuck.md: the await chain names a get's queue and counts the items
+    // taken and never done.
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Queue<int> q;
+    auto owner = rt::spawn(sleepThenReturn(10s, 0));
+    auto getter = rt::spawn(getOne(&q));
+    REQUIRE(runUntil([&] { return getter->state() == TaskState::Running; }).reached); // parked at get
+    q.journalDepthAs(*owner.core());
+    (void)drainAll(loop);
+    q.putNowait(7);
+    auto joiner = rt::spawn(joinQueue(&q)); // waits: the item is not done
+    REQUIRE(runUntilFinished(getter).reached);
+    REQUIRE(runUntil([&] { return joiner->state() == TaskState::Running; }).reached);
+    q.taskDone();
+    REQUIRE(runUntilFinished(joiner).reached);
+    const rt::JournalBatch b = drainAll(loop);
+
+    std::vector<rt::QueueChange> changes;
+    for (const rt::Event &e : b.events) {
+        if (e.type == rt::EventType::QueueDepth) {
+            CHECK(e.task == owner->id());
+            changes.push_back(rt::QueueChange(e.kind));
+        }
+        if (e.type == rt::EventType::Suspended && e.task == joiner->id()) {
+            CHECK(rt::AwaitKind(e.kind) == rt::AwaitKind::QueueJoin);
+            CHECK(e.arg == owner->id());
+        }
+    }
+    CHECK(changes == std::vector{rt::QueueChange::Put, rt::QueueChange::Get, rt::QueueChange::TaskDone});
+    owner->cancel();
+    REQUIRE(runUntilIdle(loop).reached);
+}
+
+TEST_CASE("a get on a queue told its owner journals the owner's id as its argument")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    {
+        rt::Queue<int> named;
+        auto keeper = rt::spawn(sleepThenReturn(10s, 0));
+        named.journalDepthAs(*keeper.core());
+        auto waiting = rt::spawn(getOne(&named));
+        REQUIRE(runUntil([&] { return waiting->state() == TaskState::Running; }).reached);
+        const rt::JournalBatch events = drainAll(loop);
+        const auto suspended = std::find_if(events.events.begin(), events.events.end(), [&](const rt::Event &e) {
+            return e.type == rt::EventType::Suspended && e.task == waiting->id();
+        });
+        REQUIRE(suspended != events.events.end());
+        CHECK(rt::AwaitKind(suspended->kind) == rt::AwaitKind::QueueGet);
+        CHECK(suspended->arg == keeper->id());
+        waiting->cancel();
+        keeper->cancel();
+        REQUIRE(runUntilIdle(loop).reached);
+    }
 }
