@@ -210,7 +210,7 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
     const std::optional<std::uint64_t> task = idOf(taskValue);
     const auto push = [&](EventType t, std::uint64_t id, std::uint64_t arg = 0, std::uint8_t kind = 0,
                           std::uint32_t text = 0) {
-        m_batch.events.push_back(rt::Event{*tNs, id, arg, 0, text, t, kind});
+        m_batch.events.push_back(rt::Event{*tNs, id, arg, 0, text, t, kind, 0});
     };
 
     if (type == QLatin1String("stall")) {
