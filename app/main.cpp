@@ -6,6 +6,7 @@
 //   coroscope list
 //   coroscope validate FILE...
 //   coroscope diff A.json B.json [--tolerance-ms MS]
+//   coroscope lint LOG
 
 #include "logcommands.h"
 #include "runcommand.h"
@@ -30,7 +31,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | lint LOG | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -49,6 +50,9 @@ const char *const kUsage =
     "                  outcomes that differ, tasks in one run only, finish times that moved\n"
     "    --tolerance-ms MS  how far a finish time may move unreported (default 60)\n"
     "                  exit 0 the runs agree, 1 they differ, 2 bad input\n"
+    "  lint LOG        the warnings of a run's json or jsonl log, one line each naming its task:\n"
+    "                  stall, pending, cancel-not-honoured, cancel-swallowed, error-not-retrieved,\n"
+    "                  fan-out (docs/spec/warnings.md); exit 0 whatever they are, 2 bad input\n"
     "\n"
     "Exit codes: 0 the run finished (failed or cancelled tasks are results, not errors),\n"
     "2 bad input or arguments (nothing ran), 1 an internal error, 130 stopped by Ctrl-C.\n";
@@ -170,6 +174,8 @@ int run(int argc, char **argv)
         return coroscope::app::validateCommand(args.mid(1));
     if (command == QLatin1String("diff"))
         return coroscope::app::diffCommand(args.mid(1));
+    if (command == QLatin1String("lint"))
+        return coroscope::app::lintCommand(args.mid(1));
     if (command == QLatin1String("run")) {
         coroscope::app::RunOptions options;
         for (qsizetype i = 1; i < args.size(); ++i) {
