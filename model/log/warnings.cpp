@@ -32,8 +32,13 @@ QString stateWord(TaskState s) { return rt::toString(s); }
 
 QString describeThresholds(const WarningThresholds &t)
 {
+    // Round numbers, as a person sets them: 50 ms, 1 s.
+    const auto round = [](std::int64_t ns) {
+        return ns < 1'000'000'000 ? QString::number(double(ns) / 1e6) + QStringLiteral(" ms")
+                                  : QString::number(double(ns) / 1e9) + QStringLiteral(" s");
+    };
     return QStringLiteral("stall \u2265 %1 \u00B7 pending \u2265 %2 \u00B7 cancel honoured within %3 \u00B7 fan-out > %4")
-        .arg(duration(t.stallNs), duration(t.pendingNs), duration(t.cancelNs), count(t.fanOut));
+        .arg(round(t.stallNs), round(t.pendingNs), round(t.cancelNs), count(t.fanOut));
 }
 
 QString warningKey(WarningKind kind)
