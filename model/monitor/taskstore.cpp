@@ -35,9 +35,10 @@ int TickChange::firstMembershipChange(unsigned mask) const noexcept
 }
 
 struct TaskStore::Run {
-    explicit Run(RunRecord::Spool spool) : record(spool) {}
+    explicit Run(RunRecord::Spool spool) : record(spool), warnings(record) {}
     int id = 0;
     RunRecord record;               // the run's task table: every task's state
+    log::WarningScanner warnings;   // follows the record (Feed), decided up to the last tick
     std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
@@ -70,6 +71,7 @@ public:
         s.m_stamps.push_back(m_stamp);
         ++s.m_counts[std::size_t(TaskState::Pending)];
         s.m_pending.runsChanged = true;
+        m_run.warnings.created(arrivalRow);
     }
     void touched(std::uint32_t arrivalRow) override
     {
@@ -92,6 +94,15 @@ public:
         }
         if (!rt::isFinal(from) && rt::isFinal(to))
             ++s.m_pending.finished;
+        m_run.warnings.stateChanged(arrivalRow, from, to);
+    }
+    void cancelRequested(std::uint32_t arrivalRow, std::int64_t tNs) override
+    {
+        m_run.warnings.cancelRequested(arrivalRow, tNs);
+    }
+    void stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId) override
+    {
+        m_run.warnings.stalled(loop, endNs, durationNs, runtimeId);
     }
     void renumbered() override
     {
@@ -201,6 +212,12 @@ const TaskStore::Run *TaskStore::runPtr(int runId) const
     return m_runs[std::size_t(runId - 1)].get();
 }
 
+const log::WarningScanner *TaskStore::warnings(int runId) const
+{
+    const Run *run = runPtr(runId);
+    return run ? &run->warnings : nullptr;
+}
+
 const RunRecord *TaskStore::run(int runId) const
 {
     const Run *r = runPtr(runId);
@@ -256,6 +273,7 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     Run &run = runRef(runId);
     run.record.setFinished(endNs);
     run.running = false;
+    run.warnings.finish(endNs); // a run that is over is decided at its end (warnings.md)
     m_pending.runsChanged = true;
     m_touched = true;
     Q_EMIT runFinished(runId);
@@ -330,6 +348,10 @@ void TaskStore::endTick()
     change.total = m_rowCount;
     m_nowNs = m_clock();
     change.nowNs = m_nowNs;
+    for (const std::unique_ptr<Run> &run : m_runs) {
+        if (run && run->running)
+            run->warnings.advance(m_nowNs);
+    }
     if (m_touched || m_structural)
         ++m_revision;
     m_touched = false;
