@@ -18,6 +18,7 @@
 // bytes a task in the pending queue until its deadline passes, 24 bytes a warning.
 
 #include "log/runrecord.h"
+#include "runtime/loop.h"
 
 #include <QString>
 
@@ -30,7 +31,7 @@ namespace coroscope::log {
 
 // The one place of every threshold (docs/spec/warnings.md, "Thresholds").
 struct WarningThresholds {
-    std::int64_t stallNs = 50'000'000;          // a step that held its loop at least this long
+    std::int64_t stallNs = rt::Loop::kDefaultStallThresholdNs; // a step that held its loop at least this long
     std::int64_t pendingNs = 1'000'000'000;     // created, not started for at least this long
     std::int64_t cancelNs = 100'000'000;        // a cancel request not honoured within this
     std::uint32_t fanOut = 10'000;              // more children than this

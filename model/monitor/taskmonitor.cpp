@@ -881,7 +881,7 @@ void TaskMonitor::updateLoops()
                              {QStringLiteral("runId"), runId},
                              {QStringLiteral("name"), name},
                              {QStringLiteral("stalls"), 0},
-                             {QStringLiteral("healthy"), longest < 50'000'000}};
+                             {QStringLiteral("healthy"), longest < rt::Loop::kDefaultStallThresholdNs}};
             if (record) {
                 for (const log::LoopView &view : record->loops()) {
                     if (view.name != name || view.stalls.empty())
