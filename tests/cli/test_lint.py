@@ -152,6 +152,17 @@ class LintTest(unittest.TestCase):
             kinds = sorted(line.split(" ")[0] for line in self.lintpath(log))
             self.assertEqual(kinds, ["error-not-retrieved"] * 6)
 
+    def test_a_jsonl_log_keeps_the_cancel_requests_the_cancel_rules_read(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for key in ("cancel-swallowed", "cancel-not-honoured"):
+                set_path = os.path.join(tmp, key + ".set.json")
+                with open(set_path, "w") as f:
+                    json.dump(SETS[key], f)
+                log = os.path.join(tmp, key + ".jsonl")
+                self.assertEqual(run("run", set_path, "--quiet", "--export", log).returncode, 0)
+                lines = [line for line in self.lintpath(log) if line.startswith(key + " ")]
+                self.assertEqual(len(lines), 1, self.lintpath(log))
+
     def test_a_missing_log_exits_2_naming_the_file(self):
         r = run("lint", "/nonexistent/run.json")
         self.assertEqual(r.returncode, 2)
