@@ -1,10 +1,16 @@
 #include "logcommands.h"
 
+#include "log/jsonlreader.h"
 #include "log/logreader.h"
+#include "log/logreplay.h"
 #include "log/rundiff.h"
+#include "log/warnings.h"
 #include "taskset/taskset.h"
 
 #include <QTextStream>
+
+#include <algorithm>
+#include <tuple>
 
 namespace coroscope::app {
 
@@ -55,6 +61,38 @@ int diffCommand(const QStringList &args)
         return 2;
     }
     return diff.agree() ? 0 : 1;
+}
+
+int lintCommand(const QStringList &args)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    if (args.size() != 1 || (args[0].startsWith(QLatin1Char('-')) && args[0].size() > 1)) {
+        err << "coroscope: lint reads one log: coroscope lint LOG (a .json or .jsonl log)\n";
+        return 2;
+    }
+    const log::LogReadResult read = log::readLogFile(args[0]);
+    if (!read.ok()) {
+        err << "coroscope: " << printable(read.error) << '\n';
+        return 2;
+    }
+    // docs/spec/warnings.md: the log's run rebuilt, every rule decided at the run's end.
+    log::RunRecord record(log::RunRecord::Spool::None);
+    log::WarningScanner scanner(record);
+    log::replayLog(*read.log, record, &scanner);
+    scanner.finish(log::logMsToNs(read.log->durationMs));
+    std::vector<log::Warning> warnings = scanner.warnings();
+    std::stable_sort(warnings.begin(), warnings.end(), [&](const log::Warning &a, const log::Warning &b) {
+        return std::tuple(a.atNs, a.kind, scanner.taskId(a)) < std::tuple(b.atNs, b.kind, scanner.taskId(b));
+    });
+    for (const log::Warning &w : warnings)
+        out << printable(scanner.line(w)) << '\n';
+    out.flush();
+    if (out.status() != QTextStream::Ok) {
+        err << "coroscope: could not write the warnings to standard output\n";
+        return 2;
+    }
+    return 0;
 }
 
 } // namespace coroscope::app

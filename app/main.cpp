@@ -6,6 +6,7 @@
 //   coroscope list
 //   coroscope validate FILE...
 //   coroscope diff A.json B.json [--tolerance-ms MS]
+//   coroscope lint LOG
 //   coroscope attach --list | PID [--seconds S] [--export FILE] [--cancel NAME] ...
 
 #include "attachcommand.h"
@@ -32,7 +33,7 @@
 namespace {
 
 const char *const kUsage =
-    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | attach ... | --help | --version]\n"
+    "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | lint LOG | attach ... | --help | --version]\n"
     "\n"
     "  (no command)    start the dashboard\n"
     "  gui [SET...]    start the dashboard and launch these sets at once\n"
@@ -51,6 +52,9 @@ const char *const kUsage =
     "                  outcomes that differ, tasks in one run only, finish times that moved\n"
     "    --tolerance-ms MS  how far a finish time may move unreported (default 60)\n"
     "                  exit 0 the runs agree, 1 they differ, 2 bad input\n"
+    "  lint LOG        the warnings of a run's json or jsonl log, one line each naming its task:\n"
+    "                  stall, pending, cancel-not-honoured, cancel-swallowed, error-not-retrieved,\n"
+    "                  fan-out (docs/spec/warnings.md); exit 0 whatever they are, 2 bad input\n"
     "  attach --list   the programs that run the probe (python3 -m coroscope_probe script.py)\n"
     "  attach PID      record a watched program's tasks until it ends, or Ctrl-C, then detach\n"
     "    --socket PATH   attach through this socket instead of PID's (e.g. forwarded with ssh -L)\n"
@@ -179,6 +183,8 @@ int run(int argc, char **argv)
         return coroscope::app::validateCommand(args.mid(1));
     if (command == QLatin1String("diff"))
         return coroscope::app::diffCommand(args.mid(1));
+    if (command == QLatin1String("lint"))
+        return coroscope::app::lintCommand(args.mid(1));
     if (command == QLatin1String("attach"))
         return coroscope::app::attachCommand(args.mid(1));
     if (command == QLatin1String("run")) {

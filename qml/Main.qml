@@ -247,7 +247,7 @@ ApplicationWindow {
                 readonly property int currentIndex: treeTab.checked ? 1 : 0
                 spacing: 0
                 ButtonGroup {
-                    buttons: [tableTab, treeTab]
+                    buttons: [tableTab, treeTab, warningsTab]
                 }
                 Button {
                     id: tableTab
@@ -263,6 +263,14 @@ ApplicationWindow {
                     text: qsTr("Tree")
                     checkable: true
                     highlighted: treeTab.checked
+                }
+                Button {
+                    id: warningsTab
+                    objectName: "warningsTab"
+                    text: monitor.warnings.count > 0 ? qsTr("Warnings (%1)").arg(Format.count(monitor.warnings.count))
+                                                     : qsTr("Warnings")
+                    checkable: true
+                    highlighted: warningsTab.checked
                 }
             }
         }
@@ -296,6 +304,17 @@ ApplicationWindow {
                 monitor: monitor
                 selectedKey: window.selectedKey
                 treeMode: viewSwitch.currentIndex === 1
+                visible: !warningsTab.checked
+                SplitView.fillHeight: true
+                SplitView.minimumHeight: Theme.tableMinHeight
+                onTaskSelected: key => window.select(key)
+            }
+            WarningsPage {
+                id: warningsPage
+                objectName: "warningsPage"
+                monitor: monitor
+                selectedKey: window.selectedKey
+                visible: warningsTab.checked
                 SplitView.fillHeight: true
                 SplitView.minimumHeight: Theme.tableMinHeight
                 onTaskSelected: key => window.select(key)
@@ -334,6 +353,8 @@ ApplicationWindow {
         loops: monitor.loops
         nowMs: monitor.nowMs
         message: window.statusMessage
+        warningCount: monitor.warnings.count
+        onWarningsRequested: warningsTab.checked = true
     }
 
     FileDialog {

@@ -135,6 +135,13 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
                 task.state = rt::TaskState::Running;
         } else if (type == QLatin1String("cancel_requested")) {
             lastCancelReason[found->second] = o.value(QLatin1String("reason")).toString();
+            // The only events kept: the warnings read the requests (docs/spec/warnings.md).
+            LogEvent request;
+            request.tMs = tMs;
+            request.task = id;
+            request.type = rt::EventType::CancelRequested;
+            request.text = lastCancelReason[found->second];
+            log.events.push_back(std::move(request));
         } else if (type == QLatin1String("done")) {
             task.state = rt::TaskState::Done;
             task.finishedMs = tMs;

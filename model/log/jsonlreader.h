@@ -17,7 +17,7 @@ namespace coroscope::log {
 [[nodiscard]] LogReadResult readLogFile(const QString &path);
 
 // A `jsonl` log as a RunLog: tasks from their `created` lines, states and times from
-// the events that follow. The set is named `setName` (a jsonl log does not name it).
+// the events that follow; of the events, only the `cancel_requested` ones are kept. The set is named `setName` (a jsonl log does not name it).
 // `source` names the data in messages (`run.jsonl: line 3: ...`).
 [[nodiscard]] LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const QString &setName);
 

@@ -229,6 +229,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             l.maxStepNs = std::max(l.maxStepNs, duration);
             if (m_spool)
                 m_spool->append(loop, e);
+            if (observer)
+                observer->stalled(loop, e.tNs, duration, e.task);
             continue;
         }
         TaskRow *row = rowOf(e.task);
@@ -236,6 +238,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             continue;
         const bool worker = isQueueWorker(row->tag);
         const std::uint8_t partBefore = worker && !made ? workerPart(*row) : 0;
+        bool firstCancelRequest = false;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
@@ -264,6 +267,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             if (row->cancelKind == rt::CancelKind::None) {
                 row->cancelKind = rt::CancelKind(e.kind);
                 row->cancelledBy = e.arg;
+                firstCancelRequest = true;
             }
             break;
         case EventType::Done:
@@ -314,8 +318,11 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             if (const std::uint8_t part = workerPart(*row); part != partBefore)
                 countWorker(*row, partBefore, part);
         }
-        if (observer)
+        if (observer) {
             observer->touched(std::uint32_t(row - m_rows.data()));
+            if (firstCancelRequest)
+                observer->cancelRequested(std::uint32_t(row - m_rows.data()), e.tNs);
+        }
         // A queue's depth is live only (docs/spec/taskset-format.md, "Queue depth");
         // CallbackAdded goes to the log with its task.
         if (m_spool && e.type != EventType::CallbackAdded && e.type != EventType::QueueDepth)

@@ -141,6 +141,15 @@ public:
         virtual void stateChanged(std::uint32_t row, rt::TaskState from, rt::TaskState to) = 0;
         // A task that arrived late took an earlier run-local id: the later ones moved up.
         virtual void renumbered() = 0;
+        // The task's first cancel request, at tNs (after touched() for it). For the
+        // warnings (log/warnings.h); a table that keeps no such thing ignores it.
+        virtual void cancelRequested(std::uint32_t /*row*/, std::int64_t /*tNs*/) {}
+        // A stall of loop `loop` (index into loops()) that ended at endNs; runtimeId is
+        // the task that held the loop (0 = none).
+        virtual void stalled(std::size_t /*loop*/, std::int64_t /*endNs*/, std::int64_t /*durationNs*/,
+                             std::uint64_t /*runtimeId*/)
+        {
+        }
 
     protected:
         ~Observer() = default;

@@ -137,6 +137,7 @@ TaskMonitor::TaskMonitor(QObject *parent)
     , m_tree(&m_store)
     , m_stats(&m_store)
     , m_runs(&m_store)
+    , m_warnings(&m_store)
 {
     connect(this, &TaskMonitor::spawnedOnLoop, this,
             [this](int runId, quint64 id) { m_spawnedAwaited.emplace_back(runId, std::uint64_t(id)); }, Qt::QueuedConnection);
@@ -701,6 +702,7 @@ void TaskMonitor::publish()
         updateLanes();
     updateRunTimes();
     updateLoops();
+    m_warnings.setHangs(m_hangs);
     Q_EMIT ticked();
 }
 
@@ -873,6 +875,7 @@ void TaskMonitor::updateLoops()
     const std::int64_t now = rt::monotonicNs();
     for (Lane &lane : m_lanes)
         lane.hang.reset();
+    m_hangs.clear();
     QVariantList loops;
     for (auto &[runId, run] : m_live) {
         if (!run->isRunning())
@@ -887,7 +890,7 @@ void TaskMonitor::updateLoops()
                              {QStringLiteral("runId"), runId},
                              {QStringLiteral("name"), name},
                              {QStringLiteral("stalls"), 0},
-                             {QStringLiteral("healthy"), longest < 50'000'000}};
+                             {QStringLiteral("healthy"), longest < rt::Loop::kDefaultStallThresholdNs}};
             if (record) {
                 for (const log::LoopView &view : record->loops()) {
                     if (view.name != name || view.stalls.empty())
@@ -912,6 +915,9 @@ void TaskMonitor::updateLoops()
                 loop.insert(QStringLiteral("healthy"), false);
                 loop.insert(QStringLiteral("hungMs"), msOf(now - held.startNs));
                 loop.insert(QStringLiteral("hungTask"), task);
+                // The same hang is the Warnings list's live `not-responding` (warnings.md).
+                m_hangs.push_back(WarningListModel::Hang{runId, name, local ? TaskStore::makeKey(runId, local) : -1,
+                                                          task, msOf(now - held.startNs)});
                 for (Lane &lane : m_lanes) {
                     if (lane.runId == runId && lane.loop == name && m_firstStartNs >= 0)
                         lane.hang = Stall{msOf(held.startNs - m_firstStartNs), msOf(now - held.startNs), task};

@@ -17,6 +17,7 @@
 #include "monitor/timelinesource.h"
 #include "monitor/taskstore.h"
 #include "monitor/tasktreemodel.h"
+#include "monitor/warninglistmodel.h"
 #include "taskset/builtins.h"
 
 #include <QObject>
@@ -39,6 +40,8 @@ class TaskMonitor : public QObject, public TimelineSource
     Q_PROPERTY(coroscope::monitor::TaskTreeModel *tree READ tree CONSTANT FINAL)
     Q_PROPERTY(coroscope::monitor::TaskStats *stats READ stats CONSTANT FINAL)
     Q_PROPERTY(coroscope::monitor::RunListModel *runs READ runs CONSTANT FINAL)
+    // Every run's warnings and the loops not responding now (docs/spec/warnings.md).
+    Q_PROPERTY(coroscope::monitor::WarningListModel *warnings READ warnings CONSTANT FINAL)
     Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT FINAL)
     Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged FINAL)
     Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked FINAL)
@@ -56,6 +59,7 @@ public:
     [[nodiscard]] TaskTreeModel *tree() { return &m_tree; }
     [[nodiscard]] TaskStats *stats() { return &m_stats; }
     [[nodiscard]] RunListModel *runs() { return &m_runs; }
+    [[nodiscard]] WarningListModel *warnings() { return &m_warnings; }
     [[nodiscard]] const TaskStore &store() const { return m_store; }
     [[nodiscard]] QVariantList builtinSets() const { return m_builtins; }
     [[nodiscard]] QVariantList loops() const { return m_loops; }
@@ -235,6 +239,8 @@ private:
     TaskTreeModel m_tree;
     TaskStats m_stats;
     RunListModel m_runs;
+    WarningListModel m_warnings;
+    std::vector<WarningListModel::Hang> m_hangs; // updateLoops: the loops not responding now
     QVariantList m_builtins;
     QVariantList m_loops;
     std::map<int, std::unique_ptr<session::Run>> m_live;

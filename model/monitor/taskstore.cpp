@@ -1,18 +1,14 @@
 #include "taskstore.h"
 
+#include "log/logreplay.h"
 #include "runtime/clock.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 
 #include <algorithm>
-#include <cmath>
-#include <unordered_map>
 
 namespace coroscope::monitor {
 
 using log::RunRecord;
-using rt::EventType;
 using rt::TaskState;
 
 namespace {
@@ -39,9 +35,10 @@ int TickChange::firstMembershipChange(unsigned mask) const noexcept
 }
 
 struct TaskStore::Run {
-    explicit Run(RunRecord::Spool spool) : record(spool) {}
+    explicit Run(RunRecord::Spool spool) : record(spool), warnings(record) {}
     int id = 0;
     RunRecord record;               // the run's task table: every task's state
+    log::WarningScanner warnings;   // follows the record (Feed), decided up to the last tick
     std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
@@ -74,6 +71,7 @@ public:
         s.m_stamps.push_back(m_stamp);
         ++s.m_counts[std::size_t(TaskState::Pending)];
         s.m_pending.runsChanged = true;
+        m_run.warnings.created(arrivalRow);
     }
     void touched(std::uint32_t arrivalRow) override
     {
@@ -96,6 +94,15 @@ public:
         }
         if (!rt::isFinal(from) && rt::isFinal(to))
             ++s.m_pending.finished;
+        m_run.warnings.stateChanged(arrivalRow, from, to);
+    }
+    void cancelRequested(std::uint32_t arrivalRow, std::int64_t tNs) override
+    {
+        m_run.warnings.cancelRequested(arrivalRow, tNs);
+    }
+    void stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId) override
+    {
+        m_run.warnings.stalled(loop, endNs, durationNs, runtimeId);
     }
     void renumbered() override
     {
@@ -205,6 +212,12 @@ const TaskStore::Run *TaskStore::runPtr(int runId) const
     return m_runs[std::size_t(runId - 1)].get();
 }
 
+const log::WarningScanner *TaskStore::warnings(int runId) const
+{
+    const Run *run = runPtr(runId);
+    return run ? &run->warnings : nullptr;
+}
+
 const RunRecord *TaskStore::run(int runId) const
 {
     const Run *r = runPtr(runId);
@@ -260,6 +273,7 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     Run &run = runRef(runId);
     run.record.setFinished(endNs);
     run.running = false;
+    run.warnings.finish(endNs); // a run that is over is decided at its end (warnings.md)
     m_pending.runsChanged = true;
     m_touched = true;
     Q_EMIT runFinished(runId);
@@ -334,6 +348,10 @@ void TaskStore::endTick()
     change.total = m_rowCount;
     m_nowNs = m_clock();
     change.nowNs = m_nowNs;
+    for (const std::unique_ptr<Run> &run : m_runs) {
+        if (run && run->running)
+            run->warnings.advance(m_nowNs);
+    }
     if (m_touched || m_structural)
         ++m_revision;
     m_touched = false;
@@ -484,20 +502,6 @@ std::vector<qint64> TaskStore::queueOwners(int runId) const
 
 // Replay --------------------------------------------------------------------------
 
-namespace {
-
-std::int64_t msToNs(double ms) { return std::int64_t(std::llround(ms * 1e6)); }
-
-QString jsonText(const QJsonValue &value)
-{
-    if (value.isNull() || value.isUndefined())
-        return {};
-    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(array.mid(1, array.size() - 2));
-}
-
-} // namespace
-
 int TaskStore::loadLog(const log::RunLog &log, const QString &source)
 {
     const int runId = addRun(log.set, log.startedAt, 0);
@@ -506,104 +510,13 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     // A past run's tasks finished long ago: they do not count in the tick's finishing rate.
     const std::int64_t finishedBefore = m_pending.finished;
     for (const log::LogLoop &loop : log.loops)
-        run.record.setLoopMaxStepNs(loop.name, msToNs(loop.maxStallMs));
-
-    std::unordered_map<QString, std::int64_t> idOfName;
-    for (const log::LogTask &t : log.tasks)
-        idOfName.emplace(t.name, t.id);
-
-    // The Created events first, in id order (consecutive tasks of one loop share a
-    // batch), so that the tasks take rows in id order; then one batch per loop with
-    // every other event, its tasks in id order. The run-local ids become runtime ids.
-    auto loopOf = [](const QString &loop) {
-        return loop == QStringLiteral("pool") || loop.isEmpty() ? QStringLiteral("main") : loop;
-    };
-    std::vector<std::pair<QString, rt::JournalBatch>> creations;
-    std::vector<QString> loopNames;
-    std::vector<rt::JournalBatch> batches;
-    auto batchOf = [&](const QString &loop) -> rt::JournalBatch & {
-        const QString name = loopOf(loop);
-        for (std::size_t i = 0; i < loopNames.size(); ++i) {
-            if (loopNames[i] == name)
-                return batches[i];
-        }
-        loopNames.push_back(name);
-        batches.emplace_back();
-        return batches.back();
-    };
-    auto push = [](rt::JournalBatch &b, EventType type, std::int64_t task, std::int64_t tNs, std::uint64_t arg = 0,
-                   std::uint8_t kind = 0, const QString &text = {}, std::uint64_t arg2 = 0) {
-        std::uint32_t index = 0;
-        if (!text.isEmpty()) {
-            b.strings.push_back(text);
-            index = std::uint32_t(b.strings.size());
-        }
-        b.events.push_back(rt::Event{tNs, std::uint64_t(task), arg, arg2, index, type, kind, 0});
-    };
-
-    for (const log::LogTask &t : log.tasks) {
-        std::uint8_t tag = std::uint8_t(log::opTagFromName(t.op));
-        if (t.loop == QStringLiteral("pool"))
-            tag |= log::kPoolBit;
-        if (creations.empty() || creations.back().first != loopOf(t.loop))
-            creations.emplace_back(loopOf(t.loop), rt::JournalBatch{});
-        push(creations.back().second, EventType::Created, t.id, msToNs(t.createdMs),
-             std::uint64_t(t.parent.value_or(0)), tag, t.name, std::uint64_t(t.origin.value_or(0)));
-        rt::JournalBatch &b = batchOf(t.loop);
-        for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
-            const QString description =
-                QString::fromUtf8(QJsonDocument(t.callbacks[i].description).toJson(QJsonDocument::Compact));
-            push(b, EventType::CallbackAdded, t.id, msToNs(t.createdMs), i, 0, description);
-        }
-        if (t.startedMs)
-            push(b, EventType::Started, t.id, msToNs(*t.startedMs));
-        for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
-            if (t.callbacks[i].firedMs)
-                push(b, EventType::Callback, t.id, msToNs(*t.callbacks[i].firedMs), i);
-        }
-        const std::int64_t end = msToNs(t.finishedMs.value_or(log.durationMs));
-        switch (t.state) {
-        case TaskState::Pending:
-        case TaskState::Running:
-            break;
-        case TaskState::Done:
-            push(b, EventType::Done, t.id, end, 0, 0, jsonText(t.result));
-            break;
-        case TaskState::Failed:
-            push(b, EventType::Failed, t.id, end, 0, 0, t.error.value_or(QString()));
-            break;
-        case TaskState::Cancelled: {
-            const QString reason = t.cancelReason.value_or(QString());
-            rt::CancelKind kind = rt::CancelKind::User;
-            std::uint64_t by = 0;
-            for (auto k : {rt::CancelKind::User, rt::CancelKind::Parent, rt::CancelKind::Timeout,
-                           rt::CancelKind::Deadline}) {
-                if (reason == rt::toString(k))
-                    kind = k;
-            }
-            if (reason.startsWith(QStringLiteral("task:"))) {
-                kind = rt::CancelKind::Task;
-                const auto it = idOfName.find(reason.mid(5));
-                by = it == idOfName.end() ? 0 : std::uint64_t(it->second);
-            }
-            push(b, EventType::Cancelled, t.id, end, by, std::uint8_t(kind));
-            break;
-        }
-        }
-    }
-    for (const log::LogLoop &loop : log.loops) {
-        rt::JournalBatch &b = batchOf(loop.name);
-        for (const log::LogStall &s : loop.stalls)
-            push(b, EventType::Stall, s.task.value_or(0), msToNs(s.tMs + s.ms), std::uint64_t(msToNs(s.ms)));
-    }
-    for (const auto &[loop, batch] : creations)
-        apply(runId, loop, batch);
-    for (std::size_t i = 0; i < batches.size(); ++i)
-        apply(runId, loopNames[i], batches[i]);
+        run.record.setLoopMaxStepNs(loop.name, log::logMsToNs(loop.maxStallMs));
+    for (const log::ReplayBatch &b : log::replayBatches(log))
+        apply(runId, b.loop, b.batch);
     m_pending.finished = finishedBefore;
     for (int s = 0; s < kStateCount; ++s)
         m_loadedCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
-    setRunFinished(runId, msToNs(log.durationMs));
+    setRunFinished(runId, log::logMsToNs(log.durationMs));
     endTick();
     return runId;
 }

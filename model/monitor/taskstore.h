@@ -46,6 +46,7 @@
 #include "log/logreader.h"
 #include "log/optag.h"
 #include "log/runrecord.h"
+#include "log/warnings.h"
 #include "runtime/journal.h"
 #include "runtime/types.h"
 
@@ -126,6 +127,9 @@ public:
     // null for them).
     [[nodiscard]] int runCount() const noexcept { return int(m_runs.size()); }
     [[nodiscard]] const log::RunRecord *run(int runId) const;
+    // The run's warnings (docs/spec/warnings.md): found as events are applied, the time
+    // rules decided at each tick (a running run) or at the run's end; null if no run.
+    [[nodiscard]] const log::WarningScanner *warnings(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
     // A past run read back from a log (loadLog), not one that ran here.
     [[nodiscard]] bool isLoaded(int runId) const;

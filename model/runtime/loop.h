@@ -115,6 +115,7 @@ public:
     [[nodiscard]] std::size_t readyCount() const noexcept { return m_ready.size(); }
 
     // A step (one resume of a task, or one callback) longer than this is a stall.
+    static constexpr std::int64_t kDefaultStallThresholdNs = 50'000'000;
     void setStallThresholdNs(std::int64_t ns) noexcept { m_stallThresholdNs = ns; }
     // The longest step so far. Any thread may read it.
     [[nodiscard]] std::int64_t maxStallNs() const noexcept { return m_maxStallNs.load(std::memory_order_relaxed); }
@@ -199,7 +200,7 @@ private:
     std::size_t m_liveTasks = 0;
     bool m_announceIdle = false;
 
-    std::int64_t m_stallThresholdNs = 50'000'000;
+    std::int64_t m_stallThresholdNs = kDefaultStallThresholdNs;
     std::atomic<std::int64_t> m_maxStallNs{0};
     // currentStep(): written by the loop's thread only (release), read by any.
     std::atomic<std::uint64_t> m_stepTask{0};

@@ -16,6 +16,11 @@ ToolBar {
     required property real nowMs
     // What the last quiet action did (e.g. "Log of run #1 written to ..."), or "".
     property string message: ""
+    // How many warnings the Warnings list holds (TaskMonitor.warnings.count).
+    property int warningCount: 0
+
+    // The warning count was clicked: show the Warnings list.
+    signal warningsRequested()
 
     position: ToolBar.Footer
     implicitHeight: Theme.controlHeight
@@ -74,6 +79,20 @@ ToolBar {
             text: qsTr("No loop running")
             font.pixelSize: Theme.fontSizeS
             color: Theme.mutedText
+        }
+        ToolButton {
+            id: warningsButton
+            objectName: "warningsCount"
+            visible: root.warningCount > 0
+            implicitHeight: Theme.controlHeight - 2 * Theme.spacingXs
+            text: root.warningCount === 1 ? qsTr("\u26A0 1 warning")
+                                           : qsTr("\u26A0 %1 warnings").arg(Format.count(root.warningCount))
+            font.pixelSize: Theme.fontSizeS
+            palette.buttonText: Theme.failed
+            onClicked: root.warningsRequested()
+            ToolTip.visible: hovered
+            ToolTip.delay: Theme.toolTipDelay
+            ToolTip.text: qsTr("Show the warnings")
         }
         Label {
             objectName: "statusMessage"

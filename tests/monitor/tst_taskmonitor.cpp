@@ -193,6 +193,41 @@ TEST_CASE("the loops list carries the longest step only once the loop has stalle
     }
 }
 
+TEST_CASE("a live run's warnings reach the Warnings list as they happen, a loop not responding while it lasts")
+{
+    monitor::TaskMonitor m;
+    monitor::WarningListModel *warnings = m.warnings();
+    QAbstractItemModelTester tester(warnings, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const auto rowsOf = [&](const QString &kind) {
+        std::vector<qint64> keys;
+        for (int r = 0; r < warnings->rowCount(); ++r) {
+            const QModelIndex i = warnings->index(r);
+            if (warnings->data(i, monitor::WarningListModel::KindRole).toString() == kind)
+                keys.push_back(qint64(warnings->data(i, monitor::WarningListModel::TaskKeyRole).toDouble()));
+        }
+        return keys;
+    };
+    CHECK(warnings->count() == 0);
+
+    // A task that holds the playground's loop 600 ms: not responding while it does.
+    REQUIRE(m.spawnTask(QStringLiteral("block"), {{QStringLiteral("seconds"), 0.6}}, -1).isEmpty());
+    REQUIRE(waitFor(m, [&] { return rowsOf(QStringLiteral("not-responding")).size() == 1; }));
+    qint64 hog = -1;
+    REQUIRE(waitFor(m, [&] { return m.tasks()->rowCount() == 1; })); // the playground's one task
+    hog = m.tasks()->keyAt(0);
+    CHECK(rowsOf(QStringLiteral("not-responding")) == std::vector<qint64>{hog});
+
+    // Then a stall that names it, and no longer a loop not responding.
+    REQUIRE(waitFor(m, [&] { return rowsOf(QStringLiteral("stall")) == std::vector<qint64>{hog}; }));
+    CHECK(rowsOf(QStringLiteral("not-responding")).empty());
+
+    // A top-level task that fails: nothing awaits its error.
+    REQUIRE(m.spawnTask(QStringLiteral("fail"), {{QStringLiteral("message"), QStringLiteral("boom")}}, -1).isEmpty());
+    REQUIRE(waitFor(m, [&] { return rowsOf(QStringLiteral("error-not-retrieved")).size() == 1; }));
+    CHECK(warnings->count() == 2);
+    CHECK(warnings->thresholds().contains(QStringLiteral("cancel honoured within 100 ms")));
+}
+
 TEST_CASE("a bad set file is refused with every error and nothing runs")
 {
     monitor::TaskMonitor m;

@@ -1060,6 +1060,60 @@ TEST_CASE("an opened json log is a past run: marked as loaded, on its own clock,
     checkNoWarnings(d);
 }
 
+// A past run with two warnings (docs/spec/warnings.md): `hog` held the loop 600 ms,
+// `lost` failed at the top level where nothing awaits it.
+const QByteArray kWarnedLog = R"({"format":"coroscope.log/1","set":"warned","started_at":"2026-11-27T16:20:38.123Z","duration_ms":2000,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"done","created_ms":0,"started_ms":0.1,"finished_ms":700,"result":[0.6],"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"hog","op":"block","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":600.2,"result":0.6,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"lost","op":"fail","parent":null,"origin":null,"loop":"main","state":"failed","created_ms":0.2,"started_ms":600.3,"finished_ms":600.4,"result":null,"error":"boom","cancel_reason":null,"callbacks":[]}
+],
+"events":[],
+"loops":[{"name":"main","max_stall_ms":600,"stalls":[{"t_ms":0.2,"ms":600,"task":2}]}]}
+)";
+
+TEST_CASE("the status bar counts the warnings and opens their list, whose lines select their tasks")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    CHECK(d.visibleItems(QStringLiteral("warningsCount")).isEmpty()); // no warnings, no count
+    openLog(d, writeFile(dir, QStringLiteral("warned.json"), kWarnedLog));
+
+    QQuickItem *count = d.item(QStringLiteral("warningsCount"));
+    CHECK_EVENTUALLY(textOf(count) == QStringLiteral("\u26A0 2 warnings"));
+    CHECK(d.visibleItems(QStringLiteral("warningList")).isEmpty());
+    d.click(count);
+
+    // The list, with the thresholds in its header.
+    QQuickItem *list = d.item(QStringLiteral("warningList"));
+    REQUIRE_EVENTUALLY(list->property("count").toInt() == 2);
+    CHECK(textOf(d.item(QStringLiteral("warningThresholds"))).contains(QStringLiteral("pending \u2265 1 s")));
+    const auto lineOf = [&](const QString &task) -> QQuickItem * {
+        for (QQuickItem *line : d.visibleItems(QStringLiteral("warning_0")) + d.visibleItems(QStringLiteral("warning_1"))) {
+            if (line->property("task").toString() == task)
+                return line;
+        }
+        return nullptr;
+    };
+    QQuickItem *lost = nullptr;
+    REQUIRE_EVENTUALLY((lost = lineOf(QStringLiteral("lost"))) != nullptr);
+    CHECK(lost->property("kind").toString() == QLatin1String("error-not-retrieved"));
+    CHECK(lost->property("detail").toString().contains(QLatin1String("\"boom\", never retrieved: a top-level task")));
+    QQuickItem *hog = lineOf(QStringLiteral("hog"));
+    REQUIRE(hog);
+    CHECK(hog->property("kind").toString() == QLatin1String("stall"));
+
+    // A click on a line selects its task (the details pane shows it).
+    const int runId = d.monitor->runs()->newestRunId();
+    d.click(lost);
+    CHECK_EVENTUALLY(d.window->property("selectedKey").toLongLong() == TaskStore::makeKey(runId, 3));
+    d.click(hog);
+    CHECK_EVENTUALLY(d.window->property("selectedKey").toLongLong() == TaskStore::makeKey(runId, 2));
+    d.screenshot(QStringLiteral("warnings"));
+    checkNoWarnings(d);
+}
+
 TEST_CASE("a past run's tasks offer no action, and the disabled actions say why")
 {
     Dashboard d;
