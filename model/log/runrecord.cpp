@@ -1,5 +1,7 @@
 #include "runrecord.h"
 
+#include "log/taskstep.h"
+
 #include <algorithm>
 
 namespace coroscope::log {
@@ -195,14 +197,9 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             break;
         case EventType::Started:
             row->startedNs = e.tNs;
-            setState(*row, TaskState::Running, observer);
             break;
         case EventType::Suspended:
-            row->awaitKind = rt::AwaitKind(e.kind);
-            row->awaitArg = e.arg;
-            break;
         case EventType::Resumed:
-            row->awaitKind = rt::AwaitKind::None;
             break;
         case EventType::CancelRequested:
             // The first reason stays until the task ends; Cancelled gives the final one.
@@ -215,17 +212,12 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         case EventType::Failed:
         case EventType::Cancelled:
             row->finishedNs = e.tNs;
-            row->awaitKind = rt::AwaitKind::None;
             if (e.type == EventType::Cancelled) {
                 row->cancelKind = rt::CancelKind(e.kind);
                 row->cancelledBy = e.arg;
             } else {
                 row->outcome = store(batch.text(e));
             }
-            setState(*row, e.type == EventType::Done     ? TaskState::Done
-                           : e.type == EventType::Failed ? TaskState::Failed
-                                                         : TaskState::Cancelled,
-                     observer);
             break;
         case EventType::CallbackAdded:
             addCallback(*row, std::uint32_t(e.arg), batch.text(e));
@@ -243,6 +235,20 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             q.depth.push_back(depth);
             break;
         }
+        }
+        // State and await follow the rule RunHistory replays (taskstep.h).
+        if (const std::optional<TaskState> to = stateAfter(e.type))
+            setState(*row, *to, observer);
+        switch (awaitStep(e.type)) {
+        case AwaitStep::Keep:
+            break;
+        case AwaitStep::Set:
+            row->awaitKind = rt::AwaitKind(e.kind);
+            row->awaitArg = e.arg;
+            break;
+        case AwaitStep::Clear:
+            row->awaitKind = rt::AwaitKind::None;
+            break;
         }
         if (observer)
             observer->touched(std::uint32_t(row - m_rows.data()));
