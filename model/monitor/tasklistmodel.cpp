@@ -123,7 +123,7 @@ void TaskListModel::setSortAscending(bool ascending)
 
 bool TaskListModel::passes(int storeRow) const
 {
-    if (!(stateBit(m_store->state(storeRow)) & m_mask))
+    if (!(stateBit(m_store->state(storeRow)) & m_mask) || !m_store->exists(storeRow))
         return false;
     if (m_run != 0 && m_store->runIdOfRow(storeRow) != m_run)
         return false;

@@ -28,8 +28,7 @@ void TaskStats::readCounts()
     if (m_scope == 0) {
         m_total = m_store->publishedRowCount();
     } else {
-        const log::RunRecord *run = m_store->run(m_scope);
-        m_total = run ? qint64(run->taskCount()) : 0;
+        m_total = m_store->runTotal(m_scope);
     }
 }
 

@@ -45,6 +45,7 @@
 
 #include "log/logreader.h"
 #include "log/optag.h"
+#include "log/runhistory.h"
 #include "log/runrecord.h"
 #include "runtime/journal.h"
 #include "runtime/types.h"
@@ -204,6 +205,26 @@ public:
     // `since` (O(count), 4 bytes read a row).
     void rowsChangedSince(quint64 since, int count, std::vector<int> &out) const;
 
+    // Time travel (docs/spec/time-travel.md) ----------------------------------------
+    // Shows run `runId` as it was tNs after its start: until setLive(), state(),
+    // awaiting(), the times, texts and runCount() of its rows read its history at that
+    // time, and exists() hides its tasks not created yet; then a reset tick. Other runs
+    // and everything applied meanwhile stay live underneath. The history is taken from
+    // the run's spool on first use, and again when tNs passes its end while the run
+    // recorded more (O(events)); a loaded run's comes from its log. Returns the error
+    // (nothing changed) when the run has no history.
+    QString setPlayhead(int runId, std::int64_t tNs);
+    // Back to the live state (a reset tick); nothing when already live.
+    void setLive();
+    [[nodiscard]] int playheadRun() const noexcept { return m_playhead ? m_playhead->runId : 0; } // 0 = live
+    [[nodiscard]] std::int64_t playheadNs() const noexcept { return m_playhead ? m_playhead->frame.tNs : 0; }
+    // The history setPlayhead() uses for the run (null before its first use).
+    [[nodiscard]] const log::RunHistory *history(int runId) const;
+    // Whether the row's task exists at the playhead (always at Live).
+    [[nodiscard]] bool exists(int row) const;
+    // The run's tasks (at the playhead: those created by then).
+    [[nodiscard]] std::int64_t runTotal(int runId) const;
+
     // Tests replace the clock read at every tick (default rt::monotonicNs()).
     void setClock(std::function<std::int64_t()> clock);
 
@@ -224,6 +245,17 @@ private:
     void renumber(Run &run);
     void noteChanged(int row);
     void syncIndex();
+    // The playhead's frame when the cursor's run is the one travelled, else null.
+    [[nodiscard]] const log::RunHistory::Frame *frameOf(const Cursor &c) const;
+    [[nodiscard]] rt::TaskState stateOf(const Cursor &c) const;
+    void publishReset();
+
+    struct Playhead {
+        int runId = 0;
+        const log::RunHistory *history = nullptr;
+        log::RunHistory::Frame frame;
+    };
+    std::optional<Playhead> m_playhead;
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1; null once removed
     std::vector<std::uint32_t> m_recordRows;  // per global row: its task's arrival row in its run's record

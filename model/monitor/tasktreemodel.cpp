@@ -19,7 +19,7 @@ void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
     bool lastShown = false;
     for (int r = fromRow; r < toRow; ++r) {
         const qint64 key = m_store->keyOfRow(r);
-        if (m_run != 0 && TaskStore::runIdOfKey(key) != m_run)
+        if ((m_run != 0 && TaskStore::runIdOfKey(key) != m_run) || !m_store->exists(r))
             continue;
         const qint64 parentKey = m_store->parentKey(r);
         if (parentKey < 0) {
