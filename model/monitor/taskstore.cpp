@@ -654,6 +654,17 @@ bool TaskStore::exists(int row) const
     return !f || f->stateByte(c.arrivalRow) != log::RunHistory::kNotCreated;
 }
 
+TaskStore::FilterRow TaskStore::filterRow(int row) const
+{
+    const Cursor c = locate(row);
+    const log::RunHistory::Frame *f = frameOf(c);
+    if (!f)
+        return {c.run->id, c.task->state, true};
+    const std::uint8_t b = f->stateByte(c.arrivalRow);
+    const bool exists = b != log::RunHistory::kNotCreated;
+    return {c.run->id, exists ? TaskState(b) : TaskState::Pending, exists};
+}
+
 std::int64_t TaskStore::runTotal(int runId) const
 {
     if (m_playhead && m_playhead->runId == runId)
@@ -707,13 +718,18 @@ void TaskStore::setLive()
     publishReset();
 }
 
-// Every row may read differently now: the models rebuild (as after a late task).
+// Every row of the travelled run may read differently now: the models rebuild. A
+// reset of the views only: what was applied since the last tick stays pending for the
+// next one, and the revision stays, so the timeline (which draws the whole run, not
+// the playhead's moment) does not redraw a million bars for it.
 void TaskStore::publishReset()
 {
-    m_structural = true;
-    m_touched = true;
-    m_pending.runsChanged = true;
-    endTick();
+    TickChange change = emptyChange();
+    change.reset = true;
+    change.counts = m_counts;
+    change.total = m_publishedRows;
+    change.nowNs = m_nowNs;
+    Q_EMIT ticked(change);
 }
 
 } // namespace coroscope::monitor

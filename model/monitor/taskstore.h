@@ -211,8 +211,9 @@ public:
     // time, and exists() hides its tasks not created yet; then a reset tick. Other runs
     // and everything applied meanwhile stay live underneath. The history is taken from
     // the run's spool on first use, and again when tNs passes its end while the run
-    // recorded more (O(events)); a loaded run's comes from its log. Returns the error
-    // (nothing changed) when the run has no history.
+    // recorded more (O(events)); a loaded run's comes from its log. The reset tick is
+    // the views' only: it publishes nothing applied since the last tick and moves no
+    // revision. Returns the error (nothing changed) when the run has no history.
     QString setPlayhead(int runId, std::int64_t tNs);
     // Back to the live state (a reset tick); nothing when already live.
     void setLive();
@@ -222,6 +223,14 @@ public:
     [[nodiscard]] const log::RunHistory *history(int runId) const;
     // Whether the row's task exists at the playhead (always at Live).
     [[nodiscard]] bool exists(int row) const;
+    // What a filter asks of a row, in one lookup: its run, its state and whether it
+    // exists (as state(), runIdOfRow() and exists() would say).
+    struct FilterRow {
+        int runId;
+        rt::TaskState state;
+        bool exists;
+    };
+    [[nodiscard]] FilterRow filterRow(int row) const;
     // The run's tasks (at the playhead: those created by then).
     [[nodiscard]] std::int64_t runTotal(int runId) const;
 
