@@ -37,6 +37,7 @@ RunHistory RunHistory::fromRecord(const RunRecord &record, QString *error)
             *error = *failed;
         return RunHistory();
     }
+    history.indexRows();
     return history;
 }
 
@@ -56,6 +57,7 @@ RunHistory RunHistory::fromLog(const RunLog &log, const RunRecord &record)
         else
             history.add(tNs, row, e.type);
     }
+    history.indexRows();
     return history;
 }
 
@@ -64,6 +66,7 @@ void RunHistory::add(std::int64_t tNs, std::uint32_t row, EventType type, rt::Aw
     if (type == EventType::Suspended) {
         m_awaitArgs.push_back(arg);
         m_awaitKinds.push_back(kind);
+        m_suspendSteps.push_back(std::uint32_t(m_steps.size()));
     }
     push(Step{tNs, row, type});
 }
@@ -82,6 +85,7 @@ void RunHistory::addSuspended(std::int64_t tNs, std::uint32_t row, const QString
     }
     m_awaitArgs.push_back(index);
     m_awaitKinds.push_back(rt::AwaitKind::None);
+    m_suspendSteps.push_back(std::uint32_t(m_steps.size()));
     push(Step{tNs, row, EventType::Suspended});
 }
 
@@ -89,15 +93,13 @@ void RunHistory::push(const Step &step)
 {
     Q_ASSERT(m_steps.empty() || step.tNs >= m_steps.back().tNs);
     if (m_snapshots.empty())
-        m_snapshots.push_back(Snapshot{0, 0, {}, {}, {}, 0});
-    // A snapshot every max(tasks, kMinInterval) events: a seek's replay is bounded by
-    // the same O(tasks) as copying the snapshot it starts from.
-    const std::size_t interval = std::max(m_tip.created, kMinInterval);
+        m_snapshots.push_back(Snapshot{0, {}, {}, 0});
+    // A snapshot every max(tasks / 4, kMinInterval) events: a seek's replay is bounded
+    // by a quarter of the O(tasks) of copying the snapshot and re-filtering the table.
+    const std::size_t interval = std::max(m_tip.created / 4, kMinInterval);
     if (m_steps.size() - m_snapshots.back().next >= interval) {
-        m_snapshots.push_back(
-            Snapshot{m_tip.next, m_tip.suspends, m_tip.states, m_tip.awaits, m_tip.counts, m_tip.created});
+        m_snapshots.push_back(Snapshot{m_tip.next, m_tip.states, m_tip.counts, m_tip.created});
         m_snapshots.back().states.shrink_to_fit();
-        m_snapshots.back().awaits.shrink_to_fit();
     }
     m_steps.push_back(step);
     apply(m_tip, m_steps.size() - 1);
@@ -108,13 +110,8 @@ void RunHistory::apply(Frame &frame, std::size_t index) const
 {
     const Step &step = m_steps[index];
     frame.next = index + 1;
-    std::uint32_t suspend = 0;
-    if (step.type == EventType::Suspended)
-        suspend = ++frame.suspends;
-    if (step.row >= frame.states.size()) {
+    if (step.row >= frame.states.size())
         frame.states.resize(std::size_t(step.row) + 1, kNotCreated);
-        frame.awaits.resize(std::size_t(step.row) + 1, 0);
-    }
     std::uint8_t &state = frame.states[step.row];
     if (step.type == EventType::Created) {
         if (state == kNotCreated) {
@@ -130,16 +127,6 @@ void RunHistory::apply(Frame &frame, std::size_t index) const
         --frame.counts[state];
         ++frame.counts[std::size_t(*to)];
         state = std::uint8_t(*to);
-    }
-    switch (awaitStep(step.type)) {
-    case AwaitStep::Keep:
-        break;
-    case AwaitStep::Set:
-        frame.awaits[step.row] = suspend;
-        break;
-    case AwaitStep::Clear:
-        frame.awaits[step.row] = 0;
-        break;
     }
 }
 
@@ -160,15 +147,65 @@ void RunHistory::seek(Frame &frame, std::int64_t tNs) const
     // Forward from where the frame is when that replays no more than from the snapshot.
     if (!(frame.next <= target && frame.next >= snap->next)) {
         frame.next = snap->next;
-        frame.suspends = snap->suspends;
         frame.states.assign(snap->states.begin(), snap->states.end());
-        frame.awaits.assign(snap->awaits.begin(), snap->awaits.end());
         frame.counts = snap->counts;
         frame.created = snap->created;
     }
     for (std::size_t i = frame.next; i < target; ++i)
         apply(frame, i);
     frame.tNs = tNs;
+}
+
+void RunHistory::indexRows() const
+{
+    if (m_indexed == m_steps.size() && !m_rowStart.empty())
+        return;
+    std::uint32_t rows = 0;
+    for (const Step &step : m_steps)
+        rows = std::max(rows, step.row + 1);
+    m_rowStart.assign(std::size_t(rows) + 1, 0);
+    for (const Step &step : m_steps)
+        ++m_rowStart[std::size_t(step.row) + 1];
+    for (std::size_t r = 1; r < m_rowStart.size(); ++r)
+        m_rowStart[r] += m_rowStart[r - 1];
+    m_rowSteps.resize(m_steps.size());
+    std::vector<std::uint32_t> fill(m_rowStart.begin(), m_rowStart.end() - 1);
+    for (std::size_t i = 0; i < m_steps.size(); ++i)
+        m_rowSteps[fill[m_steps[i].row]++] = std::uint32_t(i);
+    m_indexed = m_steps.size();
+}
+
+std::uint32_t RunHistory::awaitAt(const Frame &frame, std::uint32_t row) const
+{
+    if (frame.stateByte(row) == kNotCreated)
+        return 0;
+    indexRows();
+    if (std::size_t(row) + 1 >= m_rowStart.size())
+        return 0;
+    const auto begin = m_rowSteps.begin() + m_rowStart[row];
+    const auto end = m_rowSteps.begin() + m_rowStart[std::size_t(row) + 1];
+    // Back from the row's last event the frame has applied, to the one that set or
+    // cleared its await; events before its (first) Created were ignored.
+    for (auto it = std::lower_bound(begin, end, std::uint32_t(frame.next)); it != begin;) {
+        --it;
+        const EventType type = m_steps[*it].type;
+        if (type == EventType::Created) {
+            if (std::none_of(begin, it, [this](std::uint32_t i) { return m_steps[i].type == EventType::Created; }))
+                return 0;
+            continue;
+        }
+        switch (awaitStep(type)) {
+        case AwaitStep::Keep:
+            break;
+        case AwaitStep::Clear:
+            return 0;
+        case AwaitStep::Set: {
+            const auto at = std::lower_bound(m_suspendSteps.begin(), m_suspendSteps.end(), *it);
+            return std::uint32_t(at - m_suspendSteps.begin()) + 1;
+        }
+        }
+    }
+    return 0;
 }
 
 QString RunHistory::awaitText(std::uint32_t await, const RunRecord &record) const
@@ -210,9 +247,10 @@ std::optional<std::int64_t> RunHistory::first(EventType type) const
 std::size_t RunHistory::bytes() const noexcept
 {
     std::size_t n = m_steps.capacity() * sizeof(Step) + m_awaitArgs.capacity() * sizeof(std::uint64_t)
-        + m_awaitKinds.capacity() + m_tip.states.capacity() + m_tip.awaits.capacity() * sizeof(std::uint32_t);
+        + m_awaitKinds.capacity() + m_suspendSteps.capacity() * sizeof(std::uint32_t) + m_tip.states.capacity()
+        + (m_rowStart.capacity() + m_rowSteps.capacity()) * sizeof(std::uint32_t);
     for (const Snapshot &s : m_snapshots)
-        n += s.states.capacity() + s.awaits.capacity() * sizeof(std::uint32_t);
+        n += s.states.capacity();
     return n;
 }
 

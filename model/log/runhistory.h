@@ -2,19 +2,22 @@
 
 // RunHistory: a run's task table at any past moment (docs/spec/time-travel.md).
 //
-// It holds the run's task events in time order, compactly (16 bytes each, plus 9 per
-// Suspended event for what it awaits), and every so often a snapshot of every task's
-// (state, await) taken between two events. The table at time t is then the latest
-// snapshot taken before the first event after t, plus the events from there up to t,
-// replayed by the rule the task table itself follows (taskstep.h).
+// It holds the run's task events in time order, compactly (16 bytes each, 4 more in a
+// per-task index of its events, and 13 per Suspended event for what it awaits), and
+// every so often a snapshot of every task's state, one byte a task, taken between two
+// events. The table at time t is then the latest snapshot taken before the first event
+// after t, plus the events from there up to t, replayed by the rule the task table
+// itself follows (taskstep.h). What a task awaits at t is read for the rows shown
+// only: its last event up to t that sets or clears it, found through the per-task index.
 //
 // Why it is fast enough at a million tasks: a snapshot is taken every
-// max(tasks known, kMinInterval) events, so a seek replays at most that many events
-// after copying one snapshot: both O(tasks), the same order as redrawing a table of
-// that many rows (measured: bench/RESULTS.md, "Time travel"). A seek forward from the
-// frame's own position replays only the events in between (playing, stepping).
-// Memory: 5 bytes a task a snapshot (a state byte and a 32-bit await), and as there is
-// at most one snapshot per `tasks` events, at most about 5 bytes an event in all.
+// max(tasks known / 4, kMinInterval) events, so a seek copies one snapshot (a byte a
+// task) and replays at most tasks / 4 events: O(tasks), less than re-filtering a table
+// of that many rows (measured: bench/RESULTS.md, "Time travel"). A seek forward from
+// the frame's own position replays only the events in between (playing, stepping).
+// Memory: as a snapshot of n tasks comes at most every n / 4 events, snapshots hold
+// at most about 4 bytes an event in all; with the events and the index, about 24 bytes
+// an event.
 //
 // Rows are the RunRecord's arrival rows, so the views read a row's past state at the
 // row they already know. Times are ns since the run's start.
@@ -45,24 +48,17 @@ public:
     static constexpr std::size_t kMinInterval = 4096;
 
     // The table at one moment: every row's state byte (a rt::TaskState, or kNotCreated)
-    // and await (0 = not suspended, else the 1-based ordinal of the Suspended event that
-    // set it: awaitText() names it), and how many tasks are in each state.
+    // and how many tasks are in each state (awaitAt() tells what a row awaits).
     struct Frame {
         std::int64_t tNs = INT64_MIN;   // the time it shows (every event with tNs <= it applied)
         std::size_t next = 0;           // events applied: [0, next)
-        std::uint32_t suspends = 0;     // Suspended events among them
         std::vector<std::uint8_t> states;
-        std::vector<std::uint32_t> awaits;
         std::array<std::size_t, 5> counts{};
         std::size_t created = 0;
 
         [[nodiscard]] std::uint8_t stateByte(std::size_t row) const noexcept
         {
             return row < states.size() ? states[row] : kNotCreated;
-        }
-        [[nodiscard]] std::uint32_t await(std::size_t row) const noexcept
-        {
-            return row < awaits.size() ? awaits[row] : 0;
         }
     };
 
@@ -99,8 +95,12 @@ public:
     // Moves `frame` to the table at time tNs: the events with tNs <= t applied, in order.
     void seek(Frame &frame, std::int64_t tNs) const;
 
-    // What await ordinal `await` (Frame::awaits, non-zero) waits on, as the log says it
-    // (`record` names awaited tasks of a live run).
+    // What the row awaits in the frame: 0 = nothing, else the 1-based ordinal of the
+    // Suspended event that set it (its last event up to the frame's time that sets or
+    // clears the await). O(log of the row's events) plus the few events walked back.
+    [[nodiscard]] std::uint32_t awaitAt(const Frame &frame, std::uint32_t row) const;
+    // What await ordinal `await` (non-zero) waits on, as the log says it (`record`
+    // names awaited tasks of a live run).
     [[nodiscard]] QString awaitText(std::uint32_t await, const RunRecord &record) const;
     [[nodiscard]] rt::AwaitKind awaitKind(std::uint32_t await) const { return m_awaitKinds[await - 1]; }
 
@@ -113,19 +113,24 @@ public:
 private:
     struct Snapshot {
         std::size_t next;
-        std::uint32_t suspends;
         std::vector<std::uint8_t> states;
-        std::vector<std::uint32_t> awaits;
         std::array<std::size_t, 5> counts;
         std::size_t created;
     };
     void push(const Step &step);
     // Applies step `index` to the frame (the rule of taskstep.h).
     void apply(Frame &frame, std::size_t index) const;
+    // The per-row index of the events (built on first use after events were added).
+    void indexRows() const;
 
     std::vector<Step> m_steps;
     std::vector<std::uint64_t> m_awaitArgs;   // per Suspended event: its arg, or its text's index
     std::vector<rt::AwaitKind> m_awaitKinds;  // per Suspended event
+    std::vector<std::uint32_t> m_suspendSteps; // per Suspended event: its step index
+    // Per row, its steps' indices in order: m_rowSteps[m_rowStart[row] .. m_rowStart[row + 1]).
+    mutable std::vector<std::uint32_t> m_rowStart;
+    mutable std::vector<std::uint32_t> m_rowSteps;
+    mutable std::size_t m_indexed = 0;        // steps the index covers
     std::vector<QString> m_awaitTexts;        // a log's await texts (m_awaitArgs index them)
     bool m_textAwaits = false;
     std::vector<Snapshot> m_snapshots;        // by `next`, ascending; the first is the empty table

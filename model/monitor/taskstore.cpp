@@ -403,7 +403,7 @@ QString TaskStore::awaiting(int row) const
 {
     const Cursor c = locate(row);
     if (const log::RunHistory::Frame *f = frameOf(c))
-        return m_playhead->history->awaitText(f->await(c.arrivalRow), c.run->record);
+        return m_playhead->history->awaitText(m_playhead->history->awaitAt(*f, c.arrivalRow), c.run->record);
     return c.run->record.awaitingAt(c.arrivalRow);
 }
 

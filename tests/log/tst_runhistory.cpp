@@ -148,7 +148,7 @@ void requireSame(const RunHistory &history, const RunHistory::Frame &frame, cons
             ++counts[std::size_t(expected)];
         const AwaitKind kind = it == plain.end() ? AwaitKind::None : it->second.kind;
         const QString text = kind == AwaitKind::None ? QString() : record.awaitText(kind, it->second.arg);
-        REQUIRE(history.awaitText(frame.await(row), record).toStdString() == text.toStdString());
+        REQUIRE(history.awaitText(history.awaitAt(frame, std::uint32_t(row)), record).toStdString() == text.toStdString());
     }
     REQUIRE(frame.counts == counts);
 }
@@ -214,7 +214,7 @@ TEST_CASE("the history at the run's end is the task table")
     history.seek(frame, g.endNs);
     for (std::size_t row = 0; row < record.taskCount(); ++row) {
         REQUIRE(TaskState(frame.stateByte(row)) == record.row(row).state);
-        REQUIRE(history.awaitText(frame.await(row), record) == record.awaitingAt(row));
+        REQUIRE(history.awaitText(history.awaitAt(frame, std::uint32_t(row)), record) == record.awaitingAt(row));
     }
     for (int s = 0; s < 5; ++s)
         REQUIRE(frame.counts[std::size_t(s)] == record.count(TaskState(s)));
