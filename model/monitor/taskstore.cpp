@@ -665,6 +665,20 @@ TaskStore::FilterRow TaskStore::filterRow(int row) const
     return {c.run->id, exists ? TaskState(b) : TaskState::Pending, exists};
 }
 
+TaskStore::TreeRow TaskStore::treeRow(int row) const
+{
+    const Cursor c = locate(row);
+    const log::RunHistory::Frame *f = frameOf(c);
+    return {c.task->parent, !f || f->stateByte(c.arrivalRow) != log::RunHistory::kNotCreated};
+}
+
+qint64 TaskStore::keyOfRuntime(int runId, std::uint64_t runtimeId) const
+{
+    const Run *r = runPtr(runId);
+    const std::uint64_t local = r && runtimeId ? r->record.localId(runtimeId) : 0;
+    return local ? makeKey(runId, local) : -1;
+}
+
 std::int64_t TaskStore::runTotal(int runId) const
 {
     if (m_playhead && m_playhead->runId == runId)

@@ -231,6 +231,15 @@ public:
         bool exists;
     };
     [[nodiscard]] FilterRow filterRow(int row) const;
+    // What the tree files a row by, in one lookup: whether it exists (as exists()) and
+    // its parent's runtime id (0 = none; parentKey() resolves it, or parentKeyOf()).
+    struct TreeRow {
+        std::uint64_t parentRuntimeId;
+        bool exists;
+    };
+    [[nodiscard]] TreeRow treeRow(int row) const;
+    // The key of run runId's task with that runtime id; -1 if it is not part of the run.
+    [[nodiscard]] qint64 keyOfRuntime(int runId, std::uint64_t runtimeId) const;
     // The run's tasks (at the playhead: those created by then).
     [[nodiscard]] std::int64_t runTotal(int runId) const;
 
