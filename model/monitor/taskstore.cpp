@@ -693,32 +693,53 @@ const log::RunHistory *TaskStore::history(int runId) const
     return r ? r->history.get() : nullptr;
 }
 
+const log::RunHistory *TaskStore::takeHistory(int runId, QString *error)
+{
+    Run *run = runPtr(runId) ? &runRef(runId) : nullptr;
+    if (!run) {
+        if (error)
+            *error = QStringLiteral("no run %1").arg(runId);
+        return nullptr;
+    }
+    const log::EventSpool *spool = run->record.spool();
+    if (spool && spool->size() > run->historyEvents) {
+        QString failed;
+        const std::uint64_t events = spool->size();
+        auto history = std::make_unique<log::RunHistory>(log::RunHistory::fromRecord(run->record, &failed));
+        if (!failed.isEmpty()) {
+            if (error)
+                *error = failed;
+            return nullptr;
+        }
+        run->history = std::move(history);
+        run->historyEvents = events;
+        if (m_playhead && m_playhead->runId == runId) {
+            // The frame described the history replaced: the same time in the new one.
+            const std::int64_t tNs = m_playhead->frame.tNs;
+            m_playhead->history = run->history.get();
+            m_playhead->frame = {};
+            m_playhead->history->seek(m_playhead->frame, tNs);
+        }
+    }
+    if (!run->history && error)
+        *error = QStringLiteral("this run keeps no events to travel through");
+    return run->history.get();
+}
+
 QString TaskStore::setPlayhead(int runId, std::int64_t tNs)
 {
     Run *run = runPtr(runId) ? &runRef(runId) : nullptr;
     if (!run)
         return QStringLiteral("no run %1").arg(runId);
-    const log::EventSpool *spool = run->record.spool();
     // A run that recorded more since its history was taken: taken again once the
     // playhead goes past what the history holds (a run recording goes on underneath).
-    const bool stale = spool && spool->size() > run->historyEvents
-        && (!run->history || tNs > run->history->endNs());
-    if (stale) {
+    if (!run->history || tNs > run->history->endNs()) {
         QString error;
-        const std::uint64_t events = spool->size();
-        auto history = std::make_unique<log::RunHistory>(log::RunHistory::fromRecord(run->record, &error));
-        if (!error.isEmpty())
+        if (!takeHistory(runId, &error))
             return error;
-        if (m_playhead && m_playhead->runId == runId)
-            m_playhead->frame = {}; // it described the history replaced
-        run->history = std::move(history);
-        run->historyEvents = events;
     }
-    if (!run->history)
-        return QStringLiteral("this run keeps no events to travel through");
     if (!m_playhead || m_playhead->runId != runId)
         m_playhead = Playhead{runId, run->history.get(), {}};
-    m_playhead->history = run->history.get();
     m_playhead->history->seek(m_playhead->frame, tNs);
     publishReset();
     return {};

@@ -221,6 +221,10 @@ public:
     [[nodiscard]] std::int64_t playheadNs() const noexcept { return m_playhead ? m_playhead->frame.tNs : 0; }
     // The history setPlayhead() uses for the run (null before its first use).
     [[nodiscard]] const log::RunHistory *history(int runId) const;
+    // The run's history up to now: taken (again) from its spool when the run recorded
+    // more since (O(events)); the playhead, if on the run, keeps its time. Null with
+    // the error when the run keeps no events.
+    const log::RunHistory *takeHistory(int runId, QString *error = nullptr);
     // Whether the row's task exists at the playhead (always at Live).
     [[nodiscard]] bool exists(int row) const;
     // What a filter asks of a row, in one lookup: its run, its state and whether it

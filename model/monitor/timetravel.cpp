@@ -58,7 +58,9 @@ double TaskMonitor::stepTaskEvent(qint64 taskKey, bool forward)
     // From Live the history is taken first (to now), then stepped through.
     if (m_store.playheadRun() == 0 && !setPlayheadMs(nowMs()).isEmpty())
         return -1;
-    const log::RunHistory *history = m_store.history(runId);
+    const log::RunHistory *history = forward ? m_store.takeHistory(runId) : m_store.history(runId);
+    if (!history)
+        return -1;
     const auto at = history->eventOf(record->arrivalRowOf(local), m_store.playheadNs(), forward);
     if (!at || !setPlayheadMs(msOfNs(*at)).isEmpty())
         return -1;
@@ -81,9 +83,10 @@ double TaskMonitor::jumpToFirst(const QString &what)
         if (what != QStringLiteral("failure") && what != QStringLiteral("cancellation"))
             return -1;
         // The history up to now, so that the first one is found however recent.
-        if (!m_store.history(m_scope) && !m_store.setPlayhead(m_scope, nsOfMs(nowMs())).isEmpty())
+        const log::RunHistory *history = m_store.takeHistory(m_scope);
+        if (!history)
             return -1;
-        at = m_store.history(m_scope)->first(type);
+        at = history->first(type);
     }
     if (!at || !setPlayheadMs(msOfNs(*at)).isEmpty())
         return -1;

@@ -53,8 +53,12 @@ RowLayout {
             const now = Date.now()
             const next = bar.monitor.playheadMs + (now - player.lastWall) * bar.speed
             player.lastWall = now
+            // A live run plays on up to now, then is Live; a finished one stops at its end.
             const end = bar.monitor.historyEndMs
-            if (end >= 0 && next >= end) {
+            if (bar.monitor.live && next >= bar.monitor.nowMs) {
+                player.stop()
+                bar.monitor.goLive()
+            } else if (!bar.monitor.live && end >= 0 && next >= end) {
                 bar.monitor.setPlayheadMs(end)
                 player.stop()
             } else {
