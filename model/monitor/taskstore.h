@@ -40,6 +40,13 @@
 // build no TaskView.
 // Memory: 20 bytes a task on top of the record's (a key, a record row, a revision
 // stamp, the run's row map) and the state index.
+//
+// Time travel (docs/spec/time-travel.md): with the playhead on a run, the per-row
+// accessors, exists(), filterRow(), treeRow() and runCount() read that run's history
+// at the playhead's time (one state byte a task in the playhead's frame) instead of
+// its record; the state index and count() stay live (a travelled table is filtered
+// row by row, as a run-filtered one is). A run's history is built on first use and
+// kept with the run (bench/RESULTS.md, "Time travel": about 28 bytes an event).
 
 #include "monitor/stateindex.h"
 
