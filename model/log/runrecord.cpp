@@ -1,5 +1,6 @@
 #include "runrecord.h"
 
+#include "log/taskstep.h"
 #include "resulttext.h"
 #include "runtime/clock.h"
 
@@ -245,22 +246,10 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             break;
         case EventType::Started:
             row->startedNs = e.tNs;
-            setState(*row, TaskState::Running, observer);
             break;
         case EventType::Suspended:
-            row->awaitKind = rt::AwaitKind(e.kind);
-            row->awaitArg = e.arg;
-            if (row->awaitKind == rt::AwaitKind::Sleep) {
-                row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
-                if (row->startedNs != kNone && e.tNs >= row->startedNs) {
-                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
-                    if (sinceMs + 1 <= kSleepSinceMax)
-                        row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
-                }
-            }
             break;
         case EventType::Resumed:
-            row->awaitKind = rt::AwaitKind::None;
             break;
         case EventType::CancelRequested:
             // The first reason stays until the task ends; Cancelled gives the final one.
@@ -274,7 +263,6 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         case EventType::Failed:
         case EventType::Cancelled:
             row->finishedNs = e.tNs;
-            row->awaitKind = rt::AwaitKind::None;
             if (e.type == EventType::Cancelled) {
                 row->cancelKind = rt::CancelKind(e.kind);
                 row->cancelledBy = e.arg;
@@ -284,10 +272,6 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             } else {
                 row->outcome = store(batch.text(e));
             }
-            setState(*row, e.type == EventType::Done     ? TaskState::Done
-                           : e.type == EventType::Failed ? TaskState::Failed
-                                                         : TaskState::Cancelled,
-                     observer);
             break;
         case EventType::CallbackAdded:
             addCallback(*row, std::uint32_t(e.arg), batch.text(e));
@@ -313,6 +297,29 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             q.depth.push_back(depth);
             break;
         }
+        }
+        // State and await follow the rule RunHistory replays (taskstep.h).
+        if (const std::optional<TaskState> to = stateAfter(e.type))
+            setState(*row, *to, observer);
+        switch (awaitStep(e.type)) {
+        case AwaitStep::Keep:
+            break;
+        case AwaitStep::Set:
+            row->awaitKind = rt::AwaitKind(e.kind);
+            row->awaitArg = e.arg;
+            if (row->awaitKind == rt::AwaitKind::Sleep) {
+                // The sleep's start rides along, for when it ends (awaitAt).
+                row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
+                if (row->startedNs != kNone && e.tNs >= row->startedNs) {
+                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
+                    if (sinceMs + 1 <= kSleepSinceMax)
+                        row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
+                }
+            }
+            break;
+        case AwaitStep::Clear:
+            row->awaitKind = rt::AwaitKind::None;
+            break;
         }
         if (worker) {
             if (const std::uint8_t part = workerPart(*row); part != partBefore)

@@ -123,9 +123,8 @@ void TaskListModel::setSortAscending(bool ascending)
 
 bool TaskListModel::passes(int storeRow) const
 {
-    if (!(stateBit(m_store->state(storeRow)) & m_mask))
-        return false;
-    if (m_run != 0 && m_store->runIdOfRow(storeRow) != m_run)
+    const TaskStore::FilterRow r = m_store->filterRow(storeRow);
+    if (!(stateBit(r.state) & m_mask) || !r.exists || (m_run != 0 && r.runId != m_run))
         return false;
     return m_search.isEmpty() || (storeRow < int(m_matches.size()) && m_matches[std::size_t(storeRow)]);
 }

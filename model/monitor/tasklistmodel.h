@@ -99,7 +99,7 @@ private:
     void extendMatches(int rows);
     void scanSome(); // tests the next names of a new search for about kScanSliceNs
     [[nodiscard]] bool passes(int storeRow) const;
-    [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0 || m_run != 0; }
+    [[nodiscard]] bool usesIndex() const noexcept { return !m_search.isEmpty() || m_sortRole != 0 || m_run != 0 || m_store->playheadRun() != 0; }
     [[nodiscard]] int firstShownAtOrAfter(int storeRow) const; // unsorted modes only
     // The store rows in [from, to) that pass (to < 0: every published row).
     [[nodiscard]] std::vector<int> filteredRows(int from, int to = -1) const;

@@ -243,6 +243,8 @@ void TaskMonitor::setScopeRunId(int runId)
         runId = 0;
     if (runId == m_scope)
         return;
+    if (m_store.playheadRun() != 0 && m_store.playheadRun() != runId)
+        goLive(); // the playhead belongs to the scoped run
     m_scope = runId;
     m_tasks.setRunFilter(runId);
     m_tree.setRunFilter(runId);
@@ -607,6 +609,7 @@ std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const
         d.children.push_back({m_store.keyOfRow(row), m_store.name(row), toString(m_store.state(row))});
     }
     d.moreChildren = childLocals.size() > kMaxDetailsChildren;
+    travelDetails(d);
     return d;
 }
 

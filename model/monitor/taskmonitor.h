@@ -50,6 +50,11 @@ class TaskMonitor : public QObject, public TimelineSource
     Q_PROPERTY(int scopeRunId READ scopeRunId WRITE setScopeRunId NOTIFY scopeChanged FINAL)
     // Whether a run in the scope is live (has tasks to run here): the clock moves.
     Q_PROPERTY(bool live READ isLive NOTIFY liveChanged FINAL)
+    // Time travel (docs/spec/time-travel.md): the scoped run as it was playheadMs after
+    // its start, in the table, tree, counters and details; < 0 = Live.
+    Q_PROPERTY(double playheadMs READ playheadMs NOTIFY playheadChanged FINAL)
+    // The scoped run's last recorded event (ms), where playing stops; < 0 = none.
+    Q_PROPERTY(double historyEndMs READ historyEndMs NOTIFY playheadChanged FINAL)
 
 public:
     explicit TaskMonitor(QObject *parent = nullptr);
@@ -69,6 +74,21 @@ public:
     [[nodiscard]] int scopeRunId() const noexcept { return m_scope; }
     void setScopeRunId(int runId);
     [[nodiscard]] bool isLive() const noexcept { return m_isLive; }
+
+    // Time travel (timetravel.cpp) ---------------------------------------------------
+    [[nodiscard]] double playheadMs() const;
+    [[nodiscard]] double historyEndMs() const;
+    // Moves the playhead of the scoped run to `ms` (clamped at 0); returns the error
+    // (nothing changed), e.g. when no run is scoped.
+    Q_INVOKABLE QString setPlayheadMs(double ms);
+    // Back to now (the live state).
+    Q_INVOKABLE void goLive();
+    // Moves the playhead to the task's previous or next event (from the playhead, or
+    // from now at Live); returns the new playhead (ms), or -1 when there is none.
+    Q_INVOKABLE double stepTaskEvent(qint64 taskKey, bool forward);
+    // Moves the playhead to the scoped run's first "stall" (its start), "failure" or
+    // "cancellation"; returns the new playhead (ms), or -1 when there is none.
+    Q_INVOKABLE double jumpToFirst(const QString &what);
 
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
@@ -177,6 +197,7 @@ Q_SIGNALS:
     void runRemoved(int runId);
     void scopeChanged();
     void liveChanged();
+    void playheadChanged();
     // A task spawned through spawnTask() is in the store (its row is in the table).
     void spawned(qint64 taskKey);
     // Emitted on a run's loop thread when a task spawned through spawnTask() has its
@@ -195,6 +216,8 @@ private:
     static void record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs);
 
     void updateLoops();
+    // The details as of the playhead when it is on the task's run (timetravel.cpp).
+    void travelDetails(TaskDetailsData &d) const;
     void updateLanes();
     // Each run's time base and end for the timeline; re-reads every bar when they moved.
     void updateRunTimes();

@@ -14,7 +14,8 @@ TaskStats::TaskStats(TaskStore *store, QObject *parent) : QObject(parent), m_sto
 
 void TaskStats::readCounts()
 {
-    const bool loaded = m_scope > 0 && m_store->isLoaded(m_scope);
+    // A loaded run's unfinished tasks run nowhere now; at the playhead they ran then.
+    const bool loaded = m_scope > 0 && m_store->isLoaded(m_scope) && m_store->playheadRun() != m_scope;
     for (int s = 0; s < kStateCount; ++s) {
         const auto state = rt::TaskState(s);
         const bool live = state == rt::TaskState::Pending || state == rt::TaskState::Running;
@@ -28,8 +29,7 @@ void TaskStats::readCounts()
     if (m_scope == 0) {
         m_total = m_store->publishedRowCount();
     } else {
-        const log::RunRecord *run = m_store->run(m_scope);
-        m_total = run ? qint64(run->taskCount()) : 0;
+        m_total = m_store->runTotal(m_scope);
     }
 }
 

@@ -42,6 +42,8 @@ struct TaskStore::Run {
     std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
+    std::unique_ptr<log::RunHistory> history; // for the playhead (timetravel.cpp)
+    std::uint64_t historyEvents = 0;          // the spool's size when it was taken
 };
 
 struct TaskStore::Cursor {
@@ -152,6 +154,8 @@ bool TaskStore::removeRun(int runId)
     const Run *run = runPtr(runId);
     if (!run || run->running)
         return false;
+    if (playheadRun() == runId)
+        m_playhead.reset(); // the reset tick below publishes the live state
     // The kept rows move down over the removed ones, in order, so arrival order and
     // every other run's local ids stay; the arrays then give back what they held.
     std::vector<std::int32_t> moved(std::size_t(m_rowCount), -1);
@@ -245,6 +249,8 @@ QString TaskStore::loadedFrom(int runId) const
 std::int64_t TaskStore::runCount(int runId, TaskState state) const
 {
     const Run *r = runPtr(runId);
+    if (r && m_playhead && m_playhead->runId == runId)
+        return std::int64_t(m_playhead->frame.counts[std::size_t(state)]);
     return r ? std::int64_t(r->record.count(state)) : 0;
 }
 
@@ -403,7 +409,7 @@ QString TaskStore::name(int row) const
 }
 
 log::OpTag TaskStore::op(int row) const { return log::opOfTag(locate(row).task->tag); }
-TaskState TaskStore::state(int row) const { return locate(row).task->state; }
+TaskState TaskStore::state(int row) const { return stateOf(locate(row)); }
 
 QString TaskStore::loop(int row) const
 {
@@ -414,6 +420,8 @@ QString TaskStore::loop(int row) const
 QString TaskStore::awaiting(int row) const
 {
     const Cursor c = locate(row);
+    if (const log::RunHistory::Frame *f = frameOf(c))
+        return m_playhead->history->awaitText(m_playhead->history->awaitAt(*f, c.arrivalRow), c.run->record);
     return c.run->record.awaitingAt(c.arrivalRow);
 }
 
@@ -428,7 +436,10 @@ std::optional<std::int64_t> TaskStore::startedNs(int row) const
     const Cursor c = locate(row);
     if (c.task->startedNs == kNone)
         return std::nullopt;
-    return c.task->startedNs - c.run->record.startNs();
+    const std::int64_t started = c.task->startedNs - c.run->record.startNs();
+    if (const log::RunHistory::Frame *f = frameOf(c); f && started > f->tNs)
+        return std::nullopt;
+    return started;
 }
 
 TaskStore::TimelineRow TaskStore::timelineRow(int row) const
@@ -440,7 +451,7 @@ TaskStore::TimelineRow TaskStore::timelineRow(int row) const
 std::optional<std::int64_t> TaskStore::finishedNs(int row) const
 {
     const Cursor c = locate(row);
-    if (c.task->finishedNs == kNone)
+    if (c.task->finishedNs == kNone || (frameOf(c) && !rt::isFinal(stateOf(c))))
         return std::nullopt;
     return c.task->finishedNs - c.run->record.startNs();
 }
@@ -451,6 +462,12 @@ std::optional<std::int64_t> TaskStore::durationNs(int row) const
     if (c.task->startedNs == kNone)
         return std::nullopt;
     std::int64_t end = c.task->finishedNs;
+    if (const log::RunHistory::Frame *f = frameOf(c)) {
+        const std::int64_t at = c.run->record.startNs() + f->tNs;
+        if (at < c.task->startedNs)
+            return std::nullopt;
+        end = rt::isFinal(stateOf(c)) ? end : at;
+    }
     if (end == kNone)
         end = c.run->record.endNs().value_or(m_nowNs);
     return std::max<std::int64_t>(0, end - c.task->startedNs);
@@ -459,12 +476,16 @@ std::optional<std::int64_t> TaskStore::durationNs(int row) const
 QString TaskStore::resultText(int row) const
 {
     const Cursor c = locate(row);
+    if (frameOf(c) && !rt::isFinal(stateOf(c)))
+        return {};
     return c.run->record.outcomeAt(c.arrivalRow);
 }
 
 QString TaskStore::cancelReason(int row) const
 {
     const Cursor c = locate(row);
+    if (frameOf(c) && stateOf(c) != TaskState::Cancelled)
+        return {};
     return c.run->record.cancelReasonAt(c.arrivalRow);
 }
 
@@ -514,11 +535,149 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     for (const log::ReplayBatch &b : log::replayBatches(log))
         apply(runId, b.loop, b.batch);
     m_pending.finished = finishedBefore;
+    run.history = std::make_unique<log::RunHistory>(log::RunHistory::fromLog(log, run.record));
     for (int s = 0; s < kStateCount; ++s)
         m_loadedCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
     setRunFinished(runId, log::logMsToNs(log.durationMs));
     endTick();
     return runId;
+}
+
+
+// Time travel (docs/spec/time-travel.md) ------------------------------------------------
+
+const log::RunHistory::Frame *TaskStore::frameOf(const Cursor &c) const
+{
+    return m_playhead && m_playhead->runId == c.run->id ? &m_playhead->frame : nullptr;
+}
+
+TaskState TaskStore::stateOf(const Cursor &c) const
+{
+    if (const log::RunHistory::Frame *f = frameOf(c)) {
+        const std::uint8_t b = f->stateByte(c.arrivalRow);
+        return b == log::RunHistory::kNotCreated ? TaskState::Pending : TaskState(b);
+    }
+    return c.task->state;
+}
+
+bool TaskStore::exists(int row) const
+{
+    const Cursor c = locate(row);
+    const log::RunHistory::Frame *f = frameOf(c);
+    return !f || f->stateByte(c.arrivalRow) != log::RunHistory::kNotCreated;
+}
+
+TaskStore::FilterRow TaskStore::filterRow(int row) const
+{
+    const Cursor c = locate(row);
+    const log::RunHistory::Frame *f = frameOf(c);
+    if (!f)
+        return {c.run->id, c.task->state, true};
+    const std::uint8_t b = f->stateByte(c.arrivalRow);
+    const bool exists = b != log::RunHistory::kNotCreated;
+    return {c.run->id, exists ? TaskState(b) : TaskState::Pending, exists};
+}
+
+TaskStore::TreeRow TaskStore::treeRow(int row) const
+{
+    const Cursor c = locate(row);
+    const log::RunHistory::Frame *f = frameOf(c);
+    return {c.task->parent, !f || f->stateByte(c.arrivalRow) != log::RunHistory::kNotCreated};
+}
+
+qint64 TaskStore::keyOfRuntime(int runId, std::uint64_t runtimeId) const
+{
+    const Run *r = runPtr(runId);
+    const std::uint64_t local = r && runtimeId ? r->record.localId(runtimeId) : 0;
+    return local ? makeKey(runId, local) : -1;
+}
+
+std::int64_t TaskStore::runTotal(int runId) const
+{
+    if (m_playhead && m_playhead->runId == runId)
+        return std::int64_t(m_playhead->frame.created);
+    const Run *r = runPtr(runId);
+    return r ? std::int64_t(r->record.taskCount()) : 0;
+}
+
+const log::RunHistory *TaskStore::history(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r ? r->history.get() : nullptr;
+}
+
+const log::RunHistory *TaskStore::takeHistory(int runId, QString *error)
+{
+    Run *run = runPtr(runId) ? &runRef(runId) : nullptr;
+    if (!run) {
+        if (error)
+            *error = QStringLiteral("no run %1").arg(runId);
+        return nullptr;
+    }
+    const log::EventSpool *spool = run->record.spool();
+    if (spool && spool->size() > run->historyEvents) {
+        QString failed;
+        const std::uint64_t events = spool->size();
+        auto history = std::make_unique<log::RunHistory>(log::RunHistory::fromRecord(run->record, &failed));
+        if (!failed.isEmpty()) {
+            if (error)
+                *error = failed;
+            return nullptr;
+        }
+        run->history = std::move(history);
+        run->historyEvents = events;
+        if (m_playhead && m_playhead->runId == runId) {
+            // The frame described the history replaced: the same time in the new one.
+            const std::int64_t tNs = m_playhead->frame.tNs;
+            m_playhead->history = run->history.get();
+            m_playhead->frame = {};
+            m_playhead->history->seek(m_playhead->frame, tNs);
+        }
+    }
+    if (!run->history && error)
+        *error = QStringLiteral("this run keeps no events to travel through");
+    return run->history.get();
+}
+
+QString TaskStore::setPlayhead(int runId, std::int64_t tNs)
+{
+    Run *run = runPtr(runId) ? &runRef(runId) : nullptr;
+    if (!run)
+        return QStringLiteral("no run %1").arg(runId);
+    // A run that recorded more since its history was taken: taken again once the
+    // playhead goes past what the history holds (a run recording goes on underneath).
+    if (!run->history || tNs > run->history->endNs()) {
+        QString error;
+        if (!takeHistory(runId, &error))
+            return error;
+    }
+    if (!m_playhead || m_playhead->runId != runId)
+        m_playhead = Playhead{runId, run->history.get(), {}};
+    m_playhead->history->seek(m_playhead->frame, tNs);
+    publishReset();
+    return {};
+}
+
+void TaskStore::setLive()
+{
+    if (!m_playhead)
+        return;
+    m_playhead.reset();
+    publishReset();
+}
+
+// Every row of the travelled run may read differently now: the models rebuild. A
+// reset of the views only: what was applied since the last tick stays pending for the
+// next one, and the revision stays, so the timeline (which draws the whole run, not
+// the playhead's moment) does not redraw a million bars for it.
+void TaskStore::publishReset()
+{
+    TickChange change = emptyChange();
+    change.reset = true;
+    change.counts = m_counts;
+    change.total = m_publishedRows;
+    change.nowNs = m_nowNs;
+    Q_EMIT ticked(change);
 }
 
 } // namespace coroscope::monitor

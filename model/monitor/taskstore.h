@@ -40,11 +40,19 @@
 // build no TaskView.
 // Memory: 20 bytes a task on top of the record's (a key, a record row, a revision
 // stamp, the run's row map) and the state index.
+//
+// Time travel (docs/spec/time-travel.md): with the playhead on a run, the per-row
+// accessors, exists(), filterRow(), treeRow() and runCount() read that run's history
+// at the playhead's time (one state byte a task in the playhead's frame) instead of
+// its record; the state index and count() stay live (a travelled table is filtered
+// row by row, as a run-filtered one is). A run's history is built on first use and
+// kept with the run (bench/RESULTS.md, "Time travel": about 28 bytes an event).
 
 #include "monitor/stateindex.h"
 
 #include "log/logreader.h"
 #include "log/optag.h"
+#include "log/runhistory.h"
 #include "log/runrecord.h"
 #include "log/warnings.h"
 #include "runtime/journal.h"
@@ -208,6 +216,48 @@ public:
     // `since` (O(count), 4 bytes read a row).
     void rowsChangedSince(quint64 since, int count, std::vector<int> &out) const;
 
+    // Time travel (docs/spec/time-travel.md) ----------------------------------------
+    // Shows run `runId` as it was tNs after its start: until setLive(), state(),
+    // awaiting(), the times, texts and runCount() of its rows read its history at that
+    // time, and exists() hides its tasks not created yet; then a reset tick. Other runs
+    // and everything applied meanwhile stay live underneath. The history is taken from
+    // the run's spool on first use, and again when tNs passes its end while the run
+    // recorded more (O(events)); a loaded run's comes from its log. The reset tick is
+    // the views' only: it publishes nothing applied since the last tick and moves no
+    // revision. Returns the error (nothing changed) when the run has no history.
+    QString setPlayhead(int runId, std::int64_t tNs);
+    // Back to the live state (a reset tick); nothing when already live.
+    void setLive();
+    [[nodiscard]] int playheadRun() const noexcept { return m_playhead ? m_playhead->runId : 0; } // 0 = live
+    [[nodiscard]] std::int64_t playheadNs() const noexcept { return m_playhead ? m_playhead->frame.tNs : 0; }
+    // The history setPlayhead() uses for the run (null before its first use).
+    [[nodiscard]] const log::RunHistory *history(int runId) const;
+    // The run's history up to now: taken (again) from its spool when the run recorded
+    // more since (O(events)); the playhead, if on the run, keeps its time. Null with
+    // the error when the run keeps no events.
+    const log::RunHistory *takeHistory(int runId, QString *error = nullptr);
+    // Whether the row's task exists at the playhead (always at Live).
+    [[nodiscard]] bool exists(int row) const;
+    // What a filter asks of a row, in one lookup: its run, its state and whether it
+    // exists (as state(), runIdOfRow() and exists() would say).
+    struct FilterRow {
+        int runId;
+        rt::TaskState state;
+        bool exists;
+    };
+    [[nodiscard]] FilterRow filterRow(int row) const;
+    // What the tree files a row by, in one lookup: whether it exists (as exists()) and
+    // its parent's runtime id (0 = none; parentKey() resolves it, or parentKeyOf()).
+    struct TreeRow {
+        std::uint64_t parentRuntimeId;
+        bool exists;
+    };
+    [[nodiscard]] TreeRow treeRow(int row) const;
+    // The key of run runId's task with that runtime id; -1 if it is not part of the run.
+    [[nodiscard]] qint64 keyOfRuntime(int runId, std::uint64_t runtimeId) const;
+    // The run's tasks (at the playhead: those created by then).
+    [[nodiscard]] std::int64_t runTotal(int runId) const;
+
     // Tests replace the clock read at every tick (default rt::monotonicNs()).
     void setClock(std::function<std::int64_t()> clock);
 
@@ -228,6 +278,17 @@ private:
     void renumber(Run &run);
     void noteChanged(int row);
     void syncIndex();
+    // The playhead's frame when the cursor's run is the one travelled, else null.
+    [[nodiscard]] const log::RunHistory::Frame *frameOf(const Cursor &c) const;
+    [[nodiscard]] rt::TaskState stateOf(const Cursor &c) const;
+    void publishReset();
+
+    struct Playhead {
+        int runId = 0;
+        const log::RunHistory *history = nullptr;
+        log::RunHistory::Frame frame;
+    };
+    std::optional<Playhead> m_playhead;
 
     std::vector<std::unique_ptr<Run>> m_runs; // runId - 1; null once removed
     std::vector<std::uint32_t> m_recordRows;  // per global row: its task's arrival row in its run's record

@@ -17,11 +17,24 @@ void TaskTreeModel::file(int fromRow, int toRow, std::vector<qint64> *touched)
     qint64 lastParent = -1;
     Keys *siblings = nullptr; // lastParent's list (unordered_map keeps it in place)
     bool lastShown = false;
+    // Siblings come in runs of rows: their parent's key is resolved once for them.
+    std::uint64_t lastParentRuntime = 0;
+    int lastRun = 0;
+    qint64 lastParentKey = -1;
     for (int r = fromRow; r < toRow; ++r) {
         const qint64 key = m_store->keyOfRow(r);
-        if (m_run != 0 && TaskStore::runIdOfKey(key) != m_run)
+        const int runId = TaskStore::runIdOfKey(key);
+        if (m_run != 0 && runId != m_run)
             continue;
-        const qint64 parentKey = m_store->parentKey(r);
+        const TaskStore::TreeRow t = m_store->treeRow(r);
+        if (!t.exists)
+            continue;
+        if (t.parentRuntimeId != lastParentRuntime || runId != lastRun) {
+            lastParentRuntime = t.parentRuntimeId;
+            lastRun = runId;
+            lastParentKey = m_store->keyOfRuntime(runId, t.parentRuntimeId);
+        }
+        const qint64 parentKey = lastParentKey;
         if (parentKey < 0) {
             m_root.push_back(key);
             continue;

@@ -12,6 +12,9 @@ import Coroscope.Widgets
 // names its task, and bars wide enough carry their task's name. "Fit" shows the whole
 // scope (every run, or the one selected in the run list) and, while a run is live,
 // follows it ("Follow live"); with no run live the clock stands still.
+// Time travel (docs/spec/time-travel.md): pressing or dragging on the time axis, or
+// dragging the playhead's line, shows the scoped run as it was then (PlayheadBar holds
+// the other controls).
 Pane {
     id: page
 
@@ -116,8 +119,19 @@ Pane {
             }
         }
 
-        // Time axis
+        PlayheadBar {
+            id: playheadBar
+            objectName: "playheadBar"
+            Layout.fillWidth: true
+            Layout.leftMargin: Theme.spacingL
+            Layout.rightMargin: Theme.spacingL
+            monitor: page.monitor
+            selectedKey: page.selectedKey
+        }
+
+        // Time axis: pressing or dragging on it moves the playhead there.
         Item {
+            objectName: "timelineAxis"
             Layout.fillWidth: true
             Layout.leftMargin: Theme.spacingL
             Layout.rightMargin: Theme.spacingL
@@ -137,6 +151,17 @@ Pane {
                     font.pixelSize: Theme.fontSizeXs
                     font.family: Theme.monoFamily
                 }
+            }
+            MouseArea {
+                id: axisScrub
+                anchors.fill: parent
+                enabled: page.monitor.scopeRunId > 0
+                cursorShape: Qt.SizeHorCursor
+                function scrub(x: real) {
+                    playheadBar.seek(timeline.msForX(axisScrub.mapToItem(timeline, x, 0).x))
+                }
+                onPressed: mouse => axisScrub.scrub(mouse.x)
+                onPositionChanged: mouse => axisScrub.scrub(mouse.x)
             }
         }
 
@@ -333,6 +358,44 @@ Pane {
                                       : qsTr("The loop was blocked for %1 in %2 stalls here, the longest by %3")
                                           .arg(Format.time(stall.durationMs)).arg(Format.count(stall.count))
                                           .arg(stall.culprit)
+                    }
+                }
+
+                // The playhead: a line at its time, dragged by a band wider than the line.
+                Item {
+                    id: playhead
+                    objectName: "playheadLine"
+                    readonly property real lineX: {
+                        // Re-placed when the view moves, not only when the playhead does.
+                        void timeline.effectiveStartMs
+                        void timeline.effectiveEndMs
+                        void timeline.width
+                        return timeline.xForMs(page.monitor.playheadMs)
+                    }
+                    visible: page.monitor.playheadMs >= 0
+                    x: playhead.lineX - width / 2
+                    width: Theme.playheadGrabWidth
+                    height: timeline.height
+                    z: 1
+                    Rectangle {
+                        anchors.horizontalCenter: parent.horizontalCenter
+                        width: Theme.playheadWidth
+                        height: parent.height
+                        color: Theme.playhead
+                    }
+                    HoverHandler {
+                        cursorShape: Qt.SizeHorCursor
+                    }
+                    DragHandler {
+                        id: playheadDrag
+                        target: null
+                        grabPermissions: PointerHandler.CanTakeOverFromAnything
+                        property real startX: 0
+                        onActiveChanged: playheadDrag.startX = playhead.lineX
+                        onTranslationChanged: {
+                            if (playheadDrag.active)
+                                playheadBar.seek(timeline.msForX(playheadDrag.startX + playheadDrag.translation.x))
+                        }
                     }
                 }
 

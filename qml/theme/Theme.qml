@@ -161,6 +161,14 @@ QtObject {
     readonly property real timelineStallHitWidth: 8
     // A stall's culprit name is shown only with at least this much room before the next mark.
     readonly property real timelineStallLabelMinWidth: 40
+    // The playhead (time travel): its line, the width it is grabbed by, how often
+    // playing moves it, and the speeds it plays at.
+    readonly property color playhead: theme.dark ? "#fbbf24" : "#d97706"
+    readonly property real playheadWidth: 2
+    readonly property real playheadGrabWidth: 12
+    readonly property int playIntervalMs: 33
+    readonly property var playSpeeds: [0.1, 0.25, 0.5, 1, 2, 5, 10]
+    readonly property int playSpeedWidth: 76
     readonly property real zoomStep: 1.25
     readonly property real minViewMs: 10
 

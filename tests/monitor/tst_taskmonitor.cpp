@@ -658,3 +658,56 @@ TEST_CASE("the tree shows the scoped run's tasks only, as the table does")
         CHECK(rootRuns() == QSet<int>{1, 2});
     }
 }
+
+// Time travel on a live run (docs/spec/time-travel.md) -----------------------------------
+
+TEST_CASE("a live run's playhead stays put while the run goes on, finds its first failure and steps through a task")
+{
+    monitor::TaskMonitor m;
+    REQUIRE(m.launchBuiltin(QStringLiteral("task-states")).isEmpty());
+    const int run = m.runs()->property("newestRunId").toInt();
+    m.setScopeRunId(run);
+    REQUIRE(waitFor(m, [&] { return roleOf(m, QStringLiteral("succeeds"), "state").toString() == QLatin1String("running"); }));
+
+    // Placed while the run is live: the run goes on underneath, the playhead stays.
+    REQUIRE(m.setPlayheadMs(1).isEmpty());
+    REQUIRE(m.playheadMs() == Approx(1.0));
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }, 15s));
+    CHECK(m.playheadMs() == Approx(1.0));
+    CHECK(m.stats()->failed() == 0);
+    CHECK(roleOf(m, QStringLiteral("succeeds"), "state").toString() != QLatin1String("done"));
+
+    // The first failure: "fails" ended then, nothing else had failed or been cut short after it.
+    const double failedAt = m.jumpToFirst(QStringLiteral("failure"));
+    REQUIRE(failedAt >= 500.0);
+    CHECK(m.stats()->failed() == 1);
+    CHECK(roleOf(m, QStringLiteral("fails"), "state").toString() == QLatin1String("failed"));
+    CHECK(roleOf(m, QStringLiteral("succeeds"), "state").toString() == QLatin1String("running"));
+    CHECK(roleOf(m, QStringLiteral("succeeds"), "awaiting").toString() == QLatin1String("sleep 1s"));
+
+    // The failing task's previous event: it was not failed yet.
+    const double before = m.stepTaskEvent(keyNamed(m, QStringLiteral("fails")), false);
+    REQUIRE(before >= 0);
+    CHECK(before < failedAt);
+    CHECK(roleOf(m, QStringLiteral("fails"), "state").toString() == QLatin1String("running"));
+    CHECK(m.stats()->failed() == 0);
+    // And the next one again.
+    CHECK(m.stepTaskEvent(keyNamed(m, QStringLiteral("fails")), true) == Approx(failedAt));
+
+    // The first cancellation: "never-starts", cancelled before it started.
+    REQUIRE(m.jumpToFirst(QStringLiteral("cancellation")) >= 0);
+    CHECK(roleOf(m, QStringLiteral("never-starts"), "state").toString() == QLatin1String("cancelled"));
+    CHECK(roleOf(m, QStringLiteral("cancelled-running"), "state").toString() != QLatin1String("cancelled"));
+
+    // Another scope, or Live, returns to now.
+    m.goLive();
+    CHECK(m.playheadMs() < 0);
+    CHECK(m.stats()->cancelled() == 2);
+    CHECK(m.stats()->done() >= 1);
+    REQUIRE(m.setPlayheadMs(1).isEmpty());
+    m.setScopeRunId(0);
+    CHECK(m.playheadMs() < 0);
+    CHECK_FALSE(m.setPlayheadMs(1).isEmpty()); // no run picked: no playhead
+}

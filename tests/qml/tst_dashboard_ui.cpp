@@ -1895,6 +1895,144 @@ TEST_CASE("the window's size, its split layout and the files opened come back in
     QSettings().clear(); // the next tests start with the default layout
 }
 
+// Time travel (docs/spec/time-travel.md) ---------------------------------------------
+
+namespace {
+
+// A past run with its events: "main" gathers; "sleeper" sleeps 1 s and is done at
+// 1000.5 ms; "late" is created at 500 ms and fails at 1500 ms, failing "main" too.
+const QByteArray kTravelLog = R"({"format":"coroscope.log/1","set":"travel","started_at":"2026-11-27T16:20:38.123Z","duration_ms":2000,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"failed","created_ms":0,"started_ms":0.1,"finished_ms":1500,"result":null,"error":"boom","cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"sleeper","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.3,"started_ms":0.4,"finished_ms":1000.5,"result":42,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"late","op":"fail","parent":1,"origin":null,"loop":"main","state":"failed","created_ms":500,"started_ms":500.1,"finished_ms":1500,"result":null,"error":"boom","cancel_reason":null,"callbacks":[]}
+],
+"events":[
+{"t_ms":0,"task":1,"type":"created"},{"t_ms":0.1,"task":1,"type":"started"},
+{"t_ms":0.2,"task":1,"type":"suspended","await":"gather 2"},
+{"t_ms":0.3,"task":2,"type":"created"},{"t_ms":0.4,"task":2,"type":"started"},
+{"t_ms":0.5,"task":2,"type":"suspended","await":"sleep 1s"},
+{"t_ms":500,"task":3,"type":"created"},{"t_ms":500.1,"task":3,"type":"started"},
+{"t_ms":1000.5,"task":2,"type":"resumed"},{"t_ms":1000.5,"task":2,"type":"done"},
+{"t_ms":1500,"task":3,"type":"failed","error":"boom"},
+{"t_ms":1500,"task":1,"type":"resumed"},{"t_ms":1500,"task":1,"type":"failed","error":"boom"}
+],
+"loops":[{"name":"main","max_stall_ms":0,"stalls":[]}]}
+)";
+
+// Presses on the time axis at `fromMs` and drags to `toMs`, as a user scrubs.
+void scrubAxis(const Dashboard &d, double fromMs, double toMs)
+{
+    QQuickItem *axis = d.item(QStringLiteral("timelineAxis"));
+    QQuickItem *line = timeline(d);
+    const auto sceneAt = [&](double ms) {
+        double x = 0;
+        REQUIRE(QMetaObject::invokeMethod(line, "xForMs", Q_RETURN_ARG(double, x), Q_ARG(double, ms)));
+        const QPointF scene = line->mapToScene(QPointF(x, 0));
+        return QPoint(int(std::lround(scene.x())), int(std::lround(axis->mapToScene(QPointF(0, axis->height() / 2)).y())));
+    };
+    const QPoint from = sceneAt(fromMs);
+    const QPoint to = sceneAt(toMs);
+    QTest::mousePress(d.window, Qt::LeftButton, Qt::NoModifier, from);
+    for (int step = 1; step <= 4; ++step)
+        QTest::mouseMove(d.window, from + (to - from) * step / 4);
+    QTest::mouseRelease(d.window, Qt::LeftButton, Qt::NoModifier, to);
+}
+
+double playheadMs(const Dashboard &d)
+{
+    return d.monitor->property("playheadMs").toDouble();
+}
+
+} // namespace
+
+TEST_CASE("dragging the playhead shows the run as it was then; steps, jumps and Live move it")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("travel.json"), kTravelLog));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 1);
+    REQUIRE_EVENTUALLY(d.tableCount() == 3 && d.stat("failed") == 2);
+    CHECK(textOf(d.item(QStringLiteral("playheadTime"))).startsWith(QLatin1String("Live")));
+    CHECK_FALSE(d.item(QStringLiteral("playheadLive"))->isEnabled());
+    REQUIRE_EVENTUALLY(timeline(d)->property("effectiveEndMs").toDouble() == Approx(2000.0)); // fitted
+
+    // Dragged on the axis to about 250 ms: "late" is not created yet, the others run.
+    scrubAxis(d, 1800, 250);
+    REQUIRE_EVENTUALLY(playheadMs(d) > 5 && playheadMs(d) < 495);
+    CHECK_EVENTUALLY(d.tableCount() == 2);
+    CHECK(d.rowNamed(QStringLiteral("late")) < 0);
+    CHECK_EVENTUALLY(d.stat("running") == 2);
+    CHECK(d.stat("total") == 2);
+    CHECK(d.stat("failed") == 0);
+    CHECK(d.item(QStringLiteral("playheadLine"))->isVisible());
+    CHECK(textOf(d.item(QStringLiteral("playheadTime"))).startsWith(QLatin1String("At ")));
+
+    // The selected task's details as of then: running, asleep.
+    const qint64 sleeper = d.monitor->tasks()->keyAt(d.rowNamed(QStringLiteral("sleeper")));
+    d.selectTask(sleeper);
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("running"));
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("awaiting")) == QLatin1String("sleep 1s"));
+
+    // Its next event: done at 1000.5 ms (resumed at the same time).
+    d.click(d.item(QStringLiteral("playheadNext")));
+    REQUIRE_EVENTUALLY(playheadMs(d) == Approx(1000.5));
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+    CHECK_EVENTUALLY(d.stat("done") == 1 && d.stat("running") == 2);
+
+    // Its previous event: asleep since 0.5 ms.
+    d.click(d.item(QStringLiteral("playheadPrev")));
+    REQUIRE_EVENTUALLY(playheadMs(d) == Approx(0.5));
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("awaiting")) == QLatin1String("sleep 1s"));
+
+    // The first failure: both failed tasks ended then.
+    d.click(d.item(QStringLiteral("playheadFirstFailure")));
+    REQUIRE_EVENTUALLY(playheadMs(d) == Approx(1500));
+    CHECK_EVENTUALLY(d.stat("failed") == 2 && d.tableCount() == 3);
+
+    // Dragging the line itself, back to 700 ms: "late" runs, "sleeper" still sleeps.
+    QQuickItem *line = d.item(QStringLiteral("playheadLine"));
+    const QPoint grab = line->mapToScene(QPointF(line->width() / 2, line->height() / 2)).toPoint();
+    double x700 = 0;
+    REQUIRE(QMetaObject::invokeMethod(timeline(d), "xForMs", Q_RETURN_ARG(double, x700), Q_ARG(double, 700.0)));
+    const QPoint to(int(std::lround(timeline(d)->mapToScene(QPointF(x700, 0)).x())), grab.y());
+    QTest::mousePress(d.window, Qt::LeftButton, Qt::NoModifier, grab);
+    for (int step = 1; step <= 6; ++step)
+        QTest::mouseMove(d.window, grab + (to - grab) * step / 6);
+    QTest::mouseRelease(d.window, Qt::LeftButton, Qt::NoModifier, to);
+    REQUIRE_EVENTUALLY(playheadMs(d) > 505 && playheadMs(d) < 995);
+    CHECK_EVENTUALLY(d.stat("running") == 3 && d.stat("failed") == 0 && d.tableCount() == 3);
+    d.screenshot(QStringLiteral("playhead"));
+
+    // Live: the run as it ended.
+    d.click(d.item(QStringLiteral("playheadLive")));
+    REQUIRE_EVENTUALLY(playheadMs(d) < 0);
+    CHECK_EVENTUALLY(d.stat("failed") == 2 && d.stat("done") == 1 && d.tableCount() == 3);
+    CHECK_EVENTUALLY(d.detailsField(QStringLiteral("state")) == QLatin1String("done"));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("playing from the playhead moves it forward until the run's last event")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("travel.json"), kTravelLog));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 1);
+    // 10x: the run's 1.5 s of events play in 0.15 s.
+    QQuickItem *speed = d.item(QStringLiteral("playheadSpeed"));
+    const int tenfold = speed->property("count").toInt() - 1;
+    REQUIRE(QMetaObject::invokeMethod(speed, "activated", Q_ARG(int, tenfold)));
+    speed->setProperty("currentIndex", tenfold);
+    d.click(d.item(QStringLiteral("playheadPlay")));
+    REQUIRE_EVENTUALLY(playheadMs(d) >= 0);
+    REQUIRE_EVENTUALLY(playheadMs(d) == Approx(1500));
+    CHECK_FALSE(d.object(QStringLiteral("playheadPlayer"))->property("running").toBool());
+    CHECK(d.stat("failed") == 2);
+    checkNoWarnings(d);
+}
+
 int main(int argc, char **argv)
 {
     QGuiApplication app(argc, argv);
