@@ -44,7 +44,7 @@ Generated generate(std::uint32_t seed, int tasks)
         created += pick(3);
         std::int64_t t = created;
         auto put = [&](EventType type, std::uint64_t arg = 0, std::uint8_t kind = 0) {
-            all.push_back({loop, rt::Event{kStartNs + t * kMs, id, arg, 0, 0, type, kind}});
+            all.push_back({loop, rt::Event{kStartNs + t * kMs, id, arg, 0, 0, type, kind, 0}});
             t += pick(4);
         };
         put(EventType::Created);

@@ -29,7 +29,7 @@ struct Live {
             b.strings.push_back(text);
             index = 1;
         }
-        b.events.push_back(rt::Event{std::int64_t(tMs * kMs), task, arg, 0, index, type, kind});
+        b.events.push_back(rt::Event{std::int64_t(tMs * kMs), task, arg, 0, index, type, kind, 0});
         record.apply(QStringLiteral("main"), b, &scanner);
     }
     void create(std::uint64_t task, double tMs, std::uint64_t parent = 0, OpTag op = OpTag::Sleep)

@@ -29,7 +29,7 @@ struct Batch {
     rt::JournalBatch b;
     Batch &add(double ms, EventType type, std::uint64_t task, std::uint64_t arg = 0, std::uint8_t kind = 0)
     {
-        b.events.push_back(rt::Event{kStart + std::int64_t(ms * double(kMs)), task, arg, 0, 0, type, kind});
+        b.events.push_back(rt::Event{kStart + std::int64_t(ms * double(kMs)), task, arg, 0, 0, type, kind, 0});
         return *this;
     }
 };
