@@ -79,7 +79,7 @@ Task<int> demo(QNetworkAccessManager &network, QUrl url)
     co_await awaitSignal(&timer, &QTimer::timeout);
     std::printf("the timer fired\n");
 
-    QByteArray body = co_await spawn(httpGet(network, url), {QStringLiteral("http get")});
+    QByteArray body = co_await httpGet(network, url); // awaiting a task runs it as a child
     std::printf("GET %s -> %s\n", qPrintable(url.path()), body.constData());
     co_return 0;
 }
@@ -97,7 +97,7 @@ int main(int argc, char *argv[])
     QUrl url(QStringLiteral("http://127.0.0.1:%1/hello").arg(server.serverPort()));
 
     Loop loop(QStringLiteral("main")); // this thread's loop, run by app.exec()
-    Task<int> task = spawn(demo(network, url), {QStringLiteral("demo")});
+    Task<int> task = spawn(demo(network, url));
     task->addDoneCallback([](TaskCore &done) {
         std::printf("demo ended %s\n", qPrintable(toString(done.state())));
         QCoreApplication::exit(done.state() == TaskState::Done ? 0 : 1);
