@@ -29,6 +29,7 @@
 // process's resident size just before, and 1 s after), "rss_before_launch_mb" (the
 // dashboard before the run) and "rows_after_remove".
 
+#include "dashboardwindow.h"
 #include "monitor/taskmonitor.h"
 #include "taskset/builtins.h"
 #include "widgets/renderer.h"
@@ -188,14 +189,11 @@ int main(int argc, char **argv)
     const widgets::RendererChoice renderer = widgets::chooseRenderer(request);
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
     QQmlApplicationEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    engine.load(QUrl(QStringLiteral("qrc:/Coroscope/Main.qml")));
-    if (engine.rootObjects().isEmpty())
+    const bench::DashboardWindow dashboard = bench::loadDashboard(engine);
+    if (!dashboard.loaded())
         return 1;
-    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
-    auto *monitor = window->findChild<monitor::TaskMonitor *>();
-    if (!window || !monitor)
-        return 1;
+    QQuickWindow *window = dashboard.window;
+    monitor::TaskMonitor *monitor = dashboard.monitor;
 
     std::vector<double> gaps;
     double worstGapMs = 0;

@@ -9,6 +9,7 @@
 // --tree shows the tree instead of the table (it re-files the run's tasks at each
 // position). Each position waits for its frame before the next is asked.
 
+#include "dashboardwindow.h"
 #include "monitor/taskmonitor.h"
 #include "widgets/renderer.h"
 
@@ -52,14 +53,11 @@ int main(int argc, char **argv)
     const QString set = args.isEmpty() ? QStringLiteral("million") : args.first();
 
     QQmlApplicationEngine engine;
-    engine.addImportPath(QStringLiteral("qrc:/"));
-    engine.load(QUrl(QStringLiteral("qrc:/Coroscope/Main.qml")));
-    if (engine.rootObjects().isEmpty())
+    const bench::DashboardWindow dashboard = bench::loadDashboard(engine);
+    if (!dashboard.loaded())
         return 1;
-    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
-    auto *monitor = window ? window->findChild<monitor::TaskMonitor *>() : nullptr;
-    if (!monitor)
-        return 1;
+    QQuickWindow *window = dashboard.window;
+    monitor::TaskMonitor *monitor = dashboard.monitor;
     if (tree) {
         QObject *treeTab = window->findChild<QObject *>(QStringLiteral("treeTab"));
         if (!treeTab)

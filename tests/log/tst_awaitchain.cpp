@@ -6,6 +6,7 @@
 #include "taskset/tasksetrun.h"
 
 #include "support/looprunner.h"
+#include "support/testsets.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,27 +16,18 @@
 
 using namespace coroscope;
 using namespace std::chrono_literals;
+using testing::parseSet;
 using testing::runUntil;
 
 namespace {
 
-taskset::TaskSet parse(const char *json)
-{
-    auto parsed = taskset::parseTaskSet(QByteArray(json), QStringLiteral("test.json"));
-    if (!parsed.ok()) {
-        for (const auto &d : parsed.errors)
-            UNSCOPED_INFO(d.toString().toStdString());
-        FAIL("the test's task set does not parse");
-    }
-    return *parsed.set;
-}
 
 // A set running on this thread's loop, its journals applied to a task table as the
 // test waits. The run is stopped (and waited for) at the end of the test.
 class LiveRun
 {
 public:
-    explicit LiveRun(const char *json) : m_run(parse(json), m_loop)
+    explicit LiveRun(const char *json) : m_run(parseSet(json), m_loop)
     {
         QObject::connect(&m_run, &taskset::TaskSetRun::finished, [this] { m_finished = true; });
         m_run.start();

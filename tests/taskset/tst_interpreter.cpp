@@ -2,6 +2,7 @@
 // runtime and reads what happened from the loops' journals, as the log writers do.
 
 #include "support/looprunner.h"
+#include "support/testsets.h"
 #include "taskset/builtins.h"
 #include "taskset/tasksetrun.h"
 
@@ -73,21 +74,11 @@ struct RunResult {
     }
 };
 
-taskset::TaskSet parse(const char *json)
-{
-    auto parsed = taskset::parseTaskSet(QByteArray(json), QStringLiteral("test.json"));
-    if (!parsed.ok()) {
-        for (const auto &d : parsed.errors)
-            UNSCOPED_INFO(d.toString().toStdString());
-        FAIL("the test's task set does not parse");
-    }
-    return *parsed.set;
-}
 
 RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
 {
     rt::Loop loop(QStringLiteral("main"));
-    taskset::TaskSetRun run(parse(json), loop);
+    taskset::TaskSetRun run(parseSet(json), loop);
     bool finished = false;
     QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
     run.start();
@@ -920,7 +911,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
     std::atomic<std::int64_t> workerLive{-1};
     {
         rt::Loop loop(QStringLiteral("main"));
-        taskset::TaskSetRun run(parse(storm), loop);
+        taskset::TaskSetRun run(parseSet(storm), loop);
         bool finished = false;
         QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
         const auto journals = run.journals();
@@ -1120,7 +1111,7 @@ TEST_CASE("a storm of over 100,000 tasks on two loops and the pool: one final st
 TEST_CASE("a set's task count is estimated before it runs, repeats and workers included")
 {
     CHECK(taskset::estimateRun(*taskset::loadSet(QStringLiteral("million")).set).tasks == 1'000'001);
-    CHECK(taskset::estimateRun(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+    CHECK(taskset::estimateRun(parseSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
         {"op":"repeat","count":1000,"task":{"op":"repeat","count":10000,"task":{"op":"gather","children":[
             {"op":"sleep","seconds":1}]}}},
         {"op":"queue","capacity":1,"producers":2,"consumers":3,"items":4,"produce_seconds":0,"consume_seconds":0}]})"))
@@ -1170,7 +1161,7 @@ TEST_CASE("a result's JSON text is what QJsonDocument writes, for every kind of 
 TEST_CASE("the run cancels and adds callbacks on whichever loop a task lives, and to an ended task at once")
 {
     rt::Loop loop(QStringLiteral("main"));
-    taskset::TaskSetRun run(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+    taskset::TaskSetRun run(parseSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
         {"op":"threadsafe","name":"ts","child":{"op":"gather","name":"remote","children":[
             {"op":"sleep","name":"remote-long","seconds":5},
             {"op":"sleep","name":"remote-short","seconds":0.2}]}},
@@ -1231,7 +1222,7 @@ TEST_CASE("the run cancels and adds callbacks on whichever loop a task lives, an
 TEST_CASE("cancelling 200,000 tasks from outside goes a slice per step, each task once, with its reason")
 {
     rt::Loop loop(QStringLiteral("main"));
-    taskset::TaskSetRun run(parse(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+    taskset::TaskSetRun run(parseSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
         {"op":"repeat","name":"many","count":200000,"task":{"op":"sleep","seconds":30}}]})"),
                             loop);
     bool finished = false;
