@@ -154,14 +154,14 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     TaskRow row{};
     row.runtimeId = e.task;
     row.parent = e.arg;
-    row.origin = e.arg2;
+    // An indexed name's Created carries the copy's index where others carry the origin.
+    const bool indexed = e.flags & rt::kIndexedName;
+    row.origin = indexed ? 0 : e.arg2;
     row.createdNs = e.tNs;
     row.startedNs = kNone;
     row.finishedNs = kNone;
     row.name = store(name);
-    row.copyIndex = (e.flags & rt::kIndexedName) ? std::uint32_t(e.arg2) : kNoCopyIndex;
-    if (e.flags & rt::kIndexedName)
-        row.origin = 0;
+    row.copyIndex = indexed ? std::uint32_t(e.arg2) : kNoCopyIndex;
     row.tag = e.kind;
     row.loop = runsOnPool(e.kind) ? kPoolLoop : std::uint8_t(loop);
     m_hasPoolWork = m_hasPoolWork || row.loop == kPoolLoop;
@@ -243,13 +243,11 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
+        case EventType::Suspended: // state and await: below, one rule with RunHistory
+        case EventType::Resumed:
             break;
         case EventType::Started:
             row->startedNs = e.tNs;
-            break;
-        case EventType::Suspended:
-            break;
-        case EventType::Resumed:
             break;
         case EventType::CancelRequested:
             // The first reason stays until the task ends; Cancelled gives the final one.
