@@ -27,6 +27,7 @@
 #include <exception>
 #include <new>
 #include <optional>
+#include <system_error>
 
 #include <unistd.h>
 
@@ -85,6 +86,10 @@ void onTerminate()
             std::rethrow_exception(e);
         } catch (const std::bad_alloc &) {
             outOfMemory();
+        } catch (const std::system_error &e) {
+            // A thread whose stack cannot be mapped (std::thread says "try again").
+            if (e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::not_enough_memory)
+                outOfMemory();
         } catch (...) {
         }
     }
@@ -115,6 +120,9 @@ int usageError(const QString &message)
 int main(int argc, char **argv)
 {
     std::set_terminate(onTerminate);
+    // A failed operator new ends the run where it happens, on any thread, before an
+    // exception can unwind through Qt's event handlers (which do not support it).
+    std::set_new_handler(outOfMemory);
     try {
         return checkedOutput(run(argc, argv));
     } catch (const std::bad_alloc &) {

@@ -213,6 +213,11 @@ void TaskCore::captureException() noexcept
         if (m_cancelKind == CancelKind::None)
             setCancelReason(c.reason());
         m_state = TaskState::Cancelled;
+    } catch (const std::bad_alloc &) {
+        // Memory exhaustion is the process's, not a result of this task: it ends the
+        // process through std::terminate with the exception current, so the program's
+        // terminate handler can say so (docs/spec/runtime-package.md, "Memory").
+        std::terminate();
     } catch (...) {
         m_error = std::current_exception();
         m_state = TaskState::Failed;
@@ -293,6 +298,8 @@ void TaskCore::runDoneEntry(std::int32_t tag)
         m_loop->journal().append(EventType::Callback, m_id, index);
     try {
         callback(*this);
+    } catch (const std::bad_alloc &) {
+        std::terminate(); // as in captureException
     } catch (const std::exception &ex) {
         qCWarning(lcRuntime, "done-callback %u of task %llu raised: %s", unsigned(index),
                   static_cast<unsigned long long>(m_id), ex.what());
