@@ -121,8 +121,9 @@ public:
     // resumes (the shield's future), and cancelling the awaiter raises Cancelled in
     // it one iteration later and leaves the children alone.
     explicit GatherAwaiter(std::vector<Task<T>> tasks, bool shielded = false)
-        : m_tasks(std::move(tasks)), m_slots(m_tasks.size()), m_shielded(shielded)
+        : m_tasks(std::move(tasks)), m_slots(ReturnEx ? 0 : m_tasks.size()), m_shielded(shielded)
     {
+        m_listener.owner = this;
     }
     GatherAwaiter(const GatherAwaiter &) = delete;
     ~GatherAwaiter() { detach(); }
@@ -147,7 +148,11 @@ public:
         if (!m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size()))
             return false;
         for (std::size_t i = 0; i < m_tasks.size(); ++i) {
-            if (!m_tasks[i]->finished())
+            if (m_tasks[i]->finished())
+                continue;
+            if constexpr (ReturnEx)
+                m_tasks[i]->addWaiter(&m_listener);
+            else
                 m_slots[i].listen(this, i, m_tasks[i].core());
         }
         return true;
@@ -217,12 +222,32 @@ private:
     }
     void detach() noexcept
     {
-        for (auto &s : m_slots)
-            s.stop();
+        if constexpr (ReturnEx) {
+            // A child lets go of its waiters as it ends: only the unfinished still hold one.
+            if (m_self && !m_woken && m_remaining > 0) {
+                for (const Task<T> &t : m_tasks) {
+                    if (!t->finished())
+                        t->removeWaiter(&m_listener);
+                }
+            }
+        } else {
+            for (auto &s : m_slots)
+                s.stop();
+        }
     }
 
+    // With return_exceptions the results are the tasks themselves, so no child needs
+    // a slot saying where its result goes: one listener hears them all (a gather of a
+    // million, a repeat cancelling its copies, needs no 48 MB of slots).
+    struct Listener final : DoneWaiter {
+        GatherAwaiter *owner = nullptr;
+        Listener() { wakesOnly = kChildDoneAtEnd; }
+        void onTaskDone(TaskCore &task) override { owner->childDone(0, task); }
+    };
+
     std::vector<Task<T>> m_tasks;
-    std::vector<detail::ChildSlot<GatherAwaiter>> m_slots;
+    std::vector<detail::ChildSlot<GatherAwaiter>> m_slots; // without return_exceptions
+    Listener m_listener;                                   // with return_exceptions
     std::vector<T> m_results; // without return_exceptions: each child's, as it ends
     TaskCore *m_self = nullptr;
     std::size_t m_remaining = 0;

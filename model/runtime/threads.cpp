@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #ifdef Q_OS_LINUX
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,6 +27,16 @@ void setTaskThreadNice(int increment)
 int taskThreadNice()
 {
     return g_taskThreadNice.load(std::memory_order_relaxed);
+}
+
+void nameThisThread(const QString &name)
+{
+#ifdef Q_OS_LINUX
+    // What top, perf and gdb show; the kernel keeps 15 bytes.
+    (void)::pthread_setname_np(::pthread_self(), name.toUtf8().left(15).constData());
+#else
+    Q_UNUSED(name)
+#endif
 }
 
 void lowerThisThreadPriority(int increment)
@@ -127,6 +138,7 @@ LoopThread::LoopThread(QString name)
             m_events = &events;
             m_qthread = QThread::currentThread();
             m_qthread->setObjectName(name);
+            nameThisThread(QStringLiteral("loop ") + name);
             up = true;
             // Notify under the lock: the constructor destroys the condition
             // variable as soon as it wakes.

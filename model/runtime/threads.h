@@ -82,6 +82,8 @@ void setTaskThreadNice(int increment);
 // Lowers the calling thread's priority by a nice increment (for other background
 // threads of a GUI, e.g. a widget's worker).
 void lowerThisThreadPriority(int increment);
+// Names the calling thread for the system's tools (top -H, perf, gdb): "loop main".
+void nameThisThread(const QString &name);
 
 namespace detail {
 template<typename R>

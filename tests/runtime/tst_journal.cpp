@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 using namespace coroscope;
@@ -62,6 +63,36 @@ TEST_CASE("batches published while the reader has not taken the last one reach i
     CHECK(batches == 1);
     j.drain(out);
     CHECK(out.events.empty());
+}
+
+TEST_CASE("a step that journals a burst publishes it in bounded batches as it goes, strings and order intact")
+{
+    // No publish() from the loop: a single step's 100,000 events (a repeat cancelling
+    // its copies) leave in batches on their own, none of them the whole burst.
+    rt::Journal j;
+    constexpr std::uint64_t kEvents = 100'000;
+    for (std::uint64_t i = 1; i <= kEvents; ++i)
+        j.append(rt::EventType::Created, i, 0, 0, j.addString(QString::number(i)));
+    std::size_t batches = 0;
+    std::size_t largest = 0;
+    std::uint64_t next = 1;
+    bool intact = true;
+    rt::JournalBatch out;
+    const auto take = [&](rt::JournalBatch &batch) {
+        if (batch.events.empty())
+            return;
+        ++batches;
+        largest = std::max(largest, batch.events.size());
+        for (const rt::Event &e : batch.events)
+            intact = intact && e.task == next && batch.text(e) == QString::number(next++);
+    };
+    j.drainEach(out, take);
+    j.publish(); // the step's end: the rest
+    j.drainEach(out, take);
+    CHECK(intact);
+    CHECK(next == kEvents + 1);
+    CHECK(batches >= 2);
+    CHECK(largest < kEvents / 2);
 }
 
 TEST_CASE("a queued batch's buffers come back to the loop for its next batches")
