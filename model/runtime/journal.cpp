@@ -9,8 +9,8 @@ namespace {
 // events at a time, a few thousand, some twenty batches between two reads of the
 // dashboard; a burst's batch, larger than this, is not kept.
 constexpr std::size_t kSpareEvents = 256 * 1024;
-// A long step's events go out in batches of at most this many (1.5 MiB), as they
-// are appended: a step that journals a million events (a repeat cancelling its
+// A long step's events go out in batches of about this many (1.5 MiB) as they are
+// appended (publishIfLarge): a step that journals a million events (a repeat cancelling its
 // copies) would otherwise grow one buffer by doubling, copying it and faulting in
 // fresh pages on the loop, and the reader would see none of it until the step ends.
 constexpr std::size_t kPublishEvents = 32 * 1024;
@@ -84,6 +84,10 @@ void Journal::append(EventType type, std::uint64_t task, std::uint64_t arg, std:
     if (!enabled())
         return;
     m_local.events.push_back(Event{tNs < 0 ? monotonicNs() : tNs, task, arg, arg2, text, type, kind, flags});
+}
+
+void Journal::publishIfLarge()
+{
     if (m_local.events.size() >= kPublishEvents)
         publish();
 }

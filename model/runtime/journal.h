@@ -136,6 +136,11 @@ public:
     // one added (a repeat's copies' common name) is not added again.
     [[nodiscard]] std::uint32_t addString(const QString &s);
     void publish();
+    // Publishes if the batch has grown large (a step that cancels or ends a million
+    // tasks). A string's index is valid until the batch is published, so this is
+    // called only where no index is held for a later append: the runtime calls it
+    // after its own appends.
+    void publishIfLarge();
 
     // Any thread: moves every published event into out (which is cleared first).
     void drain(JournalBatch &out);

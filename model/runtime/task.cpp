@@ -76,6 +76,7 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     else
         j.append(EventType::Created, m_id, m_parentId, options.tag,
                  j.addString(options.copyIndex ? name() : options.name), options.origin);
+    j.publishIfLarge();
     loop.scheduleResume(this);
     if (options.group) {
         m_group = options.group;
@@ -105,6 +106,7 @@ bool TaskCore::cancel(CancelReason reason)
     if (m_cancelKind == CancelKind::None) {
         setCancelReason(reason);
         m_loop->journal().append(EventType::CancelRequested, m_id, reason.byTask, std::uint8_t(reason.kind));
+        m_loop->journal().publishIfLarge();
     }
     if (m_state == TaskState::Pending) {
         // Never started: the loop ends it cancelled instead of running it.
@@ -256,6 +258,7 @@ void TaskCore::finish()
     }
     default: break;
     }
+    j.publishIfLarge();
 
     // asyncio's __schedule_callbacks: every done-callback runs in the next iteration,
     // in the order they were added (docs/spec/taskset-format.md, "Iterations").

@@ -68,11 +68,13 @@ TEST_CASE("batches published while the reader has not taken the last one reach i
 TEST_CASE("a step that journals a burst publishes it in bounded batches as it goes, strings and order intact")
 {
     // No publish() from the loop: a single step's 100,000 events (a repeat cancelling
-    // its copies) leave in batches on their own, none of them the whole burst.
+    // its copies) leave in batches as the runtime appends them, none the whole burst.
     rt::Journal j;
     constexpr std::uint64_t kEvents = 100'000;
-    for (std::uint64_t i = 1; i <= kEvents; ++i)
+    for (std::uint64_t i = 1; i <= kEvents; ++i) {
         j.append(rt::EventType::Created, i, 0, 0, j.addString(QString::number(i)));
+        j.publishIfLarge();
+    }
     std::size_t batches = 0;
     std::size_t largest = 0;
     std::uint64_t next = 1;
@@ -93,6 +95,31 @@ TEST_CASE("a step that journals a burst publishes it in bounded batches as it go
     CHECK(next == kEvents + 1);
     CHECK(batches >= 2);
     CHECK(largest < kEvents / 2);
+}
+
+TEST_CASE("cancelling a hundred thousand tasks in one step publishes their events in bounded batches")
+{
+    // The runtime's own appends publish a large batch as they go: a reader sees the
+    // cancel requests before the step that makes them has ended.
+    rt::Loop loop(QStringLiteral("main"));
+    std::size_t seenDuringStep = 0;
+    auto root = rt::spawn([&]() -> Task<int> {
+        std::vector<Task<int>> sleepers;
+        for (int i = 0; i < 100'000; ++i)
+            sleepers.push_back(rt::spawn(sleepThenReturn(1h, i)));
+        co_await rt::sleep(0ms); // they all start
+        rt::JournalBatch taken;
+        loop.journal().drain(taken); // what came before
+        for (auto &t : sleepers)
+            t->cancel();
+        loop.journal().drain(taken);
+        seenDuringStep = taken.events.size();
+        co_await rt::gather(std::move(sleepers), rt::ReturnExceptions);
+        co_return 0;
+    }());
+    REQUIRE(runUntilFinished(root, 60s).reached);
+    CHECK(seenDuringStep > 0);
+    CHECK(seenDuringStep < 100'000);
 }
 
 TEST_CASE("a queued batch's buffers come back to the loop for its next batches")
