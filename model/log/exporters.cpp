@@ -117,7 +117,7 @@ void appendStringOrNull(QByteArray &out, const QString &s, bool present)
         out.append("null");
 }
 
-// A callback's description object with `fired_ms` added as its last key.
+// A callback's description object with `fired_ms` added, and `error` when it raised.
 void appendCallback(QByteArray &out, const CallbackView &cb)
 {
     const QString d = cb.description.trimmed();
@@ -134,6 +134,10 @@ void appendCallback(QByteArray &out, const CallbackView &cb)
     }
     out.append("\"fired_ms\":");
     appendOptionalMs(out, cb.firedNs);
+    if (cb.error) {
+        out.append(",\"error\":");
+        appendJsonString(out, *cb.error);
+    }
     out.append('}');
 }
 

@@ -155,15 +155,22 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
             task.finishedMs = tMs;
             const QString reason = lastCancelReason[found->second];
             task.cancelReason = reason.isEmpty() ? QStringLiteral("user") : reason;
-        } else if (type == QLatin1String("callback")) {
+        } else if (type == QLatin1String("callback") || type == QLatin1String("callback_failed")) {
             const QJsonValue index = o.value(QLatin1String("index"));
             if (!isTime(index) || index.toDouble() != std::floor(index.toDouble()) || index.toDouble() > 1e6)
                 return refuse(lineNo, QStringLiteral("index: expected an integer >= 0"));
             const auto i = std::size_t(index.toDouble());
             // The jsonl log names when a callback fired, not what it was.
             while (task.callbacks.size() <= i)
-                task.callbacks.push_back(LogCallback{QJsonObject{{QStringLiteral("kind"), QStringLiteral("callback")}}, {}});
-            task.callbacks[i].firedMs = tMs;
+                task.callbacks.push_back(LogCallback{QJsonObject{{QStringLiteral("kind"), QStringLiteral("callback")}}, {}, {}});
+            if (type == QLatin1String("callback")) {
+                task.callbacks[i].firedMs = tMs;
+            } else {
+                const QJsonValue raised = o.value(QLatin1String("error"));
+                if (!raised.isString())
+                    return refuse(lineNo, QStringLiteral("error: expected a string"));
+                task.callbacks[i].error = raised.toString();
+            }
         } else if (type != QLatin1String("suspended") && type != QLatin1String("resumed")) {
             return refuse(lineNo, QStringLiteral("type: expected an event type (created, started, done, ...)"));
         }

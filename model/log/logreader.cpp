@@ -230,9 +230,13 @@ bool Converter::task(const QJsonValue &v, const Path &path, LogTask &out)
         QString kind;
         if (!object(callbacks.at(i), at(cbPath, i), cb.description)
             || !string(cb.description, at(cbPath, i), "kind", kind)
-            || !optNumber(cb.description, at(cbPath, i), "fired_ms", cb.firedMs))
+            || !optNumber(cb.description, at(cbPath, i), "fired_ms", cb.firedMs)
+            // `error` is newer than the format: a log without it had no callback that raised.
+            || (cb.description.contains(QLatin1String("error"))
+                && !optString(cb.description, at(cbPath, i), "error", cb.error)))
             return false;
         cb.description.remove(QLatin1String("fired_ms"));
+        cb.description.remove(QLatin1String("error"));
         out.callbacks.push_back(std::move(cb));
     }
     return true;
@@ -248,7 +252,7 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
     static const rt::EventType types[] = {
         rt::EventType::Created, rt::EventType::Started, rt::EventType::Suspended, rt::EventType::Resumed,
         rt::EventType::CancelRequested, rt::EventType::Done, rt::EventType::Failed, rt::EventType::Cancelled,
-        rt::EventType::Callback, rt::EventType::Stall};
+        rt::EventType::Callback, rt::EventType::Stall, rt::EventType::CallbackFailed};
     static const QStringList names = [] {
         QStringList list;
         for (const rt::EventType t : types)
@@ -274,6 +278,7 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
     case rt::EventType::CancelRequested: return text("reason");
     case rt::EventType::Failed: return text("error");
     case rt::EventType::Callback: return num("index", true);
+    case rt::EventType::CallbackFailed: return num("index", true) && text("error");
     case rt::EventType::Stall: return text("loop") && num("ms", false);
     default: return true;
     }

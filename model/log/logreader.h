@@ -27,8 +27,9 @@
 namespace coroscope::log {
 
 struct LogCallback {
-    QJsonObject description;        // the callback's keys (kind, message, args, …) without fired_ms
+    QJsonObject description;        // the callback's keys (kind, message, args, …) without fired_ms, error
     std::optional<double> firedMs;
+    std::optional<QString> error;   // what it raised when it fired (a log without the key: nothing)
 };
 
 struct LogTask {
@@ -52,8 +53,8 @@ struct LogEvent {
     double tMs = 0;
     std::optional<std::int64_t> task;
     rt::EventType type = rt::EventType::Created; // never CallbackAdded
-    QString text;                   // suspended: await; cancel_requested: reason; failed: error; stall: loop
-    std::optional<double> number;   // callback: index; stall: ms
+    QString text;                   // suspended: await; cancel_requested: reason; failed, callback_failed: error; stall: loop
+    std::optional<double> number;   // callback, callback_failed: index; stall: ms
 };
 
 struct LogStall {

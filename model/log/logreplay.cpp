@@ -98,8 +98,12 @@ std::vector<ReplayBatch> replayBatches(const RunLog &log)
             push(b, EventType::CancelRequested, t.id, logMsToNs(it->second->tMs), by, std::uint8_t(kind));
         }
         for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
-            if (t.callbacks[i].firedMs)
-                push(b, EventType::Callback, t.id, logMsToNs(*t.callbacks[i].firedMs), i);
+            const LogCallback &cb = t.callbacks[i];
+            if (!cb.firedMs)
+                continue;
+            push(b, EventType::Callback, t.id, logMsToNs(*cb.firedMs), i);
+            if (cb.error)
+                push(b, EventType::CallbackFailed, t.id, logMsToNs(*cb.firedMs), i, 0, *cb.error);
         }
         const std::int64_t end = logMsToNs(t.finishedMs.value_or(log.durationMs));
         switch (t.state) {

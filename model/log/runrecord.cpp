@@ -203,7 +203,7 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback});
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0});
     it->second = std::uint32_t(m_callbacks.size());
     row.firstCallback = it->second;
     ++row.callbacks;
@@ -240,6 +240,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         const bool worker = isQueueWorker(row->tag);
         const std::uint8_t partBefore = worker && !made ? workerPart(*row) : 0;
         bool firstCancelRequest = false;
+        const CallbackRow *failed = nullptr;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
@@ -277,6 +278,13 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         case EventType::Callback:
             if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)))
                 cb->firedNs = e.tNs;
+            break;
+        case EventType::CallbackFailed:
+            if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)); cb && cb->error == 0) {
+                const QString &error = batch.text(e);
+                cb->error = error.isEmpty() ? kEmptyError : store(error);
+                failed = cb;
+            }
             break;
         case EventType::QueueDepth: {
             QueueDepth &q = m_queues[e.task];
@@ -327,6 +335,9 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             observer->touched(std::uint32_t(row - m_rows.data()));
             if (firstCancelRequest)
                 observer->cancelRequested(std::uint32_t(row - m_rows.data()), e.tNs);
+            if (failed)
+                observer->callbackFailed(std::uint32_t(row - m_rows.data()), failed->index,
+                                         failed->firedNs != kNone ? failed->firedNs : e.tNs);
         }
         // A queue's depth is live only (docs/spec/taskset-format.md, "Queue depth");
         // CallbackAdded goes to the log with its task.
@@ -552,6 +563,8 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
             c.description = m_strings[cb.description - 1];
         if (cb.firedNs != kNone)
             c.firedNs = relative(cb.firedNs);
+        if (cb.error != 0)
+            c.error = cb.error == kEmptyError ? QString() : m_strings[cb.error - 1];
         v.callbacks.push_back(std::move(c));
     }
     std::reverse(v.callbacks.begin(), v.callbacks.end());

@@ -42,6 +42,7 @@ namespace coroscope::log {
 struct CallbackView {
     QString description;                // compact JSON object, e.g. {"kind":"log","message":"x"}
     std::optional<std::int64_t> firedNs; // since the run's start; empty if it has not fired
+    std::optional<QString> error;        // what it raised when it fired; empty if it did not
 };
 
 // One task as the log shows it (times in ns since the run's start).
@@ -144,6 +145,8 @@ public:
         // The task's first cancel request, at tNs (after touched() for it). For the
         // warnings (log/warnings.h); a table that keeps no such thing ignores it.
         virtual void cancelRequested(std::uint32_t /*row*/, std::int64_t /*tNs*/) {}
+        // Callback `index` of the task raised when it fired at firedNs (after touched()).
+        virtual void callbackFailed(std::uint32_t /*row*/, std::uint32_t /*index*/, std::int64_t /*firedNs*/) {}
         // A stall of loop `loop` (index into loops()) that ended at endNs; runtimeId is
         // the task that held the loop (0 = none).
         virtual void stalled(std::size_t /*loop*/, std::int64_t /*endNs*/, std::int64_t /*durationNs*/,
@@ -251,7 +254,9 @@ private:
         std::uint32_t description;  // 1-based into m_strings
         std::uint32_t index;        // the callback's index on its task
         std::uint32_t next;         // the task's previous callback, 1-based
+        std::uint32_t error;        // what it raised: 1-based into m_strings, kEmptyError, or 0 = nothing
     };
+    static constexpr std::uint32_t kEmptyError = ~std::uint32_t(0);
     struct Stall {
         std::int64_t endNs;
         std::int64_t durationNs;

@@ -588,6 +588,8 @@ std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const
     for (const auto &cb : t->callbacks) {
         d.callbacks.push_back({cb.description, optMs(cb.firedNs)});
         event(d.callbacks.back().firedMs, QStringLiteral("callback"), cb.description);
+        if (cb.error)
+            event(d.callbacks.back().firedMs, QStringLiteral("callback failed"), *cb.error);
     }
     std::stable_sort(d.events.begin(), d.events.end(), [](const auto &a, const auto &b) { return a.tMs < b.tMs; });
 

@@ -102,6 +102,10 @@ public:
     {
         m_run.warnings.cancelRequested(arrivalRow, tNs);
     }
+    void callbackFailed(std::uint32_t arrivalRow, std::uint32_t index, std::int64_t firedNs) override
+    {
+        m_run.warnings.callbackFailed(arrivalRow, index, firedNs);
+    }
     void stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId) override
     {
         m_run.warnings.stalled(loop, endNs, durationNs, runtimeId);

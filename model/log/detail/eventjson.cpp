@@ -67,6 +67,16 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
         out.append(",\"index\":");
         out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
         break;
+    case EventType::CallbackFailed: {
+        // Rare (a callback that raised): the task's view is built for its text.
+        out.append(",\"index\":");
+        out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+        out.append(",\"error\":");
+        const std::optional<TaskView> t = record.task(id);
+        const bool known = t && e.arg < t->callbacks.size() && t->callbacks[e.arg].error;
+        appendJsonString(out, known ? *t->callbacks[e.arg].error : QString());
+        break;
+    }
     case EventType::Stall:
         out.append(",\"loop\":");
         appendJsonString(out, loopName);
