@@ -239,6 +239,25 @@ bool Converter::task(const QJsonValue &v, const Path &path, LogTask &out)
         cb.description.remove(QLatin1String("error"));
         out.callbacks.push_back(std::move(cb));
     }
+    // `queue` is newer than the format: a log without it says nothing of its queues.
+    if (o.contains(QLatin1String("queue"))) {
+        QJsonObject q;
+        const Path qPath = at(path, "queue");
+        if (!object(o.value(QLatin1String("queue")), qPath, q))
+            return false;
+        LogTask::Queue counts;
+        for (auto [key, field] : {std::pair{"capacity", &counts.capacity}, std::pair{"depth", &counts.depth},
+                                  std::pair{"peak", &counts.peak}, std::pair{"puts", &counts.puts},
+                                  std::pair{"gets", &counts.gets}, std::pair{"task_dones", &counts.taskDones}}) {
+            double n = 0;
+            if (!number(q, qPath, key, n, true))
+                return false;
+            if (n != std::floor(n) || n > 4294967295.0)
+                return expected(at(qPath, key), "an integer from 0 to 4294967295", q.value(QLatin1String(key)));
+            *field = std::uint64_t(n);
+        }
+        out.queue = counts;
+    }
     return true;
 }
 
@@ -274,7 +293,13 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
         return true;
     };
     switch (out.type) {
-    case rt::EventType::Suspended: return text("await");
+    case rt::EventType::Suspended:
+        // `ms` and `on` are newer than the format: optional.
+        if (o.contains(QLatin1String("ms")) && !num("ms", false))
+            return false;
+        if (o.contains(QLatin1String("on")) && !optId(o, path, "on", out.on))
+            return false;
+        return text("await");
     case rt::EventType::CancelRequested: return text("reason");
     case rt::EventType::Failed: return text("error");
     case rt::EventType::Callback: return num("index", true);

@@ -47,6 +47,11 @@ struct LogTask {
     std::optional<QString> error;
     std::optional<QString> cancelReason;
     std::vector<LogCallback> callbacks;
+    // A queue node's queue at the log's end (a log without `queue`: none known).
+    struct Queue {
+        std::uint64_t capacity = 0, depth = 0, peak = 0, puts = 0, gets = 0, taskDones = 0;
+    };
+    std::optional<Queue> queue;
 };
 
 struct LogEvent {
@@ -54,7 +59,8 @@ struct LogEvent {
     std::optional<std::int64_t> task;
     rt::EventType type = rt::EventType::Created; // never CallbackAdded
     QString text;                   // suspended: await; cancel_requested: reason; failed, callback_failed: error; stall: loop
-    std::optional<double> number;   // callback, callback_failed: index; stall: ms
+    std::optional<double> number;   // callback, callback_failed: index; stall: ms; suspended: a sleep's ms
+    std::optional<std::int64_t> on; // suspended: the task awaited, or the queue's owner
 };
 
 struct LogStall {

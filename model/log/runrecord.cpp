@@ -1,5 +1,6 @@
 #include "runrecord.h"
 
+#include "log/detail/jsontext.h"
 #include "log/taskstep.h"
 #include "resulttext.h"
 #include "runtime/clock.h"
@@ -317,7 +318,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
                 // The sleep's start rides along, for when it ends (awaitAt).
                 row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
                 if (row->startedNs != kNone && e.tNs >= row->startedNs) {
-                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
+                    // From the µs a log keeps (logUs), so that a log read back gives the same.
+                    const auto sinceMs = std::uint64_t((logUs(e.tNs) - logUs(row->startedNs) + 500) / 1000);
                     if (sinceMs + 1 <= kSleepSinceMax)
                         row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
                 }
@@ -369,6 +371,25 @@ void RunRecord::countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t 
     };
     move(alive, from & kAlive, to & kAlive);
     move(q.consumersHolding, from & kHolding, to & kHolding);
+}
+
+std::int64_t RunRecord::logUs(std::int64_t ns) const noexcept
+{
+    return detail::nsToThousandthsOfMs(relative(ns));
+}
+
+void RunRecord::restoreQueue(std::uint64_t ownerRuntimeId, const QueueDepth &counts, std::uint32_t depth,
+                             std::int64_t atNs)
+{
+    QueueDepth &q = m_queues[ownerRuntimeId];
+    q.capacity = counts.capacity;
+    q.puts = counts.puts;
+    q.gets = counts.gets;
+    q.dones = counts.dones;
+    q.peak = std::max(counts.peak, depth);
+    q.tNs.assign(1, atNs);
+    q.depth.assign(1, depth);
+    m_workerQueue = nullptr; // entries may have moved
 }
 
 const QueueDepth *RunRecord::queueDepth(std::uint64_t runtimeId) const
@@ -426,7 +447,7 @@ RunRecord::Await RunRecord::awaitAt(std::size_t arrivalRow) const
     if (row.awaitKind == rt::AwaitKind::Sleep) {
         a.arg = row.awaitArg & kSleepMsMask;
         if (const std::uint64_t since = row.awaitArg >> kSleepMsBits; since != 0 && row.startedNs != kNone)
-            a.untilNs = row.startedNs + std::int64_t(since - 1 + a.arg) * 1'000'000;
+            a.untilNs = m_startNs + logUs(row.startedNs) * 1000 + std::int64_t(since - 1 + a.arg) * 1'000'000;
     }
     return a;
 }

@@ -209,6 +209,10 @@ public:
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
     [[nodiscard]] std::vector<std::uint64_t> queueOwners() const;
+    // A queue as a log read back says it was at the log's end: its capacity and counts,
+    // and one sample of `depth` at atNs (docs/spec/log-format.md, "queue"). Before the
+    // batches are applied, so that its workers are counted as they arrive.
+    void restoreQueue(std::uint64_t ownerRuntimeId, const QueueDepth &counts, std::uint32_t depth, std::int64_t atNs);
     [[nodiscard]] std::size_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
 
     // Run-local id of a runtime task id; 0 if the task is not part of the run.
@@ -277,6 +281,8 @@ private:
     [[nodiscard]] QString resultOf(const TaskRow &row) const; // a done task's result text
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
+    // A moment as a log writes it: µs since the run's start, rounded as the log rounds.
+    [[nodiscard]] std::int64_t logUs(std::int64_t ns) const noexcept;
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
     [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
     void setState(TaskRow &row, rt::TaskState state, Observer *observer);

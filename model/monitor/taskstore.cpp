@@ -536,6 +536,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     const std::int64_t finishedBefore = m_pending.finished;
     for (const log::LogLoop &loop : log.loops)
         run.record.setLoopMaxStepNs(loop.name, log::logMsToNs(loop.maxStallMs));
+    log::restoreQueues(log, run.record);
     for (const log::ReplayBatch &b : log::replayBatches(log))
         apply(runId, b.loop, b.batch);
     m_pending.finished = finishedBefore;

@@ -51,10 +51,23 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
             out.append(t && !t->result.isEmpty() ? t->result.toUtf8() : QByteArray("null"));
         }
         break;
-    case EventType::Suspended:
+    case EventType::Suspended: {
         out.append(",\"await\":");
-        appendJsonString(out, record.awaitText(rt::AwaitKind(e.kind), e.arg));
+        const auto kind = rt::AwaitKind(e.kind);
+        appendJsonString(out, record.awaitText(kind, e.arg));
+        // What the text cannot say exactly, for a log read back (log-format.md, "suspended").
+        if (kind == rt::AwaitKind::Sleep) {
+            out.append(",\"ms\":");
+            out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+        }
+        const bool onTask = kind == rt::AwaitKind::Task || kind == rt::AwaitKind::WaitFor || kind == rt::AwaitKind::QueueGet
+                            || kind == rt::AwaitKind::QueuePut || kind == rt::AwaitKind::QueueJoin;
+        if (const std::uint64_t on = onTask ? record.localId(e.arg) : 0) {
+            out.append(",\"on\":");
+            appendId(out, on);
+        }
         break;
+    }
     case EventType::CancelRequested:
         out.append(",\"reason\":");
         appendJsonString(out, record.cancelText(rt::CancelKind(e.kind), e.arg));
