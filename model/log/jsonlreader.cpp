@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -199,6 +200,9 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
         if (s)
             log.events.push_back(std::move(*s));
     }
+    // The events in time order, as a json log has them (RunHistory::fromLog reads them so).
+    std::stable_sort(log.events.begin(), log.events.end(),
+                     [](const LogEvent &a, const LogEvent &b) { return a.tMs < b.tMs; });
     for (LogLoop &loop : log.loops)
         loopNames.push_back(loop.name);
     for (const LogTask &t : log.tasks) {

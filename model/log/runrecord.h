@@ -82,7 +82,7 @@ struct LoopView {
 
 // The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
 // sample per put or get, 12 bytes each, and how many puts, gets and task_dones it has
-// seen (docs/spec/stuck.md). Live only: logs do not carry it.
+// seen (docs/spec/stuck.md). Live; a json log keeps the counts at its end (restoreQueue).
 struct QueueDepth {
     std::uint64_t capacity = 0;      // 0 = unbounded
     std::uint64_t puts = 0;
