@@ -1,6 +1,7 @@
 #include "logreplay.h"
 
 #include "log/optag.h"
+#include "log/taskstep.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -114,8 +115,8 @@ std::vector<ReplayBatch> replayBatches(const RunLog &log)
             cancelRequest.emplace(*e.task, &e);
         if (e.type == EventType::Suspended && e.task)
             suspension[*e.task] = &e;
-        if (e.type == EventType::Resumed && e.task)
-            suspension.erase(*e.task);
+        if (awaitStep(e.type) == AwaitStep::Clear && e.task)
+            suspension.erase(*e.task); // resumed or ended: only the open ones are kept
     }
 
     auto loopOf = [](const QString &loop) {
