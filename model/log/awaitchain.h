@@ -6,9 +6,8 @@
 // end. The text format and every rule are docs/spec/stuck.md's.
 //
 // It reads only the RunRecord (QtCore), so it serves a live run and a finished one
-// alike. A run read back from a log has no await points (logs keep the `suspended`
-// events, the dashboard's replay does not turn them back into rows): its chains stop
-// at the first task.
+// alike, and a run read back from a log (log::replayLog rebuilds the awaits open at
+// the log's end and its queues' counts: docs/spec/stuck.md, "Read back").
 //
 // Threading: the RunRecord's thread. Cost: O(hops) for most chains (a queue hop reads
 // the counts the RunRecord keeps per queue); a hop on several tasks (gather, wait,

@@ -117,7 +117,7 @@ void appendStringOrNull(QByteArray &out, const QString &s, bool present)
         out.append("null");
 }
 
-// A callback's description object with `fired_ms` added as its last key.
+// A callback's description object with `fired_ms` added, and `error` when it raised.
 void appendCallback(QByteArray &out, const CallbackView &cb)
 {
     const QString d = cb.description.trimmed();
@@ -134,10 +134,30 @@ void appendCallback(QByteArray &out, const CallbackView &cb)
     }
     out.append("\"fired_ms\":");
     appendOptionalMs(out, cb.firedNs);
+    if (cb.error) {
+        out.append(",\"error\":");
+        appendJsonString(out, *cb.error);
+    }
     out.append('}');
 }
 
-void appendTaskJson(QByteArray &out, const TaskView &t)
+// A queue's counts at the log's end, on its owner's task (log-format.md, "queue").
+void appendQueue(QByteArray &out, const QueueDepth &q)
+{
+    const auto field = [&](const char *key, std::uint64_t n) {
+        out.append(key);
+        out.append(QByteArray::number(static_cast<qulonglong>(n)));
+    };
+    field(",\"queue\":{\"capacity\":", q.capacity);
+    field(",\"depth\":", q.depth.empty() ? 0 : q.depth.back());
+    field(",\"peak\":", q.peak);
+    field(",\"puts\":", q.puts);
+    field(",\"gets\":", q.gets);
+    field(",\"task_dones\":", q.dones);
+    out.append('}');
+}
+
+void appendTaskJson(QByteArray &out, const TaskView &t, const QueueDepth *queue)
 {
     out.append("{\"id\":");
     appendId(out, t.id);
@@ -174,7 +194,10 @@ void appendTaskJson(QByteArray &out, const TaskView &t)
             out.append(',');
         appendCallback(out, t.callbacks[i]);
     }
-    out.append("]}");
+    out.append(']');
+    if (queue && !queue->depth.empty())
+        appendQueue(out, *queue);
+    out.append('}');
 }
 
 // Writes every spooled event as a JSON object, `separator` between two.
@@ -215,7 +238,8 @@ ExportResult exportJson(const RunRecord &record, const QString &path, const Expo
         buf.append(",\n\"tasks\":[");
         for (std::uint64_t id = 1; id <= record.taskCount(); ++id) {
             buf.append(id == 1 ? "\n" : ",\n");
-            appendTaskJson(buf, *record.task(id));
+            const std::optional<TaskView> task = record.task(id);
+            appendTaskJson(buf, *task, record.queueDepth(task->runtimeId));
             out.maybeFlush();
         }
         buf.append("],\n\"events\":[\n");

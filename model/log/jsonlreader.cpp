@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -48,6 +49,7 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
     log.set = setName;
     std::unordered_map<std::int64_t, std::size_t> taskOf; // id -> index in log.tasks
     std::vector<QString> lastCancelReason;
+    std::vector<std::optional<LogEvent>> suspension; // each task's await now, for the replay's chains
     std::vector<QString> loopNames;
 
     qsizetype lineNo = 0;
@@ -123,12 +125,28 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
             taskOf.emplace(id, log.tasks.size());
             log.tasks.push_back(std::move(task));
             lastCancelReason.emplace_back();
+            suspension.emplace_back();
             continue;
         }
         const auto found = taskOf.find(id);
         if (found == taskOf.end())
             return refuse(lineNo, QStringLiteral("task %1 has no created line before it").arg(id));
         LogTask &task = log.tasks[found->second];
+        if (type == QLatin1String("suspended")) {
+            LogEvent s;
+            s.tMs = tMs;
+            s.task = id;
+            s.type = rt::EventType::Suspended;
+            s.text = o.value(QLatin1String("await")).toString();
+            if (const QJsonValue ms = o.value(QLatin1String("ms")); isTime(ms))
+                s.number = ms.toDouble();
+            if (const QJsonValue on = o.value(QLatin1String("on")); isId(on))
+                s.on = std::int64_t(on.toDouble());
+            suspension[found->second] = std::move(s);
+            continue;
+        }
+        if (type != QLatin1String("cancel_requested") && !type.startsWith(QLatin1String("callback")))
+            suspension[found->second].reset(); // resumed, or ended
         if (type == QLatin1String("started")) {
             task.startedMs = tMs;
             if (task.state == rt::TaskState::Pending)
@@ -155,21 +173,36 @@ LogReadResult parseJsonlLog(const QByteArray &data, const QString &source, const
             task.finishedMs = tMs;
             const QString reason = lastCancelReason[found->second];
             task.cancelReason = reason.isEmpty() ? QStringLiteral("user") : reason;
-        } else if (type == QLatin1String("callback")) {
+        } else if (type == QLatin1String("callback") || type == QLatin1String("callback_failed")) {
             const QJsonValue index = o.value(QLatin1String("index"));
             if (!isTime(index) || index.toDouble() != std::floor(index.toDouble()) || index.toDouble() > 1e6)
                 return refuse(lineNo, QStringLiteral("index: expected an integer >= 0"));
             const auto i = std::size_t(index.toDouble());
             // The jsonl log names when a callback fired, not what it was.
             while (task.callbacks.size() <= i)
-                task.callbacks.push_back(LogCallback{QJsonObject{{QStringLiteral("kind"), QStringLiteral("callback")}}, {}});
-            task.callbacks[i].firedMs = tMs;
-        } else if (type != QLatin1String("suspended") && type != QLatin1String("resumed")) {
+                task.callbacks.push_back(LogCallback{QJsonObject{{QStringLiteral("kind"), QStringLiteral("callback")}}, {}, {}});
+            if (type == QLatin1String("callback")) {
+                task.callbacks[i].firedMs = tMs;
+            } else {
+                const QJsonValue raised = o.value(QLatin1String("error"));
+                if (!raised.isString())
+                    return refuse(lineNo, QStringLiteral("error: expected a string"));
+                task.callbacks[i].error = raised.toString();
+            }
+        } else if (type != QLatin1String("resumed")) {
             return refuse(lineNo, QStringLiteral("type: expected an event type (created, started, done, ...)"));
         }
     }
     if (log.tasks.empty() && log.loops.empty())
         return refuse(0, QStringLiteral("no event in it: not a coroscope.log/1 jsonl log"));
+    // The awaits still open at the end (the replay rebuilds them: docs/spec/stuck.md).
+    for (std::optional<LogEvent> &s : suspension) {
+        if (s)
+            log.events.push_back(std::move(*s));
+    }
+    // The events in time order, as a json log has them (RunHistory::fromLog reads them so).
+    std::stable_sort(log.events.begin(), log.events.end(),
+                     [](const LogEvent &a, const LogEvent &b) { return a.tMs < b.tMs; });
     for (LogLoop &loop : log.loops)
         loopNames.push_back(loop.name);
     for (const LogTask &t : log.tasks) {

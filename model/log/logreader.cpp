@@ -230,10 +230,33 @@ bool Converter::task(const QJsonValue &v, const Path &path, LogTask &out)
         QString kind;
         if (!object(callbacks.at(i), at(cbPath, i), cb.description)
             || !string(cb.description, at(cbPath, i), "kind", kind)
-            || !optNumber(cb.description, at(cbPath, i), "fired_ms", cb.firedMs))
+            || !optNumber(cb.description, at(cbPath, i), "fired_ms", cb.firedMs)
+            // `error` is newer than the format: a log without it had no callback that raised.
+            || (cb.description.contains(QLatin1String("error"))
+                && !optString(cb.description, at(cbPath, i), "error", cb.error)))
             return false;
         cb.description.remove(QLatin1String("fired_ms"));
+        cb.description.remove(QLatin1String("error"));
         out.callbacks.push_back(std::move(cb));
+    }
+    // `queue` is newer than the format: a log without it says nothing of its queues.
+    if (o.contains(QLatin1String("queue"))) {
+        QJsonObject q;
+        const Path qPath = at(path, "queue");
+        if (!object(o.value(QLatin1String("queue")), qPath, q))
+            return false;
+        LogTask::Queue counts;
+        for (auto [key, field] : {std::pair{"capacity", &counts.capacity}, std::pair{"depth", &counts.depth},
+                                  std::pair{"peak", &counts.peak}, std::pair{"puts", &counts.puts},
+                                  std::pair{"gets", &counts.gets}, std::pair{"task_dones", &counts.taskDones}}) {
+            double n = 0;
+            if (!number(q, qPath, key, n, true))
+                return false;
+            if (n != std::floor(n) || n > 4294967295.0)
+                return expected(at(qPath, key), "an integer from 0 to 4294967295", q.value(QLatin1String(key)));
+            *field = std::uint64_t(n);
+        }
+        out.queue = counts;
     }
     return true;
 }
@@ -248,7 +271,7 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
     static const rt::EventType types[] = {
         rt::EventType::Created, rt::EventType::Started, rt::EventType::Suspended, rt::EventType::Resumed,
         rt::EventType::CancelRequested, rt::EventType::Done, rt::EventType::Failed, rt::EventType::Cancelled,
-        rt::EventType::Callback, rt::EventType::Stall};
+        rt::EventType::Callback, rt::EventType::Stall, rt::EventType::CallbackFailed};
     static const QStringList names = [] {
         QStringList list;
         for (const rt::EventType t : types)
@@ -270,10 +293,17 @@ bool Converter::event(const QJsonValue &v, const Path &path, LogEvent &out)
         return true;
     };
     switch (out.type) {
-    case rt::EventType::Suspended: return text("await");
+    case rt::EventType::Suspended:
+        // `ms` and `on` are newer than the format: optional.
+        if (o.contains(QLatin1String("ms")) && !num("ms", false))
+            return false;
+        if (o.contains(QLatin1String("on")) && !optId(o, path, "on", out.on))
+            return false;
+        return text("await");
     case rt::EventType::CancelRequested: return text("reason");
     case rt::EventType::Failed: return text("error");
     case rt::EventType::Callback: return num("index", true);
+    case rt::EventType::CallbackFailed: return num("index", true) && text("error");
     case rt::EventType::Stall: return text("loop") && num("ms", false);
     default: return true;
     }

@@ -27,8 +27,9 @@
 namespace coroscope::log {
 
 struct LogCallback {
-    QJsonObject description;        // the callback's keys (kind, message, args, …) without fired_ms
+    QJsonObject description;        // the callback's keys (kind, message, args, …) without fired_ms, error
     std::optional<double> firedMs;
+    std::optional<QString> error;   // what it raised when it fired (a log without the key: nothing)
 };
 
 struct LogTask {
@@ -46,14 +47,20 @@ struct LogTask {
     std::optional<QString> error;
     std::optional<QString> cancelReason;
     std::vector<LogCallback> callbacks;
+    // A queue node's queue at the log's end (a log without `queue`: none known).
+    struct Queue {
+        std::uint64_t capacity = 0, depth = 0, peak = 0, puts = 0, gets = 0, taskDones = 0;
+    };
+    std::optional<Queue> queue;
 };
 
 struct LogEvent {
     double tMs = 0;
     std::optional<std::int64_t> task;
     rt::EventType type = rt::EventType::Created; // never CallbackAdded
-    QString text;                   // suspended: await; cancel_requested: reason; failed: error; stall: loop
-    std::optional<double> number;   // callback: index; stall: ms
+    QString text;                   // suspended: await; cancel_requested: reason; failed, callback_failed: error; stall: loop
+    std::optional<double> number;   // callback, callback_failed: index; stall: ms; suspended: a sleep's ms
+    std::optional<std::int64_t> on; // suspended: the task awaited, or the queue's owner
 };
 
 struct LogStall {

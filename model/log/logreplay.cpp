@@ -1,6 +1,7 @@
 #include "logreplay.h"
 
 #include "log/optag.h"
+#include "log/taskstep.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,7 +26,66 @@ QString jsonText(const QJsonValue &value)
     return QString::fromUtf8(array.mid(1, array.size() - 2));
 }
 
+// What a `suspended` event says a task awaits, as the journal's kind and argument
+// (docs/spec/log-format.md, "suspended"): the kind from the text's first word, a count
+// from the text, a sleep's ms from `ms` (else the text's seconds), a task from `on`
+// (else its name in the text). Run-local ids stand for runtime ids in a replay.
+std::pair<rt::AwaitKind, std::uint64_t> awaitOf(const LogEvent &e,
+                                                 const std::unordered_map<QString, std::int64_t> &idOfName)
+{
+    using rt::AwaitKind;
+    const qsizetype space = e.text.indexOf(QLatin1Char(' '));
+    const QString word = space < 0 ? e.text : e.text.left(space);
+    const QString rest = space < 0 ? QString() : e.text.mid(space + 1);
+    const auto task = [&]() -> std::uint64_t {
+        if (e.on)
+            return std::uint64_t(*e.on);
+        const auto it = idOfName.find(rest);
+        return it == idOfName.end() ? 0 : std::uint64_t(it->second);
+    };
+    if (word == QLatin1String("sleep")) {
+        const double ms = e.number ? *e.number : QStringView(rest).chopped(rest.endsWith(QLatin1Char('s'))).toDouble() * 1000.0;
+        return ms > 0 ? std::pair{AwaitKind::Sleep, std::uint64_t(std::llround(ms))} : std::pair{AwaitKind::Yield, std::uint64_t(0)};
+    }
+    for (const auto &[name, kind] : {std::pair{"gather", AwaitKind::Gather}, std::pair{"wait", AwaitKind::Wait},
+                                     std::pair{"as_completed", AwaitKind::AsCompleted}}) {
+        if (word == QLatin1String(name))
+            return {kind, rest.toULongLong()};
+    }
+    if (word == QLatin1String("task"))
+        return {AwaitKind::Task, task()};
+    if (word == QLatin1String("wait_for"))
+        return {AwaitKind::WaitFor, task()};
+    for (const auto &[name, kind] : {std::pair{"queue.get", AwaitKind::QueueGet}, std::pair{"queue.put", AwaitKind::QueuePut},
+                                     std::pair{"queue.join", AwaitKind::QueueJoin}}) {
+        if (word == QLatin1String(name))
+            return {kind, e.on ? std::uint64_t(*e.on) : 0};
+    }
+    if (word == QLatin1String("pool"))
+        return {AwaitKind::Executor, 0};
+    if (word == QLatin1String("threadsafe"))
+        return {AwaitKind::Threadsafe, 0};
+    return {AwaitKind::Future, 0};
+}
+
 } // namespace
+
+void restoreQueues(const RunLog &log, RunRecord &record)
+{
+    for (const LogTask &t : log.tasks) {
+        if (!t.queue)
+            continue;
+        const LogTask::Queue &q = *t.queue;
+        QueueDepth counts;
+        counts.capacity = q.capacity;
+        counts.puts = q.puts;
+        counts.gets = q.gets;
+        counts.dones = q.taskDones;
+        counts.peak = std::uint32_t(std::min<std::uint64_t>(q.peak, UINT32_MAX));
+        record.restoreQueue(std::uint64_t(t.id), counts, std::uint32_t(std::min<std::uint64_t>(q.depth, UINT32_MAX)),
+                            logMsToNs(log.durationMs));
+    }
+}
 
 std::vector<ReplayBatch> replayBatches(const RunLog &log)
 {
@@ -46,11 +106,17 @@ std::vector<ReplayBatch> replayBatches(const RunLog &log)
         }
         return kind;
     };
-    // The first cancel request of each task (the one whose reason stays).
+    // The first cancel request of each task (the one whose reason stays), and the
+    // await of each task still suspended at the end (its last suspension, not resumed).
     std::unordered_map<std::int64_t, const LogEvent *> cancelRequest;
+    std::unordered_map<std::int64_t, const LogEvent *> suspension;
     for (const LogEvent &e : log.events) {
         if (e.type == EventType::CancelRequested && e.task)
             cancelRequest.emplace(*e.task, &e);
+        if (e.type == EventType::Suspended && e.task)
+            suspension[*e.task] = &e;
+        if (awaitStep(e.type) == AwaitStep::Clear && e.task)
+            suspension.erase(*e.task); // resumed or ended: only the open ones are kept
     }
 
     auto loopOf = [](const QString &loop) {
@@ -97,9 +163,17 @@ std::vector<ReplayBatch> replayBatches(const RunLog &log)
             const auto [kind, by] = cancelOf(it->second->text);
             push(b, EventType::CancelRequested, t.id, logMsToNs(it->second->tMs), by, std::uint8_t(kind));
         }
+        if (const auto it = suspension.find(t.id); it != suspension.end() && t.state == TaskState::Running) {
+            const auto [kind, arg] = awaitOf(*it->second, idOfName);
+            push(b, EventType::Suspended, t.id, logMsToNs(it->second->tMs), arg, std::uint8_t(kind));
+        }
         for (std::size_t i = 0; i < t.callbacks.size(); ++i) {
-            if (t.callbacks[i].firedMs)
-                push(b, EventType::Callback, t.id, logMsToNs(*t.callbacks[i].firedMs), i);
+            const LogCallback &cb = t.callbacks[i];
+            if (!cb.firedMs)
+                continue;
+            push(b, EventType::Callback, t.id, logMsToNs(*cb.firedMs), i);
+            if (cb.error)
+                push(b, EventType::CallbackFailed, t.id, logMsToNs(*cb.firedMs), i, 0, *cb.error);
         }
         const std::int64_t end = logMsToNs(t.finishedMs.value_or(log.durationMs));
         switch (t.state) {
@@ -133,6 +207,7 @@ void replayLog(const RunLog &log, RunRecord &record, RunRecord::Observer *observ
     record.setRunInfo(log.set, log.startedAt, 0);
     for (const LogLoop &loop : log.loops)
         record.setLoopMaxStepNs(loop.name, logMsToNs(loop.maxStallMs));
+    restoreQueues(log, record);
     for (const ReplayBatch &b : replayBatches(log))
         record.apply(b.loop, b.batch, observer);
     record.setFinished(logMsToNs(log.durationMs));

@@ -1,5 +1,6 @@
 #include "runrecord.h"
 
+#include "log/detail/jsontext.h"
 #include "log/taskstep.h"
 #include "resulttext.h"
 #include "runtime/clock.h"
@@ -203,7 +204,7 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback});
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0});
     it->second = std::uint32_t(m_callbacks.size());
     row.firstCallback = it->second;
     ++row.callbacks;
@@ -240,6 +241,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
         const bool worker = isQueueWorker(row->tag);
         const std::uint8_t partBefore = worker && !made ? workerPart(*row) : 0;
         bool firstCancelRequest = false;
+        const CallbackRow *failed = nullptr;
         switch (e.type) {
         case EventType::Created:
         case EventType::Stall:
@@ -278,6 +280,13 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)))
                 cb->firedNs = e.tNs;
             break;
+        case EventType::CallbackFailed:
+            if (CallbackRow *cb = callback(*row, std::uint32_t(e.arg)); cb && cb->error == 0) {
+                const QString &error = batch.text(e);
+                cb->error = error.isEmpty() ? kEmptyError : store(error);
+                failed = cb;
+            }
+            break;
         case EventType::QueueDepth: {
             QueueDepth &q = m_queues[e.task];
             switch (rt::QueueChange(e.kind)) {
@@ -309,7 +318,8 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
                 // The sleep's start rides along, for when it ends (awaitAt).
                 row->awaitArg = std::min<std::uint64_t>(e.arg, kSleepMsMask);
                 if (row->startedNs != kNone && e.tNs >= row->startedNs) {
-                    const auto sinceMs = std::uint64_t((e.tNs - row->startedNs + 500'000) / 1'000'000);
+                    // From the µs a log keeps (logUs), so that a log read back gives the same.
+                    const auto sinceMs = std::uint64_t((logUs(e.tNs) - logUs(row->startedNs) + 500) / 1000);
                     if (sinceMs + 1 <= kSleepSinceMax)
                         row->awaitArg |= (sinceMs + 1) << kSleepMsBits;
                 }
@@ -327,6 +337,9 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             observer->touched(std::uint32_t(row - m_rows.data()));
             if (firstCancelRequest)
                 observer->cancelRequested(std::uint32_t(row - m_rows.data()), e.tNs);
+            if (failed)
+                observer->callbackFailed(std::uint32_t(row - m_rows.data()), failed->index,
+                                         failed->firedNs != kNone ? failed->firedNs : e.tNs);
         }
         // A queue's depth is live only (docs/spec/taskset-format.md, "Queue depth");
         // CallbackAdded goes to the log with its task.
@@ -358,6 +371,25 @@ void RunRecord::countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t 
     };
     move(alive, from & kAlive, to & kAlive);
     move(q.consumersHolding, from & kHolding, to & kHolding);
+}
+
+std::int64_t RunRecord::logUs(std::int64_t ns) const noexcept
+{
+    return detail::nsToThousandthsOfMs(relative(ns));
+}
+
+void RunRecord::restoreQueue(std::uint64_t ownerRuntimeId, const QueueDepth &counts, std::uint32_t depth,
+                             std::int64_t atNs)
+{
+    QueueDepth &q = m_queues[ownerRuntimeId];
+    q.capacity = counts.capacity;
+    q.puts = counts.puts;
+    q.gets = counts.gets;
+    q.dones = counts.dones;
+    q.peak = std::max(counts.peak, depth);
+    q.tNs.assign(1, atNs);
+    q.depth.assign(1, depth);
+    m_workerQueue = nullptr; // entries may have moved
 }
 
 const QueueDepth *RunRecord::queueDepth(std::uint64_t runtimeId) const
@@ -415,7 +447,7 @@ RunRecord::Await RunRecord::awaitAt(std::size_t arrivalRow) const
     if (row.awaitKind == rt::AwaitKind::Sleep) {
         a.arg = row.awaitArg & kSleepMsMask;
         if (const std::uint64_t since = row.awaitArg >> kSleepMsBits; since != 0 && row.startedNs != kNone)
-            a.untilNs = row.startedNs + std::int64_t(since - 1 + a.arg) * 1'000'000;
+            a.untilNs = m_startNs + logUs(row.startedNs) * 1000 + std::int64_t(since - 1 + a.arg) * 1'000'000;
     }
     return a;
 }
@@ -552,6 +584,8 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
             c.description = m_strings[cb.description - 1];
         if (cb.firedNs != kNone)
             c.firedNs = relative(cb.firedNs);
+        if (cb.error != 0)
+            c.error = cb.error == kEmptyError ? QString() : m_strings[cb.error - 1];
         v.callbacks.push_back(std::move(c));
     }
     std::reverse(v.callbacks.begin(), v.callbacks.end());

@@ -42,6 +42,7 @@ namespace coroscope::log {
 struct CallbackView {
     QString description;                // compact JSON object, e.g. {"kind":"log","message":"x"}
     std::optional<std::int64_t> firedNs; // since the run's start; empty if it has not fired
+    std::optional<QString> error;        // what it raised when it fired; empty if it did not
 };
 
 // One task as the log shows it (times in ns since the run's start).
@@ -81,7 +82,7 @@ struct LoopView {
 
 // The depth of a queue over time (docs/spec/taskset-format.md, "Queue depth"): one
 // sample per put or get, 12 bytes each, and how many puts, gets and task_dones it has
-// seen (docs/spec/stuck.md). Live only: logs do not carry it.
+// seen (docs/spec/stuck.md). Live; a json log keeps the counts at its end (restoreQueue).
 struct QueueDepth {
     std::uint64_t capacity = 0;      // 0 = unbounded
     std::uint64_t puts = 0;
@@ -144,6 +145,8 @@ public:
         // The task's first cancel request, at tNs (after touched() for it). For the
         // warnings (log/warnings.h); a table that keeps no such thing ignores it.
         virtual void cancelRequested(std::uint32_t /*row*/, std::int64_t /*tNs*/) {}
+        // Callback `index` of the task raised when it fired at firedNs (after touched()).
+        virtual void callbackFailed(std::uint32_t /*row*/, std::uint32_t /*index*/, std::int64_t /*firedNs*/) {}
         // A stall of loop `loop` (index into loops()) that ended at endNs; runtimeId is
         // the task that held the loop (0 = none).
         virtual void stalled(std::size_t /*loop*/, std::int64_t /*endNs*/, std::int64_t /*durationNs*/,
@@ -206,6 +209,10 @@ public:
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
     [[nodiscard]] std::vector<std::uint64_t> queueOwners() const;
+    // A queue as a log read back says it was at the log's end: its capacity and counts,
+    // and one sample of `depth` at atNs (docs/spec/log-format.md, "queue"). Before the
+    // batches are applied, so that its workers are counted as they arrive.
+    void restoreQueue(std::uint64_t ownerRuntimeId, const QueueDepth &counts, std::uint32_t depth, std::int64_t atNs);
     [[nodiscard]] std::size_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
 
     // Run-local id of a runtime task id; 0 if the task is not part of the run.
@@ -251,7 +258,9 @@ private:
         std::uint32_t description;  // 1-based into m_strings
         std::uint32_t index;        // the callback's index on its task
         std::uint32_t next;         // the task's previous callback, 1-based
+        std::uint32_t error;        // what it raised: 1-based into m_strings, kEmptyError, or 0 = nothing
     };
+    static constexpr std::uint32_t kEmptyError = ~std::uint32_t(0);
     struct Stall {
         std::int64_t endNs;
         std::int64_t durationNs;
@@ -272,6 +281,8 @@ private:
     [[nodiscard]] QString resultOf(const TaskRow &row) const; // a done task's result text
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
+    // A moment as a log writes it: µs since the run's start, rounded as the log rounds.
+    [[nodiscard]] std::int64_t logUs(std::int64_t ns) const noexcept;
     // Returns the new row's arrival index, or -1 (a repeated Created, or id 0).
     [[nodiscard]] std::int64_t create(std::size_t loop, const rt::Event &e, const QString &name, bool *late);
     void setState(TaskRow &row, rt::TaskState state, Observer *observer);

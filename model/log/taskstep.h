@@ -6,7 +6,7 @@
 // by construction (docs/spec/time-travel.md).
 //
 // Events of other types change neither: Created makes a task (Pending), CancelRequested,
-// Callback, CallbackAdded, QueueDepth and Stall leave its state and await as they are.
+// Callback, CallbackAdded, CallbackFailed, QueueDepth and Stall leave its state and await as they are.
 
 #include "runtime/journal.h"
 #include "runtime/types.h"

@@ -2,6 +2,9 @@
 
 #include "log/optag.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 
 namespace coroscope::log {
 
@@ -50,6 +53,7 @@ QString warningKey(WarningKind kind)
     case WarningKind::CancelSwallowed: return QStringLiteral("cancel-swallowed");
     case WarningKind::ErrorNotRetrieved: return QStringLiteral("error-not-retrieved");
     case WarningKind::FanOut: return QStringLiteral("fan-out");
+    case WarningKind::CallbackFailed: return QStringLiteral("callback-failed");
     }
     return {};
 }
@@ -114,6 +118,11 @@ void WarningScanner::stateChanged(std::uint32_t row, TaskState, TaskState to)
 void WarningScanner::cancelRequested(std::uint32_t row, std::int64_t tNs)
 {
     m_cancels.push_back(CancelRequest{row, tNs});
+}
+
+void WarningScanner::callbackFailed(std::uint32_t row, std::uint32_t index, std::int64_t firedNs)
+{
+    add(WarningKind::CallbackFailed, row, firedNs, index);
 }
 
 void WarningScanner::stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId)
@@ -192,6 +201,18 @@ QString WarningScanner::detail(const Warning &w) const
             why = QStringLiteral("its %1 parent had ended").arg(opName(opOfTag(parent->tag)));
         return QStringLiteral("failed at %1 with \"%2\", never retrieved: %3")
             .arg(at(w.atNs), m_record.outcomeAt(w.row), why);
+    }
+    case WarningKind::CallbackFailed: {
+        // Built for the rows shown only: the task's callbacks are looked up here.
+        const std::optional<TaskView> view = m_record.task(taskId(w));
+        const auto index = std::size_t(w.amount);
+        const CallbackView *cb = view && index < view->callbacks.size() ? &view->callbacks[index] : nullptr;
+        const QJsonObject description =
+            cb ? QJsonDocument::fromJson(cb->description.toUtf8()).object() : QJsonObject();
+        const QString kind = description.value(QLatin1String("kind")).toString();
+        return QStringLiteral("callback %1 (%2) raised \"%3\" at %4 after the task ended %5")
+            .arg(QString::number(index), kind.isEmpty() ? QStringLiteral("?") : kind,
+                 cb && cb->error ? *cb->error : QString(), at(w.atNs), stateWord(task->state));
     }
     case WarningKind::FanOut: {
         const auto it = m_children.find(task->runtimeId);

@@ -48,6 +48,7 @@ enum class WarningKind : std::uint8_t {
     CancelSwallowed,    // a task ended done or failed after a cancel request
     ErrorNotRetrieved,  // a failed task whose error no awaiting task took
     FanOut,             // a task with more than fanOut children
+    CallbackFailed,     // a done-callback of the task raised
 };
 
 // The kind's key in `coroscope lint` lines and the dashboard: `stall`, `pending`, ...
@@ -57,7 +58,7 @@ struct Warning {
     static constexpr std::uint32_t kNoTask = UINT32_MAX;
 
     std::int64_t atNs = 0;   // rt::monotonicNs() of what it is about (see the spec, per kind)
-    std::int64_t amount = 0; // ns, or the number of children (FanOut)
+    std::int64_t amount = 0; // ns, the number of children (FanOut), or the callback's index (CallbackFailed)
     std::uint32_t row = kNoTask; // the named task's arrival row in the record
     WarningKind kind = WarningKind::Stall;
     std::uint8_t loop = 0;   // Stall: the loop's index in the record
@@ -75,6 +76,7 @@ public:
     void stateChanged(std::uint32_t row, rt::TaskState from, rt::TaskState to) override;
     void renumbered() override {}
     void cancelRequested(std::uint32_t row, std::int64_t tNs) override;
+    void callbackFailed(std::uint32_t row, std::uint32_t index, std::int64_t firedNs) override;
     void stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId) override;
 
     // Decides every queued task whose deadline is at or before nowNs (rt::monotonicNs()).

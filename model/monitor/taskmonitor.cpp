@@ -588,15 +588,17 @@ std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const
     for (const auto &cb : t->callbacks) {
         d.callbacks.push_back({cb.description, optMs(cb.firedNs)});
         event(d.callbacks.back().firedMs, QStringLiteral("callback"), cb.description);
+        if (cb.error)
+            event(d.callbacks.back().firedMs, QStringLiteral("callback failed"), *cb.error);
     }
     std::stable_sort(d.events.begin(), d.events.end(), [](const auto &a, const auto &b) { return a.tMs < b.tMs; });
 
     // A queue node's queue (docs/spec/taskset-format.md, "Queue depth").
     if (const QueueDepth *queue = m_store.queueDepth(taskKey); queue && !queue->depth.empty())
         d.queue = TaskDetailsData::Queue{qint64(queue->depth.back()), qint64(queue->capacity), qint64(queue->peak)};
-    // Why is it stuck? (docs/spec/stuck.md) Not for a run read back from a log: its
-    // table has no await points, and its unfinished tasks are not live.
-    if (!rt::isFinal(t->state) && !m_store.isLoaded(runId)) {
+    // Why is it stuck? (docs/spec/stuck.md) A run read back from a log shows the chain
+    // at the log's end, as the replay rebuilt it.
+    if (!rt::isFinal(t->state)) {
         const log::AwaitChain chain = log::awaitChain(*record, t->id);
         for (const log::AwaitHop &hop : chain.hops)
             d.chain.push_back({keyOf(hop.task), hop.text, hop.neverEnds});

@@ -102,6 +102,10 @@ public:
     {
         m_run.warnings.cancelRequested(arrivalRow, tNs);
     }
+    void callbackFailed(std::uint32_t arrivalRow, std::uint32_t index, std::int64_t firedNs) override
+    {
+        m_run.warnings.callbackFailed(arrivalRow, index, firedNs);
+    }
     void stalled(std::size_t loop, std::int64_t endNs, std::int64_t durationNs, std::uint64_t runtimeId) override
     {
         m_run.warnings.stalled(loop, endNs, durationNs, runtimeId);
@@ -532,6 +536,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     const std::int64_t finishedBefore = m_pending.finished;
     for (const log::LogLoop &loop : log.loops)
         run.record.setLoopMaxStepNs(loop.name, log::logMsToNs(loop.maxStallMs));
+    log::restoreQueues(log, run.record);
     for (const log::ReplayBatch &b : log::replayBatches(log))
         apply(runId, b.loop, b.batch);
     m_pending.finished = finishedBefore;

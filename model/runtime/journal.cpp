@@ -57,6 +57,7 @@ QString toString(EventType t)
     case EventType::Stall: return QStringLiteral("stall");
     case EventType::CallbackAdded: return QStringLiteral("callback_added");
     case EventType::QueueDepth: return QStringLiteral("queue_depth");
+    case EventType::CallbackFailed: return QStringLiteral("callback_failed");
     }
     return {};
 }

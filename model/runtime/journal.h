@@ -49,6 +49,9 @@ enum class EventType : std::uint8_t {
     QueueDepth,      // task: the queue's owner; kind: QueueChange; arg: items in the queue
                      // after it; arg2: its capacity (0 = unbounded). Live only: never in a
                      // log (docs/spec/taskset-format.md, "Queue depth").
+    CallbackFailed,  // arg: index of the callback on the task; text: what it raised. Right
+                     // after its Callback event: the callback raised (asyncio's "Exception in
+                     // callback"), the loop went on (docs/spec/log-format.md).
 };
 
 // What a QueueDepth event follows: the queue's making, a put, a get, or a task_done

@@ -297,18 +297,23 @@ void TaskCore::runDoneEntry(std::int32_t tag)
     Callback callback = std::move(e.callback);
     e.callback = nullptr;
     const std::uint32_t index = e.callbackIndex; // `e` may move if the callback adds callbacks
-    if (e.described)
+    const bool described = e.described;
+    if (described)
         m_loop->journal().append(EventType::Callback, m_id, index);
     try {
         callback(*this);
     } catch (const std::bad_alloc &) {
         std::terminate(); // as in captureException
-    } catch (const std::exception &ex) {
-        qCWarning(lcRuntime, "done-callback %u of task %llu raised: %s", unsigned(index),
-                  static_cast<unsigned long long>(m_id), ex.what());
     } catch (...) {
-        qCWarning(lcRuntime, "done-callback of task %llu raised an unknown exception",
-                  static_cast<unsigned long long>(m_id));
+        // asyncio's "Exception in callback": reported, and the loop goes on.
+        const QString error = rt::errorText(std::current_exception());
+        if (described) {
+            Journal &j = m_loop->journal();
+            j.append(EventType::CallbackFailed, m_id, index, 0, j.addString(error));
+        } else {
+            qCWarning(lcRuntime, "done-callback of task %llu raised: %s", static_cast<unsigned long long>(m_id),
+                      qUtf8Printable(error));
+        }
     }
 }
 

@@ -137,7 +137,9 @@ public:
     // registration order, as a step of the task's loop; soon if already finished.
     // A callback with a description is the user's: it gets the next index, and is
     // journalled when added (CallbackAdded, with the description, e.g. JSON) and
-    // when it fires (Callback). One without is internal and leaves no trace.
+    // when it fires (Callback), and if it throws, with what it threw (CallbackFailed):
+    // as asyncio hands it to the loop's exception handler, the loop, the task's other
+    // callbacks and its state go on untouched. One without is internal and leaves no trace.
     void addDoneCallback(Callback callback, const QString &description = {});
     // With bound arguments, like functools.partial(callback, args...).
     template<typename F, typename... Args>

@@ -69,9 +69,9 @@ enum class RepeatAwait { Gather, None };
 struct Node;
 
 struct Callback {
-    enum class Kind { Log, Partial, Spawn };
+    enum class Kind { Log, Partial, Spawn, Raise };
     Kind kind = Kind::Log;
-    QString message;                  // Log
+    QString message;                  // Log; Raise: the error it raises
     QJsonArray args;                  // Partial; empty when not given
     std::shared_ptr<const Node> task; // Spawn: a new top-level task, one level deeper than its owner
 };

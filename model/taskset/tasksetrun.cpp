@@ -64,6 +64,10 @@ QString callbackDescription(const Callback &cb)
         o.insert(QStringLiteral("kind"), QStringLiteral("log"));
         o.insert(QStringLiteral("message"), cb.message);
         break;
+    case Callback::Kind::Raise:
+        o.insert(QStringLiteral("kind"), QStringLiteral("raise"));
+        o.insert(QStringLiteral("message"), cb.message);
+        break;
     case Callback::Kind::Partial:
         o.insert(QStringLiteral("kind"), QStringLiteral("partial"));
         o.insert(QStringLiteral("args"), cb.args);
@@ -265,6 +269,11 @@ public:
         if (cb.kind == Callback::Kind::Spawn) {
             NodeRef task = cb.task;
             t.addDoneCallback([this, task](rt::TaskCore &done) { (void)spawnNode(task, task->name, 0, done.id()); },
+                              callbackDescription(cb));
+        } else if (cb.kind == Callback::Kind::Raise) {
+            // `def cb(task): raise RuntimeError(message)`: the runtime journals what it
+            // raised and goes on (docs/spec/taskset-format.md, "Callbacks").
+            t.addDoneCallback([message = cb.message](rt::TaskCore &) { throw rt::TaskError(message); },
                               callbackDescription(cb));
         } else {
             // log and partial record their message or arguments with the outcome:
@@ -844,9 +853,12 @@ void TaskSetRun::addCallbackToEnded(std::uint64_t runtimeId, const Callback &cal
     journal.append(rt::EventType::CallbackAdded, runtimeId, index, 0, journal.addString(callbackDescription(callback)));
     QPointer<TaskSetRun> self(this);
     m_main.callSoon([self, runtimeId, callback, index] {
-        rt::Loop::current()->journal().append(rt::EventType::Callback, runtimeId, index);
+        rt::Journal &here = rt::Loop::current()->journal();
+        here.append(rt::EventType::Callback, runtimeId, index);
         if (self && callback.kind == Callback::Kind::Spawn && callback.task)
             (void)self->spawn(callback.task, 0, runtimeId);
+        if (callback.kind == Callback::Kind::Raise)
+            here.append(rt::EventType::CallbackFailed, runtimeId, index, 0, here.addString(callback.message));
     });
 }
 

@@ -60,6 +60,13 @@ SETS = {
         {"op": "sleep", "name": "parent", "seconds": 0,
          "callbacks": [{"kind": "spawn", "task": {"op": "fail", "name": "spawned", "message": "orphan"}}]},
     ]),
+    # A done-callback that raises: asyncio's "Exception in callback"; the task stays as it ended.
+    "callback-failed": taskset("w-callback", [
+        {"op": "sleep", "name": "fine", "seconds": 0,
+         "callbacks": [{"kind": "log", "message": "ok"}, {"kind": "raise", "message": "broken callback"}]},
+        {"op": "fail", "name": "bad", "message": "boom", "seconds": 0.01,
+         "callbacks": [{"kind": "raise", "message": "also broken"}]},
+    ]),
     "fan-out": taskset("w-fanout", [
         {"op": "repeat", "name": "wide", "count": 10001, "task": {"op": "sleep", "seconds": 0}},
         {"op": "repeat", "name": "just-fits", "count": 10000, "task": {"op": "sleep", "seconds": 0}},
@@ -124,6 +131,33 @@ class LintTest(unittest.TestCase):
         self.assertEqual(named, {"lonely", "in-wait", "seq", "fire[0]", "fire[1]", "spawned"}, lines)
         self.assertTrue(any('"lonely": failed at' in line and '"boom"' in line and "a top-level task" in line
                             for line in lines), lines)
+
+    def test_a_callback_that_raised_names_its_task_and_the_callback(self):
+        lines = self.lines_of("callback-failed", "callback-failed")
+        self.assertEqual(len(lines), 2, self.lint("callback-failed"))
+        self.assertRegex(lines[0], r'^callback-failed task 1 "fine": callback 1 \(raise\) raised "broken callback" '
+                                   r'at \d+\.\d ms after the task ended done$')
+        self.assertRegex(lines[1], r'^callback-failed task 2 "bad": callback 0 \(raise\) raised "also broken" '
+                                   r'at \d+\.\d ms after the task ended failed$')
+        with open(self.logs["callback-failed"]) as f:
+            log = json.load(f)
+        fine = log["tasks"][0]
+        self.assertEqual(fine["state"], "done")
+        self.assertEqual([cb.get("error") for cb in fine["callbacks"]], [None, "broken callback"])
+        self.assertEqual([e["index"] for e in log["events"] if e["type"] == "callback_failed" and e["task"] == 1], [1])
+
+    def test_a_jsonl_log_names_the_callback_that_raised_as_the_json_log_does(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            set_path = os.path.join(tmp, "s.set.json")
+            with open(set_path, "w") as f:
+                json.dump(SETS["callback-failed"], f)
+            log = os.path.join(tmp, "s.jsonl")
+            self.assertEqual(run("run", set_path, "--quiet", "--export", log).returncode, 0)
+            lines = [line for line in self.lintpath(log) if line.startswith("callback-failed ")]
+            # A jsonl log does not say what a callback was, only that it raised.
+            self.assertEqual([line.split(":")[0] for line in lines],
+                             ['callback-failed task 1 "fine"', 'callback-failed task 2 "bad"'], lines)
+            self.assertIn('raised "broken callback"', lines[0])
 
     def test_more_than_10000_children_is_a_fan_out_and_10000_is_not(self):
         lines = self.lines_of("fan-out", "fan-out")

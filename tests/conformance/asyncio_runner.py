@@ -87,7 +87,7 @@ OP_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "cancel": ({"target"}, {"after"}),
     "repeat": ({"count", "task"}, {"await"}),
 }
-CALLBACK_KEYS = {"log": {"message"}, "partial": {"args"}, "spawn": {"task"}}
+CALLBACK_KEYS = {"log": {"message"}, "partial": {"args"}, "spawn": {"task"}, "raise": {"message"}}
 TOP_KEYS_REQUIRED = {"format", "name", "tasks"}
 TOP_KEYS_OPTIONAL = {"description", "deadline", "seed"}
 
@@ -250,6 +250,10 @@ class CallbackRunner:
             functools.partial(self._record_partial, *self.spec["args"])(task)
         elif kind == "spawn":
             self.run.spawn(self.spec["task"], parent=None, origin=self.rec)
+        elif kind == "raise":
+            # asyncio's Handle._run hands it to the loop's exception handler
+            # ("Exception in callback ..."; Run.exception_handler) and goes on.
+            raise RuntimeError(self.spec["message"])
         # `log`: firing it (time + event) is the whole effect.
 
     def _record_partial(self, *args_and_task: Any) -> None:
@@ -320,6 +324,7 @@ class Run:
 
     def register_loop(self, loop: asyncio.AbstractEventLoop, name: str) -> None:
         loop.set_task_factory(self._task_factory)
+        loop.set_exception_handler(self.exception_handler)
         self.loop_names[loop] = name
         self.loop_stats[name] = {"name": name, "max_stall_ms": 0.0, "stalls": []}
 
@@ -422,7 +427,7 @@ class Run:
     @staticmethod
     def _callback_entry(cb: dict) -> dict:
         entry = {"kind": cb["kind"]}
-        if cb["kind"] == "log":
+        if cb["kind"] in ("log", "raise"):
             entry["message"] = cb["message"]
         elif cb["kind"] == "partial":
             entry["args"] = cb["args"]
@@ -488,6 +493,20 @@ class Run:
         t_ms = self.now()
         rec.callbacks[index]["fired_ms"] = t_ms
         self.event(rec, "callback", t_ms, index=index)
+
+    def exception_handler(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        """Both loops' exception handler: a file callback that raised is recorded
+        (`error` on its entry, a `callback_failed` event); anything else goes to
+        asyncio's default handler, as it would without us."""
+        handle = context.get("handle")
+        runner = getattr(handle, "_callback", None)
+        exc = context.get("exception")
+        if isinstance(runner, CallbackRunner) and exc is not None:
+            error = error_text(exc)
+            runner.rec.callbacks[runner.index]["error"] = error
+            self.event(runner.rec, "callback_failed", index=runner.index, error=error)
+            return
+        loop.default_exception_handler(context)
 
     def _count_down(self, rec: TaskRecord, task: asyncio.Task) -> None:
         """Last done-callback: when no task is left, the run is over."""

@@ -12,8 +12,8 @@ checks:
 
 * `state`, `result`, `error`, `cancel_reason`: equal (JSON equality, so
   `1` equals `1.0`);
-* the fired callbacks: the list of (kind, message or args) of the callbacks
-  whose `fired_ms` is not null, in order;
+* the fired callbacks: the list of (kind, message or args, and the error of
+  one that raised) of the callbacks whose `fired_ms` is not null, in order;
 * `finished_ms`: within max(60 ms, 5 % of the expected value); null must
   match null.
 
@@ -55,13 +55,14 @@ def index_tasks(log: dict) -> dict[str, dict]:
 
 
 def fired_callbacks(task: dict) -> list[list]:
-    """[kind, message-or-args] of each fired callback, in list order ([kind] for spawn)."""
+    """[kind, message-or-args, error if it raised] of each fired callback, in list
+    order ([kind] for spawn)."""
     fired = []
     for cb in task.get("callbacks") or []:
         if cb.get("fired_ms") is None:
             continue
         entry = [cb.get("kind")]
-        for key in ("message", "args"):
+        for key in ("message", "args", "error"):
             if key in cb:
                 entry.append(cb[key])
         fired.append(entry)

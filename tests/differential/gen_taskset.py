@@ -181,9 +181,9 @@ class Generator:
     def callbacks(self, depth: int, template: bool, worker: bool) -> list[dict]:
         out = []
         for _ in range(self.rng.randint(1, 3)):
-            kind = self.rng.choice(["log", "partial", "spawn"])
-            if kind == "log":
-                out.append({"kind": "log", "message": f"cb-{self.rng.randint(1, 99)}"})
+            kind = self.rng.choice(["log", "partial", "spawn", "raise"])
+            if kind in ("log", "raise"):
+                out.append({"kind": kind, "message": f"cb-{self.rng.randint(1, 99)}"})
             elif kind == "partial":
                 out.append({"kind": "partial",
                             "args": self.rng.sample([1, 2, "x", None, True, 3.5], 2)})

@@ -152,7 +152,7 @@ class GeneratorTest(unittest.TestCase):
                   "as_completed timeout", "as_completed no timeout", "wait_for", "sequence",
                   "queue", "threadsafe", "cancel itself", "cancel an ancestor",
                   "repeat await gather", "repeat await none", "callback log",
-                  "callback partial", "callback spawn", "deadline", "deadline 0", "no deadline"}
+                  "callback partial", "callback spawn", "callback raise", "deadline", "deadline 0", "no deadline"}
         self.assertEqual(wanted - seen, set())
 
     def test_cancel_targets_exist(self):

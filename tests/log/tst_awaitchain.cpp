@@ -3,6 +3,9 @@
 // which no set can express, on a table built from journal events).
 
 #include "log/awaitchain.h"
+#include "log/exporters.h"
+#include "log/jsonlreader.h"
+#include "log/logreplay.h"
 #include "taskset/tasksetrun.h"
 
 #include "support/looprunner.h"
@@ -11,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <QRegularExpression>
+#include <QTemporaryDir>
 
 #include <memory>
 
@@ -64,6 +68,43 @@ public:
     }
     [[nodiscard]] rt::TaskState state(const QString &name) const { return m_record.state(id(name)); }
     [[nodiscard]] log::AwaitChain chain(const QString &name) const { return log::awaitChain(m_record, id(name)); }
+    // Whether every task's chain is the same in the run's log read back (log::replayLog)
+    // as in the live table now: hop by hop, task ids and verdicts included. A jsonl log
+    // has no queue counts (docs/spec/stuck.md, "Read back"): json for queues.
+    [[nodiscard]] bool chainsReadBackAgree(const char *file = "run.json") const
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QString::fromLatin1(file));
+        const log::ExportResult written = log::exportLog(m_record, path);
+        if (!written.ok()) {
+            UNSCOPED_INFO("export: " << written.error->toStdString());
+            return false;
+        }
+        const log::LogReadResult read = log::readLogFile(path);
+        if (!read.ok()) {
+            UNSCOPED_INFO("read back: " << read.error.toStdString());
+            return false;
+        }
+        log::RunRecord back(log::RunRecord::Spool::None);
+        log::replayLog(*read.log, back);
+        if (back.taskCount() != m_record.taskCount())
+            return false;
+        bool agree = true;
+        for (std::uint64_t id = 1; id <= m_record.taskCount(); ++id) {
+            const log::AwaitChain live = log::awaitChain(m_record, id);
+            const log::AwaitChain replayed = log::awaitChain(back, id);
+            bool same = live.text() == replayed.text() && live.neverEnds == replayed.neverEnds
+                        && live.hops.size() == replayed.hops.size();
+            for (std::size_t i = 0; same && i < live.hops.size(); ++i)
+                same = live.hops[i].task == replayed.hops[i].task;
+            if (!same) {
+                UNSCOPED_INFO("live:      " << live.text().toStdString());
+                UNSCOPED_INFO("read back: " << replayed.text().toStdString());
+                agree = false;
+            }
+        }
+        return agree;
+    }
     [[nodiscard]] const log::QueueDepth *queue(const QString &owner) const
     {
         const std::uint64_t local = id(owner);
@@ -84,7 +125,7 @@ private:
 
     rt::Loop m_loop{QStringLiteral("main")};
     taskset::TaskSetRun m_run;
-    log::RunRecord m_record{log::RunRecord::Spool::None};
+    log::RunRecord m_record; // spooling its events, for the json log
     bool m_finished = false;
 };
 
@@ -107,6 +148,8 @@ TEST_CASE("a sleeping task's chain ends at the moment its sleep ends, in run tim
     REQUIRE(chain.hops.size() == 2);
     CHECK(chain.hops[0].task == run.id(QStringLiteral("four")));
     CHECK(chain.hops[1].task == 0);
+    CHECK(run.chainsReadBackAgree());
+    CHECK(run.chainsReadBackAgree("run.jsonl"));
 }
 
 TEST_CASE("a gather's chain shows its count and follows an unfinished child; a sequence goes straight to its child")
@@ -121,6 +164,8 @@ TEST_CASE("a gather's chain shows its count and follows an unfinished child; a s
     const auto chain = run.chain(QStringLiteral("main"));
     CHECK(matches(chain.text(), "main → gather\\(2\\) → steps → slow → sleep until 60\\.0\\d\\d s"));
     CHECK_FALSE(chain.neverEnds);
+    CHECK(run.chainsReadBackAgree());
+    CHECK(run.chainsReadBackAgree("run.jsonl"));
 }
 
 TEST_CASE("a consumer's get names its queue, the items in it and the producers expected to fill it")
@@ -137,6 +182,7 @@ TEST_CASE("a consumer's get names its queue, the items in it and the producers e
     CHECK_FALSE(consumer.neverEnds);
     // The queue node gathers its producers, not its consumers.
     CHECK(matches(run.chain(QStringLiteral("jobs")).text(), "jobs → gather\\(2\\) → jobs.producer-1 → sleep until 60\\.0\\d\\d s"));
+    CHECK(run.chainsReadBackAgree());
 }
 
 TEST_CASE("a threadsafe node's chain crosses to the task it runs on the worker loop")
@@ -147,6 +193,8 @@ TEST_CASE("a threadsafe node's chain crosses to the task it runs on the worker l
         return run.awaits(QStringLiteral("main")) == rt::AwaitKind::Threadsafe && run.awaits(QStringLiteral("remote")) == rt::AwaitKind::Sleep;
     }));
     CHECK(matches(run.chain(QStringLiteral("main")).text(), "main → threadsafe on loop worker → remote → sleep until 60\\.0\\d\\d s"));
+    CHECK(run.chainsReadBackAgree());
+    CHECK(run.chainsReadBackAgree("run.jsonl"));
 }
 
 TEST_CASE("a join whose item a cancelled consumer took never ends, nor does the get of the consumer left")
@@ -185,6 +233,7 @@ TEST_CASE("a join whose item a cancelled consumer took never ends, nor does the 
     CHECK(main.neverEnds); // a gather waits for all it gathers
     CHECK(main.hops.back().neverEnds.size() > 0);
     CHECK(main.hops[2].task == run.id(QStringLiteral("jobs")));
+    CHECK(run.chainsReadBackAgree());
 }
 
 TEST_CASE("a join with items left and every consumer cancelled never ends")
@@ -203,6 +252,7 @@ TEST_CASE("a join with items left and every consumer cancelled never ends")
           == QStringLiteral("jobs → queue.join(jobs): 2 items not done, 0 consumers alive — never ends: no consumer is "
                             "alive to finish them"));
     CHECK(join.neverEnds);
+    CHECK(run.chainsReadBackAgree());
 }
 
 TEST_CASE("a put into a full queue whose consumers are all cancelled never ends")
@@ -223,6 +273,7 @@ TEST_CASE("a put into a full queue whose consumers are all cancelled never ends"
     CHECK(put.neverEnds);
     // The node gathers its producer: the verdict passes up.
     CHECK(run.chain(QStringLiteral("jobs")).neverEnds);
+    CHECK(run.chainsReadBackAgree());
 }
 
 TEST_CASE("a wait on a task that never ends says so at the task, but the wait itself may still time out")
@@ -241,6 +292,7 @@ TEST_CASE("a wait on a task that never ends says so at the task, but the wait it
     CHECK(chain.text().startsWith(QStringLiteral("bounded → wait(1) → jobs → gather(1) → jobs.producer-1 → queue.put(jobs)")));
     CHECK_FALSE(chain.hops.back().neverEnds.isEmpty());
     CHECK_FALSE(chain.neverEnds);
+    CHECK(run.chainsReadBackAgree());
 }
 
 TEST_CASE("a task awaiting a task that awaits it is a cycle that never ends")
@@ -329,6 +381,7 @@ TEST_CASE("a queue's counts follow its run: every item put, got and done, and no
     CHECK(q->producersAlive == 3);
     CHECK(q->consumersAlive == 2);
     CHECK(q->consumersHolding == 0);
+    CHECK(run.chainsReadBackAgree());
     REQUIRE(run.until([&] { return run.state(QStringLiteral("jobs")) == rt::TaskState::Done; }));
     q = run.queue(QStringLiteral("jobs"));
     REQUIRE(q);

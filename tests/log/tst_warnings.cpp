@@ -160,3 +160,25 @@ TEST_CASE("the thresholds read as the dashboard shows them")
           QStringLiteral("stall \u2265 50 ms \u00B7 pending \u2265 1 s \u00B7 cancel honoured within 100 ms "
                          "\u00B7 fan-out > 10,000"));
 }
+
+TEST_CASE("a callback that raised names its task, the callback and what it raised, once per callback")
+{
+    Live run;
+    run.create(1, 0);
+    run.event(EventType::CallbackAdded, 1, 0, 0, 0, QStringLiteral(R"({"kind":"log","message":"fine"})"));
+    run.event(EventType::CallbackAdded, 1, 0, 1, 0, QStringLiteral(R"({"kind":"raise","message":"boom"})"));
+    run.event(EventType::Started, 1, 1);
+    run.event(EventType::Done, 1, 10);
+    run.event(EventType::Callback, 1, 10.5, 0);
+    CHECK(run.scanner.warnings().empty());
+    run.event(EventType::Callback, 1, 10.6, 1);
+    run.event(EventType::CallbackFailed, 1, 10.8, 1, 0, QStringLiteral("boom"));
+    // A second report of the same callback is not a second failure.
+    run.event(EventType::CallbackFailed, 1, 10.9, 1, 0, QStringLiteral("boom"));
+    REQUIRE(run.lines()
+            == QStringList{QStringLiteral(R"(callback-failed task 1 "t1": callback 1 (raise) raised "boom" at 10.6 ms after the task ended done)")});
+    CHECK(run.scanner.warnings()[0].atNs == std::int64_t(10.6 * kMs)); // when it fired, not when it was reported
+    CHECK(run.record.task(1)->callbacks[1].error == QStringLiteral("boom"));
+    CHECK_FALSE(run.record.task(1)->callbacks[0].error.has_value());
+    CHECK(run.record.state(1) == rt::TaskState::Done);
+}

@@ -52,6 +52,7 @@ struct Seen {
     double finishedMs = -1;
     std::vector<QString> callbacksAdded;
     std::vector<std::uint64_t> callbacksFired;
+    std::vector<std::pair<std::uint64_t, QString>> callbacksFailed; // index, what it raised
 };
 
 struct RunResult {
@@ -142,6 +143,7 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
                 break;
             case EventType::CallbackAdded: s.callbacksAdded.push_back(b.text(e)); break;
             case EventType::Callback: s.callbacksFired.push_back(e.arg); break;
+            case EventType::CallbackFailed: s.callbacksFailed.emplace_back(e.arg, b.text(e)); break;
             default: break;
             }
         }
@@ -451,6 +453,28 @@ TEST_CASE("callbacks fire once each in order; a spawn callback's task has the fi
     CHECK(r[QStringLiteral("follow-up")].origin == f.id);
     CHECK(r[QStringLiteral("follow-up")].parent == 0);
     CHECK(r[QStringLiteral("follow-up")].state == QStringLiteral("done"));
+}
+
+TEST_CASE("a raise callback fails alone: the loop, the task's other callbacks, its state and its awaiter go on")
+{
+    // asyncio: an exception in a done-callback goes to the loop's exception handler.
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+        {"op":"sequence","name":"outer","children":[
+            {"op":"sleep","name":"s","seconds":0.01,"result":"kept","callbacks":[
+                {"kind":"raise","message":"broken"},
+                {"kind":"spawn","task":{"op":"sleep","name":"follow-up","seconds":0}},
+                {"kind":"raise","message":""},
+                {"kind":"log","message":"still here"}]},
+            {"op":"sleep","name":"next","seconds":0}]}]})");
+    const Seen &s = r[QStringLiteral("s")];
+    CHECK(s.callbacksAdded[0] == QStringLiteral(R"({"kind":"raise","message":"broken"})"));
+    CHECK(s.callbacksFired == std::vector<std::uint64_t>{0, 1, 2, 3});
+    CHECK(s.callbacksFailed == std::vector<std::pair<std::uint64_t, QString>>{{0, QStringLiteral("broken")}, {2, QString()}});
+    CHECK(s.state == QStringLiteral("done"));
+    CHECK(r.resultOf(QStringLiteral("s")) == QJsonValue(QStringLiteral("kept")));
+    CHECK(r[QStringLiteral("follow-up")].state == QStringLiteral("done"));
+    CHECK(r[QStringLiteral("next")].state == QStringLiteral("done"));
+    CHECK(r[QStringLiteral("outer")].state == QStringLiteral("done"));
 }
 
 TEST_CASE("a deadline cancels every unfinished task, and a task made after it never starts")
@@ -803,6 +827,10 @@ std::string checkHistory(const std::vector<Logged> &all, const std::uint32_t *at
                 return "callbacks fired out of registration order";
             lastFired = e.arg;
             h.firedNs[e.arg] = e.tNs;
+            break;
+        case EventType::CallbackFailed:
+            if (!lastFired || e.arg != *lastFired)
+                return "callback[" + std::to_string(e.arg) + "] failed other than right after it fired";
             break;
         case EventType::Stall:
             if (!started && !ended)

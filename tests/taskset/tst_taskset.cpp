@@ -673,12 +673,14 @@ TEST_CASE("callbacks are read by kind, and an unknown kind is an error")
 {
     const QByteArray text = withTasks({R"({"op": "sleep", "seconds": 1, "callbacks": [{"kind": "email"}]})"});
     checkError(onlyError(text), {2, 56}, "/tasks/0/callbacks/0/kind",
-               R"(expected "log", "partial" or "spawn", got "email")");
+               R"(expected "log", "partial", "spawn" or "raise", got "email")");
     const QByteArray noMessage = withTasks({R"({"op": "sleep", "seconds": 1, "callbacks": [{"kind": "log", "args": []}]})"});
     const ParseResult r = parse(noMessage);
     REQUIRE(r.errors.size() == 2);
     checkError(r.errors[0], {2, 47}, "/tasks/0/callbacks/0", R"(missing key "message")");
     checkError(r.errors[1], {2, 63}, "/tasks/0/callbacks/0/args", R"(unknown key "args")");
+    const QByteArray raise = withTasks({R"({"op": "sleep", "seconds": 1, "callbacks": [{"kind": "raise", "message": 3}]})"});
+    checkError(onlyError(raise), {2, 76}, "/tasks/0/callbacks/0/message", "expected a string, got 3");
 }
 
 TEST_CASE("errors come all at once, sorted by position")

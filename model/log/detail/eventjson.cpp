@@ -51,10 +51,23 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
             out.append(t && !t->result.isEmpty() ? t->result.toUtf8() : QByteArray("null"));
         }
         break;
-    case EventType::Suspended:
+    case EventType::Suspended: {
         out.append(",\"await\":");
-        appendJsonString(out, record.awaitText(rt::AwaitKind(e.kind), e.arg));
+        const auto kind = rt::AwaitKind(e.kind);
+        appendJsonString(out, record.awaitText(kind, e.arg));
+        // What the text cannot say exactly, for a log read back (log-format.md, "suspended").
+        if (kind == rt::AwaitKind::Sleep) {
+            out.append(",\"ms\":");
+            out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+        }
+        const bool onTask = kind == rt::AwaitKind::Task || kind == rt::AwaitKind::WaitFor || kind == rt::AwaitKind::QueueGet
+                            || kind == rt::AwaitKind::QueuePut || kind == rt::AwaitKind::QueueJoin;
+        if (const std::uint64_t on = onTask ? record.localId(e.arg) : 0) {
+            out.append(",\"on\":");
+            appendId(out, on);
+        }
         break;
+    }
     case EventType::CancelRequested:
         out.append(",\"reason\":");
         appendJsonString(out, record.cancelText(rt::CancelKind(e.kind), e.arg));
@@ -67,6 +80,16 @@ bool appendEventJson(QByteArray &out, const RunRecord &record, const QString &lo
         out.append(",\"index\":");
         out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
         break;
+    case EventType::CallbackFailed: {
+        // Rare (a callback that raised): the task's view is built for its text.
+        out.append(",\"index\":");
+        out.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+        out.append(",\"error\":");
+        const std::optional<TaskView> t = record.task(id);
+        const bool known = t && e.arg < t->callbacks.size() && t->callbacks[e.arg].error;
+        appendJsonString(out, known ? *t->callbacks[e.arg].error : QString());
+        break;
+    }
     case EventType::Stall:
         out.append(",\"loop\":");
         appendJsonString(out, loopName);

@@ -85,7 +85,8 @@ constexpr Choice<RepeatAwait> kRepeatAwaitChoices[] = {{QLatin1String("gather"),
                                                        {QLatin1String("none"), RepeatAwait::None}};
 constexpr Choice<Callback::Kind> kCallbackKinds[] = {{QLatin1String("log"), Callback::Kind::Log},
                                                      {QLatin1String("partial"), Callback::Kind::Partial},
-                                                     {QLatin1String("spawn"), Callback::Kind::Spawn}};
+                                                     {QLatin1String("spawn"), Callback::Kind::Spawn},
+                                                     {QLatin1String("raise"), Callback::Kind::Raise}};
 
 QString path(const QString &pointer, QLatin1String key)
 {
@@ -471,6 +472,7 @@ private:
         callback.kind = *kind;
         switch (*kind) {
         case Callback::Kind::Log:
+        case Callback::Kind::Raise:
             rejectUnknownKeys(v, pointer, kLogKeys);
             if (const JsonValue *m = required(v, pointer, key::message))
                 callback.message = readString(*m, path(pointer, key::message)).value_or(QString());
