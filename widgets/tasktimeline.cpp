@@ -27,7 +27,8 @@ constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on
 constexpr int kWorkerNice = 5;          // the worker runs below the GUI thread
 constexpr std::uint16_t kHiddenLane = 0xffff; // BarCache::lane of a bar not drawn
 constexpr int kMaxBarLabels = 200;
-constexpr float kMarkWidth = 2; // px, a marked bar's frame
+constexpr float kMarkWidth = 2;     // px, a marked bar's frame
+constexpr float kSelectedWidth = 3; // px, a selected bar's: told apart from a marked one by more than colour
 
 struct DensityGrid
 {
@@ -971,7 +972,7 @@ private:
         std::stable_sort(m_marks.begin(), m_marks.end(), [](const MarkRect &a, const MarkRect &b) { return a.mark < b.mark; });
         for (const MarkRect &m : m_marks) {
             const QColor &c = m.mark == 2 ? m_in.colors.selected : m_in.colors.mark;
-            const float t = kMarkWidth;
+            const float t = m.mark == 2 ? kSelectedWidth : kMarkWidth;
             if (m.x1 - m.x0 <= 2 * t || m.y1 - m.y0 <= 2 * t) {
                 m_out.addQuad(m_in.maxVertices, m.x0, m.y0, m.x1, m.y1, c);
                 continue;

@@ -105,10 +105,11 @@ class RunComparison : public QAbstractListModel
     Q_PROPERTY(double spanMs READ spanMs NOTIFY comparedChanged FINAL)
     Q_PROPERTY(coroscope::monitor::ComparedRun *sideA READ sideA CONSTANT FINAL)
     Q_PROPERTY(coroscope::monitor::ComparedRun *sideB READ sideB CONSTANT FINAL)
-    // The selected difference's row, -1 for none; its task's key in each run.
+    // The selected difference's row, -1 for none; its task's key in each run (-1: none;
+    // a key as QML holds it, a real).
     Q_PROPERTY(int selectedRow READ selectedRow WRITE setSelectedRow NOTIFY selectionChanged FINAL)
-    Q_PROPERTY(qint64 selectedKeyA READ selectedKeyA NOTIFY selectionChanged FINAL)
-    Q_PROPERTY(qint64 selectedKeyB READ selectedKeyB NOTIFY selectionChanged FINAL)
+    Q_PROPERTY(double selectedKeyA READ selectedKeyADouble NOTIFY selectionChanged FINAL)
+    Q_PROPERTY(double selectedKeyB READ selectedKeyBDouble NOTIFY selectionChanged FINAL)
 
 public:
     enum Role { PathRole = Qt::UserRole + 1, KindRole, WhatRole, KeyARole, KeyBRole };
@@ -136,6 +137,8 @@ public:
     void setSelectedRow(int row);
     [[nodiscard]] qint64 selectedKeyA() const;
     [[nodiscard]] qint64 selectedKeyB() const;
+    [[nodiscard]] double selectedKeyADouble() const { return double(selectedKeyA()); }
+    [[nodiscard]] double selectedKeyBDouble() const { return double(selectedKeyB()); }
     // The row of the difference about task `key` (of either run), -1 if none.
     Q_INVOKABLE int rowOfKey(qint64 key) const;
     // The newest run of the monitor's other than `runId` (-1: none): what a comparison

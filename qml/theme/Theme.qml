@@ -175,7 +175,7 @@ QtObject {
     // selected difference's task, and the share of the dialog the differences take.
     readonly property color diffMark: theme.dark ? "#ffffff" : "#111827"
     readonly property color diffSelected: theme.stall
-    readonly property real compareListShare: 0.34
+    readonly property real compareListShare: 0.25
     readonly property int compareListMinHeight: 90
     readonly property int compareTimelineMinHeight: 70
     readonly property int toleranceFieldWidth: 110

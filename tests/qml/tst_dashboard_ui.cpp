@@ -2196,6 +2196,36 @@ TEST_CASE("a launched run, once it has ended, compared with itself agrees")
     checkNoWarnings(d);
 }
 
+TEST_CASE("at 1024x700 the Compare view shows every control, both timelines and the differences in the window")
+{
+    Dashboard d;
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
+    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
+    d.click(d.item(QStringLiteral("compareAction")));
+    d.waitOpened(d.object(QStringLiteral("compareDialog")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
+    for (const char *name : {"compareRunA", "compareRunB", "compareTolerance", "compareSummary", "compareZoomOut",
+                             "compareZoomIn", "compareFit", "compareAxis", "compareTimelineA", "compareTimelineB",
+                             "difference_0", "difference_1", "difference_2"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
+    }
+    // The opened log is the selected run, so A; every task of both runs has a row of
+    // its own, none folded into density, and carries its name.
+    CHECK(comparisonOf(d)->runA() == 2);
+    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
+    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 5);
+    CHECK_FALSE(lineA->property("aggregated").toBool());
+    CHECK_FALSE(d.item(QStringLiteral("compareTimelineB"))->property("aggregated").toBool());
+    CHECK_EVENTUALLY(qobject_cast<QAbstractItemModel *>(lineA->property("barLabels").value<QObject *>())->rowCount() == 5);
+    d.screenshot(QStringLiteral("diff-view-small"));
+    checkNoWarnings(d);
+}
+
 int main(int argc, char **argv)
 {
     QGuiApplication app(argc, argv);
