@@ -21,7 +21,7 @@ int diffCommand(const QStringList &args)
     QTextStream out(stdout);
     QTextStream err(stderr);
     QStringList files;
-    double toleranceMs = 60;
+    double toleranceMs = log::kDefaultDiffToleranceMs;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         if (a == QLatin1String("--tolerance-ms")) {

@@ -11,6 +11,7 @@
 
 #include "attachcommand.h"
 #include "logcommands.h"
+#include "log/rundiff.h"
 #include "runcommand.h"
 
 #ifdef COROSCOPE_HAVE_DASHBOARD
@@ -32,6 +33,9 @@
 #include <unistd.h>
 
 namespace {
+
+// The usage text spells the diff's default tolerance out.
+static_assert(coroscope::log::kDefaultDiffToleranceMs == 60, "update `--tolerance-ms` in kUsage");
 
 const char *const kUsage =
     "usage: coroscope [gui [--renderer R] [SET...] | run SET [--export FILE] [--format F] [--quiet] [--force] [--summary-json] | list | validate FILE... | diff A B | lint LOG | attach ... | --help | --version]\n"

@@ -197,6 +197,15 @@ ApplicationWindow {
                     ToolTip.text: qsTr("Show a past run from its .json or .jsonl log, read only")
                 }
                 ToolButton {
+                    objectName: "compareAction"
+                    text: qsTr("Compare\u2026")
+                    enabled: monitor.runs.newestRunId > 0
+                    onClicked: compareDialog.compare(launcher.selectedRunId)
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Compare the selected run with another: their timelines aligned, the tasks that differ marked")
+                }
+                ToolButton {
                     id: recentButton
                     objectName: "recentButton"
                     text: qsTr("Recent \u25BE")
@@ -375,6 +384,11 @@ ApplicationWindow {
             else
                 window.statusMessage = qsTr("Log of run #%1 written to %2").arg(runId).arg(exportDialog.path())
         }
+    }
+    CompareDialog {
+        id: compareDialog
+        monitor: monitor
+        onTaskSelected: key => window.select(key)
     }
     FileDialog {
         id: openLogDialog

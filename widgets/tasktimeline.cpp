@@ -27,6 +27,8 @@ constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on
 constexpr int kWorkerNice = 5;          // the worker runs below the GUI thread
 constexpr std::uint16_t kHiddenLane = 0xffff; // BarCache::lane of a bar not drawn
 constexpr int kMaxBarLabels = 200;
+constexpr float kMarkWidth = 2;     // px, a marked bar's frame
+constexpr float kSelectedWidth = 3; // px, a selected bar's: told apart from a marked one by more than colour
 
 struct DensityGrid
 {
@@ -101,6 +103,8 @@ TaskTimeline::TaskTimeline(QQuickItem *parent)
     m_colors.grid = QColor(Qt::lightGray);
     m_colors.lane = QColor(Qt::transparent);
     m_colors.counter = QColor(Qt::darkCyan);
+    m_colors.mark = QColor(Qt::black);
+    m_colors.selected = QColor(Qt::magenta);
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &TaskTimeline::invalidate);
 }
@@ -524,6 +528,7 @@ void TaskTimeline::syncBars()
     m_bars.endMs.resize(std::size_t(n));
     m_bars.state.resize(std::size_t(n));
     m_bars.lane.resize(std::size_t(n));
+    m_bars.mark.resize(std::size_t(n));
     const auto read = [&](int i) {
         const TimelineSource::Bar b = src->bar(i);
         const auto k = std::size_t(i);
@@ -531,6 +536,7 @@ void TaskTimeline::syncBars()
         m_bars.endMs[k] = b.endMs < 0 ? -1.0f : float(b.endMs);
         m_bars.state[k] = std::uint8_t(std::clamp(b.state, 0, BarStates - 1));
         m_bars.lane[k] = b.lane < 0 ? kHiddenLane : std::uint16_t(std::min(b.lane, kHiddenLane - 1));
+        m_bars.mark[k] = std::uint8_t(std::clamp(b.mark, 0, 2));
     };
     if (all) {
         for (int i = 0; i < n; ++i)
@@ -574,6 +580,7 @@ public:
         makeDensityGrids();
         drawBars();
         drawDensityGrids();
+        drawMarks();
         drawStalls();
         listLanes();
     }
@@ -836,6 +843,7 @@ private:
         const float *barEnd = m_bars.endMs.data();
         const std::uint8_t *barState = m_bars.state.data();
         const std::uint16_t *barLane = m_bars.lane.data();
+        const std::uint8_t *barMark = m_bars.mark.data();
         const std::vector<double> &top = m_top;
         const std::vector<double> &head = m_head;
         const std::vector<char> &detailed = m_detailed;
@@ -874,6 +882,8 @@ private:
                 const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + o * rh);
                 if (out.addQuad(in.maxVertices, float(x0), y0, float(x1), y0 + barH, in.colors.bar[std::size_t(state)]))
                     out.hits.push_back({float(x0), y0, float(x1), y0 + barH, i});
+                if (barMark[i] != 0)
+                    m_marks.push_back({float(x0), y0, float(x1), y0 + barH, barMark[i]});
             } else {
                 DensityGrid &g = m_grids[std::size_t(m_gridOfLane[std::size_t(l)])];
                 const LaneScale &scale = scales[std::size_t(l)];
@@ -882,6 +892,11 @@ private:
                 const int c1 = std::clamp(int(std::max(x0, x1 - 1e-6) * scale.column), c0, g.cols - 1);
                 ++g.at(state, row, c0);
                 --g.at(state, row, c1 + 1);
+                if (barMark[i] != 0) {
+                    const double rowH = m_body[std::size_t(l)] / g.rows;
+                    const auto y0 = float(top[std::size_t(l)] + head[std::size_t(l)] + row * rowH);
+                    m_marks.push_back({float(x0), y0, float(std::max(x1, x0 + 1)), float(y0 + rowH), barMark[i]});
+                }
             }
         }
     }
@@ -947,6 +962,25 @@ private:
                 }
                 flush(g.cols);
             }
+        }
+    }
+
+    // Marked bars: a frame over each (the selected ones last, so they stay on top); a
+    // bar too small for a frame is filled.
+    void drawMarks()
+    {
+        std::stable_sort(m_marks.begin(), m_marks.end(), [](const MarkRect &a, const MarkRect &b) { return a.mark < b.mark; });
+        for (const MarkRect &m : m_marks) {
+            const QColor &c = m.mark == 2 ? m_in.colors.selected : m_in.colors.mark;
+            const float t = m.mark == 2 ? kSelectedWidth : kMarkWidth;
+            if (m.x1 - m.x0 <= 2 * t || m.y1 - m.y0 <= 2 * t) {
+                m_out.addQuad(m_in.maxVertices, m.x0, m.y0, m.x1, m.y1, c);
+                continue;
+            }
+            m_out.addQuad(m_in.maxVertices, m.x0, m.y0, m.x1, m.y0 + t, c);
+            m_out.addQuad(m_in.maxVertices, m.x0, m.y1 - t, m.x1, m.y1, c);
+            m_out.addQuad(m_in.maxVertices, m.x0, m.y0 + t, m.x0 + t, m.y1 - t, c);
+            m_out.addQuad(m_in.maxVertices, m.x1 - t, m.y0 + t, m.x1, m.y1 - t, c);
         }
     }
 
@@ -1020,6 +1054,13 @@ private:
     // makeDensityGrids
     std::vector<DensityGrid> m_grids;
     std::vector<int> m_gridOfLane; // -1: no grid
+    // drawBars: the marked bars' rectangles, for drawMarks
+    struct MarkRect
+    {
+        float x0, y0, x1, y1;
+        std::uint8_t mark;
+    };
+    std::vector<MarkRect> m_marks;
 };
 
 void TaskTimeline::build(const Frame &in, const BarCache &bars, Built &out)

@@ -29,6 +29,9 @@
 // Counters (a queue's depth) get a strip of counterHeight each under their lane's
 // header band, above its bars: a step line of the highest value per pixel column,
 // scaled to the counter's scaleMax, over a light fill.
+// Marked bars (TimelineSource::Bar::mark) get a frame on top of whatever is drawn
+// there, bar or density cell: markColor for a marked bar, selectedColor for a
+// selected one (a comparison's differing tasks: docs/spec/diff.md).
 //
 // Threading: the item lives on the GUI thread and reads the source only there, in
 // updatePolish(): the changed bars into a flat copy (BarCache), the lanes and stalls
@@ -82,6 +85,8 @@ class TaskTimeline : public QQuickItem
     Q_PROPERTY(QColor gridColor READ gridColor WRITE setGridColor NOTIFY colorsChanged FINAL)
     Q_PROPERTY(QColor laneColor READ laneColor WRITE setLaneColor NOTIFY colorsChanged FINAL)
     Q_PROPERTY(QColor counterColor READ counterColor WRITE setCounterColor NOTIFY colorsChanged FINAL)
+    Q_PROPERTY(QColor markColor READ markColor WRITE setMarkColor NOTIFY colorsChanged FINAL)
+    Q_PROPERTY(QColor selectedColor READ selectedColor WRITE setSelectedColor NOTIFY colorsChanged FINAL)
     Q_PROPERTY(qreal counterHeight READ counterHeight WRITE setCounterHeight NOTIFY metricsChanged FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *counters READ counters CONSTANT FINAL)
     Q_PROPERTY(coroscope::widgets::MarkListModel *lanes READ lanes CONSTANT FINAL)
@@ -141,6 +146,10 @@ public:
     void setLaneColor(const QColor &c) { setColor(m_colors.lane, c); }
     [[nodiscard]] QColor counterColor() const { return m_colors.counter; }
     void setCounterColor(const QColor &c) { setColor(m_colors.counter, c); }
+    [[nodiscard]] QColor markColor() const { return m_colors.mark; }
+    void setMarkColor(const QColor &c) { setColor(m_colors.mark, c); }
+    [[nodiscard]] QColor selectedColor() const { return m_colors.selected; }
+    void setSelectedColor(const QColor &c) { setColor(m_colors.selected, c); }
     [[nodiscard]] qreal counterHeight() const { return m_counterHeight; }
     void setCounterHeight(qreal h);
     [[nodiscard]] MarkListModel *counters() const { return m_counters; }
@@ -196,6 +205,8 @@ private:
         QColor grid;                       // time grid, lane separators, counter baselines
         QColor lane;                       // lane header bands
         QColor counter;                    // a counter's step line and fill
+        QColor mark;                       // the frame of a marked bar
+        QColor selected;                   // the frame of a selected bar
     };
     struct HitRect
     {
@@ -211,6 +222,7 @@ private:
         std::vector<float> endMs;   // < 0: not finished
         std::vector<std::uint8_t> state;
         std::vector<std::uint16_t> lane;
+        std::vector<std::uint8_t> mark; // Bar::mark
         quint64 revision = 0;
         bool valid = false; // false: re-read every bar
     };

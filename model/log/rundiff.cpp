@@ -1,11 +1,10 @@
 #include "rundiff.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
+#include "log/logreplay.h"
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace coroscope::log {
@@ -19,33 +18,41 @@ struct Keyed {
     std::size_t rank = 0; // among the tasks of the same run that share `path`
 };
 
-// Each task's name path and its rank among those sharing it, in the log's id order.
-std::vector<Keyed> keysOf(const RunLog &log)
+// Each task's name path and its rank among those sharing it, in the run's id order
+// (index = run-local id - 1).
+std::vector<Keyed> keysOf(const RunRecord &run)
 {
-    std::unordered_map<std::int64_t, std::size_t> indexOfId;
-    indexOfId.reserve(log.tasks.size());
-    for (std::size_t i = 0; i < log.tasks.size(); ++i)
-        indexOfId.emplace(log.tasks[i].id, i);
+    const std::size_t n = run.taskCount();
+    constexpr std::size_t kTop = ~std::size_t(0);
+    std::vector<std::size_t> parentOf(n, kTop);
+    std::vector<QString> names(n);
+    for (std::uint64_t id = 1; id <= n; ++id) {
+        const std::uint32_t row = run.arrivalRowOf(id);
+        names[id - 1] = run.nameAt(row);
+        // A parent outside the run makes a top-level task.
+        if (const std::uint64_t parent = run.row(row).parent; parent != 0) {
+            if (const std::uint64_t local = run.localId(parent); local != 0 && local != id)
+                parentOf[id - 1] = std::size_t(local - 1);
+        }
+    }
 
-    std::vector<Keyed> keys(log.tasks.size());
-    std::vector<char> done(log.tasks.size(), 0);
+    std::vector<Keyed> keys(n);
+    std::vector<char> done(n, 0);
     std::vector<std::size_t> chain;
-    for (std::size_t i = 0; i < log.tasks.size(); ++i) {
-        // Walk up to the first ancestor whose path is known; a parent outside the log
-        // (or a cycle, which the reader refuses) ends the walk as a top-level task.
+    for (std::size_t i = 0; i < n; ++i) {
+        // Walk up to the first ancestor whose path is known (bounded: a cycle, which
+        // the runtime and the log reader never make, ends as a top-level task).
         chain.clear();
         std::size_t at = i;
-        while (!done[at] && chain.size() <= log.tasks.size()) {
+        while (!done[at] && chain.size() <= n) {
             chain.push_back(at);
-            const auto &parent = log.tasks[at].parent;
-            const auto it = parent ? indexOfId.find(*parent) : indexOfId.end();
-            if (it == indexOfId.end())
+            if (parentOf[at] == kTop)
                 break;
-            at = it->second;
+            at = parentOf[at];
         }
         QString prefix = done[at] && chain.back() != at ? keys[at].path : QString();
         for (auto c = chain.rbegin(); c != chain.rend(); ++c) {
-            const QString &name = log.tasks[*c].name;
+            const QString &name = names[*c];
             prefix = prefix.isEmpty() ? name : prefix + QStringLiteral(" / ") + name;
             keys[*c].path = prefix;
             done[*c] = 1;
@@ -57,20 +64,41 @@ std::vector<Keyed> keysOf(const RunLog &log)
     return keys;
 }
 
-QString valueText(const QJsonValue &v)
+// What the comparison reads of a task: its outcome as the log writes it.
+struct Outcome {
+    rt::TaskState state = rt::TaskState::Pending;
+    QString result;                    // JSON text when done, "" = null
+    std::optional<QString> error;      // when failed
+    std::optional<QString> cancelReason; // when cancelled
+    std::optional<double> finishedMs;  // since the run's start
+};
+
+Outcome outcomeOf(const RunRecord &run, std::uint64_t id)
 {
-    if (v.isNull() || v.isUndefined())
+    const std::uint32_t row = run.arrivalRowOf(id);
+    const RunRecord::TaskRow &r = run.row(row);
+    Outcome o;
+    o.state = r.state;
+    if (r.state == rt::TaskState::Done)
+        o.result = run.outcomeAt(row);
+    if (r.state == rt::TaskState::Failed) {
+        if (QString error = run.outcomeAt(row); !error.isEmpty())
+            o.error = std::move(error);
+    }
+    if (r.state == rt::TaskState::Cancelled)
+        o.cancelReason = run.cancelReasonAt(row);
+    if (r.finishedNs != RunRecord::kNone)
+        o.finishedMs = double(r.finishedNs - run.startNs()) / 1e6;
+    return o;
+}
+
+QString valueText(const QString &json)
+{
+    if (json.isEmpty())
         return QStringLiteral("null");
-    QString text;
-    if (v.isArray())
-        text = QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-    else if (v.isObject())
-        text = QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
-    else // a scalar: wrap it to reuse the document's number and string spelling
-        text = QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
-    if (text.size() > kValueChars)
-        text = text.left(kValueChars) + QStringLiteral("… (%1 characters)").arg(text.size());
-    return text;
+    if (json.size() > kValueChars)
+        return json.left(kValueChars) + QStringLiteral("… (%1 characters)").arg(json.size());
+    return json;
 }
 
 QString optionalText(const std::optional<QString> &s)
@@ -80,7 +108,7 @@ QString optionalText(const std::optional<QString> &s)
 
 } // namespace
 
-RunDiffResult diffRuns(const RunLog &a, const RunLog &b, double toleranceMs)
+RunDiffResult diffRuns(const RunRecord &a, const RunRecord &b, double toleranceMs)
 {
     const std::vector<Keyed> keysA = keysOf(a);
     const std::vector<Keyed> keysB = keysOf(b);
@@ -105,14 +133,17 @@ RunDiffResult diffRuns(const RunLog &a, const RunLog &b, double toleranceMs)
         const auto it = inB.find(std::pair(keysA[i].path, keysA[i].rank));
         if (it == inB.end()) {
             result.onlyInA << shown(keysA[i]);
+            result.onlyInAIds.push_back(i + 1);
             continue;
         }
         matchedB[it->second] = 1;
         ++result.compared;
-        const LogTask &ta = a.tasks[i];
-        const LogTask &tb = b.tasks[it->second];
+        const Outcome ta = outcomeOf(a, i + 1);
+        const Outcome tb = outcomeOf(b, it->second + 1);
         TaskDiff d;
         d.path = shown(keysA[i]);
+        d.idA = i + 1;
+        d.idB = it->second + 1;
         if (ta.state != tb.state)
             d.fields << QStringLiteral("state: %1 -> %2").arg(rt::toString(ta.state), rt::toString(tb.state));
         if (ta.result != tb.result)
@@ -129,46 +160,67 @@ RunDiffResult diffRuns(const RunLog &a, const RunLog &b, double toleranceMs)
             result.changed.push_back(std::move(d));
     }
     for (std::size_t i = 0; i < keysB.size(); ++i) {
-        if (!matchedB[i])
+        if (!matchedB[i]) {
             result.onlyInB << shown(keysB[i]);
+            result.onlyInBIds.push_back(i + 1);
+        }
     }
     return result;
+}
+
+RunDiffResult diffRuns(const RunLog &a, const RunLog &b, double toleranceMs)
+{
+    RunRecord recordA(RunRecord::Spool::None);
+    RunRecord recordB(RunRecord::Spool::None);
+    replayLog(a, recordA);
+    replayLog(b, recordB);
+    return diffRuns(recordA, recordB, toleranceMs);
+}
+
+QString describeTaskDiff(const TaskDiff &diff)
+{
+    QStringList parts = diff.fields;
+    if (diff.moved) {
+        parts << QStringLiteral("finished %1%2 ms")
+                     .arg(diff.finishedShiftMs > 0 ? QStringLiteral("+") : QString())
+                     .arg(diff.finishedShiftMs, 0, 'f', 1);
+    }
+    return parts.join(QStringLiteral("; "));
+}
+
+QString summarizeRunDiff(const RunDiffResult &diff, double toleranceMs)
+{
+    if (diff.agree()) {
+        return QStringLiteral("the runs agree: %1 tasks, same outcomes, finish times within %2 ms")
+            .arg(diff.compared)
+            .arg(toleranceMs);
+    }
+    std::size_t moved = 0;
+    std::size_t differing = 0;
+    for (const TaskDiff &d : diff.changed) {
+        moved += d.moved ? 1 : 0;
+        differing += d.fields.isEmpty() ? 0 : 1;
+    }
+    return QStringLiteral("the runs differ: %1 tasks compared, %2 with another outcome, %3 finished more than %4 ms "
+                          "apart, %5 only in A, %6 only in B")
+        .arg(diff.compared)
+        .arg(differing)
+        .arg(moved)
+        .arg(toleranceMs)
+        .arg(diff.onlyInA.size())
+        .arg(diff.onlyInB.size());
 }
 
 QStringList formatRunDiff(const RunDiffResult &diff, double toleranceMs)
 {
     QStringList lines;
-    std::size_t moved = 0;
-    std::size_t differing = 0;
-    for (const TaskDiff &d : diff.changed) {
-        QStringList parts = d.fields;
-        if (d.moved) {
-            ++moved;
-            parts << QStringLiteral("finished %1%2 ms").arg(d.finishedShiftMs > 0 ? QStringLiteral("+") : QString())
-                         .arg(d.finishedShiftMs, 0, 'f', 1);
-        }
-        if (!d.fields.isEmpty())
-            ++differing;
-        lines << QStringLiteral("changed  %1: %2").arg(d.path, parts.join(QStringLiteral("; ")));
-    }
+    for (const TaskDiff &d : diff.changed)
+        lines << QStringLiteral("changed  %1: %2").arg(d.path, describeTaskDiff(d));
     for (const QString &p : diff.onlyInA)
         lines << QStringLiteral("only in A  %1").arg(p);
     for (const QString &p : diff.onlyInB)
         lines << QStringLiteral("only in B  %1").arg(p);
-    if (diff.agree()) {
-        lines << QStringLiteral("the runs agree: %1 tasks, same outcomes, finish times within %2 ms")
-                     .arg(diff.compared)
-                     .arg(toleranceMs);
-    } else {
-        lines << QStringLiteral("the runs differ: %1 tasks compared, %2 with another outcome, %3 finished more than %4 ms "
-                                "apart, %5 only in A, %6 only in B")
-                     .arg(diff.compared)
-                     .arg(differing)
-                     .arg(moved)
-                     .arg(toleranceMs)
-                     .arg(diff.onlyInA.size())
-                     .arg(diff.onlyInB.size());
-    }
+    lines << summarizeRunDiff(diff, toleranceMs);
     return lines;
 }
 

@@ -33,6 +33,7 @@ public:
         int state = 0;       // 0 pending, 1 running, 2 done, 3 failed, 4 cancelled
         int lane = 0;        // 0 .. laneCount() - 1 (one lane per loop); < 0: not shown
         qint64 key = -1;     // the task key (for hit testing); -1 if none
+        int mark = 0;        // 0 none; 1 marked (e.g. it differs from another run); 2 selected
     };
 
     // A stretch of time in which a lane's loop was blocked by one task.

@@ -171,6 +171,14 @@ QtObject {
     readonly property int playSpeedWidth: 76
     readonly property real zoomStep: 1.25
     readonly property real minViewMs: 10
+    // Comparing two runs (CompareDialog): the frame of a task that differs and of the
+    // selected difference's task, and the share of the dialog the differences take.
+    readonly property color diffMark: theme.dark ? "#ffffff" : "#111827"
+    readonly property color diffSelected: theme.stall
+    readonly property real compareListShare: 0.25
+    readonly property int compareListMinHeight: 90
+    readonly property int compareTimelineMinHeight: 70
+    readonly property int toleranceFieldWidth: 110
 
     // Durations (ms)
     readonly property int animFast: 120

@@ -3,7 +3,9 @@
 // `coroscope diff` reads them.
 
 #include "log/logreader.h"
+#include "log/logreplay.h"
 #include "log/rundiff.h"
+#include "log/runrecord.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -153,4 +155,41 @@ TEST_CASE("a task is matched by its whole name path, not its name alone")
     const RunDiffResult d = diffRuns(logOf(a), logOf(b), 60);
     CHECK(d.onlyInA == QStringList{QStringLiteral("p / x")});
     CHECK(d.onlyInB == QStringList{QStringLiteral("q / x")});
+}
+
+TEST_CASE("diffing two task tables names each differing task by its id in both runs")
+{
+    // B has a task more before `slow`: the matched tasks keep their paths, not their ids.
+    std::vector<T> other = {
+        {1, "main", 0, "done", 400, QJsonArray{1, 2}},
+        {2, "early", 1, "done", 50, 0},
+        {3, "fetch", 1, "done", 100, 1},
+        {4, "fetch", 1, "done", 200, 2},
+        {5, "slow", 1, "failed", 300, QJsonValue::Null, "boom"},
+    };
+    RunRecord a(RunRecord::Spool::None);
+    RunRecord b(RunRecord::Spool::None);
+    replayLog(logOf(kBase), a);
+    replayLog(logOf(other), b);
+    const RunDiffResult d = diffRuns(a, b, kDefaultDiffToleranceMs);
+    REQUIRE(d.changed.size() == 1);
+    CHECK(d.changed[0].path == QStringLiteral("main / slow"));
+    CHECK(d.changed[0].idA == 4);
+    CHECK(d.changed[0].idB == 5);
+    CHECK(describeTaskDiff(d.changed[0])
+          == QStringLiteral("state: cancelled -> failed; error: none -> \"boom\"; cancel reason: \"parent\" -> none"));
+    CHECK(d.onlyInB == QStringList{QStringLiteral("main / early")});
+    CHECK(d.onlyInBIds == std::vector<std::uint64_t>{2});
+    CHECK(d.onlyInAIds.empty());
+    CHECK(d.compared == 4);
+}
+
+TEST_CASE("a task table compared with itself agrees, and the summary line says so")
+{
+    RunRecord a(RunRecord::Spool::None);
+    replayLog(logOf(kBase), a);
+    const RunDiffResult d = diffRuns(a, a, kDefaultDiffToleranceMs);
+    CHECK(d.agree());
+    CHECK(summarizeRunDiff(d, kDefaultDiffToleranceMs)
+          == QStringLiteral("the runs agree: 4 tasks, same outcomes, finish times within 60 ms"));
 }

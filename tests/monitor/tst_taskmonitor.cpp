@@ -2,6 +2,7 @@
 // through the invokables QML calls, observed through the models.
 
 #include "session/run.h"
+#include "monitor/runcomparison.h"
 #include "monitor/taskmonitor.h"
 #include "taskset/taskset.h"
 #include "support/looprunner.h"
@@ -716,4 +717,30 @@ TEST_CASE("a live run's playhead stays put while the run goes on, finds its firs
     m.setScopeRunId(0);
     CHECK(m.playheadMs() < 0);
     CHECK_FALSE(m.setPlayheadMs(1).isEmpty()); // no run picked: no playhead
+}
+
+TEST_CASE("a comparison waits for a running run, compares it once it ends, and empties a removed run's side")
+{
+    monitor::TaskMonitor m;
+    monitor::RunComparison comparison;
+    QAbstractItemModelTester tester(&comparison, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    comparison.setMonitor(&m);
+    REQUIRE(m.launchBuiltin(QStringLiteral("gather-basics")).isEmpty()); // runs 4 s
+    REQUIRE(waitFor(m, [&] { return keyNamed(m, QStringLiteral("four")) >= 0; }));
+    comparison.setRunA(1);
+    comparison.setRunB(1);
+    CHECK_FALSE(comparison.isCompared());
+    CHECK(comparison.summary().contains(QStringLiteral("still running")));
+
+    REQUIRE(waitFor(m, [&] { return comparison.isCompared(); }, 15s));
+    CHECK(comparison.agree());
+    CHECK(comparison.count() == 0);
+    CHECK(comparison.sideA()->barCount() == 10);
+    CHECK(comparison.spanMs() >= 4000);
+
+    CHECK(m.removeRun(1).isEmpty());
+    CHECK(comparison.runA() == 0);
+    CHECK(comparison.runB() == 0);
+    CHECK_FALSE(comparison.isCompared());
+    CHECK(comparison.sideA()->barCount() == 0);
 }

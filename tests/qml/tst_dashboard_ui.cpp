@@ -5,6 +5,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include "monitor/runcomparison.h"
 #include "monitor/taskmonitor.h"
 #include "qml/taskrowcells.h"
 #include "qmlwarningguard.h"
@@ -2030,6 +2031,198 @@ TEST_CASE("playing from the playhead moves it forward until the run's last event
     REQUIRE_EVENTUALLY(playheadMs(d) == Approx(1500));
     CHECK_FALSE(d.object(QStringLiteral("playheadPlayer"))->property("running").toBool());
     CHECK(d.stat("failed") == 2);
+    checkNoWarnings(d);
+}
+
+// Comparing two runs (docs/spec/diff.md) ------------------------------------------
+
+namespace {
+
+// Two runs of one set: in B the second fetch failed, slow finished 120 ms later and
+// extra is new; main and the first fetch are the same.
+const QByteArray kShopLogA = R"({"format":"coroscope.log/1","set":"shop","started_at":"2026-12-07T10:00:00.000Z","duration_ms":300,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"done","created_ms":0,"started_ms":0.1,"finished_ms":300,"result":[1,2],"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"fetch","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":100,"result":1,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"fetch","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":200,"result":2,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":4,"name":"slow","op":"sleep","parent":1,"origin":null,"loop":"main","state":"cancelled","created_ms":0.1,"started_ms":0.2,"finished_ms":300,"result":null,"error":null,"cancel_reason":"parent","callbacks":[]}
+],
+"events":[],
+"loops":[{"name":"main","max_stall_ms":0,"stalls":[]}]}
+)";
+const QByteArray kShopLogB = R"({"format":"coroscope.log/1","set":"shop","started_at":"2026-12-07T10:05:00.000Z","duration_ms":420,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"done","created_ms":0,"started_ms":0.1,"finished_ms":300,"result":[1,2],"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"fetch","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":100,"result":1,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"fetch","op":"fail","parent":1,"origin":null,"loop":"main","state":"failed","created_ms":0.1,"started_ms":0.2,"finished_ms":200,"result":null,"error":"boom","cancel_reason":null,"callbacks":[]},
+{"id":4,"name":"slow","op":"sleep","parent":1,"origin":null,"loop":"main","state":"cancelled","created_ms":0.1,"started_ms":0.2,"finished_ms":420,"result":null,"error":null,"cancel_reason":"parent","callbacks":[]},
+{"id":5,"name":"extra","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.1,"started_ms":0.2,"finished_ms":50,"result":null,"error":null,"cancel_reason":null,"callbacks":[]}
+],
+"events":[],
+"loops":[{"name":"main","max_stall_ms":0,"stalls":[]}]}
+)";
+
+coroscope::monitor::RunComparison *comparisonOf(const Dashboard &d)
+{
+    auto *c = qobject_cast<coroscope::monitor::RunComparison *>(d.object(QStringLiteral("runComparison")));
+    REQUIRE(c);
+    return c;
+}
+
+// The differences the Compare view lists, as "path: what" lines.
+QStringList listedDifferences(const Dashboard &d)
+{
+    QQuickItem *list = d.item(QStringLiteral("differenceList"));
+    QStringList lines;
+    for (int row = 0; row < list->property("count").toInt(); ++row) {
+        QMetaObject::invokeMethod(list, "positionViewAtIndex", Q_ARG(int, row), Q_ARG(int, kListViewContain));
+        QQuickItem *line = nullptr;
+        QMetaObject::invokeMethod(list, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, line), Q_ARG(int, row));
+        REQUIRE(line);
+        QList<QQuickItem *> path;
+        QList<QQuickItem *> what;
+        collect(line, QStringLiteral("differencePath"), path);
+        collect(line, QStringLiteral("differenceWhat"), what);
+        REQUIRE((path.size() == 1 && what.size() == 1));
+        lines << textOf(path.front()) + QStringLiteral(": ") + textOf(what.front());
+    }
+    return lines;
+}
+
+// The run-local ids of the tasks a side's timeline frames (mark 1) and selects (mark 2).
+std::vector<int> marksOf(const coroscope::monitor::ComparedRun &side)
+{
+    std::vector<int> marks;
+    for (int i = 0; i < side.barCount(); ++i)
+        marks.push_back(side.bar(i).mark);
+    return marks;
+}
+
+// Picks run `runId` in the Compare view's A or B list, as a user does.
+void chooseRun(const Dashboard &d, const QString &letter, int runId)
+{
+    QQuickItem *choice = d.item(QStringLiteral("compareRun") + letter);
+    d.click(choice);
+    REQUIRE_EVENTUALLY(choice->property("popup").value<QObject *>()->property("opened").toBool());
+    d.click(d.item(QStringLiteral("compareChoice%1_%2").arg(letter).arg(runId)));
+    REQUIRE_EVENTUALLY(!choice->property("popup").value<QObject *>()->property("visible").toBool());
+}
+
+} // namespace
+
+TEST_CASE("comparing two opened logs lists what changed, marks those tasks in both aligned timelines; a click selects one")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
+    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
+    // Run A is the one selected in the run list; B is the newest other one.
+    d.click(d.item(QStringLiteral("run_1")));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 1);
+    d.click(d.item(QStringLiteral("compareAction")));
+    QObject *dialog = d.object(QStringLiteral("compareDialog"));
+    d.waitOpened(dialog);
+    auto *comparison = comparisonOf(d);
+    CHECK(comparison->runA() == 1);
+    CHECK(comparison->runB() == 2);
+
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
+    CHECK(listedDifferences(d)
+          == QStringList{QStringLiteral("main / fetch #2: state: done -> failed; result: 2 -> null; error: none -> \"boom\""),
+                         QStringLiteral("main / slow: finished +120.0 ms"), QStringLiteral("main / extra: only in B")});
+    // Framed: fetch #2 and slow in A; those and extra in B.
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 1});
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 1, 1});
+
+    // Both timelines draw their run on one axis: the longer run whole, from each start.
+    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
+    QQuickItem *lineB = d.item(QStringLiteral("compareTimelineB"));
+    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 4);
+    CHECK_EVENTUALLY(lineB->property("barCount").toInt() == 5);
+    CHECK_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
+    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(420));
+    // Zooming zooms both.
+    d.click(d.item(QStringLiteral("compareZoomIn")));
+    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() < 420);
+    CHECK(lineB->property("effectiveStartMs").toDouble() == Approx(lineA->property("effectiveStartMs").toDouble()));
+    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(lineA->property("effectiveEndMs").toDouble()));
+    d.click(d.item(QStringLiteral("compareFit")));
+    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
+
+    // A click on a difference selects its task in both timelines and in the window.
+    d.click(d.item(QStringLiteral("difference_1")));
+    REQUIRE_EVENTUALLY(comparison->selectedRow() == 1);
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 2});
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 2, 1});
+    CHECK(d.window->property("selectedKey").toLongLong() == TaskStore::makeKey(1, 4));
+    d.screenshot(QStringLiteral("diff-view"));
+
+    // A wider tolerance forgives slow's 120 ms.
+    QQuickItem *tolerance = d.item(QStringLiteral("compareTolerance"));
+    CHECK(tolerance->property("value").toInt() == 60);
+    tolerance->forceActiveFocus();
+    QTest::keyClick(d.window, Qt::Key_A, Qt::ControlModifier);
+    for (const char c : {'2', '0', '0'})
+        QTest::keyClick(d.window, c);
+    QTest::keyClick(d.window, Qt::Key_Return);
+    REQUIRE_EVENTUALLY(comparison->toleranceMs() == 200);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("2 differences"));
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 0});
+
+    // Run A against itself: the runs agree, nothing is framed.
+    chooseRun(d, QStringLiteral("B"), 1);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
+    CHECK(d.item(QStringLiteral("differenceList"))->property("count").toInt() == 0);
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 0, 0});
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a launched run, once it has ended, compared with itself agrees")
+{
+    Dashboard d;
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    d.click(d.item(QStringLiteral("compareAction")));
+    d.waitOpened(d.object(QStringLiteral("compareDialog")));
+    auto *comparison = comparisonOf(d);
+    // One run: nothing to compare it with yet.
+    CHECK(comparison->runA() == 1);
+    CHECK_FALSE(comparison->isCompared());
+    chooseRun(d, QStringLiteral("B"), 1);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
+    CHECK(comparison->summary().startsWith(QStringLiteral("the runs agree: %1 tasks").arg(kSetTasks.size())));
+    CHECK(d.item(QStringLiteral("compareTimelineA"))->property("barCount").toInt() == int(kSetTasks.size()));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("at 1024x700 the Compare view shows every control, both timelines and the differences in the window")
+{
+    Dashboard d;
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
+    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
+    d.click(d.item(QStringLiteral("compareAction")));
+    d.waitOpened(d.object(QStringLiteral("compareDialog")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
+    for (const char *name : {"compareRunA", "compareRunB", "compareTolerance", "compareSummary", "compareZoomOut",
+                             "compareZoomIn", "compareFit", "compareAxis", "compareTimelineA", "compareTimelineB",
+                             "difference_0", "difference_1", "difference_2"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
+    }
+    // The opened log is the selected run, so A; every task of both runs has a row of
+    // its own, none folded into density, and carries its name.
+    CHECK(comparisonOf(d)->runA() == 2);
+    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
+    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 5);
+    CHECK_FALSE(lineA->property("aggregated").toBool());
+    CHECK_FALSE(d.item(QStringLiteral("compareTimelineB"))->property("aggregated").toBool());
+    CHECK_EVENTUALLY(qobject_cast<QAbstractItemModel *>(lineA->property("barLabels").value<QObject *>())->rowCount() == 5);
+    d.screenshot(QStringLiteral("diff-view-small"));
     checkNoWarnings(d);
 }
 

@@ -130,6 +130,41 @@ TEST_CASE("a running bar is drawn in the running colour from its start to now")
     CHECK(timeline.vertexCount() <= timeline.maxVertices());
 }
 
+TEST_CASE("a marked bar is framed in the mark colour, a selected one in the selected colour, over its state's")
+{
+    const QColor kMark(0, 0, 0);
+    const QColor kSelected(255, 140, 0);
+    TestTimelineSource source;
+    source.now = 1000;
+    Bar marked{0, 500, 2, 0, 11};
+    marked.mark = 1;
+    Bar selected{0, 500, 2, 0, 12};
+    selected.mark = 2;
+    source.bars = {marked, selected, Bar{0, 500, 2, 0, 13}};
+    auto window = makeWindow(400, 200);
+    TaskTimeline timeline(window->contentItem());
+    timeline.setSize({400, 200});
+    timeline.setLaneHeaderHeight(10);
+    timeline.setRowHeight(20);
+    setColors(timeline);
+    timeline.setMarkColor(kMark);
+    timeline.setSelectedColor(kSelected);
+    timeline.setSource(&source);
+
+    const QImage image = show(*window);
+    // Row 0 (y 10..28): its frame's top edge and left edge, its inside still done.
+    CHECK(near(image.pixelColor(100, 10), kMark));
+    CHECK(near(image.pixelColor(0, 20), kMark));
+    CHECK(near(image.pixelColor(100, 20), kDone));
+    // Row 1 (y 30..48): the selected colour.
+    CHECK(near(image.pixelColor(100, 30), kSelected));
+    CHECK(near(image.pixelColor(100, 40), kDone));
+    // Row 2: not marked.
+    CHECK(near(image.pixelColor(100, 50), kDone));
+    // The frame stays within the bar: nothing right of its end.
+    CHECK(near(image.pixelColor(210, 20), kBackground));
+}
+
 TEST_CASE("a stall is marked in its lane's header with the culprit named")
 {
     TestTimelineSource source;
