@@ -93,6 +93,20 @@ TaskHistograms::TaskHistograms(const RunRecord &record)
 {
 }
 
+TaskHistograms::TaskSteps &TaskHistograms::steps(std::uint32_t row)
+{
+    const std::size_t chunk = row / kChunk;
+    while (m_steps.size() <= chunk)
+        m_steps.push_back(std::make_unique<std::array<TaskSteps, kChunk>>());
+    return (*m_steps[chunk])[row % kChunk];
+}
+
+const TaskHistograms::TaskSteps *TaskHistograms::stepsIfAny(std::uint32_t row) const
+{
+    const std::size_t chunk = row / kChunk;
+    return chunk < m_steps.size() ? &(*m_steps[chunk])[row % kChunk] : nullptr;
+}
+
 std::uint32_t TaskHistograms::bucketsOf(Measure measure, std::uint32_t arrivalRow) const
 {
     const RunRecord::TaskRow &r = m_record.row(arrivalRow);
@@ -106,7 +120,9 @@ std::uint32_t TaskHistograms::bucketsOf(Measure measure, std::uint32_t arrivalRo
             return 0;
         return 1u << bucketOf(r.startedNs - r.createdNs);
     case Measure::StepHold:
-        return arrivalRow < m_stepMasks.size() ? m_stepMasks[arrivalRow] : 0;
+        if (const TaskSteps *t = stepsIfAny(arrivalRow))
+            return t->mask;
+        return 0;
     }
     return 0;
 }
@@ -128,8 +144,8 @@ void TaskHistograms::stateChanged(std::uint32_t row, TaskState from, TaskState t
     if (r.startedNs != kNone && r.finishedNs != kNone)
         ++m_counts[index(Measure::Duration, op, int(to), bucketOf(r.finishedNs - r.startedNs))];
     // Its ended steps move to its final state, and their list goes back to the free list.
-    if (row < m_stepHeads.size()) {
-        std::uint32_t link = std::exchange(m_stepHeads[row], 0);
+    if (const TaskSteps *t = stepsIfAny(row); t && t->head != 0) {
+        std::uint32_t link = std::exchange(steps(row).head, 0);
         while (link != 0) {
             StepLink &l = m_links[link - 1];
             --m_counts[index(Measure::StepHold, op, int(from), int(l.bucket))];
@@ -147,7 +163,7 @@ void TaskHistograms::stepEvent(std::uint32_t row, EventType type, std::int64_t t
     switch (type) {
     case EventType::Started:
     case EventType::Resumed:
-        m_openSteps.insert_or_assign(row, tNs);
+        steps(row).openNs = tNs;
         break;
     case EventType::Suspended:
     case EventType::Done:
@@ -162,19 +178,14 @@ void TaskHistograms::stepEvent(std::uint32_t row, EventType type, std::int64_t t
 
 void TaskHistograms::endStep(std::uint32_t row, std::int64_t tNs)
 {
-    const auto open = m_openSteps.find(row);
-    if (open == m_openSteps.end())
+    TaskSteps &t = steps(row);
+    if (t.openNs == kNone)
         return; // ended while suspended (cancelled there), or never started
-    const int bucket = bucketOf(tNs - open->second);
-    m_openSteps.erase(open);
+    const int bucket = bucketOf(tNs - std::exchange(t.openNs, kNone));
     const RunRecord::TaskRow &r = m_record.row(row);
     const int op = opSlot(r.tag);
     ++m_counts[index(Measure::StepHold, op, int(r.state), bucket)];
-    if (row >= m_stepMasks.size()) {
-        m_stepMasks.resize(m_record.taskCount(), 0);
-        m_stepHeads.resize(m_record.taskCount(), 0);
-    }
-    m_stepMasks[row] |= 1u << bucket;
+    t.mask |= 1u << bucket;
     if (rt::isFinal(r.state))
         return;
     // A step of a task still running: remembered, so that it moves with the task's state.
@@ -185,8 +196,8 @@ void TaskHistograms::endStep(std::uint32_t row, std::int64_t tNs)
         m_links.push_back({});
         link = std::uint32_t(m_links.size());
     }
-    m_links[link - 1] = StepLink{m_stepHeads[row], std::uint32_t(bucket)};
-    m_stepHeads[row] = link;
+    m_links[link - 1] = StepLink{t.head, std::uint32_t(bucket)};
+    t.head = link;
 }
 
 void TaskHistograms::addSteps(const RunHistory &history)

@@ -20,9 +20,10 @@
 // need a copy of the table or a lock, where following the events costs a few
 // operations per event the record already pays for.
 //
-// Threading: the thread that owns the record. Memory: 8 bytes a task (its steps'
-// bucket mask and the head of its ended steps' list while it runs), 8 bytes per ended
-// step of a task still running (given back when it ends), and 54 KB of counts.
+// Threading: the thread that owns the record. Memory: 16 bytes a task (its step in
+// progress, its steps' bucket mask, the head of its ended steps' list while it runs),
+// 8 bytes per ended step of a task still running (given back when it ends), and 54 KB
+// of counts.
 
 #include "log/optag.h"
 #include "log/runhistory.h"
@@ -34,7 +35,7 @@
 
 #include <array>
 #include <cstdint>
-#include <unordered_map>
+#include <memory>
 #include <vector>
 
 namespace coroscope::log {
@@ -102,14 +103,23 @@ private:
         std::uint32_t next;  // 1-based into m_links; 0 = end
         std::uint32_t bucket;
     };
+    // What a task's steps left: its step in progress, its buckets, its ended steps' list.
+    struct TaskSteps {
+        std::int64_t openNs = RunRecord::kNone; // the start of its step in progress
+        std::uint32_t mask = 0;                 // buckets of its ended steps
+        std::uint32_t head = 0;                 // its ended steps while it runs (1-based into m_links)
+    };
+    // In chunks of a fixed size, so that growing never copies a million tasks' entries
+    // in one tick.
+    static constexpr std::size_t kChunk = 4096;
+    [[nodiscard]] TaskSteps &steps(std::uint32_t row);
+    [[nodiscard]] const TaskSteps *stepsIfAny(std::uint32_t row) const;
 
     const RunRecord &m_record;
     std::vector<std::uint64_t> m_counts;       // index()
-    std::vector<std::uint32_t> m_stepMasks;    // per arrival row
-    std::vector<std::uint32_t> m_stepHeads;    // per arrival row: its ended steps while it runs (1-based)
+    std::vector<std::unique_ptr<std::array<TaskSteps, kChunk>>> m_steps; // by arrival row
     std::vector<StepLink> m_links;
     std::uint32_t m_freeLinks = 0;             // 1-based free list
-    std::unordered_map<std::uint32_t, std::int64_t> m_openSteps; // row -> its step's start (one per loop at a time)
     std::uint32_t m_opsSeen = 0;
 };
 
