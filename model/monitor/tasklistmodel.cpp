@@ -101,6 +101,16 @@ void TaskListModel::setRunFilter(int runId)
     Q_EMIT runFilterChanged();
 }
 
+void TaskListModel::setRangeFilter(const RangeFilter &filter)
+{
+    if (filter == m_range)
+        return;
+    m_range = filter;
+    m_rangeBuckets = filter.bucketMask();
+    resetAll();
+    Q_EMIT rangeFilterChanged();
+}
+
 void TaskListModel::setSortRole(const QString &role)
 {
     if (role == m_sortRoleName)
@@ -126,6 +136,11 @@ bool TaskListModel::passes(int storeRow) const
     const TaskStore::FilterRow r = m_store->filterRow(storeRow);
     if (!(stateBit(r.state) & m_mask) || !r.exists || (m_run != 0 && r.runId != m_run))
         return false;
+    if (m_range.active()) {
+        const TaskStore::HistogramRow h = m_store->histogramRow(storeRow, m_range.measure);
+        if (!(h.buckets & m_rangeBuckets) || !(m_range.opMask & (1u << h.op)) || !(m_range.stateMask & stateBit(h.state)))
+            return false;
+    }
     return m_search.isEmpty() || (storeRow < int(m_matches.size()) && m_matches[std::size_t(storeRow)]);
 }
 
@@ -334,7 +349,10 @@ void TaskListModel::onTicked(const TickChange &change)
     // pass no filter); afterwards each tick tests its new rows.
     if (!m_scan.isActive())
         extendMatches(total);
-    const int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
+    int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
+    // Any event of a row may move it into or out of a histogram's range.
+    if (m_range.active() && change.hasChanged())
+        firstChange = std::min(firstChange, change.changedFirst);
     int keep = before; // shown rows that stay where they are
 
     if (m_sortRole != 0) {

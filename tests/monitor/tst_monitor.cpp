@@ -293,6 +293,64 @@ TEST_CASE("the state filter follows tasks that enter and leave it")
     CHECK(d.list.count() == 5);
 }
 
+TEST_CASE("a histogram's range filters the table, and a task enters it when its value is counted")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    const auto sleep = std::uint8_t(rt::AwaitKind::Sleep);
+    s.at(0).created(kMain, 1, QStringLiteral("a"), log::OpTag::Sleep).created(kMain, 2, QStringLiteral("b"), log::OpTag::Sleep);
+    s.created(kMain, 3, QStringLiteral("c"), log::OpTag::Cpu);
+    // a holds its loop 2 ms, b 1 ms; c has not started.
+    s.at(1).event(kMain, EventType::Started, 1).at(3).event(kMain, EventType::Suspended, 1, 1000, sleep);
+    s.at(3).event(kMain, EventType::Started, 2).at(4).event(kMain, EventType::Suspended, 2, 1000, sleep);
+    s.tick();
+
+    RangeFilter steps;
+    steps.measure = log::Measure::StepHold;
+    steps.first = steps.last = log::bucketOf(2 * kMs); // [2 ms, 5 ms)
+    d.list.setRangeFilter(steps);
+    CHECK(d.list.rangeFiltered());
+    CHECK(d.names() == QStringList{QStringLiteral("a")});
+
+    // c's one step holds the loop 3 ms: it joins at the tick that publishes it.
+    s.at(5).event(kMain, EventType::Started, 3).at(8).event(kMain, EventType::Done, 3);
+    s.flush();
+    CHECK(d.names() == QStringList{QStringLiteral("a")});
+    s.tick();
+    CHECK(d.names() == QStringList{QStringLiteral("a"), QStringLiteral("c")});
+
+    SECTION("with a state: a task that ends leaves the running ones")
+    {
+        steps.stateMask = stateBit(TaskState::Running);
+        d.list.setRangeFilter(steps);
+        CHECK(d.names() == QStringList{QStringLiteral("a")});
+        s.at(1003).event(kMain, EventType::Resumed, 1).at(1004).event(kMain, EventType::Done, 1);
+        s.tick();
+        CHECK(d.list.count() == 0);
+    }
+    SECTION("with an op: only that op's tasks")
+    {
+        steps.opMask = 1u << int(log::OpTag::Cpu);
+        d.list.setRangeFilter(steps);
+        CHECK(d.names() == QStringList{QStringLiteral("c")});
+    }
+    SECTION("the wait for the loop: created to first step")
+    {
+        RangeFilter wait;
+        wait.measure = log::Measure::Wait;
+        wait.first = log::bucketOf(1 * kMs);     // [1 ms, 2 ms): a
+        wait.last = log::bucketOf(3 * kMs);      // [2 ms, 5 ms): b, and c (5 ms) is past it
+        d.list.setRangeFilter(wait);
+        CHECK(d.names() == QStringList{QStringLiteral("a"), QStringLiteral("b")});
+    }
+    SECTION("off again, every task")
+    {
+        d.list.setRangeFilter(RangeFilter{});
+        CHECK_FALSE(d.list.rangeFiltered());
+        CHECK(d.list.count() == 3);
+    }
+}
+
 TEST_CASE("a filtered view keeps its rows until the tick that publishes the events applied")
 {
     // The dashboard applies events in slices between ticks: a filtered model must map

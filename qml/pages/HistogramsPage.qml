@@ -1,0 +1,108 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import Coroscope
+import Coroscope.Monitor
+import QtQuick.Controls.Fusion
+import QtQuick.Layouts
+
+// How long things take (docs/spec/histograms.md): for the tasks in scope, of one op
+// and one state (or all), histograms of their durations, of how long they waited for
+// their loop before their first step, and of how long each step held the loop. A range
+// dragged across one filters the task table under it to the tasks in it; Clear (or
+// the chip in the table's filter row) lifts the filter.
+Pane {
+    id: page
+
+    required property TaskMonitor monitor
+    readonly property HistogramModel histograms: page.monitor.histograms
+
+    padding: Theme.spacingM
+    background: Rectangle {
+        color: Theme.window
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: Theme.spacingS
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: Theme.spacingM
+            SectionLabel {
+                text: qsTr("How long things take")
+            }
+            ComboBox {
+                id: opBox
+                objectName: "histogramOp"
+                // "every op" first, then the ops measured so far.
+                model: [qsTr("every op")].concat(page.histograms.ops)
+                currentIndex: Math.max(0, page.histograms.ops.indexOf(page.histograms.op) + 1)
+                onActivated: index => page.histograms.op = index === 0 ? "" : page.histograms.ops[index - 1]
+                font.pixelSize: Theme.fontSizeS
+                implicitHeight: Theme.controlHeight
+            }
+            ComboBox {
+                id: stateBox
+                objectName: "histogramState"
+                model: [qsTr("every state")].concat(Theme.stateNames)
+                currentIndex: Math.max(0, Theme.stateNames.indexOf(page.histograms.state) + 1)
+                onActivated: index => page.histograms.state = index === 0 ? "" : Theme.stateNames[index - 1]
+                font.pixelSize: Theme.fontSizeS
+                implicitHeight: Theme.controlHeight
+            }
+            Label {
+                objectName: "histogramSelection"
+                Layout.fillWidth: true
+                text: page.histograms.selectionText.length > 0
+                      ? qsTr("Table: %1 (%2 tasks)").arg(page.histograms.selectionText).arg(Format.count(page.monitor.tasks.count))
+                      : qsTr("Drag across bars to show those tasks in the table")
+                color: page.histograms.selectionText.length > 0 ? Theme.text : Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+                elide: Text.ElideRight
+            }
+            Button {
+                objectName: "histogramClear"
+                text: qsTr("Clear")
+                enabled: page.histograms.selectedMeasure >= 0
+                onClicked: page.histograms.clearSelection()
+                implicitHeight: Theme.controlHeight
+            }
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: Theme.spacingL
+            HistogramChart {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                model: page.histograms
+                measure: 0
+                key: "duration"
+                title: qsTr("Duration")
+                unit: qsTr("tasks")
+                counts: page.histograms.durations
+            }
+            HistogramChart {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                model: page.histograms
+                measure: 1
+                key: "wait"
+                title: qsTr("Wait for the loop")
+                unit: qsTr("tasks")
+                counts: page.histograms.waits
+            }
+            HistogramChart {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                model: page.histograms
+                measure: 2
+                key: "step"
+                title: qsTr("Step held the loop")
+                unit: qsTr("steps")
+                counts: page.histograms.steps
+            }
+        }
+    }
+}
