@@ -17,6 +17,7 @@ Item {
     required property string key        // "duration", "wait", "step": object names
     required property string title
     required property string unit       // what a count counts: "tasks", "steps"
+    required property string unitOne    // and one of them: "task", "step"
     required property var counts
 
     // The buckets shown: [shownFirst, shownLast]; none while nothing is measured.
@@ -62,6 +63,9 @@ Item {
     readonly property int markLast: chart.dragFrom >= 0 ? Math.max(chart.dragFrom, chart.dragTo)
                                                         : chart.selected ? chart.model.selectedLast : -1
 
+    function countText(n: real): string {
+        return Format.count(n) + " " + (n === 1 ? chart.unitOne : chart.unit)
+    }
     function bucketAt(x: real): int {
         const slot = plot.width / Math.max(1, chart.shownCount)
         return chart.shownFirst + Math.max(0, Math.min(chart.shownCount - 1, Math.floor(x / slot)))
@@ -73,13 +77,23 @@ Item {
         anchors.fill: parent
         spacing: Theme.spacingXs
 
-        Label {
-            objectName: "histogramTitle_" + chart.key
+        // The title, and how many it counts (muted, at the right: it stays whole).
+        RowLayout {
             Layout.fillWidth: true
-            text: qsTr("%1 · %2 %3").arg(chart.title).arg(Format.count(chart.total)).arg(chart.unit)
-            font.pixelSize: Theme.fontSizeS
-            font.bold: true
-            elide: Text.ElideRight
+            spacing: Theme.spacingS
+            Label {
+                Layout.fillWidth: true
+                text: chart.title
+                font.pixelSize: Theme.fontSizeS
+                font.bold: true
+                elide: Text.ElideRight
+            }
+            Label {
+                objectName: "histogramTitle_" + chart.key
+                text: chart.countText(chart.total)
+                color: Theme.mutedText
+                font.pixelSize: Theme.fontSizeS
+            }
         }
         Item {
             id: plot
@@ -164,8 +178,8 @@ Item {
                 ToolTip.visible: mouse.hoveredBucket >= 0
                 ToolTip.delay: Theme.toolTipDelay
                 ToolTip.text: mouse.hoveredBucket < 0 ? ""
-                    : qsTr("%1: %2 %3").arg(chart.model.bucketText(mouse.hoveredBucket))
-                                       .arg(Format.count(chart.counts[mouse.hoveredBucket])).arg(chart.unit)
+                    : qsTr("%1: %2").arg(chart.model.bucketText(mouse.hoveredBucket))
+                                    .arg(chart.countText(chart.counts[mouse.hoveredBucket]))
             }
         }
         // The edges under the bars: every other one when they would crowd.
@@ -180,7 +194,8 @@ Item {
                     readonly property real slotWidth: plot.width / Math.max(1, chart.shownCount)
                     readonly property int every: Math.max(1, Math.ceil(Theme.histogramEdgeSpacing / Math.max(1, edge.slotWidth)))
                     visible: edge.index % edge.every === 0 && edge.index > 0 && edge.index < chart.shownCount
-                    x: Math.round(edge.index * edge.slotWidth - edge.width / 2)
+                    // Centred under its edge, but never past the chart's sides.
+                    x: Math.round(Math.max(0, Math.min(plot.width - edge.width, edge.index * edge.slotWidth - edge.width / 2)))
                     text: chart.model.edgeText(chart.shownFirst + edge.index)
                     color: Theme.mutedText
                     font.pixelSize: Theme.fontSizeXs

@@ -28,7 +28,9 @@ Pane {
         RowLayout {
             Layout.fillWidth: true
             spacing: Theme.spacingM
+            // On a narrow pane the selectors and the selection need the room.
             SectionLabel {
+                visible: page.width >= Theme.histogramsTitleMinWidth
                 text: qsTr("How long things take")
             }
             ComboBox {
@@ -81,6 +83,7 @@ Pane {
                 key: "duration"
                 title: qsTr("Duration")
                 unit: qsTr("tasks")
+                unitOne: qsTr("task")
                 counts: page.histograms.durations
             }
             HistogramChart {
@@ -89,8 +92,9 @@ Pane {
                 model: page.histograms
                 measure: 1
                 key: "wait"
-                title: qsTr("Wait for the loop")
+                title: qsTr("Wait for loop")
                 unit: qsTr("tasks")
+                unitOne: qsTr("task")
                 counts: page.histograms.waits
             }
             HistogramChart {
@@ -99,8 +103,9 @@ Pane {
                 model: page.histograms
                 measure: 2
                 key: "step"
-                title: qsTr("Step held the loop")
+                title: qsTr("Step held loop")
                 unit: qsTr("steps")
+                unitOne: qsTr("step")
                 counts: page.histograms.steps
             }
         }

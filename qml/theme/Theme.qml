@@ -181,6 +181,7 @@ QtObject {
     readonly property real histogramMinBar: 2
     readonly property real histogramEdgeSpacing: 44
     readonly property color histogramBar: theme.dark ? "#5b7fb0" : "#8fb0dc"
+    readonly property int histogramsTitleMinWidth: 760 // the Histograms view shows its title from this width
 
     // Durations (ms)
     readonly property int animFast: 120
