@@ -16,6 +16,21 @@ Pane {
     required property TaskMonitor monitor
     readonly property HistogramModel histograms: page.monitor.histograms
 
+    // A selector's entries: "every ..." first, then the names; and a name's entry.
+    function entries(all: string, names: var): var {
+        const out = [all]
+        for (let i = 0; i < names.length; ++i)
+            out.push(names[i])
+        return out
+    }
+    function entryOf(names: var, name: string): int {
+        for (let i = 0; i < names.length; ++i) {
+            if (names[i] === name)
+                return i + 1
+        }
+        return 0
+    }
+
     padding: Theme.spacingM
     background: Rectangle {
         color: Theme.window
@@ -37,8 +52,8 @@ Pane {
                 id: opBox
                 objectName: "histogramOp"
                 // "every op" first, then the ops measured so far.
-                model: [qsTr("every op")].concat(page.histograms.ops)
-                currentIndex: Math.max(0, page.histograms.ops.indexOf(page.histograms.op) + 1)
+                model: page.entries(qsTr("every op"), page.histograms.ops)
+                currentIndex: page.entryOf(page.histograms.ops, page.histograms.op)
                 onActivated: index => page.histograms.op = index === 0 ? "" : page.histograms.ops[index - 1]
                 font.pixelSize: Theme.fontSizeS
                 implicitHeight: Theme.controlHeight
@@ -46,8 +61,8 @@ Pane {
             ComboBox {
                 id: stateBox
                 objectName: "histogramState"
-                model: [qsTr("every state")].concat(Theme.stateNames)
-                currentIndex: Math.max(0, Theme.stateNames.indexOf(page.histograms.state) + 1)
+                model: page.entries(qsTr("every state"), Theme.stateNames)
+                currentIndex: page.entryOf(Theme.stateNames, page.histograms.state)
                 onActivated: index => page.histograms.state = index === 0 ? "" : Theme.stateNames[index - 1]
                 font.pixelSize: Theme.fontSizeS
                 implicitHeight: Theme.controlHeight
