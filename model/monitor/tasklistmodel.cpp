@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 
 namespace coroscope::monitor {
 
@@ -281,6 +282,32 @@ void TaskListModel::resetAll()
         Q_EMIT countChanged();
 }
 
+int TaskListModel::refilterChanged(const TickChange &change)
+{
+    // Only the rows an event of this tick touched can have entered or left the range:
+    // found by their revision stamps (4 bytes a row read), each tested once.
+    m_touched.clear();
+    m_store->rowsChangedSince(m_store->revision() - 1, change.appendedFirst, m_touched);
+    std::vector<int> joined, left;
+    for (const int r : m_touched) {
+        const bool shown = std::binary_search(m_rows.begin(), m_rows.end(), r);
+        if (shown != passes(r))
+            (shown ? left : joined).push_back(r);
+    }
+    if (joined.empty() && left.empty())
+        return m_count;
+    const int first = std::min(joined.empty() ? INT_MAX : joined.front(), left.empty() ? INT_MAX : left.front());
+    const int keep = std::min(m_count, firstShownAtOrAfter(first));
+    std::vector<int> rows;
+    rows.reserve(m_rows.size() + joined.size());
+    std::set_difference(m_rows.begin(), m_rows.end(), left.begin(), left.end(), std::back_inserter(rows));
+    std::vector<int> merged;
+    merged.reserve(rows.size() + joined.size());
+    std::merge(rows.begin(), rows.end(), joined.begin(), joined.end(), std::back_inserter(merged));
+    m_rows = std::move(merged);
+    return keep;
+}
+
 int TaskListModel::firstShownAtOrAfter(int storeRow) const
 {
     if (usesIndex())
@@ -349,10 +376,7 @@ void TaskListModel::onTicked(const TickChange &change)
     // pass no filter); afterwards each tick tests its new rows.
     if (!m_scan.isActive())
         extendMatches(total);
-    int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
-    // Any event of a row may move it into or out of a histogram's range.
-    if (m_range.active() && change.hasChanged())
-        firstChange = std::min(firstChange, change.changedFirst);
+    const int firstChange = change.firstMembershipChange(m_mask); // store row, INT_MAX = none
     int keep = before; // shown rows that stay where they are
 
     if (m_sortRole != 0) {
@@ -377,6 +401,8 @@ void TaskListModel::onTicked(const TickChange &change)
     } else {
         if (firstChange != INT_MAX)
             keep = std::min(before, firstShownAtOrAfter(firstChange));
+        if (m_range.active() && change.hasChanged())
+            keep = std::min(keep, refilterChanged(change));
         int newCount = 0;
         if (usesIndex()) {
             const int from = std::min(firstChange, change.appendedFirst);

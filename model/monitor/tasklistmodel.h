@@ -27,7 +27,10 @@
 //    rebuild is a layout change when the rows are the same, else a reset.
 //
 // A range filter's membership changes with any event of a row (a step that ends, a
-// start, an end), so with one each tick re-filters from the first row that changed.
+// start, an end): each tick re-tests only the rows its events touched (found by their
+// revision stamps, TaskStore::rowsChangedSince) and merges those that entered or left,
+// so a million-row table is not re-filtered at every tick of a live run; sorted, the
+// rows are re-filtered with the next re-sort.
 //
 // Threading: GUI thread only (like the store). Cost per tick: O(log n) without
 // search or sort; O(rows after the first membership change) with a search.
@@ -139,6 +142,9 @@ private:
     void sortRows(std::vector<int> &rows) const;
     void resort();
     void replaceTail(int from, int newCount);
+    // A range filter's rows after a tick: the rows this tick touched re-tested and
+    // merged into m_rows; returns how many shown rows stay where they were.
+    [[nodiscard]] int refilterChanged(const TickChange &change);
 
     TaskStore *m_store;
     unsigned m_mask = kAllStates;
@@ -152,6 +158,7 @@ private:
     int m_count = 0;
     std::vector<int> m_rows;            // store rows shown (search or sort)
     std::vector<std::uint8_t> m_matches; // per store row: the name contains m_search
+    std::vector<int> m_touched;          // refilterChanged's rows (kept for its capacity)
     QElapsedTimer m_sortClock;
     QTimer m_scan;
     int m_resortIntervalMs = 1000;

@@ -351,6 +351,68 @@ TEST_CASE("a histogram's range filters the table, and a task enters it when its 
     }
 }
 
+TEST_CASE("a range-filtered table followed tick by tick shows what filtering it afresh shows, on random runs")
+{
+    for (unsigned seed = 1; seed <= 10; ++seed) {
+        CAPTURE(seed);
+        std::mt19937 rng(seed);
+        const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+        Dashboard d;
+        Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+        RangeFilter filter;
+        filter.measure = log::Measure(pick(log::kMeasureCount));
+        filter.first = log::bucketOf(std::int64_t(1 + pick(3)) * kMs);
+        filter.last = filter.first + pick(3);
+        if (pick(2) == 0)
+            filter.stateMask = stateBit(TaskState(pick(kStateCount)));
+        d.list.setRangeFilter(filter);
+        // Tasks that start, hold their loop 0-9 ms a step, wait, and end, a few per tick.
+        std::vector<int> phase(200, 0); // 0 not created, 1 pending, 2 in a step, 3 suspended, 4 ended
+        std::int64_t ms = 0;
+        for (int tick = 0; tick < 60; ++tick) {
+            for (int e = 0; e < 12; ++e) {
+                const int task = pick(int(phase.size()));
+                const auto id = std::uint64_t(task + 1);
+                ms += pick(4);
+                s.at(ms);
+                switch (phase[std::size_t(task)]) {
+                case 0:
+                    // Tasks are created in id order: create every one up to it.
+                    for (int t = 0; t <= task; ++t) {
+                        if (phase[std::size_t(t)] == 0) {
+                            s.created(kMain, std::uint64_t(t + 1), QStringLiteral("t%1").arg(t + 1),
+                                      pick(2) ? log::OpTag::Sleep : log::OpTag::Cpu);
+                            phase[std::size_t(t)] = 1;
+                        }
+                    }
+                    break;
+                case 1: s.event(kMain, EventType::Started, id); phase[std::size_t(task)] = 2; break;
+                case 2:
+                    if (pick(3) == 0) {
+                        s.event(kMain, pick(2) ? EventType::Done : EventType::Failed, id);
+                        phase[std::size_t(task)] = 4;
+                    } else {
+                        s.event(kMain, EventType::Suspended, id, 5, std::uint8_t(rt::AwaitKind::Sleep));
+                        phase[std::size_t(task)] = 3;
+                    }
+                    break;
+                case 3: s.event(kMain, EventType::Resumed, id); phase[std::size_t(task)] = 2; break;
+                default: break;
+                }
+            }
+            s.tick();
+            TaskListModel fresh(&d.store);
+            fresh.setRangeFilter(filter);
+            std::vector<qint64> followed, afresh;
+            for (int r = 0; r < d.list.count(); ++r)
+                followed.push_back(d.list.keyAt(r));
+            for (int r = 0; r < fresh.count(); ++r)
+                afresh.push_back(fresh.keyAt(r));
+            REQUIRE(followed == afresh);
+        }
+    }
+}
+
 TEST_CASE("a filtered view keeps its rows until the tick that publishes the events applied")
 {
     // The dashboard applies events in slices between ticks: a filtered model must map
