@@ -2,11 +2,14 @@
 // journal events to the TaskStore (with the list, tree, stats and run models
 // attached) and how long a tick's endTick() takes at a given row count. The events
 // are those of the `million` set: every task created, started and suspended on a
-// sleep, then resumed and done, in loop-sized batches.
+// sleep, then resumed and done, in loop-sized batches, the ends with the table
+// filtered to a histogram's range (each tick's endTick apart: filtered_end_tick_ms).
+// Then how long filtering the table to a range takes (every row tested: a drag's release).
 //   build/release/bench/coroscope_bench_monitor [N]   (default 1000000)
 // Prints one JSON line; times are thread CPU time (not wall), so a busy machine
 // barely moves them.
 
+#include "monitor/histogrammodel.h"
 #include "monitor/runlistmodel.h"
 #include "monitor/tasklistmodel.h"
 #include "monitor/taskstats.h"
@@ -46,6 +49,7 @@ int main(int argc, char **argv)
     monitor::TaskTreeModel tree(&store);
     monitor::TaskStats stats(&store);
     monitor::RunListModel runs(&store);
+    monitor::HistogramModel histograms(&store, &list);
     // Like the dashboard's runs: events spooled to disk for the json export.
     const int run = store.addRun(QStringLiteral("million"), {}, 0, log::RunRecord::Spool::Events);
     const std::int64_t reserveStart = rt::monotonicNs();
@@ -55,7 +59,7 @@ int main(int argc, char **argv)
 
     rt::Journal journal;
     rt::JournalBatch batch;
-    std::vector<double> applyNsPerEvent, applyMs, tickMs;
+    std::vector<double> applyNsPerEvent, applyMs, tickMs, filteredTickMs;
     std::uint64_t events = 0;
     std::int64_t applyNs = 0;
     std::int64_t t = 1;
@@ -76,12 +80,12 @@ int main(int argc, char **argv)
             if (++batches % kBatchesPerTick == 0) {
                 const std::int64_t c1 = rt::threadCpuNs();
                 store.endTick();
-                tickMs.push_back(double(rt::threadCpuNs() - c1) / 1e6);
+                (list.rangeFiltered() ? filteredTickMs : tickMs).push_back(double(rt::threadCpuNs() - c1) / 1e6);
             }
         }
         const std::int64_t c1 = rt::threadCpuNs();
         store.endTick();
-        tickMs.push_back(double(rt::threadCpuNs() - c1) / 1e6);
+        (list.rangeFiltered() ? filteredTickMs : tickMs).push_back(double(rt::threadCpuNs() - c1) / 1e6);
     };
     const auto sleepTag = std::uint8_t(log::OpTag::Sleep);
     phase([&](std::uint64_t id, std::int64_t tNs) {
@@ -89,12 +93,32 @@ int main(int argc, char **argv)
         journal.append(rt::EventType::Started, id, 0, 0, 0, 0, tNs);
         journal.append(rt::EventType::Suspended, id, 1000, std::uint8_t(rt::AwaitKind::Sleep), 0, 0, tNs);
     });
+    // The ends with the table filtered to every duration: each task that ends joins it,
+    // re-tested in the tick that publishes its end (TaskListModel::refilterChanged).
+    histograms.select(int(log::Measure::Duration), 0, log::kBucketCount - 1);
+    const int filteredBefore = list.count();
     phase([&](std::uint64_t id, std::int64_t tNs) {
         journal.append(rt::EventType::Resumed, id, 0, 0, 0, 0, tNs);
         journal.append(rt::EventType::Done, id, 0, 0, 0, 0, tNs);
     });
 
-    QTextStream(stdout) << QStringLiteral("{\"tasks\":%1,\"events\":%2,\"apply_ns_per_event\":{\"median\":%3,\"mean\":%4},"
+    const int filteredAfter = list.count();
+    histograms.clearSelection();
+    // Every task's steps fell in the first bucket (a ns apart): the whole table passes.
+    const std::int64_t f0 = rt::threadCpuNs();
+    histograms.select(int(log::Measure::StepHold), 0, 0);
+    const double rangeFilterMs = double(rt::threadCpuNs() - f0) / 1e6;
+    const int filtered = list.count();
+
+    QTextStream(stdout) << QStringLiteral("{\"range_filter_ms\":%1,\"range_filtered\":%2,"
+                                          "\"filtered_end_tick_ms\":{\"median\":%3,\"worst\":%4,\"rows\":[%5,%6]},")
+                               .arg(rangeFilterMs, 0, 'f', 1)
+                               .arg(filtered)
+                               .arg(median(filteredTickMs), 0, 'f', 3)
+                               .arg(*std::max_element(filteredTickMs.begin(), filteredTickMs.end()), 0, 'f', 3)
+                               .arg(filteredBefore)
+                               .arg(filteredAfter);
+    QTextStream(stdout) << QStringLiteral("\"tasks\":%1,\"events\":%2,\"apply_ns_per_event\":{\"median\":%3,\"mean\":%4},"
                                           "\"apply_batch_ms\":{\"median\":%9,\"worst\":%10},\"end_tick_ms\":{\"median\":%5,\"worst\":%6},\"reserve_ms\":%11,\"rows\":%7,\"done\":%8}\n")
                                .arg(n)
                                .arg(events)
@@ -107,5 +131,6 @@ int main(int argc, char **argv)
                                .arg(median(applyMs), 0, 'f', 3)
                                .arg(*std::max_element(applyMs.begin(), applyMs.end()), 0, 'f', 3)
                                .arg(reserveMs, 0, 'f', 2);
-    return store.rowCount() == int(n) && stats.done() == std::int64_t(n) ? 0 : 1;
+    return store.rowCount() == int(n) && stats.done() == std::int64_t(n) && filtered == int(n) && filteredBefore == 0
+        && filteredAfter == int(n) ? 0 : 1;
 }

@@ -256,7 +256,7 @@ ApplicationWindow {
                 readonly property int currentIndex: treeTab.checked ? 1 : 0
                 spacing: 0
                 ButtonGroup {
-                    buttons: [tableTab, treeTab, warningsTab]
+                    buttons: [tableTab, treeTab, warningsTab, histogramsTab]
                 }
                 Button {
                     id: tableTab
@@ -280,6 +280,13 @@ ApplicationWindow {
                                                      : qsTr("Warnings")
                     checkable: true
                     highlighted: warningsTab.checked
+                }
+                Button {
+                    id: histogramsTab
+                    objectName: "histogramsTab"
+                    text: qsTr("Histograms")
+                    checkable: true
+                    highlighted: histogramsTab.checked
                 }
             }
         }
@@ -307,6 +314,14 @@ ApplicationWindow {
             orientation: Qt.Vertical
             SplitView.fillWidth: true
 
+            // Above the table it filters; the timeline makes room for them.
+            HistogramsPage {
+                objectName: "histogramsPage"
+                monitor: monitor
+                visible: histogramsTab.checked
+                SplitView.preferredHeight: implicitHeight
+                SplitView.minimumHeight: implicitHeight
+            }
             TasksPage {
                 id: tasksPage
                 objectName: "tasksPage"
@@ -332,6 +347,7 @@ ApplicationWindow {
                 id: timelinePage
                 objectName: "timelinePage"
                 monitor: monitor
+                visible: !histogramsTab.checked
                 selectedKey: window.selectedKey
                 SplitView.preferredHeight: Math.round(Math.max(Theme.timelineMinHeight,
                                                                Math.min(Theme.timelineHeight, window.height * Theme.timelineShare)))

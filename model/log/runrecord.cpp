@@ -334,6 +334,18 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
                 countWorker(*row, partBefore, part);
         }
         if (observer) {
+            switch (e.type) {
+            case EventType::Started:
+            case EventType::Resumed:
+            case EventType::Suspended:
+            case EventType::Done:
+            case EventType::Failed:
+            case EventType::Cancelled:
+                observer->stepEvent(std::uint32_t(row - m_rows.data()), e.type, e.tNs);
+                break;
+            default:
+                break;
+            }
             observer->touched(std::uint32_t(row - m_rows.data()));
             if (firstCancelRequest)
                 observer->cancelRequested(std::uint32_t(row - m_rows.data()), e.tNs);

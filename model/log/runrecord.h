@@ -153,6 +153,10 @@ public:
                              std::uint64_t /*runtimeId*/)
         {
         }
+        // An event that begins a step of the task's (Started, Resumed) or ends one
+        // (Suspended, Done, Failed, Cancelled), at tNs, after stateChanged() for it. For
+        // the histograms (log/histograms.h).
+        virtual void stepEvent(std::uint32_t /*row*/, rt::EventType /*type*/, std::int64_t /*tNs*/) {}
 
     protected:
         ~Observer() = default;

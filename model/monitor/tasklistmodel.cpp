@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 
 namespace coroscope::monitor {
 
@@ -101,6 +102,16 @@ void TaskListModel::setRunFilter(int runId)
     Q_EMIT runFilterChanged();
 }
 
+void TaskListModel::setRangeFilter(const RangeFilter &filter)
+{
+    if (filter == m_range)
+        return;
+    m_range = filter;
+    m_rangeBuckets = filter.bucketMask();
+    resetAll();
+    Q_EMIT rangeFilterChanged();
+}
+
 void TaskListModel::setSortRole(const QString &role)
 {
     if (role == m_sortRoleName)
@@ -126,6 +137,11 @@ bool TaskListModel::passes(int storeRow) const
     const TaskStore::FilterRow r = m_store->filterRow(storeRow);
     if (!(stateBit(r.state) & m_mask) || !r.exists || (m_run != 0 && r.runId != m_run))
         return false;
+    if (m_range.active()) {
+        const TaskStore::HistogramRow h = m_store->histogramRow(storeRow, m_range.measure);
+        if (!(h.buckets & m_rangeBuckets) || !(m_range.opMask & (1u << h.op)) || !(m_range.stateMask & stateBit(h.state)))
+            return false;
+    }
     return m_search.isEmpty() || (storeRow < int(m_matches.size()) && m_matches[std::size_t(storeRow)]);
 }
 
@@ -266,6 +282,32 @@ void TaskListModel::resetAll()
         Q_EMIT countChanged();
 }
 
+int TaskListModel::refilterChanged(const TickChange &change)
+{
+    // Only the rows an event of this tick touched can have entered or left the range:
+    // found by their revision stamps (4 bytes a row read), each tested once.
+    m_touched.clear();
+    m_store->rowsChangedSince(m_store->revision() - 1, change.appendedFirst, m_touched);
+    std::vector<int> joined, left;
+    for (const int r : m_touched) {
+        const bool shown = std::binary_search(m_rows.begin(), m_rows.end(), r);
+        if (shown != passes(r))
+            (shown ? left : joined).push_back(r);
+    }
+    if (joined.empty() && left.empty())
+        return m_count;
+    const int first = std::min(joined.empty() ? INT_MAX : joined.front(), left.empty() ? INT_MAX : left.front());
+    const int keep = std::min(m_count, firstShownAtOrAfter(first));
+    std::vector<int> rows;
+    rows.reserve(m_rows.size() + joined.size());
+    std::set_difference(m_rows.begin(), m_rows.end(), left.begin(), left.end(), std::back_inserter(rows));
+    std::vector<int> merged;
+    merged.reserve(rows.size() + joined.size());
+    std::merge(rows.begin(), rows.end(), joined.begin(), joined.end(), std::back_inserter(merged));
+    m_rows = std::move(merged);
+    return keep;
+}
+
 int TaskListModel::firstShownAtOrAfter(int storeRow) const
 {
     if (usesIndex())
@@ -359,6 +401,8 @@ void TaskListModel::onTicked(const TickChange &change)
     } else {
         if (firstChange != INT_MAX)
             keep = std::min(before, firstShownAtOrAfter(firstChange));
+        if (m_range.active() && change.hasChanged())
+            keep = std::min(keep, refilterChanged(change));
         int newCount = 0;
         if (usesIndex()) {
             const int from = std::min(firstChange, change.appendedFirst);

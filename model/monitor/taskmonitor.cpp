@@ -138,6 +138,7 @@ TaskMonitor::TaskMonitor(QObject *parent)
     , m_stats(&m_store)
     , m_runs(&m_store)
     , m_warnings(&m_store)
+    , m_histograms(&m_store, &m_tasks)
 {
     connect(this, &TaskMonitor::spawnedOnLoop, this,
             [this](int runId, quint64 id) { m_spawnedAwaited.emplace_back(runId, std::uint64_t(id)); }, Qt::QueuedConnection);
@@ -249,6 +250,7 @@ void TaskMonitor::setScopeRunId(int runId)
     m_tasks.setRunFilter(runId);
     m_tree.setRunFilter(runId);
     m_stats.setScopeRunId(runId);
+    m_histograms.setRunId(runId);
     updateLanes();
     updateRunTimes();
     rereadBars();

@@ -17,6 +17,7 @@
 #include "monitor/timelinesource.h"
 #include "monitor/taskstore.h"
 #include "monitor/tasktreemodel.h"
+#include "monitor/histogrammodel.h"
 #include "monitor/warninglistmodel.h"
 #include "taskset/builtins.h"
 
@@ -42,6 +43,8 @@ class TaskMonitor : public QObject, public TimelineSource
     Q_PROPERTY(coroscope::monitor::RunListModel *runs READ runs CONSTANT FINAL)
     // Every run's warnings and the loops not responding now (docs/spec/warnings.md).
     Q_PROPERTY(coroscope::monitor::WarningListModel *warnings READ warnings CONSTANT FINAL)
+    // How long the scope's tasks took, and the range that filters the table (docs/spec/histograms.md).
+    Q_PROPERTY(coroscope::monitor::HistogramModel *histograms READ histograms CONSTANT FINAL)
     Q_PROPERTY(QVariantList builtinSets READ builtinSets CONSTANT FINAL)
     Q_PROPERTY(QVariantList loops READ loops NOTIFY loopsChanged FINAL)
     Q_PROPERTY(double nowMs READ nowMs NOTIFY ticked FINAL)
@@ -65,6 +68,7 @@ public:
     [[nodiscard]] TaskStats *stats() { return &m_stats; }
     [[nodiscard]] RunListModel *runs() { return &m_runs; }
     [[nodiscard]] WarningListModel *warnings() { return &m_warnings; }
+    [[nodiscard]] HistogramModel *histograms() { return &m_histograms; }
     [[nodiscard]] const TaskStore &store() const { return m_store; }
     [[nodiscard]] QVariantList builtinSets() const { return m_builtins; }
     [[nodiscard]] QVariantList loops() const { return m_loops; }
@@ -263,6 +267,7 @@ private:
     TaskStats m_stats;
     RunListModel m_runs;
     WarningListModel m_warnings;
+    HistogramModel m_histograms;
     std::vector<WarningListModel::Hang> m_hangs; // updateLoops: the loops not responding now
     QVariantList m_builtins;
     QVariantList m_loops;

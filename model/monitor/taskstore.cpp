@@ -35,10 +35,11 @@ int TickChange::firstMembershipChange(unsigned mask) const noexcept
 }
 
 struct TaskStore::Run {
-    explicit Run(RunRecord::Spool spool) : record(spool), warnings(record) {}
+    explicit Run(RunRecord::Spool spool) : record(spool), warnings(record), histograms(record) {}
     int id = 0;
     RunRecord record;               // the run's task table: every task's state
     log::WarningScanner warnings;   // follows the record (Feed), decided up to the last tick
+    log::TaskHistograms histograms; // follows the record (Feed); a loaded run's steps from its history
     std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
     bool running = true;
@@ -97,6 +98,13 @@ public:
         if (!rt::isFinal(from) && rt::isFinal(to))
             ++s.m_pending.finished;
         m_run.warnings.stateChanged(arrivalRow, from, to);
+        m_run.histograms.stateChanged(arrivalRow, from, to);
+    }
+    void stepEvent(std::uint32_t arrivalRow, rt::EventType type, std::int64_t tNs) override
+    {
+        // A log's replay journals no suspensions: its steps come from its history (loadLog).
+        if (m_run.loadedFrom.isEmpty())
+            m_run.histograms.stepEvent(arrivalRow, type, tNs);
     }
     void cancelRequested(std::uint32_t arrivalRow, std::int64_t tNs) override
     {
@@ -224,6 +232,18 @@ const log::WarningScanner *TaskStore::warnings(int runId) const
 {
     const Run *run = runPtr(runId);
     return run ? &run->warnings : nullptr;
+}
+
+const log::TaskHistograms *TaskStore::histograms(int runId) const
+{
+    const Run *run = runPtr(runId);
+    return run ? &run->histograms : nullptr;
+}
+
+TaskStore::HistogramRow TaskStore::histogramRow(int row, log::Measure measure) const
+{
+    const Cursor c = locate(row);
+    return HistogramRow{c.run->histograms.bucketsOf(measure, c.arrivalRow), log::opSlot(c.task->tag), c.task->state};
 }
 
 const RunRecord *TaskStore::run(int runId) const
@@ -541,6 +561,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
         apply(runId, b.loop, b.batch);
     m_pending.finished = finishedBefore;
     run.history = std::make_unique<log::RunHistory>(log::RunHistory::fromLog(log, run.record));
+    run.histograms.addSteps(*run.history);
     for (int s = 0; s < kStateCount; ++s)
         m_loadedCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
     setRunFinished(runId, log::logMsToNs(log.durationMs));

@@ -50,6 +50,7 @@
 
 #include "monitor/stateindex.h"
 
+#include "log/histograms.h"
 #include "log/logreader.h"
 #include "log/optag.h"
 #include "log/runhistory.h"
@@ -138,6 +139,8 @@ public:
     // The run's warnings (docs/spec/warnings.md): found as events are applied, the time
     // rules decided at each tick (a running run) or at the run's end; null if no run.
     [[nodiscard]] const log::WarningScanner *warnings(int runId) const;
+    // How long its tasks took (docs/spec/histograms.md), as of the last apply; null if no run.
+    [[nodiscard]] const log::TaskHistograms *histograms(int runId) const;
     [[nodiscard]] bool isRunning(int runId) const;
     // A past run read back from a log (loadLog), not one that ran here.
     [[nodiscard]] bool isLoaded(int runId) const;
@@ -253,6 +256,15 @@ public:
         bool exists;
     };
     [[nodiscard]] TreeRow treeRow(int row) const;
+    // What a histogram range filter asks of a row, in one lookup: the buckets its task
+    // has a value of `measure` in (log::TaskHistograms::bucketsOf), its op slot and its
+    // state as recorded (the histograms count the run as recorded, not at the playhead).
+    struct HistogramRow {
+        std::uint32_t buckets;
+        int op;
+        rt::TaskState state;
+    };
+    [[nodiscard]] HistogramRow histogramRow(int row, log::Measure measure) const;
     // The key of run runId's task with that runtime id; -1 if it is not part of the run.
     [[nodiscard]] qint64 keyOfRuntime(int runId, std::uint64_t runtimeId) const;
     // The run's tasks (at the playhead: those created by then).

@@ -126,6 +126,18 @@ Pane {
                     value: page.monitor.tasks.count
                 }
             }
+            // A histogram's range filters the table too (HistogramsPage): shown, and undone, here.
+            ToolButton {
+                objectName: "rangeFilterChip"
+                visible: page.monitor.histograms.selectedMeasure >= 0
+                height: search.height
+                text: qsTr("%1  ✕").arg(page.monitor.histograms.selectionText)
+                font.pixelSize: Theme.fontSizeS
+                onClicked: page.monitor.histograms.clearSelection()
+                ToolTip.visible: hovered
+                ToolTip.delay: Theme.toolTipDelay
+                ToolTip.text: qsTr("Show every task again (the histograms' range filters the table)")
+            }
             TextField {
                 id: search
                 objectName: "searchField"

@@ -180,6 +180,17 @@ QtObject {
     readonly property int compareTimelineMinHeight: 70
     readonly property int toleranceFieldWidth: 110
 
+    // Histograms (docs/spec/histograms.md): a chart's height, the fewest buckets it
+    // shows, the gap between bars, the shortest bar of a bucket with a count, the room
+    // an edge label needs, and the bars' colour (the selected ones take the accent).
+    readonly property int histogramHeight: 150
+    readonly property int histogramMinBuckets: 6
+    readonly property real histogramBarGap: 2
+    readonly property real histogramMinBar: 2
+    readonly property real histogramEdgeSpacing: 44
+    readonly property color histogramBar: theme.dark ? "#5b7fb0" : "#8fb0dc"
+    readonly property int histogramsTitleMinWidth: 760 // the Histograms view shows its title from this width
+
     // Durations (ms)
     readonly property int animFast: 120
     readonly property int animNormal: 200

@@ -293,6 +293,126 @@ TEST_CASE("the state filter follows tasks that enter and leave it")
     CHECK(d.list.count() == 5);
 }
 
+TEST_CASE("a histogram's range filters the table, and a task enters it when its value is counted")
+{
+    Dashboard d;
+    Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+    const auto sleep = std::uint8_t(rt::AwaitKind::Sleep);
+    s.at(0).created(kMain, 1, QStringLiteral("a"), log::OpTag::Sleep).created(kMain, 2, QStringLiteral("b"), log::OpTag::Sleep);
+    s.created(kMain, 3, QStringLiteral("c"), log::OpTag::Cpu);
+    // a holds its loop 2 ms, b 1 ms; c has not started.
+    s.at(1).event(kMain, EventType::Started, 1).at(3).event(kMain, EventType::Suspended, 1, 1000, sleep);
+    s.at(3).event(kMain, EventType::Started, 2).at(4).event(kMain, EventType::Suspended, 2, 1000, sleep);
+    s.tick();
+
+    RangeFilter steps;
+    steps.measure = log::Measure::StepHold;
+    steps.first = steps.last = log::bucketOf(2 * kMs); // [2 ms, 5 ms)
+    d.list.setRangeFilter(steps);
+    CHECK(d.list.rangeFiltered());
+    CHECK(d.names() == QStringList{QStringLiteral("a")});
+
+    // c's one step holds the loop 3 ms: it joins at the tick that publishes it.
+    s.at(5).event(kMain, EventType::Started, 3).at(8).event(kMain, EventType::Done, 3);
+    s.flush();
+    CHECK(d.names() == QStringList{QStringLiteral("a")});
+    s.tick();
+    CHECK(d.names() == QStringList{QStringLiteral("a"), QStringLiteral("c")});
+
+    SECTION("with a state: a task that ends leaves the running ones")
+    {
+        steps.stateMask = stateBit(TaskState::Running);
+        d.list.setRangeFilter(steps);
+        CHECK(d.names() == QStringList{QStringLiteral("a")});
+        s.at(1003).event(kMain, EventType::Resumed, 1).at(1004).event(kMain, EventType::Done, 1);
+        s.tick();
+        CHECK(d.list.count() == 0);
+    }
+    SECTION("with an op: only that op's tasks")
+    {
+        steps.opMask = 1u << int(log::OpTag::Cpu);
+        d.list.setRangeFilter(steps);
+        CHECK(d.names() == QStringList{QStringLiteral("c")});
+    }
+    SECTION("the wait for the loop: created to first step")
+    {
+        RangeFilter wait;
+        wait.measure = log::Measure::Wait;
+        wait.first = log::bucketOf(1 * kMs);     // [1 ms, 2 ms): a
+        wait.last = log::bucketOf(3 * kMs);      // [2 ms, 5 ms): b, and c (5 ms) is past it
+        d.list.setRangeFilter(wait);
+        CHECK(d.names() == QStringList{QStringLiteral("a"), QStringLiteral("b")});
+    }
+    SECTION("off again, every task")
+    {
+        d.list.setRangeFilter(RangeFilter{});
+        CHECK_FALSE(d.list.rangeFiltered());
+        CHECK(d.list.count() == 3);
+    }
+}
+
+TEST_CASE("a range-filtered table followed tick by tick shows what filtering it afresh shows, on random runs")
+{
+    for (unsigned seed = 1; seed <= 10; ++seed) {
+        CAPTURE(seed);
+        std::mt19937 rng(seed);
+        const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+        Dashboard d;
+        Script s(d.store, d.store.addRun(QStringLiteral("alpha"), {}, kStart));
+        RangeFilter filter;
+        filter.measure = log::Measure(pick(log::kMeasureCount));
+        filter.first = log::bucketOf(std::int64_t(1 + pick(3)) * kMs);
+        filter.last = filter.first + pick(3);
+        if (pick(2) == 0)
+            filter.stateMask = stateBit(TaskState(pick(kStateCount)));
+        d.list.setRangeFilter(filter);
+        // Tasks that start, hold their loop 0-9 ms a step, wait, and end, a few per tick.
+        std::vector<int> phase(200, 0); // 0 not created, 1 pending, 2 in a step, 3 suspended, 4 ended
+        std::int64_t ms = 0;
+        for (int tick = 0; tick < 60; ++tick) {
+            for (int e = 0; e < 12; ++e) {
+                const int task = pick(int(phase.size()));
+                const auto id = std::uint64_t(task + 1);
+                ms += pick(4);
+                s.at(ms);
+                switch (phase[std::size_t(task)]) {
+                case 0:
+                    // Tasks are created in id order: create every one up to it.
+                    for (int t = 0; t <= task; ++t) {
+                        if (phase[std::size_t(t)] == 0) {
+                            s.created(kMain, std::uint64_t(t + 1), QStringLiteral("t%1").arg(t + 1),
+                                      pick(2) ? log::OpTag::Sleep : log::OpTag::Cpu);
+                            phase[std::size_t(t)] = 1;
+                        }
+                    }
+                    break;
+                case 1: s.event(kMain, EventType::Started, id); phase[std::size_t(task)] = 2; break;
+                case 2:
+                    if (pick(3) == 0) {
+                        s.event(kMain, pick(2) ? EventType::Done : EventType::Failed, id);
+                        phase[std::size_t(task)] = 4;
+                    } else {
+                        s.event(kMain, EventType::Suspended, id, 5, std::uint8_t(rt::AwaitKind::Sleep));
+                        phase[std::size_t(task)] = 3;
+                    }
+                    break;
+                case 3: s.event(kMain, EventType::Resumed, id); phase[std::size_t(task)] = 2; break;
+                default: break;
+                }
+            }
+            s.tick();
+            TaskListModel fresh(&d.store);
+            fresh.setRangeFilter(filter);
+            std::vector<qint64> followed, afresh;
+            for (int r = 0; r < d.list.count(); ++r)
+                followed.push_back(d.list.keyAt(r));
+            for (int r = 0; r < fresh.count(); ++r)
+                afresh.push_back(fresh.keyAt(r));
+            REQUIRE(followed == afresh);
+        }
+    }
+}
+
 TEST_CASE("a filtered view keeps its rows until the tick that publishes the events applied")
 {
     // The dashboard applies events in slices between ticks: a filtered model must map

@@ -2106,6 +2106,69 @@ void chooseRun(const Dashboard &d, const QString &letter, int runId)
     REQUIRE_EVENTUALLY(choice->property("popup").value<QObject *>()->property("opened").toBool());
     d.click(d.item(QStringLiteral("compareChoice%1_%2").arg(letter).arg(runId)));
     REQUIRE_EVENTUALLY(!choice->property("popup").value<QObject *>()->property("visible").toBool());
+// Histograms (docs/spec/histograms.md) ------------------------------------------------
+
+namespace {
+
+// A past run whose steps hold the loop from 3 µs to 120 ms: "main" 50 µs then 20 µs,
+// "quick" 5 µs then 3 µs, "slow-step" 120 ms, "mid" 2 ms then 500 µs.
+const QByteArray kStepsLog = R"({"format":"coroscope.log/1","set":"steps","started_at":"2026-11-27T16:20:38.123Z","duration_ms":300.02,
+"tasks":[
+{"id":1,"name":"main","op":"gather","parent":null,"origin":null,"loop":"main","state":"done","created_ms":0,"started_ms":0,"finished_ms":300.02,"result":null,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":2,"name":"quick","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.01,"started_ms":0.02,"finished_ms":100.003,"result":null,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":3,"name":"slow-step","op":"block","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.02,"started_ms":10,"finished_ms":130,"result":null,"error":null,"cancel_reason":null,"callbacks":[]},
+{"id":4,"name":"mid","op":"sleep","parent":1,"origin":null,"loop":"main","state":"done","created_ms":0.03,"started_ms":20,"finished_ms":200.5,"result":null,"error":null,"cancel_reason":null,"callbacks":[]}
+],
+"events":[
+{"t_ms":0,"task":1,"type":"created"},{"t_ms":0,"task":1,"type":"started"},
+{"t_ms":0.01,"task":2,"type":"created"},{"t_ms":0.02,"task":2,"type":"started"},{"t_ms":0.02,"task":3,"type":"created"},
+{"t_ms":0.025,"task":2,"type":"suspended","await":"sleep 100ms"},{"t_ms":0.03,"task":4,"type":"created"},
+{"t_ms":0.05,"task":1,"type":"suspended","await":"gather 3"},
+{"t_ms":10,"task":3,"type":"started"},{"t_ms":20,"task":4,"type":"started"},{"t_ms":22,"task":4,"type":"suspended","await":"sleep 178ms"},
+{"t_ms":100,"task":2,"type":"resumed"},{"t_ms":100.003,"task":2,"type":"done"},
+{"t_ms":130,"task":3,"type":"done"},
+{"t_ms":200,"task":4,"type":"resumed"},{"t_ms":200.5,"task":4,"type":"done"},
+{"t_ms":300,"task":1,"type":"resumed"},{"t_ms":300.02,"task":1,"type":"done"}
+],
+"loops":[{"name":"main","max_stall_ms":120,"stalls":[]}]}
+)";
+
+// The bucket of a time in ns, counted plainly: 1, 2, 5 times each power of ten from 1 µs.
+int plainBucketOf(std::int64_t ns)
+{
+    int bucket = 0;
+    for (std::int64_t decade = 1'000; bucket < 27; decade *= 10) {
+        for (std::int64_t m : {1, 2, 5}) {
+            if (bucket < 27 && ns >= decade * m)
+                ++bucket;
+        }
+        if (ns < decade * 10)
+            break;
+    }
+    return bucket;
+}
+
+// Presses on bucket `from` of a histogram and drags to bucket `to`, as a user selects.
+void dragHistogram(const Dashboard &d, const QString &key, int from, int to)
+{
+    const auto centre = [&](int bucket) {
+        QQuickItem *slot = d.item(QStringLiteral("histogramBucket_%1_%2").arg(key).arg(bucket));
+        return slot->mapToScene(QPointF(slot->width() / 2, slot->height() / 2)).toPoint();
+    };
+    // A view just shown may still be laid out: press only where the bars have settled.
+    QPoint a, b;
+    REQUIRE(waitFor([&] {
+        const QPoint before[] = {centre(from), centre(to)};
+        QTest::qWait(50);
+        a = centre(from);
+        b = centre(to);
+        return a == before[0] && b == before[1];
+    }));
+    QTest::mouseMove(d.window, a);
+    QTest::mousePress(d.window, Qt::LeftButton, Qt::NoModifier, a);
+    for (int step = 1; step <= 4; ++step)
+        QTest::mouseMove(d.window, a + (b - a) * step / 4);
+    QTest::mouseRelease(d.window, Qt::LeftButton, Qt::NoModifier, b);
 }
 
 } // namespace
@@ -2223,6 +2286,114 @@ TEST_CASE("at 1024x700 the Compare view shows every control, both timelines and 
     CHECK_FALSE(d.item(QStringLiteral("compareTimelineB"))->property("aggregated").toBool());
     CHECK_EVENTUALLY(qobject_cast<QAbstractItemModel *>(lineA->property("barLabels").value<QObject *>())->rowCount() == 5);
     d.screenshot(QStringLiteral("diff-view-small"));
+TEST_CASE("dragging across a live run's duration histogram shows exactly the tasks in that range; Clear shows all again")
+{
+    Dashboard d;
+    // CPU work on the pool and inline on the loop: steps from µs to a stall's 100s of ms.
+    d.launch(QStringLiteral("cpu-vs-io"));
+    const auto *runs = d.monitor->runs();
+    REQUIRE_EVENTUALLY(!runs->data(runs->index(0), coroscope::monitor::RunListModel::RunningRole).toBool());
+    waitAllEnded(d, int(d.stat("total")));
+    const int all = d.tableCount();
+    // Every task's duration bucket, from the table's Duration (ms of whole ns: exact).
+    QMap<qint64, int> bucketOf;
+    for (int row = 0; row < all; ++row) {
+        const QVariant ms = d.cell(row, "durationMs");
+        if (ms.isValid() && d.cell(row, "state").toString() != QLatin1String("pending"))
+            bucketOf.insert(d.monitor->tasks()->keyAt(row), plainBucketOf(std::llround(ms.toDouble() * 1e6)));
+    }
+    REQUIRE(bucketOf.size() >= 2);
+    QList<int> buckets = bucketOf.values();
+    std::sort(buckets.begin(), buckets.end());
+    // From the shortest bucket up to the one below the longest: some tasks, not all.
+    const int first = buckets.front();
+    const int last = std::max(first, buckets.back() - 1);
+    QSet<qint64> expected;
+    for (auto it = bucketOf.cbegin(); it != bucketOf.cend(); ++it) {
+        if (it.value() >= first && it.value() <= last)
+            expected.insert(it.key());
+    }
+    REQUIRE(!expected.isEmpty());
+    REQUIRE(expected.size() < all);
+
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_duration")))
+                       == QStringLiteral("%1 tasks").arg(bucketOf.size()));
+    dragHistogram(d, QStringLiteral("duration"), first, last);
+    REQUIRE_EVENTUALLY(d.monitor->histograms()->selectedMeasure() == 0);
+    CHECK(d.monitor->histograms()->selectedFirst() == first);
+    CHECK(d.monitor->histograms()->selectedLast() == last);
+    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
+    CHECK(d.shownKeys() == expected);
+    CHECK(textOf(d.item(QStringLiteral("histogramSelection"))).startsWith(QStringLiteral("Table: duration")));
+    d.screenshot(QStringLiteral("histograms"));
+    // On a small screen every control of the view, and the table's chip, stay in the window.
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    for (const char *name : {"histogramsTab", "histogramOp", "histogramState", "histogramClear", "histogram_duration",
+                             "histogram_wait", "histogram_step", "rangeFilterChip", "taskTable"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
+    }
+    // And the table under the histograms still shows some of its rows whole.
+    const auto wholeRows = [&] {
+        const QRectF view = d.table()->mapRectToScene(QRectF(0, 0, d.table()->width(), d.table()->height()));
+        int rows = 0;
+        for (QQuickItem *row : d.visibleItems(QStringLiteral("taskRow"))) {
+            const QRectF r = row->mapRectToScene(QRectF(0, 0, row->width(), row->height()));
+            rows += r.top() >= view.top() - 0.5 && r.bottom() <= view.bottom() + 0.5 ? 1 : 0;
+        }
+        return rows;
+    };
+    CHECK_EVENTUALLY(wholeRows() >= 4);
+    d.screenshot(QStringLiteral("histograms-1024x700"));
+
+    // The table's own view says it is filtered, and the chip there clears it too.
+    d.click(d.item(QStringLiteral("tableTab")));
+    d.click(d.item(QStringLiteral("rangeFilterChip")));
+    REQUIRE_EVENTUALLY(d.tableCount() == all);
+    CHECK(d.visibleItems(QStringLiteral("rangeFilterChip")).isEmpty());
+
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    dragHistogram(d, QStringLiteral("duration"), first, last);
+    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
+    d.click(d.item(QStringLiteral("histogramClear")));
+    REQUIRE_EVENTUALLY(d.tableCount() == all);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("with one run of an opened log scoped, a step range shows that run's tasks with a step in it")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const QString path = writeFile(dir, QStringLiteral("steps.json"), kStepsLog);
+    openLog(d, path);
+    openLog(d, path);
+    d.monitor->setScopeRunId(2);
+    REQUIRE_EVENTUALLY(scopeOf(d) == 2 && d.tableCount() == 4);
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    // One run's 7 steps, not both runs' 14.
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("7 steps"));
+    // 1 ms up to 200 ms: "mid" (2 ms) and "slow-step" (120 ms); not "main" (50 µs,
+    // 20 µs) nor "quick" (5 µs, 3 µs).
+    dragHistogram(d, QStringLiteral("step"), plainBucketOf(1'000'000), plainBucketOf(199'000'000));
+    REQUIRE_EVENTUALLY(d.tableCount() == 2);
+    CHECK(d.shownKeys() == QSet<qint64>{TaskStore::makeKey(2, 3), TaskStore::makeKey(2, 4)});
+
+    SECTION("the state selector narrows the histograms and the range to that state")
+    {
+        QQuickItem *state = d.item(QStringLiteral("histogramState"));
+        REQUIRE(QMetaObject::invokeMethod(state, "activated", Q_ARG(int, 4))); // failed
+        REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("0 steps"));
+        REQUIRE_EVENTUALLY(d.tableCount() == 0);
+    }
+    SECTION("unscoped, the range takes in both runs' tasks")
+    {
+        d.monitor->setScopeRunId(0);
+        REQUIRE_EVENTUALLY(d.tableCount() == 4);
+        CHECK(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("14 steps"));
+    }
     checkNoWarnings(d);
 }
 
