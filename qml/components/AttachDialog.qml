@@ -40,8 +40,29 @@ Dialog {
     modal: true
     anchors.centerIn: T.Overlay.overlay
     width: Math.min(Theme.attachDialogWidth, parent ? parent.width - 2 * Theme.spacingXxl : Theme.attachDialogWidth)
-    standardButtons: Dialog.Close
     onOpened: root.refresh()
+
+    // Attach closes the dialog only once attached (a refusal shows here).
+    footer: DialogButtonBox {
+        Button {
+            objectName: "attachRefresh"
+            text: qsTr("Refresh")
+            DialogButtonBox.buttonRole: DialogButtonBox.ResetRole
+            onClicked: root.refresh()
+        }
+        Button {
+            objectName: "attachButton"
+            text: qsTr("Attach")
+            highlighted: true
+            enabled: programList.currentIndex >= 0
+            DialogButtonBox.buttonRole: DialogButtonBox.ApplyRole
+            onClicked: root.attachCurrent()
+        }
+        Button {
+            text: qsTr("Close")
+            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+        }
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -87,7 +108,11 @@ Dialog {
                 required property var modelData
                 objectName: "attachProgram_" + programRow.modelData.pid
                 width: programList.width
-                highlighted: ListView.isCurrentItem
+                background: Rectangle {
+                    radius: Theme.radiusM
+                    color: programRow.ListView.isCurrentItem ? Theme.selection
+                                                             : (programRow.hovered ? Theme.hover : Theme.transparent)
+                }
                 onClicked: programList.currentIndex = programRow.index
                 onDoubleClicked: {
                     programList.currentIndex = programRow.index
@@ -141,25 +166,6 @@ Dialog {
             wrapMode: Text.WordWrap
             color: Theme.failed
             text: root.error
-        }
-        RowLayout {
-            Layout.fillWidth: true
-            spacing: Theme.spacingS
-            Button {
-                objectName: "attachRefresh"
-                text: qsTr("Refresh")
-                onClicked: root.refresh()
-            }
-            Item {
-                Layout.fillWidth: true
-            }
-            Button {
-                objectName: "attachButton"
-                text: qsTr("Attach")
-                highlighted: true
-                enabled: programList.currentIndex >= 0
-                onClicked: root.attachCurrent()
-            }
         }
     }
 }
