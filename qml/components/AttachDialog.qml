@@ -20,7 +20,9 @@ Dialog {
     property string error: ""
 
     function refresh() {
-        const listed = root.monitor.attachablePrograms()
+        root.show(root.monitor.attachablePrograms())
+    }
+    function show(listed: var) {
         root.programs = listed.programs
         root.problem = String(listed.problem)
         root.error = ""
@@ -42,26 +44,20 @@ Dialog {
     width: Math.min(Theme.attachDialogWidth, parent ? parent.width - 2 * Theme.spacingXxl : Theme.attachDialogWidth)
     onOpened: root.refresh()
 
-    // Attach closes the dialog only once attached (a refusal shows here).
-    footer: DialogButtonBox {
-        Button {
-            objectName: "attachRefresh"
-            text: qsTr("Refresh")
-            DialogButtonBox.buttonRole: DialogButtonBox.ResetRole
-            onClicked: root.refresh()
-        }
-        Button {
-            objectName: "attachButton"
-            text: qsTr("Attach")
-            highlighted: true
-            enabled: programList.currentIndex >= 0
-            DialogButtonBox.buttonRole: DialogButtonBox.ApplyRole
-            onClicked: root.attachCurrent()
-        }
-        Button {
-            text: qsTr("Close")
-            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
-        }
+    // Reset is Refresh, Apply is Attach: Apply closes the dialog only once attached
+    // (a refusal shows here).
+    standardButtons: Dialog.Reset | Dialog.Apply | Dialog.Close
+    onReset: root.refresh()
+    onApplied: root.attachCurrent()
+    Component.onCompleted: {
+        const refresh = root.standardButton(Dialog.Reset)
+        refresh.text = qsTr("Refresh")
+        refresh.objectName = "attachRefresh"
+        const attach = root.standardButton(Dialog.Apply)
+        attach.text = qsTr("Attach")
+        attach.objectName = "attachButton"
+        attach.highlighted = true
+        attach.enabled = Qt.binding(() => programList.currentIndex >= 0)
     }
 
     ColumnLayout {

@@ -2290,6 +2290,29 @@ TEST_CASE("an attached program that ends ends its run cleanly, saying so", "[att
     checkNoWarnings(d);
 }
 
+TEST_CASE("attaching to a program that has ended since it was listed says so in the dialog; Refresh drops it",
+          "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    d.click(d.item(QStringLiteral("attachAction")));
+    QObject *dialog = d.object(QStringLiteral("attachDialog"));
+    d.waitOpened(dialog);
+    QQuickItem *entry = d.item(QStringLiteral("attachProgram_%1").arg(program.pid()));
+    program.tell("quit");
+    REQUIRE_EVENTUALLY(!program.isRunning());
+    d.click(entry);
+    d.click(d.item(QStringLiteral("attachButton")));
+    CHECK(textOf(d.item(QStringLiteral("attachError"))).startsWith(QLatin1String("Could not attach: ")));
+    CHECK(dialog->property("visible").toBool());
+    CHECK(d.monitor->runs()->rowCount() == 0);
+    d.click(d.item(QStringLiteral("attachRefresh")));
+    CHECK_EVENTUALLY(d.visibleItems(QStringLiteral("attachProgram_%1").arg(program.pid())).isEmpty());
+    CHECK(d.item(QStringLiteral("attachEmpty"))->isVisible());
+    CHECK(d.visibleItems(QStringLiteral("attachError")).isEmpty());
+    checkNoWarnings(d);
+}
+
 TEST_CASE("the Attach dialog says how to start a watched program when none runs", "[attach]")
 {
     QTemporaryDir dir;
