@@ -2213,6 +2213,7 @@ TEST_CASE("Attach lists a watched program; its tasks show live, Cancel and Add c
     CHECK(stateNamed(d, "failer") == QLatin1String("failed"));
     const QString lane = QStringLiteral("#%1 %2 \u00B7 main \u00B7 ").arg(runId).arg(title);
     CHECK_EVENTUALLY(laneTitles(d).size() == 1 && laneTitles(d).front().startsWith(lane));
+    d.screenshot(QStringLiteral("attached-run"));
 
     // Spawn cannot put a task into another program, and says so.
     const qint64 sleeper = keyNamed(d, QStringLiteral("sleeper"));
