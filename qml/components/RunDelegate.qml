@@ -53,13 +53,14 @@ ItemDelegate {
             }
             // While the run is live, its Stop button (and the dot's colour) say so: the
             // line leaves out "running", so that a million-task run's line fits beside
-            // the button in the sidebar's default width.
+            // the button in the sidebar's default width (an attached run's Detach button
+            // says it is attached).
             Label {
                 objectName: "runLine"
                 Layout.fillWidth: true
                 text: root.loaded ? qsTr("%1 tasks \u00B7 loaded from %2").arg(Format.count(root.taskCount))
                                         .arg(Format.fileName(root.loadedFrom))
-                    : root.attached ? (root.running ? qsTr("%1 tasks \u00B7 attached") : qsTr("%1 tasks \u00B7 no longer attached"))
+                    : root.attached ? (root.running ? qsTr("%1 tasks") : qsTr("%1 tasks \u00B7 no longer attached"))
                                           .arg(Format.count(root.taskCount))
                     : root.running ? qsTr("%1 tasks \u00B7 %2").arg(Format.count(root.taskCount))
                                          .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
