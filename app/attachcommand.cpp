@@ -10,8 +10,6 @@
 #include "taskset/taskset.h"
 
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTextStream>
 
 #include <algorithm>
@@ -160,18 +158,11 @@ int attachCommand(const QStringList &args)
         return 2;
     }
     log::ProbeReader reader;
-    const auto helloBy = Clock::now() + std::chrono::seconds(5);
-    while (!reader.hello() && !reader.failed() && Clock::now() < helloBy && connection.readInto(reader, 100)) {
-    }
-    if (!reader.hello()) {
-        err << "coroscope attach: " << printable(socketPath) << ": "
-            << (reader.failed() ? printable(reader.error()) : QStringLiteral("no hello from a probe")) << '\n';
+    if (const auto why = connection.attach(reader)) {
+        err << "coroscope attach: " << printable(socketPath) << ": " << printable(*why) << '\n';
         return 2;
     }
     const log::ProbeHello hello = *reader.hello();
-    connection.send(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("attach")},
-                                              {QStringLiteral("protocol"), QLatin1String(log::ProbeReader::kProtocol)}})
-                        .toJson(QJsonDocument::Compact));
 
     // The json and jsonl logs list the events; the csv table and the trace need the table only.
     const bool events = format == log::LogFormat::Json || format == log::LogFormat::Jsonl;
@@ -237,14 +228,9 @@ int attachCommand(const QStringList &args)
             const std::optional<std::uint64_t> task = reader.taskNamed(c.name);
             if (!task || rt::isFinal(record.state(record.localId(*task))))
                 continue;
-            QJsonObject command{{QStringLiteral("type"), c.type},
-                                {QStringLiteral("task"), double(*task)},
-                                {QStringLiteral("seq"), double(i)}};
-            if (c.type == QLatin1String("add_callback")) {
-                command.insert(QStringLiteral("kind"), QStringLiteral("log"));
-                command.insert(QStringLiteral("message"), c.message);
-            }
-            c.sent = connection.send(QJsonDocument(command).toJson(QJsonDocument::Compact));
+            c.sent = connection.send(c.type == QLatin1String("add_callback")
+                                         ? session::probeLogCallbackFrame(*task, c.message, qint64(i))
+                                         : session::probeCancelFrame(*task, qint64(i)));
         }
         if (!open) {
             ended = true;
@@ -253,7 +239,7 @@ int attachCommand(const QStringList &args)
     }
     ::sigaction(SIGINT, &previous, nullptr);
     if (!connection.closed())
-        connection.send(QByteArrayLiteral("{\"type\":\"detach\"}"));
+        connection.send(session::probeDetachFrame());
     connection.close();
 
     for (const Command &c : commands) {

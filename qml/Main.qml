@@ -17,9 +17,14 @@ ApplicationWindow {
     // What the last action that ended quietly did (e.g. where an export went).
     property string statusMessage: ""
     readonly property bool hasSelection: window.selectedKey >= 0
+    // Runs ended so far: an attached program's tasks become read only when its run ends.
+    property int runsEnded: 0
     // Why the selected task cannot be acted on (a past run's), "" when it can.
-    readonly property string readOnlyReason: window.hasSelection ? monitor.readOnlyReason(window.selectedKey) : ""
+    readonly property string readOnlyReason: window.hasSelection && window.runsEnded >= 0
+                                             ? monitor.readOnlyReason(window.selectedKey) : ""
     readonly property bool canAct: window.hasSelection && window.readOnlyReason.length === 0
+    // Why Spawn cannot act for the selection (an attached program's), "" when it can.
+    readonly property string spawnReason: monitor.spawnUnavailableReason(window.selectedKey, launcher.selectedRunId)
 
     function showErrors(title: string, errors: var) {
         if (errors && errors.length > 0)
@@ -68,6 +73,8 @@ ApplicationWindow {
             monitor.cancelSubtree(window.selectedKey)
     }
     function openSpawn() {
+        if (window.spawnReason.length > 0)
+            return
         // A past run's task cannot take a child: the spawned task goes to the top level.
         spawnDialog.ask(monitor.spawnTarget(window.canAct ? window.selectedKey : -1, launcher.selectedRunId))
     }
@@ -138,13 +145,13 @@ ApplicationWindow {
                     ToolTip.text: qsTr("Launch a task-set file (Ctrl+O)")
                 }
                 ToolSeparator {}
-                ToolButton {
+                ActionButton {
                     objectName: "spawnAction"
                     text: qsTr("Spawn\u2026")
+                    active: window.spawnReason.length === 0
                     onClicked: window.openSpawn()
-                    ToolTip.visible: hovered
-                    ToolTip.delay: Theme.toolTipDelay
-                    ToolTip.text: qsTr("Spawn one task, optionally as a child of the selected task (Ctrl+N)")
+                    toolTip: window.spawnReason.length > 0 ? window.spawnReason
+                                                           : qsTr("Spawn one task, optionally as a child of the selected task (Ctrl+N)")
                 }
                 ActionButton {
                     objectName: "cancelAction"
@@ -204,6 +211,14 @@ ApplicationWindow {
                     ToolTip.visible: hovered
                     ToolTip.delay: Theme.toolTipDelay
                     ToolTip.text: qsTr("Compare the selected run with another: their timelines aligned, the tasks that differ marked")
+                }
+                ToolButton {
+                    objectName: "attachAction"
+                    text: qsTr("Attach\u2026")
+                    onClicked: attachDialog.open()
+                    ToolTip.visible: hovered
+                    ToolTip.delay: Theme.toolTipDelay
+                    ToolTip.text: qsTr("Watch and steer a program of yours that runs with a Coroscope probe")
                 }
                 ToolButton {
                     id: recentButton
@@ -365,6 +380,7 @@ ApplicationWindow {
                                                           Math.min(Theme.detailsWidth, window.width * Theme.detailsShare)))
             SplitView.minimumWidth: Theme.detailsMinWidth
             readOnlyReason: window.readOnlyReason
+            spawnReason: window.spawnReason
             onTaskSelected: key => window.select(key)
             onCancelRequested: window.cancelSelected()
             onCancelSubtreeRequested: window.cancelSelectedSubtree()
@@ -441,6 +457,24 @@ ApplicationWindow {
 
     ErrorsDialog {
         id: errorsDialog
+    }
+    AttachDialog {
+        id: attachDialog
+        objectName: "attachDialog"
+        monitor: monitor
+    }
+    // An attached program: its run alone; what happens to it later, in the status bar.
+    Connections {
+        target: monitor
+        function onProgramAttached(runId: int) {
+            monitor.scopeRunId = runId
+        }
+        function onNotice(message: string) {
+            window.statusMessage = message
+        }
+        function onRunFinished() {
+            window.runsEnded += 1
+        }
     }
     LaunchConfirmDialog {
         id: launchConfirmDialog

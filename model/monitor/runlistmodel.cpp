@@ -32,6 +32,7 @@ QHash<int, QByteArray> RunListModel::roleNames() const
         {StartedAtRole, QByteArrayLiteral("startedAt")},
         {LoadedRole, QByteArrayLiteral("loaded")},
         {LoadedFromRole, QByteArrayLiteral("loadedFrom")},
+        {AttachedRole, QByteArrayLiteral("attached")},
     };
 }
 
@@ -52,6 +53,7 @@ QVariant RunListModel::data(const QModelIndex &index, int role) const
     case StartedAtRole: return run->startedAt();
     case LoadedRole: return m_store->isLoaded(runId);
     case LoadedFromRole: return m_store->loadedFrom(runId);
+    case AttachedRole: return !m_store->attachedTo(runId).isEmpty();
     default: return {};
     }
 }

@@ -2,7 +2,8 @@
 
 // RunListModel: every run of the store, in runId order, with roles
 // runId, name, running (bool), taskCount, startedAt (QDateTime), loaded (bool: a past
-// run read from a log) and loadedFrom (that log's path, "" otherwise), CONTRACT.md.
+// run read from a log), loadedFrom (that log's path, "" otherwise) and attached (bool: a
+// program watched over its probe; attached now while running), CONTRACT.md.
 // A run added is one row inserted, a run removed one row removed; a tick that touched
 // runs is one dataChanged. `newestRunId` is the last row's run (-1 when none).
 //
@@ -23,7 +24,7 @@ class RunListModel : public QAbstractListModel
     Q_PROPERTY(int newestRunId READ newestRunId NOTIFY newestRunIdChanged FINAL)
 
 public:
-    enum Role { RunIdRole = Qt::UserRole + 1, NameRole, RunningRole, TaskCountRole, StartedAtRole, LoadedRole, LoadedFromRole };
+    enum Role { RunIdRole = Qt::UserRole + 1, NameRole, RunningRole, TaskCountRole, StartedAtRole, LoadedRole, LoadedFromRole, AttachedRole };
 
     explicit RunListModel(TaskStore *store, QObject *parent = nullptr);
 

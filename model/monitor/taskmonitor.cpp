@@ -160,7 +160,8 @@ TaskMonitor::~TaskMonitor()
 {
     m_tick.stop();
     m_apply.stop();
-    m_live.clear(); // each run stops its tasks and its loop threads
+    m_attached.clear(); // closes the connections: the programs run on
+    m_live.clear();     // each run stops its tasks and its loop threads
 }
 
 double TaskMonitor::nowMs() const
@@ -182,6 +183,8 @@ double TaskMonitor::nowMs() const
 
 bool TaskMonitor::runIsActive(int runId) const
 {
+    if (const auto a = m_attached.find(runId); a != m_attached.end())
+        return a->second.session->isOpen() && m_store.isRunning(runId);
     const auto it = m_live.find(runId);
     if (it == m_live.end() || !it->second->isRunning() || !m_store.isRunning(runId))
         return false;
@@ -196,7 +199,7 @@ bool TaskMonitor::anyRunActive() const
         if (runIsActive(runId))
             return true;
     }
-    return false;
+    return std::any_of(m_attached.begin(), m_attached.end(), [this](const auto &a) { return runIsActive(a.first); });
 }
 
 std::int64_t TaskMonitor::originNs(int runId) const
@@ -204,7 +207,7 @@ std::int64_t TaskMonitor::originNs(int runId) const
     const log::RunRecord *record = m_store.run(runId);
     if (!record)
         return 0;
-    if (m_scope == runId || m_store.isLoaded(runId) || m_firstStartNs < 0)
+    if (m_scope == runId || m_store.isLoaded(runId) || !m_store.attachedTo(runId).isEmpty() || m_firstStartNs < 0)
         return record->startNs();
     return m_firstStartNs;
 }
@@ -266,6 +269,8 @@ QString TaskMonitor::readOnlyReason(qint64 taskKey) const
     if (m_store.isLoaded(runId))
         return QStringLiteral("A past run, read from %1: it only shows what happened")
             .arg(QFileInfo(m_store.loadedFrom(runId)).fileName());
+    if (const auto a = m_attached.find(runId); a != m_attached.end() && !a->second.session->isOpen())
+        return a->second.pastReason;
     return {};
 }
 
@@ -312,6 +317,10 @@ QStringList TaskMonitor::openSetFile(const QUrl &url)
 
 void TaskMonitor::stopRun(int runId)
 {
+    if (m_attached.count(runId)) {
+        detachRun(runId);
+        return;
+    }
     if (auto it = m_live.find(runId); it != m_live.end())
         it->second->stop();
 }
@@ -320,12 +329,15 @@ QString TaskMonitor::removeRun(int runId)
 {
     if (!m_store.run(runId))
         return tr("There is no run #%1").arg(runId);
+    if (const auto a = m_attached.find(runId); a != m_attached.end() && a->second.session->isOpen())
+        return tr("Run #%1 is attached to %2: detach it first").arg(runId).arg(a->second.program);
     if (m_store.isRunning(runId) || m_finishing.count(runId)
         || (m_live.count(runId) && !m_live.at(runId)->caughtUp()))
         return tr("Run #%1 is still running: stop it first").arg(runId);
     if (m_scope == runId)
         setScopeRunId(0);
     m_live.erase(runId); // ends its loop threads (nothing of it runs)
+    m_attached.erase(runId);
     if (m_playgroundRun == runId)
         m_playgroundRun = 0;
     std::erase_if(m_spawnedAwaited, [runId](const auto &awaited) { return awaited.first == runId; });
@@ -427,6 +439,14 @@ QVariantMap TaskMonitor::spawnTarget(qint64 selectedTaskKey, int selectedRunId) 
 
 void TaskMonitor::cancelTask(qint64 taskKey)
 {
+    if (m_attached.count(TaskStore::runIdOfKey(taskKey))) {
+        const int row = m_store.rowOfKey(taskKey);
+        const QString what = tr("cancel %1").arg(row >= 0 ? m_store.name(row) : QString());
+        const QString error = sendToProgram(taskKey, what, false, [](session::ProbeSession &p, std::uint64_t id) { return p.cancel(id); });
+        if (!error.isEmpty())
+            Q_EMIT notice(error);
+        return;
+    }
     std::uint64_t id = 0;
     if (session::Run *run = liveRunOf(taskKey, &id))
         run->cancel({id});
@@ -434,6 +454,18 @@ void TaskMonitor::cancelTask(qint64 taskKey)
 
 void TaskMonitor::cancelSubtree(qint64 taskKey)
 {
+    if (m_attached.count(TaskStore::runIdOfKey(taskKey))) {
+        // One cancel a task, the task first (docs/spec/probe-protocol.md, "The
+        // dashboard"); a descendant may end before its cancel arrives: no message then.
+        cancelTask(taskKey);
+        const int runId = TaskStore::runIdOfKey(taskKey);
+        const log::RunRecord *record = m_store.run(runId);
+        for (const std::uint64_t probeId : record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey))) {
+            const qint64 key = TaskStore::makeKey(runId, record->localId(probeId));
+            sendToProgram(key, {}, true, [](session::ProbeSession &p, std::uint64_t id) { return p.cancel(id); });
+        }
+        return;
+    }
     std::uint64_t id = 0;
     session::Run *run = liveRunOf(taskKey, &id);
     if (!run)
@@ -454,6 +486,17 @@ QStringList TaskMonitor::addCallback(qint64 taskKey, const QString &kind, const 
 {
     if (const QString reason = readOnlyReason(taskKey); !reason.isEmpty())
         return {reason};
+    if (m_attached.count(TaskStore::runIdOfKey(taskKey))) {
+        if (kind != QLatin1String("log"))
+            return {tr("An attached program takes log callbacks only")};
+        const QString message = text.isEmpty() ? QStringLiteral("done") : text;
+        const int row = m_store.rowOfKey(taskKey);
+        const QString what = tr("add a callback to %1").arg(row >= 0 ? m_store.name(row) : QString());
+        const QString error = sendToProgram(taskKey, what, false, [&message](session::ProbeSession &p, std::uint64_t id) {
+            return p.addLogCallback(id, message);
+        });
+        return error.isEmpty() ? QStringList() : QStringList{error};
+    }
     std::uint64_t id = 0;
     session::Run *run = liveRunOf(taskKey, &id);
     if (!run)

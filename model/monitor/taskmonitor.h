@@ -9,6 +9,7 @@
 // model.
 // Errors come back as values (lists of messages); no exception reaches QML.
 
+#include "session/probesession.h"
 #include "session/run.h"
 #include "monitor/runlistmodel.h"
 #include "monitor/taskdetailsdata.h"
@@ -28,6 +29,7 @@
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -96,6 +98,7 @@ public:
 
     Q_INVOKABLE QStringList launchBuiltin(const QString &name);
     Q_INVOKABLE QStringList openSetFile(const QUrl &url);
+    // Cancels every task of a run launched here; detaches an attached run (detachRun).
     Q_INVOKABLE void stopRun(int runId);
     // Forgets a run that is not live (finished, or read from a log): its tasks leave
     // every view, its loop threads end and the memory it held is freed (the scope goes
@@ -113,6 +116,8 @@ public:
     Q_INVOKABLE QVariantMap spawnTarget(qint64 selectedTaskKey, int selectedRunId) const;
     Q_INVOKABLE void cancelTask(qint64 taskKey);
     Q_INVOKABLE void cancelSubtree(qint64 taskKey);
+    // Stops every run launched here; attached programs are left alone (their tasks are
+    // cancelled one by one, or a subtree at a time).
     Q_INVOKABLE void cancelAll();
     Q_INVOKABLE QStringList addCallback(qint64 taskKey, const QString &kind, const QString &text);
     Q_INVOKABLE QString exportLog(int runId, const QUrl &url);
@@ -125,8 +130,28 @@ public:
     Q_INVOKABLE QString exportFolder() const;
     Q_INVOKABLE QString openLog(const QUrl &url);
     // Why the task's run cannot be acted on (cancel, callback, child), for a tooltip;
-    // empty when it can (a live run's task).
+    // empty when it can (a live run's task, or an attached program's).
     Q_INVOKABLE QString readOnlyReason(qint64 taskKey) const;
+
+    // Attaching to a program (attach.cpp, docs/spec/probe-protocol.md) ----------------
+    // The programs that can be attached now, the same listing as `coroscope attach
+    // --list`: {programs: [{pid, program, command, startedAt (QDateTime), path}] by pid,
+    // problem: why the folder was not listed, or ""}. Blocks while it asks each socket
+    // for its hello (an answering probe answers at once; up to a second each for one
+    // that does not).
+    Q_INVOKABLE QVariantMap attachablePrograms() const;
+    // Attaches to the program whose probe listens at `path`: it becomes a run named
+    // "PROGRAM (pid PID)" with its loop as a lane and its tasks in every view, live;
+    // programAttached(runId) follows. Cancel, Cancel subtree and log callbacks on its
+    // tasks go to the program as commands; Spawn is not available. Returns the error,
+    // empty when attached.
+    Q_INVOKABLE QString attachProgram(const QString &path);
+    // Stops watching an attached run (stopRun does the same): it stays as a finished,
+    // read-only record, and the program runs on. Returns the error, empty when detached.
+    Q_INVOKABLE QString detachRun(int runId);
+    // Why Spawn cannot act for the selected task (-1: none), else the selected run (-1:
+    // none), for a tooltip: the run is an attached program's. Empty when it can.
+    Q_INVOKABLE QString spawnUnavailableReason(qint64 selectedTaskKey, int selectedRunId) const;
     // Everything about one task, for the details pane (qml::TaskDetails reads it each
     // tick): its fields, its events and callbacks, its first kMaxDetailsChildren
     // children (moreChildren: it has more). None when no task has that key.
@@ -197,6 +222,10 @@ Q_SIGNALS:
     // A run ended (every task it created has finished).
     void runFinished(int runId);
     void logOpened(int runId);
+    void programAttached(int runId);
+    // Something to tell the user that no call returned: an attached program has ended,
+    // was detached, or refused a command.
+    void notice(const QString &message);
     // A run was removed (removeRun): its tasks are gone from every view.
     void runRemoved(int runId);
     void scopeChanged();
@@ -244,6 +273,30 @@ private:
         std::optional<Stall> hang; // the step holding the loop now, growing (updateLoops)
     };
     [[nodiscard]] session::Run *liveRunOf(qint64 taskKey, std::uint64_t *runtimeId) const;
+
+    // An attached program (attach.cpp): its session while attached, and after it ended
+    // why its run is read only.
+    struct Attached {
+        std::unique_ptr<session::ProbeSession> session;
+        QString program;            // "PROGRAM (pid PID)", the run's name
+        std::int64_t startNs = 0;   // the probe's start on rt::monotonicNs()
+        QString pastReason;         // readOnlyReason once it is no longer attached
+        struct Command {
+            QString what;           // "cancel NAME", for a message
+            bool quiet = false;     // a refusal is expected (a subtree's task ending first)
+        };
+        std::map<qint64, Command> commands; // by seq, until acked
+    };
+    // The open session of the task's run, and the task's id in the program; null if
+    // the task is not an attached program's, or that program is no longer attached.
+    [[nodiscard]] Attached *attachedOf(qint64 taskKey, std::uint64_t *probeId);
+    void applyProbeEvents(int runId);
+    void onProbeAcked(int runId, qint64 seq, const QString &error);
+    // The run ends (now): `reason` becomes its readOnlyReason, `message` a notice.
+    void endAttached(int runId, const QString &reason, const QString &message);
+    // Sends a command to the task's program; the error, empty when sent.
+    QString sendToProgram(qint64 taskKey, const QString &what, bool quiet,
+                          const std::function<std::optional<qint64>(session::ProbeSession &, std::uint64_t)> &send);
     [[nodiscard]] session::Run &playground();
 
     // The children taskDetails() lists, for the task the details pane shows: that
@@ -272,6 +325,7 @@ private:
     QVariantList m_builtins;
     QVariantList m_loops;
     std::map<int, std::unique_ptr<session::Run>> m_live;
+    std::map<int, Attached> m_attached; // by run id, until the run is removed
     int m_playgroundRun = 0;
     // Tasks spawned through spawnTask() whose creation has not reached the store yet:
     // (run, runtime id); spawned() is emitted for each once it has.

@@ -14,15 +14,16 @@ TaskStats::TaskStats(TaskStore *store, QObject *parent) : QObject(parent), m_sto
 
 void TaskStats::readCounts()
 {
-    // A loaded run's unfinished tasks run nowhere now; at the playhead they ran then.
-    const bool loaded = m_scope > 0 && m_store->isLoaded(m_scope) && m_store->playheadRun() != m_scope;
+    // A past run's unfinished tasks (a log's, a detached program's) run nowhere now; at
+    // the playhead they ran then.
+    const bool past = m_scope > 0 && m_store->isPast(m_scope) && m_store->playheadRun() != m_scope;
     for (int s = 0; s < kStateCount; ++s) {
         const auto state = rt::TaskState(s);
         const bool live = state == rt::TaskState::Pending || state == rt::TaskState::Running;
         qint64 n = 0;
         if (m_scope == 0)
             n = live ? m_store->liveCount(state) : m_store->count(state);
-        else if (!(live && loaded))
+        else if (!(live && past))
             n = m_store->runCount(m_scope, state);
         m_counts[std::size_t(s)] = n;
     }

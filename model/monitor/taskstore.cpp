@@ -42,6 +42,8 @@ struct TaskStore::Run {
     log::TaskHistograms histograms; // follows the record (Feed); a loaded run's steps from its history
     std::vector<std::int32_t> rows; // the record's arrival row -> global row
     QString loadedFrom; // non-empty: a past run read from this file
+    QString attachedTo; // non-empty: a program watched over its probe
+    bool past = false;  // its unfinished tasks run nowhere here (TaskStore::isPast)
     bool running = true;
     std::unique_ptr<log::RunHistory> history; // for the playhead (timetravel.cpp)
     std::uint64_t historyEvents = 0;          // the spool's size when it was taken
@@ -202,8 +204,8 @@ bool TaskStore::removeRun(int runId)
     for (std::size_t st = 0; st < kStateCount; ++st) {
         const auto n = std::int64_t(run->record.count(TaskState(st)));
         m_counts[st] -= n;
-        if (!run->loadedFrom.isEmpty())
-            m_loadedCounts[st] -= n;
+        if (run->past)
+            m_pastCounts[st] -= n;
     }
     // The index anew, of every kept row in its state now (endTick then has nothing to add).
     std::vector<std::uint8_t> states(static_cast<std::size_t>(kept));
@@ -258,6 +260,18 @@ bool TaskStore::isRunning(int runId) const
     return r && r->running;
 }
 
+QString TaskStore::attachedTo(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r ? r->attachedTo : QString();
+}
+
+bool TaskStore::isPast(int runId) const
+{
+    const Run *r = runPtr(runId);
+    return r && r->past;
+}
+
 bool TaskStore::isLoaded(int runId) const
 {
     const Run *r = runPtr(runId);
@@ -304,9 +318,25 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     run.record.setFinished(endNs);
     run.running = false;
     run.warnings.finish(endNs); // a run that is over is decided at its end (warnings.md)
+    if (!run.attachedTo.isEmpty() && !run.past)
+        markPast(run);
     m_pending.runsChanged = true;
     m_touched = true;
     Q_EMIT runFinished(runId);
+}
+
+void TaskStore::setRunAttached(int runId, const QString &program)
+{
+    runRef(runId).attachedTo = program;
+    m_pending.runsChanged = true;
+    m_touched = true;
+}
+
+void TaskStore::markPast(Run &run)
+{
+    run.past = true;
+    for (int s = 0; s < kStateCount; ++s)
+        m_pastCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
 }
 
 void TaskStore::setRunRunning(int runId)
@@ -562,8 +592,7 @@ int TaskStore::loadLog(const log::RunLog &log, const QString &source)
     m_pending.finished = finishedBefore;
     run.history = std::make_unique<log::RunHistory>(log::RunHistory::fromLog(log, run.record));
     run.histograms.addSteps(*run.history);
-    for (int s = 0; s < kStateCount; ++s)
-        m_loadedCounts[std::size_t(s)] += std::int64_t(run.record.count(TaskState(s)));
+    markPast(run);
     setRunFinished(runId, log::logMsToNs(log.durationMs));
     endTick();
     return runId;

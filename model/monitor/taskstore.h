@@ -124,6 +124,11 @@ public:
     // `source` names where it came from (its file's path): the run is a past run, read
     // only. Its tasks count in count() (the table shows them) but not in liveCount().
     int loadLog(const log::RunLog &log, const QString &source = {});
+    // A run watched in another program over its probe (docs/spec/probe-protocol.md);
+    // `program` names it ("worker.py (pid 1234)"). Its tasks are live until
+    // setRunFinished (detached, or the program ended); from then on they run nowhere
+    // here: like a loaded run's, they count in count() but not in liveCount().
+    void setRunAttached(int runId, const QString &program);
     // Forgets a run that is not running (finished, or read from a log): its tasks leave
     // every row, the rows after them move up (arrival order kept), its memory is freed,
     // and a reset tick follows at once (so no model reads a moved row before it knows),
@@ -146,6 +151,11 @@ public:
     [[nodiscard]] bool isLoaded(int runId) const;
     // The file a loaded run was read from; empty for a run that ran here.
     [[nodiscard]] QString loadedFrom(int runId) const;
+    // The program an attached run watches (setRunAttached); empty for any other run.
+    [[nodiscard]] QString attachedTo(int runId) const;
+    // Whether the run's unfinished tasks run nowhere here: it was read from a log, or it
+    // is an attached run that has finished.
+    [[nodiscard]] bool isPast(int runId) const;
     // The run's tasks in `state`, as of the last apply.
     [[nodiscard]] std::int64_t runCount(int runId, rt::TaskState state) const;
     // Global row of a run's task `localId` (1..run(runId)->taskCount()); -1 if unknown.
@@ -203,11 +213,11 @@ public:
 
     // Counts and filtering ----------------------------------------------------------
     [[nodiscard]] std::int64_t count(rt::TaskState state) const noexcept { return m_counts[std::size_t(state)]; }
-    // Tasks of runs that ran here (loaded runs left out: a log's unfinished tasks are
-    // not running anywhere).
+    // Tasks of runs that are not past (isPast: a log's or a detached program's
+    // unfinished tasks are not running anywhere).
     [[nodiscard]] std::int64_t liveCount(rt::TaskState state) const noexcept
     {
-        return m_counts[std::size_t(state)] - m_loadedCounts[std::size_t(state)];
+        return m_counts[std::size_t(state)] - m_pastCounts[std::size_t(state)];
     }
     [[nodiscard]] const StateIndex &stateIndex() const noexcept { return m_index; }
     [[nodiscard]] std::int64_t nowNs() const noexcept { return m_nowNs; } // the clock at the last tick
@@ -288,6 +298,8 @@ private:
     [[nodiscard]] const Run *runPtr(int runId) const;
     [[nodiscard]] Cursor locate(int row) const;
     void renumber(Run &run);
+    // The run is past from now on: its counts join m_pastCounts.
+    void markPast(Run &run);
     void noteChanged(int row);
     void syncIndex();
     // The playhead's frame when the cursor's run is the one travelled, else null.
@@ -311,7 +323,7 @@ private:
     std::vector<std::pair<int, rt::TaskState>> m_indexDirty; // state changes since, in order (rows may repeat)
     std::vector<rt::TaskState> m_indexAppended;              // endTick's rows new to the index (kept for its capacity)
     std::array<std::int64_t, kStateCount> m_counts{};
-    std::array<std::int64_t, kStateCount> m_loadedCounts{}; // the loaded runs' share of m_counts
+    std::array<std::int64_t, kStateCount> m_pastCounts{}; // the past runs' share of m_counts (isPast)
 
     // What the current tick has seen so far.
     TickChange m_pending;

@@ -3,6 +3,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +88,36 @@ std::vector<ProbeEndpoint> listProbeEndpoints(QString *problem, int timeoutMs)
     return out;
 }
 
+QByteArray probeAttachFrame()
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("attach")},
+                                     {QStringLiteral("protocol"), QLatin1String(log::ProbeReader::kProtocol)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray probeDetachFrame()
+{
+    return QByteArrayLiteral("{\"type\":\"detach\"}");
+}
+
+QByteArray probeCancelFrame(std::uint64_t task, qint64 seq)
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("cancel")},
+                                     {QStringLiteral("task"), double(task)},
+                                     {QStringLiteral("seq"), double(seq)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray probeLogCallbackFrame(std::uint64_t task, const QString &message, qint64 seq)
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("add_callback")},
+                                     {QStringLiteral("task"), double(task)},
+                                     {QStringLiteral("kind"), QStringLiteral("log")},
+                                     {QStringLiteral("message"), message},
+                                     {QStringLiteral("seq"), double(seq)}})
+        .toJson(QJsonDocument::Compact);
+}
+
 ProbeConnection::~ProbeConnection()
 {
     close();
@@ -111,6 +143,18 @@ std::optional<QString> ProbeConnection::open(const QString &path)
         return QStringLiteral("%1: %2").arg(path, systemError(error));
     }
     m_fd = fd;
+    return std::nullopt;
+}
+
+std::optional<QString> ProbeConnection::attach(log::ProbeReader &reader, int timeoutMs)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (!reader.hello() && !reader.failed() && std::chrono::steady_clock::now() < deadline && readInto(reader, 100)) {
+    }
+    if (!reader.hello())
+        return reader.failed() ? reader.error() : QStringLiteral("no hello from a probe");
+    if (!send(probeAttachFrame()))
+        return QStringLiteral("the probe closed the connection");
     return std::nullopt;
 }
 

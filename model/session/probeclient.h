@@ -13,6 +13,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct ProbeEndpoint {
 // `problem`.
 [[nodiscard]] std::vector<ProbeEndpoint> listProbeEndpoints(QString *problem = nullptr, int timeoutMs = 1000);
 
+// The frames Coroscope sends (spec: "Handshake", "Client -> probe"), without their newline.
+[[nodiscard]] QByteArray probeAttachFrame();
+[[nodiscard]] QByteArray probeDetachFrame();
+[[nodiscard]] QByteArray probeCancelFrame(std::uint64_t task, qint64 seq);
+[[nodiscard]] QByteArray probeLogCallbackFrame(std::uint64_t task, const QString &message, qint64 seq);
+
 class ProbeConnection
 {
 public:
@@ -52,6 +59,10 @@ public:
     // true otherwise (also when nothing came in time). -1: wait without a deadline
     // until bytes come, the peer closes, or a signal arrives.
     bool readInto(log::ProbeReader &reader, int timeoutMs);
+    // The handshake on an open connection: reads the probe's hello into `reader`
+    // (waiting up to timeoutMs) and answers `attach`, after which the snapshot comes.
+    // The error when no hello came, the reader refused it, or the answer could not go.
+    [[nodiscard]] std::optional<QString> attach(log::ProbeReader &reader, int timeoutMs = 5000);
     // Sends one frame (the newline is added); false if the probe has gone.
     bool send(const QByteArray &json, int timeoutMs = 2000);
     void close();

@@ -6,6 +6,7 @@ import QtQuick.Layouts
 // One run in the launcher: name, task count, start time, live or finished, Stop; a
 // past run read from a log says so (and which file). Remove forgets a run that is not
 // live (its tasks leave every view, its memory is freed); while it runs it says why not.
+// An attached program's run has Detach for Stop (the program runs on).
 ItemDelegate {
     id: root
 
@@ -17,6 +18,7 @@ ItemDelegate {
     required property date startedAt
     required property bool loaded
     required property string loadedFrom
+    required property bool attached
     property bool current: false
 
     signal stopRequested()
@@ -37,7 +39,7 @@ ItemDelegate {
             implicitWidth: Theme.dotSize
             implicitHeight: Theme.dotSize
             radius: Theme.dotSize / 2
-            color: root.loaded ? Theme.mutedText : root.running ? Theme.running : Theme.done
+            color: root.loaded || (root.attached && !root.running) ? Theme.mutedText : root.running ? Theme.running : Theme.done
         }
         ColumnLayout {
             Layout.fillWidth: true
@@ -51,12 +53,15 @@ ItemDelegate {
             }
             // While the run is live, its Stop button (and the dot's colour) say so: the
             // line leaves out "running", so that a million-task run's line fits beside
-            // the button in the sidebar's default width.
+            // the button in the sidebar's default width (an attached run's Detach button
+            // says it is attached).
             Label {
                 objectName: "runLine"
                 Layout.fillWidth: true
                 text: root.loaded ? qsTr("%1 tasks \u00B7 loaded from %2").arg(Format.count(root.taskCount))
                                         .arg(Format.fileName(root.loadedFrom))
+                    : root.attached ? (root.running ? qsTr("%1 tasks") : qsTr("%1 tasks \u00B7 no longer attached"))
+                                          .arg(Format.count(root.taskCount))
                     : root.running ? qsTr("%1 tasks \u00B7 %2").arg(Format.count(root.taskCount))
                                          .arg(Qt.formatTime(root.startedAt, "hh:mm:ss"))
                                    : qsTr("%1 tasks \u00B7 %2 \u00B7 finished").arg(Format.count(root.taskCount))
@@ -71,7 +76,7 @@ ItemDelegate {
         }
         Button {
             objectName: "runStop"
-            text: qsTr("Stop")
+            text: root.attached ? qsTr("Detach") : qsTr("Stop")
             visible: root.running
             flat: true
             // As wide as its word (the style's buttons are wider), so the line beside it
@@ -82,7 +87,8 @@ ItemDelegate {
             onClicked: root.stopRequested()
             ToolTip.visible: hovered
             ToolTip.delay: Theme.toolTipDelay
-            ToolTip.text: qsTr("Cancel every task of this run")
+            ToolTip.text: root.attached ? qsTr("Stop watching this program: it runs on, and its run stays as it was")
+                                        : qsTr("Cancel every task of this run")
         }
         ActionButton {
             objectName: "runRemove"
@@ -90,7 +96,8 @@ ItemDelegate {
             flat: true
             active: !root.running
             onClicked: root.removeRequested()
-            toolTip: root.running ? qsTr("A live run cannot be removed: stop it first, or let it finish")
+            toolTip: root.running ? (root.attached ? qsTr("An attached program's run cannot be removed: detach it first")
+                                                   : qsTr("A live run cannot be removed: stop it first, or let it finish"))
                                   : qsTr("Remove this run: its tasks leave every view and its memory is freed")
         }
     }

@@ -16,6 +16,8 @@ Pane {
     property real taskKey: -1
     // Why the task cannot be acted on (a past run's), "" when it can.
     property string readOnlyReason: ""
+    // Why Spawn child cannot act (the task is an attached program's), "" when it can.
+    property string spawnReason: ""
     readonly property bool hasTask: page.taskKey >= 0 && taskDetails.hasTask
     readonly property string taskState: page.hasTask ? taskDetails.state : ""
     // The field rows, in this order, with the label people read. Times are ms after the
@@ -207,8 +209,9 @@ Pane {
                     objectName: "detailsSpawnChild"
                     flat: false
                     text: qsTr("Spawn child\u2026")
-                    active: page.readOnlyReason.length === 0
-                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason : qsTr("Spawn a task as this task's child")
+                    active: page.readOnlyReason.length === 0 && page.spawnReason.length === 0
+                    toolTip: page.readOnlyReason.length > 0 ? page.readOnlyReason
+                             : page.spawnReason.length > 0 ? page.spawnReason : qsTr("Spawn a task as this task's child")
                     onClicked: page.spawnChildRequested()
                 }
             }

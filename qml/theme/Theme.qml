@@ -129,6 +129,9 @@ QtObject {
     readonly property int dialogWidth: 460
     readonly property int errorsDialogWidth: 640
     readonly property int errorsDialogHeight: 360
+    readonly property int attachDialogWidth: 640
+    readonly property int pidColumnWidth: 70
+    readonly property int startedColumnWidth: 150
     readonly property int fieldLabelWidth: 110
     readonly property int treeIndent: 16
     readonly property int listMaxHeight: 220

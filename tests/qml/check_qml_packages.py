@@ -64,7 +64,8 @@ def main():
     runs = [
         # The app as a person starts it, with a set running; it never quits on its own.
         ([app, "gui", "gather-basics"], 6, (None,)),
-        # The real window with every file dialog opened and used.
+        # The real window with every file dialog opened and used (and the Attach dialog:
+        # DIALOGS_TEST_NAME may list more test specs, comma-separated).
         ([dialogs_test, dialogs_case], 240, (0,)),
     ]
     modules = {}

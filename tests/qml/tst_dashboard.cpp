@@ -368,7 +368,8 @@ TEST_CASE("a million-task run's line fits beside its Stop button in the sidebar"
                           {QStringLiteral("taskCount"), 1000001},
                           {QStringLiteral("startedAt"), QDateTime(QDate(2026, 11, 28), QTime(23, 59, 58))},
                           {QStringLiteral("loaded"), false},
-                          {QStringLiteral("loadedFrom"), QString()}};
+                          {QStringLiteral("loadedFrom"), QString()},
+                          {QStringLiteral("attached"), false}};
     PaneWindow live("RunDelegate", run, QSize(270, 48));
     const QList<QQuickItem *> lines = live.items(QStringLiteral("runLine"));
     REQUIRE(lines.size() == 1);
@@ -382,6 +383,24 @@ TEST_CASE("a million-task run's line fits beside its Stop button in the sidebar"
     REQUIRE(doneLines.size() == 1);
     CHECK(doneLines.first()->property("text").toString().endsWith(QStringLiteral("finished")));
     CHECK_FALSE(doneLines.first()->property("truncated").toBool());
+
+    // An attached program's run: its button detaches (and says it is attached); once
+    // detached, the line says so.
+    QVariantMap attached = run;
+    attached[QStringLiteral("attached")] = true;
+    PaneWindow watched("RunDelegate", attached, QSize(270, 48));
+    const QList<QQuickItem *> watchedLines = watched.items(QStringLiteral("runLine"));
+    REQUIRE(watchedLines.size() == 1);
+    CHECK_FALSE(watchedLines.first()->property("truncated").toBool());
+    const QList<QQuickItem *> buttons = watched.items(QStringLiteral("runStop"));
+    REQUIRE(buttons.size() == 1);
+    CHECK(buttons.first()->property("text").toString() == QStringLiteral("Detach"));
+    attached[QStringLiteral("running")] = false;
+    PaneWindow detached("RunDelegate", attached, QSize(270, 48));
+    const QList<QQuickItem *> detachedLines = detached.items(QStringLiteral("runLine"));
+    REQUIRE(detachedLines.size() == 1);
+    CHECK(detachedLines.first()->property("text").toString() == QStringLiteral("1,000,001 tasks \u00B7 no longer attached"));
+    CHECK_FALSE(detachedLines.first()->property("truncated").toBool());
 
     INFO(printed.warnings().join(QLatin1Char('\n')).toStdString());
     CHECK(printed.warnings().isEmpty());

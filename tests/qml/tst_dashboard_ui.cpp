@@ -11,6 +11,8 @@
 #include "qmlwarningguard.h"
 
 #include <QPointer>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QClipboard>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -46,6 +48,7 @@ namespace {
 
 using coroscope::monitor::TaskMonitor;
 using coroscope::monitor::TaskStore;
+using coroscope::monitor::RunListModel;
 
 constexpr int kTimeoutMs = 15000;
 constexpr int kListViewContain = 4; // ListView.Contain
@@ -2169,6 +2172,160 @@ void dragHistogram(const Dashboard &d, const QString &key, int from, int to)
     for (int step = 1; step <= 4; ++step)
         QTest::mouseMove(d.window, a + (b - a) * step / 4);
     QTest::mouseRelease(d.window, Qt::LeftButton, Qt::NoModifier, b);
+namespace {
+
+// Attaching (docs/spec/probe-protocol.md, "The dashboard") -----------------------------
+
+// A real asyncio program run through the Python probe, with a private
+// XDG_RUNTIME_DIR (the dashboard lists the same folder while it lives). It says
+// "ready" once its tasks are in each state, then obeys lines on its stdin: "go" ends
+// the task `waiter`, "quit" (or the end of stdin) ends the program.
+class WatchedProgram
+{
+public:
+    static constexpr const char *kScript = R"(
+import asyncio, sys
+
+async def sleeper():
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        print("sleeper got CancelledError", file=sys.stderr, flush=True)
+        raise
+
+async def finisher():
+    return 42
+
+async def failer():
+    raise ValueError("boom")
+
+async def kept():
+    await asyncio.sleep(3600)
+
+async def keeper():
+    child = asyncio.create_task(kept(), name="kept")
+    await asyncio.get_running_loop().create_future()
+
+async def main():
+    loop = asyncio.get_running_loop()
+    lines = asyncio.Queue()
+    loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline().strip()))
+    go = loop.create_future()
+    async def waiter():
+        return await go
+    tasks = [asyncio.create_task(sleeper(), name="sleeper"), asyncio.create_task(waiter(), name="waiter"),
+             asyncio.create_task(keeper(), name="keeper"),
+             asyncio.create_task(finisher(), name="finisher"), asyncio.create_task(failer(), name="failer")]
+    await asyncio.wait(tasks[3:])
+    await asyncio.sleep(0)  # keeper has made kept
+    print("ready", flush=True)
+    while (line := await lines.get()) not in ("quit", ""):
+        if line == "go":
+            go.set_result("went")
+    print("survived", flush=True)
+
+asyncio.run(main())
+)";
+
+    WatchedProgram() : m_previousRuntimeDir(qgetenv("XDG_RUNTIME_DIR"))
+    {
+        REQUIRE(m_dir.isValid());
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(m_dir.path()));
+        const QString script = m_dir.filePath(QStringLiteral("watched.py"));
+        QFile file(script);
+        REQUIRE(file.open(QIODevice::WriteOnly));
+        file.write(kScript);
+        file.close();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(COROSCOPE_PROBE_PYTHONPATH));
+        m_process.setProcessEnvironment(env);
+        m_process.start(QStringLiteral(COROSCOPE_PYTHON), {QStringLiteral("-m"), QStringLiteral("coroscope_probe"), script});
+        REQUIRE(m_process.waitForStarted());
+        INFO(errorText().toStdString());
+        REQUIRE(waitFor([this] { return outputText().contains(QLatin1String("ready\n")); }));
+    }
+    ~WatchedProgram()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.closeWriteChannel();
+            if (!m_process.waitForFinished(kTimeoutMs))
+                m_process.kill();
+            m_process.waitForFinished();
+        }
+        if (m_previousRuntimeDir.isNull())
+            qunsetenv("XDG_RUNTIME_DIR");
+        else
+            qputenv("XDG_RUNTIME_DIR", m_previousRuntimeDir);
+    }
+    WatchedProgram(const WatchedProgram &) = delete;
+    WatchedProgram &operator=(const WatchedProgram &) = delete;
+
+    [[nodiscard]] qint64 pid() const { return m_process.processId(); }
+    [[nodiscard]] bool isRunning() const { return m_process.state() == QProcess::Running; }
+    [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
+    void tell(const char *line) { m_process.write(QByteArray(line) + '\n'); }
+    // Everything it has written so far.
+    [[nodiscard]] QString outputText()
+    {
+        m_out += m_process.readAllStandardOutput();
+        return QString::fromUtf8(m_out);
+    }
+    [[nodiscard]] QString errorText()
+    {
+        m_err += m_process.readAllStandardError();
+        return QString::fromUtf8(m_err);
+    }
+
+private:
+    QByteArray m_previousRuntimeDir;
+    QTemporaryDir m_dir;
+    QProcess m_process;
+    QByteArray m_out;
+    QByteArray m_err;
+};
+
+// Opens Attach…, picks the program and attaches; returns its run's id.
+int attachThroughDialog(const Dashboard &d, const WatchedProgram &program)
+{
+    const int runsBefore = d.monitor->runs()->rowCount();
+    d.click(d.item(QStringLiteral("attachAction")));
+    QObject *dialog = d.object(QStringLiteral("attachDialog"));
+    d.waitOpened(dialog);
+    QQuickItem *entry = d.item(QStringLiteral("attachProgram_%1").arg(program.pid()));
+    CHECK(showsText(entry, QString::number(program.pid())));
+    QList<QQuickItem *> commands;
+    collect(entry, QStringLiteral("attachProgramCommand"), commands);
+    REQUIRE(commands.size() == 1);
+    CHECK(textOf(commands.front()).endsWith(QLatin1String("watched.py")));
+    d.click(entry);
+    d.screenshot(QStringLiteral("attach-dialog"));
+    d.click(d.item(QStringLiteral("attachButton")));
+    REQUIRE_EVENTUALLY(!dialog->property("visible").toBool());
+    REQUIRE(d.monitor->runs()->rowCount() == runsBefore + 1);
+    return d.monitor->runs()->newestRunId();
+}
+
+QString runName(const Dashboard &d, int runId)
+{
+    RunListModel *runs = d.monitor->runs();
+    return runs->data(runs->index(runs->rowOfRun(runId)), RunListModel::NameRole).toString();
+}
+
+bool runIsRunning(const Dashboard &d, int runId)
+{
+    RunListModel *runs = d.monitor->runs();
+    return runs->data(runs->index(runs->rowOfRun(runId)), RunListModel::RunningRole).toBool();
+}
+
+QString stateNamed(const Dashboard &d, const char *name)
+{
+    const int row = d.rowNamed(QString::fromLatin1(name));
+    return row < 0 ? QString() : d.cell(row, "state").toString();
+}
+
+QString statusMessage(const Dashboard &d)
+{
+    return d.window->property("statusMessage").toString();
 }
 
 } // namespace
@@ -2395,6 +2552,144 @@ TEST_CASE("with one run of an opened log scoped, a step range shows that run's t
         CHECK(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("14 steps"));
     }
     checkNoWarnings(d);
+TEST_CASE("Attach lists a watched program; its tasks show live, Cancel and Add callback act in it, Spawn says why not, "
+          "and Detach leaves it running",
+          "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    const int runId = attachThroughDialog(d, program);
+    const QString title = QStringLiteral("watched.py (pid %1)").arg(program.pid());
+    CHECK(runName(d, runId) == title);
+    CHECK(scopeOf(d) == runId);
+
+    // Its tasks, in the states the program has them in; its loop is a lane.
+    REQUIRE_EVENTUALLY(d.rowNamed(QStringLiteral("kept")) >= 0);
+    CHECK_EVENTUALLY(stateNamed(d, "sleeper") == QLatin1String("running"));
+    CHECK(stateNamed(d, "waiter") == QLatin1String("running"));
+    CHECK(stateNamed(d, "finisher") == QLatin1String("done"));
+    CHECK(stateNamed(d, "failer") == QLatin1String("failed"));
+    const QString lane = QStringLiteral("#%1 %2 \u00B7 main \u00B7 ").arg(runId).arg(title);
+    CHECK_EVENTUALLY(laneTitles(d).size() == 1 && laneTitles(d).front().startsWith(lane));
+    d.screenshot(QStringLiteral("attached-run"));
+
+    // Spawn cannot put a task into another program, and says so.
+    const qint64 sleeper = keyNamed(d, QStringLiteral("sleeper"));
+    d.selectTask(sleeper);
+    for (const char *name : {"spawnAction", "detailsSpawnChild"}) {
+        INFO("action " << name);
+        QQuickItem *spawn = d.item(QString::fromLatin1(name));
+        CHECK_EVENTUALLY(!spawn->property("active").toBool());
+        CHECK(spawn->property("toolTip").toString() == QLatin1String("Spawn is not available for an attached program"));
+    }
+
+    // A log callback added from the dialog is announced back, and fires in the program
+    // when its task ends there.
+    const qint64 waiter = keyNamed(d, QStringLiteral("waiter"));
+    d.selectTask(waiter);
+    d.click(d.item(QStringLiteral("addCallbackAction")));
+    QObject *callbackDialog = d.object(QStringLiteral("callbackDialog"));
+    d.waitOpened(callbackDialog);
+    d.type(d.item(QStringLiteral("callbackText")), QStringLiteral("hello from the dashboard"));
+    d.accept(callbackDialog);
+    REQUIRE_EVENTUALLY(d.cell(d.rowNamed(QStringLiteral("waiter")), "callbackCount").toInt() == 1);
+    program.tell("go");
+    CHECK_EVENTUALLY(program.errorText().contains(QLatin1String("coroscope: task waiter: hello from the dashboard")));
+    CHECK_EVENTUALLY(stateNamed(d, "waiter") == QLatin1String("done"));
+
+    // Cancel ends the task in the program with CancelledError.
+    d.selectTask(sleeper);
+    d.click(d.item(QStringLiteral("cancelAction")));
+    REQUIRE_EVENTUALLY(stateNamed(d, "sleeper") == QLatin1String("cancelled"));
+    CHECK(d.cell(d.rowNamed(QStringLiteral("sleeper")), "cancelReason").toString() == QLatin1String("user"));
+    CHECK_EVENTUALLY(program.errorText().contains(QLatin1String("sleeper got CancelledError")));
+
+    // Cancel subtree reaches a child its parent does not await.
+    d.selectTask(keyNamed(d, QStringLiteral("keeper")));
+    d.click(d.item(QStringLiteral("cancelSubtreeAction")));
+    CHECK_EVENTUALLY(stateNamed(d, "keeper") == QLatin1String("cancelled"));
+    CHECK_EVENTUALLY(stateNamed(d, "kept") == QLatin1String("cancelled"));
+
+    // Detach: the run stays, finished and read only; the program runs on.
+    QQuickItem *detach = d.item(QStringLiteral("runStop"));
+    CHECK(textOf(detach) == QLatin1String("Detach"));
+    d.click(detach);
+    REQUIRE_EVENTUALLY(!runIsRunning(d, runId));
+    CHECK(statusMessage(d) == QStringLiteral("Detached from %1: it runs on").arg(title));
+    QQuickItem *cancel = d.item(QStringLiteral("cancelAction"));
+    CHECK_EVENTUALLY(!cancel->property("active").toBool());
+    CHECK(cancel->property("toolTip").toString().startsWith(QStringLiteral("Detached from %1").arg(title)));
+    CHECK(d.stat("running") == 0); // its unfinished tasks run nowhere here now
+    REQUIRE(program.isRunning());
+    program.tell("quit");
+    REQUIRE_EVENTUALLY(!program.isRunning());
+    CHECK(program.exitCode() == 0);
+    CHECK(program.outputText().endsWith(QLatin1String("survived\n")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("an attached program that ends ends its run cleanly, saying so", "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    const int runId = attachThroughDialog(d, program);
+    REQUIRE_EVENTUALLY(d.rowNamed(QStringLiteral("kept")) >= 0);
+    program.tell("quit");
+    REQUIRE_EVENTUALLY(!runIsRunning(d, runId));
+    CHECK(statusMessage(d) == QStringLiteral("watched.py (pid %1) has ended").arg(program.pid()));
+    // The run keeps every task it saw. (What the program's exit itself does to its tasks
+    // may or may not come before the probe closes: not checked.)
+    for (const char *name : {"sleeper", "waiter", "keeper", "kept", "finisher", "failer"})
+        CHECK(d.rowNamed(QString::fromLatin1(name)) >= 0);
+    CHECK(stateNamed(d, "finisher") == QLatin1String("done"));
+    d.selectTask(keyNamed(d, QStringLiteral("finisher")));
+    QQuickItem *callback = d.item(QStringLiteral("addCallbackAction"));
+    CHECK_EVENTUALLY(!callback->property("active").toBool());
+    CHECK(callback->property("toolTip").toString().contains(QLatin1String("has ended")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("attaching to a program that has ended since it was listed says so in the dialog; Refresh drops it",
+          "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    d.click(d.item(QStringLiteral("attachAction")));
+    QObject *dialog = d.object(QStringLiteral("attachDialog"));
+    d.waitOpened(dialog);
+    QQuickItem *entry = d.item(QStringLiteral("attachProgram_%1").arg(program.pid()));
+    program.tell("quit");
+    REQUIRE_EVENTUALLY(!program.isRunning());
+    d.click(entry);
+    d.click(d.item(QStringLiteral("attachButton")));
+    CHECK(textOf(d.item(QStringLiteral("attachError"))).startsWith(QLatin1String("Could not attach: ")));
+    CHECK(dialog->property("visible").toBool());
+    CHECK(d.monitor->runs()->rowCount() == 0);
+    d.click(d.item(QStringLiteral("attachRefresh")));
+    CHECK_EVENTUALLY(d.visibleItems(QStringLiteral("attachProgram_%1").arg(program.pid())).isEmpty());
+    CHECK(d.item(QStringLiteral("attachEmpty"))->isVisible());
+    CHECK(d.visibleItems(QStringLiteral("attachError")).isEmpty());
+    checkNoWarnings(d);
+}
+
+TEST_CASE("the Attach dialog says how to start a watched program when none runs", "[attach]")
+{
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const QByteArray previous = qgetenv("XDG_RUNTIME_DIR");
+    qputenv("XDG_RUNTIME_DIR", QFile::encodeName(dir.path()));
+    {
+        Dashboard d;
+        d.click(d.item(QStringLiteral("attachAction")));
+        d.waitOpened(d.object(QStringLiteral("attachDialog")));
+        CHECK(textOf(d.item(QStringLiteral("attachEmpty")))
+              == QLatin1String("No programs are being watched. Start one with COROSCOPE_PROBE=1 or python3 -m coroscope_probe"));
+        CHECK_FALSE(d.item(QStringLiteral("attachButton"))->isEnabled());
+        d.click(d.item(QStringLiteral("attachRefresh")));
+        CHECK(d.item(QStringLiteral("attachEmpty"))->isVisible());
+        checkNoWarnings(d);
+    }
+    qputenv("XDG_RUNTIME_DIR", previous);
 }
 
 int main(int argc, char **argv)
