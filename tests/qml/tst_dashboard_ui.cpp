@@ -2109,6 +2109,126 @@ void chooseRun(const Dashboard &d, const QString &letter, int runId)
     REQUIRE_EVENTUALLY(choice->property("popup").value<QObject *>()->property("opened").toBool());
     d.click(d.item(QStringLiteral("compareChoice%1_%2").arg(letter).arg(runId)));
     REQUIRE_EVENTUALLY(!choice->property("popup").value<QObject *>()->property("visible").toBool());
+}
+
+} // namespace
+
+TEST_CASE("comparing two opened logs lists what changed, marks those tasks in both aligned timelines; a click selects one")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
+    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
+    // Run A is the one selected in the run list; B is the newest other one.
+    d.click(d.item(QStringLiteral("run_1")));
+    REQUIRE_EVENTUALLY(scopeOf(d) == 1);
+    d.click(d.item(QStringLiteral("compareAction")));
+    QObject *dialog = d.object(QStringLiteral("compareDialog"));
+    d.waitOpened(dialog);
+    auto *comparison = comparisonOf(d);
+    CHECK(comparison->runA() == 1);
+    CHECK(comparison->runB() == 2);
+
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
+    CHECK(listedDifferences(d)
+          == QStringList{QStringLiteral("main / fetch #2: state: done -> failed; result: 2 -> null; error: none -> \"boom\""),
+                         QStringLiteral("main / slow: finished +120.0 ms"), QStringLiteral("main / extra: only in B")});
+    // Framed: fetch #2 and slow in A; those and extra in B.
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 1});
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 1, 1});
+
+    // Both timelines draw their run on one axis: the longer run whole, from each start.
+    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
+    QQuickItem *lineB = d.item(QStringLiteral("compareTimelineB"));
+    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 4);
+    CHECK_EVENTUALLY(lineB->property("barCount").toInt() == 5);
+    CHECK_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
+    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(420));
+    // Zooming zooms both.
+    d.click(d.item(QStringLiteral("compareZoomIn")));
+    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() < 420);
+    CHECK(lineB->property("effectiveStartMs").toDouble() == Approx(lineA->property("effectiveStartMs").toDouble()));
+    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(lineA->property("effectiveEndMs").toDouble()));
+    d.click(d.item(QStringLiteral("compareFit")));
+    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
+
+    // A click on a difference selects its task in both timelines and in the window.
+    d.click(d.item(QStringLiteral("difference_1")));
+    REQUIRE_EVENTUALLY(comparison->selectedRow() == 1);
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 2});
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 2, 1});
+    CHECK(d.window->property("selectedKey").toLongLong() == TaskStore::makeKey(1, 4));
+    d.screenshot(QStringLiteral("diff-view"));
+
+    // A wider tolerance forgives slow's 120 ms.
+    QQuickItem *tolerance = d.item(QStringLiteral("compareTolerance"));
+    CHECK(tolerance->property("value").toInt() == 60);
+    tolerance->forceActiveFocus();
+    QTest::keyClick(d.window, Qt::Key_A, Qt::ControlModifier);
+    for (const char c : {'2', '0', '0'})
+        QTest::keyClick(d.window, c);
+    QTest::keyClick(d.window, Qt::Key_Return);
+    REQUIRE_EVENTUALLY(comparison->toleranceMs() == 200);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("2 differences"));
+    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 0});
+
+    // Run A against itself: the runs agree, nothing is framed.
+    chooseRun(d, QStringLiteral("B"), 1);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
+    CHECK(d.item(QStringLiteral("differenceList"))->property("count").toInt() == 0);
+    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 0, 0});
+    checkNoWarnings(d);
+}
+
+TEST_CASE("a launched run, once it has ended, compared with itself agrees")
+{
+    Dashboard d;
+    d.launch(kSet);
+    waitAllEnded(d, int(kSetTasks.size()));
+    d.click(d.item(QStringLiteral("compareAction")));
+    d.waitOpened(d.object(QStringLiteral("compareDialog")));
+    auto *comparison = comparisonOf(d);
+    // One run: nothing to compare it with yet.
+    CHECK(comparison->runA() == 1);
+    CHECK_FALSE(comparison->isCompared());
+    chooseRun(d, QStringLiteral("B"), 1);
+    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
+    CHECK(comparison->summary().startsWith(QStringLiteral("the runs agree: %1 tasks").arg(kSetTasks.size())));
+    CHECK(d.item(QStringLiteral("compareTimelineA"))->property("barCount").toInt() == int(kSetTasks.size()));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("at 1024x700 the Compare view shows every control, both timelines and the differences in the window")
+{
+    Dashboard d;
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
+    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
+    d.click(d.item(QStringLiteral("compareAction")));
+    d.waitOpened(d.object(QStringLiteral("compareDialog")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
+    for (const char *name : {"compareRunA", "compareRunB", "compareTolerance", "compareSummary", "compareZoomOut",
+                             "compareZoomIn", "compareFit", "compareAxis", "compareTimelineA", "compareTimelineB",
+                             "difference_0", "difference_1", "difference_2"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
+    }
+    // The opened log is the selected run, so A; every task of both runs has a row of
+    // its own, none folded into density, and carries its name.
+    CHECK(comparisonOf(d)->runA() == 2);
+    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
+    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 5);
+    CHECK_FALSE(lineA->property("aggregated").toBool());
+    CHECK_FALSE(d.item(QStringLiteral("compareTimelineB"))->property("aggregated").toBool());
+    CHECK_EVENTUALLY(qobject_cast<QAbstractItemModel *>(lineA->property("barLabels").value<QObject *>())->rowCount() == 5);
+    d.screenshot(QStringLiteral("diff-view-small"));
+    checkNoWarnings(d);
+}
+
 // Histograms (docs/spec/histograms.md) ------------------------------------------------
 
 namespace {
@@ -2172,6 +2292,121 @@ void dragHistogram(const Dashboard &d, const QString &key, int from, int to)
     for (int step = 1; step <= 4; ++step)
         QTest::mouseMove(d.window, a + (b - a) * step / 4);
     QTest::mouseRelease(d.window, Qt::LeftButton, Qt::NoModifier, b);
+}
+
+} // namespace
+
+TEST_CASE("dragging across a live run's duration histogram shows exactly the tasks in that range; Clear shows all again")
+{
+    Dashboard d;
+    // CPU work on the pool and inline on the loop: steps from µs to a stall's 100s of ms.
+    d.launch(QStringLiteral("cpu-vs-io"));
+    const auto *runs = d.monitor->runs();
+    REQUIRE_EVENTUALLY(!runs->data(runs->index(0), coroscope::monitor::RunListModel::RunningRole).toBool());
+    waitAllEnded(d, int(d.stat("total")));
+    const int all = d.tableCount();
+    // Every task's duration bucket, from the table's Duration (ms of whole ns: exact).
+    QMap<qint64, int> bucketOf;
+    for (int row = 0; row < all; ++row) {
+        const QVariant ms = d.cell(row, "durationMs");
+        if (ms.isValid() && d.cell(row, "state").toString() != QLatin1String("pending"))
+            bucketOf.insert(d.monitor->tasks()->keyAt(row), plainBucketOf(std::llround(ms.toDouble() * 1e6)));
+    }
+    REQUIRE(bucketOf.size() >= 2);
+    QList<int> buckets = bucketOf.values();
+    std::sort(buckets.begin(), buckets.end());
+    // From the shortest bucket up to the one below the longest: some tasks, not all.
+    const int first = buckets.front();
+    const int last = std::max(first, buckets.back() - 1);
+    QSet<qint64> expected;
+    for (auto it = bucketOf.cbegin(); it != bucketOf.cend(); ++it) {
+        if (it.value() >= first && it.value() <= last)
+            expected.insert(it.key());
+    }
+    REQUIRE(!expected.isEmpty());
+    REQUIRE(expected.size() < all);
+
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_duration")))
+                       == QStringLiteral("%1 tasks").arg(bucketOf.size()));
+    dragHistogram(d, QStringLiteral("duration"), first, last);
+    REQUIRE_EVENTUALLY(d.monitor->histograms()->selectedMeasure() == 0);
+    CHECK(d.monitor->histograms()->selectedFirst() == first);
+    CHECK(d.monitor->histograms()->selectedLast() == last);
+    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
+    CHECK(d.shownKeys() == expected);
+    CHECK(textOf(d.item(QStringLiteral("histogramSelection"))).startsWith(QStringLiteral("Table: duration")));
+    d.screenshot(QStringLiteral("histograms"));
+    // On a small screen every control of the view, and the table's chip, stay in the window.
+    d.window->resize(1024, 700);
+    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
+    for (const char *name : {"histogramsTab", "histogramOp", "histogramState", "histogramClear", "histogram_duration",
+                             "histogram_wait", "histogram_step", "rangeFilterChip", "taskTable"}) {
+        INFO("control " << name);
+        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
+    }
+    // And the table under the histograms still shows some of its rows whole.
+    const auto wholeRows = [&] {
+        const QRectF view = d.table()->mapRectToScene(QRectF(0, 0, d.table()->width(), d.table()->height()));
+        int rows = 0;
+        for (QQuickItem *row : d.visibleItems(QStringLiteral("taskRow"))) {
+            const QRectF r = row->mapRectToScene(QRectF(0, 0, row->width(), row->height()));
+            rows += r.top() >= view.top() - 0.5 && r.bottom() <= view.bottom() + 0.5 ? 1 : 0;
+        }
+        return rows;
+    };
+    CHECK_EVENTUALLY(wholeRows() >= 4);
+    d.screenshot(QStringLiteral("histograms-1024x700"));
+
+    // The table's own view says it is filtered, and the chip there clears it too.
+    d.click(d.item(QStringLiteral("tableTab")));
+    d.click(d.item(QStringLiteral("rangeFilterChip")));
+    REQUIRE_EVENTUALLY(d.tableCount() == all);
+    CHECK(d.visibleItems(QStringLiteral("rangeFilterChip")).isEmpty());
+
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    dragHistogram(d, QStringLiteral("duration"), first, last);
+    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
+    d.click(d.item(QStringLiteral("histogramClear")));
+    REQUIRE_EVENTUALLY(d.tableCount() == all);
+    checkNoWarnings(d);
+}
+
+TEST_CASE("with one run of an opened log scoped, a step range shows that run's tasks with a step in it")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const QString path = writeFile(dir, QStringLiteral("steps.json"), kStepsLog);
+    openLog(d, path);
+    openLog(d, path);
+    d.monitor->setScopeRunId(2);
+    REQUIRE_EVENTUALLY(scopeOf(d) == 2 && d.tableCount() == 4);
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    // One run's 7 steps, not both runs' 14.
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("7 steps"));
+    // 1 ms up to 200 ms: "mid" (2 ms) and "slow-step" (120 ms); not "main" (50 µs,
+    // 20 µs) nor "quick" (5 µs, 3 µs).
+    dragHistogram(d, QStringLiteral("step"), plainBucketOf(1'000'000), plainBucketOf(199'000'000));
+    REQUIRE_EVENTUALLY(d.tableCount() == 2);
+    CHECK(d.shownKeys() == QSet<qint64>{TaskStore::makeKey(2, 3), TaskStore::makeKey(2, 4)});
+
+    SECTION("the state selector narrows the histograms and the range to that state")
+    {
+        QQuickItem *state = d.item(QStringLiteral("histogramState"));
+        REQUIRE(QMetaObject::invokeMethod(state, "activated", Q_ARG(int, 4))); // failed
+        REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("0 steps"));
+        REQUIRE_EVENTUALLY(d.tableCount() == 0);
+    }
+    SECTION("unscoped, the range takes in both runs' tasks")
+    {
+        d.monitor->setScopeRunId(0);
+        REQUIRE_EVENTUALLY(d.tableCount() == 4);
+        CHECK(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("14 steps"));
+    }
+    checkNoWarnings(d);
+}
+
 namespace {
 
 // Attaching (docs/spec/probe-protocol.md, "The dashboard") -----------------------------
@@ -2330,228 +2565,6 @@ QString statusMessage(const Dashboard &d)
 
 } // namespace
 
-TEST_CASE("comparing two opened logs lists what changed, marks those tasks in both aligned timelines; a click selects one")
-{
-    Dashboard d;
-    QTemporaryDir dir;
-    REQUIRE(dir.isValid());
-    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
-    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
-    // Run A is the one selected in the run list; B is the newest other one.
-    d.click(d.item(QStringLiteral("run_1")));
-    REQUIRE_EVENTUALLY(scopeOf(d) == 1);
-    d.click(d.item(QStringLiteral("compareAction")));
-    QObject *dialog = d.object(QStringLiteral("compareDialog"));
-    d.waitOpened(dialog);
-    auto *comparison = comparisonOf(d);
-    CHECK(comparison->runA() == 1);
-    CHECK(comparison->runB() == 2);
-
-    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
-    CHECK(listedDifferences(d)
-          == QStringList{QStringLiteral("main / fetch #2: state: done -> failed; result: 2 -> null; error: none -> \"boom\""),
-                         QStringLiteral("main / slow: finished +120.0 ms"), QStringLiteral("main / extra: only in B")});
-    // Framed: fetch #2 and slow in A; those and extra in B.
-    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 1});
-    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 1, 1});
-
-    // Both timelines draw their run on one axis: the longer run whole, from each start.
-    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
-    QQuickItem *lineB = d.item(QStringLiteral("compareTimelineB"));
-    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 4);
-    CHECK_EVENTUALLY(lineB->property("barCount").toInt() == 5);
-    CHECK_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
-    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(420));
-    // Zooming zooms both.
-    d.click(d.item(QStringLiteral("compareZoomIn")));
-    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() < 420);
-    CHECK(lineB->property("effectiveStartMs").toDouble() == Approx(lineA->property("effectiveStartMs").toDouble()));
-    CHECK(lineB->property("effectiveEndMs").toDouble() == Approx(lineA->property("effectiveEndMs").toDouble()));
-    d.click(d.item(QStringLiteral("compareFit")));
-    REQUIRE_EVENTUALLY(lineA->property("effectiveEndMs").toDouble() == Approx(420));
-
-    // A click on a difference selects its task in both timelines and in the window.
-    d.click(d.item(QStringLiteral("difference_1")));
-    REQUIRE_EVENTUALLY(comparison->selectedRow() == 1);
-    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 2});
-    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 1, 2, 1});
-    CHECK(d.window->property("selectedKey").toLongLong() == TaskStore::makeKey(1, 4));
-    d.screenshot(QStringLiteral("diff-view"));
-
-    // A wider tolerance forgives slow's 120 ms.
-    QQuickItem *tolerance = d.item(QStringLiteral("compareTolerance"));
-    CHECK(tolerance->property("value").toInt() == 60);
-    tolerance->forceActiveFocus();
-    QTest::keyClick(d.window, Qt::Key_A, Qt::ControlModifier);
-    for (const char c : {'2', '0', '0'})
-        QTest::keyClick(d.window, c);
-    QTest::keyClick(d.window, Qt::Key_Return);
-    REQUIRE_EVENTUALLY(comparison->toleranceMs() == 200);
-    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("2 differences"));
-    CHECK(marksOf(*comparison->sideA()) == std::vector<int>{0, 0, 1, 0});
-
-    // Run A against itself: the runs agree, nothing is framed.
-    chooseRun(d, QStringLiteral("B"), 1);
-    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
-    CHECK(d.item(QStringLiteral("differenceList"))->property("count").toInt() == 0);
-    CHECK(marksOf(*comparison->sideB()) == std::vector<int>{0, 0, 0, 0});
-    checkNoWarnings(d);
-}
-
-TEST_CASE("a launched run, once it has ended, compared with itself agrees")
-{
-    Dashboard d;
-    d.launch(kSet);
-    waitAllEnded(d, int(kSetTasks.size()));
-    d.click(d.item(QStringLiteral("compareAction")));
-    d.waitOpened(d.object(QStringLiteral("compareDialog")));
-    auto *comparison = comparisonOf(d);
-    // One run: nothing to compare it with yet.
-    CHECK(comparison->runA() == 1);
-    CHECK_FALSE(comparison->isCompared());
-    chooseRun(d, QStringLiteral("B"), 1);
-    CHECK_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("The runs agree"));
-    CHECK(comparison->summary().startsWith(QStringLiteral("the runs agree: %1 tasks").arg(kSetTasks.size())));
-    CHECK(d.item(QStringLiteral("compareTimelineA"))->property("barCount").toInt() == int(kSetTasks.size()));
-    checkNoWarnings(d);
-}
-
-TEST_CASE("at 1024x700 the Compare view shows every control, both timelines and the differences in the window")
-{
-    Dashboard d;
-    d.window->resize(1024, 700);
-    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
-    QTemporaryDir dir;
-    REQUIRE(dir.isValid());
-    openLog(d, writeFile(dir, QStringLiteral("shop-a.json"), kShopLogA));
-    openLog(d, writeFile(dir, QStringLiteral("shop-b.json"), kShopLogB));
-    d.click(d.item(QStringLiteral("compareAction")));
-    d.waitOpened(d.object(QStringLiteral("compareDialog")));
-    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("compareSummary"))) == QStringLiteral("3 differences"));
-    for (const char *name : {"compareRunA", "compareRunB", "compareTolerance", "compareSummary", "compareZoomOut",
-                             "compareZoomIn", "compareFit", "compareAxis", "compareTimelineA", "compareTimelineB",
-                             "difference_0", "difference_1", "difference_2"}) {
-        INFO("control " << name);
-        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
-    }
-    // The opened log is the selected run, so A; every task of both runs has a row of
-    // its own, none folded into density, and carries its name.
-    CHECK(comparisonOf(d)->runA() == 2);
-    QQuickItem *lineA = d.item(QStringLiteral("compareTimelineA"));
-    CHECK_EVENTUALLY(lineA->property("barCount").toInt() == 5);
-    CHECK_FALSE(lineA->property("aggregated").toBool());
-    CHECK_FALSE(d.item(QStringLiteral("compareTimelineB"))->property("aggregated").toBool());
-    CHECK_EVENTUALLY(qobject_cast<QAbstractItemModel *>(lineA->property("barLabels").value<QObject *>())->rowCount() == 5);
-    d.screenshot(QStringLiteral("diff-view-small"));
-TEST_CASE("dragging across a live run's duration histogram shows exactly the tasks in that range; Clear shows all again")
-{
-    Dashboard d;
-    // CPU work on the pool and inline on the loop: steps from µs to a stall's 100s of ms.
-    d.launch(QStringLiteral("cpu-vs-io"));
-    const auto *runs = d.monitor->runs();
-    REQUIRE_EVENTUALLY(!runs->data(runs->index(0), coroscope::monitor::RunListModel::RunningRole).toBool());
-    waitAllEnded(d, int(d.stat("total")));
-    const int all = d.tableCount();
-    // Every task's duration bucket, from the table's Duration (ms of whole ns: exact).
-    QMap<qint64, int> bucketOf;
-    for (int row = 0; row < all; ++row) {
-        const QVariant ms = d.cell(row, "durationMs");
-        if (ms.isValid() && d.cell(row, "state").toString() != QLatin1String("pending"))
-            bucketOf.insert(d.monitor->tasks()->keyAt(row), plainBucketOf(std::llround(ms.toDouble() * 1e6)));
-    }
-    REQUIRE(bucketOf.size() >= 2);
-    QList<int> buckets = bucketOf.values();
-    std::sort(buckets.begin(), buckets.end());
-    // From the shortest bucket up to the one below the longest: some tasks, not all.
-    const int first = buckets.front();
-    const int last = std::max(first, buckets.back() - 1);
-    QSet<qint64> expected;
-    for (auto it = bucketOf.cbegin(); it != bucketOf.cend(); ++it) {
-        if (it.value() >= first && it.value() <= last)
-            expected.insert(it.key());
-    }
-    REQUIRE(!expected.isEmpty());
-    REQUIRE(expected.size() < all);
-
-    d.click(d.item(QStringLiteral("histogramsTab")));
-    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_duration")))
-                       == QStringLiteral("%1 tasks").arg(bucketOf.size()));
-    dragHistogram(d, QStringLiteral("duration"), first, last);
-    REQUIRE_EVENTUALLY(d.monitor->histograms()->selectedMeasure() == 0);
-    CHECK(d.monitor->histograms()->selectedFirst() == first);
-    CHECK(d.monitor->histograms()->selectedLast() == last);
-    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
-    CHECK(d.shownKeys() == expected);
-    CHECK(textOf(d.item(QStringLiteral("histogramSelection"))).startsWith(QStringLiteral("Table: duration")));
-    d.screenshot(QStringLiteral("histograms"));
-    // On a small screen every control of the view, and the table's chip, stay in the window.
-    d.window->resize(1024, 700);
-    REQUIRE_EVENTUALLY(d.window->width() == 1024 && d.window->height() == 700);
-    for (const char *name : {"histogramsTab", "histogramOp", "histogramState", "histogramClear", "histogram_duration",
-                             "histogram_wait", "histogram_step", "rangeFilterChip", "taskTable"}) {
-        INFO("control " << name);
-        CHECK_EVENTUALLY(inWindow(d, d.item(QString::fromLatin1(name))));
-    }
-    // And the table under the histograms still shows some of its rows whole.
-    const auto wholeRows = [&] {
-        const QRectF view = d.table()->mapRectToScene(QRectF(0, 0, d.table()->width(), d.table()->height()));
-        int rows = 0;
-        for (QQuickItem *row : d.visibleItems(QStringLiteral("taskRow"))) {
-            const QRectF r = row->mapRectToScene(QRectF(0, 0, row->width(), row->height()));
-            rows += r.top() >= view.top() - 0.5 && r.bottom() <= view.bottom() + 0.5 ? 1 : 0;
-        }
-        return rows;
-    };
-    CHECK_EVENTUALLY(wholeRows() >= 4);
-    d.screenshot(QStringLiteral("histograms-1024x700"));
-
-    // The table's own view says it is filtered, and the chip there clears it too.
-    d.click(d.item(QStringLiteral("tableTab")));
-    d.click(d.item(QStringLiteral("rangeFilterChip")));
-    REQUIRE_EVENTUALLY(d.tableCount() == all);
-    CHECK(d.visibleItems(QStringLiteral("rangeFilterChip")).isEmpty());
-
-    d.click(d.item(QStringLiteral("histogramsTab")));
-    dragHistogram(d, QStringLiteral("duration"), first, last);
-    REQUIRE_EVENTUALLY(d.tableCount() == expected.size());
-    d.click(d.item(QStringLiteral("histogramClear")));
-    REQUIRE_EVENTUALLY(d.tableCount() == all);
-    checkNoWarnings(d);
-}
-
-TEST_CASE("with one run of an opened log scoped, a step range shows that run's tasks with a step in it")
-{
-    Dashboard d;
-    QTemporaryDir dir;
-    REQUIRE(dir.isValid());
-    const QString path = writeFile(dir, QStringLiteral("steps.json"), kStepsLog);
-    openLog(d, path);
-    openLog(d, path);
-    d.monitor->setScopeRunId(2);
-    REQUIRE_EVENTUALLY(scopeOf(d) == 2 && d.tableCount() == 4);
-    d.click(d.item(QStringLiteral("histogramsTab")));
-    // One run's 7 steps, not both runs' 14.
-    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("7 steps"));
-    // 1 ms up to 200 ms: "mid" (2 ms) and "slow-step" (120 ms); not "main" (50 µs,
-    // 20 µs) nor "quick" (5 µs, 3 µs).
-    dragHistogram(d, QStringLiteral("step"), plainBucketOf(1'000'000), plainBucketOf(199'000'000));
-    REQUIRE_EVENTUALLY(d.tableCount() == 2);
-    CHECK(d.shownKeys() == QSet<qint64>{TaskStore::makeKey(2, 3), TaskStore::makeKey(2, 4)});
-
-    SECTION("the state selector narrows the histograms and the range to that state")
-    {
-        QQuickItem *state = d.item(QStringLiteral("histogramState"));
-        REQUIRE(QMetaObject::invokeMethod(state, "activated", Q_ARG(int, 4))); // failed
-        REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("0 steps"));
-        REQUIRE_EVENTUALLY(d.tableCount() == 0);
-    }
-    SECTION("unscoped, the range takes in both runs' tasks")
-    {
-        d.monitor->setScopeRunId(0);
-        REQUIRE_EVENTUALLY(d.tableCount() == 4);
-        CHECK(textOf(d.item(QStringLiteral("histogramTitle_step")))== QLatin1String("14 steps"));
-    }
-    checkNoWarnings(d);
 TEST_CASE("Attach lists a watched program; its tasks show live, Cancel and Add callback act in it, Spawn says why not, "
           "and Detach leaves it running",
           "[attach]")
