@@ -13,6 +13,8 @@
 #include "logcommands.h"
 #include "runcommand.h"
 
+#include "runtime/probe.h"
+
 #ifdef COROSCOPE_HAVE_DASHBOARD
 #include "dashboard.h"
 #endif
@@ -126,6 +128,9 @@ namespace {
 
 int run(int argc, char **argv)
 {
+    // Coroscope reads its loops' journals itself: a COROSCOPE_PROBE=1 in its
+    // environment must not make the probe their reader (runtime/probe.h).
+    coroscope::rt::probe::disable();
     const bool gui = argc >= 2 && qstrcmp(argv[1], "gui") == 0;
     if (argc == 1 || gui) {
         QStringList launch;
