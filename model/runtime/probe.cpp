@@ -17,6 +17,7 @@
 #include <QStringDecoder>
 
 #include <atomic>
+#include <chrono>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -284,10 +285,11 @@ private:
     // The serving thread.
     void run();
     void serve();
+    void takeAcks();
+    void flush();
     void drainJournals();
     void apply(std::uint16_t loop, const JournalBatch &batch);
     void publish(const QByteArray &lines);
-    void takeAcks();
     void accept();
     void receive(Client &c);
     void send(Client &c);
@@ -491,6 +493,7 @@ void Probe::run()
 {
     try {
         serve();
+        flush();
     } catch (const std::exception &e) { // never into the program: stop serving, say why
         warn(QStringLiteral("stopped serving: %1").arg(QString::fromLocal8Bit(e.what())));
     } catch (...) {
@@ -518,23 +521,7 @@ void Probe::serve()
             while (::read(m_wakeRead, buffer, sizeof buffer) > 0) {
             }
         }
-        // The answers taken before the journals are drained: a command's events,
-        // published by its loop before it answered, go out before its ack.
-        std::vector<Ack> acks;
-        {
-            std::lock_guard lock(m_acksMutex);
-            acks.swap(m_acks);
-        }
-        drainJournals();
-        for (Ack &a : acks) {
-            for (const auto &c : m_clients) {
-                if (c->id == a.client) {
-                    --c->inFlight;
-                    if (!c->dead && !c->closing)
-                        queue(*c, a.frame);
-                }
-            }
-        }
+        takeAcks();
         // Clients as they were when polled (accept() adds to the end).
         const std::size_t polled = fds.size() - 2;
         if (fds[1].revents & POLLIN)
@@ -559,6 +546,56 @@ void Probe::serve()
         m_anyAttached = false;
         for (const auto &c : m_clients)
             m_anyAttached = m_anyAttached || (c->attached && !c->dead);
+    }
+}
+
+void Probe::takeAcks()
+{
+    // The answers taken before the journals are drained: a command's events,
+    // published by its loop before it answered, go out before its ack.
+    std::vector<Ack> acks;
+    {
+        std::lock_guard lock(m_acksMutex);
+        acks.swap(m_acks);
+    }
+    drainJournals();
+    for (Ack &a : acks) {
+        for (const auto &c : m_clients) {
+            if (c->id == a.client) {
+                --c->inFlight;
+                if (!c->dead && !c->closing)
+                    queue(*c, a.frame);
+            }
+        }
+    }
+}
+
+// At exit: what the program did last (its loops are gone by then, their last events
+// kept), and the answers it gave, still reach the clients, for up to a second.
+void Probe::flush()
+{
+    takeAcks();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    std::vector<pollfd> fds;
+    while (std::chrono::steady_clock::now() < until) {
+        fds.clear();
+        std::vector<Client *> waiting;
+        for (const auto &c : m_clients) {
+            if (!c->dead && c->unsent() > 0) {
+                fds.push_back(pollfd{c->fd, POLLOUT, 0});
+                waiting.push_back(c.get());
+            }
+        }
+        if (fds.empty())
+            return;
+        if (::poll(fds.data(), nfds_t(fds.size()), 100) < 0 && errno != EINTR)
+            return;
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+                waiting[i]->dead = true;
+            else if (fds[i].revents & POLLOUT)
+                send(*waiting[i]);
+        }
     }
 }
 

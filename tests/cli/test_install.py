@@ -130,11 +130,16 @@ class WatchedExampleTest(unittest.TestCase):
         example = installed_example(self)
         self.program = subprocess.Popen([example], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                                         env=dict(self.env, COROSCOPE_PROBE="1"))
-        self.addCleanup(lambda: self.program.poll() is None and self.program.kill())
+        self.addCleanup(self.end_program)
         self.addCleanup(self.program.stdout.close)
         self.addCleanup(self.program.stderr.close)
         lines = [read_line(self.program.stdout) for _ in range(5)]
         self.assertEqual(lines[-1], "ready to be watched\n", lines)
+
+    def end_program(self):
+        if self.program.poll() is None:
+            self.program.kill()
+            self.program.wait(timeout=DEADLINE)
 
     def path(self, *names):
         return os.path.join(self.tmp.name, *names)
@@ -150,7 +155,7 @@ class WatchedExampleTest(unittest.TestCase):
     def attach_until_attached(self, *args):
         monitor = subprocess.Popen([COROSCOPE, "attach", str(self.program.pid), *args], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, bufsize=0, env=self.env)
-        self.addCleanup(lambda: monitor.poll() is None and monitor.kill())
+        self.addCleanup(lambda: monitor.poll() is None and (monitor.kill(), monitor.wait(timeout=DEADLINE)))
         self.addCleanup(monitor.stdout.close)
         self.addCleanup(monitor.stderr.close)
         line = read_line(monitor.stdout)
@@ -162,7 +167,7 @@ class WatchedExampleTest(unittest.TestCase):
     def test_its_tasks_appear_with_their_states(self):
         log = self.record("run.json")
         self.assertEqual(log["set"], "runtime-timer-and-http")
-        tasks = {t["name"]: t for t in log["tasks"] if t["name"]}
+        tasks = {t["name"]: t for t in log["tasks"]}
         self.assertEqual(tasks["sleeper"]["state"], "running")
         self.assertEqual(tasks["watchable"]["state"], "running")
         self.assertEqual(tasks["finisher"]["state"], "done")
@@ -171,10 +176,14 @@ class WatchedExampleTest(unittest.TestCase):
         self.assertEqual(tasks["sleeper"]["parent"], tasks["watchable"]["id"])
         suspended = [e for e in log["events"] if e["task"] == tasks["sleeper"]["id"] and e["type"] == "suspended"]
         self.assertEqual(suspended[-1]["await"], "sleep 3600s")
-        # The demo's earlier children: the gathered three done, the one too slow cancelled.
-        states = sorted(t["state"] for t in log["tasks"] if not t["name"])
-        self.assertEqual(states.count("done"), 3 + 1, states)  # and the HTTP get
-        self.assertEqual(states.count("cancelled"), 1, states)
+        # The demo (unnamed: Coroscope calls it task#1) and its earlier children: the
+        # three gathered and the HTTP get done, the one too slow for its deadline cancelled.
+        demo = tasks["task#1"]
+        self.assertEqual(demo["state"], "running")
+        self.assertEqual(tasks["watchable"]["parent"], demo["id"])
+        children = [t for t in log["tasks"] if t["parent"] == demo["id"] and t["name"] != "watchable"]
+        self.assertEqual(sorted(t["state"] for t in children), ["cancelled"] + ["done"] * 4)
+        self.assertEqual([t["cancel_reason"] for t in children if t["state"] == "cancelled"], ["timeout"])
 
     def test_a_cancel_ends_the_chosen_task_with_CancelledError_and_a_callback_fires_in_the_program(self):
         log = self.path("cancel.json")
