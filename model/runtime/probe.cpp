@@ -214,6 +214,7 @@ struct Record {
     std::uint8_t lastKind = 0;
     std::uint8_t flags = 0;
 };
+static_assert(sizeof(Record) <= 80, "a million sleeping tasks are a million records");
 enum RecordFlag : std::uint8_t { kPresent = 1, kIndexed = 2, kNumber = 4 };
 
 struct CallbackRecord {
