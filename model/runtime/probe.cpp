@@ -16,6 +16,7 @@
 #include <QStringBuilder>
 #include <QStringDecoder>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <bit>
@@ -215,7 +216,7 @@ struct Record {
     std::uint8_t flags = 0;
 };
 static_assert(sizeof(Record) <= 80, "a million sleeping tasks are a million records");
-enum RecordFlag : std::uint8_t { kPresent = 1, kIndexed = 2, kNumber = 4 };
+enum RecordFlag : std::uint8_t { kPresent = 1, kIndexed = 2, kNumber = 4, kHasExtra = 8 };
 
 struct CallbackRecord {
     std::int64_t addedNs = 0;
@@ -300,11 +301,13 @@ private:
     void queue(Client &c, const QByteArray &bytes);
     QByteArray hello() const;
     QByteArray snapshot() const;
+    void appendTask(QByteArray &out, std::uint64_t id, const Record &r) const;
 
     Record *record(std::uint64_t id);
     const Record *record(std::uint64_t id) const;
     Record &slot(std::uint64_t id);
-    void finished(std::uint64_t id);
+    void finished(std::uint64_t id, Record &r);
+    Extra &extra(std::uint64_t id, Record &r);
     QString nameOf(const Record &r) const;
     QString nameOfTask(std::uint64_t id) const;
     QString loopName(std::uint16_t loop) const;
@@ -338,8 +341,16 @@ private:
     // The serving thread's alone.
     std::deque<Record> m_slots; // by id: m_slots[id - m_base]
     std::uint64_t m_base = 1;
-    std::unordered_map<std::uint64_t, Extra> m_extra;
-    std::deque<std::uint64_t> m_finished; // oldest first
+    std::unordered_map<std::uint64_t, Extra> m_extra; // of the records flagged kHasExtra
+    // The last kKeepFinished finished tasks, moved out of m_slots as they end (the
+    // record is in the cache then: evicting it later would be one miss more a task).
+    struct Finished {
+        std::uint64_t id;
+        Record record;
+    };
+    std::vector<Finished> m_done; // a ring; m_doneNext is the oldest once it is full
+    std::size_t m_doneNext = 0;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_doneIndex; // id -> place in m_done
     struct Stall {
         Event event;
         std::uint16_t loop;
@@ -634,24 +645,41 @@ Record &Probe::slot(std::uint64_t id)
 
 Record *Probe::record(std::uint64_t id)
 {
-    if (id < m_base || id - m_base >= m_slots.size())
-        return nullptr;
-    Record &r = m_slots[std::size_t(id - m_base)];
-    return (r.flags & kPresent) ? &r : nullptr;
+    if (id >= m_base && id - m_base < m_slots.size()) {
+        Record &r = m_slots[std::size_t(id - m_base)];
+        if (r.flags & kPresent)
+            return &r;
+    }
+    const auto done = m_doneIndex.find(id);
+    return done == m_doneIndex.end() ? nullptr : &m_done[done->second].record;
 }
 
 const Record *Probe::record(std::uint64_t id) const { return const_cast<Probe *>(this)->record(id); }
 
-void Probe::finished(std::uint64_t id)
+Extra &Probe::extra(std::uint64_t id, Record &r)
 {
-    m_finished.push_back(id);
-    while (m_finished.size() > kKeepFinished) {
-        const std::uint64_t gone = m_finished.front();
-        m_finished.pop_front();
-        if (Record *r = record(gone))
-            *r = Record{};
-        m_extra.erase(gone);
+    r.flags |= kHasExtra;
+    return m_extra[id];
+}
+
+void Probe::finished(std::uint64_t id, Record &r)
+{
+    if (!m_done.empty() && &r >= &m_done.front().record && &r <= &m_done.back().record)
+        return; // already among the finished (a second end cannot happen; kept safe)
+    Finished *place;
+    if (m_done.size() < kKeepFinished) {
+        place = &m_done.emplace_back();
+    } else {
+        place = &m_done[m_doneNext];
+        m_doneIndex.erase(place->id);
+        if (place->record.flags & kHasExtra)
+            m_extra.erase(place->id);
     }
+    m_doneIndex[id] = std::uint32_t(place - m_done.data());
+    m_doneNext = (std::size_t(place - m_done.data()) + 1) % kKeepFinished;
+    place->id = id;
+    place->record = std::move(r);
+    r = Record{};
     while (!m_slots.empty() && !(m_slots.front().flags & kPresent)) {
         m_slots.pop_front();
         ++m_base;
@@ -711,6 +739,15 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
                 appendStall(lines, e, loop);
             continue;
         }
+        if (e.type == EventType::Resumed) {
+            // Nothing to keep: a batch is published between steps, so the step's
+            // suspended or final event is in the same batch.
+            if (write && record(e.task)) {
+                beginEvent(lines, e.tNs, e.task, "resumed");
+                endEvent(lines);
+            }
+            continue;
+        }
         Record *r = record(e.task);
         if (!r)
             continue; // a task created before its loop was watched, or forgotten
@@ -723,13 +760,6 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
                 endEvent(lines);
             }
             break;
-        case EventType::Resumed:
-            r->last = EventType::Created;
-            if (write) {
-                beginEvent(lines, e.tNs, e.task, "resumed");
-                endEvent(lines);
-            }
-            break;
         case EventType::Suspended:
             r->last = e.type;
             r->lastNs = e.tNs;
@@ -739,7 +769,7 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
                 appendLast(lines, e.task, *r);
             break;
         case EventType::CancelRequested:
-            m_extra[e.task].cancel = e;
+            extra(e.task, *r).cancel = e;
             if (write)
                 appendCancel(lines, e.task, e, "cancel_requested");
             break;
@@ -753,10 +783,10 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
             if (e.flags & kNumberResult)
                 r->flags |= kNumber;
             if (e.text != 0)
-                m_extra[e.task].text = batch.text(e).left(kMaxText + 2);
+                extra(e.task, *r).text = batch.text(e).left(kMaxText + 2);
             if (write)
                 appendLast(lines, e.task, *r);
-            finished(e.task); // r may be gone from here on
+            finished(e.task, *r); // r is empty from here on
             break;
         case EventType::CallbackAdded: {
             CallbackRecord cb;
@@ -775,7 +805,7 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
             }
             if (write)
                 appendCallbackAdded(lines, e.task, cb);
-            m_extra[e.task].callbacks.push_back(std::move(cb));
+            extra(e.task, *r).callbacks.push_back(std::move(cb));
             break;
         }
         case EventType::Callback: {
@@ -795,6 +825,7 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
             break;
         }
         case EventType::Created:
+        case EventType::Resumed:
         case EventType::Stall:
         case EventType::QueueDepth:
             break;
@@ -818,7 +849,7 @@ void Probe::appendCreated(QByteArray &out, std::uint64_t id, const Record &r) co
 
 void Probe::appendLast(QByteArray &out, std::uint64_t id, const Record &r) const
 {
-    const auto extra = m_extra.find(id);
+    const auto extra = (r.flags & kHasExtra) ? m_extra.find(id) : m_extra.end();
     const QString noText;
     const QString &text = extra != m_extra.end() ? extra->second.text : noText;
     switch (r.last) {
@@ -891,13 +922,31 @@ void Probe::appendStall(QByteArray &out, const Event &e, std::uint16_t loop) con
 
 QByteArray Probe::snapshot() const
 {
+    // The live tasks and the finished ones, in id order.
+    std::vector<std::pair<std::uint64_t, const Record *>> tasks;
+    tasks.reserve(m_done.size());
+    for (const Finished &f : m_done)
+        tasks.emplace_back(f.id, &f.record);
+    std::sort(tasks.begin(), tasks.end());
+    std::size_t nextDone = 0;
     QByteArray out;
-    for (std::size_t i = 0; i < m_slots.size(); ++i) {
-        const Record &r = m_slots[i];
-        if (!(r.flags & kPresent))
-            continue;
-        const std::uint64_t id = m_base + i;
-        const auto extra = m_extra.find(id);
+    for (std::size_t i = 0; i <= m_slots.size(); ++i) {
+        const std::uint64_t slotId = m_base + i;
+        for (; nextDone < tasks.size() && (i == m_slots.size() || tasks[nextDone].first < slotId); ++nextDone)
+            appendTask(out, tasks[nextDone].first, *tasks[nextDone].second);
+        if (i < m_slots.size() && (m_slots[i].flags & kPresent))
+            appendTask(out, slotId, m_slots[i]);
+    }
+    for (const Stall &s : m_stalls)
+        appendStall(out, s.event, s.loop);
+    out.append("{\"type\":\"snapshot_end\"}\n");
+    return out;
+}
+
+void Probe::appendTask(QByteArray &out, std::uint64_t id, const Record &r) const
+{
+    {
+        const auto extra = (r.flags & kHasExtra) ? m_extra.find(id) : m_extra.end();
         appendCreated(out, id, r);
         if (r.startedNs >= 0) {
             beginEvent(out, r.startedNs, id, "started");
@@ -921,10 +970,6 @@ QByteArray Probe::snapshot() const
             }
         }
     }
-    for (const Stall &s : m_stalls)
-        appendStall(out, s.event, s.loop);
-    out.append("{\"type\":\"snapshot_end\"}\n");
-    return out;
 }
 
 QByteArray Probe::hello() const

@@ -318,3 +318,26 @@ TEST_CASE("a loop on a thread of its own is watched, and forgotten when it goes,
     CHECK(created[0].value(QLatin1String("loop")).toString() == QLatin1String("worker"));
     CHECK(client.of(id.load(), "done").size() == 1);
 }
+
+TEST_CASE("the snapshot holds every unfinished task and the last 10,000 finished, in id order")
+{
+    endpoint();
+    rt::Loop loop(QStringLiteral("main"));
+    Task<int> sleeper = rt::spawn(sleepAnHour(), named(QStringLiteral("early sleeper")));
+    std::vector<Task<int>> quick;
+    for (int i = 0; i < 10'005; ++i)
+        quick.push_back(rt::spawn(sleepThenReturn(0ms, i)));
+    REQUIRE(runUntil([&] { return quick.back()->finished() && quick.front()->finished(); }).reached);
+    Client client;
+    client.attach();
+    std::vector<qint64> ids;
+    for (const QJsonObject &f : client.of(0, "created"))
+        ids.push_back(f.value(QLatin1String("task")).toInteger());
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    CHECK(client.of(sleeper->id(), "created").size() == 1);
+    CHECK(client.of(quick[4]->id(), "created").empty()); // the five oldest finished are forgotten
+    CHECK(client.of(quick[5]->id(), "done").size() == 1);
+    CHECK(client.of(0, "done").size() == 10'000);
+    sleeper->cancel();
+    runUntilIdle(loop);
+}
