@@ -785,6 +785,8 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
                 appendStall(lines, e, loop);
             continue;
         }
+        if (e.type == EventType::QueueDepth)
+            continue; // live only, never on the wire (journal.h)
         if (e.type == EventType::Resumed) {
             // Nothing to keep: a batch is published between steps, so the step's
             // suspended or final event is in the same batch.
