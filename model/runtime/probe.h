@@ -15,8 +15,9 @@
 // times a second into a table of the tasks (every unfinished one and the last 10,000
 // finished), from which a client that attaches gets its snapshot, then every event
 // as it happens. Commands (cancel, add a callback) reach a loop only through its
-// callSoonThreadsafe. Nothing the probe does blocks a loop or throws into the program;
-// a client that sends garbage or stops reading is dropped.
+// callSoonThreadsafe. Nothing the probe does blocks a running loop (a loop being made
+// or going waits for a drain in progress) or throws into the program; a client that
+// sends garbage or stops reading is dropped.
 //
 // So a program that drains its loops' journals itself (Coroscope's own sessions)
 // must not be watched: it calls disable() first.
