@@ -300,6 +300,7 @@ private:
     void send(Client &c);
     void command(Client &c, const QJsonObject &message);
     void refuse(Client &c, const QString &message);
+    void drop(Client &c);
     void reply(Client &c, const QJsonValue &seq, const QString &error);
     void queue(Client &c, const QByteArray &bytes);
     QByteArray hello() const;
@@ -1061,7 +1062,18 @@ void Probe::queue(Client &c, const QByteArray &bytes)
     }
     c.out.append(bytes);
     if (c.unsent() > c.limit)
-        c.dead = true; // a client that does not read is dropped
+        drop(c);
+}
+
+// A client that does not keep up is dropped; it is told so after the frame it was
+// being sent, if it ever reads (docs/spec/probe-protocol.md, "The C++ probe").
+void Probe::drop(Client &c)
+{
+    qsizetype keep = c.sent;
+    if (c.sent > 0 && c.out.at(c.sent - 1) != '\n')
+        keep = c.out.indexOf('\n', c.sent) + 1;
+    c.out.truncate(keep);
+    refuse(c, QStringLiteral("more than %1 bytes waited unsent: dropped").arg(kMaxUnsent));
 }
 
 void Probe::accept()

@@ -341,3 +341,24 @@ TEST_CASE("the snapshot holds every unfinished task and the last 10,000 finished
     sleeper->cancel();
     runUntilIdle(loop);
 }
+
+TEST_CASE("a client more than 16 MiB behind is dropped, and told so after the frame it was being sent")
+{
+    endpoint();
+    rt::Loop loop(QStringLiteral("main"));
+    Client client;
+    client.attach();
+    // Some 25 MB of events that it does not read.
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 100'000; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(0ms, i)));
+    REQUIRE(runUntilIdle(loop, std::chrono::seconds(60)).reached);
+    const QJsonObject error = client.readUntil(Client::isType("error"));
+    CHECK(error.value(QLatin1String("message")).toString() == QLatin1String("more than 16777216 bytes waited unsent: dropped"));
+    CHECK(client.readUntil([](const QJsonObject &) { return false; }).isEmpty()); // then closed
+    // Every frame before it whole: a cut one would not parse (the hello has no type).
+    const auto whole = std::count_if(client.frames.begin(), client.frames.end(), [](const QJsonObject &f) {
+        return f.contains(QLatin1String("type")) || f.contains(QLatin1String("protocol"));
+    });
+    CHECK(std::size_t(whole) == client.frames.size());
+}
