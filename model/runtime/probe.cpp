@@ -475,6 +475,8 @@ void Probe::watch(Loop &loop)
         warn(QStringLiteral("more than 65535 loops: loop %1 is not watched").arg(loop.name()));
         return;
     }
+    // The probe is this journal's reader (docs/spec/runtime-package.md, "Who reads a journal").
+    loop.journal().setEnabled(true);
     m_loops.push_back(Watched{&loop.journal(), loop.handle(), loop.name(), {}});
 }
 

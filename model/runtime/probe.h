@@ -11,7 +11,9 @@
 //
 // What it does: a thread of the probe's own serves a Unix socket
 // ($XDG_RUNTIME_DIR/coroscope/PID.sock, else /tmp/coroscope-UID/PID.sock) and becomes
-// the reader of each watched loop's journal (journal.h): it drains them about 30
+// the reader of each watched loop's journal (journal.h), which it enables (tasks a
+// loop made before it was watched are not seen: docs/spec/runtime-package.md, "Who
+// reads a journal"): it drains them about 30
 // times a second into a table of the tasks (every unfinished one and the last 10,000
 // finished), from which a client that attaches gets its snapshot, then every event
 // as it happens. Commands (cancel, add a callback) reach a loop only through its
