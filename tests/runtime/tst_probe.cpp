@@ -172,6 +172,16 @@ QByteArray command(const char *type, std::uint64_t task, int seq, const char *ex
 
 } // namespace
 
+TEST_CASE("a loop the probe watches records its journal though the program reads none")
+{
+    endpoint();
+    // A program's journals start disabled (the suites' main enables them by default).
+    rt::Journal::setEnabledByDefault(false);
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Journal::setEnabledByDefault(true);
+    CHECK(loop.journal().enabled());
+}
+
 TEST_CASE("an attached client gets the hello, the tasks as they stand, then their events as they happen")
 {
     endpoint();
