@@ -14,6 +14,8 @@
 #include "log/rundiff.h"
 #include "runcommand.h"
 
+#include "runtime/probe.h"
+
 #ifdef COROSCOPE_HAVE_DASHBOARD
 #include "dashboard.h"
 #endif
@@ -139,6 +141,9 @@ namespace {
 
 int run(int argc, char **argv)
 {
+    // Coroscope reads its loops' journals itself: a COROSCOPE_PROBE=1 in its
+    // environment must not make the probe their reader (runtime/probe.h).
+    coroscope::rt::probe::disable();
     const bool gui = argc >= 2 && qstrcmp(argv[1], "gui") == 0;
     if (argc == 1 || gui) {
         QStringList launch;

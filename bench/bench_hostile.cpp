@@ -35,6 +35,8 @@ double msSince(std::int64_t startNs)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    // Reads every journal it makes (docs/spec/runtime-package.md, "Who reads a journal").
+    rt::Journal::setEnabledByDefault(true);
     const std::uint64_t callbacks = argc > 1 ? std::stoull(argv[1]) : 200'000;
     const std::uint64_t keys = argc > 2 ? std::stoull(argv[2]) : 400'000;
     const QString loop = QStringLiteral("main");

@@ -40,6 +40,8 @@ double median(std::vector<double> v)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    // Reads every journal it makes (docs/spec/runtime-package.md, "Who reads a journal").
+    rt::Journal::setEnabledByDefault(true);
     const std::uint64_t n = argc > 1 ? std::stoull(argv[1]) : 1'000'000;
     constexpr std::uint64_t kTasksPerBatch = 4096; // about what a loop publishes per slice while spawning
     constexpr std::uint64_t kBatchesPerTick = 8;

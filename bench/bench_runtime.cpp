@@ -8,6 +8,7 @@
 //   coroscope_bench w4 N        N tasks sleep r % 101 ms, consumed with as_completed,
 //                               each with a counting done-callback
 
+#include "runtime/probe.h"
 #include "runtime/runtime.h"
 
 #include <QCoreApplication>
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 using namespace coroscope::rt;
@@ -200,7 +202,12 @@ int main(int argc, char **argv)
 
     Loop loop(QStringLiteral("main"));
     loop.journal().setEnabled(journal);
-    Drainer drainer(loop.journal());
+    // With COROSCOPE_PROBE=1 the probe is the journal's reader (runtime/probe.h), in
+    // the drainer's place: what it costs is the difference (bench/compare.sh --probe).
+    const bool probed = probe::active();
+    std::optional<Drainer> drainer;
+    if (!probed)
+        drainer.emplace(loop.journal());
     const long rssBaseKiB = currentRssKiB();
     const auto t0 = monotonicNs();
 
@@ -221,15 +228,16 @@ int main(int argc, char **argv)
     QObject::connect(&loop, &Loop::allTasksFinished, &app, &QCoreApplication::quit);
     app.exec();
     const double wallMs = msSince(t0);
-    const std::uint64_t events = drainer.stop();
+    const std::uint64_t events = drainer ? drainer->stop() : 0;
 
-    QString line = QStringLiteral("{\"workload\":\"%1\",\"n\":%2,\"journal\":%3,\"wall_ms\":%4,\"peak_rss_kib\":%5,\"events\":%6")
+    QString line = QStringLiteral("{\"workload\":\"%1\",\"n\":%2,\"journal\":%3,\"wall_ms\":%4,\"peak_rss_kib\":%5,\"events\":%6,\"probe\":%7")
                        .arg(workload)
                        .arg(n)
                        .arg(journal ? QStringLiteral("true") : QStringLiteral("false"))
                        .arg(wallMs, 0, 'f', 1)
                        .arg(peakRssKiB())
-                       .arg(events);
+                       .arg(events)
+                       .arg(probed ? QStringLiteral("true") : QStringLiteral("false"));
     if (workload == QLatin1String("w1"))
         line += QStringLiteral(",\"spawn_ms\":%1,\"rss_sleeping_kib\":%2,\"bytes_per_sleeping_task\":%3")
                     .arg(a, 0, 'f', 1)

@@ -3,6 +3,7 @@
 # CPython asyncio (bench/asyncio_bench.py) on the workloads W1..W4 of bench_runtime.cpp.
 #
 #   bench/compare.sh [--quick] [--runs K] [--asyncio-1m-runs K] [--no-gui] [--keep DIR]
+#   bench/compare.sh --probe [--quick] [--runs K] [--keep DIR]
 #
 # Full run: every configuration 3 times, one process at a time, each process under
 # /usr/bin/time -v (peak RSS = "Maximum resident set size"); the two implementations
@@ -22,6 +23,11 @@
 # --asyncio-1m-runs K: run the asyncio 1M configurations only K times (they take
 #   about a minute each); the Coroscope side keeps --runs.
 # --keep DIR: keep the raw outputs (JSON lines and time -v reports) in DIR.
+# --probe: only what the C++ probe costs (runtime/probe.h): W1 1M (10k with --quick)
+#   with the probe off (the benchmark's own journal reader), on with nobody attached
+#   (COROSCOPE_PROBE=1), and attached (`coroscope attach --socket S` from the start to
+#   the end; the app is $COROSCOPE_APP, else build/release/app/coroscope), the three
+#   alternating within each run; then their medians and the ratios to off.
 #
 # Prints the headline table (the README's Performance table), then every
 # configuration's medians in a Markdown table, then the raw per-run values.
@@ -40,6 +46,7 @@ runs=3
 a1m_runs=""
 keep=""
 gui=1
+probe=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1; runs=1 ;;
@@ -47,7 +54,8 @@ while [ $# -gt 0 ]; do
         --asyncio-1m-runs) a1m_runs="$2"; shift ;;
         --keep) keep="$2"; shift ;;
         --no-gui) gui=0 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --probe) probe=1 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -63,6 +71,73 @@ if [ -n "$keep" ]; then
 else
     out="$(mktemp -d "${TMPDIR:-/tmp}/coroscope-compare.XXXXXX")"
     trap 'rm -rf "$out"' EXIT
+fi
+
+bin_id() { echo "$(stat -c '%y' "$CORO" | cut -d. -f1), sha256 $(sha256sum "$CORO" | cut -c1-12)"; }
+
+if [ "$probe" = 1 ]; then
+    APP="${COROSCOPE_APP:-$root/build/release/app/coroscope}"
+    [ -x "$APP" ] || { echo "missing $APP (set COROSCOPE_APP to a coroscope binary)" >&2; exit 1; }
+    n=1000000
+    [ "$quick" = 1 ] && n=10000
+    echo "load before: $(uptime)" >&2
+    load_before="$(uptime | sed 's/.*load average: //')"
+    for ((i = 1; i <= runs; i++)); do
+        for mode in off on attached; do
+            base="$out/$mode.$i"
+            sockets="$(mktemp -d "${TMPDIR:-/tmp}/coroscope-probe.XXXXXX")"
+            t0=$SECONDS
+            case "$mode" in
+                off) env -u COROSCOPE_PROBE "$TIME" -v -o "$base.time" "$CORO" w1 "$n" >"$base.json" 2>"$base.err" ;;
+                on) XDG_RUNTIME_DIR="$sockets" COROSCOPE_PROBE=1 "$TIME" -v -o "$base.time" "$CORO" w1 "$n" >"$base.json" 2>"$base.err" ;;
+                attached)
+                    XDG_RUNTIME_DIR="$sockets" COROSCOPE_PROBE=1 "$TIME" -v -o "$base.time" "$CORO" w1 "$n" >"$base.json" 2>"$base.err" &
+                    bench=$!
+                    # The socket appears when the benchmark's loop is made: attach then.
+                    until compgen -G "$sockets/coroscope/*.sock" >/dev/null || ! kill -0 "$bench" 2>/dev/null; do sleep 0.005; done
+                    sock="$(compgen -G "$sockets/coroscope/*.sock" | head -n 1)"
+                    "$APP" attach --socket "$sock" --seconds 600 >"$base.attach" 2>&1 &
+                    client=$!
+                    wait "$bench"
+                    wait "$client" || echo "  attach ended with exit code $? (see $base.attach)" >&2
+                    ;;
+            esac
+            rm -rf "$sockets"
+            printf '  probe %-9s run %d: %3ds  %s\n' "$mode" "$i" $((SECONDS - t0)) "$(tail -n 1 "$base.json")" >&2
+        done
+    done
+    load_after="$(uptime | sed 's/.*load average: //')"
+    echo "W1 $n, \`$CORO\` ($(bin_id)); attach: \`$APP\`; runs: $runs, the three modes alternating; load average before: $load_before, after: $load_after."
+    echo
+    "$PY" - "$out" "$runs" <<'EOF'
+import json, os, re, statistics, sys
+out, runs = sys.argv[1], int(sys.argv[2])
+def load(mode):
+    rs = []
+    for i in range(1, runs + 1):
+        d = json.loads([l for l in open(os.path.join(out, "%s.%d.json" % (mode, i))) if l.startswith("{")][-1])
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(os.path.join(out, "%s.%d.time" % (mode, i))).read())
+        d["rss_mib"] = int(m.group(1)) / 1024.0
+        if mode == "attached":
+            d["client"] = open(os.path.join(out, "attached.%d.attach" % i)).read().strip().splitlines()[-1:]
+        rs.append(d)
+    return rs
+modes = {m: load(m) for m in ("off", "on", "attached")}
+metrics = [("wall − 2000 ms", lambda r: r["wall_ms"] - 2000.0), ("spawn ms", lambda r: r["spawn_ms"]),
+           ("peak RSS MiB", lambda r: r["rss_mib"]), ("B per sleeping task", lambda r: r["bytes_per_sleeping_task"])]
+print("| W1 metric (median) | probe off | on, nobody attached | attached | on / off | attached / off |")
+print("|---|---|---|---|---|---|")
+for name, key in metrics:
+    m = {k: statistics.median(key(r) for r in v) for k, v in modes.items()}
+    print("| %s | %.0f | %.0f | %.0f | %.2f | %.2f |" % (name, m["off"], m["on"], m["attached"], m["on"] / m["off"], m["attached"] / m["off"]))
+print()
+for k, v in modes.items():
+    print("- %s: %s" % (k, "; ".join("wall−2s %.1f spawn %.1f" % (r["wall_ms"] - 2000.0, r["spawn_ms"]) for r in v)))
+print("- the attached client's last line, per run: %s" % " | ".join(" ".join(r["client"]) for r in modes["attached"]))
+bad = [k for k, v in modes.items() for r in v if r["result"] != r["n"] or r["probe"] != (k != "off")]
+print("Every run returned result == N, with the probe as its mode says." if not bad else "**Check failed:** %s" % bad)
+EOF
+    exit 0
 fi
 
 # Configurations: tag  workload  N  extra-coroscope-flags  (tag "-" flags = none)
@@ -102,7 +177,6 @@ run_one() {
     printf '  %-8s %-28s run %d: %3ds  %s\n' "$impl" "$tag" "$i" $((SECONDS - t0)) "$(tail -n 1 "$base.json")" >&2
 }
 
-bin_id() { echo "$(stat -c '%y' "$CORO" | cut -d. -f1), sha256 $(sha256sum "$CORO" | cut -c1-12)"; }
 bin_before="$(bin_id)"
 load_before="$(uptime | sed 's/.*load average: //')"
 echo "load before: $(uptime)" >&2

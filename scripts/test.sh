@@ -24,10 +24,10 @@ ctest --preset dev -j "$jobs"
 
 step "runtime, task-set, log and monitor suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target tst_runtime tst_taskset tst_interpreter tst_logs tst_awaitchain tst_monitor tst_taskmonitor replay_taskset replay_logreader replay_probereader replay_durations
+cmake --build --preset asan -j "$jobs" --target tst_runtime tst_probe tst_taskset tst_interpreter tst_logs tst_awaitchain tst_monitor tst_taskmonitor replay_taskset replay_logreader replay_probereader replay_durations
 ctest --preset asan -L "runtime|taskset|log\$|monitor|fuzz"
 
 step "runtime and monitor suites under ThreadSanitizer"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target tst_runtime tst_monitor tst_taskmonitor
+cmake --build --preset tsan -j "$jobs" --target tst_runtime tst_probe tst_monitor tst_taskmonitor
 ctest --preset tsan -L "runtime|monitor"

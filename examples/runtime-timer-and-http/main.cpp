@@ -1,7 +1,12 @@
 // Coroscope's runtime in a program of its own: tasks on a Loop that sleep, gather,
 // time out, wait for a QTimer and fetch a page over HTTP through QCoro. The page
 // comes from a QTcpServer this program starts on 127.0.0.1, so no network is needed.
+//
+// Run with COROSCOPE_PROBE=1 and it can be watched (`coroscope attach PID`): then it
+// also keeps a task asleep for an hour, named "sleeper", and ends when Coroscope
+// cancels it (docs/spec/probe-protocol.md).
 
+#include "runtime/probe.h"
 #include "runtime/runtime.h"
 
 #include <QCoreApplication>
@@ -59,6 +64,48 @@ Task<QByteArray> httpGet(QNetworkAccessManager &network, QUrl url)
     co_return body;
 }
 
+static SpawnOptions named(const QString &name)
+{
+    SpawnOptions options;
+    options.name = name;
+    return options;
+}
+
+// A task that would sleep for an hour; cancelled, it says so and ends cancelled.
+Task<int> sleeper()
+{
+    try {
+        co_await sleep(1h);
+    } catch (const Cancelled &) {
+        std::fprintf(stderr, "sleeper got CancelledError\n");
+        throw;
+    }
+    co_return 0;
+}
+
+Task<int> failer()
+{
+    throw TaskError(QStringLiteral("boom"));
+    co_return 0;
+}
+
+// What a watcher sees: a task done, one failed, one asleep until it is cancelled.
+Task<int> watchable()
+{
+    Task<int> done = spawn(after(0ms, 42), named(QStringLiteral("finisher")));
+    Task<int> failed = spawn(failer(), named(QStringLiteral("failer")));
+    Task<int> asleep = spawn(sleeper(), named(QStringLiteral("sleeper")));
+    co_await sleep(10ms);
+    std::printf("ready to be watched\n");
+    std::fflush(stdout);
+    try {
+        co_await asleep;
+    } catch (const Cancelled &) {
+        std::printf("the sleeper was cancelled\n");
+    }
+    co_return 0;
+}
+
 Task<int> demo(QNetworkAccessManager &network, QUrl url)
 {
     // Three children at once: the gather ends with the slowest, results in order.
@@ -81,6 +128,9 @@ Task<int> demo(QNetworkAccessManager &network, QUrl url)
 
     QByteArray body = co_await httpGet(network, url); // awaiting a task runs it as a child
     std::printf("GET %s -> %s\n", qPrintable(url.path()), body.constData());
+
+    if (coroscope::rt::probe::active())
+        co_await spawn(watchable(), named(QStringLiteral("watchable")));
     co_return 0;
 }
 

@@ -16,9 +16,27 @@ constexpr std::size_t kSpareEvents = 256 * 1024;
 constexpr std::size_t kPublishEvents = 32 * 1024;
 } // namespace
 
+namespace {
+std::atomic<bool> g_enabledByDefault{false}; // docs/spec/runtime-package.md, "Who reads a journal"
+}
+
 Journal::Journal()
     : m_spare(kSpareEvents)
 {
+}
+
+void Journal::setEnabledByDefault(bool on) noexcept { g_enabledByDefault.store(on, std::memory_order_relaxed); }
+
+bool Journal::enabledByDefault() noexcept { return g_enabledByDefault.load(std::memory_order_relaxed); }
+
+std::size_t Journal::heldEvents()
+{
+    std::size_t n = m_local.events.size();
+    std::lock_guard lock(m_mutex);
+    n += m_shared.events.size();
+    for (const JournalBatch &b : m_queued)
+        n += b.events.size();
+    return n;
 }
 
 bool SpareBatches::keep(JournalBatch &batch)

@@ -152,9 +152,19 @@ public:
     // away). For a reader that queues batches anyway: no event is copied.
     void drainEach(JournalBatch &out, const std::function<void(JournalBatch &)> &take);
 
-    // Events dropped while disabled are not counted anywhere; the runtime still works.
+    // A journal records only while it is enabled, and it is enabled by whoever reads
+    // it (docs/spec/runtime-package.md, "Who reads a journal"): a program that nobody
+    // watches must not keep every event of its run. Events dropped while disabled are
+    // not counted anywhere; the runtime still works.
     void setEnabled(bool on) noexcept { m_enabled.store(on, std::memory_order_relaxed); }
     [[nodiscard]] bool enabled() const noexcept { return m_enabled.load(std::memory_order_relaxed); }
+    // Whether journals made from now on start enabled: false, but in a process that
+    // reads every journal it makes (the test suites). Any thread.
+    static void setEnabledByDefault(bool on) noexcept;
+    [[nodiscard]] static bool enabledByDefault() noexcept;
+
+    // Loop thread only: the events appended and not yet taken by a reader.
+    [[nodiscard]] std::size_t heldEvents();
 
 private:
     JournalBatch m_local;  // loop thread
@@ -169,7 +179,7 @@ private:
     // Keeps what is left in the reader's queued batches as spares, and the emptied
     // list for the next batches queued (under the mutex).
     void recycle(std::vector<JournalBatch> &&taken);
-    std::atomic<bool> m_enabled{true};
+    std::atomic<bool> m_enabled{enabledByDefault()};
 };
 
 } // namespace coroscope::rt

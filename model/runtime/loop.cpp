@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "logging.h"
+#include "probe.h"
 #include "task.h"
 #include "taskgroup.h"
 
@@ -44,10 +45,13 @@ Loop::Loop(QString name, QObject *parent)
     m_wheelTimer.setTimerType(Qt::PreciseTimer);
     m_wheelTimer.setSingleShot(true);
     connect(&m_wheelTimer, &QTimer::timeout, this, &Loop::onTimer);
+    if (probe::active()) // COROSCOPE_PROBE=1 or probe::install() (probe.h)
+        probe::detail::watch(*this);
 }
 
 Loop::~Loop()
 {
+    probe::detail::forget(*this);
     {
         // From here on, handles drop what they are given (a post in progress ends first).
         std::lock_guard lock(m_life->mutex);

@@ -689,6 +689,10 @@ TaskSetRun::TaskSetRun(TaskSet set, rt::Loop &mainLoop, QObject *parent)
     if (worker)
         m_worker = std::make_unique<rt::LoopThread>(QStringLiteral("worker"));
     m_interpreter = std::make_unique<Interpreter>(m_set, m_group, m_worker ? &m_worker->loop() : nullptr);
+    // A run is made to be watched: its loops' journals record for whoever takes
+    // journals() (docs/spec/runtime-package.md, "Who reads a journal").
+    for (const LoopJournal &j : journals())
+        j.loop->journal().setEnabled(true);
     m_deadline.run = this;
     m_deadline.fire = [](rt::TimerNode *n) {
         static_cast<DeadlineTimer *>(n)->run->m_group.cancelAll(rt::CancelReason::deadline());

@@ -842,5 +842,7 @@ TEST_CASE("a lane's label stays over the stall mark under it when only part of t
 int main(int argc, char **argv)
 {
     QGuiApplication app(argc, argv);
+    // Reads every journal it makes (docs/spec/runtime-package.md, "Who reads a journal").
+    coroscope::rt::Journal::setEnabledByDefault(true);
     return Catch::Session().run(argc, argv);
 }

@@ -171,6 +171,39 @@ TEST_CASE("a disabled journal records nothing and the runtime still works")
     CHECK(drainAll(loop).events.empty());
 }
 
+TEST_CASE("a loop whose journal nobody reads runs a hundred thousand tasks and keeps no event")
+{
+    // The suites read every journal they make (tests/support/catchmain.cpp); a
+    // program built on the runtime does not, unless it says so.
+    rt::Journal::setEnabledByDefault(false);
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Journal::setEnabledByDefault(true);
+    CHECK_FALSE(loop.journal().enabled());
+    constexpr int kTasks = 100'000;
+    std::vector<Task<int>> tasks;
+    tasks.reserve(kTasks);
+    for (int i = 0; i < kTasks; ++i)
+        tasks.push_back(rt::spawn(sleepThenReturn(std::chrono::milliseconds(i % 3), i)));
+    REQUIRE(runUntilIdle(loop).reached);
+    CHECK(tasks.back().result() == kTasks - 1);
+    loop.journal().publish();
+    CHECK(loop.journal().heldEvents() == 0);
+}
+
+TEST_CASE("a journal enabled by its reader keeps what the loop did until it is taken")
+{
+    rt::Journal::setEnabledByDefault(false);
+    rt::Loop loop(QStringLiteral("main"));
+    rt::Journal::setEnabledByDefault(true);
+    loop.journal().setEnabled(true);
+    auto t = rt::spawn(sleepThenReturn(1ms, 3));
+    REQUIRE(runUntilFinished(t).reached);
+    loop.journal().publish();
+    CHECK(loop.journal().heldEvents() >= 4); // created, started, suspended, resumed, done
+    CHECK(eventTypesOf(drainAll(loop), t->id()).back() == rt::EventType::Done);
+    CHECK(loop.journal().heldEvents() == 0);
+}
+
 TEST_CASE("a reader on another thread drains while the loop runs, losing nothing")
 {
     rt::Loop loop(QStringLiteral("main"));

@@ -3,10 +3,15 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include "runtime/journal.h"
+
 #include <QCoreApplication>
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    // The suites read the journal of every loop they make, once it has run
+    // (docs/spec/runtime-package.md, "Who reads a journal").
+    coroscope::rt::Journal::setEnabledByDefault(true);
     return Catch::Session().run(argc, argv);
 }

@@ -1,0 +1,1300 @@
+#include "probe.h"
+
+#include "clock.h"
+#include "journal.h"
+#include "loop.h"
+#include "task.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+#include <QString>
+#include <QStringBuilder>
+#include <QStringDecoder>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+// The wire and every limit here: docs/spec/probe-protocol.md (the C++ probe's fine
+// points are in its section "The C++ probe"). Python's probe (python/coroscope_probe)
+// speaks the same; its error texts are kept word for word.
+
+namespace coroscope::rt::probe {
+
+namespace {
+
+constexpr const char *kProtocol = "coroscope.probe/1";
+constexpr std::size_t kMaxFrame = std::size_t(1) << 20;   // bytes, newline included
+constexpr std::size_t kMaxUnsent = std::size_t(16) << 20; // bytes waiting for one client
+constexpr qsizetype kMaxText = 1000;                      // characters of a name, text, message
+constexpr std::size_t kKeepFinished = 10'000;
+constexpr std::size_t kKeepStalls = 1'000;
+constexpr int kMaxInFlight = 64;
+constexpr int kTickMs = 33; // how often the journals are drained (the dashboard's rate)
+
+enum State : int { kUnknown, kOff, kOn, kDisabled };
+std::atomic<int> g_state{kUnknown};
+std::atomic<bool> g_started{false}; // the serving thread runs, or ran
+
+int stateNow()
+{
+    int s = g_state.load(std::memory_order_relaxed);
+    if (s != kUnknown)
+        return s;
+    const char *env = std::getenv("COROSCOPE_PROBE");
+    int wanted = env && std::strcmp(env, "1") == 0 ? kOn : kOff;
+    int expected = kUnknown;
+    if (!g_state.compare_exchange_strong(expected, wanted))
+        wanted = expected; // install() or disable() came first
+    return wanted;
+}
+
+// ---- JSON text ---------------------------------------------------------------------
+
+void appendString(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.left(kMaxText).toUtf8();
+    out.append('"');
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.append('\\');
+            out.append(c);
+        } else if (u < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", unsigned(u));
+            out.append(escaped);
+        } else {
+            out.append(c);
+        }
+    }
+    out.append('"');
+}
+
+void appendMs(QByteArray &out, std::int64_t ns)
+{
+    if (ns < 0)
+        ns = 0; // before the runtime's clock began: cannot happen, but t_ms is never negative
+    char text[32];
+    std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(ns / 1'000'000),
+                  static_cast<long long>(ns / 1000 % 1000));
+    out.append(text);
+}
+
+void appendId(QByteArray &out, std::uint64_t id)
+{
+    if (id == 0)
+        out.append("null");
+    else
+        out.append(QByteArray::number(static_cast<qulonglong>(id)));
+}
+
+void beginEvent(QByteArray &out, std::int64_t tNs, std::uint64_t task, const char *type)
+{
+    out.append("{\"t_ms\":");
+    appendMs(out, tNs);
+    out.append(",\"task\":");
+    appendId(out, task);
+    out.append(",\"type\":\"");
+    out.append(type);
+    out.append('"');
+}
+
+void endEvent(QByteArray &out) { out.append("}\n"); }
+
+// A result's text as JSON: itself if it is JSON of at most 1,000 characters (the
+// task-set interpreter's results are), else as a string, cut.
+QByteArray resultJson(const QString &text)
+{
+    if (text.size() <= kMaxText) {
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(QByteArray("[") + text.toUtf8() + ']', &error);
+        if (error.error == QJsonParseError::NoError && doc.isArray() && doc.array().size() == 1)
+            return text.toUtf8().trimmed();
+    }
+    QByteArray out;
+    appendString(out, text);
+    return out;
+}
+
+QByteArray numberJson(double value)
+{
+    if (std::isfinite(value))
+        return QString::number(value, 'g', QLocale::FloatingPointShortest).toUtf8();
+    QByteArray out;
+    appendString(out, QString::number(value));
+    return out;
+}
+
+// ---- the endpoint --------------------------------------------------------------------
+
+QString endpointDir()
+{
+    const QByteArray runtime = qgetenv("XDG_RUNTIME_DIR");
+    if (!runtime.isEmpty() && runtime.startsWith('/'))
+        return QFile::decodeName(runtime) + QStringLiteral("/coroscope");
+    return QStringLiteral("/tmp/coroscope-%1").arg(::getuid());
+}
+
+// Makes the folder (0700) if missing; why it may not be used, or nothing.
+std::optional<QString> privateDir(const QString &path)
+{
+    const QByteArray name = QFile::encodeName(path);
+    struct stat st {};
+    if ((::mkdir(name.constData(), 0700) != 0 && errno != EEXIST) || ::lstat(name.constData(), &st) != 0)
+        return QStringLiteral("%1: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+    if (!S_ISDIR(st.st_mode))
+        return QStringLiteral("%1 is not a directory").arg(path);
+    if (st.st_uid != ::getuid())
+        return QStringLiteral("%1 belongs to another user").arg(path);
+    if ((st.st_mode & 07777) != 0700)
+        return QStringLiteral("%1 has mode %2, not 700").arg(path, QString::number(st.st_mode & 07777, 8));
+    return std::nullopt;
+}
+
+QStringList commandLine()
+{
+    QFile file(QStringLiteral("/proc/self/cmdline"));
+    QStringList argv;
+    if (file.open(QIODevice::ReadOnly)) {
+        const QByteArray all = file.readAll();
+        for (const QByteArray &a : all.split('\0'))
+            argv << QString::fromLocal8Bit(a);
+        if (!argv.isEmpty() && argv.back().isEmpty() && all.endsWith('\0'))
+            argv.removeLast();
+    }
+    return argv;
+}
+
+void warn(const QString &message)
+{
+    std::fprintf(stderr, "coroscope probe: %s\n", message.toLocal8Bit().constData());
+    std::fflush(stderr);
+}
+
+// ---- the table -----------------------------------------------------------------------
+
+// What the snapshot needs of one task, kept small: a million sleeping tasks are a
+// million records (docs/spec/runtime-package.md, "The probe").
+struct Record {
+    QString name;
+    std::int64_t createdNs = 0;
+    std::int64_t startedNs = -1;
+    std::int64_t lastNs = 0;   // the suspended or final event's time
+    std::uint64_t parent = 0;
+    std::uint64_t lastArg = 0; // its argument
+    std::uint32_t copyIndex = 0;
+    std::uint16_t loop = 0;    // index into Probe::m_loops
+    EventType last = EventType::Created; // Suspended, a final type, or Created (neither)
+    std::uint8_t lastKind = 0;
+    std::uint8_t flags = 0;
+};
+static_assert(sizeof(Record) <= 80, "a million sleeping tasks are a million records");
+enum RecordFlag : std::uint8_t { kPresent = 1, kIndexed = 2, kNumber = 4, kHasExtra = 8 };
+
+struct CallbackRecord {
+    std::int64_t addedNs = 0;
+    std::int64_t firedNs = -1;
+    std::uint32_t index = 0;
+    QByteArray json; // the callback object
+};
+
+// The rare parts of a record, out of line.
+struct Extra {
+    std::optional<Event> cancel; // the last cancel_requested
+    QString text;                // a failed task's error, a done task's result text
+    std::vector<CallbackRecord> callbacks;
+};
+
+bool isFinal(EventType t) { return t == EventType::Done || t == EventType::Failed || t == EventType::Cancelled; }
+
+struct Client {
+    int fd = -1;
+    std::uint64_t id = 0;
+    QByteArray in;
+    QByteArray out;
+    qsizetype sent = 0; // bytes of out already sent
+    std::size_t limit = kMaxUnsent;
+    bool attached = false;
+    bool closing = false; // close once out is sent
+    bool dead = false;
+    int inFlight = 0;     // commands handed to a loop, not yet answered
+
+    [[nodiscard]] std::size_t unsent() const { return std::size_t(out.size() - sent); }
+};
+
+struct BadInput {
+    QString message;
+};
+
+struct Watched {
+    Journal *journal = nullptr; // null once the loop is gone
+    LoopHandle handle;
+    QString name;
+    JournalBatch last; // what the loop published as it went, for the serving thread
+};
+
+struct Ack {
+    std::uint64_t client;
+    QByteArray frame;
+};
+
+class Probe
+{
+public:
+    static Probe &instance()
+    {
+        static Probe *probe = new Probe; // never destroyed: loops' posts may outlive main()
+        return *probe;
+    }
+
+    // Loop threads.
+    bool start();
+    void watch(Loop &loop);
+    void forget(Loop &loop);
+    void ack(std::uint64_t client, const QJsonValue &seq, const QString &error);
+    void addLogCallback(TaskCore &task, const QString &message);
+    // At exit: stops the serving thread and removes the socket (this process's only).
+    void stop();
+
+private:
+    // The serving thread.
+    void run();
+    void serve();
+    void takeAcks();
+    void flush();
+    void drainJournals();
+    void apply(std::uint16_t loop, const JournalBatch &batch);
+    void publish(const QByteArray &lines);
+    void accept();
+    void receive(Client &c);
+    void send(Client &c);
+    void command(Client &c, const QJsonObject &message);
+    void refuse(Client &c, const QString &message);
+    void drop(Client &c);
+    void reply(Client &c, const QJsonValue &seq, const QString &error);
+    void queue(Client &c, const QByteArray &bytes);
+    QByteArray hello() const;
+    QByteArray snapshot() const;
+    void appendTask(QByteArray &out, std::uint64_t id, const Record &r) const;
+
+    Record *record(std::uint64_t id);
+    const Record *record(std::uint64_t id) const;
+    Record &slot(std::uint64_t id);
+    void finished(std::uint64_t id, Record &r);
+    Extra &extra(std::uint64_t id, Record &r);
+    QString nameOf(const Record &r) const;
+    QString nameOfTask(std::uint64_t id) const;
+    QString loopName(std::uint16_t loop) const;
+    QString reasonText(std::uint8_t kind, std::uint64_t by) const;
+    void appendCreated(QByteArray &out, std::uint64_t id, const Record &r) const;
+    void appendLast(QByteArray &out, std::uint64_t id, const Record &r) const;
+    void appendCancel(QByteArray &out, std::uint64_t id, const Event &e, const char *type) const;
+    void appendCallbackAdded(QByteArray &out, std::uint64_t id, const CallbackRecord &cb) const;
+    void appendStall(QByteArray &out, const Event &e, std::uint16_t loop) const;
+    void wake();
+
+    std::atomic<bool> m_stopping{false};
+    std::once_flag m_startOnce;
+    bool m_serving = false;
+    std::thread m_thread;
+    int m_server = -1;
+    int m_wakeRead = -1;
+    int m_wakeWrite = -1;
+    QByteArray m_path;
+    ino_t m_inode = 0;
+    pid_t m_pid = 0;
+    QDateTime m_startedAt; // the wall time of the runtime clock's zero: t_ms counts from it
+    QStringList m_argv;
+
+    std::mutex m_loopsMutex; // loop threads add and forget; the serving thread drains
+    std::deque<Watched> m_loops;
+
+    std::mutex m_acksMutex; // loop threads' answers to commands, for the serving thread
+    std::vector<Ack> m_acks;
+
+    // The serving thread's alone.
+    // The live tasks' records by id, in chunks of 2 MiB, each one huge page where the
+    // system allows (madvise): the ends of a million sleeping tasks come in random
+    // order, and with 4 KiB pages finding each record was a TLB miss as well as a
+    // cache miss. m_base is the first id of the first chunk. A chunk goes once none of
+    // its tasks is live.
+    static constexpr std::size_t kChunkBytes = std::size_t(2) << 20;
+    static constexpr std::size_t kChunk = kChunkBytes / sizeof(Record) - 1; // records, with `present`
+    struct Chunk {
+        std::array<Record, kChunk> records;
+        std::size_t present = 0;
+        static void *operator new(std::size_t size)
+        {
+            static_assert(sizeof(Chunk) <= kChunkBytes);
+            void *block = std::aligned_alloc(kChunkBytes, kChunkBytes);
+            if (!block)
+                throw std::bad_alloc();
+            ::madvise(block, kChunkBytes, MADV_HUGEPAGE); // a hint: 4 KiB pages work too
+            (void)size;
+            return block;
+        }
+        static void operator delete(void *block) noexcept { std::free(block); }
+    };
+    std::deque<std::unique_ptr<Chunk>> m_chunks;
+    std::uint64_t m_base = 0;
+    std::unordered_map<std::uint64_t, Extra> m_extra; // of the records flagged kHasExtra
+    // The last kKeepFinished finished tasks, moved out of m_chunks as they end (the
+    // record is in the cache then: evicting it later would be one miss more a task).
+    struct Finished {
+        std::uint64_t id;
+        Record record;
+    };
+    // A ring; m_doneNext is the oldest once it is full. Found by id with a walk: only
+    // commands and a few texts look a finished task up.
+    std::vector<Finished> m_done;
+    std::size_t m_doneNext = 0;
+    struct Stall {
+        Event event;
+        std::uint16_t loop;
+    };
+    std::deque<Stall> m_stalls;
+    std::vector<QString> m_loopNames;     // m_loops' names and handles, copied as they are drained
+    std::vector<LoopHandle> m_loopHandles;
+    std::vector<std::unique_ptr<Client>> m_clients;
+    std::uint64_t m_nextClient = 1;
+    bool m_anyAttached = false;
+    JournalBatch m_batch;
+};
+
+void stopAtExit();
+
+bool Probe::start()
+{
+    std::call_once(m_startOnce, [this] {
+        const QString dir = endpointDir();
+        if (const std::optional<QString> why = privateDir(dir)) {
+            warn(QStringLiteral("not serving: ") + *why);
+            return;
+        }
+        m_pid = ::getpid();
+        m_path = QFile::encodeName(dir + QStringLiteral("/%1.sock").arg(m_pid));
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        if (std::size_t(m_path.size()) >= sizeof address.sun_path) {
+            warn(QStringLiteral("not serving: %1: the path is too long").arg(QFile::decodeName(m_path)));
+            return;
+        }
+        std::memcpy(address.sun_path, m_path.constData(), std::size_t(m_path.size()));
+        ::unlink(m_path.constData()); // a dead process's socket with our pid
+        int pipes[2];
+        struct stat st {};
+        m_server = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (m_server < 0 || ::bind(m_server, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
+            || ::chmod(m_path.constData(), 0600) != 0 || ::stat(m_path.constData(), &st) != 0
+            || ::listen(m_server, 8) != 0 || ::pipe2(pipes, O_CLOEXEC | O_NONBLOCK) != 0) {
+            warn(QStringLiteral("not serving: %1: %2")
+                     .arg(QFile::decodeName(m_path), QString::fromLocal8Bit(std::strerror(errno))));
+            if (m_server >= 0)
+                ::close(m_server);
+            m_server = -1;
+            return;
+        }
+        m_inode = st.st_ino;
+        m_wakeRead = pipes[0];
+        m_wakeWrite = pipes[1];
+        const std::int64_t clockNs = monotonicNs();
+        m_startedAt = QDateTime::currentDateTimeUtc().addMSecs(-clockNs / 1'000'000);
+        m_argv = commandLine();
+        m_serving = true;
+        m_thread = std::thread([this] { run(); });
+        g_started.store(true, std::memory_order_release);
+        std::atexit(stopAtExit);
+    });
+    return m_serving;
+}
+
+void stopAtExit() { Probe::instance().stop(); }
+
+void Probe::stop()
+{
+    if (!m_serving)
+        return;
+    m_stopping.store(true);
+    wake();
+    if (m_thread.joinable() && m_thread.get_id() != std::this_thread::get_id())
+        m_thread.join();
+    // A forked child exits with the parent's socket still the parent's.
+    struct stat st {};
+    if (m_pid == ::getpid() && ::stat(m_path.constData(), &st) == 0 && st.st_ino == m_inode)
+        ::unlink(m_path.constData());
+}
+
+void Probe::wake()
+{
+    if (m_wakeWrite < 0)
+        return;
+    const char x = 'x';
+    [[maybe_unused]] const auto n = ::write(m_wakeWrite, &x, 1); // full: a wake-up is pending anyway
+}
+
+void Probe::watch(Loop &loop)
+{
+    if (!start())
+        return;
+    std::lock_guard lock(m_loopsMutex);
+    for (const Watched &w : m_loops) {
+        if (w.journal == &loop.journal())
+            return;
+    }
+    if (m_loops.size() >= 0xffff) {
+        warn(QStringLiteral("more than 65535 loops: loop %1 is not watched").arg(loop.name()));
+        return;
+    }
+    // The probe is this journal's reader (docs/spec/runtime-package.md, "Who reads a journal").
+    loop.journal().setEnabled(true);
+    m_loops.push_back(Watched{&loop.journal(), loop.handle(), loop.name(), {}});
+}
+
+void Probe::forget(Loop &loop)
+{
+    Journal &journal = loop.journal();
+    journal.publish();
+    std::lock_guard lock(m_loopsMutex);
+    for (Watched &w : m_loops) {
+        if (w.journal == &journal) {
+            // Its last events wait here for the serving thread.
+            JournalBatch rest;
+            journal.drain(rest);
+            if (w.last.events.empty())
+                w.last = std::move(rest);
+            w.journal = nullptr;
+            return;
+        }
+    }
+}
+
+void Probe::ack(std::uint64_t client, const QJsonValue &seq, const QString &error)
+{
+    QByteArray frame("{\"type\":\"ack\",\"seq\":");
+    frame.append(seq.isDouble() ? QByteArray::number(qint64(seq.toDouble())) : QByteArray("null"));
+    if (!error.isNull()) {
+        frame.append(",\"error\":");
+        appendString(frame, error);
+    }
+    frame.append("}\n");
+    {
+        std::lock_guard lock(m_acksMutex);
+        m_acks.push_back(Ack{client, std::move(frame)});
+    }
+    wake();
+}
+
+void Probe::addLogCallback(TaskCore &task, const QString &message)
+{
+    QByteArray description("{\"kind\":\"log\",\"message\":");
+    appendString(description, message);
+    description.append('}');
+    const QByteArray text = message.toUtf8();
+    task.addDoneCallback(
+        [text](TaskCore &done) {
+            std::fprintf(stderr, "coroscope: task %s: %s\n", done.name().toUtf8().constData(), text.constData());
+            std::fflush(stderr);
+        },
+        QString::fromUtf8(description));
+}
+
+// ---- the serving thread ------------------------------------------------------------
+
+void Probe::run()
+{
+    try {
+        serve();
+        flush();
+    } catch (const std::exception &e) { // never into the program: stop serving, say why
+        warn(QStringLiteral("stopped serving: %1").arg(QString::fromLocal8Bit(e.what())));
+    } catch (...) {
+        warn(QStringLiteral("stopped serving"));
+    }
+    for (const auto &c : m_clients)
+        ::close(c->fd);
+    m_clients.clear();
+    ::close(m_server);
+}
+
+void Probe::serve()
+{
+    std::vector<pollfd> fds;
+    while (!m_stopping.load()) {
+        fds.clear();
+        fds.push_back(pollfd{m_wakeRead, POLLIN, 0});
+        fds.push_back(pollfd{m_server, POLLIN, 0});
+        for (const auto &c : m_clients)
+            fds.push_back(pollfd{c->fd, short((c->closing ? 0 : POLLIN) | (c->unsent() ? POLLOUT : 0)), 0});
+        if (::poll(fds.data(), nfds_t(fds.size()), kTickMs) < 0 && errno != EINTR)
+            throw std::runtime_error(std::strerror(errno));
+        if (fds[0].revents) {
+            char buffer[256];
+            while (::read(m_wakeRead, buffer, sizeof buffer) > 0) {
+            }
+        }
+        takeAcks();
+        // Clients as they were when polled (accept() adds to the end).
+        const std::size_t polled = fds.size() - 2;
+        if (fds[1].revents & POLLIN)
+            accept();
+        for (std::size_t i = 0; i < polled; ++i) {
+            Client &c = *m_clients[i];
+            const short events = fds[i + 2].revents;
+            if (events & (POLLIN | POLLHUP | POLLERR))
+                receive(c);
+            if ((events & POLLOUT) && !c.dead)
+                send(c);
+        }
+        for (std::size_t i = 0; i < m_clients.size();) {
+            Client &c = *m_clients[i];
+            if (c.dead || (c.closing && c.unsent() == 0)) {
+                ::close(c.fd);
+                m_clients.erase(m_clients.begin() + std::ptrdiff_t(i));
+            } else {
+                ++i;
+            }
+        }
+        m_anyAttached = false;
+        for (const auto &c : m_clients)
+            m_anyAttached = m_anyAttached || (c->attached && !c->dead);
+    }
+}
+
+void Probe::takeAcks()
+{
+    // The answers taken before the journals are drained: a command's events,
+    // published by its loop before it answered, go out before its ack.
+    std::vector<Ack> acks;
+    {
+        std::lock_guard lock(m_acksMutex);
+        acks.swap(m_acks);
+    }
+    drainJournals();
+    for (Ack &a : acks) {
+        for (const auto &c : m_clients) {
+            if (c->id == a.client) {
+                --c->inFlight;
+                if (!c->dead && !c->closing)
+                    queue(*c, a.frame);
+            }
+        }
+    }
+}
+
+// At exit: what the program did last (its loops are gone by then, their last events
+// kept), and the answers it gave, still reach the clients, for up to a second.
+void Probe::flush()
+{
+    takeAcks();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    std::vector<pollfd> fds;
+    while (std::chrono::steady_clock::now() < until) {
+        fds.clear();
+        std::vector<Client *> waiting;
+        for (const auto &c : m_clients) {
+            if (!c->dead && c->unsent() > 0) {
+                fds.push_back(pollfd{c->fd, POLLOUT, 0});
+                waiting.push_back(c.get());
+            }
+        }
+        if (fds.empty())
+            return;
+        if (::poll(fds.data(), nfds_t(fds.size()), 100) < 0 && errno != EINTR)
+            return;
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+                waiting[i]->dead = true;
+            else if (fds[i].revents & POLLOUT)
+                send(*waiting[i]);
+        }
+    }
+}
+
+void Probe::drainJournals()
+{
+    std::lock_guard lock(m_loopsMutex);
+    for (std::size_t i = 0; i < m_loops.size(); ++i) {
+        Watched &w = m_loops[i];
+        const auto loop = std::uint16_t(i);
+        if (i == m_loopNames.size()) {
+            m_loopNames.push_back(w.name);
+            m_loopHandles.push_back(w.handle);
+        }
+        if (!w.last.events.empty()) {
+            apply(loop, w.last);
+            w.last = JournalBatch{};
+        }
+        if (w.journal)
+            w.journal->drainEach(m_batch, [this, loop](JournalBatch &b) { apply(loop, b); });
+    }
+}
+
+Record &Probe::slot(std::uint64_t id)
+{
+    if (m_chunks.empty())
+        m_base = id - id % kChunk;
+    while (id < m_base) {
+        m_chunks.push_front(std::make_unique<Chunk>());
+        m_base -= kChunk;
+    }
+    const std::uint64_t at = id - m_base;
+    while (at / kChunk >= m_chunks.size())
+        m_chunks.push_back(std::make_unique<Chunk>());
+    Chunk &chunk = *m_chunks[std::size_t(at / kChunk)];
+    Record &r = chunk.records[std::size_t(at % kChunk)];
+    if (!(r.flags & kPresent))
+        ++chunk.present;
+    return r;
+}
+
+Record *Probe::record(std::uint64_t id)
+{
+    if (id >= m_base && (id - m_base) / kChunk < m_chunks.size()) {
+        Record &r = m_chunks[std::size_t((id - m_base) / kChunk)]->records[std::size_t((id - m_base) % kChunk)];
+        if (r.flags & kPresent)
+            return &r;
+    }
+    for (Finished &f : m_done) {
+        if (f.id == id)
+            return &f.record;
+    }
+    return nullptr;
+}
+
+const Record *Probe::record(std::uint64_t id) const { return const_cast<Probe *>(this)->record(id); }
+
+Extra &Probe::extra(std::uint64_t id, Record &r)
+{
+    r.flags |= kHasExtra;
+    return m_extra[id];
+}
+
+void Probe::finished(std::uint64_t id, Record &r)
+{
+    if (!m_done.empty() && &r >= &m_done.front().record && &r <= &m_done.back().record)
+        return; // already among the finished (a second end cannot happen; kept safe)
+    Finished *place;
+    if (m_done.size() < kKeepFinished) {
+        place = &m_done.emplace_back();
+    } else {
+        place = &m_done[m_doneNext];
+        if (place->record.flags & kHasExtra)
+            m_extra.erase(place->id);
+    }
+    m_doneNext = (std::size_t(place - m_done.data()) + 1) % kKeepFinished;
+    place->id = id;
+    place->record = std::move(r);
+    r = Record{};
+    const std::uint64_t at = id - m_base;
+    --m_chunks[std::size_t(at / kChunk)]->present;
+    // The first chunks go once empty, but the last: ids to come fall in it.
+    while (m_chunks.size() > 1 && m_chunks.front()->present == 0) {
+        m_chunks.pop_front();
+        m_base += kChunk;
+    }
+}
+
+QString Probe::nameOf(const Record &r) const
+{
+    if (r.flags & kIndexed)
+        return r.name % QLatin1Char('[') % QString::number(r.copyIndex) % QLatin1Char(']');
+    return r.name;
+}
+
+QString Probe::nameOfTask(std::uint64_t id) const
+{
+    const Record *r = record(id);
+    return r ? nameOf(*r) : QString::number(id);
+}
+
+QString Probe::loopName(std::uint16_t loop) const { return loop < m_loopNames.size() ? m_loopNames[loop] : QString(); }
+
+QString Probe::reasonText(std::uint8_t kind, std::uint64_t by) const
+{
+    if (CancelKind(kind) == CancelKind::Task)
+        return QStringLiteral("task:") + nameOfTask(by);
+    if (CancelKind(kind) == CancelKind::None)
+        return QStringLiteral("user");
+    return toString(CancelKind(kind));
+}
+
+void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
+{
+    QByteArray lines;
+    const bool write = m_anyAttached;
+    // The records of a burst's ends are scattered over the table: each is asked for
+    // from memory some events before it is needed (one miss a task otherwise, the
+    // probe's main cost at a million tasks).
+    constexpr std::size_t kAhead = 16;
+    const std::size_t count = batch.events.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i + kAhead < count) {
+            const std::uint64_t ahead = batch.events[i + kAhead].task;
+            if (ahead >= m_base && (ahead - m_base) / kChunk < m_chunks.size())
+                __builtin_prefetch(&m_chunks[std::size_t((ahead - m_base) / kChunk)]->records[std::size_t((ahead - m_base) % kChunk)], 1);
+        }
+        const Event &e = batch.events[i];
+        if (e.type == EventType::Created) {
+            Record &r = slot(e.task);
+            r = Record{};
+            r.flags = kPresent;
+            r.name = batch.text(e);
+            if (e.flags & kIndexedName) {
+                r.flags |= kIndexed;
+                r.copyIndex = std::uint32_t(e.arg2);
+            }
+            r.createdNs = e.tNs;
+            r.parent = e.arg;
+            r.loop = loop;
+            if (write)
+                appendCreated(lines, e.task, r);
+            continue;
+        }
+        if (e.type == EventType::Stall) {
+            m_stalls.push_back(Stall{e, loop});
+            if (m_stalls.size() > kKeepStalls)
+                m_stalls.pop_front();
+            if (write)
+                appendStall(lines, e, loop);
+            continue;
+        }
+        if (e.type == EventType::QueueDepth)
+            continue; // live only, never on the wire (journal.h)
+        if (e.type == EventType::Resumed) {
+            // Nothing to keep: a batch is published between steps, so the step's
+            // suspended or final event is in the same batch.
+            if (write && record(e.task)) {
+                beginEvent(lines, e.tNs, e.task, "resumed");
+                endEvent(lines);
+            }
+            continue;
+        }
+        Record *r = record(e.task);
+        if (!r)
+            continue; // a task created before its loop was watched, or forgotten
+        switch (e.type) {
+        case EventType::Started:
+            r->startedNs = e.tNs;
+            r->last = EventType::Created;
+            if (write) {
+                beginEvent(lines, e.tNs, e.task, "started");
+                endEvent(lines);
+            }
+            break;
+        case EventType::Suspended:
+            r->last = e.type;
+            r->lastNs = e.tNs;
+            r->lastKind = e.kind;
+            r->lastArg = e.arg;
+            if (write)
+                appendLast(lines, e.task, *r);
+            break;
+        case EventType::CancelRequested:
+            extra(e.task, *r).cancel = e;
+            if (write)
+                appendCancel(lines, e.task, e, "cancel_requested");
+            break;
+        case EventType::Done:
+        case EventType::Failed:
+        case EventType::Cancelled:
+            r->last = e.type;
+            r->lastNs = e.tNs;
+            r->lastKind = e.kind;
+            r->lastArg = e.arg;
+            if (e.flags & kNumberResult)
+                r->flags |= kNumber;
+            if (e.text != 0)
+                extra(e.task, *r).text = batch.text(e).left(kMaxText + 2);
+            if (write)
+                appendLast(lines, e.task, *r);
+            finished(e.task, *r); // r is empty from here on
+            break;
+        case EventType::CallbackAdded: {
+            CallbackRecord cb;
+            cb.addedNs = e.tNs;
+            cb.index = std::uint32_t(e.arg);
+            // A description that is a JSON object is the callback (this probe's own and
+            // the task-set interpreter's are); any other is a log of that text.
+            const QString &text = batch.text(e);
+            const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
+            if (doc.isObject()) {
+                cb.json = doc.toJson(QJsonDocument::Compact);
+            } else {
+                cb.json = "{\"kind\":\"log\",\"message\":";
+                appendString(cb.json, text);
+                cb.json.append('}');
+            }
+            if (write)
+                appendCallbackAdded(lines, e.task, cb);
+            extra(e.task, *r).callbacks.push_back(std::move(cb));
+            break;
+        }
+        case EventType::Callback: {
+            auto found = m_extra.find(e.task);
+            if (found != m_extra.end()) {
+                for (CallbackRecord &cb : found->second.callbacks) {
+                    if (cb.index == e.arg)
+                        cb.firedNs = e.tNs;
+                }
+            }
+            if (write) {
+                beginEvent(lines, e.tNs, e.task, "callback");
+                lines.append(",\"index\":");
+                lines.append(QByteArray::number(static_cast<qulonglong>(e.arg)));
+                endEvent(lines);
+            }
+            break;
+        }
+        case EventType::Created:
+        case EventType::Resumed:
+        case EventType::Stall:
+        case EventType::QueueDepth:
+            break;
+        }
+    }
+    if (!lines.isEmpty())
+        publish(lines);
+}
+
+void Probe::appendCreated(QByteArray &out, std::uint64_t id, const Record &r) const
+{
+    beginEvent(out, r.createdNs, id, "created");
+    out.append(",\"name\":");
+    appendString(out, nameOf(r));
+    out.append(",\"op\":\"task\",\"parent\":");
+    appendId(out, r.parent); // one the client has not seen is none to it (probe-protocol.md)
+    out.append(",\"loop\":");
+    appendString(out, loopName(r.loop));
+    endEvent(out);
+}
+
+void Probe::appendLast(QByteArray &out, std::uint64_t id, const Record &r) const
+{
+    const auto extra = (r.flags & kHasExtra) ? m_extra.find(id) : m_extra.end();
+    const QString noText;
+    const QString &text = extra != m_extra.end() ? extra->second.text : noText;
+    switch (r.last) {
+    case EventType::Suspended: {
+        beginEvent(out, r.lastNs, id, "suspended");
+        out.append(",\"await\":");
+        const auto kind = AwaitKind(r.lastKind);
+        if (kind == AwaitKind::Task || kind == AwaitKind::WaitFor) {
+            appendString(out, QStringLiteral("task ") + nameOfTask(r.lastArg));
+            out.append(",\"await_task\":");
+            appendId(out, r.lastArg);
+        } else {
+            appendString(out, describeAwait(kind, r.lastArg));
+        }
+        break;
+    }
+    case EventType::Done:
+        beginEvent(out, r.lastNs, id, "done");
+        out.append(",\"result\":");
+        if (r.flags & kNumber)
+            out.append(numberJson(std::bit_cast<double>(r.lastArg)));
+        else if (!text.isNull())
+            out.append(resultJson(text));
+        else
+            out.append("null");
+        break;
+    case EventType::Failed:
+        beginEvent(out, r.lastNs, id, "failed");
+        out.append(",\"error\":");
+        appendString(out, text);
+        break;
+    case EventType::Cancelled:
+        beginEvent(out, r.lastNs, id, "cancelled");
+        out.append(",\"reason\":");
+        appendString(out, reasonText(r.lastKind, r.lastArg));
+        break;
+    default:
+        return;
+    }
+    endEvent(out);
+}
+
+void Probe::appendCancel(QByteArray &out, std::uint64_t id, const Event &e, const char *type) const
+{
+    beginEvent(out, e.tNs, id, type);
+    out.append(",\"reason\":");
+    appendString(out, reasonText(e.kind, e.arg));
+    endEvent(out);
+}
+
+void Probe::appendCallbackAdded(QByteArray &out, std::uint64_t id, const CallbackRecord &cb) const
+{
+    beginEvent(out, cb.addedNs, id, "callback_added");
+    out.append(",\"index\":");
+    out.append(QByteArray::number(cb.index));
+    out.append(",\"callback\":");
+    out.append(cb.json);
+    endEvent(out);
+}
+
+void Probe::appendStall(QByteArray &out, const Event &e, std::uint16_t loop) const
+{
+    beginEvent(out, e.tNs, record(e.task) ? e.task : 0, "stall");
+    out.append(",\"loop\":");
+    appendString(out, loopName(loop));
+    out.append(",\"ms\":");
+    appendMs(out, std::int64_t(std::min<std::uint64_t>(e.arg, INT64_MAX)));
+    endEvent(out);
+}
+
+QByteArray Probe::snapshot() const
+{
+    // The live tasks and the finished ones, in id order.
+    std::vector<std::pair<std::uint64_t, const Record *>> tasks;
+    tasks.reserve(m_done.size());
+    for (const Finished &f : m_done)
+        tasks.emplace_back(f.id, &f.record);
+    std::sort(tasks.begin(), tasks.end());
+    std::size_t nextDone = 0;
+    QByteArray out;
+    const std::size_t slots = m_chunks.size() * kChunk;
+    for (std::size_t i = 0; i <= slots; ++i) {
+        const std::uint64_t slotId = m_base + i;
+        for (; nextDone < tasks.size() && (i == slots || tasks[nextDone].first < slotId); ++nextDone)
+            appendTask(out, tasks[nextDone].first, *tasks[nextDone].second);
+        if (i == slots)
+            break;
+        const Record &r = m_chunks[i / kChunk]->records[i % kChunk];
+        if (r.flags & kPresent)
+            appendTask(out, slotId, r);
+    }
+    for (const Stall &s : m_stalls)
+        appendStall(out, s.event, s.loop);
+    out.append("{\"type\":\"snapshot_end\"}\n");
+    return out;
+}
+
+void Probe::appendTask(QByteArray &out, std::uint64_t id, const Record &r) const
+{
+    {
+        const auto extra = (r.flags & kHasExtra) ? m_extra.find(id) : m_extra.end();
+        appendCreated(out, id, r);
+        if (r.startedNs >= 0) {
+            beginEvent(out, r.startedNs, id, "started");
+            endEvent(out);
+        }
+        if (extra != m_extra.end()) {
+            for (const CallbackRecord &cb : extra->second.callbacks)
+                appendCallbackAdded(out, id, cb);
+            if (extra->second.cancel)
+                appendCancel(out, id, *extra->second.cancel, "cancel_requested");
+        }
+        appendLast(out, id, r);
+        if (extra != m_extra.end()) {
+            for (const CallbackRecord &cb : extra->second.callbacks) {
+                if (cb.firedNs >= 0) {
+                    beginEvent(out, cb.firedNs, id, "callback");
+                    out.append(",\"index\":");
+                    out.append(QByteArray::number(cb.index));
+                    endEvent(out);
+                }
+            }
+        }
+    }
+}
+
+QByteArray Probe::hello() const
+{
+    QByteArray out("{\"protocol\":\"");
+    out.append(kProtocol);
+    out.append("\",\"pid\":");
+    out.append(QByteArray::number(qint64(::getpid())));
+    out.append(",\"program\":");
+    const QString program = m_argv.isEmpty() ? QStringLiteral("program") : m_argv.front().section(QLatin1Char('/'), -1);
+    appendString(out, program);
+    out.append(",\"argv\":[");
+    for (qsizetype i = 0; i < m_argv.size(); ++i) {
+        if (i)
+            out.append(',');
+        appendString(out, m_argv[i]);
+    }
+    out.append("],\"started_at\":");
+    appendString(out, m_startedAt.toString(Qt::ISODateWithMs));
+    out.append(",\"runtime\":\"coroscope\"}\n");
+    return out;
+}
+
+void Probe::publish(const QByteArray &lines)
+{
+    for (const auto &c : m_clients) {
+        if (c->attached && !c->dead)
+            queue(*c, lines);
+    }
+}
+
+void Probe::queue(Client &c, const QByteArray &bytes)
+{
+    if (c.sent > 0 && c.sent >= c.out.size() / 2) {
+        c.out.remove(0, c.sent);
+        c.sent = 0;
+    }
+    c.out.append(bytes);
+    if (c.unsent() > c.limit)
+        drop(c);
+}
+
+// A client that does not keep up is dropped; it is told so after the frame it was
+// being sent, if it ever reads (docs/spec/probe-protocol.md, "The C++ probe").
+void Probe::drop(Client &c)
+{
+    qsizetype keep = c.sent;
+    if (c.sent > 0 && c.out.at(c.sent - 1) != '\n')
+        keep = c.out.indexOf('\n', c.sent) + 1;
+    c.out.truncate(keep);
+    refuse(c, QStringLiteral("more than %1 bytes waited unsent: dropped").arg(kMaxUnsent));
+}
+
+void Probe::accept()
+{
+    const int fd = ::accept4(m_server, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    auto c = std::make_unique<Client>();
+    c->fd = fd;
+    c->id = m_nextClient++;
+    c->out = hello();
+    m_clients.push_back(std::move(c));
+}
+
+void Probe::send(Client &c)
+{
+    const std::size_t chunk = std::min<std::size_t>(c.unsent(), std::size_t(1) << 16);
+    const ssize_t n = ::send(c.fd, c.out.constData() + c.sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            c.dead = true;
+        return;
+    }
+    c.sent += n;
+    if (c.unsent() == 0) {
+        c.out.clear();
+        c.sent = 0;
+    }
+}
+
+void Probe::receive(Client &c)
+{
+    char buffer[1 << 16];
+    const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0) {
+        c.dead = true; // the client left (detached, killed): forget it
+        return;
+    }
+    if (c.closing)
+        return;
+    c.in.append(buffer, n);
+    try {
+        while (true) {
+            const qsizetype end = c.in.indexOf('\n');
+            if (end < 0) {
+                if (std::size_t(c.in.size()) >= kMaxFrame)
+                    throw BadInput{QStringLiteral("a frame longer than %1 bytes").arg(kMaxFrame)};
+                return;
+            }
+            if (std::size_t(end) + 1 > kMaxFrame)
+                throw BadInput{QStringLiteral("a frame longer than %1 bytes").arg(kMaxFrame)};
+            const QByteArray line = c.in.left(end);
+            c.in.remove(0, end + 1);
+            QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+            [[maybe_unused]] const QString decoded = utf8.decode(line);
+            if (utf8.hasError())
+                throw BadInput{QStringLiteral("a frame that is not UTF-8")};
+            QJsonParseError error{};
+            const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+            if (error.error != QJsonParseError::NoError)
+                throw BadInput{QStringLiteral("a frame that is not JSON")};
+            if (!doc.isObject())
+                throw BadInput{QStringLiteral("a frame that is not a JSON object")};
+            command(c, doc.object());
+            if (c.closing)
+                return;
+        }
+    } catch (const BadInput &bad) {
+        refuse(c, bad.message);
+    }
+}
+
+void Probe::refuse(Client &c, const QString &message)
+{
+    QByteArray frame("{\"type\":\"error\",\"message\":");
+    appendString(frame, message);
+    frame.append("}\n");
+    c.out.append(frame); // past the limit too: the last thing it is sent
+    c.closing = true;
+    c.attached = false;
+    c.in.clear();
+}
+
+std::optional<qint64> integerOf(const QJsonValue &v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    const double d = v.toDouble();
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
+        return std::nullopt;
+    return qint64(d);
+}
+
+QString jsonText(const QJsonValue &v)
+{
+    if (v.isUndefined())
+        return QStringLiteral("null");
+    return QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).mid(1).chopped(1));
+}
+
+void Probe::reply(Client &c, const QJsonValue &seq, const QString &error)
+{
+    QByteArray frame("{\"type\":\"ack\",\"seq\":");
+    frame.append(seq.isDouble() ? QByteArray::number(qint64(seq.toDouble())) : QByteArray("null"));
+    frame.append(",\"error\":");
+    appendString(frame, error);
+    frame.append("}\n");
+    queue(c, frame);
+}
+
+void Probe::command(Client &c, const QJsonObject &message)
+{
+    const QString kind = message.value(QLatin1String("type")).toString();
+    if (!c.attached) {
+        if (kind != QLatin1String("attach"))
+            throw BadInput{QStringLiteral("expected {\"type\":\"attach\",\"protocol\":\"%1\"} first").arg(QLatin1String(kProtocol))};
+        const QJsonValue protocol = message.value(QLatin1String("protocol"));
+        if (protocol.toString() != QLatin1String(kProtocol))
+            throw BadInput{QStringLiteral("protocol %1 is not spoken here (%2)").arg(jsonText(protocol), QLatin1String(kProtocol))};
+        const QByteArray events = snapshot();
+        c.out.append(events);
+        c.attached = true;
+        c.limit = c.unsent() + kMaxUnsent;
+        m_anyAttached = true;
+        return;
+    }
+    const QJsonValue seq = message.value(QLatin1String("seq"));
+    if (!seq.isUndefined() && !seq.isNull() && !integerOf(seq))
+        throw BadInput{QStringLiteral("seq: expected an integer")};
+    if (kind == QLatin1String("detach")) {
+        c.closing = true;
+        c.attached = false;
+        return;
+    }
+    const bool cancel = kind == QLatin1String("cancel");
+    if (!cancel && kind != QLatin1String("add_callback"))
+        throw BadInput{QStringLiteral("type: expected attach, cancel, add_callback or detach, got %1")
+                           .arg(jsonText(message.value(QLatin1String("type"))))};
+    const std::optional<qint64> task = integerOf(message.value(QLatin1String("task")));
+    if (!task)
+        throw BadInput{QStringLiteral("task: expected a task id (an integer)")};
+    QString text;
+    if (!cancel) {
+        if (message.value(QLatin1String("kind")).toString() != QLatin1String("log")
+            || !message.value(QLatin1String("kind")).isString())
+            throw BadInput{QStringLiteral("kind: expected \"log\"")};
+        if (!message.value(QLatin1String("message")).isString())
+            throw BadInput{QStringLiteral("message: expected a string")};
+        text = message.value(QLatin1String("message")).toString().left(kMaxText);
+    }
+    if (c.inFlight >= kMaxInFlight)
+        throw BadInput{QStringLiteral("more than %1 commands waiting for their answers").arg(kMaxInFlight)};
+    const std::uint64_t id = *task > 0 ? std::uint64_t(*task) : 0;
+    const Record *r = record(id);
+    if (!r)
+        return reply(c, seq, QStringLiteral("no task %1").arg(*task));
+    if (isFinal(r->last))
+        return reply(c, seq, QStringLiteral("task %1 has finished").arg(*task));
+    ++c.inFlight;
+    const std::uint64_t client = c.id;
+    const bool posted = m_loopHandles[r->loop].callSoonThreadsafe([this, client, seq, id, cancel, text] {
+        Loop *loop = Loop::current();
+        TaskCore *t = loop ? loop->findTask(id) : nullptr;
+        QString error;
+        if (!t)
+            error = QStringLiteral("task %1 has finished").arg(id);
+        else if (cancel)
+            t->cancel(CancelReason::user());
+        else
+            addLogCallback(*t, text);
+        // What the command journalled goes out before its answer (serve()).
+        if (loop)
+            loop->journal().publish();
+        ack(client, seq, error);
+    });
+    if (!posted) {
+        --c.inFlight;
+        reply(c, seq, QStringLiteral("the task's loop has stopped"));
+    }
+}
+
+} // namespace
+
+bool install()
+{
+    int s = stateNow();
+    while (s != kOn) {
+        if (s == kDisabled)
+            return false;
+        if (g_state.compare_exchange_weak(s, kOn))
+            break;
+    }
+    Probe &p = Probe::instance();
+    if (!p.start())
+        return false;
+    if (Loop *loop = Loop::current())
+        p.watch(*loop);
+    return true;
+}
+
+void disable() { g_state.store(kDisabled); }
+
+bool active() { return stateNow() == kOn; }
+
+namespace detail {
+
+void watch(Loop &loop)
+{
+    Probe::instance().watch(loop);
+}
+
+void forget(Loop &loop)
+{
+    if (g_started.load(std::memory_order_acquire))
+        Probe::instance().forget(loop);
+}
+
+} // namespace detail
+
+} // namespace coroscope::rt::probe
