@@ -93,9 +93,10 @@ void onTerminate()
             std::rethrow_exception(e);
         } catch (const std::bad_alloc &) {
             outOfMemory();
-        } catch (const std::system_error &e) {
+        } catch (const std::system_error &error) {
             // A thread whose stack cannot be mapped (std::thread says "try again").
-            if (e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::not_enough_memory)
+            if (error.code() == std::errc::resource_unavailable_try_again
+                || error.code() == std::errc::not_enough_memory)
                 outOfMemory();
         } catch (...) {
         }
