@@ -2476,6 +2476,7 @@ asyncio.run(main())
         m_process.setProcessEnvironment(env);
         m_process.start(QStringLiteral(COROSCOPE_PYTHON), {QStringLiteral("-m"), QStringLiteral("coroscope_probe"), script});
         REQUIRE(m_process.waitForStarted());
+        m_pid = m_process.processId();
         INFO(errorText().toStdString());
         REQUIRE(waitFor([this] { return outputText().contains(QLatin1String("ready\n")); }));
     }
@@ -2495,7 +2496,8 @@ asyncio.run(main())
     WatchedProgram(const WatchedProgram &) = delete;
     WatchedProgram &operator=(const WatchedProgram &) = delete;
 
-    [[nodiscard]] qint64 pid() const { return m_process.processId(); }
+    // Kept from the start: QProcess says 0 once it has seen the program end.
+    [[nodiscard]] qint64 pid() const { return m_pid; }
     [[nodiscard]] bool isRunning() const { return m_process.state() == QProcess::Running; }
     [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
     void tell(const char *line) { m_process.write(QByteArray(line) + '\n'); }
@@ -2515,6 +2517,7 @@ private:
     QByteArray m_previousRuntimeDir;
     QTemporaryDir m_dir;
     QProcess m_process;
+    qint64 m_pid = 0;
     QByteArray m_out;
     QByteArray m_err;
 };
