@@ -66,6 +66,27 @@ def read_line(stream, timeout=DEADLINE):
         line += byte
     return line.decode()
 
+def send_and_read_until_closed(endpoint, data):
+    """Sends `data` to a probe's socket and returns every byte it answers until it
+    closes the connection (it may hang up while `data` is still being sent)."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(DEADLINE)
+        s.connect(endpoint)
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        frames = b""
+        while True:
+            try:
+                chunk = s.recv(1 << 16)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            frames += chunk
+        return frames
+
 
 class AttachTest(unittest.TestCase):
     def setUp(self):
@@ -250,22 +271,7 @@ class AttachTest(unittest.TestCase):
                         b'{"type":"attach","protocol":"coroscope.probe/1"}\n[1, 2]\n',
                         b'{"type":"attach","protocol":"coroscope.probe/1"}\n{"type":"cancel","task":"x"}\n',
                         b"x" * (1 << 20) + b"\n"):
-            with socket.socket(socket.AF_UNIX) as s:
-                s.settimeout(DEADLINE)
-                s.connect(endpoint)
-                try:
-                    s.sendall(garbage)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # it may hang up while the frame is still being sent
-                frames = b""
-                while True:
-                    try:
-                        data = s.recv(1 << 16)
-                    except ConnectionResetError:
-                        break
-                    if not data:
-                        break
-                    frames += data
+            frames = send_and_read_until_closed(endpoint, garbage)
             last = json.loads(frames.splitlines()[-1])
             self.assertEqual(last["type"], "error", frames[-300:])
         # Still watched, still running, its tasks as before.

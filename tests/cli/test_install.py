@@ -6,13 +6,12 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import unittest
 
-from test_attach import read_line
+from test_attach import read_line, send_and_read_until_closed
 
 BUILD = os.environ.get("COROSCOPE_BUILD_DIR")
 CMAKE = os.environ.get("COROSCOPE_CMAKE", "cmake")
@@ -217,22 +216,7 @@ class WatchedExampleTest(unittest.TestCase):
                         b'{"type":"attach","protocol":"coroscope.probe/1"}\n{"type":"cancel","task":"x"}\n',
                         b'{"type":"attach","protocol":"coroscope.probe/2"}\n',
                         b"x" * (1 << 20) + b"\n"):
-            with socket.socket(socket.AF_UNIX) as s:
-                s.settimeout(DEADLINE)
-                s.connect(endpoint)
-                try:
-                    s.sendall(garbage)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # it may hang up while the frame is still being sent
-                frames = b""
-                while True:
-                    try:
-                        data = s.recv(1 << 16)
-                    except ConnectionResetError:
-                        break
-                    if not data:
-                        break
-                    frames += data
+            frames = send_and_read_until_closed(endpoint, garbage)
             last = json.loads(frames.splitlines()[-1])
             self.assertEqual(last["type"], "error", frames[-300:])
         tasks = {t["name"]: t for t in self.record("after.json")["tasks"]}
