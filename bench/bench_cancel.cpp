@@ -21,6 +21,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -120,6 +121,14 @@ int main(int argc, char **argv)
         const auto it = std::lower_bound(loopCpu.begin(), loopCpu.end(), std::make_pair(ns, std::int64_t(0)));
         return it == loopCpu.end() ? loopCpu.back().second : it->second;
     };
+    // The window on the monotonic clock, for `perf record -k CLOCK_MONOTONIC` and
+    // `perf report --time START,END`.
+    const std::int64_t toSteadyNs =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count() -
+        rt::monotonicNs();
+    QTextStream(stderr) << QStringLiteral("window %1,%2\n")
+                               .arg(double(requestedNs + toSteadyNs) / 1e9, 0, 'f', 6)
+                               .arg(double(lastNs + toSteadyNs) / 1e9, 0, 'f', 6);
     const double loopCpuMs = loopCpu.empty() ? -1 : double(cpuAt(lastNs) - cpuAt(requestedNs)) / 1e6;
     QTextStream(stdout) << QStringLiteral("{\"set\":\"%1\",\"tasks\":%2,\"cancelled\":%3,\"wall_ms\":%4,"
                                           "\"loop_cpu_ms\":%5,\"find_ms\":%6}\n")

@@ -128,16 +128,27 @@ public:
     GatherAwaiter(const GatherAwaiter &) = delete;
     ~GatherAwaiter() { detach(); }
 
+    // One pass over the children, each touched once while at hand (a gather of a
+    // million is a cache miss a child per pass): attached (asyncio's ensure_future),
+    // looked at, and listened to if unfinished. Nothing runs between here and the
+    // suspension, so listening before await_suspend() changes nothing; a gather that
+    // does not suspend lets go in await_resume().
     bool await_ready()
     {
-        detail::attachAll(m_tasks);
         if constexpr (!ReturnEx)
             m_results.resize(m_tasks.size());
         for (std::size_t i = 0; i < m_tasks.size(); ++i) {
-            if (!m_tasks[i]->finished())
-                ++m_remaining;
+            TaskCore &child = *m_tasks[i].core();
+            detail::ensureAttached(child);
+            if (child.finished()) {
+                keep(i, child);
+                continue;
+            }
+            ++m_remaining;
+            if constexpr (ReturnEx)
+                child.addWaiter(&m_listener);
             else
-                keep(i, *m_tasks[i].core());
+                m_slots[i].listen(this, i, &child);
         }
         return m_remaining == 0 || m_firstFailure >= 0;
     }
@@ -145,17 +156,7 @@ public:
     bool await_suspend(std::coroutine_handle<P> h)
     {
         m_self = &detail::taskOf(h);
-        if (!m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size()))
-            return false;
-        for (std::size_t i = 0; i < m_tasks.size(); ++i) {
-            if (m_tasks[i]->finished())
-                continue;
-            if constexpr (ReturnEx)
-                m_tasks[i]->addWaiter(&m_listener);
-            else
-                m_slots[i].listen(this, i, m_tasks[i].core());
-        }
-        return true;
+        return m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size());
     }
     auto await_resume()
     {
@@ -172,6 +173,17 @@ public:
                 rethrowIfUnsuccessful(*m_tasks[std::size_t(m_firstFailure)].core());
             return std::move(m_results);
         }
+    }
+
+    // The children back, no longer watched: an awaiter whose wait was cancelled
+    // hands them on (to cancel and await them) without a copy of the list, which
+    // would take and drop a reference to each (a cache miss a child, a million of
+    // them when a repeat is cancelled).
+    [[nodiscard]] std::vector<Task<T>> takeTasks() noexcept
+    {
+        detach();
+        m_remaining = 0;
+        return std::move(m_tasks);
     }
 
     bool cancelWait(TaskCore &) override
@@ -224,7 +236,7 @@ private:
     {
         if constexpr (ReturnEx) {
             // A child lets go of its waiters as it ends: only the unfinished still hold one.
-            if (m_self && !m_woken && m_remaining > 0) {
+            if (!m_woken && m_remaining > 0) {
                 for (const Task<T> &t : m_tasks) {
                     if (!t->finished())
                         t->removeWaiter(&m_listener);

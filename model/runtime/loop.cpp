@@ -59,9 +59,9 @@ Loop::~Loop()
     }
     // Tasks still alive lose the loop's reference; their frames go when the last
     // handle does. Queued steps are dropped without running.
-    for (const Ready &r : m_ready) {
-        if (r.task)
-            r.task->deref();
+    for (std::size_t i = 0; i < m_ready.size(); ++i) {
+        if (m_ready[i].task)
+            m_ready[i].task->deref();
     }
     m_ready.clear();
     while (m_liveHead) {
@@ -129,17 +129,19 @@ void Loop::takeIncoming()
     };
     const Ready function{nullptr, kIncomingFunction};
     if (slot(incoming.front()) < m_ready.size()) {
-        std::deque<Ready> merged;
+        RingQueue<Ready> merged;
         std::size_t next = 0;
         for (std::size_t i = 0; i < m_ready.size(); ++i) {
             for (; next < incoming.size() && slot(incoming[next]) <= i; ++next)
                 merged.push_back(function);
             merged.push_back(m_ready[i]);
         }
-        merged.insert(merged.end(), incoming.size() - next, function);
+        for (; next < incoming.size(); ++next)
+            merged.push_back(function);
         m_ready.swap(merged);
     } else {
-        m_ready.insert(m_ready.end(), incoming.size(), function);
+        for (std::size_t i = 0; i < incoming.size(); ++i)
+            m_ready.push_back(function);
     }
     for (Incoming &c : incoming)
         m_incomingFunctions.push_back(std::move(c.fn));

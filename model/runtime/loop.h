@@ -20,6 +20,7 @@
 // has started. One precise QTimer wakes the loop when the next timer is due.
 
 #include "journal.h"
+#include "ringqueue.h"
 #include "timerwheel.h"
 #include "types.h"
 
@@ -179,7 +180,7 @@ private:
     std::int64_t m_armedForMs = -1;
     bool m_inSlice = false;
 
-    std::deque<Ready> m_ready;
+    RingQueue<Ready> m_ready;
     std::size_t m_iterationLeft = 0; // the first m_iterationLeft entries of m_ready belong to this iteration
     std::deque<std::function<void()>> m_functions;
     std::deque<std::function<void()>> m_incomingFunctions; // taken from m_incoming, in order

@@ -636,15 +636,16 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     }
     if (node->repeatAwait == RepeatAwait::None)
         co_return finishWith(QJsonValue(double(count)));
+    auto gathering = rt::gather(std::move(copies), rt::Shield);
     try {
         QJsonArray results;
-        for (const QJsonValue &v : co_await rt::gather(copies, rt::Shield))
+        for (const QJsonValue &v : co_await gathering)
             results.append(v);
         co_return finishWith(results);
     } catch (const rt::Cancelled &) {
         cancelled = std::current_exception();
     }
-    co_await cancelIfAsked(std::move(copies));
+    co_await cancelIfAsked(gathering.takeTasks());
     std::rethrow_exception(cancelled);
 }
 
@@ -810,8 +811,11 @@ void TaskSetRun::cancel(const std::vector<std::uint64_t> &user, const std::vecto
 {
     std::vector<std::uint64_t> userLeft = user;
     std::vector<std::uint64_t> parentLeft = parent;
-    std::sort(userLeft.begin(), userLeft.end());
-    std::sort(parentLeft.begin(), parentLeft.end());
+    // A subtree comes in creation order: sorting it again would be a loop's millisecond or two.
+    for (std::vector<std::uint64_t> *ids : {&userLeft, &parentLeft}) {
+        if (!std::is_sorted(ids->begin(), ids->end()))
+            std::sort(ids->begin(), ids->end());
+    }
     cancelOnThisLoop(userLeft, parentLeft, m_worker != nullptr);
     if (!m_worker || (userLeft.empty() && parentLeft.empty()))
         return;

@@ -105,17 +105,17 @@ TEST_CASE("cancelling a hundred thousand tasks in one step publishes their event
     std::size_t seenDuringStep = 0;
     // The coroutine takes what it uses as parameters (copied into its frame): a lambda
     // coroutine's captures die with the lambda, before the coroutine runs.
-    auto root = rt::spawn([](rt::Loop &loop, std::size_t &seenDuringStep) -> Task<int> {
+    auto root = rt::spawn([](rt::Loop &on, std::size_t &seen) -> Task<int> {
         std::vector<Task<int>> sleepers;
         for (int i = 0; i < 100'000; ++i)
             sleepers.push_back(rt::spawn(sleepThenReturn(1h, i)));
         co_await rt::sleep(0ms); // they all start
         rt::JournalBatch taken;
-        loop.journal().drain(taken); // what came before
+        on.journal().drain(taken); // what came before
         for (auto &t : sleepers)
             t->cancel();
-        loop.journal().drain(taken);
-        seenDuringStep = taken.events.size();
+        on.journal().drain(taken);
+        seen = taken.events.size();
         co_await rt::gather(std::move(sleepers), rt::ReturnExceptions);
         co_return 0;
     }(loop, seenDuringStep));
