@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "types.h"
 
+#include <QJsonValue>
 #include <QString>
 
 #include <coroutine>
@@ -126,6 +127,9 @@ public:
     // A result that is a plain number: journalled as the number (kNumberResult), so
     // that a million results are no million strings.
     void setResultNumber(double value) { extras().result = value; }
+    // A result journalled as its value (kValueResult), whose text its reader renders: a
+    // list or an object, however large, costs the loop no text (the value is shared).
+    void setResultValue(const QJsonValue &value) { extras().result = value; }
 
     // asyncio's Task.cancel(): false if the task has already finished. A task that
     // is running right now (it cancels itself, or its step cancels what awaits it)
@@ -194,7 +198,7 @@ private:
         static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
 
         QString name;
-        std::variant<std::monostate, QString, double> result;
+        std::variant<std::monostate, QString, double, QJsonValue> result;
         std::vector<DoneEntry> entries;
         std::uint32_t callbacks = 0;
         std::uint32_t copyIndex = kNoCopyIndex; // the name is `name[copyIndex]`

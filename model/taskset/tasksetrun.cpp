@@ -323,12 +323,16 @@ std::uint64_t selfId()
 }
 
 // The task's result: journalled with its Done event (a number as the number, when
-// it reads back the same; otherwise as JSON text), and returned.
+// it reads back the same; a list or an object as the value, whose text the reader
+// renders: a repeat's million results written as text held the loop for half a
+// second; otherwise as JSON text), and returned (docs/spec/taskset-format.md, "Big results").
 QJsonValue finishWith(QJsonValue result)
 {
     rt::TaskCore *self = rt::Loop::currentTask();
     if (result.isDouble() && QJsonValue(result.toDouble()) == result)
         self->setResultNumber(result.toDouble());
+    else if (result.isArray() || result.isObject())
+        self->setResultValue(result);
     else
         self->setResultText(log::resultText(result));
     return result;

@@ -127,7 +127,9 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
             case EventType::Started: s.started = true; s.state = QStringLiteral("running"); break;
             case EventType::Done:
                 s.state = QStringLiteral("done");
-                s.result = (e.flags & rt::kNumberResult) ? log::numberText(std::bit_cast<double>(e.arg)) : b.text(e);
+                s.result = (e.flags & rt::kNumberResult) ? log::numberText(std::bit_cast<double>(e.arg))
+                           : (e.flags & rt::kValueResult)  ? log::resultText(b.value(e))
+                                                           : b.text(e);
                 s.finishedMs = double(e.tNs - run.startNs()) / 1e6;
                 break;
             case EventType::Failed:
