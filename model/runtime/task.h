@@ -404,6 +404,25 @@ Task<T> spawn(Task<T> task, const SpawnOptions &options = {})
     return task;
 }
 
+// Lets go of `tasks` later, on the current loop (Loop::releaseLater): for a parent
+// whose million finished children's frames would be freed in its last step.
+template<typename T>
+void releaseLater(std::vector<Task<T>> tasks)
+{
+    struct Held final : Loop::DeferredRelease {
+        explicit Held(std::vector<Task<T>> t) : tasks(std::move(t)) {}
+        bool releaseSome(std::size_t n) override
+        {
+            for (; n > 0 && !tasks.empty(); --n)
+                tasks.pop_back();
+            return !tasks.empty();
+        }
+        std::vector<Task<T>> tasks;
+    };
+    if (!tasks.empty())
+        Loop::current()->releaseLater(std::make_unique<Held>(std::move(tasks)));
+}
+
 namespace detail {
 // What every awaiter of one task shares: the task attached when awaited, this
 // awaiter registered as its waiter while suspended, woken at its end.
