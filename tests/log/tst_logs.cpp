@@ -378,7 +378,7 @@ TEST_CASE("a result journalled as its value reads back as the text it stands for
         list.append(i % 3 == 0 ? QJsonValue(1.0 / (i + 1)) : i % 3 == 1 ? QJsonValue(QStringLiteral("s%1").arg(i)) : QJsonValue(QJsonObject{{QStringLiteral("n"), i}}));
     const QString whole = resultText(list);
     CHECK(whole == QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact)));
-    for (const qsizetype limit : {0, 1, 5, 160, 1001, whole.size() - 1})
+    for (const qsizetype limit : {qsizetype(0), qsizetype(1), qsizetype(5), qsizetype(160), qsizetype(1001), whole.size() - 1})
         REQUIRE(resultText(list, limit) == whole.left(limit + 1));
     CHECK(resultText(list, whole.size()) == whole);
 
