@@ -157,14 +157,9 @@ public:
     ~GatherAwaiter() { detach(); }
 
     // Before it is awaited, the children may be added one at a time as they are made
-    // (after reserve(n)): a repeat of a million grows the gather's bookkeeping a batch
-    // per step instead of making it all in the step that awaits.
-    void reserve(std::size_t n)
-    {
-        m_tasks.reserve(n);
-        if constexpr (!ReturnEx)
-            m_slots.reserve(n);
-    }
+    // (reserve(n) sizes the list of children only): a repeat of a million grows the
+    // gather's bookkeeping a batch per step instead of making it all in the step that awaits.
+    void reserve(std::size_t n) { m_tasks.reserve(n); }
     void add(Task<T> task)
     {
         m_tasks.push_back(std::move(task));
@@ -314,7 +309,9 @@ private:
     };
 
     std::vector<Task<T>> m_tasks;
-    std::vector<detail::ChildSlot<GatherAwaiter>> m_slots; // without return_exceptions
+    // Without return_exceptions. A deque: grown a child at a time (add()) without
+    // moving the slots children point to, or reserving 48 bytes a child up front.
+    std::deque<detail::ChildSlot<GatherAwaiter>> m_slots;
     Listener m_listener;                                   // with return_exceptions
     Results m_results; // without return_exceptions: each child's, as it ends
     TaskCore *m_self = nullptr;

@@ -465,6 +465,19 @@ TEST_CASE("a repeat's list of results is journalled as its value: the step that 
     CHECK(r[QStringLiteral("s")].result == QStringLiteral(R"("text")"));
 }
 
+TEST_CASE("a repeat cancelled between its batches of copies cancels those it made and ends cancelled")
+{
+    // Its copies then live in the gather it was making for them (docs/spec/taskset-format.md,
+    // "Big results"): they are taken back to be cancelled and waited for.
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","deadline":0,"tasks":[
+        {"op":"repeat","name":"r","count":20000,"task":{"op":"sleep","seconds":1}}]})");
+    CHECK(r[QStringLiteral("r")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("r")].reason == CancelKind::Deadline);
+    CHECK(r[QStringLiteral("r[0]")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("r[16383]")].state == QStringLiteral("cancelled"));
+    CHECK_FALSE(r.has(QStringLiteral("r[16384]"))); // the second batch was never made
+}
+
 TEST_CASE("callbacks fire once each in order; a spawn callback's task has the finished task as origin")
 {
     const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
