@@ -29,11 +29,8 @@ using NodeRef = std::shared_ptr<const Node>;
 
 namespace {
 
-// Copies made per loop step (docs/spec/taskset-format.md, "Big batches"): a repeat's
-// first step makes up to kRepeatBatch, as asyncio makes them all in one; the later
-// ones kRepeatLaterBatch each (16,384 a step held the loop 50-90 ms on a loaded machine).
+// Copies made per loop step (docs/spec/taskset-format.md, "Big batches").
 constexpr std::size_t kRepeatBatch = 16384;
-constexpr std::size_t kRepeatLaterBatch = 2048;
 
 bool isLeaf(Op op)
 {
@@ -643,9 +640,7 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
                 gathering.add(std::move(copy));
             else
                 copies.push_back(std::move(copy));
-            const std::size_t made = i + 1;
-            const bool batchEnds = made == kRepeatBatch || (made > kRepeatBatch && (made - kRepeatBatch) % kRepeatLaterBatch == 0);
-            if (batchEnds && made < count)
+            if ((i + 1) % kRepeatBatch == 0 && i + 1 < count)
                 co_await rt::sleep(std::chrono::milliseconds(0)); // give the loop back between batches
         }
     } catch (const rt::Cancelled &) {
