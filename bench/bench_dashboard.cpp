@@ -4,6 +4,7 @@
 // time in it) until the run ends. The renderer is chosen as the app chooses it
 // (widgets/renderer.h), or as `--renderer auto|gpu|software` says. Prints one JSON line:
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/coroscope_bench_dashboard [--renderer R] [--trace] [--select N] [SET]
+// "loops" gives each loop of the run its stalls (steps over 50 ms) and the worst one.
 // --trace also writes the five longest frames to stderr, each split where the GUI thread
 // spent it: from the previous frame to the end of polish (idle time, events, the
 // model's ticks, bindings, polish), the scene graph's sync, then render and swap, each
@@ -360,6 +361,23 @@ int main(int argc, char **argv)
                          .arg(double(cancelGuiNs) / 1e6, 0, 'f', 1)
                          .arg(cancelSeenNs < 0 ? -1.0 : double(cancelSeenNs) / 1e6, 0, 'f', 1);
     }
+    // The run's loops: the steps that held them past the stall threshold (50 ms),
+    // Coroscope's own included (a repeat's last step), from the run's record.
+    QString loopsJson = QStringLiteral("\"loops\":[");
+    if (const log::RunRecord *record = monitor->store().run(launchedRunId)) {
+        bool first = true;
+        for (const log::LoopView &loop : record->loops()) {
+            std::int64_t worstNs = 0;
+            for (const log::StallView &stall : loop.stalls)
+                worstNs = std::max(worstNs, stall.durationNs);
+            loopsJson += QStringLiteral("%1{\"name\":\"%2\",\"stalls\":%3,\"worst_stall_ms\":%4}")
+                             .arg(first ? QString() : QStringLiteral(","), loop.name)
+                             .arg(loop.stalls.size())
+                             .arg(double(worstNs) / 1e6, 0, 'f', 1);
+            first = false;
+        }
+    }
+    loopsJson += QStringLiteral("],");
     std::vector<double> timelineGaps;
     for (std::size_t i = 0; i < timelineBuildsNs.size(); ++i)
         timelineGaps.push_back(double(timelineBuildsNs[i] - (i == 0 ? launchedNs : timelineBuildsNs[i - 1])) / 1e6);
@@ -381,7 +399,7 @@ int main(int argc, char **argv)
                                .arg(QStringLiteral("\"idle_cpu_percent\":%1,\"peak_rss_mb\":%2")
                                         .arg(idleCpuPercent, 0, 'f', 2)
                                         .arg(double(peakRssKb()) / 1024.0, 0, 'f', 0))
-                               .arg(cancelJson
+                               .arg(loopsJson + cancelJson
                                     + (removeAtEnd ? QStringLiteral("\"rss_before_launch_mb\":%4,\"rss_before_remove_mb\":%1,"
                                                                     "\"rss_after_remove_mb\":%2,\"rows_after_remove\":%3,")
                                                          .arg(double(rssBeforeRemoveKb) / 1024.0, 0, 'f', 0)

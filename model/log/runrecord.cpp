@@ -269,6 +269,9 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             } else if (e.flags & rt::kNumberResult) {
                 row->outcome = kNumberOutcome;
                 row->number = std::bit_cast<double>(e.arg);
+            } else if (e.flags & rt::kValueResult) {
+                m_values.push_back(batch.value(e));
+                row->outcome = kValueOutcome | std::uint32_t(m_values.size());
             } else {
                 row->outcome = store(batch.text(e));
             }
@@ -425,19 +428,31 @@ QString RunRecord::nameAt(std::size_t arrivalRow) const
     return nameOf(row, localId(row.runtimeId));
 }
 
-QString RunRecord::outcomeAt(std::size_t arrivalRow) const
+QString RunRecord::outcomeAt(std::size_t arrivalRow, qsizetype limit) const
 {
     const TaskRow &row = m_rows[arrivalRow];
     if (row.state == TaskState::Done)
-        return resultOf(row);
-    return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+        return resultOf(row, limit);
+    const QString error = row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+    return limit >= 0 ? error.left(limit + 1) : error;
 }
 
-QString RunRecord::resultOf(const TaskRow &row) const
+QString RunRecord::resultOf(const TaskRow &row, qsizetype limit) const
 {
     if (row.outcome == kNumberOutcome)
         return numberText(row.number);
-    return row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+    if (row.outcome & kValueOutcome) {
+        const std::uint32_t index = row.outcome & ~kValueOutcome;
+        // A whole text is rendered once (a details view and every exporter ask again);
+        // a cut one costs only its start.
+        if (const auto it = m_valueTexts.find(index); it != m_valueTexts.end())
+            return limit >= 0 ? it->second.left(limit + 1) : it->second;
+        if (limit >= 0)
+            return resultText(m_values[index - 1], limit);
+        return m_valueTexts.emplace(index, resultText(m_values[index - 1])).first->second;
+    }
+    const QString text = row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
+    return limit >= 0 ? text.left(limit + 1) : text;
 }
 
 QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const

@@ -28,6 +28,7 @@
 #include "runtime/types.h"
 
 #include <QDateTime>
+#include <QJsonValue>
 #include <QString>
 
 #include <array>
@@ -121,7 +122,8 @@ public:
         };
         std::uint32_t name;         // 1-based index into the string table; 0 = default name
         std::uint32_t copyIndex;    // the name is `name[copyIndex]`; kNoCopyIndex = just `name`
-        std::uint32_t outcome;      // result text (done) or error text (failed), or kNumberOutcome
+        std::uint32_t outcome;      // result text (done) or error text (failed), kNumberOutcome,
+                                    // or with kValueOutcome, 1-based index into the values
         std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
         std::uint32_t callbacks;    // how many it has
         std::uint8_t tag;           // OpTag | kPoolBit
@@ -193,9 +195,11 @@ public:
     [[nodiscard]] const TaskRow &row(std::size_t arrivalRow) const { return m_rows[arrivalRow]; }
     [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_sortedRows[id - 1]; }
     // The task's name, its result (done) or error (failed) text, its cancel reason
-    // (cancelled), and what it awaits (suspended), as the log writes them.
+    // (cancelled), and what it awaits (suspended), as the log writes them. With
+    // `limit` >= 0, the outcome is the start of its text, cut past `limit` characters
+    // (to limit + 1): a cell shows a million-element list without its whole text.
     [[nodiscard]] QString nameAt(std::size_t arrivalRow) const;
-    [[nodiscard]] QString outcomeAt(std::size_t arrivalRow) const;
+    [[nodiscard]] QString outcomeAt(std::size_t arrivalRow, qsizetype limit = -1) const;
     [[nodiscard]] QString cancelReasonAt(std::size_t arrivalRow) const;
     [[nodiscard]] QString awaitingAt(std::size_t arrivalRow) const;
     // What the task at `arrivalRow` awaits now: the kind, the journal's argument (ms,
@@ -254,6 +258,9 @@ public:
     static constexpr std::uint8_t kPoolLoop = 0xff;
     static constexpr std::uint32_t kNoCopyIndex = ~std::uint32_t(0);
     static constexpr std::uint32_t kNumberOutcome = ~std::uint32_t(0);
+    // The bit of an outcome journalled as a value (rt::kValueResult): its text is
+    // rendered when it is read (docs/spec/taskset-format.md, "Big results").
+    static constexpr std::uint32_t kValueOutcome = std::uint32_t(1) << 31;
 
 private:
 
@@ -282,7 +289,8 @@ private:
     [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // in m_sortedIds
     [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
     [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
-    [[nodiscard]] QString resultOf(const TaskRow &row) const; // a done task's result text
+    // A done task's result text (cut past `limit` characters when limit >= 0).
+    [[nodiscard]] QString resultOf(const TaskRow &row, qsizetype limit = -1) const;
     [[nodiscard]] std::uint32_t store(const QString &text);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
     // A moment as a log writes it: µs since the run's start, rounded as the log rounds.
@@ -307,6 +315,8 @@ private:
     std::vector<CallbackRow> m_callbacks;
     std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
     std::vector<QString> m_strings;
+    std::vector<QJsonValue> m_values;           // results journalled as values
+    mutable std::unordered_map<std::uint32_t, QString> m_valueTexts; // their texts rendered whole, by index
     std::vector<Loop> m_loops;
     std::array<std::size_t, 5> m_counts{};
     bool m_hasPoolWork = false;

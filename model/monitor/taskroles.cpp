@@ -76,7 +76,7 @@ QVariant data(const TaskStore &store, int row, int role)
         // A cell shows the start of a long result (a million-element list is 10 MB
         // of text, which a Text item would lay out in seconds).
         constexpr qsizetype kShown = 160;
-        const QString text = store.resultText(row);
+        const QString text = store.resultText(row, kShown);
         return text.size() <= kShown ? text : text.left(kShown) + QStringLiteral("…");
     }
     case CancelReasonRole: return store.cancelReason(row);

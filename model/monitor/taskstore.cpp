@@ -527,12 +527,12 @@ std::optional<std::int64_t> TaskStore::durationNs(int row) const
     return std::max<std::int64_t>(0, end - c.task->startedNs);
 }
 
-QString TaskStore::resultText(int row) const
+QString TaskStore::resultText(int row, qsizetype limit) const
 {
     const Cursor c = locate(row);
     if (frameOf(c) && !rt::isFinal(stateOf(c)))
         return {};
-    return c.run->record.outcomeAt(c.arrivalRow);
+    return c.run->record.outcomeAt(c.arrivalRow, limit);
 }
 
 QString TaskStore::cancelReason(int row) const

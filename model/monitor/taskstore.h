@@ -200,7 +200,9 @@ public:
     [[nodiscard]] std::optional<std::int64_t> finishedNs(int row) const;
     // Finished (or the run's end, or the last tick's clock) minus started; empty if not started.
     [[nodiscard]] std::optional<std::int64_t> durationNs(int row) const;
-    [[nodiscard]] QString resultText(int row) const;        // result JSON (done) or error (failed)
+    // Result JSON (done) or error (failed); with limit >= 0 cut past that many characters
+    // (RunRecord::outcomeAt).
+    [[nodiscard]] QString resultText(int row, qsizetype limit = -1) const;
     [[nodiscard]] QString cancelReason(int row) const;      // "" unless cancelled
     [[nodiscard]] qint64 parentKey(int row) const;          // -1 = none
     [[nodiscard]] int callbackCount(int row) const;

@@ -23,6 +23,9 @@
 #include "clock.h"
 #include "task.h"
 
+#include <QJsonArray>
+#include <QJsonValue>
+
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -107,14 +110,39 @@ template<typename T, typename... More>
 struct ReturnExceptionsTag {};
 inline constexpr ReturnExceptionsTag ReturnExceptions{};
 
+// Where a gather keeps its children's results, each set as the child ends: a
+// std::vector<T>, or for QJsonValue results a QJsonArray (IntoJsonArray): the step
+// that resumes the gather then has the array at hand instead of appending a million
+// values to one (docs/spec/taskset-format.md, "Big results").
+template<typename Results>
+struct GatherResults;
+template<typename T>
+struct GatherResults<std::vector<T>> {
+    static void prepare(std::vector<T> &r, std::size_t n) { r.resize(n); }
+    static void set(std::vector<T> &r, std::size_t i, const T &v) { r[i] = v; }
+};
+template<>
+struct GatherResults<QJsonArray> {
+    // Entries made already (add()) cost nothing here.
+    static void prepare(QJsonArray &r, std::size_t n)
+    {
+        for (auto i = std::size_t(r.size()); i < n; ++i)
+            r.append(QJsonValue());
+    }
+    static void set(QJsonArray &r, std::size_t i, const QJsonValue &v) { r.replace(qsizetype(i), v); }
+};
+struct IntoJsonArrayTag {};
+inline constexpr IntoJsonArrayTag IntoJsonArray{};
+
 // asyncio.gather. Without return_exceptions the first child that fails or is
 // cancelled ends the gather with that child's error (the others keep running).
 // Cancelling the awaiting task cancels every unfinished child (reason parent) and
 // raises Cancelled once they have answered.
-template<typename T, bool ReturnEx>
+template<typename T, bool ReturnEx, typename Results = std::vector<T>>
 class GatherAwaiter final : public Suspension
 {
     static_assert(!std::is_void_v<T>, "gather collects results; use Task<std::monostate> for no result");
+    using Collect = GatherResults<Results>;
 
 public:
     // shielded: asyncio.shield(gather(...)), one more iteration before the awaiter
@@ -128,16 +156,33 @@ public:
     GatherAwaiter(const GatherAwaiter &) = delete;
     ~GatherAwaiter() { detach(); }
 
-    // One pass over the children, each touched once while at hand (a gather of a
-    // million is a cache miss a child per pass): attached (asyncio's ensure_future),
-    // looked at, and listened to if unfinished. Nothing runs between here and the
-    // suspension, so listening before await_suspend() changes nothing; a gather that
-    // does not suspend lets go in await_resume().
-    bool await_ready()
+    // Before it is awaited, the children may be added one at a time as they are made
+    // (reserve(n) sizes the list of children only): a repeat of a million grows the
+    // gather's bookkeeping a batch per step instead of making it all in the step that awaits.
+    void reserve(std::size_t n) { m_tasks.reserve(n); }
+    void add(Task<T> task)
     {
+        m_tasks.push_back(std::move(task));
+        if constexpr (!ReturnEx) {
+            m_slots.emplace_back();
+            Collect::prepare(m_results, m_tasks.size());
+        }
+    }
+
+    // No child is looked at here: await_suspend() does it all in one pass (a million
+    // children miss the cache on each pass), and resumes at once, without suspending,
+    // as asyncio's gather of finished children does, when they are all done or one
+    // has failed.
+    bool await_ready() const noexcept { return m_tasks.empty(); }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        m_self = &detail::taskOf(h);
         if constexpr (!ReturnEx)
-            m_results.resize(m_tasks.size());
+            Collect::prepare(m_results, m_tasks.size());
+        // Attaching a child never ends another, and none ends during the pass.
         for (std::size_t i = 0; i < m_tasks.size(); ++i) {
+            prefetchChild(i);
             TaskCore &child = *m_tasks[i].core();
             detail::ensureAttached(child);
             if (child.finished()) {
@@ -150,13 +195,13 @@ public:
             else
                 m_slots[i].listen(this, i, &child);
         }
-        return m_remaining == 0 || m_firstFailure >= 0;
-    }
-    template<typename P>
-    bool await_suspend(std::coroutine_handle<P> h)
-    {
-        m_self = &detail::taskOf(h);
-        return m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size());
+        if (m_remaining == 0 || m_firstFailure >= 0 || !m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size())) {
+            detach();
+            m_remaining = 0;
+            m_self = nullptr; // as if await_ready() had said so: await_resume() raises nothing of its own
+            return false;
+        }
+        return true;
     }
     auto await_resume()
     {
@@ -175,14 +220,12 @@ public:
         }
     }
 
-    // The children back, no longer watched: an awaiter whose wait was cancelled
-    // hands them on (to cancel and await them) without a copy of the list, which
-    // would take and drop a reference to each (a cache miss a child, a million of
-    // them when a repeat is cancelled).
+    // The children, taken back once the gather has resumed (or before it is
+    // awaited): a caller that passed them in by move lets go of them as it likes
+    // (rt::releaseLater) instead of with the awaiter.
     [[nodiscard]] std::vector<Task<T>> takeTasks() noexcept
     {
         detach();
-        m_remaining = 0;
         return std::move(m_tasks);
     }
 
@@ -212,6 +255,14 @@ public:
     }
 
 private:
+    // The children of a big gather are scattered over memory: each pass asks for a
+    // child some children ahead, so that the pass waits on memory far less.
+    void prefetchChild(std::size_t i) const noexcept
+    {
+        constexpr std::size_t kAhead = 16;
+        if (i + kAhead < m_tasks.size())
+            __builtin_prefetch(m_tasks[i + kAhead].core(), 1);
+    }
     // Takes a finished child's result as it ends, while its frame is at hand: the
     // step that resumes the gather then only moves the list (a million results
     // gathered in that one step held the loop for a fifth of a second).
@@ -219,7 +270,7 @@ private:
     {
         if constexpr (!ReturnEx) {
             if (detail::succeeded(child))
-                m_results[index] = *static_cast<Promise<T> &>(child).m_value;
+                Collect::set(m_results, index, *static_cast<Promise<T> &>(child).m_value);
             else if (m_firstFailure < 0)
                 m_firstFailure = std::ptrdiff_t(index);
         }
@@ -236,13 +287,13 @@ private:
     {
         if constexpr (ReturnEx) {
             // A child lets go of its waiters as it ends: only the unfinished still hold one.
-            if (!m_woken && m_remaining > 0) {
+            if (m_self && !m_woken && m_remaining > 0) {
                 for (const Task<T> &t : m_tasks) {
                     if (!t->finished())
                         t->removeWaiter(&m_listener);
                 }
             }
-        } else {
+        } else if (m_remaining > 0) { // a child lets go of its slot as it ends
             for (auto &s : m_slots)
                 s.stop();
         }
@@ -258,9 +309,11 @@ private:
     };
 
     std::vector<Task<T>> m_tasks;
-    std::vector<detail::ChildSlot<GatherAwaiter>> m_slots; // without return_exceptions
+    // Without return_exceptions. A deque: grown a child at a time (add()) without
+    // moving the slots children point to, or reserving 48 bytes a child up front.
+    std::deque<detail::ChildSlot<GatherAwaiter>> m_slots;
     Listener m_listener;                                   // with return_exceptions
-    std::vector<T> m_results; // without return_exceptions: each child's, as it ends
+    Results m_results; // without return_exceptions: each child's, as it ends
     TaskCore *m_self = nullptr;
     std::size_t m_remaining = 0;
     std::ptrdiff_t m_firstFailure = -1;
@@ -292,6 +345,12 @@ template<typename T>
 [[nodiscard]] GatherAwaiter<T, true> gather(std::vector<Task<T>> tasks, ReturnExceptionsTag, ShieldTag)
 {
     return GatherAwaiter<T, true>(std::move(tasks), true);
+}
+// gather(tasks, Shield) whose results come as a QJsonArray.
+[[nodiscard]] inline GatherAwaiter<QJsonValue, false, QJsonArray> gather(std::vector<Task<QJsonValue>> tasks,
+                                                                         ShieldTag, IntoJsonArrayTag)
+{
+    return GatherAwaiter<QJsonValue, false, QJsonArray>(std::move(tasks), true);
 }
 
 enum class ReturnWhen { FirstCompleted, FirstException, AllCompleted };

@@ -89,6 +89,11 @@ void JournalBatch::assignSlice(const JournalBatch &from, std::size_t first, std:
     for (Event &e : events) {
         if (e.text == 0)
             continue;
+        if (e.flags & kValueResult) {
+            values.push_back(from.values[e.text - 1]);
+            e.text = std::uint32_t(values.size());
+            continue;
+        }
         if (e.text != lastFrom) {
             lastFrom = e.text;
             strings.push_back(from.strings[e.text - 1]);
@@ -109,6 +114,14 @@ void Journal::publishIfLarge()
 {
     if (m_local.events.size() >= kPublishEvents)
         publish();
+}
+
+std::uint32_t Journal::addValue(const QJsonValue &v)
+{
+    if (!enabled())
+        return 0;
+    m_local.values.push_back(v);
+    return std::uint32_t(m_local.values.size());
 }
 
 std::uint32_t Journal::addString(const QString &s)
@@ -149,20 +162,23 @@ std::vector<JournalBatch> Journal::takePublished(JournalBatch &out)
 }
 
 namespace {
-// Appends `from` to `to`, its events' string indices moved past to's strings.
+// Appends `from` to `to`, its events' string and value indices moved past to's.
 void appendBatch(JournalBatch &to, JournalBatch &from)
 {
     const auto offset = std::uint32_t(to.strings.size());
+    const auto valueOffset = std::uint32_t(to.values.size());
     const std::size_t first = to.events.size();
     to.events.insert(to.events.end(), from.events.begin(), from.events.end());
-    if (offset != 0) {
+    if (offset != 0 || valueOffset != 0) {
         for (std::size_t i = first; i < to.events.size(); ++i) {
             if (to.events[i].text != 0)
-                to.events[i].text += offset;
+                to.events[i].text += (to.events[i].flags & kValueResult) ? valueOffset : offset;
         }
     }
     for (QString &s : from.strings)
         to.strings.push_back(std::move(s));
+    for (QJsonValue &v : from.values)
+        to.values.push_back(std::move(v));
 }
 } // namespace
 

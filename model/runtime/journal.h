@@ -22,6 +22,7 @@
 
 #include "types.h"
 
+#include <QJsonValue>
 #include <QString>
 
 #include <atomic>
@@ -40,7 +41,8 @@ enum class EventType : std::uint8_t {
     Resumed,
     CancelRequested, // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
     Done,            // text: the result's text, if the task set one (TaskCore::setResultText);
-                     // with kNumberResult, arg: the result, a double's bits (setResultNumber)
+                     // with kNumberResult, arg: the result, a double's bits (setResultNumber);
+                     // with kValueResult, text: the result's value (setResultValue)
     Failed,          // text: error
     Cancelled,       // kind: CancelKind; arg: id of the cancelling task (CancelKind::Task)
     Callback,        // arg: index of the callback on the task
@@ -84,22 +86,35 @@ struct Event {
 enum EventFlag : std::uint8_t {
     kIndexedName = 1,  // Created: the name is `text[arg2]` (the task has no origin)
     kNumberResult = 2, // Done: the result is the number std::bit_cast<double>(arg)
+    kValueResult = 4,  // Done: the result is the value JournalBatch::value(e), whose text
+                       // (rt::resultText) its reader renders: a million-element list is
+                       // journalled without writing its text on the loop
+                       // (docs/spec/taskset-format.md, "Big results")
 };
 static_assert(sizeof(Event) == 40, "journal events are meant to stay small");
 
 struct JournalBatch {
     std::vector<Event> events;
     std::vector<QString> strings;
+    // The results journalled as values (kValueResult): implicitly shared with the loop
+    // that made them, which never changes them (a change would detach its copy).
+    std::vector<QJsonValue> values;
 
     [[nodiscard]] const QString &text(const Event &e) const
     {
         static const QString none;
-        return e.text == 0 ? none : strings[e.text - 1];
+        return e.text == 0 || (e.flags & kValueResult) ? none : strings[e.text - 1];
+    }
+    [[nodiscard]] const QJsonValue &value(const Event &e) const
+    {
+        static const QJsonValue none;
+        return e.text == 0 || !(e.flags & kValueResult) ? none : values[e.text - 1];
     }
     void clear()
     {
         events.clear();
         strings.clear();
+        values.clear();
     }
     // Becomes events [first, first + count) of `from`, with only the strings they name
     // (to apply a large batch a slice at a time).
@@ -138,6 +153,9 @@ public:
     // The string's index in the batch; a string that shares its data with the last
     // one added (a repeat's copies' common name) is not added again.
     [[nodiscard]] std::uint32_t addString(const QString &s);
+    // The value's index in the batch's values, for an event with kValueResult (a
+    // shared copy: O(1) however large the value).
+    [[nodiscard]] std::uint32_t addValue(const QJsonValue &v);
     void publish();
     // Publishes if the batch has grown large (a step that cancels or ends a million
     // tasks). A string's index is valid until the batch is published, so this is

@@ -22,6 +22,9 @@ thread_local TaskCore *t_currentTask = nullptr;
 
 const QEvent::Type kDrainEvent = QEvent::Type(QEvent::registerEventType());
 const QEvent::Type kIncomingEvent = QEvent::Type(QEvent::registerEventType());
+const QEvent::Type kReleaseEvent = QEvent::Type(QEvent::registerEventType());
+// References a deferred release lets go of between two looks at the clock.
+constexpr std::size_t kReleaseChunk = 256;
 
 constexpr std::int64_t kSliceNs = 4'000'000;
 constexpr int kClockCheckEvery = 32;
@@ -57,6 +60,7 @@ Loop::~Loop()
         std::lock_guard lock(m_life->mutex);
         m_life->loop = nullptr;
     }
+    m_releases.clear();
     // Tasks still alive lose the loop's reference; their frames go when the last
     // handle does. Queued steps are dropped without running.
     for (std::size_t i = 0; i < m_ready.size(); ++i) {
@@ -345,6 +349,11 @@ bool Loop::event(QEvent *e)
         wake(); // taken at the next iteration's start
         return true;
     }
+    if (type == kReleaseEvent) {
+        m_releasePosted = false;
+        releaseSome(monotonicNs());
+        return true;
+    }
     return QObject::event(e);
 }
 
@@ -393,14 +402,46 @@ void Loop::runSlice()
     }
     m_inSlice = false;
     m_journal.publish();
-    if (iterationUnderway() || !m_ready.empty())
+    const bool more = iterationUnderway() || !m_ready.empty();
+    if (more)
         wake();
     else
         armTimer(); // idle until the next timer is due
+    if (!m_releases.empty())
+        releaseSome(start);
     if (m_announceIdle && m_liveTasks == 0 && m_ready.empty()) {
         m_announceIdle = false;
         Q_EMIT allTasksFinished();
     }
+}
+
+void Loop::releaseLater(std::unique_ptr<DeferredRelease> held)
+{
+    m_releases.push_back(std::move(held));
+    // From a step, the slice releases some at its end. Not wake(): a slice of steps
+    // that only this asked for would begin an iteration, and take the timers due, at
+    // a moment of its own.
+    if (!m_inSlice)
+        postRelease();
+}
+
+void Loop::releaseSome(std::int64_t sliceStartNs)
+{
+    do {
+        if (!m_releases.front()->releaseSome(kReleaseChunk))
+            m_releases.pop_front();
+    } while (!m_releases.empty() && monotonicNs() - sliceStartNs < kSliceNs);
+    postRelease();
+}
+
+void Loop::postRelease()
+{
+    // A slice of steps releases more at its end; only an idle loop needs a slice of its own.
+    if (m_releases.empty() || m_drainPosted || m_releasePosted)
+        return;
+    m_releasePosted = true;
+    std::lock_guard lock(m_incomingMutex); // as wake() posts
+    QCoreApplication::postEvent(this, new QEvent(kReleaseEvent));
 }
 
 void Loop::runReady(const Ready &r)

@@ -131,6 +131,24 @@ public:
     };
     [[nodiscard]] Step currentStep() const noexcept;
 
+    // What a loop lets go of later (releaseLater): releaseSome() drops up to n of the
+    // references it holds and says whether any are left.
+    class DeferredRelease
+    {
+    public:
+        virtual ~DeferredRelease() = default;
+        [[nodiscard]] virtual bool releaseSome(std::size_t n) = 0;
+    };
+    // Lets go of `held` later, a few hundred references at a time, on this loop's
+    // thread: freeing a million finished tasks' frames in the step that ends their
+    // parent held the loop for 50-100 ms. It is neither a step nor an iteration: it
+    // runs in what is left of a slice after its steps (at least one chunk per slice),
+    // and in slices of its own when the loop has nothing to run, so no task's
+    // iteration moves (docs/spec/taskset-format.md, "Big results"). Whatever is left
+    // goes when the loop is destroyed. Use rt::releaseLater(tasks) (task.h).
+    void releaseLater(std::unique_ptr<DeferredRelease> held);
+    [[nodiscard]] bool releasesPending() const noexcept { return !m_releases.empty(); }
+
     // Internal to the runtime: used by TaskCore and the awaiters.
     void registerTask(TaskCore *task);
     void unregisterTask(TaskCore *task);
@@ -169,6 +187,11 @@ private:
     }
     void armTimer();
     void onTimer();
+    // Releases deferred references until `sliceStartNs` + the slice's length, at least
+    // one chunk; then, if some are left and nothing else will run a slice, posts a
+    // slice of releases.
+    void releaseSome(std::int64_t sliceStartNs);
+    void postRelease();
     void beginStep(std::uint64_t task, std::int64_t startNs) noexcept;
     void noteStep(TaskCore *task, std::int64_t startNs);
 
@@ -196,6 +219,9 @@ private:
     };
     std::vector<Incoming> m_incoming; // guarded by m_incomingMutex
     bool m_incomingPosted = false;                 // guarded by m_incomingMutex
+
+    std::deque<std::unique_ptr<DeferredRelease>> m_releases;
+    bool m_releasePosted = false;
 
     TaskCore *m_liveHead = nullptr;
     std::size_t m_liveTasks = 0;

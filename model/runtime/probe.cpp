@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "journal.h"
 #include "loop.h"
+#include "resulttext.h"
 #include "task.h"
 
 #include <QByteArray>
@@ -833,7 +834,9 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
             r->lastArg = e.arg;
             if (e.flags & kNumberResult)
                 r->flags |= kNumber;
-            if (e.text != 0)
+            if (e.flags & kValueResult) // the start of its text, as a text result's is cut
+                extra(e.task, *r).text = resultText(batch.value(e), kMaxText + 1);
+            else if (e.text != 0)
                 extra(e.task, *r).text = batch.text(e).left(kMaxText + 2);
             if (write)
                 appendLast(lines, e.task, *r);

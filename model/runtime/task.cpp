@@ -247,6 +247,8 @@ void TaskCore::finish()
             j.append(EventType::Done, m_id, std::bit_cast<std::uint64_t>(*number), 0, 0, 0, -1, kNumberResult);
         else if (const QString *text = m_extras ? std::get_if<QString>(&m_extras->result) : nullptr)
             j.append(EventType::Done, m_id, 0, 0, j.addString(*text));
+        else if (const QJsonValue *value = m_extras ? std::get_if<QJsonValue>(&m_extras->result) : nullptr)
+            j.append(EventType::Done, m_id, 0, 0, j.addValue(*value), 0, -1, kValueResult);
         else
             j.append(EventType::Done, m_id);
         break;

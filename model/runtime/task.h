@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "types.h"
 
+#include <QJsonValue>
 #include <QString>
 
 #include <coroutine>
@@ -126,6 +127,9 @@ public:
     // A result that is a plain number: journalled as the number (kNumberResult), so
     // that a million results are no million strings.
     void setResultNumber(double value) { extras().result = value; }
+    // A result journalled as its value (kValueResult), whose text its reader renders: a
+    // list or an object, however large, costs the loop no text (the value is shared).
+    void setResultValue(const QJsonValue &value) { extras().result = value; }
 
     // asyncio's Task.cancel(): false if the task has already finished. A task that
     // is running right now (it cancels itself, or its step cancels what awaits it)
@@ -194,7 +198,7 @@ private:
         static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
 
         QString name;
-        std::variant<std::monostate, QString, double> result;
+        std::variant<std::monostate, QString, double, QJsonValue> result;
         std::vector<DoneEntry> entries;
         std::uint32_t callbacks = 0;
         std::uint32_t copyIndex = kNoCopyIndex; // the name is `name[copyIndex]`
@@ -398,6 +402,25 @@ Task<T> spawn(Task<T> task, const SpawnOptions &options = {})
     if (!task->attached())
         task->attach(*Loop::current(), options);
     return task;
+}
+
+// Lets go of `tasks` later, on the current loop (Loop::releaseLater): for a parent
+// whose million finished children's frames would be freed in its last step.
+template<typename T>
+void releaseLater(std::vector<Task<T>> tasks)
+{
+    struct Held final : Loop::DeferredRelease {
+        explicit Held(std::vector<Task<T>> t) : tasks(std::move(t)) {}
+        bool releaseSome(std::size_t n) override
+        {
+            for (; n > 0 && !tasks.empty(); --n)
+                tasks.pop_back();
+            return !tasks.empty();
+        }
+        std::vector<Task<T>> tasks;
+    };
+    if (!tasks.empty())
+        Loop::current()->releaseLater(std::make_unique<Held>(std::move(tasks)));
 }
 
 namespace detail {

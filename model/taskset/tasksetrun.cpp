@@ -323,12 +323,16 @@ std::uint64_t selfId()
 }
 
 // The task's result: journalled with its Done event (a number as the number, when
-// it reads back the same; otherwise as JSON text), and returned.
+// it reads back the same; a list or an object as the value, whose text the reader
+// renders: a repeat's million results written as text held the loop for half a
+// second; otherwise as JSON text), and returned (docs/spec/taskset-format.md, "Big results").
 QJsonValue finishWith(QJsonValue result)
 {
     rt::TaskCore *self = rt::Loop::currentTask();
     if (result.isDouble() && QJsonValue(result.toDouble()) == result)
         self->setResultNumber(result.toDouble());
+    else if (result.isArray() || result.isObject())
+        self->setResultValue(result);
     else
         self->setResultText(log::resultText(result));
     return result;
@@ -419,8 +423,7 @@ Task<QJsonValue> gatherNode(Interpreter &in, NodeRef node)
             for (const auto &t : co_await rt::gather(children, rt::ReturnExceptions, rt::Shield))
                 results.append(outcomeValue(t));
         } else {
-            for (const QJsonValue &v : co_await rt::gather(children, rt::Shield))
-                results.append(v);
+            results = co_await rt::gather(children, rt::Shield, rt::IntoJsonArray);
         }
         co_return finishWith(results);
     } catch (const rt::Cancelled &) {
@@ -618,12 +621,25 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     const std::uint64_t self = selfId();
     const QString name = rt::Loop::currentTask()->name();
     const std::size_t count = std::size_t(node->count);
-    std::vector<Task<QJsonValue>> copies; // kept while they are made, so a cancel reaches them
-    copies.reserve(count);
+    const bool awaits = node->repeatAwait != RepeatAwait::None;
+    // The copies are kept while they are made, so that a cancel reaches them. Awaited,
+    // they go straight into the gather that awaits them, whose slots and list of
+    // results grow a batch per step: made in the step that awaits, a million of each
+    // held the loop 50 ms (docs/spec/taskset-format.md, "Big results").
+    auto gathering = rt::gather(std::vector<Task<QJsonValue>>(), rt::Shield, rt::IntoJsonArray);
+    std::vector<Task<QJsonValue>> copies; // with await none
+    if (awaits)
+        gathering.reserve(count);
+    else
+        copies.reserve(count);
     std::exception_ptr cancelled;
     try {
         for (std::size_t i = 0; i < count; ++i) {
-            copies.push_back(in.spawnNode(node->task, name, self, 0, false, std::uint32_t(i)));
+            Task<QJsonValue> copy = in.spawnNode(node->task, name, self, 0, false, std::uint32_t(i));
+            if (awaits)
+                gathering.add(std::move(copy));
+            else
+                copies.push_back(std::move(copy));
             if ((i + 1) % kRepeatBatch == 0 && i + 1 < count)
                 co_await rt::sleep(std::chrono::milliseconds(0)); // give the loop back between batches
         }
@@ -631,16 +647,17 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
         cancelled = std::current_exception();
     }
     if (cancelled) {
+        // No conditional expression inside the co_await: GCC 12 destroys its temporary twice.
+        if (awaits)
+            copies = gathering.takeTasks();
         co_await cancelAndWait(std::move(copies));
         std::rethrow_exception(cancelled);
     }
-    if (node->repeatAwait == RepeatAwait::None)
+    if (!awaits)
         co_return finishWith(QJsonValue(double(count)));
-    auto gathering = rt::gather(std::move(copies), rt::Shield);
     try {
-        QJsonArray results;
-        for (const QJsonValue &v : co_await gathering)
-            results.append(v);
+        const QJsonArray results = co_await gathering;
+        rt::releaseLater(gathering.takeTasks()); // a million frames freed after this step
         co_return finishWith(results);
     } catch (const rt::Cancelled &) {
         cancelled = std::current_exception();

@@ -369,6 +369,36 @@ TEST_CASE("a repeat's copies travel as one shared name and their numbers, and re
     CHECK(last.result == QStringLiteral("2.5"));
 }
 
+TEST_CASE("a result journalled as its value reads back as the text it stands for, whole or cut")
+{
+    // The loop journals a list as its value; the record renders the text when asked,
+    // and a cell asks only for its start (docs/spec/taskset-format.md, "Big results").
+    QJsonArray list;
+    for (int i = 0; i < 2000; ++i)
+        list.append(i % 3 == 0 ? QJsonValue(1.0 / (i + 1)) : i % 3 == 1 ? QJsonValue(QStringLiteral("s%1").arg(i)) : QJsonValue(QJsonObject{{QStringLiteral("n"), i}}));
+    const QString whole = resultText(list);
+    CHECK(whole == QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact)));
+    for (const qsizetype limit : {qsizetype(0), qsizetype(1), qsizetype(5), qsizetype(160), qsizetype(1001), whole.size() - 1})
+        REQUIRE(resultText(list, limit) == whole.left(limit + 1));
+    CHECK(resultText(list, whole.size()) == whole);
+
+    rt::JournalBatch batch;
+    const std::int64_t t0 = rt::monotonicNs();
+    batch.strings.push_back(QStringLiteral("r"));
+    batch.values.push_back(list);
+    batch.events.push_back(rt::Event{t0, 1, 0, 0, 1, rt::EventType::Created, 0, 0});
+    batch.events.push_back(rt::Event{t0 + 1, 1, 0, 0, 0, rt::EventType::Started, 0, 0});
+    batch.events.push_back(rt::Event{t0 + 2, 1, 0, 0, 1, rt::EventType::Done, 0, rt::kValueResult});
+    RunRecord record(RunRecord::Spool::None);
+    record.setRunInfo(QStringLiteral("values"), QDateTime::currentDateTimeUtc(), t0);
+    record.apply(QStringLiteral("main"), batch);
+    REQUIRE(record.taskCount() == 1);
+    CHECK(record.task(1)->result == whole);
+    CHECK(record.outcomeAt(0) == whole);
+    CHECK(record.outcomeAt(0, 160) == whole.left(161));
+    CHECK(record.task(1)->result == whole); // rendered once, kept
+}
+
 TEST_CASE("the json log holds the whole run as the spec describes it")
 {
     Script script;

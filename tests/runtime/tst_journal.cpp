@@ -1,5 +1,7 @@
 #include "helpers.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QThread>
 
 #include <catch2/catch.hpp>
@@ -26,6 +28,38 @@ TEST_CASE("the journal publishes batches that a reader drains, with strings re-i
     CHECK(b.text(b.events[2]) == QStringLiteral("bad"));
     j.drain(b);
     CHECK(b.events.empty());
+}
+
+TEST_CASE("results journalled as values keep their own indices through publishing, draining and slicing")
+{
+    const QJsonValue list = QJsonArray{1, 2.5, QStringLiteral("x")};
+    const QJsonValue object = QJsonObject{{QStringLiteral("k"), QStringLiteral("v")}};
+    rt::Journal j;
+    j.append(rt::EventType::Created, 1, 0, 0, j.addString(QStringLiteral("one")));
+    j.append(rt::EventType::Done, 1, 0, 0, j.addValue(list), 0, -1, rt::kValueResult);
+    j.publish();
+    j.append(rt::EventType::Created, 2, 0, 0, j.addString(QStringLiteral("two")));
+    j.append(rt::EventType::Done, 2, 0, 0, j.addValue(object), 0, -1, rt::kValueResult);
+    j.append(rt::EventType::Failed, 3, 0, 0, j.addString(QStringLiteral("bad")));
+    j.publish();
+    rt::JournalBatch b;
+    j.drain(b);
+    REQUIRE(b.events.size() == 5);
+    CHECK(b.text(b.events[0]) == QStringLiteral("one"));
+    CHECK(b.value(b.events[1]) == list);
+    CHECK(b.text(b.events[1]).isEmpty());
+    CHECK(b.text(b.events[2]) == QStringLiteral("two"));
+    CHECK(b.value(b.events[3]) == object);
+    CHECK(b.value(b.events[4]).isNull()); // a text is no value
+    CHECK(b.text(b.events[4]) == QStringLiteral("bad"));
+
+    rt::JournalBatch slice;
+    slice.assignSlice(b, 3, 2);
+    REQUIRE(slice.events.size() == 2);
+    CHECK(slice.value(slice.events[0]) == object);
+    CHECK(slice.text(slice.events[1]) == QStringLiteral("bad"));
+    CHECK(slice.values.size() == 1);
+    CHECK(slice.strings.size() == 1);
 }
 
 TEST_CASE("batches published while the reader has not taken the last one reach it as they were")

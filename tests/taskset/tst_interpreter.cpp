@@ -44,6 +44,7 @@ struct Seen {
     std::uint8_t tag = 0;
     QString state = QStringLiteral("pending");
     QString result;
+    bool resultAsValue = false; // journalled as its value (rt::kValueResult), not as text
     QString error;
     CancelKind reason = CancelKind::None;
     std::uint64_t cancelledBy = 0;
@@ -127,7 +128,10 @@ RunResult runSet(const char *json, std::chrono::milliseconds timeout = 10s)
             case EventType::Started: s.started = true; s.state = QStringLiteral("running"); break;
             case EventType::Done:
                 s.state = QStringLiteral("done");
-                s.result = (e.flags & rt::kNumberResult) ? log::numberText(std::bit_cast<double>(e.arg)) : b.text(e);
+                s.result = (e.flags & rt::kNumberResult) ? log::numberText(std::bit_cast<double>(e.arg))
+                           : (e.flags & rt::kValueResult)  ? log::resultText(b.value(e))
+                                                           : b.text(e);
+                s.resultAsValue = e.flags & rt::kValueResult;
                 s.finishedMs = double(e.tNs - run.startNs()) / 1e6;
                 break;
             case EventType::Failed:
@@ -437,6 +441,41 @@ TEST_CASE("repeat names its copies and gathers them, or returns the count at onc
     CHECK(r.resultOf(QStringLiteral("n")).toDouble() == 2.0);
     CHECK(r[QStringLiteral("n")].finishedMs < r[QStringLiteral("n[1]")].finishedMs);
     CHECK(r.has(QStringLiteral("outer[1][0]")));
+}
+
+TEST_CASE("a repeat's list of results is journalled as its value: the step that ends it writes no text of them")
+{
+    // The step that ends a repeat of a million held the loop half a second writing
+    // their numbers as text; the reader renders the same text from the value
+    // (docs/spec/taskset-format.md, "Big results").
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","seed":5,"tasks":[
+        {"op":"repeat","name":"r","count":20000,"task":{"op":"sleep","seconds":{"uniform":[0,0.05]}}},
+        {"op":"gather","name":"g","children":[{"op":"sleep","seconds":0.01,"result":"x"},
+                                              {"op":"repeat","count":2,"task":{"op":"sleep","seconds":0,"result":{"k":[1]}}}]},
+        {"op":"sleep","name":"s","seconds":0,"result":"text"}]})");
+    const Seen &repeat = r[QStringLiteral("r")];
+    CHECK(repeat.resultAsValue);
+    QString expected = QStringLiteral("[");
+    for (int i = 0; i < 20000; ++i)
+        expected += (i ? QStringLiteral(",") : QString()) + r[QStringLiteral("r[%1]").arg(i)].result;
+    CHECK(repeat.result == expected + QLatin1Char(']'));
+    CHECK(r[QStringLiteral("g")].resultAsValue);
+    CHECK(r[QStringLiteral("g")].result == QStringLiteral(R"(["x",[{"k":[1]},{"k":[1]}]])"));
+    CHECK_FALSE(r[QStringLiteral("s")].resultAsValue); // a string stays text
+    CHECK(r[QStringLiteral("s")].result == QStringLiteral(R"("text")"));
+}
+
+TEST_CASE("a repeat cancelled between its batches of copies cancels those it made and ends cancelled")
+{
+    // Its copies then live in the gather it was making for them (docs/spec/taskset-format.md,
+    // "Big results"): they are taken back to be cancelled and waited for.
+    const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","deadline":0,"tasks":[
+        {"op":"repeat","name":"r","count":20000,"task":{"op":"sleep","seconds":1}}]})");
+    CHECK(r[QStringLiteral("r")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("r")].reason == CancelKind::Deadline);
+    CHECK(r[QStringLiteral("r[0]")].state == QStringLiteral("cancelled"));
+    CHECK(r[QStringLiteral("r[16383]")].state == QStringLiteral("cancelled"));
+    CHECK_FALSE(r.has(QStringLiteral("r[16384]"))); // the second batch was never made
 }
 
 TEST_CASE("callbacks fire once each in order; a spawn callback's task has the finished task as origin")

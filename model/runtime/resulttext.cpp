@@ -7,11 +7,17 @@
 
 #include <cmath>
 
-namespace coroscope::log {
+namespace coroscope::rt {
 
 namespace {
 
-void appendText(QString &out, const QJsonValue &v)
+// Past `limit` (>= 0) characters the text is cut: the callers stop appending.
+bool over(const QString &out, qsizetype limit)
+{
+    return limit >= 0 && out.size() > limit;
+}
+
+void appendText(QString &out, const QJsonValue &v, qsizetype limit)
 {
     switch (v.type()) {
     case QJsonValue::Null:
@@ -35,10 +41,10 @@ void appendText(QString &out, const QJsonValue &v)
     case QJsonValue::Array: { // a gather's or a repeat's results: often a million numbers
         const QJsonArray a = v.toArray();
         out += QLatin1Char('[');
-        for (qsizetype i = 0; i < a.size(); ++i) {
+        for (qsizetype i = 0; i < a.size() && !over(out, limit); ++i) {
             if (i > 0)
                 out += QLatin1Char(',');
-            appendText(out, a.at(i));
+            appendText(out, a.at(i), limit);
         }
         out += QLatin1Char(']');
         return;
@@ -54,10 +60,12 @@ void appendText(QString &out, const QJsonValue &v)
 
 } // namespace
 
-QString resultText(const QJsonValue &v)
+QString resultText(const QJsonValue &v, qsizetype limit)
 {
     QString out;
-    appendText(out, v);
+    appendText(out, v, limit);
+    if (over(out, limit))
+        out.truncate(limit + 1);
     return out;
 }
 
@@ -66,4 +74,4 @@ QString numberText(double value)
     return resultText(QJsonValue(value));
 }
 
-} // namespace coroscope::log
+} // namespace coroscope::rt
