@@ -439,6 +439,30 @@ TEST_CASE("repeat names its copies and gathers them, or returns the count at onc
     CHECK(r.has(QStringLiteral("outer[1][0]")));
 }
 
+TEST_CASE("a repeat's sleeping copies hold one pooled block each, their frames")
+{
+    // What a million sleepers cost is mostly these blocks: a copy's name and number
+    // result live in its task, not in a block of extras of its own.
+    constexpr std::int64_t kCopies = 2000;
+    rt::Loop loop(QStringLiteral("main"));
+    const auto before = rt::detail::livePooledBlocks();
+    {
+        taskset::TaskSetRun run(parseSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+            {"op":"repeat","name":"sleepers","count":2000,"task":{"op":"sleep","seconds":60}}]})"),
+                                loop);
+        bool finished = false;
+        QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
+        run.start();
+        REQUIRE(runUntil([&] { return loop.timerCount() == std::size_t(kCopies); }).reached);
+        const std::int64_t held = rt::detail::livePooledBlocks() - before;
+        CHECK(held >= kCopies);
+        CHECK(held <= kCopies + 8); // the repeat's frame and extras, and little else
+        run.stop(rt::CancelReason::user());
+        REQUIRE(runUntil([&] { return finished; }).reached);
+    }
+    CHECK(rt::detail::livePooledBlocks() == before);
+}
+
 TEST_CASE("callbacks fire once each in order; a spawn callback's task has the finished task as origin")
 {
     const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
