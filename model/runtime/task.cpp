@@ -21,7 +21,7 @@ std::atomic<std::uint64_t> g_nextTaskId{1};
 
 // Every task's frame holds one: a sleeping task's whole cost is its frame (pooled in
 // 32-byte classes, docs/spec/runtime-package.md, "Memory"), so the task stays small.
-static_assert(sizeof(TaskCore) <= 112, "a task's fixed fields are meant to stay small");
+static_assert(sizeof(TaskCore) <= 104, "a task's fixed fields are meant to stay small");
 
 QString TaskCore::name() const
 {
@@ -61,10 +61,11 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     Q_ASSERT(!m_loop);
     m_loop = &loop;
     m_id = g_nextTaskId.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t parentId = 0;
     if (options.parent) {
-        m_parentId = *options.parent;
+        parentId = *options.parent;
     } else if (TaskCore *current = Loop::currentTask(); current && current->m_loop == &loop) {
-        m_parentId = current->m_id;
+        parentId = current->m_id;
     }
     // An indexed name travels as its shared base and the index, unless the event's
     // second argument is taken by an origin (then as its whole text).
@@ -79,10 +80,10 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     loop.registerTask(this);
     Journal &j = loop.journal();
     if (indexed)
-        j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), *options.copyIndex, -1,
+        j.append(EventType::Created, m_id, parentId, options.tag, j.addString(options.name), *options.copyIndex, -1,
                  kIndexedName);
     else
-        j.append(EventType::Created, m_id, m_parentId, options.tag,
+        j.append(EventType::Created, m_id, parentId, options.tag,
                  j.addString(options.copyIndex ? name() : options.name), options.origin);
     j.publishIfLarge();
     loop.scheduleResume(this);

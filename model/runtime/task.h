@@ -107,7 +107,6 @@ public:
     TaskCore &operator=(const TaskCore &) = delete;
 
     [[nodiscard]] std::uint64_t id() const noexcept { return m_id; }
-    [[nodiscard]] std::uint64_t parentId() const noexcept { return m_parentId; }
     [[nodiscard]] Loop *loop() const noexcept { return m_loop; }
     [[nodiscard]] TaskGroup *group() const noexcept { return m_group; }
     [[nodiscard]] TaskState state() const noexcept { return m_state; }
@@ -228,8 +227,7 @@ private:
     Suspension *m_suspension = nullptr;
     DoneWaiter *m_waiter0 = nullptr; // the one waiter, while there are no other entries
     std::unique_ptr<Extras> m_extras;
-    std::uint64_t m_id = 0;
-    std::uint64_t m_parentId = 0;
+    std::uint64_t m_id = 0; // (its parent's is journalled, not kept: no one asks)
     double m_resultNumber = 0; // with ResultKind::Number
     std::uint32_t m_refs = 0;
     std::uint32_t m_resumes = 0; // steps taken after the first; drops stale deferred wake-ups
