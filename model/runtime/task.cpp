@@ -20,7 +20,7 @@ std::atomic<std::uint64_t> g_nextTaskId{1};
 } // namespace
 
 // Every task's frame holds one: a sleeping task's whole cost is its frame (pooled in
-// 32-byte classes, docs/spec/runtime-package.md, "Memory"), so the task stays small.
+// 32-byte classes, docs/spec/runtime-package.md, "A sleeping task's bytes"), so the task stays small.
 static_assert(sizeof(TaskCore) <= 104, "a task's fixed fields are meant to stay small");
 
 QString TaskCore::name() const
