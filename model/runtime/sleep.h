@@ -14,7 +14,7 @@ namespace coroscope::rt {
 // Lives in the sleeping coroutine's frame, so every byte of it is a byte of each of a
 // million sleeping tasks: the duration waits in the timer node's due time until the
 // awaiter suspends (docs/spec/runtime-package.md, "A sleeping task's bytes").
-class SleepAwaiter : public Suspension, private TimerNode
+class SleepAwaiter final : public Suspension, private TimerNode
 {
 public:
     explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept { dueMs = clampDuration(duration).count(); }

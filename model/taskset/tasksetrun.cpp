@@ -376,19 +376,26 @@ std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, s
     return children;
 }
 
-// A sleep that gives back the seconds it was drawn: they ride in the awaiter, which
-// sits in the frame anyway, instead of in a local of their own.
-class SleepSeconds final : public rt::SleepAwaiter
+// A sleep that gives back the seconds it was drawn: they ride beside the sleep's
+// awaiter, which sits in the frame anyway, instead of in a local of their own.
+class SleepSeconds
 {
 public:
-    explicit SleepSeconds(double seconds) noexcept : SleepAwaiter(rt::secondsToMs(seconds)), m_seconds(seconds) {}
+    explicit SleepSeconds(double seconds) noexcept : m_sleep(rt::secondsToMs(seconds)), m_seconds(seconds) {}
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        return m_sleep.await_suspend(h);
+    }
     double await_resume()
     {
-        SleepAwaiter::await_resume();
+        m_sleep.await_resume();
         return m_seconds;
     }
 
 private:
+    rt::SleepAwaiter m_sleep;
     double m_seconds;
 };
 
