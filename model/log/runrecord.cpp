@@ -45,6 +45,8 @@ constexpr std::uint8_t kHolding = 2;
 
 } // namespace
 
+static_assert(sizeof(RunRecord::TaskRow) <= 80, "a million tasks' rows are meant to stay small");
+
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
 {
@@ -157,7 +159,6 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     row.parent = e.arg;
     // An indexed name's Created carries the copy's index where others carry the origin.
     const bool indexed = e.flags & rt::kIndexedName;
-    row.origin = indexed ? 0 : e.arg2;
     row.createdNs = e.tNs;
     row.startedNs = kNone;
     row.finishedNs = kNone;
@@ -173,6 +174,8 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     ++m_counts[std::size_t(TaskState::Pending)];
 
     const auto rowIndex = std::uint32_t(m_rows.size() - 1);
+    if (!indexed && e.arg2 != 0)
+        m_origins[rowIndex] = e.arg2;
     if (m_sortedIds.empty() || e.task > m_sortedIds.back()) {
         m_sortedIds.push_back(e.task);
         m_sortedRows.push_back(rowIndex);
@@ -255,7 +258,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             // The first reason stays until the task ends; Cancelled gives the final one.
             if (row->cancelKind == rt::CancelKind::None) {
                 row->cancelKind = rt::CancelKind(e.kind);
-                row->cancelledBy = e.arg;
+                setCancelledBy(*row, e.arg);
                 firstCancelRequest = true;
             }
             break;
@@ -265,7 +268,7 @@ void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Ob
             row->finishedNs = e.tNs;
             if (e.type == EventType::Cancelled) {
                 row->cancelKind = rt::CancelKind(e.kind);
-                row->cancelledBy = e.arg;
+                setCancelledBy(*row, e.arg);
             } else if (e.flags & rt::kNumberResult) {
                 row->outcome = kNumberOutcome;
                 row->number = std::bit_cast<double>(e.arg);
@@ -458,7 +461,7 @@ QString RunRecord::resultOf(const TaskRow &row, qsizetype limit) const
 QString RunRecord::cancelReasonAt(std::size_t arrivalRow) const
 {
     const TaskRow &row = m_rows[arrivalRow];
-    return row.state == TaskState::Cancelled ? cancelText(row.cancelKind, row.cancelledBy) : QString();
+    return row.state == TaskState::Cancelled ? cancelText(row.cancelKind, cancelledByOf(row)) : QString();
 }
 
 QString RunRecord::awaitingAt(std::size_t arrivalRow) const
@@ -574,6 +577,27 @@ std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) co
     return out;
 }
 
+std::uint64_t RunRecord::originOf(const TaskRow &row) const
+{
+    const auto it = m_origins.find(std::uint32_t(&row - m_rows.data()));
+    return it == m_origins.end() ? 0 : it->second;
+}
+
+std::uint64_t RunRecord::cancelledByOf(const TaskRow &row) const
+{
+    const auto it = m_cancelledBy.find(std::uint32_t(&row - m_rows.data()));
+    return it == m_cancelledBy.end() ? 0 : it->second;
+}
+
+void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
+{
+    const auto at = std::uint32_t(&row - m_rows.data());
+    if (runtimeId != 0)
+        m_cancelledBy[at] = runtimeId;
+    else if (!m_cancelledBy.empty())
+        m_cancelledBy.erase(at);
+}
+
 std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
     if (id == 0 || id > m_sortedRows.size())
@@ -586,7 +610,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
     v.op = opOfTag(row.tag);
     v.opName = opName(v.op);
     v.parent = localId(row.parent);
-    v.origin = localId(row.origin);
+    v.origin = localId(originOf(row));
     v.loop = loopOf(id);
     v.state = row.state;
     v.createdNs = relative(row.createdNs);
@@ -599,8 +623,8 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
     v.error = error(id);
     if (row.state == TaskState::Cancelled) {
         v.cancelKind = row.cancelKind;
-        v.cancelledBy = row.cancelKind == rt::CancelKind::Task ? localId(row.cancelledBy) : 0;
-        v.cancelReason = cancelText(row.cancelKind, row.cancelledBy);
+        v.cancelledBy = row.cancelKind == rt::CancelKind::Task ? localId(cancelledByOf(row)) : 0;
+        v.cancelReason = cancelText(row.cancelKind, cancelledByOf(row));
     }
     if (row.awaitKind != rt::AwaitKind::None)
         v.awaiting = awaitingAt(m_sortedRows[id - 1]);

@@ -104,14 +104,14 @@ class RunRecord
 public:
     enum class Spool { Events, None };
 
-    // A task as the table keeps it: 96 bytes, strings apart (a repeat's copies share
+    // A task as the table keeps it: 80 bytes, strings apart (a repeat's copies share
     // their name's string; a number result is kept as the number). Times are
-    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids.
+    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin
+    // and the task that cancelled it are rare and kept beside the rows (originOf,
+    // cancelledByOf), so that a million rows do not carry them.
     struct TaskRow {
         std::uint64_t runtimeId;
         std::uint64_t parent;       // 0 = none
-        std::uint64_t origin;
-        std::uint64_t cancelledBy;
         std::int64_t createdNs;
         std::int64_t startedNs;
         std::int64_t finishedNs;
@@ -213,6 +213,10 @@ public:
         std::int64_t untilNs = kNone;
     };
     [[nodiscard]] Await awaitAt(std::size_t arrivalRow) const;
+    // The runtime id of the task whose spawn callback made this one (0 = none), and of
+    // the task that asked to cancel it or cancelled it (CancelKind::Task; 0 = none).
+    [[nodiscard]] std::uint64_t originOf(const TaskRow &row) const;
+    [[nodiscard]] std::uint64_t cancelledByOf(const TaskRow &row) const;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
@@ -292,6 +296,7 @@ private:
     // A done task's result text (cut past `limit` characters when limit >= 0).
     [[nodiscard]] QString resultOf(const TaskRow &row, qsizetype limit = -1) const;
     [[nodiscard]] std::uint32_t store(const QString &text);
+    void setCancelledBy(const TaskRow &row, std::uint64_t runtimeId);
     [[nodiscard]] std::int64_t relative(std::int64_t ns) const noexcept { return ns - m_startNs; }
     // A moment as a log writes it: µs since the run's start, rounded as the log rounds.
     [[nodiscard]] std::int64_t logUs(std::int64_t ns) const noexcept;
@@ -313,6 +318,9 @@ private:
     std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
     std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
     std::vector<CallbackRow> m_callbacks;
+    // By arrival row, only where not 0: originOf() and cancelledByOf().
+    std::unordered_map<std::uint32_t, std::uint64_t> m_origins;
+    std::unordered_map<std::uint32_t, std::uint64_t> m_cancelledBy;
     std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
     std::vector<QString> m_strings;
     std::vector<QJsonValue> m_values;           // results journalled as values

@@ -180,7 +180,7 @@ QString WarningScanner::detail(const Warning &w) const
         return w.ongoing ? QStringLiteral("still pending %1 after its creation at %2").arg(duration(w.amount), at(w.atNs))
                          : QStringLiteral("pending for %1 from its creation at %2").arg(duration(w.amount), at(w.atNs));
     case WarningKind::CancelNotHonoured: {
-        const QString reason = m_record.cancelText(task->cancelKind, task->cancelledBy);
+        const QString reason = m_record.cancelText(task->cancelKind, m_record.cancelledByOf(*task));
         if (w.ongoing)
             return QStringLiteral("cancel (%1) requested at %2, still not honoured %3 later")
                 .arg(reason, at(w.atNs), duration(w.amount));
@@ -189,12 +189,12 @@ QString WarningScanner::detail(const Warning &w) const
     }
     case WarningKind::CancelSwallowed:
         return QStringLiteral("ended %1 at %2 after a cancel request (%3)")
-            .arg(stateWord(task->state), at(w.atNs), m_record.cancelText(task->cancelKind, task->cancelledBy));
+            .arg(stateWord(task->state), at(w.atNs), m_record.cancelText(task->cancelKind, m_record.cancelledByOf(*task)));
     case WarningKind::ErrorNotRetrieved: {
         const RunRecord::TaskRow *parent = parentOf(*task);
         QString why;
         if (!parent)
-            why = task->origin ? QStringLiteral("made by a spawn callback") : QStringLiteral("a top-level task");
+            why = m_record.originOf(*task) ? QStringLiteral("made by a spawn callback") : QStringLiteral("a top-level task");
         else if (opOfTag(parent->tag) == OpTag::Wait)
             why = QStringLiteral("a child of wait, which returns names only");
         else

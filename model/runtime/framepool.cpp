@@ -9,6 +9,10 @@ namespace coroscope::rt::detail {
 namespace {
 
 std::atomic<std::int64_t> g_liveBlocks{0};
+thread_local std::int64_t t_bytes = 0;
+
+// The size a block takes in the pool (its size class), or its own size if larger.
+std::size_t pooledSize(std::size_t size) { return size <= 1024 ? (size + 31) / 32 * 32 : size; }
 
 #ifndef COROSCOPE_SANITIZER
 constexpr std::size_t kGranule = 32;
@@ -47,6 +51,7 @@ std::size_t sizeClass(std::size_t size) { return (size + kGranule - 1) / kGranul
 void *allocatePooled(std::size_t size)
 {
     g_liveBlocks.fetch_add(1, std::memory_order_relaxed);
+    t_bytes += std::int64_t(pooledSize(size));
 #ifndef COROSCOPE_SANITIZER
     const std::size_t cls = sizeClass(size);
     if (cls < kClasses) {
@@ -64,6 +69,7 @@ void *allocatePooled(std::size_t size)
 void releasePooled(void *block, std::size_t size) noexcept
 {
     g_liveBlocks.fetch_sub(1, std::memory_order_relaxed);
+    t_bytes -= std::int64_t(pooledSize(size));
 #ifndef COROSCOPE_SANITIZER
     const std::size_t cls = sizeClass(size);
     if (cls < kClasses) {
@@ -78,5 +84,7 @@ void releasePooled(void *block, std::size_t size) noexcept
 }
 
 std::int64_t livePooledBlocks() noexcept { return g_liveBlocks.load(std::memory_order_relaxed); }
+
+std::int64_t pooledBytesThisThread() noexcept { return t_bytes; }
 
 } // namespace coroscope::rt::detail

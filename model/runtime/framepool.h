@@ -23,5 +23,9 @@ void releasePooled(void *block, std::size_t size) noexcept;
 // Blocks allocated and not yet released, over all threads (counted under a sanitizer
 // too). Tests use it to prove that every task's frame and fields were destroyed.
 [[nodiscard]] std::int64_t livePooledBlocks() noexcept;
+// Bytes allocated minus bytes released by the calling thread, each block counted at
+// its pooled size (a multiple of 32 up to 1 KiB; under a sanitizer too). Tests use it
+// to bound what a task costs, on a loop that allocates and frees on one thread.
+[[nodiscard]] std::int64_t pooledBytesThisThread() noexcept;
 
 } // namespace coroscope::rt::detail

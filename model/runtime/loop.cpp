@@ -151,6 +151,13 @@ void Loop::takeIncoming()
         m_incomingFunctions.push_back(std::move(c.fn));
 }
 
+std::uint32_t Loop::copyNameIndex(const QString &name)
+{
+    if (m_copyNames.empty() || !sameStringData(m_copyNames.back(), name))
+        m_copyNames.push_back(name);
+    return std::uint32_t(m_copyNames.size() - 1);
+}
+
 void Loop::registerTask(TaskCore *task)
 {
     task->ref();

@@ -158,6 +158,11 @@ public:
     // (a shield over a gather: the gather's future, then the shield's, then the task).
     void scheduleResumeIn(TaskCore *task, int iterations);
     void scheduleDoneEntry(TaskCore *task, std::int32_t entry);
+    // The names that repeats' copies share, each kept once for the loop's life: a
+    // copy holds the index (4 bytes) instead of a string. A name that shares its data
+    // with the last one kept (the next copy of the same repeat) is not kept again.
+    [[nodiscard]] std::uint32_t copyNameIndex(const QString &name);
+    [[nodiscard]] const QString &copyName(std::uint32_t index) const { return m_copyNames[index]; }
 
 Q_SIGNALS:
     // Emitted (queued, from a slice) when the last unfinished task of the loop ends.
@@ -225,6 +230,7 @@ private:
 
     TaskCore *m_liveHead = nullptr;
     std::size_t m_liveTasks = 0;
+    std::vector<QString> m_copyNames;
     bool m_announceIdle = false;
 
     std::int64_t m_stallThresholdNs = kDefaultStallThresholdNs;

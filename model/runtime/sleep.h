@@ -11,10 +11,13 @@
 
 namespace coroscope::rt {
 
+// Lives in the sleeping coroutine's frame, so every byte of it is a byte of each of a
+// million sleeping tasks: the duration waits in the timer node's due time until the
+// awaiter suspends (docs/spec/runtime-package.md, "A sleeping task's bytes").
 class SleepAwaiter final : public Suspension, private TimerNode
 {
 public:
-    explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept : m_ms(clampDuration(duration).count()) {}
+    explicit SleepAwaiter(std::chrono::milliseconds duration) noexcept { dueMs = clampDuration(duration).count(); }
     SleepAwaiter(const SleepAwaiter &) = delete;
     ~SleepAwaiter()
     {
@@ -27,8 +30,9 @@ public:
     bool await_suspend(std::coroutine_handle<P> h)
     {
         m_self = &detail::taskOf(h);
-        const bool yieldOnly = m_ms <= 0;
-        if (!m_self->beginSuspend(this, yieldOnly ? AwaitKind::Yield : AwaitKind::Sleep, std::uint64_t(std::max<std::int64_t>(m_ms, 0))))
+        const std::int64_t ms = dueMs;
+        const bool yieldOnly = ms <= 0;
+        if (!m_self->beginSuspend(this, yieldOnly ? AwaitKind::Yield : AwaitKind::Sleep, std::uint64_t(std::max<std::int64_t>(ms, 0))))
             return false;
         if (yieldOnly) {
             m_self->wake();
@@ -37,7 +41,7 @@ public:
             // Rounded up: a sleep never ends before the time asked for. The timer's
             // callback wakes the task, which resumes in the next iteration (asyncio:
             // the timer handle sets the sleep's future).
-            m_self->loop()->addTimerAfter(this, m_ms);
+            m_self->loop()->addTimerAfter(this, ms);
         }
         return true;
     }
@@ -52,9 +56,9 @@ public:
 private:
     static void expire(TimerNode *node) { static_cast<SleepAwaiter &>(*node).m_self->wake(); }
 
-    std::int64_t m_ms;
     TaskCore *m_self = nullptr;
 };
+static_assert(sizeof(SleepAwaiter) <= 48, "a sleep's awaiter is part of every sleeping task");
 
 [[nodiscard]] inline SleepAwaiter sleep(std::chrono::milliseconds duration) noexcept
 {

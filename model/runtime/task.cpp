@@ -19,13 +19,27 @@ namespace {
 std::atomic<std::uint64_t> g_nextTaskId{1};
 } // namespace
 
+// Every task's frame holds one: a sleeping task's whole cost is its frame (pooled in
+// 32-byte classes, docs/spec/runtime-package.md, "A sleeping task's bytes"), so the task stays small.
+static_assert(sizeof(TaskCore) <= 104, "a task's fixed fields are meant to stay small");
+
 QString TaskCore::name() const
 {
-    if (!m_extras)
-        return {};
-    if (m_extras->copyIndex == kNoCopyIndex)
-        return m_extras->name;
-    return m_extras->name % QLatin1Char('[') % QString::number(m_extras->copyIndex) % QLatin1Char(']');
+    if (m_copyIndex != kNoCopyIndex)
+        return m_loop->copyName(m_copyName) % QLatin1Char('[') % QString::number(m_copyIndex) % QLatin1Char(']');
+    return m_extras ? m_extras->name : QString();
+}
+
+void TaskCore::setResultText(const QString &text)
+{
+    extras().resultText = text;
+    m_result = ResultKind::Text;
+}
+
+void TaskCore::setResultValue(const QJsonValue &value)
+{
+    extras().resultValue = value;
+    m_result = ResultKind::Value;
 }
 
 CancelReason TaskCore::cancelReason() const noexcept
@@ -53,28 +67,29 @@ void TaskCore::attach(Loop &loop, const SpawnOptions &options)
     Q_ASSERT(!m_loop);
     m_loop = &loop;
     m_id = g_nextTaskId.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t parentId = 0;
     if (options.parent) {
-        m_parentId = *options.parent;
+        parentId = *options.parent;
     } else if (TaskCore *current = Loop::currentTask(); current && current->m_loop == &loop) {
-        m_parentId = current->m_id;
+        parentId = current->m_id;
     }
     // An indexed name travels as its shared base and the index, unless the event's
     // second argument is taken by an origin (then as its whole text).
     const bool indexed = options.copyIndex && options.origin == 0;
-    if (!options.name.isEmpty() || options.copyIndex) {
-        Extras &x = extras();
-        x.name = options.name;
-        if (options.copyIndex)
-            x.copyIndex = *options.copyIndex;
+    if (options.copyIndex) {
+        m_copyName = loop.copyNameIndex(options.name);
+        m_copyIndex = *options.copyIndex;
+    } else if (!options.name.isEmpty()) {
+        extras().name = options.name;
     }
     m_catchesCancel = options.catchesCancel;
     loop.registerTask(this);
     Journal &j = loop.journal();
     if (indexed)
-        j.append(EventType::Created, m_id, m_parentId, options.tag, j.addString(options.name), *options.copyIndex, -1,
+        j.append(EventType::Created, m_id, parentId, options.tag, j.addString(options.name), *options.copyIndex, -1,
                  kIndexedName);
     else
-        j.append(EventType::Created, m_id, m_parentId, options.tag,
+        j.append(EventType::Created, m_id, parentId, options.tag,
                  j.addString(options.copyIndex ? name() : options.name), options.origin);
     j.publishIfLarge();
     loop.scheduleResume(this);
@@ -221,7 +236,7 @@ void TaskCore::captureException() noexcept
         // terminate handler can say so (docs/spec/runtime-package.md, "Memory").
         std::terminate();
     } catch (...) {
-        m_error = std::current_exception();
+        extras().error = std::current_exception(); // (no memory: std::terminate, as above)
         m_state = TaskState::Failed;
     }
 }
@@ -243,12 +258,12 @@ void TaskCore::finish()
     Journal &j = m_loop->journal();
     switch (m_state) {
     case TaskState::Done:
-        if (const double *number = m_extras ? std::get_if<double>(&m_extras->result) : nullptr)
-            j.append(EventType::Done, m_id, std::bit_cast<std::uint64_t>(*number), 0, 0, 0, -1, kNumberResult);
-        else if (const QString *text = m_extras ? std::get_if<QString>(&m_extras->result) : nullptr)
-            j.append(EventType::Done, m_id, 0, 0, j.addString(*text));
-        else if (const QJsonValue *value = m_extras ? std::get_if<QJsonValue>(&m_extras->result) : nullptr)
-            j.append(EventType::Done, m_id, 0, 0, j.addValue(*value), 0, -1, kValueResult);
+        if (m_result == ResultKind::Number)
+            j.append(EventType::Done, m_id, std::bit_cast<std::uint64_t>(m_resultNumber), 0, 0, 0, -1, kNumberResult);
+        else if (m_result == ResultKind::Text)
+            j.append(EventType::Done, m_id, 0, 0, j.addString(m_extras->resultText));
+        else if (m_result == ResultKind::Value)
+            j.append(EventType::Done, m_id, 0, 0, j.addValue(m_extras->resultValue), 0, -1, kValueResult);
         else
             j.append(EventType::Done, m_id);
         break;

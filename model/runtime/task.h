@@ -108,7 +108,6 @@ public:
     TaskCore &operator=(const TaskCore &) = delete;
 
     [[nodiscard]] std::uint64_t id() const noexcept { return m_id; }
-    [[nodiscard]] std::uint64_t parentId() const noexcept { return m_parentId; }
     [[nodiscard]] Loop *loop() const noexcept { return m_loop; }
     [[nodiscard]] TaskGroup *group() const noexcept { return m_group; }
     [[nodiscard]] TaskState state() const noexcept { return m_state; }
@@ -120,16 +119,21 @@ public:
     [[nodiscard]] CancelReason cancelReason() const noexcept;
     [[nodiscard]] bool cancelRequested() const noexcept { return m_cancelKind != CancelKind::None; }
     // The exception a failed task ended with.
-    [[nodiscard]] std::exception_ptr error() const noexcept { return m_error; }
-    [[nodiscard]] QString errorText() const { return rt::errorText(m_error); }
+    [[nodiscard]] std::exception_ptr error() const noexcept { return m_extras ? m_extras->error : nullptr; }
+    [[nodiscard]] QString errorText() const { return rt::errorText(error()); }
     // A short text of the result, journalled with the Done event (e.g. its JSON).
-    void setResultText(const QString &text) { extras().result = text; }
+    void setResultText(const QString &text);
     // A result that is a plain number: journalled as the number (kNumberResult), so
-    // that a million results are no million strings.
-    void setResultNumber(double value) { extras().result = value; }
+    // that a million results are no million strings. Kept in the task itself: a
+    // repeat's copy that ends with a number needs no extras at all.
+    void setResultNumber(double value) noexcept
+    {
+        m_resultNumber = value;
+        m_result = ResultKind::Number;
+    }
     // A result journalled as its value (kValueResult), whose text its reader renders: a
     // list or an object, however large, costs the loop no text (the value is shared).
-    void setResultValue(const QJsonValue &value) { extras().result = value; }
+    void setResultValue(const QJsonValue &value);
 
     // asyncio's Task.cancel(): false if the task has already finished. A task that
     // is running right now (it cancels itself, or its step cancels what awaits it)
@@ -197,14 +201,16 @@ private:
         static void *operator new(std::size_t size) { return detail::allocatePooled(size); }
         static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
 
-        QString name;
-        std::variant<std::monostate, QString, double, QJsonValue> result;
+        QString name;       // a task's own name (a repeat's copy has none: m_copyName)
+        QString resultText;     // with ResultKind::Text
+        QJsonValue resultValue; // with ResultKind::Value
         std::vector<DoneEntry> entries;
+        std::exception_ptr error; // what a failed task ended with
         std::uint32_t callbacks = 0;
-        std::uint32_t copyIndex = kNoCopyIndex; // the name is `name[copyIndex]`
         std::uint64_t cancelledBy = 0;
     };
     static constexpr std::uint32_t kNoCopyIndex = ~std::uint32_t(0);
+    enum class ResultKind : std::uint8_t { None, Number, Text, Value };
     Extras &extras();
     void setCancelReason(CancelReason reason);
     void runDoneEntry(std::int32_t tag);
@@ -226,12 +232,16 @@ private:
     Suspension *m_suspension = nullptr;
     DoneWaiter *m_waiter0 = nullptr; // the one waiter, while there are no other entries
     std::unique_ptr<Extras> m_extras;
-    std::exception_ptr m_error;
-    std::uint64_t m_id = 0;
-    std::uint64_t m_parentId = 0;
+    std::uint64_t m_id = 0; // (its parent's is journalled, not kept: no one asks)
+    double m_resultNumber = 0; // with ResultKind::Number
     std::uint32_t m_refs = 0;
     std::uint32_t m_resumes = 0; // steps taken after the first; drops stale deferred wake-ups
+    // A repeat's copy is named `name[m_copyIndex]`, its name shared by every copy: the
+    // loop's copy name m_copyName (Loop::copyName), so that a copy needs no extras.
+    std::uint32_t m_copyIndex = kNoCopyIndex;
+    std::uint32_t m_copyName = 0;
     TaskState m_state = TaskState::Pending;
+    ResultKind m_result = ResultKind::None;
     CancelKind m_cancelKind = CancelKind::None;
     bool m_mustCancel = false;
     bool m_resumeScheduled = false;

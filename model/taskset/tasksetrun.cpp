@@ -198,6 +198,15 @@ public:
 
     rt::Loop *worker() const noexcept { return m_worker; }
 
+    // Keeps a node that is not part of the run's set (the dashboard's spawn, a spawn
+    // callback added from outside) for as long as the run: a task may hold its node
+    // by reference (sleepNode), like every task holds the interpreter.
+    void keep(const NodeRef &node)
+    {
+        std::lock_guard lock(m_mutex);
+        m_keptNodes.push_back(node);
+    }
+
     // asyncio's target_task.cancel() from a `cancel` node: true if the target exists
     // and has not finished.
     bool cancelTarget(const QString &name, rt::CancelReason reason)
@@ -295,6 +304,7 @@ private:
     QSet<QString> m_targetNames;
     QHash<QString, Target> m_targets;
     QSet<std::uint64_t> m_finishedTargets;
+    std::vector<NodeRef> m_keptNodes;
 };
 
 namespace {
@@ -370,11 +380,37 @@ std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, s
     return children;
 }
 
-Task<QJsonValue> sleepNode(Interpreter &in, NodeRef node)
+// A sleep that gives back the seconds it was drawn: they ride beside the sleep's
+// awaiter, which sits in the frame anyway, instead of in a local of their own.
+class SleepSeconds
 {
-    const double seconds = in.draw(node->seconds);
-    co_await rt::sleep(rt::secondsToMs(seconds));
-    co_return finishWith(node->hasResult ? node->result : number(seconds));
+public:
+    explicit SleepSeconds(double seconds) noexcept : m_sleep(rt::secondsToMs(seconds)), m_seconds(seconds) {}
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template<typename P>
+    bool await_suspend(std::coroutine_handle<P> h)
+    {
+        return m_sleep.await_suspend(h);
+    }
+    double await_resume()
+    {
+        m_sleep.await_resume();
+        return m_seconds;
+    }
+
+private:
+    rt::SleepAwaiter m_sleep;
+    double m_seconds;
+};
+
+// The most common task by far (a repeat's million copies), so its frame is kept to
+// 256 bytes: the node by reference (the run keeps every node it runs alive,
+// Interpreter::keep) and the seconds in the awaiter (docs/spec/runtime-package.md,
+// "A sleeping task's bytes").
+Task<QJsonValue> sleepNode(Interpreter &in, const Node &node)
+{
+    const double seconds = co_await SleepSeconds(in.draw(node.seconds));
+    co_return finishWith(node.hasResult ? node.result : number(seconds));
 }
 
 Task<QJsonValue> failNode(Interpreter &in, NodeRef node)
@@ -673,7 +709,7 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
 Task<QJsonValue> runNode(Interpreter &in, NodeRef node)
 {
     switch (node->op) {
-    case Op::Sleep: return sleepNode(in, node);
+    case Op::Sleep: return sleepNode(in, *node);
     case Op::Fail: return failNode(in, node);
     case Op::Cpu: return cpuNode(node);
     case Op::Block: return blockNode(in, node);
@@ -763,6 +799,7 @@ std::uint64_t TaskSetRun::spawn(const std::shared_ptr<const Node> &node, std::ui
         m_startNs = rt::monotonicNs();
     }
     m_finished = false;
+    m_interpreter->keep(node);
     return m_interpreter->spawnNode(node, node->name, parent, origin)->id();
 }
 
@@ -852,6 +889,8 @@ bool TaskSetRun::attachHere(std::uint64_t runtimeId, const Callback &callback)
 
 void TaskSetRun::addCallback(std::uint64_t runtimeId, const Callback &callback, std::uint32_t nextIndex)
 {
+    if (callback.task)
+        m_interpreter->keep(callback.task);
     if (attachHere(runtimeId, callback))
         return;
     if (!m_worker) {

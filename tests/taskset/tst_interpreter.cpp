@@ -478,6 +478,35 @@ TEST_CASE("a repeat cancelled between its batches of copies cancels those it mad
     CHECK_FALSE(r.has(QStringLiteral("r[16384]"))); // the second batch was never made
 }
 
+TEST_CASE("a repeat's sleeping copy holds one pooled block of 256 bytes, its frame")
+{
+    // What a million sleepers cost is mostly these blocks: a copy's name and number
+    // result live in its task, not in a block of extras of its own, and its frame
+    // stays in the 256-byte class (docs/spec/runtime-package.md, "A sleeping task's bytes").
+    constexpr std::int64_t kCopies = 2000;
+    rt::Loop loop(QStringLiteral("main"));
+    const auto blocksBefore = rt::detail::livePooledBlocks();
+    const auto bytesBefore = rt::detail::pooledBytesThisThread();
+    {
+        taskset::TaskSetRun run(parseSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
+            {"op":"repeat","name":"sleepers","count":2000,"task":{"op":"sleep","seconds":60}}]})"),
+                                loop);
+        bool finished = false;
+        QObject::connect(&run, &taskset::TaskSetRun::finished, [&] { finished = true; });
+        run.start();
+        REQUIRE(runUntil([&] { return loop.timerCount() == std::size_t(kCopies); }).reached);
+        const std::int64_t blocks = rt::detail::livePooledBlocks() - blocksBefore;
+        CHECK(blocks >= kCopies);
+        CHECK(blocks <= kCopies + 8); // the repeat's frame and extras, and little else
+        const std::int64_t bytes = rt::detail::pooledBytesThisThread() - bytesBefore;
+        CHECK(bytes >= kCopies * 224);
+        CHECK(bytes <= kCopies * 256 + 4096);
+        run.stop(rt::CancelReason::user());
+        REQUIRE(runUntil([&] { return finished; }).reached);
+    }
+    CHECK(rt::detail::livePooledBlocks() == blocksBefore);
+}
+
 TEST_CASE("callbacks fire once each in order; a spawn callback's task has the finished task as origin")
 {
     const auto r = runSet(R"({"format":"coroscope.taskset/1","name":"t","tasks":[
