@@ -13,8 +13,10 @@ returns is `suspended`, unless it finished. A step over 50 ms is a `stall`.
 Threads: events are made on the loop's thread and handed, under one short lock, to a
 serving thread of the probe's own, which alone touches the sockets. Commands from
 Coroscope reach the loop only through call_soon_threadsafe. Nothing the probe does
-raises into the program or waits on a client: a client that sends garbage or stops
-reading is dropped.
+raises into the program or waits on a client: a client that sends garbage is dropped,
+and so is one that stops reading, unless it asked to be resynced (spec: "Falling behind:
+resync"): then the probe stops queueing for it and, once it has read what waited, sends
+it what it missed as a snapshot.
 """
 import asyncio
 import atexit
