@@ -289,6 +289,7 @@ TEST_CASE("bad input gets one error frame and a closed connection, and the probe
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/2\"}\n"),
          "protocol \"coroscope.probe/2\" is not spoken here (coroscope.probe/1)"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n[1, 2]\n"), "a frame that is not a JSON object"},
+        {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\",\"resync\":1}\n"), "resync: expected true or false"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n{\"type\":\"cancel\",\"task\":\"x\"}\n"),
          "task: expected a task id (an integer)"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n{\"type\":\"cancel\",\"task\":1,\"seq\":1.5}\n"),
