@@ -476,6 +476,21 @@ void TaskMonitor::cancelSubtree(qint64 taskKey)
     run->cancel({id}, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
 }
 
+QString TaskMonitor::cancelAllReason() const
+{
+    for (const auto &[runId, run] : m_live) {
+        const log::RunRecord *record = m_store.run(runId);
+        if (run->isRunning() && record
+            && record->count(rt::TaskState::Running) + record->count(rt::TaskState::Pending) > 0)
+            return {};
+    }
+    for (const auto &[runId, a] : m_attached) {
+        if (a.session->isOpen())
+            return tr("Cancel all stops the runs launched here: cancel an attached program's tasks with Cancel or Cancel subtree");
+    }
+    return {};
+}
+
 void TaskMonitor::cancelAll()
 {
     for (auto &[runId, run] : m_live)

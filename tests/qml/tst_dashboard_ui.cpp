@@ -1685,13 +1685,13 @@ TEST_CASE("Cancel all is enabled only while a task is live")
 {
     Dashboard d;
     QQuickItem *cancelAll = d.item(QStringLiteral("cancelAllAction"));
-    CHECK_FALSE(cancelAll->isEnabled());
+    CHECK_FALSE(cancelAll->property("active").toBool());
     const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
     REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
-    CHECK_EVENTUALLY(cancelAll->isEnabled());
+    CHECK_EVENTUALLY(cancelAll->property("active").toBool());
     d.click(cancelAll);
     REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("cancelled"));
-    CHECK_EVENTUALLY(!cancelAll->isEnabled());
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
     checkNoWarnings(d);
 }
 
@@ -2641,6 +2641,32 @@ TEST_CASE("Attach lists a watched program; its tasks show live, Cancel and Add c
     REQUIRE_EVENTUALLY(!program.isRunning());
     CHECK(program.exitCode() == 0);
     CHECK(program.outputText().endsWith(QLatin1String("survived\n")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("Cancel all says why it cannot act while only an attached program's tasks are live, and leaves them alone",
+          "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    attachThroughDialog(d, program);
+    d.monitor->setScopeRunId(0);
+    REQUIRE_EVENTUALLY(stateNamed(d, "sleeper") == QLatin1String("running"));
+    QQuickItem *cancelAll = d.item(QStringLiteral("cancelAllAction"));
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
+    CHECK(cancelAll->property("toolTip").toString()
+          == QLatin1String("Cancel all stops the runs launched here: cancel an attached program's tasks with Cancel or Cancel subtree"));
+
+    // With a run launched here, it stops that run only.
+    const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
+    CHECK_EVENTUALLY(cancelAll->property("active").toBool());
+    CHECK(cancelAll->property("toolTip").toString() == QLatin1String("Cancel every live task launched here, like Ctrl-C"));
+    d.click(cancelAll);
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("cancelled"));
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
+    CHECK(stateNamed(d, "sleeper") == QLatin1String("running"));
+    CHECK_FALSE(program.errorText().contains(QLatin1String("CancelledError")));
     checkNoWarnings(d);
 }
 
