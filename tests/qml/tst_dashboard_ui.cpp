@@ -2419,7 +2419,7 @@ class WatchedProgram
 {
 public:
     static constexpr const char *kScript = R"(
-import asyncio, sys
+import asyncio, sys, time
 
 async def sleeper():
     try:
@@ -2457,6 +2457,8 @@ async def main():
     while (line := await lines.get()) not in ("quit", ""):
         if line == "go":
             go.set_result("went")
+        elif line == "block":
+            time.sleep(0.08)    # holds the loop: a stall
     print("survived", flush=True)
 
 asyncio.run(main())
@@ -2667,6 +2669,28 @@ TEST_CASE("Cancel all says why it cannot act while only an attached program's ta
     CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
     CHECK(stateNamed(d, "sleeper") == QLatin1String("running"));
     CHECK_FALSE(program.errorText().contains(QLatin1String("CancelledError")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("an attached program's stall shows in the status bar's loop line like a launched run's", "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    const int runId = attachThroughDialog(d, program);
+    REQUIRE_EVENTUALLY(d.rowNamed(QStringLiteral("kept")) >= 0);
+    const auto loopLine = [&] {
+        const QList<QQuickItem *> lines = d.visibleItems(QStringLiteral("loopHealth"));
+        return lines.size() == 1 ? textOf(lines.front()) : QString();
+    };
+    CHECK_EVENTUALLY(loopLine() == QLatin1String("healthy"));
+    program.tell("block");
+    REQUIRE_EVENTUALLY(loopLine().startsWith(QStringLiteral("1 stall \u00B7 max ")));
+    CHECK(loopLine().contains(QLatin1String("last: Task-1 (")));
+    const QVariantMap loop = d.monitor->loops().value(0).toMap();
+    CHECK(loop.value(QStringLiteral("runId")).toInt() == runId);
+    CHECK(loop.value(QStringLiteral("run")).toString() == QStringLiteral("watched.py (pid %1)").arg(program.pid()));
+    CHECK_FALSE(loop.value(QStringLiteral("healthy")).toBool());
+    d.screenshot(QStringLiteral("attached-stall"));
     checkNoWarnings(d);
 }
 
