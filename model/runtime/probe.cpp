@@ -1198,12 +1198,14 @@ void Probe::queue(Client &c, const QByteArray &bytes, bool answer)
         c.out.remove(0, c.sent);
         c.sent = 0;
     }
-    if (c.resync && c.unsent() + std::size_t(bytes.size()) > c.limit) {
-        fallBehind(c);
-        return queue(c, bytes, answer);
-    }
     c.out.append(bytes);
-    if (c.unsent() > c.limit)
+    if (c.unsent() <= c.limit)
+        return;
+    // What crosses the limit is still queued whole: the ends and stalls counted so far
+    // are exactly those in what was queued (a batch is published after it is applied).
+    if (c.resync)
+        fallBehind(c);
+    else
         drop(c);
 }
 

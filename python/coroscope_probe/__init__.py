@@ -336,12 +336,14 @@ class _Probe:
         woke = False
         for c in self.clients:
             if c.attached and not c.dead and not c.behind:
-                if c.resync and len(c.out) + len(frame) > c.limit:
-                    self.fall_behind(c)
-                    continue
                 c.out += frame
                 if len(c.out) > c.limit:
-                    c.dead = True
+                    # The event crossing the limit is still queued: the ends and stalls
+                    # counted so far are exactly those in what was queued.
+                    if c.resync:
+                        self.fall_behind(c)
+                    else:
+                        c.dead = True
                 woke = True
         if woke:
             self.wake()
