@@ -253,7 +253,10 @@ int attachCommand(const QStringList &args)
     }
     record.setFinished(lastNs);
     out << printable(hello.program) << " (pid " << hello.pid << "): " << record.taskCount() << " tasks, "
-        << countsLine(record) << (ended ? "; the program has ended\n" : "; detached, the program runs on\n");
+        << countsLine(record) << (ended ? "; the program has ended" : "; detached, the program runs on");
+    if (reader.resyncs() > 0)
+        out << " (fell behind and was resynced " << reader.resyncs() << (reader.resyncs() == 1 ? " time)" : " times)");
+    out << '\n';
     if (format) {
         const log::ExportResult r = log::exportLog(record, exportPath, *format, log::ExportOptions{lastNs});
         if (!r.ok()) {

@@ -168,14 +168,13 @@ ApplicationWindow {
                     toolTip: window.readOnlyReason.length > 0 ? window.readOnlyReason
                                                               : qsTr("Cancel the selected task and everything under it (Shift+Del)")
                 }
-                ToolButton {
+                ActionButton {
                     objectName: "cancelAllAction"
                     text: qsTr("Cancel all")
-                    enabled: monitor.stats.running + monitor.stats.pending > 0
+                    active: monitor.stats.running + monitor.stats.pending > 0 && monitor.cancelAllReason.length === 0
                     onClicked: monitor.cancelAll()
-                    ToolTip.visible: hovered
-                    ToolTip.delay: Theme.toolTipDelay
-                    ToolTip.text: qsTr("Cancel every live task, like Ctrl-C")
+                    toolTip: monitor.cancelAllReason.length > 0 ? monitor.cancelAllReason
+                                                                : qsTr("Cancel every live task launched here, like Ctrl-C")
                 }
                 ActionButton {
                     objectName: "addCallbackAction"

@@ -168,6 +168,7 @@ QString ProbeReader::frame(const QByteArray &text)
         for (const QJsonValue &a : o.value(QLatin1String("argv")).toArray())
             hello.argv << a.toString();
         hello.python = o.value(QLatin1String("python")).toString();
+        hello.resync = o.value(QLatin1String("resync")).toBool();
         m_hello = std::move(hello);
         return {};
     }
@@ -178,7 +179,22 @@ QString ProbeReader::frame(const QByteArray &text)
     const QString type = typeValue.toString();
     if (type == QLatin1String("snapshot_end")) {
         m_snapshotDone = true;
+        m_inResync = false;
         return {};
+    }
+    if (type == QLatin1String("resync")) {
+        if (!m_resyncAccepted)
+            return QStringLiteral("resync: this client did not ask for it");
+        if (!m_snapshotDone || m_inResync)
+            return QStringLiteral("resync: before the snapshot's end");
+        m_inResync = true;
+        ++m_resyncs;
+        return {};
+    }
+    if (type == QLatin1String("ended")) {
+        if (!m_inResync)
+            return QStringLiteral("ended: outside a resync's snapshot");
+        return ended(o);
     }
     if (type == QLatin1String("ack")) {
         ProbeAck ack;
@@ -217,15 +233,13 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
         const std::optional<std::int64_t> ns = nsOfMs(o.value(QLatin1String("ms")));
         if (!ns || !o.value(QLatin1String("loop")).isString())
             return QStringLiteral("a stall needs loop (a string) and ms (a number >= 0)");
-        push(EventType::Stall, task && m_created.count(*task) ? *task : 0, std::uint64_t(*ns));
+        push(EventType::Stall, task && m_tasks.count(*task) ? *task : 0, std::uint64_t(*ns));
         return {};
     }
     if (!task)
         return QStringLiteral("task: expected a task id (an integer >= 1)");
 
     if (type == QLatin1String("created")) {
-        if (m_created.count(*task))
-            return QStringLiteral("task %1 is created twice").arg(*task);
         const QJsonValue name = o.value(QLatin1String("name"));
         const QJsonValue op = o.value(QLatin1String("op"));
         const QJsonValue parent = o.value(QLatin1String("parent"));
@@ -233,41 +247,29 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
             return QStringLiteral("created: expected the task's name and op (strings)");
         if (!parent.isNull() && !parent.isUndefined() && !idOf(parent))
             return QStringLiteral("parent: expected a task id or null");
-        // A parent the probe has forgotten (it keeps the last 10,000 finished tasks) is none.
-        const std::uint64_t parentId = idOf(parent) && m_created.count(*idOf(parent)) ? *idOf(parent) : 0;
-        m_created.insert(*task);
-        m_idOfName.insert(name.toString(), *task);
-        push(EventType::Created, *task, parentId, std::uint8_t(opTagFromName(op.toString())), addString(name.toString()));
+        if (m_tasks.count(*task)) {
+            if (m_inResync)
+                return {}; // a task it knows, brought up to date by what follows
+            return QStringLiteral("task %1 is created twice").arg(*task);
+        }
+        create(*tNs, *task, name.toString(), op.toString(), parent);
         return {};
     }
-    if (!m_created.count(*task))
+    const auto known = m_tasks.find(*task);
+    if (known == m_tasks.end())
         return QStringLiteral("task %1 has no created event before it").arg(*task);
-
-    const auto cancelKind = [&](rt::CancelKind *kind, std::uint64_t *by) -> bool {
-        const QJsonValue reason = o.value(QLatin1String("reason"));
-        if (reason.isUndefined() || reason.isNull()) {
-            *kind = rt::CancelKind::User;
-            return true;
-        }
-        if (!reason.isString())
-            return false;
-        const QString text = reason.toString();
-        *kind = rt::CancelKind::User;
-        for (auto k : {rt::CancelKind::User, rt::CancelKind::Parent, rt::CancelKind::Timeout, rt::CancelKind::Deadline}) {
-            if (text == rt::toString(k))
-                *kind = k;
-        }
-        if (text.startsWith(QLatin1String("task:"))) {
-            *kind = rt::CancelKind::Task;
-            *by = m_idOfName.value(text.mid(5), 0);
-        }
-        return true;
-    };
+    std::uint8_t &flags = known->second;
+    // In a resync's snapshot, what it already has of a task is not applied again, and
+    // nothing but its callbacks after its end (spec: "Falling behind: resync").
+    const bool skip = m_inResync && (flags & kEnded);
 
     if (type == QLatin1String("started")) {
-        push(EventType::Started, *task);
+        if (!(m_inResync && (flags & (kStarted | kEnded))))
+            push(EventType::Started, *task);
+        flags |= kStarted;
     } else if (type == QLatin1String("resumed")) {
-        push(EventType::Resumed, *task);
+        if (!skip)
+            push(EventType::Resumed, *task);
     } else if (type == QLatin1String("suspended")) {
         const QJsonValue await = o.value(QLatin1String("await"));
         const QJsonValue awaitTask = o.value(QLatin1String("await_task"));
@@ -275,26 +277,32 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
             return QStringLiteral("suspended: await: expected a string");
         if (!awaitTask.isUndefined() && !idOf(awaitTask))
             return QStringLiteral("suspended: await_task: expected a task id");
-        if (idOf(awaitTask)) {
+        if (skip) {
+        } else if (idOf(awaitTask)) {
             push(EventType::Suspended, *task, *idOf(awaitTask), std::uint8_t(rt::AwaitKind::Task));
         } else {
             const auto [kind, arg] = awaitOf(await.toString());
             push(EventType::Suspended, *task, arg, std::uint8_t(kind));
         }
     } else if (type == QLatin1String("cancel_requested") || type == QLatin1String("cancelled")) {
-        rt::CancelKind kind = rt::CancelKind::User;
-        std::uint64_t by = 0;
-        if (!cancelKind(&kind, &by))
+        const auto cancel = cancelOf(o.value(QLatin1String("reason")));
+        if (!cancel)
             return QStringLiteral("reason: expected a string");
-        push(type == QLatin1String("cancelled") ? EventType::Cancelled : EventType::CancelRequested, *task, by,
-             std::uint8_t(kind));
+        const bool final = type == QLatin1String("cancelled");
+        if (!skip && !(m_inResync && !final && (flags & kCancelAsked)))
+            push(final ? EventType::Cancelled : EventType::CancelRequested, *task, cancel->second, std::uint8_t(cancel->first));
+        flags |= final ? kEnded : kCancelAsked;
     } else if (type == QLatin1String("done")) {
-        push(EventType::Done, *task, 0, 0, addString(compact(o.value(QLatin1String("result")))));
+        if (!skip)
+            push(EventType::Done, *task, 0, 0, addString(compact(o.value(QLatin1String("result")))));
+        flags |= kEnded;
     } else if (type == QLatin1String("failed")) {
         const QJsonValue error = o.value(QLatin1String("error"));
         if (!error.isString())
             return QStringLiteral("failed: error: expected a string");
-        push(EventType::Failed, *task, 0, 0, addString(error.toString()));
+        if (!skip)
+            push(EventType::Failed, *task, 0, 0, addString(error.toString()));
+        flags |= kEnded;
     } else if (type == QLatin1String("callback") || type == QLatin1String("callback_added")) {
         const std::optional<std::uint32_t> index = indexOf(o.value(QLatin1String("index")));
         if (!index)
@@ -309,6 +317,95 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
         }
     } else {
         return QStringLiteral("type: unknown event type \"%1\"").arg(type.left(64));
+    }
+    return {};
+}
+
+std::optional<std::pair<rt::CancelKind, std::uint64_t>> ProbeReader::cancelOf(const QJsonValue &reason) const
+{
+    if (reason.isUndefined() || reason.isNull())
+        return std::pair(rt::CancelKind::User, std::uint64_t(0));
+    if (!reason.isString())
+        return std::nullopt;
+    const QString text = reason.toString();
+    if (text.startsWith(QLatin1String("task:")))
+        return std::pair(rt::CancelKind::Task, m_idOfName.value(text.mid(5), 0));
+    for (auto k : {rt::CancelKind::Parent, rt::CancelKind::Timeout, rt::CancelKind::Deadline}) {
+        if (text == rt::toString(k))
+            return std::pair(k, std::uint64_t(0));
+    }
+    return std::pair(rt::CancelKind::User, std::uint64_t(0));
+}
+
+void ProbeReader::create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,
+                         const QJsonValue &parent)
+{
+    // A parent the probe has forgotten (it keeps the last 10,000 finished tasks) is none.
+    const std::uint64_t parentId = idOf(parent) && m_tasks.count(*idOf(parent)) ? *idOf(parent) : 0;
+    m_tasks.emplace(task, 0);
+    m_idOfName.insert(name, task);
+    m_batch.events.push_back(
+        rt::Event{tNs, task, parentId, 0, addString(name), EventType::Created, std::uint8_t(opTagFromName(op)), 0});
+}
+
+// {"type":"ended","tasks":[[id, state, t_ms, reason, name, parent, created_t_ms], ...]}
+// (spec: "Falling behind: resync"): every entry is checked before any is applied.
+QString ProbeReader::ended(const QJsonObject &o)
+{
+    const QJsonValue tasks = o.value(QLatin1String("tasks"));
+    if (!tasks.isArray())
+        return QStringLiteral("ended: tasks: expected an array");
+    struct Entry {
+        std::uint64_t id;
+        EventType type;
+        std::int64_t tNs;
+        std::pair<rt::CancelKind, std::uint64_t> cancel;
+        QString name;
+        QJsonValue parent;
+        std::int64_t createdNs;
+    };
+    std::vector<Entry> entries;
+    const QJsonArray array = tasks.toArray();
+    entries.reserve(std::size_t(array.size()));
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QJsonArray e = array.at(i).toArray();
+        const QString where = QStringLiteral("ended: task %1: ").arg(i);
+        if (!array.at(i).isArray() || e.size() != 7)
+            return where + QStringLiteral("expected [id, state, t_ms, reason, name, parent, created t_ms]");
+        const auto id = idOf(e.at(0));
+        const QString state = e.at(1).toString();
+        const auto tNs = nsOfMs(e.at(2));
+        const auto createdNs = nsOfMs(e.at(6));
+        const auto cancel = cancelOf(e.at(3));
+        if (!id)
+            return where + QStringLiteral("id: expected a task id (an integer >= 1)");
+        EventType type = EventType::Done;
+        if (state == QLatin1String("failed"))
+            type = EventType::Failed;
+        else if (state == QLatin1String("cancelled"))
+            type = EventType::Cancelled;
+        else if (state != QLatin1String("done"))
+            return where + QStringLiteral("state: expected done, failed or cancelled");
+        if (!tNs || !createdNs)
+            return where + QStringLiteral("t_ms: expected a number from 0 to 10^12");
+        if (!cancel || (type != EventType::Cancelled && !e.at(3).isNull()))
+            return where + QStringLiteral("reason: expected a string for a cancelled task, else null");
+        if (!e.at(4).isString())
+            return where + QStringLiteral("name: expected a string");
+        if (!e.at(5).isNull() && !idOf(e.at(5)))
+            return where + QStringLiteral("parent: expected a task id or null");
+        entries.push_back(Entry{*id, type, *tNs, *cancel, e.at(4).toString(), e.at(5), *createdNs});
+    }
+    for (const Entry &e : entries) {
+        if (!m_tasks.count(e.id))
+            create(e.createdNs, e.id, e.name, QStringLiteral("task"), e.parent);
+        std::uint8_t &flags = m_tasks[e.id];
+        if (flags & kEnded)
+            continue;
+        flags |= kEnded;
+        const auto kind = e.type == EventType::Cancelled ? std::uint8_t(e.cancel.first) : std::uint8_t(0);
+        m_batch.events.push_back(rt::Event{e.tNs, e.id, e.type == EventType::Cancelled ? e.cancel.second : 0, 0, 0,
+                                           e.type, kind, 0});
     }
     return {};
 }

@@ -11,6 +11,11 @@
 // of a task not created) refuses the stream: error() names the frame, and nothing
 // more is read. No input makes it crash or throw.
 //
+// Resync (spec: "Falling behind: resync"): a client that asked for it with
+// acceptResync() also reads `resync`, the snapshot after it (whose events bring the
+// tasks it knows up to date: nothing is created twice, started again or ended twice)
+// and its `ended` frames; without acceptResync() a `resync` is refused.
+//
 // Threading: one thread owns it. Cost: linear in the bytes; it keeps the name and id
 // of every task it has seen (for `task:NAME` reasons and lookups by name).
 
@@ -24,7 +29,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +41,7 @@ struct ProbeHello {
     QStringList argv;
     QDateTime startedAt;   // t_ms counts from here
     QString python;
+    bool resync = false;   // the probe offers to resync a client that falls behind
 };
 
 // A probe's answer to a command (`ack`).
@@ -65,12 +71,23 @@ public:
     // The newest task created with this name, if any.
     [[nodiscard]] std::optional<std::uint64_t> taskNamed(const QString &name) const;
     [[nodiscard]] qint64 frames() const noexcept { return m_frames; }
+    // The client asked the probe to resync it (attach with "resync":true).
+    void acceptResync() noexcept { m_resyncAccepted = true; }
+    // How many resyncs have begun.
+    [[nodiscard]] qint64 resyncs() const noexcept { return m_resyncs; }
 
 private:
     // Returns an error message, or an empty string.
     QString frame(const QByteArray &text);
     QString event(const class QJsonObject &o, const QString &type);
+    QString ended(const class QJsonObject &o);
     std::uint32_t addString(const QString &s);
+    std::optional<std::pair<rt::CancelKind, std::uint64_t>> cancelOf(const class QJsonValue &reason) const;
+    void create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,
+                const class QJsonValue &parent);
+
+    // What the reader knows of a task: enough to bring it up to date at a resync.
+    enum TaskFlag : std::uint8_t { kStarted = 1, kEnded = 2, kCancelAsked = 4 };
 
     QByteArray m_partial;
     QString m_error;
@@ -79,7 +96,10 @@ private:
     bool m_snapshotDone = false;
     rt::JournalBatch m_batch;
     std::vector<ProbeAck> m_acks;
-    std::unordered_set<std::uint64_t> m_created;
+    bool m_resyncAccepted = false;
+    bool m_inResync = false; // between `resync` and its snapshot_end
+    qint64 m_resyncs = 0;
+    std::unordered_map<std::uint64_t, std::uint8_t> m_tasks; // every task created: its TaskFlags
     QHash<QString, std::uint64_t> m_idOfName;
 };
 

@@ -476,6 +476,21 @@ void TaskMonitor::cancelSubtree(qint64 taskKey)
     run->cancel({id}, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
 }
 
+QString TaskMonitor::cancelAllReason() const
+{
+    for (const auto &[runId, run] : m_live) {
+        const log::RunRecord *record = m_store.run(runId);
+        if (run->isRunning() && record
+            && record->count(rt::TaskState::Running) + record->count(rt::TaskState::Pending) > 0)
+            return {};
+    }
+    for (const auto &[runId, a] : m_attached) {
+        if (a.session->isOpen())
+            return tr("Cancel all stops the runs launched here: cancel an attached program's tasks with Cancel or Cancel subtree");
+    }
+    return {};
+}
+
 void TaskMonitor::cancelAll()
 {
     for (auto &[runId, run] : m_live)
@@ -927,6 +942,20 @@ void TaskMonitor::updateLoops()
         lane.hang.reset();
     m_hangs.clear();
     QVariantList loops;
+    // A loop's stalls as its run's table has them (the status bar's loop line).
+    const auto addStalls = [](QVariantMap &loop, const log::RunRecord *record, const QString &name, std::int64_t longestNs) {
+        if (!record)
+            return;
+        for (const log::LoopView &view : record->loops()) {
+            if (view.name != name || view.stalls.empty())
+                continue;
+            const log::StallView &last = view.stalls.back();
+            loop.insert(QStringLiteral("stalls"), int(view.stalls.size()));
+            loop.insert(QStringLiteral("maxStallMs"), msOf(longestNs));
+            loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));
+            loop.insert(QStringLiteral("lastStallTask"), last.task ? record->name(last.task) : QString());
+        }
+    };
     for (auto &[runId, run] : m_live) {
         if (!run->isRunning())
             continue;
@@ -941,17 +970,7 @@ void TaskMonitor::updateLoops()
                              {QStringLiteral("name"), name},
                              {QStringLiteral("stalls"), 0},
                              {QStringLiteral("healthy"), longest < rt::Loop::kDefaultStallThresholdNs}};
-            if (record) {
-                for (const log::LoopView &view : record->loops()) {
-                    if (view.name != name || view.stalls.empty())
-                        continue;
-                    const log::StallView &last = view.stalls.back();
-                    loop.insert(QStringLiteral("stalls"), int(view.stalls.size()));
-                    loop.insert(QStringLiteral("maxStallMs"), msOf(longest));
-                    loop.insert(QStringLiteral("lastStallMs"), msOf(last.durationNs));
-                    loop.insert(QStringLiteral("lastStallTask"), last.task ? record->name(last.task) : QString());
-                }
-            }
+            addStalls(loop, record, name, longest);
             const auto step = std::find_if(steps.begin(), steps.end(), [&](const auto &s) { return s.first == name; });
             if (step != steps.end() && step->second.startNs != rt::Loop::kNoStep
                 && now - step->second.startNs >= kHangShownAfterNs) {
@@ -975,6 +994,26 @@ void TaskMonitor::updateLoops()
             }
             loops.append(loop);
         }
+    }
+    // An attached program's one loop, from the stalls its probe reports (once they end:
+    // a step holding it now is not seen; docs/spec/probe-protocol.md, "The dashboard").
+    for (const auto &[runId, a] : m_attached) {
+        if (!a.session->isOpen())
+            continue;
+        const log::RunRecord *record = m_store.run(runId);
+        const QString name = QStringLiteral("main");
+        std::int64_t longest = 0;
+        if (record) {
+            for (const log::LoopView &view : record->loops())
+                longest = view.name == name ? view.maxStepNs : longest;
+        }
+        QVariantMap loop{{QStringLiteral("run"), a.program},
+                         {QStringLiteral("runId"), runId},
+                         {QStringLiteral("name"), name},
+                         {QStringLiteral("stalls"), 0},
+                         {QStringLiteral("healthy"), longest < rt::Loop::kDefaultStallThresholdNs}};
+        addStalls(loop, record, name, longest);
+        loops.append(loop);
     }
     if (loops != m_loops) {
         m_loops = loops;

@@ -55,6 +55,10 @@ class TaskMonitor : public QObject, public TimelineSource
     Q_PROPERTY(int scopeRunId READ scopeRunId WRITE setScopeRunId NOTIFY scopeChanged FINAL)
     // Whether a run in the scope is live (has tasks to run here): the clock moves.
     Q_PROPERTY(bool live READ isLive NOTIFY liveChanged FINAL)
+    // Why Cancel all cannot act though tasks are live, or "": no run launched here has
+    // a live task, and an attached program is open (Cancel all stops the runs launched
+    // here only; docs/spec/probe-protocol.md, "The dashboard").
+    Q_PROPERTY(QString cancelAllReason READ cancelAllReason NOTIFY ticked FINAL)
     // Time travel (docs/spec/time-travel.md): the scoped run as it was playheadMs after
     // its start, in the table, tree, counters and details; < 0 = Live.
     Q_PROPERTY(double playheadMs READ playheadMs NOTIFY playheadChanged FINAL)
@@ -80,6 +84,7 @@ public:
     [[nodiscard]] int scopeRunId() const noexcept { return m_scope; }
     void setScopeRunId(int runId);
     [[nodiscard]] bool isLive() const noexcept { return m_isLive; }
+    [[nodiscard]] QString cancelAllReason() const;
 
     // Time travel (timetravel.cpp) ---------------------------------------------------
     [[nodiscard]] double playheadMs() const;

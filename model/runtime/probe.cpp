@@ -59,6 +59,7 @@ constexpr std::size_t kMaxUnsent = std::size_t(16) << 20; // bytes waiting for o
 constexpr qsizetype kMaxText = 1000;                      // characters of a name, text, message
 constexpr std::size_t kKeepFinished = 10'000;
 constexpr std::size_t kKeepStalls = 1'000;
+constexpr std::size_t kMaxEnded = 2'000'000; // ends kept for the clients behind
 constexpr int kMaxInFlight = 64;
 constexpr int kTickMs = 33; // how often the journals are drained (the dashboard's rate)
 
@@ -249,6 +250,14 @@ struct Client {
     bool closing = false; // close once out is sent
     bool dead = false;
     int inFlight = 0;     // commands handed to a loop, not yet answered
+    // Resync (docs/spec/probe-protocol.md, "Falling behind: resync"): the client asked
+    // for it; it is behind (nothing more is queued for it until out is sent); the ends
+    // and stalls counted when it fell behind; the answers held for it meanwhile.
+    bool resync = false;
+    bool behind = false;
+    std::uint64_t endsAtCut = 0;
+    std::uint64_t stallsAtCut = 0;
+    QByteArray held;
 
     [[nodiscard]] std::size_t unsent() const { return std::size_t(out.size() - sent); }
 };
@@ -267,6 +276,22 @@ struct Watched {
 struct Ack {
     std::uint64_t client;
     QByteArray frame;
+};
+
+// A task that ended while a client was behind, as its resync's `ended` entry needs it
+// (docs/spec/probe-protocol.md, "Falling behind: resync"): about 72 bytes, the name
+// shared with the record it was.
+struct Ended {
+    std::uint64_t id = 0;
+    std::int64_t endNs = 0;
+    std::int64_t createdNs = 0;
+    std::uint64_t parent = 0;
+    std::uint64_t reasonArg = 0;
+    QString name;
+    std::uint32_t copyIndex = 0;
+    EventType type = EventType::Done;
+    std::uint8_t reasonKind = 0;
+    bool indexed = false;
 };
 
 class Probe
@@ -303,9 +328,14 @@ private:
     void refuse(Client &c, const QString &message);
     void drop(Client &c);
     void reply(Client &c, const QJsonValue &seq, const QString &error);
-    void queue(Client &c, const QByteArray &bytes);
+    void queue(Client &c, const QByteArray &bytes, bool answer = false);
+    void fallBehind(Client &c);
+    void resync(Client &c);
+    void resyncCaughtUp();
+    void forgetBehind(Client &c);
     QByteArray hello() const;
-    QByteArray snapshot() const;
+    QByteArray snapshot(std::uint64_t endsFrom = 0, std::uint64_t stallsFrom = 0, bool resync = false) const;
+    void appendEnded(QByteArray &out, const struct Ended &e) const;
     void appendTask(QByteArray &out, std::uint64_t id, const Record &r) const;
 
     Record *record(std::uint64_t id);
@@ -373,6 +403,7 @@ private:
     // record is in the cache then: evicting it later would be one miss more a task).
     struct Finished {
         std::uint64_t id;
+        std::uint64_t serial; // its end's number (m_ends)
         Record record;
     };
     // A ring; m_doneNext is the oldest once it is full. Found by id with a walk: only
@@ -384,6 +415,13 @@ private:
         std::uint16_t loop;
     };
     std::deque<Stall> m_stalls;
+    std::uint64_t m_ends = 0;   // tasks ended so far: the next end's serial
+    std::uint64_t m_stallCount = 0;
+    // The tasks that ended since the first client now behind fell behind (serials from
+    // m_endedBase on), for its resync; empty while no client is behind.
+    std::vector<Ended> m_ended;
+    std::uint64_t m_endedBase = 0;
+    int m_behind = 0; // clients behind
     std::vector<QString> m_loopNames;     // m_loops' names and handles, copied as they are drained
     std::vector<LoopHandle> m_loopHandles;
     std::vector<std::unique_ptr<Client>> m_clients;
@@ -579,15 +617,17 @@ void Probe::serve()
         for (std::size_t i = 0; i < m_clients.size();) {
             Client &c = *m_clients[i];
             if (c.dead || (c.closing && c.unsent() == 0)) {
+                forgetBehind(c);
                 ::close(c.fd);
                 m_clients.erase(m_clients.begin() + std::ptrdiff_t(i));
             } else {
                 ++i;
             }
         }
+        resyncCaughtUp();
         m_anyAttached = false;
         for (const auto &c : m_clients)
-            m_anyAttached = m_anyAttached || (c->attached && !c->dead);
+            m_anyAttached = m_anyAttached || (c->attached && !c->dead && !c->behind);
     }
 }
 
@@ -606,7 +646,7 @@ void Probe::takeAcks()
             if (c->id == a.client) {
                 --c->inFlight;
                 if (!c->dead && !c->closing)
-                    queue(*c, a.frame);
+                    queue(*c, a.frame, true);
             }
         }
     }
@@ -620,6 +660,7 @@ void Probe::flush()
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     std::vector<pollfd> fds;
     while (std::chrono::steady_clock::now() < until) {
+        resyncCaughtUp();
         fds.clear();
         std::vector<Client *> waiting;
         for (const auto &c : m_clients) {
@@ -713,9 +754,31 @@ void Probe::finished(std::uint64_t id, Record &r)
             m_extra.erase(place->id);
     }
     m_doneNext = (std::size_t(place - m_done.data()) + 1) % kKeepFinished;
+    if (m_behind > 0) {
+        Ended &e = m_ended.emplace_back();
+        e.id = id;
+        e.endNs = r.lastNs;
+        e.createdNs = r.createdNs;
+        e.parent = r.parent;
+        e.reasonArg = r.lastArg;
+        e.name = r.name;
+        e.copyIndex = r.copyIndex;
+        e.type = r.last;
+        e.reasonKind = r.lastKind;
+        e.indexed = r.flags & kIndexed;
+    }
     place->id = id;
+    place->serial = m_ends++;
     place->record = std::move(r);
     r = Record{};
+    if (m_ended.size() > kMaxEnded) {
+        for (const auto &c : m_clients) {
+            if (c->behind) {
+                forgetBehind(*c);
+                refuse(*c, QStringLiteral("more than %1 tasks ended while it was behind: dropped").arg(kMaxEnded));
+            }
+        }
+    }
     const std::uint64_t at = id - m_base;
     --m_chunks[std::size_t(at / kChunk)]->present;
     // The first chunks go once empty, but the last: ids to come fall in it.
@@ -783,6 +846,7 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
         }
         if (e.type == EventType::Stall) {
             m_stalls.push_back(Stall{e, loop});
+            ++m_stallCount;
             if (m_stalls.size() > kKeepStalls)
                 m_stalls.pop_front();
             if (write)
@@ -974,31 +1038,95 @@ void Probe::appendStall(QByteArray &out, const Event &e, std::uint16_t loop) con
     endEvent(out);
 }
 
-QByteArray Probe::snapshot() const
+// At attach (resync false): every task kept and every stall kept. At a resync: the
+// unfinished tasks, those the ring keeps that ended from serial endsFrom on, each
+// other task ended since as an entry of an `ended` frame, and the stalls from the
+// stallsFrom-th on; all in id order (docs/spec/probe-protocol.md, "Falling behind: resync").
+QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, bool resync) const
 {
     // The live tasks and the finished ones, in id order.
     std::vector<std::pair<std::uint64_t, const Record *>> tasks;
     tasks.reserve(m_done.size());
-    for (const Finished &f : m_done)
-        tasks.emplace_back(f.id, &f.record);
+    for (const Finished &f : m_done) {
+        if (f.serial >= endsFrom)
+            tasks.emplace_back(f.id, &f.record);
+    }
     std::sort(tasks.begin(), tasks.end());
-    std::size_t nextDone = 0;
+    // The ends the ring no longer holds: serials from endsFrom to the ring's oldest.
+    std::vector<const Ended *> ended;
+    if (resync) {
+        const std::uint64_t ringFrom = m_ends - m_done.size();
+        for (std::uint64_t serial = std::max(endsFrom, m_endedBase); serial < ringFrom; ++serial)
+            ended.push_back(&m_ended[std::size_t(serial - m_endedBase)]);
+        std::sort(ended.begin(), ended.end(), [](const Ended *a, const Ended *b) { return a->id < b->id; });
+    }
     QByteArray out;
+    QByteArray frame; // the `ended` frame being filled
+    QByteArray entry;
+    const auto closeFrame = [&] {
+        if (frame.isEmpty())
+            return;
+        out.append(frame);
+        out.append("]}\n");
+        frame.clear();
+    };
+    std::size_t nextEnded = 0;
+    // The ended entries before `id` go out first.
+    const auto endedBefore = [&](std::uint64_t id) {
+        for (; nextEnded < ended.size() && ended[nextEnded]->id < id; ++nextEnded) {
+            entry.clear();
+            appendEnded(entry, *ended[nextEnded]);
+            if (!frame.isEmpty() && std::size_t(frame.size() + entry.size() + 4) > kMaxFrame)
+                closeFrame();
+            frame.append(frame.isEmpty() ? QByteArrayView("{\"type\":\"ended\",\"tasks\":[") : QByteArrayView(","));
+            frame.append(entry);
+        }
+    };
+    const auto task = [&](std::uint64_t id, const Record &r) {
+        endedBefore(id);
+        closeFrame();
+        appendTask(out, id, r);
+    };
+    std::size_t nextDone = 0;
     const std::size_t slots = m_chunks.size() * kChunk;
     for (std::size_t i = 0; i <= slots; ++i) {
         const std::uint64_t slotId = m_base + i;
         for (; nextDone < tasks.size() && (i == slots || tasks[nextDone].first < slotId); ++nextDone)
-            appendTask(out, tasks[nextDone].first, *tasks[nextDone].second);
+            task(tasks[nextDone].first, *tasks[nextDone].second);
         if (i == slots)
             break;
         const Record &r = m_chunks[i / kChunk]->records[i % kChunk];
         if (r.flags & kPresent)
-            appendTask(out, slotId, r);
+            task(slotId, r);
     }
-    for (const Stall &s : m_stalls)
-        appendStall(out, s.event, s.loop);
+    endedBefore(UINT64_MAX);
+    closeFrame();
+    const std::uint64_t stallsKept = m_stalls.size();
+    const std::uint64_t firstKept = m_stallCount - stallsKept;
+    for (std::uint64_t i = std::max(stallsFrom, firstKept) - firstKept; i < stallsKept; ++i)
+        appendStall(out, m_stalls[std::size_t(i)].event, m_stalls[std::size_t(i)].loop);
     out.append("{\"type\":\"snapshot_end\"}\n");
     return out;
+}
+
+void Probe::appendEnded(QByteArray &out, const Ended &e) const
+{
+    out.append('[');
+    out.append(QByteArray::number(static_cast<qulonglong>(e.id)));
+    out.append(e.type == EventType::Done ? ",\"done\"," : e.type == EventType::Failed ? ",\"failed\"," : ",\"cancelled\",");
+    appendMs(out, e.endNs);
+    out.append(',');
+    if (e.type == EventType::Cancelled)
+        appendString(out, reasonText(e.reasonKind, e.reasonArg));
+    else
+        out.append("null");
+    out.append(',');
+    appendString(out, e.indexed ? e.name % QLatin1Char('[') % QString::number(e.copyIndex) % QLatin1Char(']') : e.name);
+    out.append(',');
+    appendId(out, e.parent);
+    out.append(',');
+    appendMs(out, e.createdNs);
+    out.append(']');
 }
 
 void Probe::appendTask(QByteArray &out, std::uint64_t id, const Record &r) const
@@ -1047,33 +1175,95 @@ QByteArray Probe::hello() const
     }
     out.append("],\"started_at\":");
     appendString(out, m_startedAt.toString(Qt::ISODateWithMs));
-    out.append(",\"runtime\":\"coroscope\"}\n");
+    out.append(",\"runtime\":\"coroscope\",\"resync\":true}\n");
     return out;
 }
 
 void Probe::publish(const QByteArray &lines)
 {
     for (const auto &c : m_clients) {
-        if (c->attached && !c->dead)
+        if (c->attached && !c->dead && !c->behind)
             queue(*c, lines);
     }
 }
 
-void Probe::queue(Client &c, const QByteArray &bytes)
+// `answer`: an ack, which a client behind gets after its resync.
+void Probe::queue(Client &c, const QByteArray &bytes, bool answer)
 {
+    if (c.behind) {
+        if (answer)
+            c.held.append(bytes);
+        if (std::size_t(c.held.size()) > kMaxUnsent)
+            drop(c);
+        return;
+    }
     if (c.sent > 0 && c.sent >= c.out.size() / 2) {
         c.out.remove(0, c.sent);
         c.sent = 0;
     }
     c.out.append(bytes);
-    if (c.unsent() > c.limit)
+    if (c.unsent() <= c.limit)
+        return;
+    // What crosses the limit is still queued whole: the ends and stalls counted so far
+    // are exactly those in what was queued (a batch is published after it is applied).
+    if (c.resync)
+        fallBehind(c);
+    else
         drop(c);
+}
+
+// What waits for it is sent; nothing more is queued until then (docs/spec/probe-protocol.md,
+// "Falling behind: resync").
+void Probe::fallBehind(Client &c)
+{
+    if (m_behind++ == 0) {
+        m_ended.clear();
+        m_endedBase = m_ends;
+    }
+    c.behind = true;
+    c.endsAtCut = m_ends;
+    c.stallsAtCut = m_stallCount;
+}
+
+void Probe::forgetBehind(Client &c)
+{
+    if (!c.behind)
+        return;
+    c.behind = false;
+    c.held.clear();
+    if (--m_behind == 0) {
+        m_ended.clear();
+        m_ended.shrink_to_fit();
+    }
+}
+
+void Probe::resyncCaughtUp()
+{
+    for (const auto &c : m_clients) {
+        if (c->behind && !c->dead && !c->closing && c->unsent() == 0)
+            resync(*c);
+    }
+}
+
+// The client has read all that waited: it gets what it missed as a snapshot, then the
+// answers held for it, then events as they happen.
+void Probe::resync(Client &c)
+{
+    QByteArray bytes("{\"type\":\"resync\"}\n");
+    bytes.append(snapshot(c.endsAtCut, c.stallsAtCut, true));
+    bytes.append(c.held);
+    c.out = std::move(bytes);
+    c.sent = 0;
+    c.limit = c.unsent() + kMaxUnsent;
+    forgetBehind(c);
+    m_anyAttached = true;
 }
 
 // A client that does not keep up is dropped; it is told so after the frame it was
 // being sent, if it ever reads (docs/spec/probe-protocol.md, "The C++ probe").
 void Probe::drop(Client &c)
 {
+    forgetBehind(c);
     qsizetype keep = c.sent;
     if (c.sent > 0 && c.out.at(c.sent - 1) != '\n')
         keep = c.out.indexOf('\n', c.sent) + 1;
@@ -1188,7 +1378,7 @@ void Probe::reply(Client &c, const QJsonValue &seq, const QString &error)
     frame.append(",\"error\":");
     appendString(frame, error);
     frame.append("}\n");
-    queue(c, frame);
+    queue(c, frame, true);
 }
 
 void Probe::command(Client &c, const QJsonObject &message)
@@ -1200,8 +1390,12 @@ void Probe::command(Client &c, const QJsonObject &message)
         const QJsonValue protocol = message.value(QLatin1String("protocol"));
         if (protocol.toString() != QLatin1String(kProtocol))
             throw BadInput{QStringLiteral("protocol %1 is not spoken here (%2)").arg(jsonText(protocol), QLatin1String(kProtocol))};
+        const QJsonValue resync = message.value(QLatin1String("resync"));
+        if (!resync.isUndefined() && !resync.isBool())
+            throw BadInput{QStringLiteral("resync: expected true or false")};
         const QByteArray events = snapshot();
         c.out.append(events);
+        c.resync = resync.toBool();
         c.attached = true;
         c.limit = c.unsent() + kMaxUnsent;
         m_anyAttached = true;

@@ -19,7 +19,10 @@
 // as it happens. Commands (cancel, add a callback) reach a loop only through its
 // callSoonThreadsafe. Nothing the probe does blocks a running loop (a loop being made
 // or going waits for a drain in progress) or throws into the program; a client that
-// sends garbage or stops reading is dropped.
+// sends garbage is dropped, and so is one that stops reading unless it asked to be
+// resynced (docs/spec/probe-protocol.md, "Falling behind: resync": nothing more is
+// queued for it, the ends are kept, about 70 bytes a task, and once it has read what
+// waited it gets what it missed as a snapshot).
 //
 // So a program that drains its loops' journals itself (Coroscope's own sessions)
 // must not be watched: it calls disable() first.

@@ -88,11 +88,13 @@ std::vector<ProbeEndpoint> listProbeEndpoints(QString *problem, int timeoutMs)
     return out;
 }
 
-QByteArray probeAttachFrame()
+QByteArray probeAttachFrame(bool resync)
 {
-    return QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("attach")},
-                                     {QStringLiteral("protocol"), QLatin1String(log::ProbeReader::kProtocol)}})
-        .toJson(QJsonDocument::Compact);
+    QJsonObject attach{{QStringLiteral("type"), QStringLiteral("attach")},
+                       {QStringLiteral("protocol"), QLatin1String(log::ProbeReader::kProtocol)}};
+    if (resync)
+        attach.insert(QStringLiteral("resync"), true);
+    return QJsonDocument(attach).toJson(QJsonDocument::Compact);
 }
 
 QByteArray probeDetachFrame()
@@ -153,7 +155,10 @@ std::optional<QString> ProbeConnection::attach(log::ProbeReader &reader, int tim
     }
     if (!reader.hello())
         return reader.failed() ? reader.error() : QStringLiteral("no hello from a probe");
-    if (!send(probeAttachFrame()))
+    const bool resync = reader.hello()->resync;
+    if (resync)
+        reader.acceptResync();
+    if (!send(probeAttachFrame(resync)))
         return QStringLiteral("the probe closed the connection");
     return std::nullopt;
 }

@@ -39,7 +39,8 @@ struct ProbeEndpoint {
 [[nodiscard]] std::vector<ProbeEndpoint> listProbeEndpoints(QString *problem = nullptr, int timeoutMs = 1000);
 
 // The frames Coroscope sends (spec: "Handshake", "Client -> probe"), without their newline.
-[[nodiscard]] QByteArray probeAttachFrame();
+// `resync`: the client asks to be resynced when it falls behind (spec: "Falling behind: resync").
+[[nodiscard]] QByteArray probeAttachFrame(bool resync = false);
 [[nodiscard]] QByteArray probeDetachFrame();
 [[nodiscard]] QByteArray probeCancelFrame(std::uint64_t task, qint64 seq);
 [[nodiscard]] QByteArray probeLogCallbackFrame(std::uint64_t task, const QString &message, qint64 seq);
@@ -60,7 +61,8 @@ public:
     // until bytes come, the peer closes, or a signal arrives.
     bool readInto(log::ProbeReader &reader, int timeoutMs);
     // The handshake on an open connection: reads the probe's hello into `reader`
-    // (waiting up to timeoutMs) and answers `attach`, after which the snapshot comes.
+    // (waiting up to timeoutMs) and answers `attach`, after which the snapshot comes;
+    // asks for resync when the probe offers it (and tells `reader` so).
     // The error when no hello came, the reader refused it, or the answer could not go.
     [[nodiscard]] std::optional<QString> attach(log::ProbeReader &reader, int timeoutMs = 5000);
     // Sends one frame (the newline is added); false if the probe has gone.

@@ -13,8 +13,10 @@ returns is `suspended`, unless it finished. A step over 50 ms is a `stall`.
 Threads: events are made on the loop's thread and handed, under one short lock, to a
 serving thread of the probe's own, which alone touches the sockets. Commands from
 Coroscope reach the loop only through call_soon_threadsafe. Nothing the probe does
-raises into the program or waits on a client: a client that sends garbage or stops
-reading is dropped.
+raises into the program or waits on a client: a client that sends garbage is dropped,
+and so is one that stops reading, unless it asked to be resynced (spec: "Falling behind:
+resync"): then the probe stops queueing for it and, once it has read what waited, sends
+it what it missed as a snapshot.
 """
 import asyncio
 import atexit
@@ -42,6 +44,7 @@ KEEP_FINISHED = 10_000         # finished tasks the snapshot still shows
 KEEP_STALLS = 1_000            # stalls the snapshot still shows
 STALL_SECONDS = 0.050
 MAX_IN_FLIGHT = 64             # commands of one client waiting for the loop
+MAX_ENDED = 2_000_000          # ends kept for the clients behind (resync)
 
 _Coroutine = types.CoroutineType
 _probe = None
@@ -104,7 +107,7 @@ def _seconds(delay):
 
 class _Record:
     """What the snapshot needs of one task."""
-    __slots__ = ("id", "created", "started", "callbacks", "cancel", "final", "suspended", "reason")
+    __slots__ = ("id", "created", "started", "callbacks", "cancel", "final", "suspended", "reason", "serial")
 
     def __init__(self, created):
         self.id = created["task"]
@@ -115,10 +118,12 @@ class _Record:
         self.final = None       # done / failed / cancelled
         self.suspended = None
         self.reason = None
+        self.serial = None      # its end's number, once finished
 
 
 class _Client:
-    __slots__ = ("sock", "inbuf", "out", "limit", "attached", "closing", "dead", "in_flight")
+    __slots__ = ("sock", "inbuf", "out", "limit", "attached", "closing", "dead", "in_flight",
+                 "resync", "behind", "resyncing", "ends_at_cut", "stalls_at_cut", "held")
 
     def __init__(self, sock):
         self.sock = sock
@@ -129,6 +134,15 @@ class _Client:
         self.closing = False    # close once `out` is sent
         self.dead = False
         self.in_flight = 0      # commands handed to the loop, not yet answered
+        # Resync (spec: "Falling behind: resync"): it asked for it; it is behind (nothing
+        # more is queued for it until `out` is sent); the ends and stalls counted when it
+        # fell behind; the answers held for it meanwhile.
+        self.resync = False
+        self.behind = False
+        self.resyncing = False  # its resync is being serialised: what happens queues after it
+        self.ends_at_cut = 0
+        self.stalls_at_cut = 0
+        self.held = bytearray()
 
 
 class _BadInput(Exception):
@@ -144,6 +158,13 @@ class _Probe:
         self.records = {}                       # id -> _Record, in id order
         self.finished = deque()                 # ids of finished tasks, oldest first
         self.stalls = deque(maxlen=KEEP_STALLS)  # stall events, oldest first
+        self.ends = 0                           # tasks ended so far: the next end's serial
+        self.stall_count = 0
+        # The ends since the first client now behind fell behind (serials from
+        # ended_base on): (id, final event, created event); empty while none is behind.
+        self.ended = []
+        self.ended_base = 0
+        self.behind = 0                         # clients behind
         self.tasks = weakref.WeakValueDictionary()  # id -> live task
         self.clients = []
         self.cancelling = None                  # the task whose cancel() is running
@@ -237,6 +258,15 @@ class _Probe:
             if record is not None:
                 if task.done():
                     record.final = event
+                    record.serial = self.ends
+                    self.ends += 1
+                    if self.behind:
+                        self.ended.append((tid, event, record.created))
+                        if len(self.ended) > MAX_ENDED:
+                            for c in self.clients:
+                                if c.behind:
+                                    self.forget_behind(c)
+                                    c.dead = True
                     self.finished.append(tid)
                     while len(self.finished) > KEEP_FINISHED:
                         self.records.pop(self.finished.popleft(), None)
@@ -246,6 +276,7 @@ class _Probe:
             if took > STALL_SECONDS:
                 stall = {"t_ms": now, "task": tid, "type": "stall", "loop": "main", "ms": round(took * 1000.0, 3)}
                 self.stalls.append(stall)
+                self.stall_count += 1
                 self.publish(stall)
 
     def cancel_requested(self, task):
@@ -304,36 +335,91 @@ class _Probe:
         frame = _frame(event)
         woke = False
         for c in self.clients:
-            if c.attached and not c.dead:
+            if c.attached and not c.dead and not c.behind:
                 c.out += frame
                 if len(c.out) > c.limit:
-                    c.dead = True
+                    # The event crossing the limit is still queued: the ends and stalls
+                    # counted so far are exactly those in what was queued.
+                    if c.resync:
+                        self.fall_behind(c)
+                    else:
+                        c.dead = True
                 woke = True
         if woke:
             self.wake()
+
+    def fall_behind(self, c):
+        """What waits for it is sent; nothing more is queued until then (lock held)."""
+        if self.behind == 0:
+            self.ended = []
+            self.ended_base = self.ends
+        self.behind += 1
+        c.behind = True
+        c.ends_at_cut = self.ends
+        c.stalls_at_cut = self.stall_count
+
+    def forget_behind(self, c):
+        if not c.behind:
+            return
+        c.behind = False
+        c.held = bytearray()
+        self.behind -= 1
+        if self.behind == 0:
+            self.ended = []
+
+    def resync_events(self, c):
+        """What a client behind missed (lock held; serialised after it, see resync()):
+        the unfinished tasks and the kept ones that ended since it fell behind, each
+        other end since as an `ended` entry, in id order; the stalls since; the end."""
+        items = []
+        for r in self.records.values():
+            if r.serial is None or r.serial >= c.ends_at_cut:
+                items.append((r.id, r))
+        ring_from = self.ends - len(self.finished)
+        start = max(c.ends_at_cut, self.ended_base)
+        for tid, final, created in self.ended[start - self.ended_base:max(0, ring_from - self.ended_base)]:
+            items.append((tid, [tid, final["type"], final["t_ms"], final.get("reason"),
+                                created["name"], created["parent"], created["t_ms"]]))
+        items.sort(key=lambda item: item[0])
+        events = [{"type": "resync"}]
+        for _, item in items:
+            if isinstance(item, list):
+                events.append(item)
+            else:
+                self.record_events(item, events)
+        since = min(self.stall_count - c.stalls_at_cut, len(self.stalls))
+        if since > 0:
+            events.extend(list(self.stalls)[-since:])
+        events.append({"type": "snapshot_end"})
+        return events
 
     def snapshot_events(self):
         """The events that rebuild the table (called with self.lock held). The event
         dicts are never changed once made, so they can be serialised after the lock."""
         events = []
         for r in self.records.values():
-            events.append(r.created)
-            if r.started is not None:
-                events.append(r.started)
-            for added, fired in r.callbacks:
-                events.append(added)
-            if r.cancel is not None:
-                events.append(r.cancel)
-            if r.final is not None:
-                events.append(r.final)
-            elif r.suspended is not None:
-                events.append(r.suspended)
-            for added, fired in r.callbacks:
-                if fired is not None:
-                    events.append(fired)
+            self.record_events(r, events)
         events.extend(self.stalls)
         events.append({"type": "snapshot_end"})
         return events
+
+    @staticmethod
+    def record_events(r, events):
+        """One task's part of a snapshot."""
+        events.append(r.created)
+        if r.started is not None:
+            events.append(r.started)
+        for added, fired in r.callbacks:
+            events.append(added)
+        if r.cancel is not None:
+            events.append(r.cancel)
+        if r.final is not None:
+            events.append(r.final)
+        elif r.suspended is not None:
+            events.append(r.suspended)
+        for added, fired in r.callbacks:
+            if fired is not None:
+                events.append(fired)
 
     def wake(self):
         try:
@@ -406,8 +492,14 @@ class _Probe:
         by_fd = {}
         while not self.stopping:
             with self.lock:
+                caught_up = [(c, self.resync_events(c), self.take_held(c)) for c in self.clients
+                             if c.behind and not c.dead and not c.closing and not c.out]
+            for c, events, held in caught_up:
+                self.resync(c, events, held)
+            with self.lock:
                 for c in list(self.clients):
                     if c.dead or (c.closing and not c.out):
+                        self.forget_behind(c)
                         self.clients.remove(c)
                         by_fd.pop(c.sock.fileno(), None)
                         poller.unregister(c.sock)
@@ -430,6 +522,44 @@ class _Probe:
                     if mask & select.POLLOUT and not c.dead:
                         self.send(c)
 
+    def take_held(self, c):
+        """A client caught up is no longer behind: what happens from now on queues for
+        it (after its resync, which resync() puts first). Lock held."""
+        held = bytes(c.held)
+        self.forget_behind(c)
+        c.resyncing = True
+        return held
+
+    def resync(self, c, events, held):
+        payload = bytearray()
+        entries = []        # the `ended` frame being filled
+
+        def close_frame():
+            if entries:
+                payload.extend(b'{"type":"ended","tasks":[' + b",".join(entries) + b"]}\n")
+                entries.clear()
+
+        size = 0
+        for e in events:
+            if isinstance(e, list):
+                entry = json.dumps(e, separators=(",", ":")).encode("ascii")
+                if entries and size + len(entry) + 40 > MAX_FRAME:
+                    close_frame()
+                if not entries:
+                    size = 0
+                entries.append(entry)
+                size += len(entry) + 1
+            else:
+                close_frame()
+                payload.extend(_frame(e))
+        close_frame()
+        payload.extend(held)
+        with self.lock:
+            c.out[:0] = payload
+            c.limit = len(c.out) + MAX_UNSENT
+            c.resyncing = False
+        self.wake()
+
     def accept(self, poller, by_fd):
         try:
             sock, _ = self.server.accept()
@@ -449,7 +579,7 @@ class _Probe:
                 "argv": [str(a) for a in sys.argv],
                 "started_at": self.started_at.strftime("%Y-%m-%dT%H:%M:%S.") +
                               "%03dZ" % (self.started_at.microsecond // 1000),
-                "python": "%d.%d.%d" % sys.version_info[:3]}
+                "python": "%d.%d.%d" % sys.version_info[:3], "resync": True}
 
     def send(self, c):
         with self.lock:
@@ -508,11 +638,15 @@ class _Probe:
                 raise _BadInput("expected {\"type\":\"attach\",\"protocol\":\"%s\"} first" % PROTOCOL)
             if message.get("protocol") != PROTOCOL:
                 raise _BadInput("protocol %s is not spoken here (%s)" % (json.dumps(message.get("protocol")), PROTOCOL))
+            resync = message.get("resync", False)
+            if type(resync) is not bool:
+                raise _BadInput("resync: expected true or false")
             # The loop thread waits on the lock only while the events are gathered, not
             # while they are serialised; what happens meanwhile queues after the snapshot.
             with self.lock:
                 events = self.snapshot_events()
                 c.attached = True
+                c.resync = resync
             snapshot = b"".join(_frame(e) for e in events)
             with self.lock:
                 c.out[:0] = snapshot
@@ -582,7 +716,12 @@ class _Probe:
         with self.lock:
             if command:
                 c.in_flight -= 1
-            if not c.dead and not c.closing:
+            if c.behind:
+                c.held += _frame(reply)
+                if len(c.held) > MAX_UNSENT:
+                    self.forget_behind(c)
+                    c.dead = True
+            elif not c.dead and not c.closing:
                 c.out += _frame(reply)
                 if len(c.out) > c.limit:
                     c.dead = True

@@ -1,5 +1,6 @@
 """`coroscope attach`: a real asyncio program run through coroscope_probe, watched and
 steered end to end (docs/spec/probe-protocol.md)."""
+import csv
 import json
 import os
 import select
@@ -47,6 +48,59 @@ async def main():
     await stop
     print("sleeper is", "cancelled" if tasks[0].cancelled() else "not cancelled", flush=True)
     print("survived", flush=True)
+
+asyncio.run(main())
+'''
+
+# A burst of BURST tasks, made on SIGUSR1, that writes far more than 16 MiB of events:
+# a third return, a third fail, a third sleep on (and of those, every other one is
+# cancelled), and half of 100 tasks made before it are cancelled. Then it writes every
+# task's final state to TRUTH, waits until its clients have been sent all that waited
+# for them (so that they see it all before the program ends), and ends.
+BURST_PROGRAM = r'''
+import asyncio, json, os, signal, time
+import coroscope_probe
+
+async def quick(i):
+    await asyncio.sleep(0)
+    if i % 3 == 1:
+        raise ValueError("boom %d" % i)
+    return i
+
+async def sleeper():
+    await asyncio.sleep(3600)
+
+def state(task):
+    if not task.done():
+        return "running"
+    if task.cancelled():
+        return "cancelled"
+    return "failed" if task.exception() else "done"
+
+async def main():
+    loop = asyncio.get_running_loop()
+    go = loop.create_future()
+    loop.add_signal_handler(signal.SIGUSR1, go.set_result, None)
+    known = [asyncio.create_task(sleeper(), name="known %d" % i) for i in range(100)]
+    await asyncio.sleep(0)
+    print("ready", flush=True)
+    await go
+    burst = [asyncio.create_task(sleeper() if i % 3 == 2 else quick(i),
+                                 name="a burst task with a name long enough to fill the wire %d" % i)
+             for i in range(int(os.environ["BURST"]))]
+    for t in known[::2] + burst[2::6]:
+        t.cancel()
+    ending = known[::2] + [t for i, t in enumerate(burst) if i % 3 != 2 or i % 6 == 2]
+    await asyncio.wait(ending)
+    with open(os.environ["TRUTH"], "w") as f:
+        json.dump({t.get_name(): state(t) for t in known + burst}, f)
+    print("burst done", flush=True)
+
+    def caught_up():    # off the loop: waiting makes no events
+        while any(c.behind or c.resyncing or c.out for c in coroscope_probe._probe.clients):
+            time.sleep(0.05)
+    await loop.run_in_executor(None, caught_up)
+    os._exit(0)         # at once: asyncio.run would cancel the sleepers the table has running
 
 asyncio.run(main())
 '''
@@ -308,6 +362,35 @@ class AttachTest(unittest.TestCase):
                 tasks = {t["name"]: t["state"] for t in self.record(program)["tasks"]}
                 self.assertEqual(tasks["sleeper"], "running")
                 self.stop_program(program)
+
+    def test_a_monitor_that_falls_behind_a_burst_is_resynced_and_records_every_task_as_it_ended(self):
+        with open(self.script, "w") as f:
+            f.write(BURST_PROGRAM)
+        self.env["BURST"] = "60000"
+        self.env["TRUTH"] = self.path("truth.json")
+        program = self.start_program()
+        table = self.path("burst.csv")
+        monitor = self.attach_until_attached(str(program.pid), "--export", table)
+        # The monitor stops reading while the burst's events (some 25 MB) are made.
+        monitor.send_signal(signal.SIGSTOP)
+        try:
+            program.send_signal(signal.SIGUSR1)
+            self.assertEqual(read_line(program.stdout, timeout=300), "burst done\n")
+        finally:
+            monitor.send_signal(signal.SIGCONT)
+        out, err = program.communicate(timeout=300)
+        self.assertEqual(program.returncode, 0, err)
+        self.assertNotIn(b"Traceback", err)
+        out, err = monitor.communicate(timeout=DEADLINE)
+        self.assertEqual(monitor.returncode, 0, out + err)
+        self.assertRegex(out, rb"the program has ended \(fell behind and was resynced \d+ times?\)")
+        with open(self.env["TRUTH"]) as f:
+            truth = json.load(f)
+        with open(table, newline="") as f:
+            seen = {row["name"]: row["state"] for row in csv.DictReader(f)}
+        self.assertEqual(len(truth), 60100)
+        wrong = {name: (seen.get(name), want) for name, want in truth.items() if seen.get(name) != want}
+        self.assertEqual(len(wrong), 0, list(wrong.items())[:5])
 
     def test_attaching_to_a_pid_without_a_probe_says_so(self):
         os.mkdir(self.path("coroscope"), 0o700)

@@ -172,6 +172,12 @@ class ProbeTest(unittest.TestCase):
         self.assertIn("coroscope.probe/2", refusal["message"])
         self.assertIsNone(self.client.frame())
 
+    def test_the_hello_offers_resync_and_an_attach_that_asks_for_it_with_a_non_boolean_is_refused(self):
+        self.assertIs(self.client.frame()["resync"], True)
+        self.client.send({"type": "attach", "protocol": "coroscope.probe/1", "resync": "yes"})
+        self.assertEqual(self.client.frame(), {"type": "error", "message": "resync: expected true or false"})
+        self.assertIsNone(self.client.frame())
+
     def test_a_client_cannot_flood_a_busy_loop_with_commands(self):
         _, snapshot = self.client.attach()
         target = next(f["task"] for f in snapshot if f.get("name") == "target")

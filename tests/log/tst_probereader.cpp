@@ -193,3 +193,148 @@ TEST_CASE("a frame of exactly 1 MiB with its newline is read")
     CHECK(reader.feed(kHello + frame));
     CHECK(reader.takeAcks().size() == 1);
 }
+
+TEST_CASE("a resync brings the tasks the client knows up to date, and creates and ends those it missed")
+{
+    ProbeReader reader;
+    reader.acceptResync();
+    REQUIRE(reader.feed(kHello + lines({
+        R"({"t_ms":0,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+        R"({"t_ms":1,"task":1,"type":"started"})",
+        R"({"t_ms":1,"task":1,"type":"suspended","await":"sleep 1s"})",
+        R"({"t_ms":0,"task":2,"type":"created","name":"b","op":"task","parent":1,"loop":"main"})",
+        R"({"t_ms":1,"task":2,"type":"started"})",
+        R"({"t_ms":1,"task":2,"type":"suspended","await":"queue.get"})",
+        R"({"t_ms":0,"task":3,"type":"created","name":"c","op":"task","parent":1,"loop":"main"})",
+        R"({"t_ms":2,"task":3,"type":"cancel_requested","reason":"task:main"})",
+        R"({"type":"snapshot_end"})",
+        // It fell behind; what it missed:
+        R"({"type":"resync"})",
+        R"({"t_ms":0,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+        R"({"t_ms":1,"task":1,"type":"started"})",
+        R"({"t_ms":8,"task":1,"type":"suspended","await":"gather 2"})",
+        R"({"type":"ended","tasks":[[2,"done",9,null,"b",1,0],[3,"cancelled",9.5,"task:main","c",1,0]]})",
+        R"({"t_ms":5,"task":4,"type":"created","name":"new","op":"task","parent":1,"loop":"main"})",
+        R"({"t_ms":6,"task":4,"type":"started"})",
+        R"({"t_ms":6,"task":4,"type":"suspended","await":"sleep 2s"})",
+        R"({"type":"ended","tasks":[[5,"failed",7,null,"missed",1,5.5]]})",
+        R"({"type":"snapshot_end"})",
+        R"({"type":"ack","seq":4})",
+        R"({"t_ms":10,"task":4,"type":"resumed"})",
+        R"({"t_ms":10,"task":4,"type":"done","result":7})",
+    })));
+    CHECK(reader.resyncs() == 1);
+    RunRecord record(RunRecord::Spool::None);
+    record.apply(QStringLiteral("main"), reader.batch());
+    REQUIRE(record.taskCount() == 5);
+    CHECK(record.task(1)->state == rt::TaskState::Running);
+    CHECK(record.task(1)->awaiting == QStringLiteral("gather 2"));
+    CHECK(record.task(1)->startedNs == 1'000'000);
+    CHECK(record.task(2)->state == rt::TaskState::Done);
+    CHECK(record.task(2)->finishedNs == 9'000'000);
+    CHECK(record.task(3)->state == rt::TaskState::Cancelled);
+    CHECK(record.task(3)->cancelReason == QStringLiteral("task:main"));
+    CHECK(record.task(4)->state == rt::TaskState::Done);
+    const auto missed = record.task(5);
+    CHECK(missed->name == QStringLiteral("missed"));
+    CHECK(missed->parent == 1);
+    CHECK(missed->createdNs == 5'500'000);
+    CHECK(missed->state == rt::TaskState::Failed);
+    CHECK(reader.takeAcks().size() == 1);
+}
+
+TEST_CASE("a resync's ended entry of a task already ended changes nothing, and once it is over a task created twice is refused")
+{
+    ProbeReader reader;
+    reader.acceptResync();
+    const bool ok = reader.feed(kHello + lines({
+        R"({"t_ms":0,"task":1,"type":"created","name":"a","op":"task"})",
+        R"({"t_ms":1,"task":1,"type":"done","result":1})",
+        R"({"type":"snapshot_end"})",
+        R"({"type":"resync"})",
+        R"({"t_ms":0,"task":1,"type":"created","name":"a","op":"task"})",
+        R"({"t_ms":1,"task":1,"type":"done","result":1})",
+        R"({"type":"ended","tasks":[[1,"failed",3,null,"a",null,0]]})",
+        R"({"type":"snapshot_end"})",
+        R"({"t_ms":0,"task":1,"type":"created","name":"a","op":"task"})",
+    }));
+    CHECK_FALSE(ok);
+    CHECK(reader.error() == QStringLiteral("frame 10: task 1 is created twice"));
+    RunRecord record(RunRecord::Spool::None);
+    record.apply(QStringLiteral("main"), reader.batch());
+    CHECK(reader.batch().events.size() == 2); // created, done: nothing of the resync
+    CHECK(record.task(1)->state == rt::TaskState::Done);
+    CHECK(record.task(1)->result == QStringLiteral("1"));
+}
+
+TEST_CASE("a resync is refused unless asked for, before the snapshot's end, and its ended frames unless well formed")
+{
+    const QByteArray attached = kHello + lines({R"({"type":"snapshot_end"})"});
+    struct Case {
+        const char *what;
+        bool asked;
+        QByteArray stream;
+        const char *message;
+    };
+    const Case cases[] = {
+        {"a resync not asked for", false, attached + lines({R"({"type":"resync"})"}),
+         "frame 3: resync: this client did not ask for it"},
+        {"a resync before the snapshot's end", true, kHello + lines({R"({"type":"resync"})"}),
+         "frame 2: resync: before the snapshot's end"},
+        {"a resync inside a resync", true, attached + lines({R"({"type":"resync"})", R"({"type":"resync"})"}),
+         "frame 4: resync: before the snapshot's end"},
+        {"ended outside a resync", true, attached + lines({R"({"type":"ended","tasks":[]})"}),
+         "frame 3: ended: outside a resync's snapshot"},
+        {"ended after the resync's snapshot", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"snapshot_end"})", R"({"type":"ended","tasks":[]})"}),
+         "frame 5: ended: outside a resync's snapshot"},
+        {"tasks not an array", true, attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":{}})"}),
+         "frame 4: ended: tasks: expected an array"},
+        {"an entry too short", true, attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"done",1]]})"}),
+         "frame 4: ended: task 0: expected [id, state, t_ms, reason, name, parent, created t_ms]"},
+        {"an entry not an array", true, attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[7]})"}),
+         "frame 4: ended: task 0: expected [id"},
+        {"an id that is not one", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[0,"done",1,null,"a",null,0]]})"}),
+         "frame 4: ended: task 0: id: expected a task id"},
+        {"an unknown state", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"running",1,null,"a",null,0]]})"}),
+         "frame 4: ended: task 0: state: expected done, failed or cancelled"},
+        {"a time out of range", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"done",-1,null,"a",null,0]]})"}),
+         "frame 4: ended: task 0: t_ms: expected a number"},
+        {"a reason for a task that was not cancelled", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"done",1,"user","a",null,0]]})"}),
+         "frame 4: ended: task 0: reason: expected a string for a cancelled task, else null"},
+        {"a name that is not a string", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"done",1,null,5,null,0]]})"}),
+         "frame 4: ended: task 0: name: expected a string"},
+        {"a bad parent in a later entry", true,
+         attached + lines({R"({"type":"resync"})", R"({"type":"ended","tasks":[[1,"done",1,null,"a",null,0],[2,"done",1,null,"b","x",0]]})"}),
+         "frame 4: ended: task 1: parent: expected a task id or null"},
+    };
+    for (const Case &c : cases) {
+        SECTION(c.what)
+        {
+            ProbeReader reader;
+            if (c.asked)
+                reader.acceptResync();
+            CHECK_FALSE(reader.feed(c.stream));
+            INFO(reader.error().toStdString());
+            CHECK(reader.error().startsWith(QLatin1String(c.message)));
+            CHECK(reader.batch().events.empty()); // a refused ended frame applies none of its entries
+        }
+    }
+}
+
+TEST_CASE("the hello says whether the probe can resync a client that falls behind")
+{
+    ProbeReader old;
+    REQUIRE(old.feed(kHello));
+    CHECK_FALSE(old.hello()->resync);
+    ProbeReader offered;
+    QByteArray hello = kHello;
+    hello.replace("\"python\":\"3.11.2\"}", "\"python\":\"3.11.2\",\"resync\":true}");
+    REQUIRE(offered.feed(hello));
+    CHECK(offered.hello()->resync);
+}

@@ -1685,13 +1685,13 @@ TEST_CASE("Cancel all is enabled only while a task is live")
 {
     Dashboard d;
     QQuickItem *cancelAll = d.item(QStringLiteral("cancelAllAction"));
-    CHECK_FALSE(cancelAll->isEnabled());
+    CHECK_FALSE(cancelAll->property("active").toBool());
     const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
     REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
-    CHECK_EVENTUALLY(cancelAll->isEnabled());
+    CHECK_EVENTUALLY(cancelAll->property("active").toBool());
     d.click(cancelAll);
     REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("cancelled"));
-    CHECK_EVENTUALLY(!cancelAll->isEnabled());
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
     checkNoWarnings(d);
 }
 
@@ -2419,7 +2419,7 @@ class WatchedProgram
 {
 public:
     static constexpr const char *kScript = R"(
-import asyncio, sys
+import asyncio, sys, time
 
 async def sleeper():
     try:
@@ -2457,6 +2457,8 @@ async def main():
     while (line := await lines.get()) not in ("quit", ""):
         if line == "go":
             go.set_result("went")
+        elif line == "block":
+            time.sleep(0.08)    # holds the loop: a stall
     print("survived", flush=True)
 
 asyncio.run(main())
@@ -2641,6 +2643,54 @@ TEST_CASE("Attach lists a watched program; its tasks show live, Cancel and Add c
     REQUIRE_EVENTUALLY(!program.isRunning());
     CHECK(program.exitCode() == 0);
     CHECK(program.outputText().endsWith(QLatin1String("survived\n")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("Cancel all says why it cannot act while only an attached program's tasks are live, and leaves them alone",
+          "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    attachThroughDialog(d, program);
+    d.monitor->setScopeRunId(0);
+    REQUIRE_EVENTUALLY(stateNamed(d, "sleeper") == QLatin1String("running"));
+    QQuickItem *cancelAll = d.item(QStringLiteral("cancelAllAction"));
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
+    CHECK(cancelAll->property("toolTip").toString()
+          == QLatin1String("Cancel all stops the runs launched here: cancel an attached program's tasks with Cancel or Cancel subtree"));
+
+    // With a run launched here, it stops that run only.
+    const qint64 key = d.spawnSleep(QStringLiteral("600"), QStringLiteral("\"never\""));
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("running"));
+    CHECK_EVENTUALLY(cancelAll->property("active").toBool());
+    CHECK(cancelAll->property("toolTip").toString() == QLatin1String("Cancel every live task launched here, like Ctrl-C"));
+    d.click(cancelAll);
+    REQUIRE_EVENTUALLY(rowState(d, key) == QLatin1String("cancelled"));
+    CHECK_EVENTUALLY(!cancelAll->property("active").toBool());
+    CHECK(stateNamed(d, "sleeper") == QLatin1String("running"));
+    CHECK_FALSE(program.errorText().contains(QLatin1String("CancelledError")));
+    checkNoWarnings(d);
+}
+
+TEST_CASE("an attached program's stall shows in the status bar's loop line like a launched run's", "[attach]")
+{
+    WatchedProgram program;
+    Dashboard d;
+    const int runId = attachThroughDialog(d, program);
+    REQUIRE_EVENTUALLY(d.rowNamed(QStringLiteral("kept")) >= 0);
+    const auto loopLine = [&] {
+        const QList<QQuickItem *> lines = d.visibleItems(QStringLiteral("loopHealth"));
+        return lines.size() == 1 ? textOf(lines.front()) : QString();
+    };
+    CHECK_EVENTUALLY(loopLine() == QLatin1String("healthy"));
+    program.tell("block");
+    REQUIRE_EVENTUALLY(loopLine().startsWith(QStringLiteral("1 stall \u00B7 max ")));
+    CHECK(loopLine().contains(QLatin1String("last: Task-1 (")));
+    const QVariantMap loop = d.monitor->loops().value(0).toMap();
+    CHECK(loop.value(QStringLiteral("runId")).toInt() == runId);
+    CHECK(loop.value(QStringLiteral("run")).toString() == QStringLiteral("watched.py (pid %1)").arg(program.pid()));
+    CHECK_FALSE(loop.value(QStringLiteral("healthy")).toBool());
+    d.screenshot(QStringLiteral("attached-stall"));
     checkNoWarnings(d);
 }
 

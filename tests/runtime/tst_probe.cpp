@@ -3,7 +3,10 @@
 // every loop's journal in the process, which the other runtime tests read themselves.
 
 #include "helpers.h"
+#include "log/probereader.h"
+#include "log/runrecord.h"
 #include "runtime/probe.h"
+#include "session/probeclient.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -286,6 +289,7 @@ TEST_CASE("bad input gets one error frame and a closed connection, and the probe
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/2\"}\n"),
          "protocol \"coroscope.probe/2\" is not spoken here (coroscope.probe/1)"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n[1, 2]\n"), "a frame that is not a JSON object"},
+        {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\",\"resync\":1}\n"), "resync: expected true or false"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n{\"type\":\"cancel\",\"task\":\"x\"}\n"),
          "task: expected a task id (an integer)"},
         {QByteArray("{\"type\":\"attach\",\"protocol\":\"coroscope.probe/1\"}\n{\"type\":\"cancel\",\"task\":1,\"seq\":1.5}\n"),
@@ -371,4 +375,84 @@ TEST_CASE("a client more than 16 MiB behind is dropped, and told so after the fr
         return f.contains(QLatin1String("type")) || f.contains(QLatin1String("protocol"));
     });
     CHECK(std::size_t(whole) == client.frames.size());
+}
+
+TEST_CASE("a client that asked for resync and falls behind is resynced: its table ends with every task as it is")
+{
+    endpoint();
+    rt::Loop loop(QStringLiteral("main"));
+    // Tasks the client sees made before it stops reading; half of them end meanwhile.
+    std::vector<Task<int>> known;
+    for (int i = 0; i < 1'000; ++i)
+        known.push_back(rt::spawn(sleepAnHour(), named(QStringLiteral("known %1").arg(i))));
+    REQUIRE(runUntil([&] { return known.back()->state() == rt::TaskState::Running; }).reached);
+
+    session::ProbeConnection connection;
+    REQUIRE_FALSE(connection.open(endpoint()));
+    log::ProbeReader reader;
+    REQUIRE_FALSE(connection.attach(reader));
+    CHECK(reader.hello()->resync);
+    log::RunRecord table(log::RunRecord::Spool::None);
+    const auto read = [&] {
+        connection.readInto(reader, 0);
+        table.apply(QStringLiteral("main"), reader.batch());
+        reader.batch().clear();
+        return reader.failed() || connection.closed();
+    };
+    REQUIRE(runUntil([&] { return read() || (reader.snapshotDone() && table.localId(known.back()->id()) != 0); },
+                     std::chrono::seconds(60)).reached);
+    REQUIRE(reader.resyncs() == 0);
+
+    // It stops reading: some 60 MB of events are made, far more than 16 MiB.
+    std::vector<Task<int>> burst;
+    for (int i = 0; i < 200'000; ++i) {
+        if (i % 3 == 0)
+            burst.push_back(rt::spawn(sleepThenReturn(0ms, i)));
+        else if (i % 3 == 1)
+            burst.push_back(rt::spawn(sleepThenFail(0ms, QStringLiteral("boom %1").arg(i))));
+        else
+            burst.push_back(rt::spawn(sleepAnHour()));
+    }
+    for (std::size_t i = 0; i < known.size(); i += 2)
+        known[i]->cancel();
+    for (std::size_t i = 2; i < burst.size(); i += 6)
+        burst[i]->cancel();
+    REQUIRE(runUntil([&] { return known.front()->finished() && burst[burst.size() - 2]->finished(); },
+                     std::chrono::seconds(120)).reached);
+
+    // It reads again, until its table holds every task as the program has it.
+    const auto agrees = [&](const std::vector<Task<int>> &tasks) {
+        for (const Task<int> &t : tasks) {
+            const std::uint64_t local = table.localId(t->id());
+            if (local == 0 || table.state(local) != t->state())
+                return false;
+        }
+        return true;
+    };
+    // (Compared only when nothing more has come: a comparison walks 200,000 tasks.)
+    const RunStats caughtUp = runUntil([&] {
+        const qint64 frames = reader.frames();
+        return read() || (reader.frames() == frames && agrees(known) && agrees(burst));
+    }, std::chrono::seconds(120));
+    INFO(reader.error().toStdString());
+    CHECK_FALSE(reader.failed());
+    CHECK_FALSE(connection.closed());
+    REQUIRE(caughtUp.reached);
+    CHECK(reader.resyncs() >= 1);
+    CHECK(table.state(table.localId(known[0]->id())) == rt::TaskState::Cancelled);
+    CHECK(table.state(table.localId(known[1]->id())) == rt::TaskState::Running);
+    CHECK(table.state(table.localId(burst[0]->id())) == rt::TaskState::Done);
+    CHECK(table.state(table.localId(burst[1]->id())) == rt::TaskState::Failed);
+    CHECK(table.state(table.localId(burst[2]->id())) == rt::TaskState::Cancelled);
+    CHECK(table.state(table.localId(burst[5]->id())) == rt::TaskState::Running);
+
+    // The program carried on unharmed, and the client is still served: a command is answered.
+    CHECK(connection.send(session::probeCancelFrame(known[1]->id(), 1)));
+    REQUIRE(runUntil([&] { return read() || known[1]->finished(); }, std::chrono::seconds(30)).reached);
+    CHECK(known[1]->state() == rt::TaskState::Cancelled);
+    for (const Task<int> &t : known)
+        t->cancel();
+    for (const Task<int> &t : burst)
+        t->cancel();
+    REQUIRE(runUntilIdle(loop, std::chrono::seconds(60)).reached);
 }
