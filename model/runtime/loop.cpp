@@ -132,21 +132,18 @@ void Loop::takeIncoming()
         return std::size_t(std::min<std::uint64_t>(c.at > first ? c.at - first : 0, m_ready.size()));
     };
     const Ready function{nullptr, kIncomingFunction};
+    std::size_t next = 0; // the first call not yet placed
     if (slot(incoming.front()) < m_ready.size()) {
         RingQueue<Ready> merged;
-        std::size_t next = 0;
         for (std::size_t i = 0; i < m_ready.size(); ++i) {
             for (; next < incoming.size() && slot(incoming[next]) <= i; ++next)
                 merged.push_back(function);
             merged.push_back(m_ready[i]);
         }
-        for (; next < incoming.size(); ++next)
-            merged.push_back(function);
         m_ready.swap(merged);
-    } else {
-        for (std::size_t i = 0; i < incoming.size(); ++i)
-            m_ready.push_back(function);
     }
+    for (; next < incoming.size(); ++next)
+        m_ready.push_back(function);
     for (Incoming &c : incoming)
         m_incomingFunctions.push_back(std::move(c.fn));
 }

@@ -30,12 +30,6 @@ public:
     RingQueue() = default;
     RingQueue(const RingQueue &) = delete;
     RingQueue &operator=(const RingQueue &) = delete;
-    RingQueue(RingQueue &&o) noexcept { swap(o); }
-    RingQueue &operator=(RingQueue &&o) noexcept
-    {
-        RingQueue(std::move(o)).swap(*this);
-        return *this;
-    }
 
     [[nodiscard]] std::size_t size() const noexcept { return m_size; }
     [[nodiscard]] bool empty() const noexcept { return m_size == 0; }

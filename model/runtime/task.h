@@ -201,7 +201,7 @@ private:
         static void *operator new(std::size_t size) { return detail::allocatePooled(size); }
         static void operator delete(void *block, std::size_t size) noexcept { detail::releasePooled(block, size); }
 
-        QString name;       // a task's own name (a repeat's copy has none: m_copyName)
+        QString name;           // a task's own name (a repeat's copy has none: m_copyName)
         QString resultText;     // with ResultKind::Text
         QJsonValue resultValue; // with ResultKind::Value
         std::vector<DoneEntry> entries;
