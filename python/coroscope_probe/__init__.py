@@ -462,7 +462,7 @@ class _Probe:
         self.stopping = True
         self.wake()
         if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join(timeout=1.0)
+            self.thread.join(timeout=2.0)     # its flush() takes at most a second
         try:
             # A forked child exits with the parent's socket still the parent's.
             if self.pid == os.getpid() and self.inode is not None and os.stat(self.path).st_ino == self.inode:
@@ -473,6 +473,7 @@ class _Probe:
     def run(self):
         try:
             self.loop_forever()
+            self.flush()
         except Exception as e:      # never into the program: stop serving, say why
             try:
                 sys.stderr.write("coroscope_probe: stopped serving: %r\n" % (e,))
@@ -491,11 +492,7 @@ class _Probe:
         poller.register(self.wake_r, select.POLLIN)
         by_fd = {}
         while not self.stopping:
-            with self.lock:
-                caught_up = [(c, self.resync_events(c), self.take_held(c)) for c in self.clients
-                             if c.behind and not c.dead and not c.closing and not c.out]
-            for c, events, held in caught_up:
-                self.resync(c, events, held)
+            self.resync_caught_up()
             with self.lock:
                 for c in list(self.clients):
                     if c.dead or (c.closing and not c.out):
@@ -521,6 +518,33 @@ class _Probe:
                         self.receive(c)
                     if mask & select.POLLOUT and not c.dead:
                         self.send(c)
+
+    def resync_caught_up(self):
+        """Resyncs each client that was behind and has been sent all it was owed."""
+        with self.lock:
+            caught_up = [(c, self.resync_events(c), self.take_held(c)) for c in self.clients
+                         if c.behind and not c.dead and not c.closing and not c.out]
+        for c, events, held in caught_up:
+            self.resync(c, events, held)
+
+    def flush(self):
+        """At exit: what the program did last, and the answers it gave, still reach the
+        clients (one behind is resynced first), for up to a second."""
+        until = time.monotonic() + 1.0
+        while time.monotonic() < until:
+            self.resync_caught_up()
+            with self.lock:
+                waiting = {c.sock.fileno(): c for c in self.clients if not c.dead and c.out}
+            if not waiting:
+                return
+            poller = select.poll()
+            for fd in waiting:
+                poller.register(fd, select.POLLOUT)
+            for fd, mask in poller.poll(100):
+                if mask & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
+                    waiting[fd].dead = True
+                elif mask & select.POLLOUT:
+                    self.send(waiting[fd])
 
     def take_held(self, c):
         """A client caught up is no longer behind: what happens from now on queues for

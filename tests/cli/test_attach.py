@@ -105,6 +105,27 @@ async def main():
 asyncio.run(main())
 '''
 
+# On SIGUSR1, ENDING tasks that finish, and the program ends at once: their events are
+# still on their way to the monitor when the interpreter exits.
+ENDING_PROGRAM = r'''
+import asyncio, os, signal
+
+async def quick(i):
+    return i
+
+async def main():
+    loop = asyncio.get_running_loop()
+    go = loop.create_future()
+    loop.add_signal_handler(signal.SIGUSR1, go.set_result, None)
+    print("ready", flush=True)
+    await go
+    await asyncio.gather(*(asyncio.create_task(quick(i), name="last %d" % i)
+                           for i in range(int(os.environ["ENDING"]))))
+    print("ending", flush=True)
+
+asyncio.run(main())
+'''
+
 
 def read_line(stream, timeout=DEADLINE):
     """The next line of a child's unbuffered pipe, waiting on the pipe (never a bare
@@ -391,6 +412,30 @@ class AttachTest(unittest.TestCase):
         self.assertEqual(len(truth), 60100)
         wrong = {name: (seen.get(name), want) for name, want in truth.items() if seen.get(name) != want}
         self.assertEqual(len(wrong), 0, list(wrong.items())[:5])
+
+    def test_what_the_program_did_just_before_it_ended_reaches_the_monitor(self):
+        with open(self.script, "w") as f:
+            f.write(ENDING_PROGRAM)
+        self.env["ENDING"] = "5000"
+        program = self.start_program()
+        table = self.path("ending.csv")
+        monitor = self.attach_until_attached(str(program.pid), "--export", table)
+        # The monitor reads nothing until the program is about to exit: all of the
+        # tasks' events wait in the probe then.
+        monitor.send_signal(signal.SIGSTOP)
+        try:
+            program.send_signal(signal.SIGUSR1)
+            self.assertEqual(read_line(program.stdout), "ending\n")
+        finally:
+            monitor.send_signal(signal.SIGCONT)
+        out, err = program.communicate(timeout=DEADLINE)
+        self.assertEqual(program.returncode, 0, err)
+        out, err = monitor.communicate(timeout=DEADLINE)
+        self.assertEqual(monitor.returncode, 0, out + err)
+        with open(table, newline="") as f:
+            states = [row["state"] for row in csv.DictReader(f) if row["name"].startswith("last ")]
+        self.assertEqual(len(states), 5000)
+        self.assertEqual(set(states), {"done"})
 
     def test_attaching_to_a_pid_without_a_probe_says_so(self):
         os.mkdir(self.path("coroscope"), 0o700)
