@@ -26,6 +26,7 @@ constexpr int kMaxStallsPerLane = 4096; // stalls read per lane per rebuild (new
 constexpr int kAsyncBars = 20000;       // from this many bars on, builds run on the worker
 constexpr int kWorkerNice = 5;          // the worker runs below the GUI thread
 constexpr std::uint16_t kHiddenLane = 0xffff; // BarCache::lane of a bar not drawn
+constexpr qint64 kBarSyncSliceNs = 3'000'000;   // the GUI thread's time a build may spend re-reading bars
 constexpr int kMaxBarLabels = 200;
 constexpr float kMarkWidth = 2;     // px, a marked bar's frame
 constexpr float kSelectedWidth = 3; // px, a selected bar's: told apart from a marked one by more than colour
@@ -477,10 +478,10 @@ void TaskTimeline::rebuildNow()
     cost.start();
     Built built;
     built.generation = ++m_generation;
+    m_dirty = false; // makeFrame sets it again while bars are left to read
     const Frame frame = makeFrame();
     build(frame, m_bars, built);
     built.costMs = cost.elapsed();
-    m_dirty = false;
     adopt(std::move(built));
 }
 
@@ -521,14 +522,6 @@ void TaskTimeline::syncBars()
     TimelineSource *src = m_source;
     const int n = src->barCount();
     const int cached = int(m_bars.state.size());
-    const quint64 revision = src->timelineRevision();
-    m_changedBars.clear();
-    const bool all = !m_bars.valid || n < cached || !src->changedBars(m_bars.revision, cached, m_changedBars);
-    m_bars.startMs.resize(std::size_t(n));
-    m_bars.endMs.resize(std::size_t(n));
-    m_bars.state.resize(std::size_t(n));
-    m_bars.lane.resize(std::size_t(n));
-    m_bars.mark.resize(std::size_t(n));
     const auto read = [&](int i) {
         const TimelineSource::Bar b = src->bar(i);
         const auto k = std::size_t(i);
@@ -538,16 +531,47 @@ void TaskTimeline::syncBars()
         m_bars.lane[k] = b.lane < 0 ? kHiddenLane : std::uint16_t(std::min(b.lane, kHiddenLane - 1));
         m_bars.mark[k] = std::uint8_t(std::clamp(b.mark, 0, 2));
     };
-    if (all) {
-        for (int i = 0; i < n; ++i)
-            read(i);
-    } else {
-        for (const int i : m_changedBars)
-            read(i);
-        for (int i = cached; i < n; ++i)
-            read(i);
+    // Bars left from the last build are read first; rows only ever grow while the
+    // cache stays valid, so they are all still there.
+    if (!m_barSync.pending() || !m_bars.valid || n < cached) {
+        const quint64 revision = src->timelineRevision();
+        m_barSync.rows.clear();
+        m_barSync.next = 0;
+        m_barSync.revision = revision;
+        const bool all = !m_bars.valid || n < cached || !src->changedBars(m_bars.revision, cached, m_barSync.rows);
+        m_bars.startMs.resize(std::size_t(n));
+        m_bars.endMs.resize(std::size_t(n));
+        m_bars.state.resize(std::size_t(n));
+        m_bars.lane.resize(std::size_t(n));
+        m_bars.mark.resize(std::size_t(n));
+        if (all) {
+            // Every bar at once: lanes came or went, or rows were removed, and a bar read
+            // before that would be drawn in the wrong lane (a user's action, seldom).
+            m_barSync.rows.clear();
+            for (int i = 0; i < n; ++i)
+                read(i);
+            m_bars.revision = revision;
+            m_bars.valid = true;
+            return;
+        }
+        for (int i = cached; i < n; ++i) {
+            m_bars.lane[std::size_t(i)] = kHiddenLane; // not drawn until read
+            m_barSync.rows.push_back(i);
+        }
     }
-    m_bars.revision = revision;
+    QElapsedTimer spent;
+    spent.start();
+    const std::size_t sliceEnd = m_barSyncSlice > 0 ? m_barSync.next + std::size_t(m_barSyncSlice) : m_barSync.rows.size();
+    while (m_barSync.pending() && m_barSync.next < sliceEnd) {
+        read(m_barSync.rows[m_barSync.next++]);
+        if (m_barSyncSlice == 0 && m_barSync.next % 4096 == 0 && spent.nsecsElapsed() > kBarSyncSliceNs)
+            break;
+    }
+    if (m_barSync.pending()) {
+        m_dirty = true; // the next build reads on (adopt() polishes again)
+        return;
+    }
+    m_bars.revision = m_barSync.revision;
     m_bars.valid = true;
 }
 

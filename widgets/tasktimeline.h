@@ -177,6 +177,9 @@ public:
     Q_INVOKABLE void refresh();
     // Rebuilds the vertex arrays synchronously (what updatePolish does); for tests.
     void rebuildNow();
+    // Tests make the bars' re-reading exact: `bars` changed or new bars a build (0: as
+    // many as fit in the time a build may spend on them).
+    void setBarSyncSlice(int bars) { m_barSyncSlice = bars; }
 
 Q_SIGNALS:
     void monitorChanged();
@@ -271,7 +274,7 @@ private:
 
     void setColor(QColor &slot, const QColor &c);
     void invalidate();
-    void syncBars();
+    void syncBars(); // sets m_dirty while changed bars are left to read
     [[nodiscard]] Frame makeFrame();
     [[nodiscard]] int hitAt(double x, double y) const; // the bar under (x, y), -1 if none
     void updateBarLabels();
@@ -307,7 +310,17 @@ private:
     qint64 m_lastCostMs = 0;
 
     BarCache m_bars; // read by the worker while m_building: not touched then
-    std::vector<int> m_changedBars;
+    // Changed and new bars are re-read a time slice per build: a cancel of 600,000 tasks
+    // changes that many in a tick, and reading them all at once held the GUI thread for
+    // tens of milliseconds. Bars not read yet show what they showed (new ones: nothing).
+    struct BarSync {
+        std::vector<int> rows; // ascending
+        std::size_t next = 0;  // rows[next..] are left to read
+        quint64 revision = 0;  // the source's revision when they were collected
+        [[nodiscard]] bool pending() const noexcept { return next < rows.size(); }
+    };
+    BarSync m_barSync;
+    int m_barSyncSlice = 0;
     std::unique_ptr<Worker> m_worker; // made on the first large build
     bool m_building = false;
     quint64 m_generation = 0; // bumped by every build; only the newest one's result is adopted

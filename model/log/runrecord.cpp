@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 namespace coroscope::log {
 
@@ -549,32 +550,46 @@ QString RunRecord::cancelText(rt::CancelKind kind, std::uint64_t byRuntimeId) co
 
 std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) const
 {
-    std::vector<std::uint64_t> out;
-    const std::size_t count = m_sortedRows.size();
-    if (id == 0 || id > count)
-        return out;
-    // inTree[i]: whether task id + i is in the subtree. Siblings share a parent, so
-    // the last parent looked up answers most rows without a search.
-    std::vector<bool> inTree(count - id + 1, false);
-    inTree[0] = true;
-    std::uint64_t lastParent = 0;
-    bool lastInTree = false;
-    for (std::uint64_t local = id + 1; local <= count; ++local) {
-        const TaskRow &row = rowAt(local);
+    DescendantScan scan(*this, id);
+    scan.scan(*this, std::numeric_limits<std::size_t>::max());
+    return scan.take();
+}
+
+RunRecord::DescendantScan::DescendantScan(const RunRecord &record, std::uint64_t id)
+    : m_id(id)
+    , m_next(id + 1)
+    , m_last(id == 0 || id > record.m_sortedRows.size() ? 0 : record.m_sortedRows.size())
+{
+    if (m_last == 0) {
+        m_next = 1; // nothing to cover: done
+        return;
+    }
+    m_inTree.assign(std::size_t(m_last - id + 1), false);
+    m_inTree[0] = true;
+}
+
+bool RunRecord::DescendantScan::scan(const RunRecord &record, std::size_t tasks)
+{
+    // A child is created after its parent, so one pass in creation order finds them all.
+    if (done())
+        return true;
+    const std::uint64_t until = m_last - m_next < tasks ? m_last : m_next + tasks - 1;
+    for (; m_next <= until; ++m_next) {
+        const TaskRow &row = record.rowAt(m_next);
         if (row.parent == 0)
             continue;
-        if (row.parent != lastParent) {
-            lastParent = row.parent;
-            const std::uint64_t parent = localId(row.parent);
-            lastInTree = parent >= id && parent < local && inTree[parent - id];
+        if (row.parent != m_lastParent) {
+            m_lastParent = row.parent;
+            const std::uint64_t parent = record.localId(row.parent);
+            m_lastInTree = parent >= m_id && parent < m_next && m_inTree[parent - m_id];
         }
-        if (!lastInTree)
+        if (!m_lastInTree)
             continue;
-        inTree[local - id] = true;
+        m_inTree[m_next - m_id] = true;
         if (!rt::isFinal(row.state))
-            out.push_back(row.runtimeId);
+            m_found.push_back(row.runtimeId);
     }
-    return out;
+    return done();
 }
 
 std::uint64_t RunRecord::originOf(const TaskRow &row) const

@@ -244,6 +244,31 @@ public:
     // any depth, through finished ones too), in creation order. One pass over the
     // tasks created after it (a child is created after its parent): O(tasks).
     [[nodiscard]] std::vector<std::uint64_t> unfinishedDescendants(std::uint64_t id) const;
+    // The same search a slice at a time, so that a subtree of a million tasks need not
+    // hold the dashboard's thread for one frame (tens of milliseconds). It covers the
+    // tasks the record held when it began; the record may grow meanwhile, and must live
+    // as long as the scan is used on it.
+    class DescendantScan
+    {
+    public:
+        DescendantScan(const RunRecord &record, std::uint64_t id);
+        // Looks at up to `tasks` more tasks; true once every task it covers is looked at.
+        bool scan(const RunRecord &record, std::size_t tasks);
+        [[nodiscard]] bool done() const noexcept { return m_next > m_last; }
+        // What was found so far (runtime ids, creation order), taken out of the scan.
+        [[nodiscard]] std::vector<std::uint64_t> take() { return std::move(m_found); }
+
+    private:
+        std::uint64_t m_id;
+        std::uint64_t m_next;
+        std::uint64_t m_last;      // the last task it covers (local id)
+        std::vector<bool> m_inTree; // whether task m_id + i is in the subtree
+        // Siblings share a parent, so the last parent looked up answers most tasks
+        // without a search.
+        std::uint64_t m_lastParent = 0;
+        bool m_lastInTree = false;
+        std::vector<std::uint64_t> m_found;
+    };
 
     // The log's texts for an await point and a cancellation (ids are runtime ids).
     [[nodiscard]] QString awaitText(rt::AwaitKind kind, std::uint64_t arg) const;

@@ -34,6 +34,7 @@ namespace {
 constexpr int kTickMs = 33;
 constexpr int kApplyIntervalMs = 5;                 // between two apply slices
 constexpr std::int64_t kApplySliceNs = 2'000'000;   // events applied per slice (time)
+constexpr std::size_t kScanChunk = 8192;              // tasks a subtree scan looks at between clock reads
 constexpr int kTaskThreadNice = 5;       // the runs' threads, below the GUI (see rt::setTaskThreadNice)
 constexpr std::size_t kKeptTimings = 4096;
 constexpr qsizetype kDetailsText = 4000; // characters of a result the details pane shows
@@ -154,6 +155,9 @@ TaskMonitor::TaskMonitor(QObject *parent)
     m_apply.setTimerType(Qt::PreciseTimer);
     m_apply.setInterval(kApplyIntervalMs);
     connect(&m_apply, &QTimer::timeout, this, &TaskMonitor::applySlice);
+    m_subtreeScan.setTimerType(Qt::PreciseTimer);
+    m_subtreeScan.setInterval(kApplyIntervalMs);
+    connect(&m_subtreeScan, &QTimer::timeout, this, &TaskMonitor::scanSubtrees);
 }
 
 TaskMonitor::~TaskMonitor()
@@ -454,26 +458,61 @@ void TaskMonitor::cancelTask(qint64 taskKey)
 
 void TaskMonitor::cancelSubtree(qint64 taskKey)
 {
-    if (m_attached.count(TaskStore::runIdOfKey(taskKey))) {
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    const log::RunRecord *record = m_store.run(runId);
+    std::uint64_t id = 0;
+    if (!record || (!m_attached.count(runId) && !liveRunOf(taskKey, &id)))
+        return;
+    m_subtreeCancels.push_back({taskKey, record, log::RunRecord::DescendantScan(*record, TaskStore::localIdOfKey(taskKey))});
+    scanSubtrees(); // a small run's subtree is found and cancelled before this returns
+}
+
+void TaskMonitor::scanSubtrees()
+{
+    const std::int64_t t0 = rt::monotonicNs();
+    const std::int64_t cpu0 = rt::threadCpuNs();
+    const std::size_t chunk = m_scanSliceTasks ? m_scanSliceTasks : kScanChunk;
+    bool first = true;
+    while (!m_subtreeCancels.empty() && (m_scanSliceTasks ? first : rt::monotonicNs() - t0 < kApplySliceNs)) {
+        SubtreeCancel &c = m_subtreeCancels.front();
+        if (m_store.run(TaskStore::runIdOfKey(c.taskKey)) != c.record) { // its run was removed
+            m_subtreeCancels.erase(m_subtreeCancels.begin());
+            continue;
+        }
+        first = false;
+        if (!c.scan.scan(*c.record, chunk))
+            continue;
+        const qint64 key = c.taskKey;
+        const std::vector<std::uint64_t> found = c.scan.take();
+        m_subtreeCancels.erase(m_subtreeCancels.begin());
+        cancelFound(key, found);
+    }
+    if (m_subtreeCancels.empty())
+        m_subtreeScan.stop();
+    else if (!m_subtreeScan.isActive())
+        m_subtreeScan.start();
+    record(m_subtreeScanTimings, t0, cpu0);
+}
+
+void TaskMonitor::cancelFound(qint64 taskKey, const std::vector<std::uint64_t> &descendants)
+{
+    const int runId = TaskStore::runIdOfKey(taskKey);
+    if (m_attached.count(runId)) {
         // One cancel a task, the task first (docs/spec/probe-protocol.md, "The
         // dashboard"); a descendant may end before its cancel arrives: no message then.
         cancelTask(taskKey);
-        const int runId = TaskStore::runIdOfKey(taskKey);
         const log::RunRecord *record = m_store.run(runId);
-        for (const std::uint64_t probeId : record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey))) {
+        for (const std::uint64_t probeId : descendants) {
             const qint64 key = TaskStore::makeKey(runId, record->localId(probeId));
             sendToProgram(key, {}, true, [](session::ProbeSession &p, std::uint64_t id) { return p.cancel(id); });
         }
         return;
     }
-    std::uint64_t id = 0;
-    session::Run *run = liveRunOf(taskKey, &id);
-    if (!run)
-        return;
     // The task itself gets reason user, its descendants parent, as asyncio gives an
     // awaited child of a cancelled task (docs/spec/log-format.md).
-    const log::RunRecord *record = m_store.run(TaskStore::runIdOfKey(taskKey));
-    run->cancel({id}, record->unfinishedDescendants(TaskStore::localIdOfKey(taskKey)));
+    std::uint64_t id = 0;
+    if (session::Run *run = liveRunOf(taskKey, &id))
+        run->cancel({id}, descendants);
 }
 
 QString TaskMonitor::cancelAllReason() const

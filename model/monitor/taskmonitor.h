@@ -120,6 +120,8 @@ public:
     // here, else -1 (the playground); where: that run's title or "the playground"}.
     Q_INVOKABLE QVariantMap spawnTarget(qint64 selectedTaskKey, int selectedRunId) const;
     Q_INVOKABLE void cancelTask(qint64 taskKey);
+    // The subtree is found a slice at a time between the event loop's other work (a
+    // million tasks take tens of milliseconds to look at), then cancelled at once.
     Q_INVOKABLE void cancelSubtree(qint64 taskKey);
     // Stops every run launched here; attached programs are left alone (their tasks are
     // cancelled one by one, or a subtree at a time).
@@ -184,6 +186,9 @@ public:
     };
     [[nodiscard]] const Timings &tickTimings() const { return m_tickTimings; }
     [[nodiscard]] const Timings &sliceTimings() const { return m_sliceTimings; }
+    [[nodiscard]] const Timings &subtreeScanTimings() const { return m_subtreeScanTimings; }
+    // Tests make the slices of Cancel subtree's scan exact: `tasks` looked at in each.
+    void setSubtreeScanSlice(std::size_t tasks) { m_scanSliceTasks = tasks; }
 
     // TimelineSource: one bar per task, one lane per loop of each run.
     [[nodiscard]] int barCount() const override;
@@ -252,6 +257,9 @@ private:
     void publish();
     void finishRuns();
     static void record(Timings &timings, std::int64_t startNs, std::int64_t startCpuNs);
+    // One slice of each Cancel subtree still looking for its tasks; cancels those found.
+    void scanSubtrees();
+    void cancelFound(qint64 taskKey, const std::vector<std::uint64_t> &descendants);
 
     void updateLoops();
     // The details as of the playhead when it is on the task's run (timetravel.cpp).
@@ -357,6 +365,15 @@ private:
     std::uint64_t m_confirmWithHeld = kConfirmWithHeld;
     Timings m_tickTimings;
     Timings m_sliceTimings;
+    Timings m_subtreeScanTimings;
+    struct SubtreeCancel {
+        qint64 taskKey;
+        const log::RunRecord *record; // the run's record when the scan began
+        log::RunRecord::DescendantScan scan;
+    };
+    std::vector<SubtreeCancel> m_subtreeCancels; // in the order asked
+    QTimer m_subtreeScan;                        // runs scanSubtrees() while any is left
+    std::size_t m_scanSliceTasks = 0;            // 0: as many as fit in kApplySliceNs
     bool m_appliedSinceTick = false;
     std::map<int, std::int64_t> m_finishing; // runs whose every event is applied, shown finished at the next tick
     int m_nextPumped = 0; // the run whose turn it is to be fed first (runs share the time)

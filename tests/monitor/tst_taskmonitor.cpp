@@ -278,6 +278,61 @@ TEST_CASE("cancelling a running task from the dashboard ends it with reason user
     }
 }
 
+TEST_CASE("Cancel subtree finds the subtree a slice at a time between the event loop's other work, then cancels it")
+{
+    monitor::TaskMonitor m;
+    m.setSubtreeScanSlice(10);
+    taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "tree", "tasks": [
+        {"op": "gather", "name": "top", "children": [
+            {"op": "repeat", "name": "kids", "count": 60, "task": {"op": "sleep", "seconds": 60}},
+            {"op": "repeat", "name": "more", "count": 30, "task": {"op": "sleep", "seconds": 60}}]},
+        {"op": "sleep", "name": "outside", "seconds": 60}]})",
+                                                        QStringLiteral("tree.json"));
+    REQUIRE(parsed.ok());
+    const int runId = m.launch(std::move(*parsed.set));
+    REQUIRE(waitFor(m, [&] {
+        const log::RunRecord *record = m.store().run(runId);
+        return record && record->count(rt::TaskState::Running) == 94; // top, kids, more, 90 sleeps, outside
+    }));
+    const std::size_t slicesBefore = m.subtreeScanTimings().wallNs.size();
+    m.cancelSubtree(keyNamed(m, QStringLiteral("top")));
+    // One slice in the call: top's 93 successors take ten of ten tasks each.
+    CHECK(m.subtreeScanTimings().wallNs.size() == slicesBefore + 1);
+    REQUIRE(waitFor(m, [&] { return m.store().run(runId)->count(rt::TaskState::Cancelled) == 93; }));
+    CHECK(m.subtreeScanTimings().wallNs.size() == slicesBefore + 10);
+    CHECK(roleOf(m, QStringLiteral("top"), "cancelReason").toString() == QStringLiteral("user"));
+    CHECK(roleOf(m, QStringLiteral("kids"), "cancelReason").toString() == QStringLiteral("parent"));
+    CHECK(roleOf(m, QStringLiteral("outside"), "state").toString() == QStringLiteral("running"));
+    const log::RunRecord *record = m.store().run(runId);
+    for (std::uint64_t id = 1; id <= record->taskCount(); ++id) {
+        const auto t = record->task(id);
+        if (t->name != QStringLiteral("top") && t->name != QStringLiteral("outside")) {
+            INFO(t->name.toStdString() << " " << id);
+            CHECK(t->cancelReason == QStringLiteral("parent"));
+        }
+    }
+    m.cancelAll();
+}
+
+TEST_CASE("a Cancel subtree still looking for its tasks when its run is removed is dropped")
+{
+    monitor::TaskMonitor m;
+    m.setSubtreeScanSlice(1); // 2,000 slices, 5 ms apart: the scan outlives the run
+    taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "big", "tasks": [
+        {"op": "repeat", "name": "kids", "count": 2000, "task": {"op": "sleep", "seconds": 60}}]})",
+                                                        QStringLiteral("big.json"));
+    REQUIRE(parsed.ok());
+    const int runId = m.launch(std::move(*parsed.set));
+    REQUIRE(waitFor(m, [&] { return m.store().run(runId)->count(rt::TaskState::Running) == 2001; }));
+    m.cancelSubtree(keyNamed(m, QStringLiteral("kids")));
+    m.cancelAll();
+    REQUIRE(waitFor(m, [&] { return m.removeRun(runId).isEmpty(); }));
+    const std::size_t slices = m.subtreeScanTimings().wallNs.size();
+    CHECK(slices < 2000);
+    (void)runUntil([] { return false; }, 100ms); // twenty slices' time
+    CHECK(m.subtreeScanTimings().wallNs.size() <= slices + 1); // the slice that found it gone
+}
+
 TEST_CASE("a callback added to a live task and to a finished one fires once, after the task ends")
 {
     monitor::TaskMonitor m;

@@ -414,16 +414,26 @@ TEST_CASE("the timeline re-reads its source only when it changed")
     }
 }
 
+// A timeline over a thousand running bars whose source tells what changed, built once.
+struct ThousandBars {
+    TestTimelineSource source;
+    TaskTimeline timeline;
+    ThousandBars()
+    {
+        for (int i = 0; i < 1000; ++i)
+            source.bars.push_back(Bar{double(i), -1, 1, 0, i});
+        source.changed = std::vector<int>{};
+        timeline.setSize({400, 200});
+        timeline.setSource(&source);
+        timeline.rebuildNow();
+    }
+};
+
 TEST_CASE("the timeline re-reads only the bars its source says changed")
 {
-    TestTimelineSource source;
-    for (int i = 0; i < 1000; ++i)
-        source.bars.push_back(Bar{double(i), -1, 1, 0, i});
-    source.changed = std::vector<int>{};
-    TaskTimeline timeline;
-    timeline.setSize({400, 200});
-    timeline.setSource(&source);
-    timeline.rebuildNow();
+    ThousandBars built;
+    TestTimelineSource &source = built.source;
+    TaskTimeline &timeline = built.timeline;
     CHECK(source.barReads == 1000); // the first build reads everything
 
     // Two bars end and two new ones arrive: four reads.
@@ -451,6 +461,50 @@ TEST_CASE("the timeline re-reads only the bars its source says changed")
     ++source.revision;
     timeline.rebuildNow();
     CHECK(source.barReads == 1002);
+}
+
+TEST_CASE("the timeline re-reads many changed bars a slice a build, new ones hidden until read")
+{
+    ThousandBars built;
+    TestTimelineSource &source = built.source;
+    TaskTimeline &timeline = built.timeline;
+    REQUIRE(source.barReads == 1000);
+    timeline.setBarSyncSlice(100);
+
+    // 550 bars end and 50 arrive: six builds of 100 reads.
+    std::vector<int> ended;
+    for (int i = 0; i < 1000; i += 2)
+        ended.push_back(i);
+    for (int i = 1; i < 100; i += 2)
+        ended.push_back(i);
+    std::sort(ended.begin(), ended.end());
+    for (const int i : ended)
+        source.bars[std::size_t(i)] = Bar{double(i), double(i) + 1, 4, 0, i};
+    for (int i = 1000; i < 1050; ++i)
+        source.bars.push_back(Bar{double(i), -1, 1, 0, i});
+    source.changed = ended;
+    ++source.revision;
+    std::vector<int> reads;
+    for (int build = 0; build < 7; ++build) {
+        source.barReads = 0;
+        source.changed = std::vector<int>{}; // what is left was collected by the first build
+        if (build == 0)
+            source.changed = ended;
+        timeline.rebuildNow();
+        reads.push_back(source.barReads);
+        if (build == 0)
+            CHECK(timeline.barCount() == 1000); // the new bars are not drawn before they are read
+    }
+    CHECK(reads == std::vector<int>{100, 100, 100, 100, 100, 100, 0});
+    CHECK(timeline.barCount() == 1050);
+
+    // Once all are read, the next changes are collected since the revision they were collected at.
+    source.bars[1] = Bar{1, 2, 3, 0, 1};
+    source.changed = std::vector<int>{1};
+    ++source.revision;
+    source.barReads = 0;
+    timeline.rebuildNow();
+    CHECK(source.barReads == 1);
 }
 
 TEST_CASE("a sparkline draws its line over a translucent area")
