@@ -134,11 +134,11 @@ void WarningScanner::stalled(std::size_t loop, std::int64_t endNs, std::int64_t 
         std::uint8_t(loop));
 }
 
-void WarningScanner::advance(std::int64_t nowNs)
+void WarningScanner::advance(std::int64_t nowNs, std::size_t atMost)
 {
     // Rows arrive about in creation order (loops interleave by a tick at most), so the
     // queue's front is the next deadline: a task behind a later one is decided late, never wrongly.
-    while (!m_pending.empty()) {
+    for (std::size_t decided = 0; !m_pending.empty() && decided < atMost; ++decided) {
         const std::uint32_t row = m_pending.front();
         const RunRecord::TaskRow &task = m_record.row(row);
         if (task.createdNs > nowNs - m_thresholds.pendingNs)
@@ -150,7 +150,7 @@ void WarningScanner::advance(std::int64_t nowNs)
         else if (left - task.createdNs >= m_thresholds.pendingNs)
             add(WarningKind::PendingLong, row, task.createdNs, left - task.createdNs);
     }
-    while (!m_cancels.empty()) {
+    for (std::size_t decided = 0; !m_cancels.empty() && decided < atMost; ++decided) {
         const CancelRequest request = m_cancels.front();
         if (request.tNs > nowNs - m_thresholds.cancelNs)
             break;

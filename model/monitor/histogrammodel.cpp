@@ -11,8 +11,20 @@ using log::Measure;
 HistogramModel::HistogramModel(const TaskStore *store, TaskListModel *tasks, QObject *parent)
     : QObject(parent), m_store(store), m_tasks(tasks)
 {
-    connect(store, &TaskStore::ticked, this, &HistogramModel::refresh);
+    connect(store, &TaskStore::ticked, this, &HistogramModel::onTicked);
     connect(store, &TaskStore::runRemoved, this, &HistogramModel::refresh);
+    m_refreshLater.setSingleShot(true);
+    m_refreshLater.setTimerType(Qt::PreciseTimer);
+    connect(&m_refreshLater, &QTimer::timeout, this, &HistogramModel::refresh);
+}
+
+void HistogramModel::onTicked()
+{
+    const qint64 since = m_sinceRefresh.isValid() ? m_sinceRefresh.elapsed() : kTickRefreshMs;
+    if (since >= kTickRefreshMs)
+        refresh();
+    else if (!m_refreshLater.isActive())
+        m_refreshLater.start(int(kTickRefreshMs - since));
 }
 
 void HistogramModel::setRunId(int runId)
@@ -61,6 +73,8 @@ unsigned HistogramModel::stateMask() const
 
 void HistogramModel::refresh()
 {
+    m_refreshLater.stop();
+    m_sinceRefresh.start();
     std::array<log::Buckets, log::kMeasureCount> counts{};
     std::uint32_t seen = 0;
     const std::uint32_t ops = opMask();

@@ -13,6 +13,8 @@ using rt::TaskState;
 
 namespace {
 constexpr std::int64_t kNone = RunRecord::kNone;
+// Warnings decided a tick per run (WarningScanner::advance): a millisecond or so of the GUI thread.
+constexpr std::size_t kDecidedPerTick = 32768;
 constexpr std::size_t transition(TaskState from, TaskState to) { return std::size_t(from) * 5 + std::size_t(to); }
 TickChange emptyChange()
 {
@@ -410,7 +412,7 @@ void TaskStore::endTick()
     change.nowNs = m_nowNs;
     for (const std::unique_ptr<Run> &run : m_runs) {
         if (run && run->running)
-            run->warnings.advance(m_nowNs);
+            run->warnings.advance(m_nowNs, kDecidedPerTick);
     }
     if (m_touched || m_structural)
         ++m_revision;

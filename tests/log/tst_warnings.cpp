@@ -66,6 +66,38 @@ TEST_CASE("a task still pending is named once the pending threshold has passed, 
     }
 }
 
+TEST_CASE("advance decides at most the number asked of each queue, the rest at the next calls, as one call would")
+{
+    // Ten tasks pending past the threshold, ten cancels not honoured (five honoured late).
+    const auto fill = [](Live &run) {
+        for (std::uint64_t t = 1; t <= 20; ++t)
+            run.create(t, 0);
+        for (std::uint64_t t = 11; t <= 20; ++t) {
+            run.event(EventType::Started, t, 1);
+            run.event(EventType::CancelRequested, t, 10, 0, std::uint8_t(rt::CancelKind::User));
+        }
+        for (std::uint64_t t = 11; t <= 15; ++t)
+            run.event(EventType::Cancelled, t, 500, 0, std::uint8_t(rt::CancelKind::User));
+    };
+    Live whole;
+    fill(whole);
+    whole.scanner.advance(2000 * kMs);
+    REQUIRE(whole.scanner.warnings().size() == 20);
+
+    Live sliced;
+    fill(sliced);
+    sliced.scanner.advance(2000 * kMs, 3);
+    CHECK(sliced.scanner.warnings().size() == 6); // three of each queue
+    for (int call = 0; call < 3; ++call)
+        sliced.scanner.advance(2000 * kMs, 3);
+    CHECK(sliced.scanner.warnings().size() == 20);
+    CHECK(sliced.lines().size() == whole.lines().size());
+    QStringList a = sliced.lines(), b = whole.lines();
+    a.sort();
+    b.sort();
+    CHECK(a == b);
+}
+
 TEST_CASE("a task that starts within the pending threshold is no warning")
 {
     Live run;

@@ -8,6 +8,7 @@
 #include "support/looprunner.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,6 +21,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <numeric>
 #include <thread>
 
 using namespace coroscope;
@@ -312,6 +314,36 @@ TEST_CASE("Cancel subtree finds the subtree a slice at a time between the event 
         }
     }
     m.cancelAll();
+}
+
+TEST_CASE("the histograms follow a run at most four times a second, and show its end")
+{
+    monitor::TaskMonitor m;
+    taskset::ParseResult parsed = taskset::parseTaskSet(R"({"format": "coroscope.taskset/1", "name": "steady", "tasks": [
+        {"op": "repeat", "name": "waves", "count": 400, "task": {"op": "sleep", "seconds": {"uniform": [0.01, 1.2]}}}]})",
+                                                        QStringLiteral("steady.json"));
+    REQUIRE(parsed.ok());
+    std::vector<std::int64_t> changes;
+    QElapsedTimer clock;
+    clock.start();
+    QObject::connect(m.histograms(), &monitor::HistogramModel::changed, [&] { changes.push_back(clock.elapsed()); });
+    const int runId = m.launch(std::move(*parsed.set));
+    bool finished = false;
+    QObject::connect(&m, &monitor::TaskMonitor::runFinished, [&] { finished = true; });
+    REQUIRE(waitFor(m, [&] { return finished; }));
+    // Sleeps end all through the run, tick after tick; the charts move four times a second.
+    REQUIRE(changes.size() >= 3);
+    for (std::size_t i = 1; i < changes.size(); ++i) {
+        INFO("change " << i << " at " << changes[i] << " ms, the one before at " << changes[i - 1]);
+        CHECK(changes[i] - changes[i - 1] >= 200); // a timer may fire a few ms early
+    }
+    // The last counts are shown once the held-back refresh comes.
+    const auto durationsCounted = [&] {
+        const log::Buckets &b = m.histograms()->counts(log::Measure::Duration);
+        return std::accumulate(b.begin(), b.end(), std::uint64_t(0));
+    };
+    REQUIRE(waitFor(m, [&] { return durationsCounted() == 401; }));
+    CHECK(m.store().run(runId)->count(rt::TaskState::Done) == 401);
 }
 
 TEST_CASE("a Cancel subtree still looking for its tasks when its run is removed is dropped")
