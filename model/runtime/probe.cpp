@@ -247,6 +247,7 @@ struct Client {
     QByteArray in;
     QByteArray out;
     qsizetype sent = 0; // bytes of out already sent
+    bool sentWhole = true; // what was sent ends with a whole frame (out may begin inside one)
     std::size_t limit = kMaxUnsent;
     bool attached = false;
     bool closing = false; // close once out is sent
@@ -1406,9 +1407,7 @@ void Probe::resync(Client &c)
 // being sent, if it ever reads (docs/spec/probe-protocol.md, "The C++ probe").
 void Probe::drop(Client &c)
 {
-    qsizetype keep = c.sent;
-    if (c.sent > 0 && c.out.at(c.sent - 1) != '\n')
-        keep = c.out.indexOf('\n', c.sent) + 1;
+    const qsizetype keep = c.sentWhole ? c.sent : c.out.indexOf('\n', c.sent) + 1;
     c.out.truncate(keep);
     refuse(c, QStringLiteral("more than %1 bytes waited unsent: dropped").arg(kMaxUnsent));
 }
@@ -1439,6 +1438,8 @@ void Probe::send(Client &c)
         return;
     }
     c.sent += n;
+    if (n > 0)
+        c.sentWhole = c.out.at(c.sent - 1) == '\n';
     if (c.unsent() == 0) {
         c.base += std::uint64_t(c.out.size());
         c.out.clear();

@@ -488,13 +488,14 @@ class CppProgramEndingAfterABurstTest(unittest.TestCase):
         self.assertEqual(program.returncode, 0, err)
         out, err = monitor.communicate(timeout=DEADLINE)
         self.assertEqual(monitor.returncode, 0, out + err)
-        self.assertRegex(out, rb"the program has ended \(fell behind and was resynced \d+ times?\)")
         with open(table, newline="") as f:
             seen = {row["name"]: row["state"] for row in csv.DictReader(f) if row["name"][:1] in "dfc"}
         want = {"%s %d" % (("done", "failed", "cancelled")[i % 3], i): ("done", "failed", "cancelled")[i % 3]
                 for i in range(tasks)}
         wrong = {name: (seen.get(name), state) for name, state in want.items() if seen.get(name) != state}
-        self.assertEqual(len(wrong), 0, "%d tasks not in their final state, e.g. %s" % (len(wrong), list(wrong.items())[:3]))
+        self.assertEqual(len(wrong), 0, "%d tasks not in their final state, e.g. %s; %s"
+                         % (len(wrong), list(wrong.items())[:3], out.decode()))
+        self.assertRegex(out, rb"the program has ended \(fell behind and was resynced \d+ times?\)")
 
 
 if __name__ == "__main__":
