@@ -20,8 +20,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <bit>
+#include <charconv>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -109,9 +110,13 @@ void appendMs(QByteArray &out, std::int64_t ns)
     if (ns < 0)
         ns = 0; // before the runtime's clock began: cannot happen, but t_ms is never negative
     char text[32];
-    std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(ns / 1'000'000),
-                  static_cast<long long>(ns / 1000 % 1000));
-    out.append(text);
+    char *end = std::to_chars(text, text + 24, ns / 1'000'000).ptr;
+    const auto us = int(ns / 1000 % 1000);
+    *end++ = '.';
+    *end++ = char('0' + us / 100);
+    *end++ = char('0' + us / 10 % 10);
+    *end++ = char('0' + us % 10);
+    out.append(text, end - text);
 }
 
 void appendId(QByteArray &out, std::uint64_t id)
@@ -848,7 +853,7 @@ QString Probe::reasonText(std::uint8_t kind, std::uint64_t by) const
 void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
 {
     QByteArray lines;
-    const bool write = m_anyAttached;
+    bool write = m_anyAttached;
     // The records of a burst's ends are scattered over the table: each is asked for
     // from memory some events before it is needed (one miss a task otherwise, the
     // probe's main cost at a million tasks).
@@ -859,6 +864,9 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
         if (lines.size() >= kCheckpointBytes) {
             publish(lines);
             lines.clear();
+            // Clients that fell behind take no more lines: none may be left to write for.
+            write = std::any_of(m_clients.begin(), m_clients.end(),
+                                [](const auto &c) { return c->attached && !c->dead && !c->behind; });
         }
         if (i + kAhead < count) {
             const std::uint64_t ahead = batch.events[i + kAhead].task;
@@ -1094,12 +1102,18 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
     }
     std::sort(tasks.begin(), tasks.end());
     // The ends the ring no longer holds: serials from endsFrom to the ring's oldest.
-    std::vector<const Ended *> ended;
+    // Sorted as (id, entry) pairs: comparing through pointers was a cache miss each, the
+    // most of a million-task resync's time.
+    std::vector<std::pair<std::uint64_t, const Ended *>> ended;
     if (resync) {
         const std::uint64_t ringFrom = m_ends - m_done.size();
-        for (std::uint64_t serial = std::max(endsFrom, m_endedBase); serial < ringFrom; ++serial)
-            ended.push_back(&m_ended[std::size_t(serial - m_endedBase)]);
-        std::sort(ended.begin(), ended.end(), [](const Ended *a, const Ended *b) { return a->id < b->id; });
+        const std::uint64_t from = std::max(endsFrom, m_endedBase);
+        ended.reserve(ringFrom > from ? std::size_t(ringFrom - from) : 0);
+        for (std::uint64_t serial = from; serial < ringFrom; ++serial) {
+            const Ended &e = m_ended[std::size_t(serial - m_endedBase)];
+            ended.emplace_back(e.id, &e);
+        }
+        std::sort(ended.begin(), ended.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     }
     QByteArray out;
     QByteArray frame; // the `ended` frame being filled
@@ -1119,9 +1133,9 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
     std::size_t nextEnded = 0;
     // The ended entries before `id` go out first.
     const auto endedBefore = [&](std::uint64_t id) {
-        for (; nextEnded < ended.size() && ended[nextEnded]->id < id; ++nextEnded) {
+        for (; nextEnded < ended.size() && ended[nextEnded].first < id; ++nextEnded) {
             entry.clear();
-            appendEnded(entry, *ended[nextEnded]);
+            appendEnded(entry, *ended[nextEnded].second);
             if (!frame.isEmpty() && std::size_t(frame.size() + entry.size() + 4) > kMaxFrame)
                 closeFrame();
             frame.append(frame.isEmpty() ? QByteArrayView("{\"type\":\"ended\",\"tasks\":[") : QByteArrayView(","));
@@ -1158,8 +1172,9 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
 
 void Probe::appendEnded(QByteArray &out, const Ended &e) const
 {
+    char id[24];
     out.append('[');
-    out.append(QByteArray::number(static_cast<qulonglong>(e.id)));
+    out.append(id, std::to_chars(id, id + sizeof id, e.id).ptr - id);
     out.append(e.type == EventType::Done ? ",\"done\"," : e.type == EventType::Failed ? ",\"failed\"," : ",\"cancelled\",");
     appendMs(out, e.endNs);
     out.append(',');
@@ -1168,7 +1183,10 @@ void Probe::appendEnded(QByteArray &out, const Ended &e) const
     else
         out.append("null");
     out.append(',');
-    appendString(out, e.indexed ? e.name % QLatin1Char('[') % QString::number(e.copyIndex) % QLatin1Char(']') : e.name);
+    if (e.name.isEmpty() && !e.indexed)
+        out.append("\"\"");
+    else
+        appendString(out, e.indexed ? e.name % QLatin1Char('[') % QString::number(e.copyIndex) % QLatin1Char(']') : e.name);
     out.append(',');
     appendId(out, e.parent);
     out.append(',');
