@@ -54,8 +54,10 @@ Task<int> burst(int n, int steps)
     std::vector<Task<int>> tasks;
     tasks.reserve(std::size_t(n));
     static const char *const kinds[] = {"done", "failed", "cancelled"};
-    for (int i = 0; i < n; ++i)
-        tasks.push_back(spawn(stepper(steps, i % 3), named(QStringLiteral("%1 %2").arg(QLatin1String(kinds[i % 3])).arg(i))));
+    for (int i = 0; i < n; ++i) {
+        const QString name = QStringLiteral("%1 %2").arg(QLatin1String(kinds[i % 3])).arg(i);
+        tasks.push_back(spawn(stepper(steps, i % 3), named(name)));
+    }
     co_await sleep(0ms); // every one has started: the third kind is cancelled at an await
     for (int i = 2; i < n; i += 3)
         tasks[std::size_t(i)]->cancel();
