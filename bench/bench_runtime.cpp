@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <atomic>
 #include <cstdio>
@@ -249,6 +250,16 @@ int main(int argc, char **argv)
         line += QStringLiteral(",\"ms\":%1,\"items_per_s\":%2").arg(a, 0, 'f', 1).arg(double(n) / (a / 1000.0), 0, 'f', 0);
     if (workload == QLatin1String("w4"))
         line += QStringLiteral(",\"ms\":%1").arg(a, 0, 'f', 1);
+    // CPU: the loop's thread (this one) and the process's, with the reader's thread (the
+    // drainer's or the probe's): on 2 cores the two differ in what they cost the loop.
+    const auto cpuMs = [](clockid_t clock) {
+        timespec t{};
+        clock_gettime(clock, &t);
+        return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+    };
+    line += QStringLiteral(",\"loop_cpu_ms\":%1,\"cpu_ms\":%2")
+                .arg(cpuMs(CLOCK_THREAD_CPUTIME_ID), 0, 'f', 1)
+                .arg(cpuMs(CLOCK_PROCESS_CPUTIME_ID), 0, 'f', 1);
     line += QStringLiteral(",\"result\":%1}").arg(root->state() == TaskState::Done ? root.result() : -1);
     QTextStream(stdout) << line << '\n';
     return 0;

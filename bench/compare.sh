@@ -125,6 +125,8 @@ def load(mode):
 modes = {m: load(m) for m in ("off", "on", "attached")}
 metrics = [("wall − 2000 ms", lambda r: r["wall_ms"] - 2000.0), ("spawn ms", lambda r: r["spawn_ms"]),
            ("peak RSS MiB", lambda r: r["rss_mib"]), ("B per sleeping task", lambda r: r["bytes_per_sleeping_task"])]
+if all("loop_cpu_ms" in r for v in modes.values() for r in v):
+    metrics[2:2] = [("CPU ms, the loop's thread", lambda r: r["loop_cpu_ms"]), ("CPU ms, the process", lambda r: r["cpu_ms"])]
 print("| W1 metric (median) | probe off | on, nobody attached | attached | on / off | attached / off |")
 print("|---|---|---|---|---|---|")
 for name, key in metrics:
@@ -132,7 +134,9 @@ for name, key in metrics:
     print("| %s | %.0f | %.0f | %.0f | %.2f | %.2f |" % (name, m["off"], m["on"], m["attached"], m["on"] / m["off"], m["attached"] / m["off"]))
 print()
 for k, v in modes.items():
-    print("- %s: %s" % (k, "; ".join("wall−2s %.1f spawn %.1f" % (r["wall_ms"] - 2000.0, r["spawn_ms"]) for r in v)))
+    print("- %s: %s" % (k, "; ".join("wall−2s %.1f spawn %.1f" % (r["wall_ms"] - 2000.0, r["spawn_ms"])
+                                     + (" CPU loop %.0f process %.0f" % (r["loop_cpu_ms"], r["cpu_ms"]) if "cpu_ms" in r else "")
+                                     for r in v)))
 print("- the attached client's last line, per run: %s" % " | ".join(" ".join(r["client"]) for r in modes["attached"]))
 bad = [k for k, v in modes.items() for r in v if r["result"] != r["n"] or r["probe"] != (k != "off")]
 print("Every run returned result == N, with the probe as its mode says." if not bad else "**Check failed:** %s" % bad)

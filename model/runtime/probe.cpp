@@ -20,8 +20,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <bit>
+#include <charconv>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -62,6 +63,8 @@ constexpr std::size_t kKeepStalls = 1'000;
 constexpr std::size_t kMaxEnded = 2'000'000; // ends kept for the clients behind
 constexpr int kMaxInFlight = 64;
 constexpr int kTickMs = 33; // how often the journals are drained (the dashboard's rate)
+constexpr int kSendBuffer = 4 << 20; // bytes: SO_SNDBUF of a client's socket
+constexpr qsizetype kCheckpointBytes = qsizetype(64) << 10; // at least between a client's checkpoints
 
 enum State : int { kUnknown, kOff, kOn, kDisabled };
 std::atomic<int> g_state{kUnknown};
@@ -107,9 +110,13 @@ void appendMs(QByteArray &out, std::int64_t ns)
     if (ns < 0)
         ns = 0; // before the runtime's clock began: cannot happen, but t_ms is never negative
     char text[32];
-    std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(ns / 1'000'000),
-                  static_cast<long long>(ns / 1000 % 1000));
-    out.append(text);
+    char *end = std::to_chars(text, text + 24, ns / 1'000'000).ptr;
+    const auto us = int(ns / 1000 % 1000);
+    *end++ = '.';
+    *end++ = char('0' + us / 100);
+    *end++ = char('0' + us / 10 % 10);
+    *end++ = char('0' + us % 10);
+    out.append(text, end - text);
 }
 
 void appendId(QByteArray &out, std::uint64_t id)
@@ -245,6 +252,7 @@ struct Client {
     QByteArray in;
     QByteArray out;
     qsizetype sent = 0; // bytes of out already sent
+    bool sentWhole = true; // what was sent ends with a whole frame (out may begin inside one)
     std::size_t limit = kMaxUnsent;
     bool attached = false;
     bool closing = false; // close once out is sent
@@ -258,6 +266,19 @@ struct Client {
     std::uint64_t endsAtCut = 0;
     std::uint64_t stallsAtCut = 0;
     QByteArray held;
+    // Where what is queued for it may be cut for a resync to take the rest's place
+    // (docs/spec/probe-protocol.md, "Falling behind: resync"): positions in the stream of
+    // bytes queued for it (`base` is out[0]'s), each with the ends and stalls it has
+    // seen once it has read that far, and whether that is inside a snapshot.
+    struct Checkpoint {
+        std::uint64_t at;
+        std::uint64_t ends;
+        std::uint64_t stalls;
+        bool inSnapshot;
+    };
+    std::deque<Checkpoint> checkpoints;
+    std::uint64_t base = 0;
+    bool keepsEnds = false; // an attached client that asked for resync: Probe::m_keepingEnds counts it
 
     [[nodiscard]] std::size_t unsent() const { return std::size_t(out.size() - sent); }
 };
@@ -330,11 +351,18 @@ private:
     void reply(Client &c, const QJsonValue &seq, const QString &error);
     void queue(Client &c, const QByteArray &bytes, bool answer = false);
     void fallBehind(Client &c);
+    bool cut(Client &c, bool atExit);
+    void checkpoint(Client &c, std::uint64_t at, std::uint64_t ends, std::uint64_t stalls, bool inSnapshot);
+    void queueSnapshot(Client &c, QByteArray bytes, const std::vector<qsizetype> &bounds, std::uint64_t ends,
+                       std::uint64_t stalls);
+    void trimEnded();
     void resync(Client &c);
     void resyncCaughtUp();
     void forgetBehind(Client &c);
+    void release(Client &c);
     QByteArray hello() const;
-    QByteArray snapshot(std::uint64_t endsFrom = 0, std::uint64_t stallsFrom = 0, bool resync = false) const;
+    QByteArray snapshot(std::uint64_t endsFrom = 0, std::uint64_t stallsFrom = 0, bool resync = false,
+                        std::vector<qsizetype> *bounds = nullptr) const;
     void appendEnded(QByteArray &out, const struct Ended &e) const;
     void appendTask(QByteArray &out, std::uint64_t id, const Record &r) const;
 
@@ -417,11 +445,12 @@ private:
     std::deque<Stall> m_stalls;
     std::uint64_t m_ends = 0;   // tasks ended so far: the next end's serial
     std::uint64_t m_stallCount = 0;
-    // The tasks that ended since the first client now behind fell behind (serials from
-    // m_endedBase on), for its resync; empty while no client is behind.
-    std::vector<Ended> m_ended;
+    // The tasks that ended from serial m_endedBase on, for the resyncs of the clients
+    // that asked for them: from the oldest end one of them may need (its checkpoint
+    // ahead, or its cut); empty while none is attached.
+    std::deque<Ended> m_ended;
     std::uint64_t m_endedBase = 0;
-    int m_behind = 0; // clients behind
+    int m_keepingEnds = 0; // clients with keepsEnds
     std::vector<QString> m_loopNames;     // m_loops' names and handles, copied as they are drained
     std::vector<LoopHandle> m_loopHandles;
     std::vector<std::unique_ptr<Client>> m_clients;
@@ -617,7 +646,7 @@ void Probe::serve()
         for (std::size_t i = 0; i < m_clients.size();) {
             Client &c = *m_clients[i];
             if (c.dead || (c.closing && c.unsent() == 0)) {
-                forgetBehind(c);
+                release(c);
                 ::close(c.fd);
                 m_clients.erase(m_clients.begin() + std::ptrdiff_t(i));
             } else {
@@ -625,6 +654,7 @@ void Probe::serve()
             }
         }
         resyncCaughtUp();
+        trimEnded();
         m_anyAttached = false;
         for (const auto &c : m_clients)
             m_anyAttached = m_anyAttached || (c->attached && !c->dead && !c->behind);
@@ -657,6 +687,12 @@ void Probe::takeAcks()
 void Probe::flush()
 {
     takeAcks();
+    // What waits for a client may take longer to read than its resync: the latter then
+    // takes its place (docs/spec/probe-protocol.md, "At exit").
+    for (const auto &c : m_clients) {
+        if (c->keepsEnds && !c->dead && !c->closing)
+            cut(*c, true);
+    }
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     std::vector<pollfd> fds;
     while (std::chrono::steady_clock::now() < until) {
@@ -754,7 +790,7 @@ void Probe::finished(std::uint64_t id, Record &r)
             m_extra.erase(place->id);
     }
     m_doneNext = (std::size_t(place - m_done.data()) + 1) % kKeepFinished;
-    if (m_behind > 0) {
+    if (m_keepingEnds > 0) {
         Ended &e = m_ended.emplace_back();
         e.id = id;
         e.endNs = r.lastNs;
@@ -774,10 +810,12 @@ void Probe::finished(std::uint64_t id, Record &r)
     if (m_ended.size() > kMaxEnded) {
         for (const auto &c : m_clients) {
             if (c->behind) {
-                forgetBehind(*c);
                 refuse(*c, QStringLiteral("more than %1 tasks ended while it was behind: dropped").arg(kMaxEnded));
+            } else if (c->keepsEnds) {
+                c->checkpoints.clear(); // what is queued for it is sent whole
             }
         }
+        trimEnded();
     }
     const std::uint64_t at = id - m_base;
     --m_chunks[std::size_t(at / kChunk)]->present;
@@ -815,13 +853,21 @@ QString Probe::reasonText(std::uint8_t kind, std::uint64_t by) const
 void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
 {
     QByteArray lines;
-    const bool write = m_anyAttached;
+    bool write = m_anyAttached;
     // The records of a burst's ends are scattered over the table: each is asked for
     // from memory some events before it is needed (one miss a task otherwise, the
     // probe's main cost at a million tasks).
     constexpr std::size_t kAhead = 16;
     const std::size_t count = batch.events.size();
     for (std::size_t i = 0; i < count; ++i) {
+        // A long batch goes out in parts: each part's end is a checkpoint (queue()).
+        if (lines.size() >= kCheckpointBytes) {
+            publish(lines);
+            lines.clear();
+            // Clients that fell behind take no more lines: none may be left to write for.
+            write = std::any_of(m_clients.begin(), m_clients.end(),
+                                [](const auto &c) { return c->attached && !c->dead && !c->behind; });
+        }
         if (i + kAhead < count) {
             const std::uint64_t ahead = batch.events[i + kAhead].task;
             if (ahead >= m_base && (ahead - m_base) / kChunk < m_chunks.size())
@@ -1042,7 +1088,10 @@ void Probe::appendStall(QByteArray &out, const Event &e, std::uint16_t loop) con
 // unfinished tasks, those the ring keeps that ended from serial endsFrom on, each
 // other task ended since as an entry of an `ended` frame, and the stalls from the
 // stallsFrom-th on; all in id order (docs/spec/probe-protocol.md, "Falling behind: resync").
-QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, bool resync) const
+// `bounds` gets the ends of tasks' frames, kCheckpointBytes apart at least: where the
+// snapshot may be cut.
+QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, bool resync,
+                           std::vector<qsizetype> *bounds) const
 {
     // The live tasks and the finished ones, in id order.
     std::vector<std::pair<std::uint64_t, const Record *>> tasks;
@@ -1053,29 +1102,40 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
     }
     std::sort(tasks.begin(), tasks.end());
     // The ends the ring no longer holds: serials from endsFrom to the ring's oldest.
-    std::vector<const Ended *> ended;
+    // Sorted as (id, entry) pairs: comparing through pointers was a cache miss each, the
+    // most of a million-task resync's time.
+    std::vector<std::pair<std::uint64_t, const Ended *>> ended;
     if (resync) {
         const std::uint64_t ringFrom = m_ends - m_done.size();
-        for (std::uint64_t serial = std::max(endsFrom, m_endedBase); serial < ringFrom; ++serial)
-            ended.push_back(&m_ended[std::size_t(serial - m_endedBase)]);
-        std::sort(ended.begin(), ended.end(), [](const Ended *a, const Ended *b) { return a->id < b->id; });
+        const std::uint64_t from = std::max(endsFrom, m_endedBase);
+        ended.reserve(ringFrom > from ? std::size_t(ringFrom - from) : 0);
+        for (std::uint64_t serial = from; serial < ringFrom; ++serial) {
+            const Ended &e = m_ended[std::size_t(serial - m_endedBase)];
+            ended.emplace_back(e.id, &e);
+        }
+        std::sort(ended.begin(), ended.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     }
     QByteArray out;
     QByteArray frame; // the `ended` frame being filled
     QByteArray entry;
+    const auto bound = [&] {
+        if (bounds && out.size() - (bounds->empty() ? 0 : bounds->back()) >= kCheckpointBytes)
+            bounds->push_back(out.size());
+    };
     const auto closeFrame = [&] {
         if (frame.isEmpty())
             return;
         out.append(frame);
         out.append("]}\n");
         frame.clear();
+        bound();
     };
     std::size_t nextEnded = 0;
     // The ended entries before `id` go out first.
     const auto endedBefore = [&](std::uint64_t id) {
-        for (; nextEnded < ended.size() && ended[nextEnded]->id < id; ++nextEnded) {
+        for (; nextEnded < ended.size() && ended[nextEnded].first < id; ++nextEnded) {
             entry.clear();
-            appendEnded(entry, *ended[nextEnded]);
+            appendEnded(entry, *ended[nextEnded].second);
             if (!frame.isEmpty() && std::size_t(frame.size() + entry.size() + 4) > kMaxFrame)
                 closeFrame();
             frame.append(frame.isEmpty() ? QByteArrayView("{\"type\":\"ended\",\"tasks\":[") : QByteArrayView(","));
@@ -1086,6 +1146,7 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
         endedBefore(id);
         closeFrame();
         appendTask(out, id, r);
+        bound();
     };
     std::size_t nextDone = 0;
     const std::size_t slots = m_chunks.size() * kChunk;
@@ -1111,8 +1172,9 @@ QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, boo
 
 void Probe::appendEnded(QByteArray &out, const Ended &e) const
 {
+    char id[24];
     out.append('[');
-    out.append(QByteArray::number(static_cast<qulonglong>(e.id)));
+    out.append(id, std::to_chars(id, id + sizeof id, e.id).ptr - id);
     out.append(e.type == EventType::Done ? ",\"done\"," : e.type == EventType::Failed ? ",\"failed\"," : ",\"cancelled\",");
     appendMs(out, e.endNs);
     out.append(',');
@@ -1121,7 +1183,10 @@ void Probe::appendEnded(QByteArray &out, const Ended &e) const
     else
         out.append("null");
     out.append(',');
-    appendString(out, e.indexed ? e.name % QLatin1Char('[') % QString::number(e.copyIndex) % QLatin1Char(']') : e.name);
+    if (e.name.isEmpty() && !e.indexed)
+        out.append("\"\"");
+    else
+        appendString(out, e.indexed ? e.name % QLatin1Char('[') % QString::number(e.copyIndex) % QLatin1Char(']') : e.name);
     out.append(',');
     appendId(out, e.parent);
     out.append(',');
@@ -1199,41 +1264,120 @@ void Probe::queue(Client &c, const QByteArray &bytes, bool answer)
     }
     if (c.sent > 0 && c.sent >= c.out.size() / 2) {
         c.out.remove(0, c.sent);
+        c.base += std::uint64_t(c.sent);
         c.sent = 0;
     }
     c.out.append(bytes);
+    // Every event applied so far is queued (a batch is published as it is applied).
+    if (!answer)
+        checkpoint(c, c.base + std::uint64_t(c.out.size()), m_ends, m_stallCount, false);
     if (c.unsent() <= c.limit)
         return;
     // What crosses the limit is still queued whole: the ends and stalls counted so far
-    // are exactly those in what was queued (a batch is published after it is applied).
+    // are exactly those in what was queued.
     if (c.resync)
         fallBehind(c);
     else
         drop(c);
 }
 
-// What waits for it is sent; nothing more is queued until then (docs/spec/probe-protocol.md,
-// "Falling behind: resync").
+// Nothing more is queued until what waits is sent, and what waits beyond its next
+// checkpoint goes: the resync holds it (docs/spec/probe-protocol.md, "Falling behind: resync").
 void Probe::fallBehind(Client &c)
 {
-    if (m_behind++ == 0) {
-        m_ended.clear();
-        m_endedBase = m_ends;
-    }
     c.behind = true;
     c.endsAtCut = m_ends;
     c.stallsAtCut = m_stallCount;
+    cut(c, false);
+}
+
+void Probe::checkpoint(Client &c, std::uint64_t at, std::uint64_t ends, std::uint64_t stalls, bool inSnapshot)
+{
+    if (!c.keepsEnds)
+        return;
+    // Close ones are not worth keeping, but for a snapshot's end after its inside.
+    if (!c.checkpoints.empty() && at - c.checkpoints.back().at < std::uint64_t(kCheckpointBytes)
+        && (inSnapshot || !c.checkpoints.back().inSnapshot))
+        return;
+    c.checkpoints.push_back(Client::Checkpoint{at, ends, stalls, inSnapshot});
+}
+
+// Cuts what is queued for it at its first checkpoint not yet sent and puts it behind
+// from there: its resync holds what the rest did, and the answers the rest held are
+// held for it. At exit only if that resync (estimated) is shorter than the rest.
+// Whether it cut.
+bool Probe::cut(Client &c, bool atExit)
+{
+    const std::uint64_t sentAt = c.base + std::uint64_t(c.sent);
+    while (!c.checkpoints.empty() && c.checkpoints.front().at < sentAt)
+        c.checkpoints.pop_front();
+    if (c.checkpoints.empty())
+        return false;
+    const Client::Checkpoint at = c.checkpoints.front();
+    const auto keep = qsizetype(at.at - c.base);
+    if (atExit) {
+        std::uint64_t unfinished = 0;
+        for (const auto &chunk : m_chunks)
+            unfinished += chunk->present;
+        constexpr std::uint64_t kTaskBytes = 256, kEndedBytes = 64; // a sleeping task's events; an `ended` entry
+        if (unfinished * kTaskBytes + (m_ends - at.ends) * kEndedBytes >= std::uint64_t(c.out.size() - keep))
+            return false;
+    }
+    QByteArray answers;
+    for (qsizetype from = keep; from < c.out.size();) {
+        qsizetype end = c.out.indexOf('\n', from);
+        end = end < 0 ? c.out.size() : end + 1;
+        if (QByteArrayView(c.out).sliced(from, end - from).startsWith("{\"type\":\"ack\""))
+            answers.append(c.out.constData() + from, end - from);
+        from = end;
+    }
+    c.out.truncate(keep);
+    if (at.inSnapshot)
+        c.out.append("{\"type\":\"snapshot_end\"}\n");
+    c.checkpoints.clear();
+    c.behind = true;
+    c.endsAtCut = at.ends;
+    c.stallsAtCut = at.stalls;
+    c.held.prepend(answers);
+    return true;
+}
+
+// The ends no client may need again go.
+void Probe::trimEnded()
+{
+    std::uint64_t need = m_ends;
+    for (const auto &c : m_clients) {
+        if (!c->keepsEnds)
+            continue;
+        const std::uint64_t sentAt = c->base + std::uint64_t(c->sent);
+        while (!c->checkpoints.empty() && c->checkpoints.front().at < sentAt)
+            c->checkpoints.pop_front();
+        if (c->behind)
+            need = std::min(need, c->endsAtCut);
+        if (!c->checkpoints.empty())
+            need = std::min(need, c->checkpoints.front().ends);
+    }
+    for (; m_endedBase < need && !m_ended.empty(); ++m_endedBase)
+        m_ended.pop_front();
 }
 
 void Probe::forgetBehind(Client &c)
 {
-    if (!c.behind)
-        return;
     c.behind = false;
     c.held.clear();
-    if (--m_behind == 0) {
-        m_ended.clear();
-        m_ended.shrink_to_fit();
+}
+
+// It is no longer served: nothing is kept for it.
+void Probe::release(Client &c)
+{
+    forgetBehind(c);
+    c.checkpoints.clear();
+    if (c.keepsEnds) {
+        c.keepsEnds = false;
+        if (--m_keepingEnds == 0) {
+            m_ended.clear();
+            m_ended.shrink_to_fit();
+        }
     }
 }
 
@@ -1245,17 +1389,35 @@ void Probe::resyncCaughtUp()
     }
 }
 
+// A snapshot queued for it, its inside cut at `bounds` (from its start) if need be
+// (the client has seen `ends` and `stalls` then), its end a checkpoint of its own.
+void Probe::queueSnapshot(Client &c, QByteArray bytes, const std::vector<qsizetype> &bounds, std::uint64_t ends,
+                          std::uint64_t stalls)
+{
+    const std::uint64_t at = c.base + std::uint64_t(c.out.size());
+    c.out.append(bytes);
+    for (const qsizetype b : bounds)
+        checkpoint(c, at + std::uint64_t(b), ends, stalls, true);
+    checkpoint(c, c.base + std::uint64_t(c.out.size()), m_ends, m_stallCount, false);
+}
+
 // The client has read all that waited: it gets what it missed as a snapshot, then the
 // answers held for it, then events as they happen.
 void Probe::resync(Client &c)
 {
+    std::vector<qsizetype> bounds;
     QByteArray bytes("{\"type\":\"resync\"}\n");
-    bytes.append(snapshot(c.endsAtCut, c.stallsAtCut, true));
+    const qsizetype head = bytes.size();
+    bytes.append(snapshot(c.endsAtCut, c.stallsAtCut, true, &bounds));
+    for (qsizetype &b : bounds)
+        b += head;
     bytes.append(c.held);
-    c.out = std::move(bytes);
+    c.base += std::uint64_t(c.out.size()); // sent whole
+    c.out.clear();
     c.sent = 0;
-    c.limit = c.unsent() + kMaxUnsent;
     forgetBehind(c);
+    queueSnapshot(c, std::move(bytes), bounds, c.endsAtCut, c.stallsAtCut);
+    c.limit = c.unsent() + kMaxUnsent;
     m_anyAttached = true;
 }
 
@@ -1263,10 +1425,7 @@ void Probe::resync(Client &c)
 // being sent, if it ever reads (docs/spec/probe-protocol.md, "The C++ probe").
 void Probe::drop(Client &c)
 {
-    forgetBehind(c);
-    qsizetype keep = c.sent;
-    if (c.sent > 0 && c.out.at(c.sent - 1) != '\n')
-        keep = c.out.indexOf('\n', c.sent) + 1;
+    const qsizetype keep = c.sentWhole ? c.sent : c.out.indexOf('\n', c.sent) + 1;
     c.out.truncate(keep);
     refuse(c, QStringLiteral("more than %1 bytes waited unsent: dropped").arg(kMaxUnsent));
 }
@@ -1276,6 +1435,10 @@ void Probe::accept()
     const int fd = ::accept4(m_server, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return;
+    // A big send buffer: on a loaded machine each buffer's worth costs a round of the
+    // scheduler for both sides, and a resync at exit has a second (the system may cap it).
+    const int buffer = kSendBuffer;
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
     auto c = std::make_unique<Client>();
     c->fd = fd;
     c->id = m_nextClient++;
@@ -1285,7 +1448,7 @@ void Probe::accept()
 
 void Probe::send(Client &c)
 {
-    const std::size_t chunk = std::min<std::size_t>(c.unsent(), std::size_t(1) << 16);
+    const std::size_t chunk = std::min<std::size_t>(c.unsent(), kSendBuffer);
     const ssize_t n = ::send(c.fd, c.out.constData() + c.sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -1293,7 +1456,10 @@ void Probe::send(Client &c)
         return;
     }
     c.sent += n;
+    if (n > 0)
+        c.sentWhole = c.out.at(c.sent - 1) == '\n';
     if (c.unsent() == 0) {
+        c.base += std::uint64_t(c.out.size());
         c.out.clear();
         c.sent = 0;
     }
@@ -1348,6 +1514,7 @@ void Probe::refuse(Client &c, const QString &message)
     QByteArray frame("{\"type\":\"error\",\"message\":");
     appendString(frame, message);
     frame.append("}\n");
+    release(c);
     c.out.append(frame); // past the limit too: the last thing it is sent
     c.closing = true;
     c.attached = false;
@@ -1393,18 +1560,29 @@ void Probe::command(Client &c, const QJsonObject &message)
         const QJsonValue resync = message.value(QLatin1String("resync"));
         if (!resync.isUndefined() && !resync.isBool())
             throw BadInput{QStringLiteral("resync: expected true or false")};
-        const QByteArray events = snapshot();
-        c.out.append(events);
+        std::vector<qsizetype> bounds;
+        QByteArray events = snapshot(0, 0, false, &bounds);
         c.resync = resync.toBool();
         c.attached = true;
-        c.limit = c.unsent() + kMaxUnsent;
         m_anyAttached = true;
+        if (c.resync) {
+            c.keepsEnds = true;
+            if (m_keepingEnds++ == 0) {
+                m_ended.clear();
+                m_endedBase = m_ends;
+            }
+        }
+        // Cut inside, its resync holds what the client has not seen of it but the
+        // tasks that had ended before it attached (docs/spec/probe-protocol.md, "At exit").
+        queueSnapshot(c, std::move(events), bounds, m_ends, m_stallCount);
+        c.limit = c.unsent() + kMaxUnsent;
         return;
     }
     const QJsonValue seq = message.value(QLatin1String("seq"));
     if (!seq.isUndefined() && !seq.isNull() && !integerOf(seq))
         throw BadInput{QStringLiteral("seq: expected an integer")};
     if (kind == QLatin1String("detach")) {
+        release(c);
         c.closing = true;
         c.attached = false;
         return;

@@ -21,8 +21,9 @@
 // or going waits for a drain in progress) or throws into the program; a client that
 // sends garbage is dropped, and so is one that stops reading unless it asked to be
 // resynced (docs/spec/probe-protocol.md, "Falling behind: resync": nothing more is
-// queued for it, the ends are kept, about 70 bytes a task, and once it has read what
-// waited it gets what it missed as a snapshot).
+// queued for it, what waits beyond its next checkpoint is cut, the ends are kept, about
+// 70 bytes a task, and once it has read what waited it gets what it missed as a
+// snapshot; at exit the same cut is made when that snapshot is the shorter).
 //
 // So a program that drains its loops' journals itself (Coroscope's own sessions)
 // must not be watched: it calls disable() first.

@@ -173,15 +173,22 @@ bool ProbeConnection::readInto(log::ProbeReader &reader, int timeoutMs)
         return errno == EINTR;
     if (ready == 0)
         return true;
+    // What has come, up to 1 MiB: a probe sending a resync fills its large send
+    // buffer faster than 64 KiB reads, each a round of poll, would empty it.
     char buffer[65536];
-    const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return true;
-    if (n <= 0) {
-        close();
-        return false;
+    for (qsizetype total = 0; total < (qsizetype(1) << 20);) {
+        const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, total ? MSG_DONTWAIT : 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        if (n <= 0) {
+            close();
+            return false;
+        }
+        reader.feed(buffer, qsizetype(n));
+        total += n;
+        if (reader.failed())
+            return true;
     }
-    reader.feed(buffer, qsizetype(n));
     return true;
 }
 

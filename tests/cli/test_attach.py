@@ -444,5 +444,59 @@ class AttachTest(unittest.TestCase):
         self.assertIn("cannot attach", r.stderr)
 
 
+BURST = os.environ.get("COROSCOPE_PROBE_BURST")
+
+
+@unittest.skipUnless(BURST, "COROSCOPE_PROBE_BURST not set (run through ctest)")
+class CppProgramEndingAfterABurstTest(unittest.TestCase):
+    """A C++ program watched by its runtime's probe that ends just after a burst of tasks
+    (tests/runtime/probe_burst.cpp), attached to by `coroscope attach` (docs/spec/
+    probe-protocol.md, "At exit")."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.tmp.name)
+        self.env.pop("COROSCOPE_PROBE", None)
+
+    def test_a_monitor_behind_when_the_program_ends_exports_every_tasks_final_state(self):
+        tasks = 30000
+        # Ten steps each: some 40 MB of events, far more than the 16 MiB that may wait.
+        program = subprocess.Popen([BURST, str(tasks), "10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, bufsize=0, env=dict(self.env, COROSCOPE_PROBE="1"))
+        self.addCleanup(lambda: program.poll() is None and (program.kill(), program.wait()))
+        self.addCleanup(program.stdin.close)
+        self.addCleanup(program.stdout.close)
+        self.addCleanup(program.stderr.close)
+        self.assertEqual(read_line(program.stdout), "ready\n")
+        table = os.path.join(self.tmp.name, "burst.csv")
+        monitor = subprocess.Popen([COROSCOPE, "attach", str(program.pid), "--export", table], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, bufsize=0, env=self.env)
+        self.addCleanup(lambda: monitor.poll() is None and (monitor.kill(), monitor.wait()))
+        self.addCleanup(monitor.stdout.close)
+        self.addCleanup(monitor.stderr.close)
+        self.assertTrue(read_line(monitor.stdout).startswith("attached to probe_burst"))
+        # The monitor reads nothing during the burst: it is far behind when the program
+        # ends, and has the probe's last second to catch up.
+        monitor.send_signal(signal.SIGSTOP)
+        try:
+            program.stdin.write(b"go\n")
+            self.assertEqual(read_line(program.stdout), "ending\n")
+        finally:
+            monitor.send_signal(signal.SIGCONT)
+        _, err = program.communicate(timeout=DEADLINE)
+        self.assertEqual(program.returncode, 0, err)
+        out, err = monitor.communicate(timeout=DEADLINE)
+        self.assertEqual(monitor.returncode, 0, out + err)
+        with open(table, newline="") as f:
+            seen = {row["name"]: row["state"] for row in csv.DictReader(f) if row["name"][:1] in "dfc"}
+        want = {"%s %d" % (("done", "failed", "cancelled")[i % 3], i): ("done", "failed", "cancelled")[i % 3]
+                for i in range(tasks)}
+        wrong = {name: (seen.get(name), state) for name, state in want.items() if seen.get(name) != state}
+        self.assertEqual(len(wrong), 0, "%d tasks not in their final state, e.g. %s; %s"
+                         % (len(wrong), list(wrong.items())[:3], out.decode()))
+        self.assertRegex(out, rb"the program has ended \(fell behind and was resynced \d+ times?\)")
+
+
 if __name__ == "__main__":
     unittest.main()
