@@ -9,6 +9,8 @@
 //   co_await waitFor(task, timeout)       -> T, or TimeoutError
 //   co_await shield(task)                 -> T; cancelling the awaiter leaves task alone
 //   co_await gather(tasks, Shield)        -> asyncio.shield(asyncio.gather(...))
+//   co_await gather(copies, Shield, IntoJsonArray, ByCopyIndex) -> the same, a repeat's
+//                                            copies in the order of their copy index
 //
 // Each takes asyncio's number of loop iterations from a child's end to the awaiter's
 // resumption (docs/spec/taskset-format.md, Fine points, "Iterations"): a child's
@@ -26,36 +28,42 @@
 #include <QJsonArray>
 #include <QJsonValue>
 
+#include <cassert>
 #include <chrono>
+#include <limits>
 #include <deque>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace coroscope::rt {
 
 namespace detail {
 
-// Listens for the end of one child on behalf of an owner awaiter.
+// Listens for the end of one child on behalf of an owner awaiter: 24 bytes, as a
+// gather of a million holds a million of them. Its flag and index sit in the tail
+// padding of DoneWaiter (an ABI that reuses a polymorphic base's tail padding), and
+// the child is the owner's childAt(index), not a pointer of its own
+// (docs/spec/runtime-package.md, "A sleeping task's bytes").
 template<typename Owner>
 struct ChildSlot final : DoneWaiter {
-    Owner *owner = nullptr;
-    std::size_t index = 0;
-    TaskCore *child = nullptr;
     bool registered = false;
+    std::uint32_t index = 0;
+    Owner *owner = nullptr;
 
     void listen(Owner *o, std::size_t i, TaskCore *c)
     {
         wakesOnly = Owner::kChildDoneAtEnd;
         owner = o;
-        index = i;
-        child = c;
-        child->addWaiter(this);
+        assert(i <= std::numeric_limits<std::uint32_t>::max());
+        index = std::uint32_t(i);
+        c->addWaiter(this);
         registered = true;
     }
     void stop() noexcept
     {
         if (registered)
-            child->removeWaiter(this);
+            owner->childAt(index).removeWaiter(this);
         registered = false;
     }
     void onTaskDone(TaskCore &task) override
@@ -64,6 +72,7 @@ struct ChildSlot final : DoneWaiter {
         owner->childDone(index, task);
     }
 };
+static_assert(sizeof(ChildSlot<struct AnyOwner>) == 24, "a gather's slot a child is meant to stay at 24 bytes");
 
 // A timer owned by an awaiter; calls owner->timedOut() when it expires.
 template<typename Owner>
@@ -134,24 +143,37 @@ struct GatherResults<QJsonArray> {
 struct IntoJsonArrayTag {};
 inline constexpr IntoJsonArrayTag IntoJsonArray{};
 
+// How a gather tells which child has ended: a slot a child (ChildSlot, 24 bytes), or,
+// for children that are copies numbered by their position (SpawnOptions::copyIndex,
+// a repeat's), the child's own copy index, so that one listener hears them all.
+enum class ChildIndex { Slot, CopyIndex };
+
 // asyncio.gather. Without return_exceptions the first child that fails or is
 // cancelled ends the gather with that child's error (the others keep running).
 // Cancelling the awaiting task cancels every unfinished child (reason parent) and
 // raises Cancelled once they have answered.
-template<typename T, bool ReturnEx, typename Results = std::vector<T>>
+template<typename T, bool ReturnEx, typename Results = std::vector<T>, ChildIndex Indexing = ChildIndex::Slot>
 class GatherAwaiter final : public Suspension
 {
     static_assert(!std::is_void_v<T>, "gather collects results; use Task<std::monostate> for no result");
     using Collect = GatherResults<Results>;
+    // With return_exceptions the results are the tasks themselves, and copies say
+    // their index: then no child needs a slot saying where its result goes, and one
+    // listener hears them all (a gather of a million needs no 24 MB of slots).
+    static constexpr bool kSlots = !ReturnEx && Indexing == ChildIndex::Slot;
 
 public:
     // shielded: asyncio.shield(gather(...)), one more iteration before the awaiter
     // resumes (the shield's future), and cancelling the awaiter raises Cancelled in
     // it one iteration later and leaves the children alone.
     explicit GatherAwaiter(std::vector<Task<T>> tasks, bool shielded = false)
-        : m_tasks(std::move(tasks)), m_slots(ReturnEx ? 0 : m_tasks.size()), m_shielded(shielded)
+        : m_tasks(std::move(tasks)), m_slots(kSlots ? m_tasks.size() : 0), m_shielded(shielded)
     {
         m_listener.owner = this;
+        if constexpr (Indexing == ChildIndex::CopyIndex) {
+            for (std::size_t i = 0; i < m_tasks.size(); ++i)
+                requireCopyIndex(*m_tasks[i].core(), i);
+        }
     }
     GatherAwaiter(const GatherAwaiter &) = delete;
     ~GatherAwaiter() { detach(); }
@@ -160,13 +182,17 @@ public:
     // (reserve(n) sizes the list of children only): a repeat of a million grows the
     // gather's bookkeeping a batch per step instead of making it all in the step that awaits.
     void reserve(std::size_t n) { m_tasks.reserve(n); }
+    // With ChildIndex::CopyIndex, a task whose copy index is not its position in the
+    // list is refused (std::invalid_argument).
     void add(Task<T> task)
     {
+        if constexpr (Indexing == ChildIndex::CopyIndex)
+            requireCopyIndex(*task.core(), m_tasks.size());
         m_tasks.push_back(std::move(task));
-        if constexpr (!ReturnEx) {
+        if constexpr (kSlots)
             m_slots.emplace_back();
+        if constexpr (!ReturnEx)
             Collect::prepare(m_results, m_tasks.size());
-        }
     }
 
     // No child is looked at here: await_suspend() does it all in one pass (a million
@@ -190,10 +216,10 @@ public:
                 continue;
             }
             ++m_remaining;
-            if constexpr (ReturnEx)
-                child.addWaiter(&m_listener);
-            else
+            if constexpr (kSlots)
                 m_slots[i].listen(this, i, &child);
+            else
+                child.addWaiter(&m_listener);
         }
         if (m_remaining == 0 || m_firstFailure >= 0 || !m_self->beginSuspend(this, AwaitKind::Gather, m_tasks.size())) {
             detach();
@@ -241,6 +267,7 @@ public:
         return true;
     }
 
+    [[nodiscard]] TaskCore &childAt(std::size_t i) const noexcept { return *m_tasks[i].core(); }
     // childDone() runs as a child ends: only the wake-up it schedules can be seen,
     // and wakeOnce() counts the done-callback's iteration in it.
     static constexpr bool kChildDoneAtEnd = true;
@@ -285,9 +312,10 @@ private:
     }
     void detach() noexcept
     {
-        if constexpr (ReturnEx) {
-            // A child lets go of its waiters as it ends: only the unfinished still hold one.
-            if (m_self && !m_woken && m_remaining > 0) {
+        if constexpr (!kSlots) {
+            // A child lets go of its waiters as it ends (the listener hears it at the
+            // end itself, kChildDoneAtEnd): only the unfinished still hold one.
+            if (m_self && m_remaining > 0) {
                 for (const Task<T> &t : m_tasks) {
                     if (!t->finished())
                         t->removeWaiter(&m_listener);
@@ -298,21 +326,27 @@ private:
                 s.stop();
         }
     }
+    static void requireCopyIndex(const TaskCore &task, std::size_t position)
+    {
+        if (task.copyIndex() != std::optional<std::uint32_t>(std::uint32_t(position)) ||
+            position > std::numeric_limits<std::uint32_t>::max())
+            throw std::invalid_argument("gather by copy index: a child's copy index is not its position");
+    }
 
-    // With return_exceptions the results are the tasks themselves, so no child needs
-    // a slot saying where its result goes: one listener hears them all (a gather of a
-    // million, a repeat cancelling its copies, needs no 48 MB of slots).
     struct Listener final : DoneWaiter {
         GatherAwaiter *owner = nullptr;
         Listener() { wakesOnly = kChildDoneAtEnd; }
-        void onTaskDone(TaskCore &task) override { owner->childDone(0, task); }
+        void onTaskDone(TaskCore &task) override
+        {
+            owner->childDone(Indexing == ChildIndex::CopyIndex ? std::size_t(*task.copyIndex()) : 0, task);
+        }
     };
 
     std::vector<Task<T>> m_tasks;
-    // Without return_exceptions. A deque: grown a child at a time (add()) without
-    // moving the slots children point to, or reserving 48 bytes a child up front.
+    // With kSlots. A deque: grown a child at a time (add()) without moving the slots
+    // children point to, or reserving 24 bytes a child up front.
     std::deque<detail::ChildSlot<GatherAwaiter>> m_slots;
-    Listener m_listener;                                   // with return_exceptions
+    Listener m_listener; // without kSlots
     Results m_results; // without return_exceptions: each child's, as it ends
     TaskCore *m_self = nullptr;
     std::size_t m_remaining = 0;
@@ -351,6 +385,14 @@ template<typename T>
                                                                          ShieldTag, IntoJsonArrayTag)
 {
     return GatherAwaiter<QJsonValue, false, QJsonArray>(std::move(tasks), true);
+}
+// The same for copies, each at the position of its copy index (a repeat's): no slot a child.
+struct ByCopyIndexTag {};
+inline constexpr ByCopyIndexTag ByCopyIndex{};
+[[nodiscard]] inline GatherAwaiter<QJsonValue, false, QJsonArray, ChildIndex::CopyIndex>
+gather(std::vector<Task<QJsonValue>> tasks, ShieldTag, IntoJsonArrayTag, ByCopyIndexTag)
+{
+    return GatherAwaiter<QJsonValue, false, QJsonArray, ChildIndex::CopyIndex>(std::move(tasks), true);
 }
 
 enum class ReturnWhen { FirstCompleted, FirstException, AllCompleted };
@@ -420,6 +462,7 @@ public:
         return false;
     }
 
+    [[nodiscard]] TaskCore &childAt(std::size_t i) const noexcept { return *m_tasks[i].core(); }
     // childDone() is _on_completion: a done-callback in the iteration after the
     // child's end (a timeout firing in between still wins).
     static constexpr bool kChildDoneAtEnd = false;
@@ -540,6 +583,7 @@ public:
 
     [[nodiscard]] NextAwaiter next() { return NextAwaiter(*this); }
 
+    [[nodiscard]] TaskCore &childAt(std::size_t i) const noexcept { return *m_tasks[i].core(); }
     // childDone() is _on_completion: a done-callback in the iteration after the
     // child's end (a next() in between finds nothing yet).
     static constexpr bool kChildDoneAtEnd = false;

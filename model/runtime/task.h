@@ -114,6 +114,11 @@ public:
     [[nodiscard]] bool finished() const noexcept { return isFinal(m_state); }
     [[nodiscard]] bool attached() const noexcept { return m_loop != nullptr; }
     [[nodiscard]] QString name() const;
+    // A repeat's copy's index (SpawnOptions::copyIndex), or none.
+    [[nodiscard]] std::optional<std::uint32_t> copyIndex() const noexcept
+    {
+        return m_copyIndex == kNoCopyIndex ? std::nullopt : std::optional<std::uint32_t>(m_copyIndex);
+    }
     // The reason of the first cancellation request, or of the cancellation that
     // ended the task (kind None if neither happened).
     [[nodiscard]] CancelReason cancelReason() const noexcept;

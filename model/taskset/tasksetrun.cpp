@@ -661,8 +661,9 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
     // The copies are kept while they are made, so that a cancel reaches them. Awaited,
     // they go straight into the gather that awaits them, whose slots and list of
     // results grow a batch per step: made in the step that awaits, a million of each
-    // held the loop 50 ms (docs/spec/taskset-format.md, "Big results").
-    auto gathering = rt::gather(std::vector<Task<QJsonValue>>(), rt::Shield, rt::IntoJsonArray);
+    // held the loop 50 ms (docs/spec/taskset-format.md, "Big results"). Each copy's
+    // index is its place in the gather, which then needs no slot a copy.
+    auto gathering = rt::gather(std::vector<Task<QJsonValue>>(), rt::Shield, rt::IntoJsonArray, rt::ByCopyIndex);
     std::vector<Task<QJsonValue>> copies; // with await none
     if (awaits)
         gathering.reserve(count);

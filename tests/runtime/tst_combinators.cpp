@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <QJsonArray>
+
+#include <random>
+
 using namespace coroscope;
 using namespace coroscope::testing;
 using rt::CancelKind;
@@ -258,4 +262,118 @@ TEST_CASE("cancelling a task in wait_for cancels the child with reason parent")
     CHECK(inner->state() == TaskState::Cancelled);
     CHECK(inner->cancelReason().kind == CancelKind::Parent);
     CHECK(loop.timerCount() == 0);
+}
+
+namespace {
+// A child of a gather by copy index: ends after `ms` with `value`, or fails when
+// `value` is negative.
+Task<QJsonValue> copyThatEnds(int ms, int value)
+{
+    co_await rt::sleep(std::chrono::milliseconds(ms));
+    if (value < 0)
+        throw rt::TaskError(QStringLiteral("copy %1").arg(-value));
+    co_return QJsonValue(value);
+}
+
+struct GatherOutcome {
+    QJsonArray results;
+    QString error; // empty when the gather succeeded
+    bool cancelled = false;
+};
+
+// The copies gathered one at a time as a repeat does (add()), by copy index, or with
+// a slot a child.
+Task<int> gatherInto(std::vector<Task<QJsonValue>> copies, bool byCopyIndex, GatherOutcome *out)
+{
+    try {
+        if (byCopyIndex) {
+            auto gathering = rt::gather(std::vector<Task<QJsonValue>>(), rt::Shield, rt::IntoJsonArray, rt::ByCopyIndex);
+            for (auto &c : copies)
+                gathering.add(std::move(c));
+            out->results = co_await gathering;
+        } else {
+            out->results = co_await rt::gather(std::move(copies), rt::Shield, rt::IntoJsonArray);
+        }
+    } catch (const rt::Cancelled &) {
+        out->cancelled = true;
+    } catch (const std::exception &e) {
+        out->error = QString::fromUtf8(e.what());
+    }
+    co_return 0;
+}
+} // namespace
+
+TEST_CASE("a gather by copy index ends as a gather with a slot a child, on random children")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::mt19937 rng(GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u));
+    const int n = std::uniform_int_distribution<int>(0, 40)(rng);
+    std::vector<Task<QJsonValue>> copies;
+    std::vector<Task<QJsonValue>> toCancel;
+    for (int i = 0; i < n; ++i) {
+        // Some end at once, some fail, some are cancelled from outside; ties in time are
+        // common (ms 0-5), so that several children end in one iteration.
+        const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+        const int ms = std::uniform_int_distribution<int>(0, 5)(rng);
+        auto c = copyThatEnds(ms, kind == 0 ? -(i + 1) : i * 10);
+        rt::SpawnOptions options;
+        options.name = QStringLiteral("c");
+        options.copyIndex = std::uint32_t(i);
+        (void)rt::spawn(c, options);
+        if (kind == 1)
+            toCancel.push_back(c);
+        copies.push_back(std::move(c));
+    }
+    GatherOutcome indexed, slotted;
+    auto a = rt::spawn(gatherInto(copies, true, &indexed));
+    auto b = rt::spawn(gatherInto(copies, false, &slotted));
+    loop.callSoon([&] {
+        for (auto &c : toCancel)
+            c->cancel();
+    });
+    REQUIRE(runUntilFinished(a).reached);
+    REQUIRE(runUntilFinished(b).reached);
+    CHECK(indexed.cancelled == slotted.cancelled);
+    CHECK(indexed.error == slotted.error);
+    CHECK(indexed.results == slotted.results);
+    if (!indexed.cancelled && indexed.error.isEmpty())
+        CHECK(indexed.results.size() == n);
+}
+
+TEST_CASE("a gather by copy index refuses a child whose copy index is not its place")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    auto gathering = rt::gather(std::vector<Task<QJsonValue>>(), rt::Shield, rt::IntoJsonArray, rt::ByCopyIndex);
+    rt::SpawnOptions options;
+    options.name = QStringLiteral("c");
+    options.copyIndex = 1;
+    auto misplaced = rt::spawn(copyThatEnds(0, 1), options);
+    CHECK_THROWS_AS(gathering.add(misplaced), std::invalid_argument);
+    CHECK_THROWS_AS(gathering.add(rt::spawn(copyThatEnds(0, 1))), std::invalid_argument);
+    runUntilFinished(misplaced);
+}
+
+TEST_CASE("cancelling a task at a gather by copy index raises Cancelled in it and leaves the copies running")
+{
+    rt::Loop loop(QStringLiteral("main"));
+    std::vector<Task<QJsonValue>> copies;
+    for (int i = 0; i < 3; ++i) {
+        rt::SpawnOptions options;
+        options.name = QStringLiteral("c");
+        options.copyIndex = std::uint32_t(i);
+        copies.push_back(rt::spawn(copyThatEnds(i == 0 ? 0 : 10'000, i), options));
+    }
+    GatherOutcome out;
+    auto g = rt::spawn(gatherInto(copies, true, &out));
+    runUntil([&] { return copies[0]->finished() && copies[1]->state() == TaskState::Running; });
+    // Shielded, as a repeat awaits its copies: the repeat itself cancels them after.
+    g->cancel();
+    REQUIRE(runUntilFinished(g).reached);
+    CHECK(out.cancelled);
+    CHECK(copies[0]->state() == TaskState::Done);
+    CHECK(copies[1]->state() == TaskState::Running);
+    CHECK(copies[2]->state() == TaskState::Running);
+    for (auto &c : copies)
+        c->cancel();
+    REQUIRE(runUntilFinished(copies[2]).reached);
 }
