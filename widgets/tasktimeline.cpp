@@ -544,9 +544,9 @@ void TaskTimeline::syncBars()
         m_bars.state.resize(std::size_t(n));
         m_bars.lane.resize(std::size_t(n));
         m_bars.mark.resize(std::size_t(n));
-        if (all) {
-            // Every bar at once: lanes came or went, or rows were removed, and a bar read
-            // before that would be drawn in the wrong lane (a user's action, seldom).
+        if (all && (!m_bars.valid || n < cached)) {
+            // Every bar at once: nothing read yet, or rows were removed and the bars
+            // read before are other tasks' now.
             m_barSync.rows.clear();
             for (int i = 0; i < n; ++i)
                 read(i);
@@ -554,6 +554,12 @@ void TaskTimeline::syncBars()
             m_bars.valid = true;
             return;
         }
+        // Every bar again (a run's time base or end moved, lanes came or went): read a
+        // slice a build too, each showing what it showed until it is read.
+        if (all)
+            m_barSync.rows.clear();
+        for (int i = 0; all && i < cached; ++i)
+            m_barSync.rows.push_back(i);
         for (int i = cached; i < n; ++i) {
             m_bars.lane[std::size_t(i)] = kHiddenLane; // not drawn until read
             m_barSync.rows.push_back(i);

@@ -87,6 +87,8 @@ public:
     void advance(std::int64_t nowNs, std::size_t atMost = SIZE_MAX);
     // A run that is over (a log read back, a finished run): decides at its end.
     void finish(std::int64_t endNs) { advance(endNs); }
+    // Whether tasks still wait in a queue for their deadline to be decided.
+    [[nodiscard]] bool undecided() const noexcept { return !m_pending.empty() || !m_cancels.empty(); }
 
     [[nodiscard]] const WarningThresholds &thresholds() const noexcept { return m_thresholds; }
     // In the order they were found.

@@ -47,6 +47,7 @@ struct TaskStore::Run {
     QString attachedTo; // non-empty: a program watched over its probe
     bool past = false;  // its unfinished tasks run nowhere here (TaskStore::isPast)
     bool running = true;
+    bool deciding = false; // finished live: its time rules are decided at its end, a slice a tick
     std::unique_ptr<log::RunHistory> history; // for the playhead (timetravel.cpp)
     std::uint64_t historyEvents = 0;          // the spool's size when it was taken
 };
@@ -319,7 +320,12 @@ void TaskStore::setRunFinished(int runId, std::int64_t endNs)
     Run &run = runRef(runId);
     run.record.setFinished(endNs);
     run.running = false;
-    run.warnings.finish(endNs); // a run that is over is decided at its end (warnings.md)
+    // A run that is over is decided at its end (warnings.md): a log read back at once,
+    // a live run over the next ticks (a cancel of 600,000 tasks leaves that many).
+    if (!run.loadedFrom.isEmpty())
+        run.warnings.finish(endNs);
+    else
+        run.deciding = true;
     if (!run.attachedTo.isEmpty() && !run.past)
         markPast(run);
     m_pending.runsChanged = true;
@@ -410,9 +416,13 @@ void TaskStore::endTick()
     change.total = m_rowCount;
     m_nowNs = m_clock();
     change.nowNs = m_nowNs;
+    m_deciding = false;
     for (const std::unique_ptr<Run> &run : m_runs) {
-        if (run && run->running)
-            run->warnings.advance(m_nowNs, kDecidedPerTick);
+        if (!run || !(run->running || run->deciding))
+            continue;
+        run->warnings.advance(run->running ? m_nowNs : run->record.endNs().value_or(m_nowNs), kDecidedPerTick);
+        run->deciding = !run->running && run->warnings.undecided();
+        m_deciding = m_deciding || run->deciding;
     }
     if (m_touched || m_structural)
         ++m_revision;

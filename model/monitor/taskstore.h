@@ -166,7 +166,7 @@ public:
     // Rows the last tick announced (rowCount() minus rows applied since).
     [[nodiscard]] int publishedRowCount() const noexcept { return m_publishedRows; }
     // Something was applied or added since the last tick (endTick() has news to publish).
-    [[nodiscard]] bool hasUnpublished() const noexcept { return m_touched || m_structural; }
+    [[nodiscard]] bool hasUnpublished() const noexcept { return m_touched || m_structural || m_deciding; }
     [[nodiscard]] qint64 keyOfRow(int row) const;   // -1 if out of range
     [[nodiscard]] int rowOfKey(qint64 key) const;   // -1 if unknown
     [[nodiscard]] static qint64 makeKey(int runId, std::uint64_t localId) noexcept
@@ -333,6 +333,7 @@ private:
     int m_publishedRows = 0;    // rows the last tick announced
     quint64 m_revision = 0;
     bool m_touched = false;     // something to publish since the last tick
+    bool m_deciding = false;    // a finished run's warnings are still being decided (a slice a tick)
 
     std::function<std::int64_t()> m_clock;
     std::int64_t m_nowNs = 0;

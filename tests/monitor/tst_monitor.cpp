@@ -266,6 +266,41 @@ TEST_CASE("a tick appends the new rows and every role reads the store")
     }
 }
 
+TEST_CASE("a finished run's last warnings are decided at its end over the next ticks, a slice a tick")
+{
+    Dashboard d;
+    const int runId = d.store.addRun(QStringLiteral("alpha"), {}, kStart);
+    Script s(d.store, runId);
+    // 40,000 tasks whose cancel is requested 200 ms before the run ends: more than one
+    // tick decides of a queue, none past its deadline (100 ms) while the run lives.
+    constexpr std::uint64_t kTasks = 40'000;
+    s.at(0);
+    for (std::uint64_t t = 1; t <= kTasks; ++t)
+        s.created(kMain, t, QStringLiteral("t"), log::OpTag::Sleep);
+    s.at(1);
+    for (std::uint64_t t = 1; t <= kTasks; ++t)
+        s.event(kMain, EventType::Started, t);
+    s.at(800);
+    for (std::uint64_t t = 1; t <= kTasks; ++t)
+        s.event(kMain, EventType::CancelRequested, t, 0, std::uint8_t(rt::CancelKind::User));
+    d.now = kStart + 850 * kMs;
+    s.tick();
+    REQUIRE(d.store.warnings(runId)->warnings().empty());
+    d.store.setRunFinished(runId, kStart + 1000 * kMs);
+    d.store.endTick();
+    const std::size_t first = d.store.warnings(runId)->warnings().size();
+    CHECK(first > 0);
+    CHECK(first < kTasks);
+    CHECK(d.store.hasUnpublished()); // more ticks come for the rest
+    for (int tick = 0; tick < 10 && d.store.hasUnpublished(); ++tick)
+        d.store.endTick();
+    CHECK_FALSE(d.store.hasUnpublished());
+    // Each decided as of the run's end: cancel requested at 800 ms, still not honoured at 1000 ms.
+    const log::WarningScanner &w = *d.store.warnings(runId);
+    REQUIRE(w.warnings().size() == kTasks);
+    CHECK(w.line(w.warnings().back()).endsWith(QStringLiteral("still not honoured 200.0 ms later")));
+}
+
 TEST_CASE("the state filter follows tasks that enter and leave it")
 {
     Dashboard d;
