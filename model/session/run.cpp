@@ -72,10 +72,16 @@ Run::Run(taskset::TaskSet set, bool keepOpen, QObject *parent)
         auto *run = new taskset::TaskSetRun(std::move(set), *rt::Loop::current());
         run->setKeepOpen(keepOpen);
         QObject::connect(run, &taskset::TaskSetRun::finished, run,
-                         [this, run] { Q_EMIT finishedOnLoop(run->endNs(), QPrivateSignal()); });
+                         [this, run] {
+                             std::lock_guard posting(m_postMutex);
+                             Q_EMIT finishedOnLoop(run->endNs(), QPrivateSignal());
+                         });
         run->start();
         const std::int64_t start = run->startNs();
-        Q_EMIT startedOnLoop(start, QPrivateSignal());
+        {
+            std::lock_guard posting(m_postMutex);
+            Q_EMIT startedOnLoop(start, QPrivateSignal());
+        }
         m_run = run;
         m_startNs = start;
         {
@@ -85,6 +91,14 @@ Run::Run(taskset::TaskSet set, bool keepOpen, QObject *parent)
         created->done(); // its lock publishes the fields above to the waiting thread
     });
     created->wait();
+}
+
+bool Run::event(QEvent *e)
+{
+    {
+        std::lock_guard reading(m_postMutex);
+    }
+    return QObject::event(e);
 }
 
 Run::~Run()

@@ -91,6 +91,11 @@ Q_SIGNALS:
     void startedOnLoop(std::int64_t startNs, QPrivateSignal);
     void finishedOnLoop(std::int64_t endNs, QPrivateSignal);
 
+protected:
+    // Takes m_postMutex before Qt reads a queued event, as the loop thread posts it
+    // under that mutex: a hand-over ThreadSanitizer can see (Qt's event queue it cannot).
+    bool event(QEvent *e) override;
+
 private:
     // Runs fn(run) on the run's main loop.
     void post(std::function<void(taskset::TaskSetRun &)> fn);
@@ -101,6 +106,7 @@ private:
     QString m_setName;
     std::unique_ptr<rt::LoopThread> m_thread;
     taskset::TaskSetRun *m_run = nullptr; // lives on m_thread; set before anything is posted
+    std::mutex m_postMutex; // held while the loop thread emits startedOnLoop / finishedOnLoop
     mutable std::mutex m_loopsMutex;
     std::vector<taskset::TaskSetRun::LoopJournal> m_loops; // guarded by m_loopsMutex
     rt::JournalBatch m_batch;
