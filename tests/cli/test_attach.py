@@ -141,6 +141,25 @@ def read_line(stream, timeout=DEADLINE):
         line += byte
     return line.decode()
 
+
+def end_unread(test, program, monitor, go):
+    """Lets the program end while the monitor reads nothing: `go()` makes the program
+    start its last burst, and the monitor reads again once the program says "ending",
+    so everything waits in the probe as it exits. Both must then exit with code 0;
+    returns what the monitor printed."""
+    monitor.send_signal(signal.SIGSTOP)
+    try:
+        go()
+        test.assertEqual(read_line(program.stdout), "ending\n")
+    finally:
+        monitor.send_signal(signal.SIGCONT)
+    _, err = program.communicate(timeout=DEADLINE)
+    test.assertEqual(program.returncode, 0, err)
+    out, err = monitor.communicate(timeout=DEADLINE)
+    test.assertEqual(monitor.returncode, 0, out + err)
+    return out
+
+
 def send_and_read_until_closed(endpoint, data):
     """Sends `data` to a probe's socket and returns every byte it answers until it
     closes the connection (it may hang up while `data` is still being sent)."""
@@ -420,18 +439,7 @@ class AttachTest(unittest.TestCase):
         program = self.start_program()
         table = self.path("ending.csv")
         monitor = self.attach_until_attached(str(program.pid), "--export", table)
-        # The monitor reads nothing until the program is about to exit: all of the
-        # tasks' events wait in the probe then.
-        monitor.send_signal(signal.SIGSTOP)
-        try:
-            program.send_signal(signal.SIGUSR1)
-            self.assertEqual(read_line(program.stdout), "ending\n")
-        finally:
-            monitor.send_signal(signal.SIGCONT)
-        out, err = program.communicate(timeout=DEADLINE)
-        self.assertEqual(program.returncode, 0, err)
-        out, err = monitor.communicate(timeout=DEADLINE)
-        self.assertEqual(monitor.returncode, 0, out + err)
+        end_unread(self, program, monitor, lambda: program.send_signal(signal.SIGUSR1))
         with open(table, newline="") as f:
             states = [row["state"] for row in csv.DictReader(f) if row["name"].startswith("last ")]
         self.assertEqual(len(states), 5000)
@@ -476,18 +484,9 @@ class CppProgramEndingAfterABurstTest(unittest.TestCase):
         self.addCleanup(monitor.stdout.close)
         self.addCleanup(monitor.stderr.close)
         self.assertTrue(read_line(monitor.stdout).startswith("attached to probe_burst"))
-        # The monitor reads nothing during the burst: it is far behind when the program
-        # ends, and has the probe's last second to catch up.
-        monitor.send_signal(signal.SIGSTOP)
-        try:
-            program.stdin.write(b"go\n")
-            self.assertEqual(read_line(program.stdout), "ending\n")
-        finally:
-            monitor.send_signal(signal.SIGCONT)
-        _, err = program.communicate(timeout=DEADLINE)
-        self.assertEqual(program.returncode, 0, err)
-        out, err = monitor.communicate(timeout=DEADLINE)
-        self.assertEqual(monitor.returncode, 0, out + err)
+        # The monitor is far behind when the program ends, and has the probe's last
+        # second to catch up.
+        out = end_unread(self, program, monitor, lambda: program.stdin.write(b"go\n"))
         with open(table, newline="") as f:
             seen = {row["name"]: row["state"] for row in csv.DictReader(f) if row["name"][:1] in "dfc"}
         want = {"%s %d" % (("done", "failed", "cancelled")[i % 3], i): ("done", "failed", "cancelled")[i % 3]
