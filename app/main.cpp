@@ -127,6 +127,10 @@ int usageError(const QString &message)
 
 int main(int argc, char **argv)
 {
+#ifdef COROSCOPE_HAVE_DASHBOARD
+    if (const std::optional<int> answered = coroscope::widgets::answerRendererProbe(argc, argv))
+        return *answered;
+#endif
     std::set_terminate(onTerminate);
     // A failed operator new ends the run where it happens, on any thread, before an
     // exception can unwind through Qt's event handlers (which do not support it).

@@ -162,6 +162,8 @@ void printLongestFrames(const std::vector<Frame> &frames, const monitor::TaskMon
 
 int main(int argc, char **argv)
 {
+    if (const std::optional<int> answered = widgets::answerRendererProbe(argc, argv))
+        return *answered;
     QGuiApplication app(argc, argv);
     QStringList args = QCoreApplication::arguments().mid(1);
     widgets::RendererRequest request = widgets::RendererRequest::Auto;

@@ -41,6 +41,8 @@ double percentile(std::vector<double> v, double p)
 
 int main(int argc, char **argv)
 {
+    if (const std::optional<int> answered = widgets::answerRendererProbe(argc, argv))
+        return *answered;
     QGuiApplication app(argc, argv);
     QStringList args = QCoreApplication::arguments().mid(1);
     int positions = 50;

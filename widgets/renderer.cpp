@@ -1,10 +1,14 @@
 #include "renderer.h"
 
+#include <QCoreApplication>
+#include <QGuiApplication>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
 #include <QOpenGLFunctions>
+#include <QProcess>
 #include <QQuickWindow>
 #include <QSGRendererInterface>
+#include <QTextStream>
 
 namespace coroscope::widgets {
 
@@ -27,7 +31,51 @@ std::optional<QString> openGlRenderer()
     return renderer;
 }
 
+// The child's environment variable, and its one line of answer: "gl RENDERER" or "none".
+constexpr char kProbeVariable[] = "COROSCOPE_RENDERER_PROBE";
+constexpr QLatin1StringView kProbeAnswer{"gl "};
+// A driver that hangs while making a context must not keep the dashboard from starting.
+constexpr int kProbeTimeoutMs = 10'000;
+bool g_childAnswers = false; // answerRendererProbe() was called: this program can be the child
+
+// GL_RENDERER as the child answers it; nullopt when it has no usable OpenGL, or did not
+// answer (crashed in the driver, hung, could not start): no usable OpenGL either.
+std::optional<QString> openGlRendererInChild()
+{
+    QProcess child;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QLatin1String(kProbeVariable), QStringLiteral("1"));
+    child.setProcessEnvironment(environment);
+    child.setStandardErrorFile(QProcess::nullDevice()); // the driver's and Qt's warnings are the child's
+    child.start(QCoreApplication::applicationFilePath(), {});
+    if (!child.waitForFinished(kProbeTimeoutMs)) {
+        child.kill();
+        child.waitForFinished();
+        return std::nullopt;
+    }
+    const QString answer = QString::fromUtf8(child.readAllStandardOutput()).trimmed();
+    if (child.exitStatus() != QProcess::NormalExit || child.exitCode() != 0 || !answer.startsWith(kProbeAnswer))
+        return std::nullopt;
+    return answer.mid(kProbeAnswer.size());
+}
+
 } // namespace
+
+std::optional<int> answerRendererProbe(int &argc, char **argv)
+{
+    if (!qEnvironmentVariableIsSet(kProbeVariable)) {
+        g_childAnswers = true;
+        return std::nullopt;
+    }
+    QGuiApplication app(argc, argv);
+    const std::optional<QString> gl = openGlRenderer();
+    QTextStream out(stdout);
+    if (gl)
+        out << kProbeAnswer << *gl << '\n';
+    else
+        out << "none\n";
+    return 0;
+}
 
 std::optional<RendererRequest> parseRendererRequest(QStringView name)
 {
@@ -71,7 +119,7 @@ RendererChoice chooseRenderer(RendererRequest request)
             return {software, QStringLiteral("the renderer %1=%2 asks for").arg(QLatin1String(variable), value)};
         }
     }
-    const std::optional<QString> gl = openGlRenderer();
+    const std::optional<QString> gl = g_childAnswers ? openGlRendererInChild() : openGlRenderer();
     if (!gl)
         return useSoftware(QStringLiteral("software renderer: no usable OpenGL"));
     if (isCpuRasteriser(*gl))

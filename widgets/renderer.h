@@ -8,13 +8,18 @@
 // RHI renderer redraws the whole window every frame, on a render thread and
 // llvmpipe's rasteriser threads that compete with the monitored loops for the same
 // cores, while the software renderer repaints only what changed, on the GUI thread.
-// Measured with a million tasks on 2 cores, the README's Performance section has the
-// figures. So `Auto` asks OpenGL who draws it and takes the software renderer for a
-// CPU rasteriser or for no OpenGL at all; the GPU otherwise.
+// Measured with a million tasks on 2 cores (bench/RESULTS.md). So `Auto` asks OpenGL
+// who draws it and takes the software renderer for a CPU rasteriser or for no OpenGL
+// at all; the GPU otherwise.
+//
+// Auto asks in a child process (this program run again, see answerRendererProbe):
+// a GL driver's libraries stay mapped once loaded, and llvmpipe's alone (LLVM) keep
+// some 50 MB resident in a dashboard that then draws without them.
 //
 // Threading: GUI thread, once, after the QGuiApplication exists and before the first
 // Qt Quick window is made (it sets QQuickWindow's process-wide graphics API). Auto
-// costs one throw-away OpenGL context (tens of ms with llvmpipe).
+// costs one start of this program and a throw-away OpenGL context in it (0.1-0.3 s
+// with llvmpipe).
 
 #include <QString>
 #include <QStringView>
@@ -37,6 +42,13 @@ struct RendererChoice
     bool software = false;
     QString reason; // one line for the log: what was chosen, and why
 };
+
+// A program that draws with chooseRenderer() calls this first thing in main(), before
+// its QGuiApplication exists. In the child that Auto starts (its environment says so)
+// it answers the question and returns the child's exit code, which main() returns;
+// anywhere else it returns nullopt and lets chooseRenderer() ask such a child. A
+// program that never calls it is asked in its own process (the driver then stays).
+[[nodiscard]] std::optional<int> answerRendererProbe(int &argc, char **argv);
 
 // Settles the renderer for the windows made after it. Under Auto, a renderer the user
 // chose through Qt's own environment (QT_QUICK_BACKEND, QSG_RHI_BACKEND) is kept.

@@ -6,6 +6,7 @@ import os
 import pty
 import resource
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -641,6 +642,48 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(out) as f:
             self.assertEqual(json.load(f)["set"], "lifecycle")
+
+
+@unittest.skipUnless(shutil.which("Xvfb"), "needs Xvfb")
+class DashboardRendererTest(unittest.TestCase):
+    """Where OpenGL is drawn by the CPU, the dashboard draws with Qt Quick's software
+    renderer, and the OpenGL question is asked in a child process: a GL driver's
+    libraries (llvmpipe: LLVM) never map into the dashboard."""
+
+    def setUp(self):
+        read_fd, write_fd = os.pipe()
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                                      "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            self.display = ":" + f.readline().strip()
+        self.addCleanup(self.stop, self.xvfb)
+
+    @staticmethod
+    def stop(process):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def test_the_dashboard_on_cpu_opengl_draws_in_software_without_the_driver_in_its_memory(self):
+        env = dict(os.environ, DISPLAY=self.display, QT_QPA_PLATFORM="xcb")
+        env.pop("COROSCOPE_RENDERER_PROBE", None)
+        app = subprocess.Popen([COROSCOPE], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.addCleanup(self.stop, app)
+        chosen = ""
+        for line in app.stderr:
+            if "drawing with" in line:
+                chosen = line
+                break
+        self.assertIn("software renderer", chosen)
+        self.assertTrue("drawn by the CPU" in chosen or "no usable OpenGL" in chosen, chosen)
+        with open(f"/proc/{app.pid}/maps") as f:
+            drivers = {line.split()[-1] for line in f if "libLLVM" in line or "_dri.so" in line}
+        self.assertEqual(drivers, set())
+        self.assertIsNone(app.poll(), "the dashboard runs on")
 
 
 if __name__ == "__main__":
