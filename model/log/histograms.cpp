@@ -144,17 +144,25 @@ void TaskHistograms::stateChanged(std::uint32_t row, TaskState from, TaskState t
     if (r.startedNs != kNone && r.finishedNs != kNone)
         ++m_counts[index(Measure::Duration, op, int(to), bucketOf(r.finishedNs - r.startedNs))];
     // Its ended steps move to its final state, and their list goes back to the free list.
-    if (const TaskSteps *t = stepsIfAny(row); t && t->head != 0) {
-        std::uint32_t link = std::exchange(steps(row).head, 0);
-        while (link != 0) {
-            StepLink &l = m_links[link - 1];
-            --m_counts[index(Measure::StepHold, op, int(from), int(l.bucket))];
-            ++m_counts[index(Measure::StepHold, op, int(to), int(l.bucket))];
-            const std::uint32_t next = l.next;
-            l.next = m_freeLinks;
-            m_freeLinks = link;
-            link = next;
-        }
+    const TaskSteps *t = stepsIfAny(row);
+    if (!t || t->head == 0)
+        return;
+    std::uint32_t head = std::exchange(steps(row).head, 0);
+    const auto move = [&](std::uint32_t bucket) {
+        --m_counts[index(Measure::StepHold, op, int(from), int(bucket))];
+        ++m_counts[index(Measure::StepHold, op, int(to), int(bucket))];
+    };
+    if (head & kOneStep) {
+        move(head & ~kOneStep);
+        return;
+    }
+    while (head != 0) {
+        StepLink &l = m_links[head - 1];
+        move(l.bucket);
+        const std::uint32_t next = l.next;
+        l.next = m_freeLinks;
+        m_freeLinks = head;
+        head = next;
     }
 }
 
@@ -189,15 +197,37 @@ void TaskHistograms::endStep(std::uint32_t row, std::int64_t tNs)
     if (rt::isFinal(r.state))
         return;
     // A step of a task still running: remembered, so that it moves with the task's state.
-    std::uint32_t link = m_freeLinks;
-    if (link != 0) {
-        m_freeLinks = m_links[link - 1].next;
+    if (t.head == 0) {
+        t.head = kOneStep | std::uint32_t(bucket);
+        return;
+    }
+    if (t.head & kOneStep) {
+        const std::uint32_t first = t.head & ~kOneStep;
+        t.head = 0;
+        link(t.head, first);
+    }
+    link(t.head, std::uint32_t(bucket));
+}
+
+void TaskHistograms::link(std::uint32_t &head, std::uint32_t bucket)
+{
+    std::uint32_t at = m_freeLinks;
+    if (at != 0) {
+        m_freeLinks = m_links[at - 1].next;
     } else {
         m_links.push_back({});
-        link = std::uint32_t(m_links.size());
+        at = std::uint32_t(m_links.size());
     }
-    m_links[link - 1] = StepLink{t.head, std::uint32_t(bucket)};
-    t.head = link;
+    m_links[at - 1] = StepLink{head, bucket};
+    head = at;
+}
+
+std::size_t TaskHistograms::linkedSteps() const noexcept
+{
+    std::size_t free = 0;
+    for (std::uint32_t l = m_freeLinks; l != 0; l = m_links[l - 1].next)
+        ++free;
+    return m_links.size() - free;
 }
 
 void TaskHistograms::addSteps(const RunHistory &history)

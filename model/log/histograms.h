@@ -21,9 +21,10 @@
 // operations per event the record already pays for.
 //
 // Threading: the thread that owns the record. Memory: 16 bytes a task (its step in
-// progress, its steps' bucket mask, the head of its ended steps' list while it runs),
-// 8 bytes per ended step of a task still running (given back when it ends), and 54 KB
-// of counts.
+// progress, its steps' bucket mask, its ended steps while it runs: the first in the
+// entry itself, so that a million sleeping tasks with one step each need nothing
+// more), 8 bytes per further ended step of a task still running (given back when it
+// ends), and 54 KB of counts.
 
 #include "log/optag.h"
 #include "log/runhistory.h"
@@ -90,6 +91,8 @@ public:
     [[nodiscard]] std::uint32_t bucketsOf(Measure measure, std::uint32_t arrivalRow) const;
     // Ops with a task that started or ended (bit opSlot), for the op selector.
     [[nodiscard]] std::uint32_t opsSeen() const noexcept { return m_opsSeen; }
+    // Ended steps of running tasks kept in links (beyond each task's first): for tests.
+    [[nodiscard]] std::size_t linkedSteps() const noexcept;
 
 private:
     [[nodiscard]] static std::size_t index(Measure m, int op, int state, int bucket) noexcept
@@ -98,6 +101,7 @@ private:
              + std::size_t(bucket);
     }
     void endStep(std::uint32_t row, std::int64_t tNs);
+    void link(std::uint32_t &head, std::uint32_t bucket);
 
     struct StepLink {
         std::uint32_t next;  // 1-based into m_links; 0 = end
@@ -107,8 +111,10 @@ private:
     struct TaskSteps {
         std::int64_t openNs = RunRecord::kNone; // the start of its step in progress
         std::uint32_t mask = 0;                 // buckets of its ended steps
-        std::uint32_t head = 0;                 // its ended steps while it runs (1-based into m_links)
+        std::uint32_t head = 0;                 // its ended steps while it runs: 0 = none,
+                                                // kOneStep | bucket = one, else 1-based into m_links
     };
+    static constexpr std::uint32_t kOneStep = 1u << 31;
     // In chunks of a fixed size, so that growing never copies a million tasks' entries
     // in one tick.
     static constexpr std::size_t kChunk = 4096;

@@ -281,6 +281,43 @@ TEST_CASE("histograms followed batch by batch count what a plain recomputation o
     }
 }
 
+TEST_CASE("a running task's first ended step needs no link: a thousand sleepers with one step each take none", "[histograms]")
+{
+    RunRecord record(RunRecord::Spool::None);
+    TaskHistograms histograms(record);
+    Follow follow(histograms);
+    constexpr std::uint64_t kTasks = 1000;
+    constexpr int kHoldBucket = 4; // 10-20 µs
+    const auto applyToAll = [&](std::initializer_list<EventType> types, std::int64_t atNs) {
+        rt::JournalBatch batch;
+        batch.strings.push_back(QStringLiteral("sleeper"));
+        for (std::uint64_t id = 1; id <= kTasks; ++id) {
+            std::int64_t t = atNs;
+            for (EventType type : types) {
+                batch.events.push_back(rt::Event{t, id, 0, 0, type == EventType::Created ? 1u : 0u, type, 0, 0});
+                t += 15'000; // each step holds the loop 15 µs
+            }
+        }
+        record.apply(QStringLiteral("main"), batch, &follow);
+    };
+    const auto holds = [&](TaskState state) { return histograms.count(Measure::StepHold, 0, state, kHoldBucket); };
+    REQUIRE(bucketOf(15'000) == kHoldBucket);
+
+    applyToAll({EventType::Created, EventType::Started, EventType::Suspended}, 1'000'000);
+    CHECK(histograms.linkedSteps() == 0);
+    CHECK(holds(TaskState::Running) == kTasks);
+
+    applyToAll({EventType::Resumed, EventType::Suspended}, 2'000'000);
+    CHECK(histograms.linkedSteps() == 2 * kTasks);
+    CHECK(holds(TaskState::Running) == 2 * kTasks);
+
+    applyToAll({EventType::Resumed, EventType::Done}, 3'000'000);
+    CHECK(histograms.linkedSteps() == 0);
+    CHECK(holds(TaskState::Running) == 0);
+    CHECK(holds(TaskState::Done) == 3 * kTasks);
+    CHECK(histograms.bucketsOf(Measure::StepHold, 0) == 1u << kHoldBucket);
+}
+
 TEST_CASE("a run read back from its json log has the histograms it had live", "[histograms]")
 {
     for (unsigned seed = 101; seed <= 105; ++seed) {
