@@ -17,7 +17,8 @@
 // and the time between two (the first counted from the launch).
 // After the run it stops asking for frames, lets the app settle for 1 s and measures
 // the whole process's CPU over 3 s ("idle_cpu_percent", of one core: the app at rest
-// with the finished run on screen); "peak_rss_mb" is the process's peak resident size.
+// with the finished run on screen); "peak_rss_mb" is the process's peak resident size;
+// "end_seen_s" is the time from the launch to the tick that shows the run finished.
 // --select N selects the run's N-th task 2 s after the launch, as a click in the table
 // would, so the details pane follows it on every tick (a user watching one task).
 // --cancel-subtree-at S cancels the subtree of the run's first task S s after the
@@ -298,7 +299,9 @@ int main(int argc, char **argv)
     double idleCpuPercent = -1;
     constexpr int kSettleMs = 1000;
     constexpr int kIdleMs = 3000;
+    double endSeenS = -1; // from the launch to the tick that shows the run finished
     QObject::connect(monitor, &monitor::TaskMonitor::runFinished, [&] {
+        endSeenS = double(rt::monotonicNs() - launchedNs) / 1e9;
         running = false;
         framesTimed = false;
         animate.stop(); // from now on, frames only when the app asks for them
@@ -404,9 +407,10 @@ int main(int argc, char **argv)
                                .arg(renderer.software ? QStringLiteral("software") : QStringLiteral("gpu"))
                                .arg(QStringLiteral("\"timeline_builds\":%1,").arg(timelineGaps.size())
                                     + summary("timeline_gap_ms", timelineGaps))
-                               .arg(QStringLiteral("\"idle_cpu_percent\":%1,\"peak_rss_mb\":%2")
+                               .arg(QStringLiteral("\"end_seen_s\":%3,\"idle_cpu_percent\":%1,\"peak_rss_mb\":%2")
                                         .arg(idleCpuPercent, 0, 'f', 2)
-                                        .arg(double(peakRssKb()) / 1024.0, 0, 'f', 0))
+                                        .arg(double(peakRssKb()) / 1024.0, 0, 'f', 0)
+                                        .arg(endSeenS, 0, 'f', 2))
                                .arg(loopsJson + cancelJson
                                     + (removeAtEnd ? QStringLiteral("\"rss_before_launch_mb\":%4,\"rss_before_remove_mb\":%1,"
                                                                     "\"rss_after_remove_mb\":%2,\"rows_after_remove\":%3,")
