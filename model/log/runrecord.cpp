@@ -46,7 +46,8 @@ constexpr std::uint8_t kHolding = 2;
 
 } // namespace
 
-static_assert(sizeof(RunRecord::TaskRow) <= 80, "a million tasks' rows are meant to stay small");
+// A cache line: a million tasks' rows are 64 MB.
+static_assert(sizeof(RunRecord::TaskRow) <= 64, "a million tasks' rows are meant to stay small");
 
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
@@ -217,10 +218,14 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0});
+    const auto at = std::size_t(&row - m_rows.data());
+    if (m_taskCallbacks.size() <= at)
+        m_taskCallbacks.resize(at + 1);
+    Callbacks &task = m_taskCallbacks[at];
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, task.newest, 0});
     it->second = std::uint32_t(m_callbacks.size());
-    row.firstCallback = it->second;
-    ++row.callbacks;
+    task.newest = it->second;
+    ++task.count;
 }
 
 void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer)
@@ -613,6 +618,12 @@ std::uint64_t RunRecord::cancelledByOf(const TaskRow &row) const
     return it == m_cancelledBy.end() ? 0 : it->second;
 }
 
+std::uint32_t RunRecord::callbackCount(const TaskRow &row) const
+{
+    const auto at = std::size_t(&row - m_rows.data());
+    return at < m_taskCallbacks.size() ? m_taskCallbacks[at].count : 0;
+}
+
 void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
 {
     const auto at = std::uint32_t(&row - m_rows.data());
@@ -652,7 +663,9 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
     }
     if (row.awaitKind != rt::AwaitKind::None)
         v.awaiting = awaitingAt(m_sortedRows[id - 1]);
-    for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
+    const auto arrival = std::size_t(&row - m_rows.data());
+    const std::uint32_t newest = arrival < m_taskCallbacks.size() ? m_taskCallbacks[arrival].newest : 0;
+    for (std::uint32_t at = newest; at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;
         if (cb.description != 0)

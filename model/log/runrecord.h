@@ -104,11 +104,11 @@ class RunRecord
 public:
     enum class Spool { Events, None };
 
-    // A task as the table keeps it: 80 bytes, strings apart (a repeat's copies share
+    // A task as the table keeps it: 64 bytes, strings apart (a repeat's copies share
     // their name's string; a number result is kept as the number). Times are
-    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin
-    // and the task that cancelled it are rare and kept beside the rows (originOf,
-    // cancelledByOf), so that a million rows do not carry them.
+    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin,
+    // the task that cancelled it and its callbacks are rare and kept beside the rows
+    // (originOf, cancelledByOf, callbackCount), so that a million rows do not carry them.
     struct TaskRow {
         std::uint64_t runtimeId;
         std::uint64_t parent;       // 0 = none
@@ -124,12 +124,10 @@ public:
         std::uint32_t copyIndex;    // the name is `name[copyIndex]`; kNoCopyIndex = just `name`
         std::uint32_t outcome;      // result text (done) or error text (failed), kNumberOutcome,
                                     // or with kValueOutcome, 1-based index into the values
-        std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
-        std::uint32_t callbacks;    // how many it has
         std::uint8_t tag;           // OpTag | kPoolBit
         std::uint8_t loop;          // index into loops(), or kPoolLoop
-        rt::TaskState state;
-        rt::CancelKind cancelKind;
+        rt::TaskState state : 4;
+        rt::CancelKind cancelKind : 4;
         rt::AwaitKind awaitKind;
     };
 
@@ -217,6 +215,8 @@ public:
     // the task that asked to cancel it or cancelled it (CancelKind::Task; 0 = none).
     [[nodiscard]] std::uint64_t originOf(const TaskRow &row) const;
     [[nodiscard]] std::uint64_t cancelledByOf(const TaskRow &row) const;
+    // How many done-callbacks the task has.
+    [[nodiscard]] std::uint32_t callbackCount(const TaskRow &row) const;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
@@ -347,6 +347,13 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> m_origins;
     std::unordered_map<std::uint32_t, std::uint64_t> m_cancelledBy;
     std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
+    // By arrival row, up to the last task with a callback (none: empty): its newest
+    // callback (1-based into m_callbacks) and how many it has.
+    struct Callbacks {
+        std::uint32_t newest = 0;
+        std::uint32_t count = 0;
+    };
+    std::vector<Callbacks> m_taskCallbacks;
     std::vector<QString> m_strings;
     std::vector<QJsonValue> m_values;           // results journalled as values
     mutable std::unordered_map<std::uint32_t, QString> m_valueTexts; // their texts rendered whole, by index
