@@ -87,24 +87,10 @@ std::size_t RunRecord::loopIndex(const QString &name)
     return m_loops.size() - 1;
 }
 
-std::size_t RunRecord::position(std::uint64_t runtimeId) const noexcept
-{
-    if (m_sortedIds.empty())
-        return m_sortedIds.size();
-    // Fast path: the ids of one run are usually contiguous.
-    const std::uint64_t guess = runtimeId - m_sortedIds.front();
-    if (runtimeId >= m_sortedIds.front() && guess < m_sortedIds.size() && m_sortedIds[guess] == runtimeId)
-        return std::size_t(guess);
-    const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), runtimeId);
-    if (it == m_sortedIds.end() || *it != runtimeId)
-        return m_sortedIds.size();
-    return std::size_t(it - m_sortedIds.begin());
-}
-
 std::uint64_t RunRecord::localId(std::uint64_t runtimeId) const noexcept
 {
-    const std::size_t pos = position(runtimeId);
-    return pos == m_sortedIds.size() ? 0 : pos + 1;
+    const std::size_t pos = m_ids.position(runtimeId);
+    return pos == m_ids.size() ? 0 : pos + 1;
 }
 
 RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
@@ -113,13 +99,13 @@ RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
     // and a row that holds the id is the task's (ids are unique). Looking there first
     // costs the one cache miss the caller pays anyway, where the id maps cost two more:
     // a million tasks ending in random order miss the cache on every event.
-    if (!m_sortedIds.empty() && runtimeId >= m_sortedIds.front()) {
-        const std::uint64_t guess = runtimeId - m_sortedIds.front();
+    if (m_ids.size() != 0 && runtimeId >= m_ids.idAt(0)) {
+        const std::uint64_t guess = runtimeId - m_ids.idAt(0);
         if (guess < m_rows.size() && m_rows[guess].runtimeId == runtimeId)
             return &m_rows[guess];
     }
-    const std::size_t pos = position(runtimeId);
-    return pos == m_sortedIds.size() ? nullptr : &m_rows[m_sortedRows[pos]];
+    const std::size_t pos = m_ids.position(runtimeId);
+    return pos == m_ids.size() ? nullptr : &m_rows[m_ids.rowAt(pos)];
 }
 
 const RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
@@ -131,8 +117,7 @@ void RunRecord::reserve(std::size_t tasks)
 {
     tasks = std::min(tasks, kMostReserved);
     m_rows.reserve(tasks);
-    m_sortedIds.reserve(tasks);
-    m_sortedRows.reserve(tasks);
+    m_ids.reserve(tasks);
     // Names and results are per task too (most sets name their tasks, many return a
     // value): doubling a million QStrings' array costs a 10-15 ms copy in one go.
     m_strings.reserve(m_strings.size() + 2 * tasks);
@@ -187,16 +172,8 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     const auto rowIndex = std::uint32_t(m_rows.size() - 1);
     if (!indexed && e.arg2 != 0)
         m_origins[rowIndex] = e.arg2;
-    if (m_sortedIds.empty() || e.task > m_sortedIds.back()) {
-        m_sortedIds.push_back(e.task);
-        m_sortedRows.push_back(rowIndex);
-    } else {
-        const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), e.task);
-        const auto at = it - m_sortedIds.begin();
-        m_sortedIds.insert(it, e.task);
-        m_sortedRows.insert(m_sortedRows.begin() + at, rowIndex);
+    if (m_ids.add(e.task, rowIndex))
         *late = true;
-    }
     return rowIndex;
 }
 
@@ -508,21 +485,21 @@ QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
 
 QString RunRecord::name(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return {};
     return nameOf(rowAt(id), id);
 }
 
 TaskState RunRecord::state(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return TaskState::Pending;
     return rowAt(id).state;
 }
 
 QString RunRecord::loopOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
@@ -530,14 +507,14 @@ QString RunRecord::loopOf(std::uint64_t id) const
 
 std::uint8_t RunRecord::loopIndexOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return kPoolLoop;
     return rowAt(id).loop;
 }
 
 QString RunRecord::error(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
@@ -572,7 +549,7 @@ std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) co
 RunRecord::DescendantScan::DescendantScan(const RunRecord &record, std::uint64_t id)
     : m_id(id)
     , m_next(id + 1)
-    , m_last(id == 0 || id > record.m_sortedRows.size() ? 0 : record.m_sortedRows.size())
+    , m_last(id == 0 || id > record.m_ids.size() ? 0 : record.m_ids.size())
 {
     if (m_last == 0) {
         m_next = 1; // nothing to cover: done
@@ -635,7 +612,7 @@ void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
 
 std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_ids.size())
         return std::nullopt;
     const TaskRow &row = rowAt(id);
     TaskView v;
@@ -662,7 +639,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.cancelReason = cancelText(row.cancelKind, cancelledByOf(row));
     }
     if (row.awaitKind != rt::AwaitKind::None)
-        v.awaiting = awaitingAt(m_sortedRows[id - 1]);
+        v.awaiting = awaitingAt(m_ids.rowAt(id - 1));
     const auto arrival = std::size_t(&row - m_rows.data());
     const std::uint32_t newest = arrival < m_taskCallbacks.size() ? m_taskCallbacks[arrival].newest : 0;
     for (std::uint32_t at = newest; at != 0; at = m_callbacks[at - 1].next) {

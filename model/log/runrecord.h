@@ -22,6 +22,7 @@
 // Threading: one thread owns a RunRecord (apply, queries and exports). Cost: apply is
 // O(events) (plus an O(log n) id lookup each); lookups by run-local id are O(1).
 
+#include "log/detail/taskids.h"
 #include "log/eventspool.h"
 #include "log/optag.h"
 #include "runtime/journal.h"
@@ -191,7 +192,7 @@ public:
     // never moves (a late task shifts run-local ids, not rows): for tables on top of
     // this one and views that read every task per frame. O(1), no string built.
     [[nodiscard]] const TaskRow &row(std::size_t arrivalRow) const { return m_rows[arrivalRow]; }
-    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_sortedRows[id - 1]; }
+    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_ids.rowAt(id - 1); }
     // The task's name, its result (done) or error (failed) text, its cancel reason
     // (cancelled), and what it awaits (suspended), as the log writes them. With
     // `limit` >= 0, the outcome is the start of its text, cut past `limit` characters
@@ -315,8 +316,7 @@ private:
     [[nodiscard]] std::size_t loopIndex(const QString &name);
     [[nodiscard]] TaskRow *rowOf(std::uint64_t runtimeId) noexcept;
     [[nodiscard]] const TaskRow *rowOf(std::uint64_t runtimeId) const noexcept;
-    [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // in m_sortedIds
-    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
+    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_ids.rowAt(id - 1)]; }
     [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
     // A done task's result text (cut past `limit` characters when limit >= 0).
     [[nodiscard]] QString resultOf(const TaskRow &row, qsizetype limit = -1) const;
@@ -340,8 +340,7 @@ private:
     std::optional<std::int64_t> m_endNs;
 
     std::vector<TaskRow> m_rows;             // in arrival order
-    std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
-    std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
+    detail::TaskIds m_ids; // by run-local id - 1: runtime id and arrival row
     std::vector<CallbackRow> m_callbacks;
     // By arrival row, only where not 0: originOf() and cancelledByOf().
     std::unordered_map<std::uint32_t, std::uint64_t> m_origins;
