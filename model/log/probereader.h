@@ -24,6 +24,7 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
+#include <QJsonValue>
 #include <QString>
 #include <QStringList>
 
@@ -81,6 +82,17 @@ private:
     QString frame(const QByteArray &text);
     QString event(const class QJsonObject &o, const QString &type);
     QString ended(const class QJsonObject &o);
+    struct EndedEntry {
+        std::uint64_t id;
+        rt::EventType type;
+        std::int64_t tNs;
+        std::pair<rt::CancelKind, std::uint64_t> cancel;
+        QString name;
+        QJsonValue parent;
+        std::int64_t createdNs;
+    };
+    bool endedFast(const QByteArray &text);
+    void applyEnded(const std::vector<EndedEntry> &entries);
     std::uint32_t addString(const QString &s);
     std::optional<std::pair<rt::CancelKind, std::uint64_t>> cancelOf(const class QJsonValue &reason) const;
     void create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,

@@ -243,6 +243,48 @@ TEST_CASE("a resync brings the tasks the client knows up to date, and creates an
     CHECK(reader.takeAcks().size() == 1);
 }
 
+TEST_CASE("an ended frame as the probes write it is read as the same frame written any other way")
+{
+    // The first is read without a JSON document (ProbeReader::endedFast), the others,
+    // with spaces, escapes, exponents or a name that is not ASCII, with one.
+    const char *const compact
+        = R"({"type":"ended","tasks":[[2,"done",9.25,null,"b",1,0.5],[3,"cancelled",1e1,"task:main","c d",null,0],[4,"failed",10,null,"",1,2]]})";
+    const char *const spaced
+        = R"({ "type": "ended", "tasks": [ [2, "done", 9.25, null, "b", 1, 0.5], [3, "cancelled", 10, "task:main", "c\u0020d", null, 0], [4, "failed", 1.0E1, null, "", 1, 2] ] })";
+    const char *const nonAscii
+        = R"({"type":"ended","tasks":[[2,"done",9.25,null,"b",1,0.5],[3,"cancelled",10,"task:main","c d",null,0],[4,"failed",10,null,"",1,2],[5,"done",1,null,"é",null,0]]})";
+    std::vector<std::vector<std::tuple<std::uint64_t, rt::TaskState, std::optional<std::int64_t>, QString, QString, std::uint64_t, std::int64_t>>> tables;
+    for (const char *frame : {compact, spaced, nonAscii}) {
+        ProbeReader reader;
+        reader.acceptResync();
+        REQUIRE(reader.feed(kHello + lines({
+            R"({"t_ms":0,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+            R"({"t_ms":0,"task":2,"type":"created","name":"b","op":"task","parent":1,"loop":"main"})",
+            R"({"type":"snapshot_end"})",
+            R"({"type":"resync"})",
+            frame,
+            R"({"type":"snapshot_end"})",
+        })));
+        RunRecord record(RunRecord::Spool::None);
+        record.apply(QStringLiteral("main"), reader.batch());
+        auto &rows = tables.emplace_back();
+        for (std::uint64_t id = 2; id <= 4; ++id) {
+            const auto t = record.task(record.localId(id));
+            REQUIRE(t);
+            rows.emplace_back(id, t->state, t->finishedNs, t->cancelReason, t->name, t->parent, t->createdNs);
+        }
+    }
+    CHECK(tables[0] == tables[1]);
+    CHECK(tables[0] == tables[2]);
+    CHECK(std::get<1>(tables[0][0]) == rt::TaskState::Done);
+    CHECK(std::get<2>(tables[0][0]) == 9'250'000);
+    CHECK(std::get<1>(tables[0][1]) == rt::TaskState::Cancelled);
+    CHECK(std::get<3>(tables[0][1]) == QStringLiteral("task:main"));
+    CHECK(std::get<4>(tables[0][1]) == QStringLiteral("c d"));
+    CHECK(std::get<1>(tables[0][2]) == rt::TaskState::Failed);
+    CHECK(std::get<6>(tables[0][2]) == 2'000'000);
+}
+
 TEST_CASE("a resync's ended entry of a task already ended changes nothing, and once it is over a task created twice is refused")
 {
     ProbeReader reader;
