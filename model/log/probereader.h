@@ -92,6 +92,11 @@ private:
         std::int64_t createdNs;
     };
     bool endedFast(const QByteArray &text);
+    bool eventFast(const QByteArray &text);
+    void step(rt::EventType type, std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, std::uint64_t arg = 0,
+              std::uint8_t kind = 0, std::uint32_t text = 0);
+    void suspended(std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, const QString &await,
+                   std::optional<std::uint64_t> awaitTask);
     void applyEnded(const std::vector<EndedEntry> &entries);
     std::uint32_t addString(const QString &s);
     std::optional<std::pair<rt::CancelKind, std::uint64_t>> cancelOf(const class QJsonValue &reason) const;

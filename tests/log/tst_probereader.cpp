@@ -243,6 +243,50 @@ TEST_CASE("a resync brings the tasks the client knows up to date, and creates an
     CHECK(reader.takeAcks().size() == 1);
 }
 
+TEST_CASE("the events the C++ probe sends most are read as the same events written any other way")
+{
+    // The first of each pair is read without a JSON document (ProbeReader::eventFast),
+    // the second, with spaces or escapes, with one; both give the same journal events.
+    const std::vector<std::pair<const char *, const char *>> pairs = {
+        {R"({"t_ms":0.5,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+         R"({"t_ms": 0.5, "task": 1, "type": "created", "name": "main", "op": "task", "parent": null, "loop": "main"})"},
+        {R"({"t_ms":0.75,"task":2,"type":"created","name":"w","op":"task","parent":1,"loop":"main"})",
+         R"({"t_ms":0.75,"task":2,"type":"created","name":"\u0077","op":"task","parent":1,"loop":"main"})"},
+        {R"({"t_ms":1,"task":1,"type":"started"})", R"({"t_ms":1, "task":1,"type":"started"})"},
+        {R"({"t_ms":1.5,"task":2,"type":"started"})", R"({"t_ms":1.5, "task":2,"type":"started"})"},
+        {R"({"t_ms":2,"task":2,"type":"suspended","await":"sleep 1.5s"})",
+         R"({"t_ms":2,"task":2,"type":"suspended","await":"sleep 1.5\u0073"})"},
+        {R"({"t_ms":2.5,"task":1,"type":"suspended","await":"task w","await_task":2})",
+         R"({"t_ms":2.5,"task":1,"type":"suspended","await":"task w", "await_task":2})"},
+        {R"({"t_ms":3.5,"task":2,"type":"resumed"})", R"({"t_ms":3.5,"task":2,"type":"resumed" })"},
+        {R"({"t_ms":3.75,"task":2,"type":"done","result":null})", R"({"t_ms":3.75,"task":2,"type":"done","result": null})"},
+    };
+    std::vector<rt::JournalBatch> batches;
+    for (const bool compact : {true, false}) {
+        QByteArray bytes = kHello;
+        for (const auto &[fast, general] : pairs)
+            bytes += QByteArray(compact ? fast : general) + '\n';
+        ProbeReader reader;
+        REQUIRE(reader.feed(bytes));
+        batches.push_back(reader.batch());
+    }
+    REQUIRE(batches[0].events.size() == pairs.size());
+    REQUIRE(batches[1].events.size() == pairs.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const rt::Event &a = batches[0].events[i];
+        const rt::Event &b = batches[1].events[i];
+        INFO(i);
+        CHECK(a.type == b.type);
+        CHECK(a.tNs == b.tNs);
+        CHECK(a.task == b.task);
+        CHECK(a.arg == b.arg);
+        CHECK(a.kind == b.kind);
+        CHECK(batches[0].text(a) == batches[1].text(b));
+    }
+    CHECK(batches[0].events[5].arg == 2); // awaits task 2
+    CHECK(batches[0].events[4].kind == std::uint8_t(rt::AwaitKind::Sleep));
+}
+
 TEST_CASE("an ended frame as the probes write it is read as the same frame written any other way")
 {
     // The first is read without a JSON document (ProbeReader::endedFast), the others,
