@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <charconv>
+#include <string_view>
 #include <cmath>
 #include <cstring>
 
@@ -21,24 +23,17 @@ namespace {
 constexpr double kMaxMs = 1e12;
 constexpr double kMaxId = 9007199254740992.0;
 
+std::optional<std::uint64_t> idOf(double d);
+std::optional<std::int64_t> nsOfMs(double d);
+
 std::optional<std::uint64_t> idOf(const QJsonValue &v)
 {
-    if (!v.isDouble())
-        return std::nullopt;
-    const double d = v.toDouble();
-    if (!(d >= 1 && d <= kMaxId) || d != std::floor(d))
-        return std::nullopt;
-    return std::uint64_t(d);
+    return v.isDouble() ? idOf(v.toDouble()) : std::nullopt;
 }
 
 std::optional<std::int64_t> nsOfMs(const QJsonValue &v)
 {
-    if (!v.isDouble())
-        return std::nullopt;
-    const double d = v.toDouble();
-    if (!(d >= 0 && d <= kMaxMs))
-        return std::nullopt;
-    return std::int64_t(std::llround(d * 1e6));
+    return v.isDouble() ? nsOfMs(v.toDouble()) : std::nullopt;
 }
 
 std::optional<std::uint32_t> indexOf(const QJsonValue &v)
@@ -94,6 +89,81 @@ std::pair<rt::AwaitKind, std::uint64_t> awaitOf(const QString &text)
     return {AwaitKind::Future, 0};
 }
 
+// A strict subset of JSON, for the `ended` frame as the probes write it: each function
+// takes its token at p (moving p past it) or leaves p and says no.
+bool takeLiteral(const char *&p, const char *end, std::string_view literal)
+{
+    if (std::size_t(end - p) < literal.size() || std::memcmp(p, literal.data(), literal.size()) != 0)
+        return false;
+    p += literal.size();
+    return true;
+}
+
+// A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, read as the JSON parser
+// reads it (the nearest double).
+bool takeNumber(const char *&p, const char *end, double &out)
+{
+    const char *q = p;
+    const auto digits = [&] {
+        const char *from = q;
+        while (q < end && *q >= '0' && *q <= '9')
+            ++q;
+        return q > from;
+    };
+    if (q < end && *q == '-')
+        ++q;
+    if (q < end && *q == '0')
+        ++q;
+    else if (!digits())
+        return false;
+    if (q < end && *q == '.' && (++q, !digits()))
+        return false;
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        ++q;
+        if (q < end && (*q == '+' || *q == '-'))
+            ++q;
+        if (!digits())
+            return false;
+    }
+    const auto [ptr, ec] = std::from_chars(p, q, out);
+    if (ec != std::errc() || ptr != q)
+        return false;
+    p = q;
+    return true;
+}
+
+// A string of printable ASCII without escapes.
+bool takeAsciiString(const char *&p, const char *end, QString &out)
+{
+    if (p == end || *p != '"')
+        return false;
+    const char *q = p + 1;
+    while (q < end && *q != '"') {
+        if (*q < 0x20 || *q > 0x7e || *q == '\\')
+            return false;
+        ++q;
+    }
+    if (q == end)
+        return false;
+    out = QString::fromLatin1(p + 1, q - p - 1);
+    p = q + 1;
+    return true;
+}
+
+std::optional<std::uint64_t> idOf(double d)
+{
+    if (!(d >= 1 && d <= kMaxId) || d != std::floor(d))
+        return std::nullopt;
+    return std::uint64_t(d);
+}
+
+std::optional<std::int64_t> nsOfMs(double d)
+{
+    if (!(d >= 0 && d <= kMaxMs))
+        return std::nullopt;
+    return std::int64_t(std::llround(d * 1e6));
+}
+
 } // namespace
 
 bool ProbeReader::feed(const char *data, qsizetype size)
@@ -142,6 +212,8 @@ std::uint32_t ProbeReader::addString(const QString &s)
 
 QString ProbeReader::frame(const QByteArray &text)
 {
+    if (m_hello && ((m_inResync && endedFast(text)) || eventFast(text)))
+        return {};
     QJsonParseError parseError{};
     const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject())
@@ -191,7 +263,7 @@ QString ProbeReader::frame(const QByteArray &text)
         ++m_resyncs;
         return {};
     }
-    if (type == QLatin1String("ended")) {
+    if (type == QLatin1String("ended")) { // one endedFast() could not read
         if (!m_inResync)
             return QStringLiteral("ended: outside a resync's snapshot");
         return ended(o);
@@ -264,12 +336,9 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
     const bool skip = m_inResync && (flags & kEnded);
 
     if (type == QLatin1String("started")) {
-        if (!(m_inResync && (flags & (kStarted | kEnded))))
-            push(EventType::Started, *task);
-        flags |= kStarted;
+        step(EventType::Started, *tNs, *task, flags);
     } else if (type == QLatin1String("resumed")) {
-        if (!skip)
-            push(EventType::Resumed, *task);
+        step(EventType::Resumed, *tNs, *task, flags);
     } else if (type == QLatin1String("suspended")) {
         const QJsonValue await = o.value(QLatin1String("await"));
         const QJsonValue awaitTask = o.value(QLatin1String("await_task"));
@@ -277,13 +346,7 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
             return QStringLiteral("suspended: await: expected a string");
         if (!awaitTask.isUndefined() && !idOf(awaitTask))
             return QStringLiteral("suspended: await_task: expected a task id");
-        if (skip) {
-        } else if (idOf(awaitTask)) {
-            push(EventType::Suspended, *task, *idOf(awaitTask), std::uint8_t(rt::AwaitKind::Task));
-        } else {
-            const auto [kind, arg] = awaitOf(await.toString());
-            push(EventType::Suspended, *task, arg, std::uint8_t(kind));
-        }
+        suspended(*tNs, *task, flags, await.toString(), idOf(awaitTask));
     } else if (type == QLatin1String("cancel_requested") || type == QLatin1String("cancelled")) {
         const auto cancel = cancelOf(o.value(QLatin1String("reason")));
         if (!cancel)
@@ -293,9 +356,7 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
             push(final ? EventType::Cancelled : EventType::CancelRequested, *task, cancel->second, std::uint8_t(cancel->first));
         flags |= final ? kEnded : kCancelAsked;
     } else if (type == QLatin1String("done")) {
-        if (!skip)
-            push(EventType::Done, *task, 0, 0, addString(compact(o.value(QLatin1String("result")))));
-        flags |= kEnded;
+        step(EventType::Done, *tNs, *task, flags, 0, 0, skip ? 0 : addString(compact(o.value(QLatin1String("result")))));
     } else if (type == QLatin1String("failed")) {
         const QJsonValue error = o.value(QLatin1String("error"));
         if (!error.isString())
@@ -319,6 +380,92 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
         return QStringLiteral("type: unknown event type \"%1\"").arg(type.left(64));
     }
     return {};
+}
+
+// A started, resumed or done event of a task it knows, its fields read and checked.
+void ProbeReader::step(EventType type, std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, std::uint64_t arg,
+                       std::uint8_t kind, std::uint32_t text)
+{
+    const std::uint8_t already = type == EventType::Started ? (kStarted | kEnded) : kEnded;
+    if (!(m_inResync && (flags & already)))
+        m_batch.events.push_back(rt::Event{tNs, task, arg, 0, text, type, kind, 0});
+    if (type == EventType::Started)
+        flags |= kStarted;
+    else if (type == EventType::Done)
+        flags |= kEnded;
+}
+
+void ProbeReader::suspended(std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, const QString &await,
+                            std::optional<std::uint64_t> awaitTask)
+{
+    if (awaitTask) {
+        step(EventType::Suspended, tNs, task, flags, *awaitTask, std::uint8_t(rt::AwaitKind::Task));
+    } else {
+        const auto [kind, arg] = awaitOf(await);
+        step(EventType::Suspended, tNs, task, flags, arg, std::uint8_t(kind));
+    }
+}
+
+// The events the C++ probe sends most (created, started, suspended, resumed, done with
+// a null result) as it writes them, read without a JSON document: at a million tasks
+// that was most of a client's time. The keys in the probe's order, no whitespace,
+// strings of printable ASCII without escapes; false, having applied nothing, for any
+// other text or for what event() would refuse: frame() then reads it the general way.
+bool ProbeReader::eventFast(const QByteArray &text)
+{
+    const char *p = text.constData();
+    const char *const end = p + text.size();
+    double t = 0, id = 0;
+    QString type;
+    if (!takeLiteral(p, end, R"({"t_ms":)") || !takeNumber(p, end, t) || !takeLiteral(p, end, R"(,"task":)")
+        || !takeNumber(p, end, id) || !takeLiteral(p, end, R"(,"type":)") || !takeAsciiString(p, end, type))
+        return false;
+    const auto tNs = nsOfMs(t);
+    const auto task = idOf(id);
+    if (!tNs || !task)
+        return false;
+    if (type == QLatin1String("created")) {
+        QString name, op, loop;
+        double parent = 0;
+        if (!takeLiteral(p, end, R"(,"name":)") || !takeAsciiString(p, end, name) || !takeLiteral(p, end, R"(,"op":)")
+            || !takeAsciiString(p, end, op) || !takeLiteral(p, end, R"(,"parent":)"))
+            return false;
+        const bool noParent = takeLiteral(p, end, "null");
+        if ((!noParent && (!takeNumber(p, end, parent) || !idOf(parent))) || !takeLiteral(p, end, R"(,"loop":)")
+            || !takeAsciiString(p, end, loop) || !takeLiteral(p, end, "}") || p != end)
+            return false;
+        if (m_tasks.count(*task))
+            return m_inResync; // a task it knows, brought up to date by what follows; else refused by event()
+        create(*tNs, *task, name, op, noParent ? QJsonValue(QJsonValue::Null) : QJsonValue(parent));
+        return true;
+    }
+    const auto known = m_tasks.find(*task);
+    if (known == m_tasks.end())
+        return false;
+    if (type == QLatin1String("started") || type == QLatin1String("resumed")) {
+        if (!takeLiteral(p, end, "}") || p != end)
+            return false;
+        step(type.at(0) == QLatin1Char('s') ? EventType::Started : EventType::Resumed, *tNs, *task, known->second);
+        return true;
+    }
+    if (type == QLatin1String("suspended")) {
+        QString await;
+        double awaitTask = 0;
+        if (!takeLiteral(p, end, R"(,"await":)") || !takeAsciiString(p, end, await))
+            return false;
+        const bool onTask = takeLiteral(p, end, R"(,"await_task":)");
+        if ((onTask && (!takeNumber(p, end, awaitTask) || !idOf(awaitTask))) || !takeLiteral(p, end, "}") || p != end)
+            return false;
+        suspended(*tNs, *task, known->second, await, onTask ? idOf(awaitTask) : std::nullopt);
+        return true;
+    }
+    if (type == QLatin1String("done")) {
+        if (!takeLiteral(p, end, R"(,"result":null})") || p != end)
+            return false;
+        step(EventType::Done, *tNs, *task, known->second);
+        return true;
+    }
+    return false;
 }
 
 std::optional<std::pair<rt::CancelKind, std::uint64_t>> ProbeReader::cancelOf(const QJsonValue &reason) const
@@ -355,16 +502,7 @@ QString ProbeReader::ended(const QJsonObject &o)
     const QJsonValue tasks = o.value(QLatin1String("tasks"));
     if (!tasks.isArray())
         return QStringLiteral("ended: tasks: expected an array");
-    struct Entry {
-        std::uint64_t id;
-        EventType type;
-        std::int64_t tNs;
-        std::pair<rt::CancelKind, std::uint64_t> cancel;
-        QString name;
-        QJsonValue parent;
-        std::int64_t createdNs;
-    };
-    std::vector<Entry> entries;
+    std::vector<EndedEntry> entries;
     const QJsonArray array = tasks.toArray();
     entries.reserve(std::size_t(array.size()));
     for (qsizetype i = 0; i < array.size(); ++i) {
@@ -394,9 +532,73 @@ QString ProbeReader::ended(const QJsonObject &o)
             return where + QStringLiteral("name: expected a string");
         if (!e.at(5).isNull() && !idOf(e.at(5)))
             return where + QStringLiteral("parent: expected a task id or null");
-        entries.push_back(Entry{*id, type, *tNs, *cancel, e.at(4).toString(), e.at(5), *createdNs});
+        entries.push_back(EndedEntry{*id, type, *tNs, *cancel, e.at(4).toString(), e.at(5), *createdNs});
     }
-    for (const Entry &e : entries) {
+    applyEnded(entries);
+    return {};
+}
+
+// The `ended` frame as the probes write it, read without a JSON document (at a million
+// tasks, building one was most of a client's time at a program's exit): no whitespace,
+// strings of printable ASCII without escapes. False, having applied nothing, for any
+// other text or an entry the checks of ended() refuse: ended() then reads it (the same
+// result for what both read, and its message for what it refuses).
+bool ProbeReader::endedFast(const QByteArray &text)
+{
+    const char *p = text.constData();
+    const char *const end = p + text.size();
+    if (!takeLiteral(p, end, R"({"type":"ended","tasks":[)"))
+        return false;
+    std::vector<EndedEntry> entries;
+    QString state, reason;
+    bool first = true;
+    while (!takeLiteral(p, end, "]}")) {
+        if (!first && !takeLiteral(p, end, ","))
+            return false;
+        first = false;
+        EndedEntry e{};
+        double id = 0, t = 0, created = 0, parent = 0;
+        if (!takeLiteral(p, end, "[") || !takeNumber(p, end, id) || !takeLiteral(p, end, ",")
+            || !takeAsciiString(p, end, state) || !takeLiteral(p, end, ",") || !takeNumber(p, end, t)
+            || !takeLiteral(p, end, ","))
+            return false;
+        const bool noReason = takeLiteral(p, end, "null");
+        if ((!noReason && !takeAsciiString(p, end, reason)) || !takeLiteral(p, end, ",")
+            || !takeAsciiString(p, end, e.name) || !takeLiteral(p, end, ","))
+            return false;
+        const bool noParent = takeLiteral(p, end, "null");
+        if ((!noParent && !takeNumber(p, end, parent)) || !takeLiteral(p, end, ",") || !takeNumber(p, end, created)
+            || !takeLiteral(p, end, "]"))
+            return false;
+        if (state == QLatin1String("done"))
+            e.type = EventType::Done;
+        else if (state == QLatin1String("failed"))
+            e.type = EventType::Failed;
+        else if (state == QLatin1String("cancelled"))
+            e.type = EventType::Cancelled;
+        else
+            return false;
+        const auto taskId = idOf(id);
+        const auto tNs = nsOfMs(t);
+        const auto createdNs = nsOfMs(created);
+        if (!taskId || !tNs || !createdNs || (!noReason && e.type != EventType::Cancelled) || (!noParent && !idOf(parent)))
+            return false;
+        e.id = *taskId;
+        e.tNs = *tNs;
+        e.createdNs = *createdNs;
+        e.cancel = *cancelOf(noReason ? QJsonValue(QJsonValue::Null) : QJsonValue(reason));
+        e.parent = noParent ? QJsonValue(QJsonValue::Null) : QJsonValue(parent);
+        entries.push_back(std::move(e));
+    }
+    if (p != end || first)
+        return false; // more after the frame, or no entry (ended() says what it makes of it)
+    applyEnded(entries);
+    return true;
+}
+
+void ProbeReader::applyEnded(const std::vector<EndedEntry> &entries)
+{
+    for (const EndedEntry &e : entries) {
         if (!m_tasks.count(e.id))
             create(e.createdNs, e.id, e.name, QStringLiteral("task"), e.parent);
         std::uint8_t &flags = m_tasks[e.id];
@@ -407,7 +609,6 @@ QString ProbeReader::ended(const QJsonObject &o)
         m_batch.events.push_back(rt::Event{e.tNs, e.id, e.type == EventType::Cancelled ? e.cancel.second : 0, 0, 0,
                                            e.type, kind, 0});
     }
-    return {};
 }
 
 } // namespace coroscope::log

@@ -24,6 +24,7 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
+#include <QJsonValue>
 #include <QString>
 #include <QStringList>
 
@@ -81,6 +82,22 @@ private:
     QString frame(const QByteArray &text);
     QString event(const class QJsonObject &o, const QString &type);
     QString ended(const class QJsonObject &o);
+    struct EndedEntry {
+        std::uint64_t id;
+        rt::EventType type;
+        std::int64_t tNs;
+        std::pair<rt::CancelKind, std::uint64_t> cancel;
+        QString name;
+        QJsonValue parent;
+        std::int64_t createdNs;
+    };
+    bool endedFast(const QByteArray &text);
+    bool eventFast(const QByteArray &text);
+    void step(rt::EventType type, std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, std::uint64_t arg = 0,
+              std::uint8_t kind = 0, std::uint32_t text = 0);
+    void suspended(std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, const QString &await,
+                   std::optional<std::uint64_t> awaitTask);
+    void applyEnded(const std::vector<EndedEntry> &entries);
     std::uint32_t addString(const QString &s);
     std::optional<std::pair<rt::CancelKind, std::uint64_t>> cancelOf(const class QJsonValue &reason) const;
     void create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,

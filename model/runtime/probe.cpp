@@ -65,6 +65,11 @@ constexpr int kMaxInFlight = 64;
 constexpr int kTickMs = 33; // how often the journals are drained (the dashboard's rate)
 constexpr int kSendBuffer = 4 << 20; // bytes: SO_SNDBUF of a client's socket
 constexpr qsizetype kCheckpointBytes = qsizetype(64) << 10; // at least between a client's checkpoints
+// A resync's snapshot goes in pieces of about this many bytes, each made once less than
+// that waits unsent, and walks at most kPieceScan of the table's slots a piece: the
+// thread drains the journals between pieces (docs/spec/probe-protocol.md, "Streaming").
+constexpr qsizetype kPieceBytes = qsizetype(1) << 20;
+constexpr std::size_t kPieceScan = std::size_t(1) << 18;
 
 enum State : int { kUnknown, kOff, kOn, kDisabled };
 std::atomic<int> g_state{kUnknown};
@@ -279,6 +284,18 @@ struct Client {
     std::deque<Checkpoint> checkpoints;
     std::uint64_t base = 0;
     bool keepsEnds = false; // an attached client that asked for resync: Probe::m_keepingEnds counts it
+    // Its resync's snapshot being sent in pieces (docs/spec/probe-protocol.md,
+    // "Streaming"): the walk's next id; the ends not yet sent of the tasks from there on
+    // (a min-heap by id) and of those it has passed (sent first in the next piece), as
+    // (id, end serial); the tasks it has passed whose record changed since.
+    struct Stream {
+        std::uint64_t cursor = 0;
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> ahead;
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> passed;
+        std::vector<std::uint64_t> changed;
+        std::size_t compactChangedAt = 1 << 16;
+    };
+    std::unique_ptr<Stream> stream; // while it is behind and its resync has begun
 
     [[nodiscard]] std::size_t unsent() const { return std::size_t(out.size() - sent); }
 };
@@ -313,6 +330,31 @@ struct Ended {
     EventType type = EventType::Done;
     std::uint8_t reasonKind = 0;
     bool indexed = false;
+};
+
+// Consecutive `ended` entries share a frame of at most kMaxFrame bytes; anything else
+// appended to `out` closes the frame first (docs/spec/probe-protocol.md, "Falling behind: resync").
+class EndedFrames
+{
+public:
+    void add(QByteArray &out, const QByteArray &entry)
+    {
+        if (!m_frame.isEmpty() && std::size_t(m_frame.size() + entry.size() + 4) > kMaxFrame)
+            close(out);
+        m_frame.append(m_frame.isEmpty() ? QByteArrayView("{\"type\":\"ended\",\"tasks\":[") : QByteArrayView(","));
+        m_frame.append(entry);
+    }
+    void close(QByteArray &out)
+    {
+        if (m_frame.isEmpty())
+            return;
+        out.append(m_frame);
+        out.append("]}\n");
+        m_frame.clear();
+    }
+
+private:
+    QByteArray m_frame;
 };
 
 class Probe
@@ -357,16 +399,21 @@ private:
                        std::uint64_t stalls);
     void trimEnded();
     void resync(Client &c);
+    void piece(Client &c);
+    void noteChanged(std::uint64_t id);
+    void noteEnded(std::uint64_t id, std::uint64_t serial);
+    void appendEnd(QByteArray &out, EndedFrames &frames, std::uint64_t serial) const;
     void resyncCaughtUp();
     void forgetBehind(Client &c);
     void release(Client &c);
     QByteArray hello() const;
-    QByteArray snapshot(std::uint64_t endsFrom = 0, std::uint64_t stallsFrom = 0, bool resync = false,
-                        std::vector<qsizetype> *bounds = nullptr) const;
+    QByteArray snapshot(std::vector<qsizetype> *bounds) const;
+    void appendStalls(QByteArray &out, std::uint64_t from) const;
     void appendEnded(QByteArray &out, const struct Ended &e) const;
     void appendTask(QByteArray &out, std::uint64_t id, const Record &r) const;
 
     Record *record(std::uint64_t id);
+    Record *live(std::uint64_t id);
     const Record *record(std::uint64_t id) const;
     Record &slot(std::uint64_t id);
     void finished(std::uint64_t id, Record &r);
@@ -451,6 +498,7 @@ private:
     std::deque<Ended> m_ended;
     std::uint64_t m_endedBase = 0;
     int m_keepingEnds = 0; // clients with keepsEnds
+    int m_streaming = 0;   // clients with a stream
     std::vector<QString> m_loopNames;     // m_loops' names and handles, copied as they are drained
     std::vector<LoopHandle> m_loopHandles;
     std::vector<std::unique_ptr<Client>> m_clients;
@@ -622,7 +670,7 @@ void Probe::serve()
         fds.push_back(pollfd{m_wakeRead, POLLIN, 0});
         fds.push_back(pollfd{m_server, POLLIN, 0});
         for (const auto &c : m_clients)
-            fds.push_back(pollfd{c->fd, short((c->closing ? 0 : POLLIN) | (c->unsent() ? POLLOUT : 0)), 0});
+            fds.push_back(pollfd{c->fd, short((c->closing ? 0 : POLLIN) | (c->unsent() || c->stream ? POLLOUT : 0)), 0});
         if (::poll(fds.data(), nfds_t(fds.size()), kTickMs) < 0 && errno != EINTR)
             throw std::runtime_error(std::strerror(errno));
         if (fds[0].revents) {
@@ -690,7 +738,7 @@ void Probe::flush()
     // What waits for a client may take longer to read than its resync: the latter then
     // takes its place (docs/spec/probe-protocol.md, "At exit").
     for (const auto &c : m_clients) {
-        if (c->keepsEnds && !c->dead && !c->closing)
+        if (c->keepsEnds && !c->behind && !c->dead && !c->closing)
             cut(*c, true);
     }
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
@@ -700,7 +748,7 @@ void Probe::flush()
         fds.clear();
         std::vector<Client *> waiting;
         for (const auto &c : m_clients) {
-            if (!c->dead && c->unsent() > 0) {
+            if (!c->dead && (c->unsent() > 0 || c->stream)) {
                 fds.push_back(pollfd{c->fd, POLLOUT, 0});
                 waiting.push_back(c.get());
             }
@@ -755,13 +803,21 @@ Record &Probe::slot(std::uint64_t id)
     return r;
 }
 
-Record *Probe::record(std::uint64_t id)
+// An unfinished task's record, or null.
+Record *Probe::live(std::uint64_t id)
 {
     if (id >= m_base && (id - m_base) / kChunk < m_chunks.size()) {
         Record &r = m_chunks[std::size_t((id - m_base) / kChunk)]->records[std::size_t((id - m_base) % kChunk)];
         if (r.flags & kPresent)
             return &r;
     }
+    return nullptr;
+}
+
+Record *Probe::record(std::uint64_t id)
+{
+    if (Record *r = live(id))
+        return r;
     for (Finished &f : m_done) {
         if (f.id == id)
             return &f.record;
@@ -803,6 +859,8 @@ void Probe::finished(std::uint64_t id, Record &r)
         e.reasonKind = r.lastKind;
         e.indexed = r.flags & kIndexed;
     }
+    if (m_streaming > 0)
+        noteEnded(id, m_ends);
     place->id = id;
     place->serial = m_ends++;
     place->record = std::move(r);
@@ -886,6 +944,8 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
             r.createdNs = e.tNs;
             r.parent = e.arg;
             r.loop = loop;
+            if (m_streaming > 0)
+                noteChanged(e.task);
             if (write)
                 appendCreated(lines, e.task, r);
             continue;
@@ -913,6 +973,8 @@ void Probe::apply(std::uint16_t loop, const JournalBatch &batch)
         Record *r = record(e.task);
         if (!r)
             continue; // a task created before its loop was watched, or forgotten
+        if (m_streaming > 0 && !isFinal(e.type)) // an end is noted as it is filed (finished())
+            noteChanged(e.task);
         switch (e.type) {
         case EventType::Started:
             r->startedNs = e.tNs;
@@ -1084,90 +1146,63 @@ void Probe::appendStall(QByteArray &out, const Event &e, std::uint16_t loop) con
     endEvent(out);
 }
 
-// At attach (resync false): every task kept and every stall kept. At a resync: the
-// unfinished tasks, those the ring keeps that ended from serial endsFrom on, each
-// other task ended since as an entry of an `ended` frame, and the stalls from the
-// stallsFrom-th on; all in id order (docs/spec/probe-protocol.md, "Falling behind: resync").
-// `bounds` gets the ends of tasks' frames, kCheckpointBytes apart at least: where the
-// snapshot may be cut.
-QByteArray Probe::snapshot(std::uint64_t endsFrom, std::uint64_t stallsFrom, bool resync,
-                           std::vector<qsizetype> *bounds) const
+// The attach snapshot: every task kept (the unfinished and the last 10,000 finished) in
+// id order, then every stall kept. `bounds` gets the ends of tasks' frames,
+// kCheckpointBytes apart at least: where the snapshot may be cut. A resync's snapshot
+// is sent in pieces instead (piece()).
+QByteArray Probe::snapshot(std::vector<qsizetype> *bounds) const
 {
-    // The live tasks and the finished ones, in id order.
-    std::vector<std::pair<std::uint64_t, const Record *>> tasks;
-    tasks.reserve(m_done.size());
-    for (const Finished &f : m_done) {
-        if (f.serial >= endsFrom)
-            tasks.emplace_back(f.id, &f.record);
-    }
-    std::sort(tasks.begin(), tasks.end());
-    // The ends the ring no longer holds: serials from endsFrom to the ring's oldest.
-    // Sorted as (id, entry) pairs: comparing through pointers was a cache miss each, the
-    // most of a million-task resync's time.
-    std::vector<std::pair<std::uint64_t, const Ended *>> ended;
-    if (resync) {
-        const std::uint64_t ringFrom = m_ends - m_done.size();
-        const std::uint64_t from = std::max(endsFrom, m_endedBase);
-        ended.reserve(ringFrom > from ? std::size_t(ringFrom - from) : 0);
-        for (std::uint64_t serial = from; serial < ringFrom; ++serial) {
-            const Ended &e = m_ended[std::size_t(serial - m_endedBase)];
-            ended.emplace_back(e.id, &e);
-        }
-        std::sort(ended.begin(), ended.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-    }
+    std::vector<std::pair<std::uint64_t, const Record *>> finished;
+    finished.reserve(m_done.size());
+    for (const Finished &f : m_done)
+        finished.emplace_back(f.id, &f.record);
+    std::sort(finished.begin(), finished.end());
     QByteArray out;
-    QByteArray frame; // the `ended` frame being filled
-    QByteArray entry;
-    const auto bound = [&] {
+    const auto task = [&](std::uint64_t id, const Record &r) {
+        appendTask(out, id, r);
         if (bounds && out.size() - (bounds->empty() ? 0 : bounds->back()) >= kCheckpointBytes)
             bounds->push_back(out.size());
-    };
-    const auto closeFrame = [&] {
-        if (frame.isEmpty())
-            return;
-        out.append(frame);
-        out.append("]}\n");
-        frame.clear();
-        bound();
-    };
-    std::size_t nextEnded = 0;
-    // The ended entries before `id` go out first.
-    const auto endedBefore = [&](std::uint64_t id) {
-        for (; nextEnded < ended.size() && ended[nextEnded].first < id; ++nextEnded) {
-            entry.clear();
-            appendEnded(entry, *ended[nextEnded].second);
-            if (!frame.isEmpty() && std::size_t(frame.size() + entry.size() + 4) > kMaxFrame)
-                closeFrame();
-            frame.append(frame.isEmpty() ? QByteArrayView("{\"type\":\"ended\",\"tasks\":[") : QByteArrayView(","));
-            frame.append(entry);
-        }
-    };
-    const auto task = [&](std::uint64_t id, const Record &r) {
-        endedBefore(id);
-        closeFrame();
-        appendTask(out, id, r);
-        bound();
     };
     std::size_t nextDone = 0;
     const std::size_t slots = m_chunks.size() * kChunk;
     for (std::size_t i = 0; i <= slots; ++i) {
         const std::uint64_t slotId = m_base + i;
-        for (; nextDone < tasks.size() && (i == slots || tasks[nextDone].first < slotId); ++nextDone)
-            task(tasks[nextDone].first, *tasks[nextDone].second);
+        for (; nextDone < finished.size() && (i == slots || finished[nextDone].first < slotId); ++nextDone)
+            task(finished[nextDone].first, *finished[nextDone].second);
         if (i == slots)
             break;
         const Record &r = m_chunks[i / kChunk]->records[i % kChunk];
         if (r.flags & kPresent)
             task(slotId, r);
     }
-    endedBefore(UINT64_MAX);
-    closeFrame();
-    const std::uint64_t stallsKept = m_stalls.size();
-    const std::uint64_t firstKept = m_stallCount - stallsKept;
-    for (std::uint64_t i = std::max(stallsFrom, firstKept) - firstKept; i < stallsKept; ++i)
-        appendStall(out, m_stalls[std::size_t(i)].event, m_stalls[std::size_t(i)].loop);
+    appendStalls(out, 0);
     out.append("{\"type\":\"snapshot_end\"}\n");
     return out;
+}
+
+// The stalls kept from the from-th on.
+void Probe::appendStalls(QByteArray &out, std::uint64_t from) const
+{
+    const std::uint64_t kept = m_stalls.size();
+    const std::uint64_t firstKept = m_stallCount - kept;
+    for (std::uint64_t i = std::max(from, firstKept) - firstKept; i < kept; ++i)
+        appendStall(out, m_stalls[std::size_t(i)].event, m_stalls[std::size_t(i)].loop);
+}
+
+// A task that ended after a streaming client's cut: with its events if the probe still
+// keeps it, else as an `ended` entry.
+void Probe::appendEnd(QByteArray &out, EndedFrames &frames, std::uint64_t serial) const
+{
+    if (serial + m_done.size() >= m_ends) {
+        // The ring is filled in serial order from serial 0: serial s sits at s % kKeepFinished.
+        const Finished &f = m_done[std::size_t(serial % kKeepFinished)];
+        frames.close(out);
+        appendTask(out, f.id, f.record);
+        return;
+    }
+    QByteArray entry;
+    appendEnded(entry, m_ended[std::size_t(serial - m_endedBase)]);
+    frames.add(out, entry);
 }
 
 void Probe::appendEnded(QByteArray &out, const Ended &e) const
@@ -1365,6 +1400,10 @@ void Probe::forgetBehind(Client &c)
 {
     c.behind = false;
     c.held.clear();
+    if (c.stream) {
+        c.stream.reset();
+        --m_streaming;
+    }
 }
 
 // It is no longer served: nothing is kept for it.
@@ -1381,11 +1420,18 @@ void Probe::release(Client &c)
     }
 }
 
+// A client behind that has read all that waited begins its resync; one whose resync
+// has begun gets its next piece once less than a piece waits unsent.
 void Probe::resyncCaughtUp()
 {
     for (const auto &c : m_clients) {
-        if (c->behind && !c->dead && !c->closing && c->unsent() == 0)
+        if (!c->behind || c->dead || c->closing)
+            continue;
+        if (!c->stream && c->unsent() == 0)
             resync(*c);
+        // A few pieces at most between two drains of the journals.
+        for (int i = 0; i < 4 && c->stream && c->unsent() < std::size_t(kPieceBytes); ++i)
+            piece(*c);
     }
 }
 
@@ -1401,24 +1447,141 @@ void Probe::queueSnapshot(Client &c, QByteArray bytes, const std::vector<qsizety
     checkpoint(c, c.base + std::uint64_t(c.out.size()), m_ends, m_stallCount, false);
 }
 
-// The client has read all that waited: it gets what it missed as a snapshot, then the
-// answers held for it, then events as they happen.
+// The client has read all that waited: its resync begins. Its snapshot is sent in
+// pieces taken from the table as the socket drains, walking the tasks in id order
+// (docs/spec/probe-protocol.md, "Streaming"); it stays behind (nothing else is queued
+// for it, its answers are held) until the walk has passed the last task.
 void Probe::resync(Client &c)
 {
-    std::vector<qsizetype> bounds;
-    QByteArray bytes("{\"type\":\"resync\"}\n");
-    const qsizetype head = bytes.size();
-    bytes.append(snapshot(c.endsAtCut, c.stallsAtCut, true, &bounds));
-    for (qsizetype &b : bounds)
-        b += head;
-    bytes.append(c.held);
     c.base += std::uint64_t(c.out.size()); // sent whole
-    c.out.clear();
+    c.out = QByteArray("{\"type\":\"resync\"}\n");
     c.sent = 0;
-    forgetBehind(c);
-    queueSnapshot(c, std::move(bytes), bounds, c.endsAtCut, c.stallsAtCut);
-    c.limit = c.unsent() + kMaxUnsent;
-    m_anyAttached = true;
+    auto s = std::make_unique<Client::Stream>();
+    s->cursor = 0;
+    const std::uint64_t from = std::max(c.endsAtCut, m_endedBase);
+    s->ahead.reserve(std::size_t(m_ends - std::min(from, m_ends)));
+    for (std::uint64_t serial = from; serial < m_ends; ++serial)
+        s->ahead.emplace_back(m_ended[std::size_t(serial - m_endedBase)].id, serial);
+    std::make_heap(s->ahead.begin(), s->ahead.end(), std::greater<>());
+    c.stream = std::move(s);
+    ++m_streaming;
+}
+
+// A change to a task's record: a streaming client that has passed the task gets it again.
+void Probe::noteChanged(std::uint64_t id)
+{
+    for (const auto &c : m_clients) {
+        Client::Stream *s = c->stream.get();
+        if (!s || id >= s->cursor)
+            continue;
+        s->changed.push_back(id);
+        if (s->changed.size() >= s->compactChangedAt) { // a task that changes often is listed once
+            std::sort(s->changed.begin(), s->changed.end());
+            s->changed.erase(std::unique(s->changed.begin(), s->changed.end()), s->changed.end());
+            s->compactChangedAt = std::max(s->compactChangedAt, 2 * s->changed.size());
+        }
+    }
+}
+
+// A task's end, serial `serial`: each streaming client sends it when its walk gets
+// there, or, if it has passed the task, in its next piece.
+void Probe::noteEnded(std::uint64_t id, std::uint64_t serial)
+{
+    for (const auto &c : m_clients) {
+        Client::Stream *s = c->stream.get();
+        if (!s)
+            continue;
+        if (id < s->cursor) {
+            s->passed.emplace_back(id, serial);
+            std::push_heap(s->passed.begin(), s->passed.end(), std::greater<>());
+        } else {
+            s->ahead.emplace_back(id, serial);
+            std::push_heap(s->ahead.begin(), s->ahead.end(), std::greater<>());
+        }
+    }
+}
+
+// The next piece of a streaming client's resync: first what changed among the tasks
+// it has passed (their ends, then the others' records), then the next tasks from its
+// cursor, in id order, each as it stands now; about kPieceBytes in all. The piece that
+// passes the last task also has the stalls, `snapshot_end` and the answers held: the
+// client then gets events as they happen.
+void Probe::piece(Client &c)
+{
+    Client::Stream &s = *c.stream;
+    QByteArray out;
+    EndedFrames frames;
+    const auto full = [&] { return out.size() >= kPieceBytes; };
+    const auto pop = [](std::vector<std::pair<std::uint64_t, std::uint64_t>> &heap) {
+        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+        const auto top = heap.back();
+        heap.pop_back();
+        return top;
+    };
+    while (!s.passed.empty() && !full())
+        appendEnd(out, frames, pop(s.passed).second);
+    if (!full() && !s.changed.empty()) {
+        std::sort(s.changed.begin(), s.changed.end());
+        s.changed.erase(std::unique(s.changed.begin(), s.changed.end()), s.changed.end());
+        std::size_t i = 0;
+        for (; i < s.changed.size() && !full(); ++i) {
+            if (const Record *r = live(s.changed[i])) { // one that ended is among the ends
+                frames.close(out);
+                appendTask(out, s.changed[i], *r);
+            }
+        }
+        s.changed.erase(s.changed.begin(), s.changed.begin() + std::ptrdiff_t(i));
+    }
+    bool done = false;
+    std::size_t scanned = 0;
+    while (!full() && s.passed.empty() && s.changed.empty()) {
+        const std::uint64_t nextEnd = s.ahead.empty() ? UINT64_MAX : s.ahead.front().first;
+        const std::uint64_t tableEnd = m_base + m_chunks.size() * kChunk;
+        std::uint64_t id = std::max(s.cursor, m_base);
+        const std::uint64_t stop = std::min(nextEnd, tableEnd);
+        const Record *r = nullptr;
+        for (; id < stop && scanned < kPieceScan; ++id, ++scanned) {
+            const Record &slot = m_chunks[std::size_t((id - m_base) / kChunk)]->records[std::size_t((id - m_base) % kChunk)];
+            if (slot.flags & kPresent) {
+                r = &slot;
+                break;
+            }
+        }
+        if (r) {
+            frames.close(out);
+            appendTask(out, id, *r);
+            s.cursor = id + 1;
+        } else if (id < stop) { // this piece's walk is spent
+            s.cursor = id;
+            break;
+        } else if (!s.ahead.empty()) {
+            const auto [endedId, serial] = pop(s.ahead);
+            appendEnd(out, frames, serial);
+            s.cursor = std::max(s.cursor, endedId + 1);
+        } else {
+            s.cursor = std::max(s.cursor, id);
+            done = true;
+            break;
+        }
+    }
+    frames.close(out);
+    if (done) {
+        appendStalls(out, c.stallsAtCut);
+        out.append("{\"type\":\"snapshot_end\"}\n");
+        out.append(c.held);
+        forgetBehind(c);
+    }
+    if (c.sent > 0 && c.sent >= c.out.size() / 2) {
+        c.out.remove(0, c.sent);
+        c.base += std::uint64_t(c.sent);
+        c.sent = 0;
+    }
+    c.out.append(out);
+    if (done) {
+        checkpoint(c, c.base + std::uint64_t(c.out.size()), m_ends, m_stallCount, false);
+        c.limit = c.unsent() + kMaxUnsent;
+        m_anyAttached = true;
+    }
 }
 
 // A client that does not keep up is dropped; it is told so after the frame it was
@@ -1561,7 +1724,7 @@ void Probe::command(Client &c, const QJsonObject &message)
         if (!resync.isUndefined() && !resync.isBool())
             throw BadInput{QStringLiteral("resync: expected true or false")};
         std::vector<qsizetype> bounds;
-        QByteArray events = snapshot(0, 0, false, &bounds);
+        QByteArray events = snapshot(&bounds);
         c.resync = resync.toBool();
         c.attached = true;
         m_anyAttached = true;

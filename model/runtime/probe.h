@@ -23,7 +23,9 @@
 // resynced (docs/spec/probe-protocol.md, "Falling behind: resync": nothing more is
 // queued for it, what waits beyond its next checkpoint is cut, the ends are kept, about
 // 70 bytes a task, and once it has read what waited it gets what it missed as a
-// snapshot; at exit the same cut is made when that snapshot is the shorter).
+// snapshot, taken from the table in pieces as its socket drains, so that the journals
+// are drained between pieces ("Streaming"); at exit the same cut is made when that
+// snapshot is the shorter).
 //
 // So a program that drains its loops' journals itself (Coroscope's own sessions)
 // must not be watched: it calls disable() first.

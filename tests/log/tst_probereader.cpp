@@ -243,6 +243,92 @@ TEST_CASE("a resync brings the tasks the client knows up to date, and creates an
     CHECK(reader.takeAcks().size() == 1);
 }
 
+TEST_CASE("the events the C++ probe sends most are read as the same events written any other way")
+{
+    // The first of each pair is read without a JSON document (ProbeReader::eventFast),
+    // the second, with spaces or escapes, with one; both give the same journal events.
+    const std::vector<std::pair<const char *, const char *>> pairs = {
+        {R"({"t_ms":0.5,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+         R"({"t_ms": 0.5, "task": 1, "type": "created", "name": "main", "op": "task", "parent": null, "loop": "main"})"},
+        {R"({"t_ms":0.75,"task":2,"type":"created","name":"w","op":"task","parent":1,"loop":"main"})",
+         R"({"t_ms":0.75,"task":2,"type":"created","name":"\u0077","op":"task","parent":1,"loop":"main"})"},
+        {R"({"t_ms":1,"task":1,"type":"started"})", R"({"t_ms":1, "task":1,"type":"started"})"},
+        {R"({"t_ms":1.5,"task":2,"type":"started"})", R"({"t_ms":1.5, "task":2,"type":"started"})"},
+        {R"({"t_ms":2,"task":2,"type":"suspended","await":"sleep 1.5s"})",
+         R"({"t_ms":2,"task":2,"type":"suspended","await":"sleep 1.5\u0073"})"},
+        {R"({"t_ms":2.5,"task":1,"type":"suspended","await":"task w","await_task":2})",
+         R"({"t_ms":2.5,"task":1,"type":"suspended","await":"task w", "await_task":2})"},
+        {R"({"t_ms":3.5,"task":2,"type":"resumed"})", R"({"t_ms":3.5,"task":2,"type":"resumed" })"},
+        {R"({"t_ms":3.75,"task":2,"type":"done","result":null})", R"({"t_ms":3.75,"task":2,"type":"done","result": null})"},
+    };
+    std::vector<rt::JournalBatch> batches;
+    for (const bool compact : {true, false}) {
+        QByteArray bytes = kHello;
+        for (const auto &[fast, general] : pairs)
+            bytes += QByteArray(compact ? fast : general) + '\n';
+        ProbeReader reader;
+        REQUIRE(reader.feed(bytes));
+        batches.push_back(reader.batch());
+    }
+    REQUIRE(batches[0].events.size() == pairs.size());
+    REQUIRE(batches[1].events.size() == pairs.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const rt::Event &a = batches[0].events[i];
+        const rt::Event &b = batches[1].events[i];
+        INFO(i);
+        CHECK(a.type == b.type);
+        CHECK(a.tNs == b.tNs);
+        CHECK(a.task == b.task);
+        CHECK(a.arg == b.arg);
+        CHECK(a.kind == b.kind);
+        CHECK(batches[0].text(a) == batches[1].text(b));
+    }
+    CHECK(batches[0].events[5].arg == 2); // awaits task 2
+    CHECK(batches[0].events[4].kind == std::uint8_t(rt::AwaitKind::Sleep));
+}
+
+TEST_CASE("an ended frame as the probes write it is read as the same frame written any other way")
+{
+    // The first is read without a JSON document (ProbeReader::endedFast), the others,
+    // with spaces, escapes, exponents or a name that is not ASCII, with one.
+    const char *const compact
+        = R"({"type":"ended","tasks":[[2,"done",9.25,null,"b",1,0.5],[3,"cancelled",1e1,"task:main","c d",null,0],[4,"failed",10,null,"",1,2]]})";
+    const char *const spaced
+        = R"({ "type": "ended", "tasks": [ [2, "done", 9.25, null, "b", 1, 0.5], [3, "cancelled", 10, "task:main", "c\u0020d", null, 0], [4, "failed", 1.0E1, null, "", 1, 2] ] })";
+    const char *const nonAscii
+        = R"({"type":"ended","tasks":[[2,"done",9.25,null,"b",1,0.5],[3,"cancelled",10,"task:main","c d",null,0],[4,"failed",10,null,"",1,2],[5,"done",1,null,"é",null,0]]})";
+    std::vector<std::vector<std::tuple<std::uint64_t, rt::TaskState, std::optional<std::int64_t>, QString, QString, std::uint64_t, std::int64_t>>> tables;
+    for (const char *frame : {compact, spaced, nonAscii}) {
+        ProbeReader reader;
+        reader.acceptResync();
+        REQUIRE(reader.feed(kHello + lines({
+            R"({"t_ms":0,"task":1,"type":"created","name":"main","op":"task","parent":null,"loop":"main"})",
+            R"({"t_ms":0,"task":2,"type":"created","name":"b","op":"task","parent":1,"loop":"main"})",
+            R"({"type":"snapshot_end"})",
+            R"({"type":"resync"})",
+            frame,
+            R"({"type":"snapshot_end"})",
+        })));
+        RunRecord record(RunRecord::Spool::None);
+        record.apply(QStringLiteral("main"), reader.batch());
+        auto &rows = tables.emplace_back();
+        for (std::uint64_t id = 2; id <= 4; ++id) {
+            const auto t = record.task(record.localId(id));
+            REQUIRE(t);
+            rows.emplace_back(id, t->state, t->finishedNs, t->cancelReason, t->name, t->parent, t->createdNs);
+        }
+    }
+    CHECK(tables[0] == tables[1]);
+    CHECK(tables[0] == tables[2]);
+    CHECK(std::get<1>(tables[0][0]) == rt::TaskState::Done);
+    CHECK(std::get<2>(tables[0][0]) == 9'250'000);
+    CHECK(std::get<1>(tables[0][1]) == rt::TaskState::Cancelled);
+    CHECK(std::get<3>(tables[0][1]) == QStringLiteral("task:main"));
+    CHECK(std::get<4>(tables[0][1]) == QStringLiteral("c d"));
+    CHECK(std::get<1>(tables[0][2]) == rt::TaskState::Failed);
+    CHECK(std::get<6>(tables[0][2]) == 2'000'000);
+}
+
 TEST_CASE("a resync's ended entry of a task already ended changes nothing, and once it is over a task created twice is refused")
 {
     ProbeReader reader;

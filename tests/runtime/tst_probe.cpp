@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <unordered_set>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -483,4 +484,55 @@ TEST_CASE("a client that asked for resync and falls behind is resynced: its tabl
     for (const Task<int> &t : burst)
         t->cancel();
     REQUIRE(runUntilIdle(loop, std::chrono::seconds(60)).reached);
+}
+
+TEST_CASE("a resync is sent in pieces as its client reads: the tasks that end meanwhile come as ended entries, not their events")
+{
+    endpoint();
+    rt::Loop loop(QStringLiteral("main"));
+    Client client;
+    client.attach(true);
+    // Some 25 MB of events that it does not read (names of 200 characters): it falls
+    // behind, then reads what waited for it up to its resync's beginning.
+    const QString padding(200, QLatin1Char('x'));
+    std::vector<Task<int>> burst;
+    for (int i = 0; i < 60'000; ++i)
+        burst.push_back(rt::spawn(sleepAnHour(), named(QStringLiteral("sleeper %1 ").arg(i) + padding)));
+    REQUIRE(runUntil([&] { return burst.back()->state() == rt::TaskState::Running; }, std::chrono::seconds(60)).reached);
+    client.readUntil(Client::isType("resync"));
+    const std::size_t resyncAt = client.frames.size();
+
+    // Every task ends while the client reads nothing: the probe has sent only what its
+    // socket holds and a piece or two beyond (a few MiB, some 10,000 tasks' events).
+    for (const Task<int> &t : burst)
+        t->cancel();
+    REQUIRE(runUntilIdle(loop, std::chrono::seconds(60)).reached);
+
+    // The rest of the resync has the tasks as they are now: ended, most of them as
+    // entries of `ended` frames, each task's end in it.
+    client.readUntil(Client::isType("snapshot_end"));
+    const auto first = qint64(burst.front()->id());
+    const auto last = qint64(burst.back()->id());
+    std::unordered_set<qint64> asEntries, ended;
+    std::size_t notCancelled = 0;
+    for (std::size_t i = resyncAt; i < client.frames.size(); ++i) {
+        const QJsonObject &f = client.frames[i];
+        const QString type = f.value(QLatin1String("type")).toString();
+        if (type == QLatin1String("ended")) {
+            for (const QJsonValue &entry : f.value(QLatin1String("tasks")).toArray()) {
+                const qint64 id = entry.toArray().at(0).toInteger();
+                notCancelled += entry.toArray().at(1).toString() != QLatin1String("cancelled");
+                asEntries.insert(id);
+                ended.insert(id);
+            }
+        } else if (type == QLatin1String("cancelled")) {
+            ended.insert(f.value(QLatin1String("task")).toInteger());
+        }
+    }
+    const auto inBurst = [&](const std::unordered_set<qint64> &ids) {
+        return std::count_if(ids.begin(), ids.end(), [&](qint64 id) { return id >= first && id <= last; });
+    };
+    CHECK(notCancelled == 0);
+    CHECK(inBurst(asEntries) >= 30'000);
+    CHECK(inBurst(ended) == 60'000);
 }
