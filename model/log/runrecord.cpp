@@ -46,7 +46,9 @@ constexpr std::uint8_t kHolding = 2;
 
 } // namespace
 
-static_assert(sizeof(RunRecord::TaskRow) <= 80, "a million tasks' rows are meant to stay small");
+// A million tasks' rows: 8 bytes more a row are 8 MB more at a million (docs/spec/runtime-package.md,
+// "A sleeping task's bytes").
+static_assert(sizeof(RunRecord::TaskRow) <= 72, "a million tasks' rows are meant to stay small");
 
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
@@ -88,28 +90,35 @@ std::size_t RunRecord::loopIndex(const QString &name)
 
 std::size_t RunRecord::position(std::uint64_t runtimeId) const noexcept
 {
-    if (m_sortedIds.empty())
-        return m_sortedIds.size();
+    const std::size_t n = m_rows.size();
+    if (n == 0)
+        return n;
     // Fast path: the ids of one run are usually contiguous.
-    const std::uint64_t guess = runtimeId - m_sortedIds.front();
-    if (runtimeId >= m_sortedIds.front() && guess < m_sortedIds.size() && m_sortedIds[guess] == runtimeId)
+    const std::uint64_t front = sortedId(0);
+    const std::uint64_t guess = runtimeId - front;
+    if (runtimeId >= front && guess < n && sortedId(std::size_t(guess)) == runtimeId)
         return std::size_t(guess);
+    if (m_inOrder) {
+        const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), runtimeId,
+                                         [](const TaskRow &row, std::uint64_t id) { return row.runtimeId < id; });
+        return it == m_rows.end() || it->runtimeId != runtimeId ? n : std::size_t(it - m_rows.begin());
+    }
     const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), runtimeId);
     if (it == m_sortedIds.end() || *it != runtimeId)
-        return m_sortedIds.size();
+        return n;
     return std::size_t(it - m_sortedIds.begin());
 }
 
 std::uint64_t RunRecord::localId(std::uint64_t runtimeId) const noexcept
 {
     const std::size_t pos = position(runtimeId);
-    return pos == m_sortedIds.size() ? 0 : pos + 1;
+    return pos == m_rows.size() ? 0 : pos + 1;
 }
 
 RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
 {
     const std::size_t pos = position(runtimeId);
-    return pos == m_sortedIds.size() ? nullptr : &m_rows[m_sortedRows[pos]];
+    return pos == m_rows.size() ? nullptr : &m_rows[rowIndexAt(pos)];
 }
 
 const RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
@@ -121,8 +130,10 @@ void RunRecord::reserve(std::size_t tasks)
 {
     tasks = std::min(tasks, kMostReserved);
     m_rows.reserve(tasks);
-    m_sortedIds.reserve(tasks);
-    m_sortedRows.reserve(tasks);
+    if (!m_inOrder) {
+        m_sortedIds.reserve(tasks);
+        m_sortedRows.reserve(tasks);
+    }
     // Names and results are per task too (most sets name their tasks, many return a
     // value): doubling a million QStrings' array costs a 10-15 ms copy in one go.
     m_strings.reserve(m_strings.size() + 2 * tasks);
@@ -155,6 +166,17 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
 {
     if (e.task == 0 || rowOf(e.task))
         return -1; // a repeated Created keeps the first
+    const bool inOrder = m_rows.empty() || e.task > sortedId(m_rows.size() - 1);
+    if (!inOrder && m_inOrder) {
+        // The first task to arrive late: from now on the ids need arrays of their own.
+        m_sortedIds.reserve(m_rows.capacity());
+        m_sortedRows.reserve(m_rows.capacity());
+        for (std::size_t i = 0; i < m_rows.size(); ++i) {
+            m_sortedIds.push_back(m_rows[i].runtimeId);
+            m_sortedRows.push_back(std::uint32_t(i));
+        }
+        m_inOrder = false;
+    }
     TaskRow row{};
     row.runtimeId = e.task;
     row.parent = e.arg;
@@ -177,9 +199,11 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     const auto rowIndex = std::uint32_t(m_rows.size() - 1);
     if (!indexed && e.arg2 != 0)
         m_origins[rowIndex] = e.arg2;
-    if (m_sortedIds.empty() || e.task > m_sortedIds.back()) {
-        m_sortedIds.push_back(e.task);
-        m_sortedRows.push_back(rowIndex);
+    if (inOrder) {
+        if (!m_inOrder) {
+            m_sortedIds.push_back(e.task);
+            m_sortedRows.push_back(rowIndex);
+        }
     } else {
         const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), e.task);
         const auto at = it - m_sortedIds.begin();
@@ -208,10 +232,14 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0});
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0, callbackCount(row) + 1});
     it->second = std::uint32_t(m_callbacks.size());
     row.firstCallback = it->second;
-    ++row.callbacks;
+}
+
+std::uint32_t RunRecord::callbackCount(const TaskRow &row) const noexcept
+{
+    return row.firstCallback == 0 ? 0 : m_callbacks[row.firstCallback - 1].count;
 }
 
 void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer)
@@ -494,21 +522,21 @@ QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
 
 QString RunRecord::name(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     return nameOf(rowAt(id), id);
 }
 
 TaskState RunRecord::state(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return TaskState::Pending;
     return rowAt(id).state;
 }
 
 QString RunRecord::loopOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
@@ -516,14 +544,14 @@ QString RunRecord::loopOf(std::uint64_t id) const
 
 std::uint8_t RunRecord::loopIndexOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return kPoolLoop;
     return rowAt(id).loop;
 }
 
 QString RunRecord::error(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
@@ -558,7 +586,7 @@ std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) co
 RunRecord::DescendantScan::DescendantScan(const RunRecord &record, std::uint64_t id)
     : m_id(id)
     , m_next(id + 1)
-    , m_last(id == 0 || id > record.m_sortedRows.size() ? 0 : record.m_sortedRows.size())
+    , m_last(id == 0 || id > record.m_rows.size() ? 0 : record.m_rows.size())
 {
     if (m_last == 0) {
         m_next = 1; // nothing to cover: done
@@ -615,7 +643,7 @@ void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
 
 std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
-    if (id == 0 || id > m_sortedRows.size())
+    if (id == 0 || id > m_rows.size())
         return std::nullopt;
     const TaskRow &row = rowAt(id);
     TaskView v;
@@ -642,7 +670,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.cancelReason = cancelText(row.cancelKind, cancelledByOf(row));
     }
     if (row.awaitKind != rt::AwaitKind::None)
-        v.awaiting = awaitingAt(m_sortedRows[id - 1]);
+        v.awaiting = awaitingAt(rowIndexAt(id - 1));
     for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;

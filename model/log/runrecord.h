@@ -104,11 +104,12 @@ class RunRecord
 public:
     enum class Spool { Events, None };
 
-    // A task as the table keeps it: 80 bytes, strings apart (a repeat's copies share
+    // A task as the table keeps it: 72 bytes, strings apart (a repeat's copies share
     // their name's string; a number result is kept as the number). Times are
-    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin
-    // and the task that cancelled it are rare and kept beside the rows (originOf,
-    // cancelledByOf), so that a million rows do not carry them.
+    // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin,
+    // the task that cancelled it and how many callbacks it has are rare and kept
+    // beside the rows (originOf, cancelledByOf, callbackCount), so that a million rows
+    // do not carry them.
     struct TaskRow {
         std::uint64_t runtimeId;
         std::uint64_t parent;       // 0 = none
@@ -125,7 +126,6 @@ public:
         std::uint32_t outcome;      // result text (done) or error text (failed), kNumberOutcome,
                                     // or with kValueOutcome, 1-based index into the values
         std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
-        std::uint32_t callbacks;    // how many it has
         std::uint8_t tag;           // OpTag | kPoolBit
         std::uint8_t loop;          // index into loops(), or kPoolLoop
         rt::TaskState state;
@@ -193,7 +193,7 @@ public:
     // never moves (a late task shifts run-local ids, not rows): for tables on top of
     // this one and views that read every task per frame. O(1), no string built.
     [[nodiscard]] const TaskRow &row(std::size_t arrivalRow) const { return m_rows[arrivalRow]; }
-    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_sortedRows[id - 1]; }
+    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return rowIndexAt(id - 1); }
     // The task's name, its result (done) or error (failed) text, its cancel reason
     // (cancelled), and what it awaits (suspended), as the log writes them. With
     // `limit` >= 0, the outcome is the start of its text, cut past `limit` characters
@@ -217,6 +217,8 @@ public:
     // the task that asked to cancel it or cancelled it (CancelKind::Task; 0 = none).
     [[nodiscard]] std::uint64_t originOf(const TaskRow &row) const;
     [[nodiscard]] std::uint64_t cancelledByOf(const TaskRow &row) const;
+    // How many callbacks the task has.
+    [[nodiscard]] std::uint32_t callbackCount(const TaskRow &row) const noexcept;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
@@ -299,6 +301,7 @@ private:
         std::uint32_t index;        // the callback's index on its task
         std::uint32_t next;         // the task's previous callback, 1-based
         std::uint32_t error;        // what it raised: 1-based into m_strings, kEmptyError, or 0 = nothing
+        std::uint32_t count;        // how many the task had with this one (callbackCount(), from the newest)
     };
     static constexpr std::uint32_t kEmptyError = ~std::uint32_t(0);
     struct Stall {
@@ -315,8 +318,17 @@ private:
     [[nodiscard]] std::size_t loopIndex(const QString &name);
     [[nodiscard]] TaskRow *rowOf(std::uint64_t runtimeId) noexcept;
     [[nodiscard]] const TaskRow *rowOf(std::uint64_t runtimeId) const noexcept;
-    [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // in m_sortedIds
-    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_sortedRows[id - 1]]; }
+    [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // run-local id - 1; taskCount() if none
+    // The runtime id and the arrival row of the task at `position` (run-local id - 1).
+    [[nodiscard]] std::uint64_t sortedId(std::size_t position) const noexcept
+    {
+        return m_inOrder ? m_rows[position].runtimeId : m_sortedIds[position];
+    }
+    [[nodiscard]] std::uint32_t rowIndexAt(std::size_t position) const noexcept
+    {
+        return m_inOrder ? std::uint32_t(position) : m_sortedRows[position];
+    }
+    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[rowIndexAt(id - 1)]; }
     [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
     // A done task's result text (cut past `limit` characters when limit >= 0).
     [[nodiscard]] QString resultOf(const TaskRow &row, qsizetype limit = -1) const;
@@ -340,6 +352,9 @@ private:
     std::optional<std::int64_t> m_endNs;
 
     std::vector<TaskRow> m_rows;             // in arrival order
+    // Until a task arrives late, arrival order is creation order: a row's index is its
+    // run-local id - 1, and the two arrays below stay empty (12 bytes a task).
+    bool m_inOrder = true;
     std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
     std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
     std::vector<CallbackRow> m_callbacks;

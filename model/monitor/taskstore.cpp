@@ -562,7 +562,11 @@ qint64 TaskStore::parentKey(int row) const
     return parent ? makeKey(c.run->id, parent) : -1;
 }
 
-int TaskStore::callbackCount(int row) const { return int(locate(row).task->callbacks); }
+int TaskStore::callbackCount(int row) const
+{
+    const Cursor c = locate(row);
+    return int(c.run->record.callbackCount(*c.task));
+}
 
 const QueueDepth *TaskStore::queueDepth(qint64 key) const
 {
