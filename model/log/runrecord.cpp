@@ -48,7 +48,7 @@ constexpr std::uint8_t kHolding = 2;
 
 // A million tasks' rows: 8 bytes more a row are 8 MB more at a million (docs/spec/runtime-package.md,
 // "A sleeping task's bytes").
-static_assert(sizeof(RunRecord::TaskRow) <= 72, "a million tasks' rows are meant to stay small");
+static_assert(sizeof(RunRecord::TaskRow) <= 64, "a million tasks' rows are meant to stay small");
 
 RunRecord::RunRecord(Spool spool)
     : m_spool(spool == Spool::Events ? std::make_unique<EventSpool>() : nullptr)
@@ -232,14 +232,25 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, row.firstCallback, 0, callbackCount(row) + 1});
+    std::uint32_t &newest = m_newestCallback[std::uint32_t(&row - m_rows.data())];
+    const std::uint32_t count = newest == 0 ? 1 : m_callbacks[newest - 1].count + 1;
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, newest, 0, count});
     it->second = std::uint32_t(m_callbacks.size());
-    row.firstCallback = it->second;
+    newest = it->second;
+}
+
+std::uint32_t RunRecord::newestCallback(const TaskRow &row) const
+{
+    if (m_newestCallback.empty())
+        return 0;
+    const auto it = m_newestCallback.find(std::uint32_t(&row - m_rows.data()));
+    return it == m_newestCallback.end() ? 0 : it->second;
 }
 
 std::uint32_t RunRecord::callbackCount(const TaskRow &row) const noexcept
 {
-    return row.firstCallback == 0 ? 0 : m_callbacks[row.firstCallback - 1].count;
+    const std::uint32_t newest = newestCallback(row);
+    return newest == 0 ? 0 : m_callbacks[newest - 1].count;
 }
 
 void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer)
@@ -671,7 +682,7 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
     }
     if (row.awaitKind != rt::AwaitKind::None)
         v.awaiting = awaitingAt(rowIndexAt(id - 1));
-    for (std::uint32_t at = row.firstCallback; at != 0; at = m_callbacks[at - 1].next) {
+    for (std::uint32_t at = newestCallback(row); at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;
         if (cb.description != 0)

@@ -7,7 +7,7 @@
 // Feed it with apply(loopName, batch) for every batch drained from any loop (batches
 // of different loops may interleave in any order); an Observer hears of every new
 // task, state change and touched task as it happens. It keeps one packed row per task
-// (TaskRow, about 90 bytes, strings apart: names, results and errors live in a shared
+// (TaskRow, 64 bytes, strings apart: names, results and errors live in a shared
 // string table, callbacks in a side table), counts per state, the stalls of every
 // loop, the depth of every queue, and, unless disabled, spools the events to
 // temporary files (EventSpool) for the json log.
@@ -104,12 +104,11 @@ class RunRecord
 public:
     enum class Spool { Events, None };
 
-    // A task as the table keeps it: 72 bytes, strings apart (a repeat's copies share
+    // A task as the table keeps it: 64 bytes, strings apart (a repeat's copies share
     // their name's string; a number result is kept as the number). Times are
     // rt::monotonicNs() values (kNone = not yet); ids are runtime ids. A task's origin,
-    // the task that cancelled it and how many callbacks it has are rare and kept
-    // beside the rows (originOf, cancelledByOf, callbackCount), so that a million rows
-    // do not carry them.
+    // the task that cancelled it and its callbacks are rare and kept beside the rows
+    // (originOf, cancelledByOf, callbackCount), so that a million rows do not carry them.
     struct TaskRow {
         std::uint64_t runtimeId;
         std::uint64_t parent;       // 0 = none
@@ -125,11 +124,10 @@ public:
         std::uint32_t copyIndex;    // the name is `name[copyIndex]`; kNoCopyIndex = just `name`
         std::uint32_t outcome;      // result text (done) or error text (failed), kNumberOutcome,
                                     // or with kValueOutcome, 1-based index into the values
-        std::uint32_t firstCallback;// its newest callback, 1-based index into the callbacks
         std::uint8_t tag;           // OpTag | kPoolBit
         std::uint8_t loop;          // index into loops(), or kPoolLoop
-        rt::TaskState state;
-        rt::CancelKind cancelKind;
+        rt::TaskState state : 4;    // one byte for both
+        rt::CancelKind cancelKind : 4;
         rt::AwaitKind awaitKind;
     };
 
@@ -344,6 +342,8 @@ private:
     void countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to);
     void addCallback(TaskRow &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const TaskRow &row, std::uint32_t index);
+    // The task's newest callback, 1-based index into m_callbacks; 0 = none.
+    [[nodiscard]] std::uint32_t newestCallback(const TaskRow &row) const;
     [[nodiscard]] std::uint64_t callbackKey(const TaskRow &row, std::uint32_t index) const noexcept;
 
     QString m_setName;
@@ -362,6 +362,7 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> m_origins;
     std::unordered_map<std::uint32_t, std::uint64_t> m_cancelledBy;
     std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
+    std::unordered_map<std::uint32_t, std::uint32_t> m_newestCallback; // by arrival row: newestCallback()
     std::vector<QString> m_strings;
     std::vector<QJsonValue> m_values;           // results journalled as values
     mutable std::unordered_map<std::uint32_t, QString> m_valueTexts; // their texts rendered whole, by index
