@@ -46,7 +46,8 @@ constexpr std::uint8_t kHolding = 2;
 
 } // namespace
 
-// A cache line: a million tasks' rows are 64 MB.
+// A million tasks' rows: 8 bytes more a row are 8 MB more at a million (docs/spec/runtime-package.md,
+// "A sleeping task's bytes").
 static_assert(sizeof(RunRecord::TaskRow) <= 64, "a million tasks' rows are meant to stay small");
 
 RunRecord::RunRecord(Spool spool)
@@ -87,25 +88,47 @@ std::size_t RunRecord::loopIndex(const QString &name)
     return m_loops.size() - 1;
 }
 
+std::size_t RunRecord::position(std::uint64_t runtimeId) const noexcept
+{
+    const std::size_t n = m_rows.size();
+    if (n == 0)
+        return n;
+    // Fast path: the ids of one run are usually contiguous.
+    const std::uint64_t front = sortedId(0);
+    const std::uint64_t guess = runtimeId - front;
+    if (runtimeId >= front && guess < n && sortedId(std::size_t(guess)) == runtimeId)
+        return std::size_t(guess);
+    if (m_inOrder) {
+        const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), runtimeId,
+                                         [](const TaskRow &row, std::uint64_t id) { return row.runtimeId < id; });
+        return it == m_rows.end() || it->runtimeId != runtimeId ? n : std::size_t(it - m_rows.begin());
+    }
+    const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), runtimeId);
+    if (it == m_sortedIds.end() || *it != runtimeId)
+        return n;
+    return std::size_t(it - m_sortedIds.begin());
+}
+
 std::uint64_t RunRecord::localId(std::uint64_t runtimeId) const noexcept
 {
-    const std::size_t pos = m_ids.position(runtimeId);
-    return pos == m_ids.size() ? 0 : pos + 1;
+    const std::size_t pos = position(runtimeId);
+    return pos == m_rows.size() ? 0 : pos + 1;
 }
 
 RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) noexcept
 {
     // Fast path: tasks usually arrive in id order, so the row is at the id's position,
-    // and a row that holds the id is the task's (ids are unique). Looking there first
-    // costs the one cache miss the caller pays anyway, where the id maps cost two more:
-    // a million tasks ending in random order miss the cache on every event.
-    if (m_ids.size() != 0 && runtimeId >= m_ids.idAt(0)) {
-        const std::uint64_t guess = runtimeId - m_ids.idAt(0);
+    // and a row that holds the id is the task's (ids are unique). With the id arrays
+    // written out, looking there first costs the one cache miss the caller pays anyway
+    // where the arrays cost two more: a million tasks ending in random order miss the
+    // cache on every event.
+    if (!m_rows.empty() && runtimeId >= sortedId(0)) {
+        const std::uint64_t guess = runtimeId - sortedId(0);
         if (guess < m_rows.size() && m_rows[guess].runtimeId == runtimeId)
             return &m_rows[guess];
     }
-    const std::size_t pos = m_ids.position(runtimeId);
-    return pos == m_ids.size() ? nullptr : &m_rows[m_ids.rowAt(pos)];
+    const std::size_t pos = position(runtimeId);
+    return pos == m_rows.size() ? nullptr : &m_rows[rowIndexAt(pos)];
 }
 
 const RunRecord::TaskRow *RunRecord::rowOf(std::uint64_t runtimeId) const noexcept
@@ -117,7 +140,10 @@ void RunRecord::reserve(std::size_t tasks)
 {
     tasks = std::min(tasks, kMostReserved);
     m_rows.reserve(tasks);
-    m_ids.reserve(tasks);
+    if (!m_inOrder) {
+        m_sortedIds.reserve(tasks);
+        m_sortedRows.reserve(tasks);
+    }
     // Names and results are per task too (most sets name their tasks, many return a
     // value): doubling a million QStrings' array costs a 10-15 ms copy in one go.
     m_strings.reserve(m_strings.size() + 2 * tasks);
@@ -150,6 +176,17 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
 {
     if (e.task == 0 || rowOf(e.task))
         return -1; // a repeated Created keeps the first
+    const bool inOrder = m_rows.empty() || e.task > sortedId(m_rows.size() - 1);
+    if (!inOrder && m_inOrder) {
+        // The first task to arrive late: from now on the ids need arrays of their own.
+        m_sortedIds.reserve(m_rows.capacity());
+        m_sortedRows.reserve(m_rows.capacity());
+        for (std::size_t i = 0; i < m_rows.size(); ++i) {
+            m_sortedIds.push_back(m_rows[i].runtimeId);
+            m_sortedRows.push_back(std::uint32_t(i));
+        }
+        m_inOrder = false;
+    }
     TaskRow row{};
     row.runtimeId = e.task;
     row.parent = e.arg;
@@ -172,8 +209,18 @@ std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QStri
     const auto rowIndex = std::uint32_t(m_rows.size() - 1);
     if (!indexed && e.arg2 != 0)
         m_origins[rowIndex] = e.arg2;
-    if (m_ids.add(e.task, rowIndex))
+    if (inOrder) {
+        if (!m_inOrder) {
+            m_sortedIds.push_back(e.task);
+            m_sortedRows.push_back(rowIndex);
+        }
+    } else {
+        const auto it = std::lower_bound(m_sortedIds.begin(), m_sortedIds.end(), e.task);
+        const auto at = it - m_sortedIds.begin();
+        m_sortedIds.insert(it, e.task);
+        m_sortedRows.insert(m_sortedRows.begin() + at, rowIndex);
         *late = true;
+    }
     return rowIndex;
 }
 
@@ -195,14 +242,25 @@ void RunRecord::addCallback(TaskRow &row, std::uint32_t index, const QString &de
     const auto [it, added] = m_callbackAt.try_emplace(callbackKey(row, index), 0);
     if (!added)
         return;
-    const auto at = std::size_t(&row - m_rows.data());
-    if (m_taskCallbacks.size() <= at)
-        m_taskCallbacks.resize(at + 1);
-    Callbacks &task = m_taskCallbacks[at];
-    m_callbacks.push_back(CallbackRow{kNone, store(description), index, task.newest, 0});
+    std::uint32_t &newest = m_newestCallback[std::uint32_t(&row - m_rows.data())];
+    const std::uint32_t count = newest == 0 ? 1 : m_callbacks[newest - 1].count + 1;
+    m_callbacks.push_back(CallbackRow{kNone, store(description), index, newest, 0, count});
     it->second = std::uint32_t(m_callbacks.size());
-    task.newest = it->second;
-    ++task.count;
+    newest = it->second;
+}
+
+std::uint32_t RunRecord::newestCallback(const TaskRow &row) const
+{
+    if (m_newestCallback.empty())
+        return 0;
+    const auto it = m_newestCallback.find(std::uint32_t(&row - m_rows.data()));
+    return it == m_newestCallback.end() ? 0 : it->second;
+}
+
+std::uint32_t RunRecord::callbackCount(const TaskRow &row) const noexcept
+{
+    const std::uint32_t newest = newestCallback(row);
+    return newest == 0 ? 0 : m_callbacks[newest - 1].count;
 }
 
 void RunRecord::apply(const QString &loopName, const rt::JournalBatch &batch, Observer *observer)
@@ -485,21 +543,21 @@ QString RunRecord::nameOf(const TaskRow &row, std::uint64_t id) const
 
 QString RunRecord::name(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     return nameOf(rowAt(id), id);
 }
 
 TaskState RunRecord::state(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return TaskState::Pending;
     return rowAt(id).state;
 }
 
 QString RunRecord::loopOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.loop == kPoolLoop ? QStringLiteral("pool") : m_loops[row.loop].name;
@@ -507,14 +565,14 @@ QString RunRecord::loopOf(std::uint64_t id) const
 
 std::uint8_t RunRecord::loopIndexOf(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return kPoolLoop;
     return rowAt(id).loop;
 }
 
 QString RunRecord::error(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return {};
     const TaskRow &row = rowAt(id);
     return row.state == TaskState::Failed && row.outcome != 0 ? m_strings[row.outcome - 1] : QString();
@@ -549,7 +607,7 @@ std::vector<std::uint64_t> RunRecord::unfinishedDescendants(std::uint64_t id) co
 RunRecord::DescendantScan::DescendantScan(const RunRecord &record, std::uint64_t id)
     : m_id(id)
     , m_next(id + 1)
-    , m_last(id == 0 || id > record.m_ids.size() ? 0 : record.m_ids.size())
+    , m_last(id == 0 || id > record.m_rows.size() ? 0 : record.m_rows.size())
 {
     if (m_last == 0) {
         m_next = 1; // nothing to cover: done
@@ -595,12 +653,6 @@ std::uint64_t RunRecord::cancelledByOf(const TaskRow &row) const
     return it == m_cancelledBy.end() ? 0 : it->second;
 }
 
-std::uint32_t RunRecord::callbackCount(const TaskRow &row) const
-{
-    const auto at = std::size_t(&row - m_rows.data());
-    return at < m_taskCallbacks.size() ? m_taskCallbacks[at].count : 0;
-}
-
 void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
 {
     const auto at = std::uint32_t(&row - m_rows.data());
@@ -612,7 +664,7 @@ void RunRecord::setCancelledBy(const TaskRow &row, std::uint64_t runtimeId)
 
 std::optional<TaskView> RunRecord::task(std::uint64_t id) const
 {
-    if (id == 0 || id > m_ids.size())
+    if (id == 0 || id > m_rows.size())
         return std::nullopt;
     const TaskRow &row = rowAt(id);
     TaskView v;
@@ -639,10 +691,8 @@ std::optional<TaskView> RunRecord::task(std::uint64_t id) const
         v.cancelReason = cancelText(row.cancelKind, cancelledByOf(row));
     }
     if (row.awaitKind != rt::AwaitKind::None)
-        v.awaiting = awaitingAt(m_ids.rowAt(id - 1));
-    const auto arrival = std::size_t(&row - m_rows.data());
-    const std::uint32_t newest = arrival < m_taskCallbacks.size() ? m_taskCallbacks[arrival].newest : 0;
-    for (std::uint32_t at = newest; at != 0; at = m_callbacks[at - 1].next) {
+        v.awaiting = awaitingAt(rowIndexAt(id - 1));
+    for (std::uint32_t at = newestCallback(row); at != 0; at = m_callbacks[at - 1].next) {
         const CallbackRow &cb = m_callbacks[at - 1];
         CallbackView c;
         if (cb.description != 0)

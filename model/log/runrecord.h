@@ -7,7 +7,7 @@
 // Feed it with apply(loopName, batch) for every batch drained from any loop (batches
 // of different loops may interleave in any order); an Observer hears of every new
 // task, state change and touched task as it happens. It keeps one packed row per task
-// (TaskRow, about 90 bytes, strings apart: names, results and errors live in a shared
+// (TaskRow, 64 bytes, strings apart: names, results and errors live in a shared
 // string table, callbacks in a side table), counts per state, the stalls of every
 // loop, the depth of every queue, and, unless disabled, spools the events to
 // temporary files (EventSpool) for the json log.
@@ -22,7 +22,6 @@
 // Threading: one thread owns a RunRecord (apply, queries and exports). Cost: apply is
 // O(events) (plus an O(log n) id lookup each); lookups by run-local id are O(1).
 
-#include "log/detail/taskids.h"
 #include "log/eventspool.h"
 #include "log/optag.h"
 #include "runtime/journal.h"
@@ -127,7 +126,7 @@ public:
                                     // or with kValueOutcome, 1-based index into the values
         std::uint8_t tag;           // OpTag | kPoolBit
         std::uint8_t loop;          // index into loops(), or kPoolLoop
-        rt::TaskState state : 4;
+        rt::TaskState state : 4;    // one byte for both
         rt::CancelKind cancelKind : 4;
         rt::AwaitKind awaitKind;
     };
@@ -192,7 +191,7 @@ public:
     // never moves (a late task shifts run-local ids, not rows): for tables on top of
     // this one and views that read every task per frame. O(1), no string built.
     [[nodiscard]] const TaskRow &row(std::size_t arrivalRow) const { return m_rows[arrivalRow]; }
-    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return m_ids.rowAt(id - 1); }
+    [[nodiscard]] std::uint32_t arrivalRowOf(std::uint64_t id) const { return rowIndexAt(id - 1); }
     // The task's name, its result (done) or error (failed) text, its cancel reason
     // (cancelled), and what it awaits (suspended), as the log writes them. With
     // `limit` >= 0, the outcome is the start of its text, cut past `limit` characters
@@ -216,8 +215,8 @@ public:
     // the task that asked to cancel it or cancelled it (CancelKind::Task; 0 = none).
     [[nodiscard]] std::uint64_t originOf(const TaskRow &row) const;
     [[nodiscard]] std::uint64_t cancelledByOf(const TaskRow &row) const;
-    // How many done-callbacks the task has.
-    [[nodiscard]] std::uint32_t callbackCount(const TaskRow &row) const;
+    // How many callbacks the task has.
+    [[nodiscard]] std::uint32_t callbackCount(const TaskRow &row) const noexcept;
     // The depth of the queue task `runtimeId` owns; nullptr if it owns none.
     [[nodiscard]] const QueueDepth *queueDepth(std::uint64_t runtimeId) const;
     // The runtime ids of the tasks that own a queue.
@@ -300,6 +299,7 @@ private:
         std::uint32_t index;        // the callback's index on its task
         std::uint32_t next;         // the task's previous callback, 1-based
         std::uint32_t error;        // what it raised: 1-based into m_strings, kEmptyError, or 0 = nothing
+        std::uint32_t count;        // how many the task had with this one (callbackCount(), from the newest)
     };
     static constexpr std::uint32_t kEmptyError = ~std::uint32_t(0);
     struct Stall {
@@ -316,7 +316,17 @@ private:
     [[nodiscard]] std::size_t loopIndex(const QString &name);
     [[nodiscard]] TaskRow *rowOf(std::uint64_t runtimeId) noexcept;
     [[nodiscard]] const TaskRow *rowOf(std::uint64_t runtimeId) const noexcept;
-    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[m_ids.rowAt(id - 1)]; }
+    [[nodiscard]] std::size_t position(std::uint64_t runtimeId) const noexcept; // run-local id - 1; taskCount() if none
+    // The runtime id and the arrival row of the task at `position` (run-local id - 1).
+    [[nodiscard]] std::uint64_t sortedId(std::size_t position) const noexcept
+    {
+        return m_inOrder ? m_rows[position].runtimeId : m_sortedIds[position];
+    }
+    [[nodiscard]] std::uint32_t rowIndexAt(std::size_t position) const noexcept
+    {
+        return m_inOrder ? std::uint32_t(position) : m_sortedRows[position];
+    }
+    [[nodiscard]] const TaskRow &rowAt(std::uint64_t id) const { return m_rows[rowIndexAt(id - 1)]; }
     [[nodiscard]] QString nameOf(const TaskRow &row, std::uint64_t id) const;
     // A done task's result text (cut past `limit` characters when limit >= 0).
     [[nodiscard]] QString resultOf(const TaskRow &row, qsizetype limit = -1) const;
@@ -332,6 +342,8 @@ private:
     void countWorker(const TaskRow &row, std::uint8_t from, std::uint8_t to);
     void addCallback(TaskRow &row, std::uint32_t index, const QString &description);
     [[nodiscard]] CallbackRow *callback(const TaskRow &row, std::uint32_t index);
+    // The task's newest callback, 1-based index into m_callbacks; 0 = none.
+    [[nodiscard]] std::uint32_t newestCallback(const TaskRow &row) const;
     [[nodiscard]] std::uint64_t callbackKey(const TaskRow &row, std::uint32_t index) const noexcept;
 
     QString m_setName;
@@ -340,19 +352,17 @@ private:
     std::optional<std::int64_t> m_endNs;
 
     std::vector<TaskRow> m_rows;             // in arrival order
-    detail::TaskIds m_ids; // by run-local id - 1: runtime id and arrival row
+    // Until a task arrives late, arrival order is creation order: a row's index is its
+    // run-local id - 1, and the two arrays below stay empty (12 bytes a task).
+    bool m_inOrder = true;
+    std::vector<std::uint64_t> m_sortedIds;  // runtime ids, ascending; position + 1 = run-local id
+    std::vector<std::uint32_t> m_sortedRows; // m_rows index of each m_sortedIds entry
     std::vector<CallbackRow> m_callbacks;
     // By arrival row, only where not 0: originOf() and cancelledByOf().
     std::unordered_map<std::uint32_t, std::uint64_t> m_origins;
     std::unordered_map<std::uint32_t, std::uint64_t> m_cancelledBy;
     std::unordered_map<std::uint64_t, std::uint32_t> m_callbackAt; // (m_rows index, index) -> 1-based
-    // By arrival row, up to the last task with a callback (none: empty): its newest
-    // callback (1-based into m_callbacks) and how many it has.
-    struct Callbacks {
-        std::uint32_t newest = 0;
-        std::uint32_t count = 0;
-    };
-    std::vector<Callbacks> m_taskCallbacks;
+    std::unordered_map<std::uint32_t, std::uint32_t> m_newestCallback; // by arrival row: newestCallback()
     std::vector<QString> m_strings;
     std::vector<QJsonValue> m_values;           // results journalled as values
     mutable std::unordered_map<std::uint32_t, QString> m_valueTexts; // their texts rendered whole, by index

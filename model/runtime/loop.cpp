@@ -508,7 +508,7 @@ void Loop::runResume(TaskCore *task)
     TaskCore *const previous = std::exchange(t_currentTask, task);
     const std::int64_t t0 = monotonicNs();
     beginStep(task->m_id, t0);
-    task->m_handle.resume();
+    task->handle().resume();
     t_currentTask = previous;
     task->stepEnded();
     noteStep(task, t0);

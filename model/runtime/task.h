@@ -28,6 +28,7 @@
 
 #include <coroutine>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -136,6 +137,10 @@ public:
         m_resultNumber = value;
         m_result = ResultKind::Number;
     }
+    // The last number given to setResultNumber (0 if none): a task may keep a number
+    // there while it runs instead of in its frame (only the result it ends with is
+    // journalled).
+    [[nodiscard]] double resultNumber() const noexcept { return m_resultNumber; }
     // A result journalled as its value (kValueResult), whose text its reader renders: a
     // list or an object, however large, costs the loop no text (the value is shared).
     void setResultValue(const QJsonValue &value);
@@ -185,11 +190,16 @@ public:
     void deref() noexcept
     {
         if (--m_refs == 0)
-            m_handle.destroy();
+            handle().destroy();
     }
 
 protected:
-    void setHandle(std::coroutine_handle<> h) noexcept { m_handle = h; }
+    // The coroutine whose promise this task is, computed rather than kept (8 bytes of
+    // every frame): GCC and Clang place the promise at an offset from the frame's
+    // start that depends only on the promise's alignment, and every promise has
+    // TaskCore's alignment with TaskCore at its start (checked as each is made,
+    // Promise::get_return_object).
+    [[nodiscard]] std::coroutine_handle<> handle() noexcept { return std::coroutine_handle<TaskCore>::from_promise(*this); }
     void captureException() noexcept;
     void finish();
 
@@ -229,7 +239,6 @@ private:
     // the last reference goes, and is destroyed from there (destructors run).
     void endCancelledWithoutResuming();
 
-    std::coroutine_handle<> m_handle;
     Loop *m_loop = nullptr;
     TaskGroup *m_group = nullptr;
     TaskCore *m_prevLive = nullptr;
@@ -386,16 +395,31 @@ private:
     Promise<T> *m_promise = nullptr;
 };
 
+namespace detail {
+// TaskCore::handle() finds the frame from the task alone: right for a promise that
+// has TaskCore's alignment and starts with it (a compile-time fact, so the check
+// costs nothing in an optimised build).
+template<typename P>
+void checkHandleOf(P &promise) noexcept
+{
+    static_assert(alignof(P) == alignof(TaskCore), "TaskCore::handle() assumes the promise's alignment is TaskCore's");
+    if (static_cast<void *>(static_cast<TaskCore *>(&promise)) != static_cast<void *>(&promise)
+        || std::coroutine_handle<TaskCore>::from_promise(promise).address()
+            != std::coroutine_handle<P>::from_promise(promise).address())
+        std::abort();
+}
+} // namespace detail
+
 template<typename T>
 Task<T> Promise<T>::get_return_object() noexcept
 {
-    this->setHandle(std::coroutine_handle<Promise<T>>::from_promise(*this));
+    detail::checkHandleOf(*this);
     return Task<T>(this);
 }
 
 inline Task<void> Promise<void>::get_return_object() noexcept
 {
-    this->setHandle(std::coroutine_handle<Promise<void>>::from_promise(*this));
+    detail::checkHandleOf(*this);
     return Task<void>(this);
 }
 

@@ -122,11 +122,18 @@ bool usesWorker(const Node &n)
 class Interpreter
 {
 public:
-    Interpreter(const TaskSet &set, rt::TaskGroup &group, rt::Loop *worker)
+    Interpreter(const TaskSet &set, TaskSetRun::Group &group, rt::Loop *worker)
         : m_set(set), m_group(group), m_worker(worker), m_rng(set.seed)
     {
         for (const auto &n : set.tasks)
             collectTargets(*n, m_targetNames);
+        group.interpreter = this;
+    }
+
+    // The interpreter that made `task` (every task it makes is in its run's group).
+    static Interpreter &of(const rt::TaskCore &task) noexcept
+    {
+        return *static_cast<TaskSetRun::Group *>(task.group())->interpreter;
     }
 
     // Creates the task for `node` on the current loop, named, tagged and in the run's group.
@@ -380,37 +387,26 @@ std::vector<Task<QJsonValue>> spawnChildren(Interpreter &in, const Node &node, s
     return children;
 }
 
-// A sleep that gives back the seconds it was drawn: they ride beside the sleep's
-// awaiter, which sits in the frame anyway, instead of in a local of their own.
-class SleepSeconds
+// A sleep node's sleep: its seconds drawn as its task first runs (so the run's draws
+// keep the order of the tasks' first steps) and kept as the task's number result,
+// where a sleep without a `result` ends with them. A plain function, so that nothing
+// but the awaiter it returns sits in the frame.
+rt::SleepAwaiter drawnSleep(const Node &node)
 {
-public:
-    explicit SleepSeconds(double seconds) noexcept : m_sleep(rt::secondsToMs(seconds)), m_seconds(seconds) {}
-    [[nodiscard]] bool await_ready() const noexcept { return false; }
-    template<typename P>
-    bool await_suspend(std::coroutine_handle<P> h)
-    {
-        return m_sleep.await_suspend(h);
-    }
-    double await_resume()
-    {
-        m_sleep.await_resume();
-        return m_seconds;
-    }
-
-private:
-    rt::SleepAwaiter m_sleep;
-    double m_seconds;
-};
+    rt::TaskCore &self = *rt::Loop::currentTask();
+    const double seconds = Interpreter::of(self).draw(node.seconds);
+    self.setResultNumber(seconds);
+    return rt::sleep(rt::secondsToMs(seconds));
+}
 
 // The most common task by far (a repeat's million copies), so its frame is kept to
-// 256 bytes: the node by reference (the run keeps every node it runs alive,
-// Interpreter::keep) and the seconds in the awaiter (docs/spec/runtime-package.md,
-// "A sleeping task's bytes").
-Task<QJsonValue> sleepNode(Interpreter &in, const Node &node)
+// 224 bytes: the node by reference (the run keeps every node it runs alive,
+// Interpreter::keep), the interpreter found through the task's group, the seconds in
+// the task (docs/spec/runtime-package.md, "A sleeping task's bytes").
+Task<QJsonValue> sleepNode(const Node &node)
 {
-    const double seconds = co_await SleepSeconds(in.draw(node.seconds));
-    co_return finishWith(node.hasResult ? node.result : number(seconds));
+    co_await drawnSleep(node);
+    co_return finishWith(node.hasResult ? node.result : number(rt::Loop::currentTask()->resultNumber()));
 }
 
 Task<QJsonValue> failNode(Interpreter &in, NodeRef node)
@@ -710,7 +706,7 @@ Task<QJsonValue> repeatNode(Interpreter &in, NodeRef node)
 Task<QJsonValue> runNode(Interpreter &in, NodeRef node)
 {
     switch (node->op) {
-    case Op::Sleep: return sleepNode(in, *node);
+    case Op::Sleep: return sleepNode(*node);
     case Op::Fail: return failNode(in, node);
     case Op::Cpu: return cpuNode(node);
     case Op::Block: return blockNode(in, node);

@@ -86,7 +86,14 @@ private:
     TaskSet m_set;
     rt::Loop &m_main;
     std::unique_ptr<rt::LoopThread> m_worker;
-    rt::TaskGroup m_group;
+    // The run's tasks: every task the interpreter makes joins it, and finds the
+    // interpreter through it, so that a sleep's frame need not hold it
+    // (docs/spec/runtime-package.md, "A sleeping task's bytes").
+    struct Group final : rt::TaskGroup {
+        using rt::TaskGroup::TaskGroup;
+        class Interpreter *interpreter = nullptr;
+    };
+    Group m_group;
     std::unique_ptr<class Interpreter> m_interpreter;
     struct DeadlineTimer : rt::TimerNode {
         TaskSetRun *run = nullptr;

@@ -1036,8 +1036,47 @@ TEST_CASE("callbacks added twice with the same index are recorded once, in the o
     record.apply(str("main"), drained(j));
     const auto t = record.task(1);
     REQUIRE(t->callbacks.size() == 2);
+    CHECK(record.callbackCount(record.row(record.arrivalRowOf(1))) == 2);
     CHECK(t->callbacks[0].description.contains(str("\"b\"")));
     CHECK_FALSE(t->callbacks[0].firedNs);
     CHECK(t->callbacks[1].description.contains(str("\"a\"")));
     CHECK(t->callbacks[1].firedNs == std::optional<std::int64_t>(500'000));
+}
+
+TEST_CASE("run-local ids follow creation order, with gaps in the runtime ids and a task that arrives late")
+{
+    // Tasks arriving in creation order need no id arrays of their own; the first one
+    // to arrive late makes them (RunRecord::m_inOrder). Either way the answers agree.
+    RunRecord record;
+    record.setRunInfo(str("t"), kStartedAt, kStartNs);
+    rt::Journal main;
+    for (const std::uint64_t id : {100, 102, 105})
+        put(main, EventType::Created, id, 0.0, 0, tag(OpTag::Sleep), QByteArray::number(qulonglong(id)).constData());
+    record.apply(str("main"), drained(main));
+    CHECK(record.localId(100) == 1);
+    CHECK(record.localId(102) == 2);
+    CHECK(record.localId(105) == 3);
+    for (const std::uint64_t missing : {0, 99, 101, 104, 106})
+        CHECK(record.localId(missing) == 0);
+    CHECK(record.name(3) == str("105"));
+
+    rt::Journal worker;
+    put(worker, EventType::Created, 101, 0.0, 0, tag(OpTag::Sleep), "101");
+    record.apply(str("worker"), drained(worker));
+    put(main, EventType::Created, 107, 0.0, 0, tag(OpTag::Sleep), "107");
+    put(main, EventType::Done, 101, 1.0);
+    record.apply(str("main"), drained(main));
+
+    REQUIRE(record.taskCount() == 5);
+    const std::vector<std::uint64_t> byLocalId{100, 101, 102, 105, 107};
+    const std::vector<std::uint32_t> arrivalRows{0, 3, 1, 2, 4};
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        CHECK(record.localId(byLocalId[id - 1]) == id);
+        CHECK(record.arrivalRowOf(id) == arrivalRows[id - 1]);
+        CHECK(record.task(id)->runtimeId == byLocalId[id - 1]);
+        CHECK(record.name(id) == QString::number(byLocalId[id - 1]));
+    }
+    CHECK(record.state(2) == rt::TaskState::Done);
+    CHECK(record.loopOf(2) == str("worker"));
+    CHECK(record.localId(104) == 0);
 }
