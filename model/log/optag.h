@@ -40,8 +40,9 @@ inline constexpr std::uint8_t kPoolBit = 0x80;
     return QStringLiteral("task");
 }
 
-// The op a log names `name`; None for "task" and for a name no op has.
-[[nodiscard]] inline OpTag opTagFromName(QStringView name)
+namespace detail {
+template <typename Text>
+[[nodiscard]] OpTag opTagFromName(Text name)
 {
 #define COROSCOPE_OPTAG_FROM_NAME(op, tag, spelling)                                                                   \
     if (name == QLatin1String(spelling))                                                                               \
@@ -50,6 +51,18 @@ inline constexpr std::uint8_t kPoolBit = 0x80;
     COROSCOPE_WORKER_OPS(COROSCOPE_OPTAG_FROM_NAME)
 #undef COROSCOPE_OPTAG_FROM_NAME
     return OpTag::None;
+}
+} // namespace detail
+
+// The op a log names `name`; None for "task" and for a name no op has.
+[[nodiscard]] inline OpTag opTagFromName(QStringView name)
+{
+    return detail::opTagFromName(name);
+}
+// The same for Latin-1 text read in place (a probe's frame), without a QString.
+[[nodiscard]] inline OpTag opTagFromName(QLatin1String name)
+{
+    return detail::opTagFromName(name);
 }
 
 } // namespace coroscope::log

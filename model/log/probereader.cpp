@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 #include <cmath>
@@ -132,8 +133,9 @@ bool takeNumber(const char *&p, const char *end, double &out)
     return true;
 }
 
-// A string of printable ASCII without escapes.
-bool takeAsciiString(const char *&p, const char *end, QString &out)
+// A string of printable ASCII without escapes, as a view into the text (no QString
+// built for what is only compared or skipped).
+bool takeAsciiString(const char *&p, const char *end, std::string_view &out)
 {
     if (p == end || *p != '"')
         return false;
@@ -145,8 +147,17 @@ bool takeAsciiString(const char *&p, const char *end, QString &out)
     }
     if (q == end)
         return false;
-    out = QString::fromLatin1(p + 1, q - p - 1);
+    out = std::string_view(p + 1, std::size_t(q - p - 1));
     p = q + 1;
+    return true;
+}
+
+bool takeAsciiString(const char *&p, const char *end, QString &out)
+{
+    std::string_view view;
+    if (!takeAsciiString(p, end, view))
+        return false;
+    out = QString::fromLatin1(view.data(), qsizetype(view.size()));
     return true;
 }
 
@@ -181,12 +192,19 @@ bool ProbeReader::feed(const char *data, qsizetype size)
             m_partial.clear();
             return false;
         }
-        m_partial.append(data + pos, end - pos);
-        if (!eol)
+        if (!eol) {
+            m_partial.append(data + pos, end - pos);
             break;
+        }
+        // A frame that came whole is read where it lies.
+        std::string_view text(data + pos, std::size_t(end - pos));
+        if (!m_partial.isEmpty()) {
+            m_partial.append(data + pos, end - pos);
+            text = std::string_view(m_partial.constData(), std::size_t(m_partial.size()));
+        }
         pos = end + 1;
         ++m_frames;
-        const QString problem = frame(m_partial);
+        const QString problem = frame(text);
         m_partial.clear();
         if (!problem.isEmpty()) {
             m_error = QStringLiteral("frame %1: %2").arg(m_frames).arg(problem);
@@ -210,12 +228,43 @@ std::uint32_t ProbeReader::addString(const QString &s)
     return std::uint32_t(m_batch.strings.size());
 }
 
-QString ProbeReader::frame(const QByteArray &text)
+std::uint8_t *ProbeReader::flagsOf(std::uint64_t task)
+{
+    if (task < m_denseTasks.size())
+        return m_denseTasks[task] & kCreated ? &m_denseTasks[task] : nullptr;
+    const auto it = m_sparseTasks.find(task);
+    return it == m_sparseTasks.end() ? nullptr : &it->second;
+}
+
+std::uint8_t &ProbeReader::addTask(std::uint64_t task)
+{
+    // The array grows to hold the id if that keeps it within 4 bytes a task (and 1 MiB):
+    // ids from hostile input cannot make it large.
+    constexpr std::size_t kSlack = std::size_t(1) << 20;
+    ++m_taskCount;
+    if (task >= m_denseTasks.size() && task < 4 * m_taskCount + kSlack) {
+        m_denseTasks.resize(std::max<std::size_t>(task + 1, std::min(2 * m_denseTasks.size(), 4 * m_taskCount + kSlack)));
+        for (auto it = m_sparseTasks.begin(); it != m_sparseTasks.end();) {
+            if (it->first < m_denseTasks.size()) {
+                m_denseTasks[it->first] = it->second;
+                it = m_sparseTasks.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    std::uint8_t &flags = task < m_denseTasks.size() ? m_denseTasks[task] : m_sparseTasks[task];
+    flags = kCreated;
+    return flags;
+}
+
+QString ProbeReader::frame(std::string_view text)
 {
     if (m_hello && ((m_inResync && endedFast(text)) || eventFast(text)))
         return {};
     QJsonParseError parseError{};
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
+    const QJsonDocument doc =
+        QJsonDocument::fromJson(QByteArray::fromRawData(text.data(), qsizetype(text.size())), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject())
         return QStringLiteral("not a JSON object");
     const QJsonObject o = doc.object();
@@ -305,7 +354,7 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
         const std::optional<std::int64_t> ns = nsOfMs(o.value(QLatin1String("ms")));
         if (!ns || !o.value(QLatin1String("loop")).isString())
             return QStringLiteral("a stall needs loop (a string) and ms (a number >= 0)");
-        push(EventType::Stall, task && m_tasks.count(*task) ? *task : 0, std::uint64_t(*ns));
+        push(EventType::Stall, task && flagsOf(*task) ? *task : 0, std::uint64_t(*ns));
         return {};
     }
     if (!task)
@@ -319,18 +368,18 @@ QString ProbeReader::event(const QJsonObject &o, const QString &type)
             return QStringLiteral("created: expected the task's name and op (strings)");
         if (!parent.isNull() && !parent.isUndefined() && !idOf(parent))
             return QStringLiteral("parent: expected a task id or null");
-        if (m_tasks.count(*task)) {
+        if (flagsOf(*task)) {
             if (m_inResync)
                 return {}; // a task it knows, brought up to date by what follows
             return QStringLiteral("task %1 is created twice").arg(*task);
         }
-        create(*tNs, *task, name.toString(), op.toString(), parent);
+        create(*tNs, *task, name.toString(), opTagFromName(op.toString()), idOf(parent));
         return {};
     }
-    const auto known = m_tasks.find(*task);
-    if (known == m_tasks.end())
+    std::uint8_t *const known = flagsOf(*task);
+    if (!known)
         return QStringLiteral("task %1 has no created event before it").arg(*task);
-    std::uint8_t &flags = known->second;
+    std::uint8_t &flags = *known;
     // In a resync's snapshot, what it already has of a task is not applied again, and
     // nothing but its callbacks after its end (spec: "Falling behind: resync").
     const bool skip = m_inResync && (flags & kEnded);
@@ -411,12 +460,12 @@ void ProbeReader::suspended(std::int64_t tNs, std::uint64_t task, std::uint8_t &
 // that was most of a client's time. The keys in the probe's order, no whitespace,
 // strings of printable ASCII without escapes; false, having applied nothing, for any
 // other text or for what event() would refuse: frame() then reads it the general way.
-bool ProbeReader::eventFast(const QByteArray &text)
+bool ProbeReader::eventFast(std::string_view text)
 {
-    const char *p = text.constData();
+    const char *p = text.data();
     const char *const end = p + text.size();
     double t = 0, id = 0;
-    QString type;
+    std::string_view type;
     if (!takeLiteral(p, end, R"({"t_ms":)") || !takeNumber(p, end, t) || !takeLiteral(p, end, R"(,"task":)")
         || !takeNumber(p, end, id) || !takeLiteral(p, end, R"(,"type":)") || !takeAsciiString(p, end, type))
         return false;
@@ -424,8 +473,9 @@ bool ProbeReader::eventFast(const QByteArray &text)
     const auto task = idOf(id);
     if (!tNs || !task)
         return false;
-    if (type == QLatin1String("created")) {
-        QString name, op, loop;
+    if (type == "created") {
+        QString name;
+        std::string_view op, loop;
         double parent = 0;
         if (!takeLiteral(p, end, R"(,"name":)") || !takeAsciiString(p, end, name) || !takeLiteral(p, end, R"(,"op":)")
             || !takeAsciiString(p, end, op) || !takeLiteral(p, end, R"(,"parent":)"))
@@ -434,21 +484,22 @@ bool ProbeReader::eventFast(const QByteArray &text)
         if ((!noParent && (!takeNumber(p, end, parent) || !idOf(parent))) || !takeLiteral(p, end, R"(,"loop":)")
             || !takeAsciiString(p, end, loop) || !takeLiteral(p, end, "}") || p != end)
             return false;
-        if (m_tasks.count(*task))
+        if (flagsOf(*task))
             return m_inResync; // a task it knows, brought up to date by what follows; else refused by event()
-        create(*tNs, *task, name, op, noParent ? QJsonValue(QJsonValue::Null) : QJsonValue(parent));
+        create(*tNs, *task, name, opTagFromName(QLatin1String(op.data(), qsizetype(op.size()))),
+               noParent ? std::nullopt : idOf(parent));
         return true;
     }
-    const auto known = m_tasks.find(*task);
-    if (known == m_tasks.end())
+    std::uint8_t *const known = flagsOf(*task);
+    if (!known)
         return false;
-    if (type == QLatin1String("started") || type == QLatin1String("resumed")) {
+    if (type == "started" || type == "resumed") {
         if (!takeLiteral(p, end, "}") || p != end)
             return false;
-        step(type.at(0) == QLatin1Char('s') ? EventType::Started : EventType::Resumed, *tNs, *task, known->second);
+        step(type[0] == 's' ? EventType::Started : EventType::Resumed, *tNs, *task, *known);
         return true;
     }
-    if (type == QLatin1String("suspended")) {
+    if (type == "suspended") {
         QString await;
         double awaitTask = 0;
         if (!takeLiteral(p, end, R"(,"await":)") || !takeAsciiString(p, end, await))
@@ -456,13 +507,13 @@ bool ProbeReader::eventFast(const QByteArray &text)
         const bool onTask = takeLiteral(p, end, R"(,"await_task":)");
         if ((onTask && (!takeNumber(p, end, awaitTask) || !idOf(awaitTask))) || !takeLiteral(p, end, "}") || p != end)
             return false;
-        suspended(*tNs, *task, known->second, await, onTask ? idOf(awaitTask) : std::nullopt);
+        suspended(*tNs, *task, *known, await, onTask ? idOf(awaitTask) : std::nullopt);
         return true;
     }
-    if (type == QLatin1String("done")) {
+    if (type == "done") {
         if (!takeLiteral(p, end, R"(,"result":null})") || p != end)
             return false;
-        step(EventType::Done, *tNs, *task, known->second);
+        step(EventType::Done, *tNs, *task, *known);
         return true;
     }
     return false;
@@ -484,15 +535,15 @@ std::optional<std::pair<rt::CancelKind, std::uint64_t>> ProbeReader::cancelOf(co
     return std::pair(rt::CancelKind::User, std::uint64_t(0));
 }
 
-void ProbeReader::create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,
-                         const QJsonValue &parent)
+void ProbeReader::create(std::int64_t tNs, std::uint64_t task, const QString &name, OpTag op,
+                         std::optional<std::uint64_t> parent)
 {
     // A parent the probe has forgotten (it keeps the last 10,000 finished tasks) is none.
-    const std::uint64_t parentId = idOf(parent) && m_tasks.count(*idOf(parent)) ? *idOf(parent) : 0;
-    m_tasks.emplace(task, 0);
+    const std::uint64_t parentId = parent && flagsOf(*parent) ? *parent : 0;
+    addTask(task);
     m_idOfName.insert(name, task);
     m_batch.events.push_back(
-        rt::Event{tNs, task, parentId, 0, addString(name), EventType::Created, std::uint8_t(opTagFromName(op)), 0});
+        rt::Event{tNs, task, parentId, 0, addString(name), EventType::Created, std::uint8_t(op), 0});
 }
 
 // {"type":"ended","tasks":[[id, state, t_ms, reason, name, parent, created_t_ms], ...]}
@@ -532,7 +583,7 @@ QString ProbeReader::ended(const QJsonObject &o)
             return where + QStringLiteral("name: expected a string");
         if (!e.at(5).isNull() && !idOf(e.at(5)))
             return where + QStringLiteral("parent: expected a task id or null");
-        entries.push_back(EndedEntry{*id, type, *tNs, *cancel, e.at(4).toString(), e.at(5), *createdNs});
+        entries.push_back(EndedEntry{*id, type, *tNs, *cancel, e.at(4).toString(), {}, idOf(e.at(5)), *createdNs});
     }
     applyEnded(entries);
     return {};
@@ -543,14 +594,15 @@ QString ProbeReader::ended(const QJsonObject &o)
 // strings of printable ASCII without escapes. False, having applied nothing, for any
 // other text or an entry the checks of ended() refuse: ended() then reads it (the same
 // result for what both read, and its message for what it refuses).
-bool ProbeReader::endedFast(const QByteArray &text)
+bool ProbeReader::endedFast(std::string_view text)
 {
-    const char *p = text.constData();
+    const char *p = text.data();
     const char *const end = p + text.size();
     if (!takeLiteral(p, end, R"({"type":"ended","tasks":[)"))
         return false;
-    std::vector<EndedEntry> entries;
-    QString state, reason;
+    std::vector<EndedEntry> &entries = m_entries;
+    entries.clear();
+    std::string_view state, reason;
     bool first = true;
     while (!takeLiteral(p, end, "]}")) {
         if (!first && !takeLiteral(p, end, ","))
@@ -564,17 +616,17 @@ bool ProbeReader::endedFast(const QByteArray &text)
             return false;
         const bool noReason = takeLiteral(p, end, "null");
         if ((!noReason && !takeAsciiString(p, end, reason)) || !takeLiteral(p, end, ",")
-            || !takeAsciiString(p, end, e.name) || !takeLiteral(p, end, ","))
+            || !takeAsciiString(p, end, e.asciiName) || !takeLiteral(p, end, ","))
             return false;
         const bool noParent = takeLiteral(p, end, "null");
         if ((!noParent && !takeNumber(p, end, parent)) || !takeLiteral(p, end, ",") || !takeNumber(p, end, created)
             || !takeLiteral(p, end, "]"))
             return false;
-        if (state == QLatin1String("done"))
+        if (state == "done")
             e.type = EventType::Done;
-        else if (state == QLatin1String("failed"))
+        else if (state == "failed")
             e.type = EventType::Failed;
-        else if (state == QLatin1String("cancelled"))
+        else if (state == "cancelled")
             e.type = EventType::Cancelled;
         else
             return false;
@@ -586,8 +638,9 @@ bool ProbeReader::endedFast(const QByteArray &text)
         e.id = *taskId;
         e.tNs = *tNs;
         e.createdNs = *createdNs;
-        e.cancel = *cancelOf(noReason ? QJsonValue(QJsonValue::Null) : QJsonValue(reason));
-        e.parent = noParent ? QJsonValue(QJsonValue::Null) : QJsonValue(parent);
+        e.cancel = noReason ? std::pair(rt::CancelKind::User, std::uint64_t(0))
+                            : *cancelOf(QJsonValue(QString::fromLatin1(reason.data(), qsizetype(reason.size()))));
+        e.parent = noParent ? std::nullopt : idOf(parent);
         entries.push_back(std::move(e));
     }
     if (p != end || first)
@@ -599,9 +652,14 @@ bool ProbeReader::endedFast(const QByteArray &text)
 void ProbeReader::applyEnded(const std::vector<EndedEntry> &entries)
 {
     for (const EndedEntry &e : entries) {
-        if (!m_tasks.count(e.id))
-            create(e.createdNs, e.id, e.name, QStringLiteral("task"), e.parent);
-        std::uint8_t &flags = m_tasks[e.id];
+        std::uint8_t *known = flagsOf(e.id);
+        if (!known) {
+            create(e.createdNs, e.id,
+                   e.name.isNull() ? QString::fromLatin1(e.asciiName.data(), qsizetype(e.asciiName.size())) : e.name,
+                   OpTag::None, e.parent); // op `task`
+            known = flagsOf(e.id);
+        }
+        std::uint8_t &flags = *known;
         if (flags & kEnded)
             continue;
         flags |= kEnded;

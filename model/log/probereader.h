@@ -19,6 +19,7 @@
 // Threading: one thread owns it. Cost: linear in the bytes; it keeps the name and id
 // of every task it has seen (for `task:NAME` reasons and lookups by name).
 
+#include "log/optag.h"
 #include "runtime/journal.h"
 
 #include <QByteArray>
@@ -30,6 +31,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -79,7 +81,7 @@ public:
 
 private:
     // Returns an error message, or an empty string.
-    QString frame(const QByteArray &text);
+    QString frame(std::string_view text);
     QString event(const class QJsonObject &o, const QString &type);
     QString ended(const class QJsonObject &o);
     struct EndedEntry {
@@ -87,12 +89,13 @@ private:
         rt::EventType type;
         std::int64_t tNs;
         std::pair<rt::CancelKind, std::uint64_t> cancel;
-        QString name;
-        QJsonValue parent;
+        QString name;               // or, read in place, asciiName
+        std::string_view asciiName; // into the frame's text: a QString only for a task not known
+        std::optional<std::uint64_t> parent;
         std::int64_t createdNs;
     };
-    bool endedFast(const QByteArray &text);
-    bool eventFast(const QByteArray &text);
+    bool endedFast(std::string_view text);
+    bool eventFast(std::string_view text);
     void step(rt::EventType type, std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, std::uint64_t arg = 0,
               std::uint8_t kind = 0, std::uint32_t text = 0);
     void suspended(std::int64_t tNs, std::uint64_t task, std::uint8_t &flags, const QString &await,
@@ -100,11 +103,14 @@ private:
     void applyEnded(const std::vector<EndedEntry> &entries);
     std::uint32_t addString(const QString &s);
     std::optional<std::pair<rt::CancelKind, std::uint64_t>> cancelOf(const class QJsonValue &reason) const;
-    void create(std::int64_t tNs, std::uint64_t task, const QString &name, const QString &op,
-                const class QJsonValue &parent);
+    void create(std::int64_t tNs, std::uint64_t task, const QString &name, OpTag op,
+                std::optional<std::uint64_t> parent);
 
     // What the reader knows of a task: enough to bring it up to date at a resync.
-    enum TaskFlag : std::uint8_t { kStarted = 1, kEnded = 2, kCancelAsked = 4 };
+    enum TaskFlag : std::uint8_t { kStarted = 1, kEnded = 2, kCancelAsked = 4, kCreated = 8 };
+    // A created task's flags, or null.
+    std::uint8_t *flagsOf(std::uint64_t task);
+    std::uint8_t &addTask(std::uint64_t task);
 
     QByteArray m_partial;
     QString m_error;
@@ -116,7 +122,13 @@ private:
     bool m_resyncAccepted = false;
     bool m_inResync = false; // between `resync` and its snapshot_end
     qint64 m_resyncs = 0;
-    std::unordered_map<std::uint64_t, std::uint8_t> m_tasks; // every task created: its TaskFlags
+    // Every task created: its TaskFlags (kCreated among them). The probes number their
+    // tasks 1, 2, 3, ..., so by id in an array of at most 4 bytes a task (plus 1 MiB);
+    // an id above that goes in the map (probe-protocol.md, "The reader").
+    std::vector<std::uint8_t> m_denseTasks;
+    std::unordered_map<std::uint64_t, std::uint8_t> m_sparseTasks;
+    std::size_t m_taskCount = 0;
+    std::vector<EndedEntry> m_entries; // endedFast()'s, kept for their capacity
     QHash<QString, std::uint64_t> m_idOfName;
 };
 

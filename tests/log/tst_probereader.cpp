@@ -243,6 +243,42 @@ TEST_CASE("a resync brings the tasks the client knows up to date, and creates an
     CHECK(reader.takeAcks().size() == 1);
 }
 
+TEST_CASE("tasks numbered far apart are known by their ids, and an id between them never created stays unknown")
+{
+    // 1048600 comes first, above what the reader keeps in its array for one task; 1048590
+    // makes the array grow past it; 2^53 stays above it.
+    ProbeReader reader;
+    REQUIRE(reader.feed(kHello + lines({
+        R"({"t_ms":0,"task":1048600,"type":"created","name":"far","op":"task","parent":null,"loop":"main"})",
+        R"({"t_ms":1,"task":1048600,"type":"started"})",
+        R"({"t_ms":1,"task":1,"type":"created","name":"a","op":"task","parent":1048600,"loop":"main"})",
+        R"({"t_ms":1,"task":1048590,"type":"created","name":"near","op":"task","parent":1048600,"loop":"main"})",
+        R"({"t_ms":1,"task":9007199254740992,"type":"created","name":"top","op":"task","parent":1,"loop":"main"})",
+        R"({"type":"snapshot_end"})",
+        R"({"t_ms":2,"task":1048600,"type":"done","result":null})",
+        R"({"t_ms":2,"task":1048590,"type":"started"})",
+        R"({"t_ms":3,"task":9007199254740992,"type":"started"})",
+        R"({"t_ms":3,"task":1,"type":"cancelled","reason":"task:far"})",
+    })));
+    RunRecord record(RunRecord::Spool::None);
+    record.apply(QStringLiteral("main"), reader.batch());
+    REQUIRE(record.taskCount() == 4);
+    CHECK(record.task(1)->state == rt::TaskState::Cancelled);
+    CHECK(record.task(1)->cancelReason == QStringLiteral("task:far"));
+    CHECK(record.task(2)->name == QStringLiteral("near"));
+    CHECK(record.task(2)->parent == 3);
+    CHECK(record.task(2)->state == rt::TaskState::Running);
+    CHECK(record.task(3)->state == rt::TaskState::Done);
+    CHECK(record.task(4)->parent == 1);
+    CHECK(record.task(4)->state == rt::TaskState::Running);
+
+    ProbeReader twice = reader;
+    CHECK_FALSE(twice.feed(lines({R"({"t_ms":4,"task":1048600,"type":"created","name":"far","op":"task","parent":null,"loop":"main"})"})));
+    CHECK(twice.error() == QStringLiteral("frame 12: task 1048600 is created twice"));
+    CHECK_FALSE(reader.feed(lines({R"({"t_ms":4,"task":1048599,"type":"started"})"})));
+    CHECK(reader.error() == QStringLiteral("frame 12: task 1048599 has no created event before it"));
+}
+
 TEST_CASE("the events the C++ probe sends most are read as the same events written any other way")
 {
     // The first of each pair is read without a JSON document (ProbeReader::eventFast),
