@@ -174,9 +174,11 @@ void RunRecord::setState(TaskRow &row, TaskState state, Observer *observer)
 
 std::int64_t RunRecord::create(std::size_t loop, const rt::Event &e, const QString &name, bool *late)
 {
-    if (e.task == 0 || rowOf(e.task))
-        return -1; // a repeated Created keeps the first
+    // An id above every id so far is new: only one below may be a repeated Created (which
+    // keeps the first), so the usual Created costs no search of the table.
     const bool inOrder = m_rows.empty() || e.task > sortedId(m_rows.size() - 1);
+    if (e.task == 0 || (!inOrder && rowOf(e.task)))
+        return -1;
     if (!inOrder && m_inOrder) {
         // The first task to arrive late: from now on the ids need arrays of their own.
         m_sortedIds.reserve(m_rows.capacity());
