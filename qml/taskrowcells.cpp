@@ -36,6 +36,24 @@ QColor TaskTableStyle::stateColor(const QString &name) const
     return i >= 0 && i < m_stateColors.size() ? m_stateColors.at(i) : m_mutedText;
 }
 
+QStaticText TaskTableStyle::laidOut(const QString &text, const QFont &font, qreal room, bool elide) const
+{
+    // A table's repeated texts are few; its unique ones (names, ids, durations) would
+    // grow the cache without bound, so it starts over when full.
+    constexpr qsizetype kMostLaidOut = 4096;
+    LayoutKey key{text, font, room, elide};
+    if (const auto it = m_laidOut.constFind(key); it != m_laidOut.cend())
+        return it.value();
+    const QString shown = elide ? QFontMetricsF(font).elidedText(text, Qt::ElideRight, room) : text;
+    QStaticText laid(shown.isNull() ? QStringLiteral("") : shown);
+    laid.setTextFormat(Qt::PlainText);
+    laid.prepare(QTransform(), font);
+    if (m_laidOut.size() >= kMostLaidOut)
+        m_laidOut.clear();
+    m_laidOut.insert(std::move(key), laid);
+    return laid;
+}
+
 QString TaskTableStyle::stateGlyph(const QString &name) const
 {
     const qsizetype i = m_stateNames.indexOf(name);
@@ -198,8 +216,6 @@ void TaskRowCells::rebuildColumns()
             cell.font = fontOf(*style, cell.kind);
             cell.glyphFont = cell.font;
             cell.glyphFont.setBold(true);
-            cell.text.setTextFormat(Qt::PlainText);
-            cell.glyph.setTextFormat(Qt::PlainText);
             cell.x = x;
             cell.width = column.width;
             m_cells.push_back(std::move(cell));
@@ -302,16 +318,10 @@ bool TaskRowCells::refresh(const TaskTableStyle &style, Cell &cell, const QStrin
     cell.value = text;
     cell.colour = colour;
 
-    const QFont &font = cell.font;
     const qreal room = std::max<qreal>(0, cell.width - 2 * style.m_padding);
-    const QString shown = cell.kind == Kind::State ? text
-                                                   : QFontMetricsF(font).elidedText(text, Qt::ElideRight, room);
-    cell.text.setText(shown.isNull() ? QStringLiteral("") : shown);
-    cell.text.prepare(QTransform(), font);
-    if (cell.kind == Kind::State) {
-        cell.glyph.setText(style.stateGlyph(state));
-        cell.glyph.prepare(QTransform(), cell.glyphFont);
-    }
+    cell.text = style.laidOut(text, cell.font, room, cell.kind != Kind::State);
+    if (cell.kind == Kind::State)
+        cell.glyph = style.laidOut(style.stateGlyph(state), cell.glyphFont, 0, false);
     return true;
 }
 

@@ -13,6 +13,8 @@
 
 #include <QColor>
 #include <QFont>
+#include <QHash>
+#include <QStaticText>
 #include <QList>
 #include <QObject>
 #include <QStringList>
@@ -61,6 +63,12 @@ public:
     [[nodiscard]] QColor stateColor(const QString &name) const;
     [[nodiscard]] QString stateGlyph(const QString &name) const;
 
+    // `text` laid out in `font` as plain text, elided at `room` if `elide` says so: one
+    // layout for every row that shows it. Most cells of a table say what other rows'
+    // cells say ("running", "—", "sleep", "#1 million"), and shaping and eliding them
+    // row by row was most of the frame that first fills the table. GUI thread.
+    [[nodiscard]] QStaticText laidOut(const QString &text, const QFont &font, qreal room, bool elide) const;
+
 Q_SIGNALS:
     void changed();
 
@@ -85,6 +93,19 @@ private:
     qreal m_badgeHeight = 0;
     qreal m_badgeSpacing = 0;
     qreal m_badgeTint = 0;
+
+    struct LayoutKey {
+        QString text;
+        QFont font;
+        qreal room = 0;
+        bool elide = false;
+        friend bool operator==(const LayoutKey &, const LayoutKey &) = default;
+        friend size_t qHash(const LayoutKey &key, size_t seed = 0) noexcept
+        {
+            return qHashMulti(seed, key.text, key.font, key.room, key.elide);
+        }
+    };
+    mutable QHash<LayoutKey, QStaticText> m_laidOut; // laidOut()'s, cleared when it grows past a bound
 };
 
 } // namespace coroscope::qml

@@ -95,10 +95,13 @@ void HistogramModel::refresh()
             names.append(log::opName(log::OpTag(op)));
     }
     names.sort();
-    if (counts == m_counts && names == m_ops)
+    if (names != m_ops) {
+        m_ops = names;
+        Q_EMIT opsChanged();
+    }
+    if (counts == m_counts)
         return;
     m_counts = counts;
-    m_ops = names;
     Q_EMIT changed();
 }
 

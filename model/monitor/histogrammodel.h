@@ -40,7 +40,7 @@ class HistogramModel : public QObject
     Q_PROPERTY(QVariantList durations READ durations NOTIFY changed FINAL)
     Q_PROPERTY(QVariantList waits READ waits NOTIFY changed FINAL)
     Q_PROPERTY(QVariantList steps READ steps NOTIFY changed FINAL)
-    Q_PROPERTY(QStringList ops READ ops NOTIFY changed FINAL)
+    Q_PROPERTY(QStringList ops READ ops NOTIFY opsChanged FINAL) // apart: a new list resets the op menu
     // "" = every op / every state; else an op's name, a state's name ("done", ...).
     Q_PROPERTY(QString op READ op WRITE setOp NOTIFY selectorsChanged FINAL)
     Q_PROPERTY(QString state READ state WRITE setState NOTIFY selectorsChanged FINAL)
@@ -84,6 +84,7 @@ public:
 
 Q_SIGNALS:
     void changed();
+    void opsChanged();
     void selectorsChanged();
     void selectionChanged();
 

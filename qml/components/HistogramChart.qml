@@ -47,6 +47,8 @@ Item {
     readonly property int shownFirst: chart.range[0]
     readonly property int shownLast: chart.range[1]
     readonly property int shownCount: Math.max(0, chart.shownLast - chart.shownFirst + 1)
+    readonly property int bucketCount: chart.model.bucketCount
+    readonly property real slotWidth: plot.width / Math.max(1, chart.shownCount)
     readonly property real highest: {
         let most = 0
         for (let b = chart.shownFirst; b <= chart.shownLast; ++b)
@@ -67,8 +69,7 @@ Item {
         return Format.count(n) + " " + (n === 1 ? chart.unitOne : chart.unit)
     }
     function bucketAt(x: real): int {
-        const slot = plot.width / Math.max(1, chart.shownCount)
-        return chart.shownFirst + Math.max(0, Math.min(chart.shownCount - 1, Math.floor(x / slot)))
+        return chart.shownFirst + Math.max(0, Math.min(chart.shownCount - 1, Math.floor(x / chart.slotWidth)))
     }
 
     implicitHeight: Theme.histogramHeight
@@ -113,21 +114,25 @@ Item {
                 readonly property int from: Math.max(chart.markFirst, chart.shownFirst)
                 readonly property int to: Math.min(chart.markLast, chart.shownLast)
                 visible: chart.markFirst >= 0 && from <= to
-                x: (from - chart.shownFirst) * plot.width / Math.max(1, chart.shownCount)
-                width: (to - from + 1) * plot.width / Math.max(1, chart.shownCount)
+                x: (from - chart.shownFirst) * chart.slotWidth
+                width: (to - from + 1) * chart.slotWidth
                 height: plot.height
                 color: Theme.selection
             }
+            // A slot per bucket, made once: a Repeater remakes all its items when its
+            // count changes, and the shown range grows with the run (a frame's worth of
+            // work on the first tick of a launch, and again at each new bucket).
             Repeater {
-                model: chart.shownCount
+                model: chart.bucketCount
                 delegate: Item {
                     id: slot
                     required property int index
-                    readonly property int bucket: chart.shownFirst + slot.index
+                    readonly property int bucket: slot.index
                     readonly property real count: chart.counts[slot.bucket] ?? 0
                     objectName: "histogramBucket_" + chart.key + "_" + slot.bucket
-                    x: slot.index * plot.width / chart.shownCount
-                    width: plot.width / chart.shownCount
+                    visible: slot.bucket >= chart.shownFirst && slot.bucket <= chart.shownLast
+                    x: (slot.bucket - chart.shownFirst) * chart.slotWidth
+                    width: chart.slotWidth
                     height: plot.height
                     Rectangle {
                         readonly property real tall: chart.highest > 0 ? slot.count / chart.highest : 0
@@ -187,16 +192,17 @@ Item {
             Layout.fillWidth: true
             implicitHeight: Theme.fontSizeXs + Theme.spacingXs
             Repeater {
-                model: chart.shownCount + 1
+                model: chart.bucketCount + 1
                 delegate: Label {
                     id: edge
                     required property int index
-                    readonly property real slotWidth: plot.width / Math.max(1, chart.shownCount)
-                    readonly property int every: Math.max(1, Math.ceil(Theme.histogramEdgeSpacing / Math.max(1, edge.slotWidth)))
-                    visible: edge.index % edge.every === 0 && edge.index > 0 && edge.index < chart.shownCount
+                    // Its place among the shown buckets' edges (0: the first one's left).
+                    readonly property int shownIndex: edge.index - chart.shownFirst
+                    readonly property int every: Math.max(1, Math.ceil(Theme.histogramEdgeSpacing / Math.max(1, chart.slotWidth)))
+                    visible: edge.shownIndex > 0 && edge.shownIndex < chart.shownCount && edge.shownIndex % edge.every === 0
                     // Centred under its edge, but never past the chart's sides.
-                    x: Math.round(Math.max(0, Math.min(plot.width - edge.width, edge.index * edge.slotWidth - edge.width / 2)))
-                    text: chart.model.edgeText(chart.shownFirst + edge.index)
+                    x: Math.round(Math.max(0, Math.min(plot.width - edge.width, edge.shownIndex * chart.slotWidth - edge.width / 2)))
+                    text: chart.model.edgeText(edge.index)
                     color: Theme.mutedText
                     font.pixelSize: Theme.fontSizeXs
                 }

@@ -90,6 +90,8 @@ Pane {
             Layout.fillWidth: true
             Layout.fillHeight: true
             spacing: Theme.spacingL
+            // A hidden page reads no counts: the charts' bindings would run on every tick
+            // of a run for nothing on screen.
             HistogramChart {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
@@ -99,7 +101,7 @@ Pane {
                 title: qsTr("Duration")
                 unit: qsTr("tasks")
                 unitOne: qsTr("task")
-                counts: page.histograms.durations
+                counts: page.visible ? page.histograms.durations : []
             }
             HistogramChart {
                 Layout.fillWidth: true
@@ -110,7 +112,7 @@ Pane {
                 title: qsTr("Wait for loop")
                 unit: qsTr("tasks")
                 unitOne: qsTr("task")
-                counts: page.histograms.waits
+                counts: page.visible ? page.histograms.waits : []
             }
             HistogramChart {
                 Layout.fillWidth: true
@@ -121,7 +123,7 @@ Pane {
                 title: qsTr("Step held loop")
                 unit: qsTr("steps")
                 unitOne: qsTr("step")
-                counts: page.histograms.steps
+                counts: page.visible ? page.histograms.steps : []
             }
         }
     }

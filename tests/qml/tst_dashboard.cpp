@@ -606,6 +606,22 @@ TEST_CASE("a table row paints its task's cells and re-reads only the roles the m
         font.setPixelSize(13);
         CHECK(QFontMetricsF(font).horizontalAdvance(row.cells->shownText(1)) <= 100 - 2 * 8);
     }
+    SECTION("one text in two cells of different widths is cut at each cell's own edge")
+    {
+        // Rows share their laid-out texts (TaskTableStyle::laidOut): a layout is kept per
+        // width as well as per text.
+        const QString text = QStringLiteral("a_task_name_far_too_long_for_its_column_and_the_next_one");
+        row.set(NameRole, text);
+        row.set(ResultRole, text);
+        REQUIRE(QTest::qWaitFor([&] {
+            return row.cells->shownText(1).endsWith(QChar(0x2026)) && row.cells->shownText(4).endsWith(QChar(0x2026));
+        }, 2000));
+        QFont font;
+        font.setPixelSize(13);
+        CHECK(row.cells->shownText(4).size() > row.cells->shownText(1).size());
+        CHECK(QFontMetricsF(font).horizontalAdvance(row.cells->shownText(1)) <= 100 - 2 * 8);
+        CHECK(QFontMetricsF(font).horizontalAdvance(row.cells->shownText(4)) <= 160 - 2 * 8);
+    }
     SECTION("a result's line breaks read as spaces")
     {
         row.set(ResultRole, QStringLiteral("first\nsecond"));

@@ -2407,6 +2407,37 @@ TEST_CASE("with one run of an opened log scoped, a step range shows that run's t
     checkNoWarnings(d);
 }
 
+TEST_CASE("a histogram's bars are made once: when the measured range empties and fills again, the same bars show")
+{
+    Dashboard d;
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    openLog(d, writeFile(dir, QStringLiteral("steps.json"), kStepsLog));
+    d.click(d.item(QStringLiteral("histogramsTab")));
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step"))) == QLatin1String("7 steps"));
+    // "slow-step" held its loop 120 ms: the [100 ms, 200 ms) bucket has a bar.
+    const int bucket = plainBucketOf(120'000'000);
+    const QString slotName = QStringLiteral("histogramBucket_step_%1").arg(bucket);
+    const QPointer<QQuickItem> bar = d.item(slotName);
+    REQUIRE(bar);
+    REQUIRE_EVENTUALLY(bar->isVisible());
+    const auto shownBars = [&] { return d.visibleItems(QStringLiteral("histogramBucket_step_%1").arg(bucket)).size(); };
+    CHECK(shownBars() == 1);
+
+    QQuickItem *state = d.item(QStringLiteral("histogramState"));
+    REQUIRE(QMetaObject::invokeMethod(state, "activated", Q_ARG(int, 4))); // failed: none
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step"))) == QLatin1String("0 steps"));
+    CHECK_EVENTUALLY(shownBars() == 0);
+    REQUIRE(QMetaObject::invokeMethod(state, "activated", Q_ARG(int, 0))); // every state again
+    REQUIRE_EVENTUALLY(textOf(d.item(QStringLiteral("histogramTitle_step"))) == QLatin1String("7 steps"));
+    REQUIRE_EVENTUALLY(shownBars() == 1);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    // The very item that showed the bucket before: nothing was destroyed and remade.
+    CHECK(bar);
+    CHECK(d.item(slotName) == bar.data());
+    checkNoWarnings(d);
+}
+
 namespace {
 
 // Attaching (docs/spec/probe-protocol.md, "The dashboard") -----------------------------
