@@ -26,7 +26,8 @@
 //
 // Threading: GUI thread; at sync the node takes a copy of what it paints (the strings
 // and laid-out texts are shared, not copied). Cost: per change, a data() per changed
-// role and a text layout per changed cell; a repaint is the row's eleven texts.
+// role and a text layout per changed cell whose text, font and width no row laid out
+// before (TaskTableStyle::laidOut); a repaint is the row's eleven texts.
 
 #include "tasktablestyle.h"
 
