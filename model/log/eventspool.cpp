@@ -4,7 +4,13 @@
 #include <QFile>
 #include <QTemporaryFile>
 
+#include "runtime/threads.h"
+
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace coroscope::log {
 
@@ -43,11 +49,130 @@ private:
 };
 
 constexpr std::size_t kBufferedEvents = 1024; // 40 KiB a stream
+constexpr int kMostPending = 64;              // buffers of one spool waiting for the writer: 2.5 MiB
+constexpr std::size_t kMostSpare = 4;         // written buffers kept for reuse, per spool
 
 } // namespace
 
-EventSpool::EventSpool() = default;
-EventSpool::~EventSpool() = default;
+struct EventSpool::Pending {
+    std::mutex mutex;
+    std::condition_variable written;
+    int jobs = 0;                          // buffers handed off and not yet written
+    std::optional<QString> error;          // the writer's first failure
+    std::vector<std::vector<rt::Event>> spare;
+};
+
+namespace {
+
+// The one thread that writes every spool's full buffers, in the order they were handed
+// off. It is never destroyed: a spool waits for its own writes before it goes, and at
+// the process's exit nothing waits for the thread.
+class SpoolWriter
+{
+public:
+    struct Job {
+        std::shared_ptr<EventSpool::Pending> pending;
+        QTemporaryFile *file;
+        std::vector<rt::Event> events;
+    };
+
+    static SpoolWriter &instance()
+    {
+        static auto *writer = new SpoolWriter;
+        return *writer;
+    }
+
+    void post(Job job)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_jobs.push_back(std::move(job));
+        }
+        m_wake.notify_one();
+    }
+
+private:
+    SpoolWriter()
+    {
+        std::thread([this] { run(); }).detach();
+    }
+
+    void run()
+    {
+        rt::nameThisThread(QStringLiteral("event spool"));
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(m_mutex);
+                m_wake.wait(lock, [this] { return !m_jobs.empty(); });
+                job = std::move(m_jobs.front());
+                m_jobs.pop_front();
+            }
+            const auto bytes = qint64(job.events.size() * sizeof(rt::Event));
+            const bool ok = job.file->write(reinterpret_cast<const char *>(job.events.data()), bytes) == bytes;
+            EventSpool::Pending &p = *job.pending;
+            {
+                std::lock_guard lock(p.mutex);
+                if (!ok && !p.error)
+                    p.error = QStringLiteral("cannot write the event spool file: ") + job.file->errorString();
+                job.events.clear();
+                if (p.spare.size() < kMostSpare)
+                    p.spare.push_back(std::move(job.events));
+                --p.jobs;
+            }
+            p.written.notify_all();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Job> m_jobs;
+};
+
+} // namespace
+
+EventSpool::EventSpool() : m_pending(std::make_shared<Pending>()) {}
+
+EventSpool::~EventSpool()
+{
+    waitForWrites(); // the writer writes into m_files
+}
+
+void EventSpool::waitForWrites() const
+{
+    Pending &p = *m_pending;
+    std::unique_lock lock(p.mutex);
+    p.written.wait(lock, [&p] { return p.jobs == 0; });
+    if (p.error)
+        fail(*p.error);
+}
+
+const std::optional<QString> &EventSpool::error() const
+{
+    waitForWrites();
+    return m_error;
+}
+
+void EventSpool::handOff(std::size_t stream)
+{
+    Pending &p = *m_pending;
+    std::vector<rt::Event> next;
+    {
+        std::unique_lock lock(p.mutex);
+        p.written.wait(lock, [&p] { return p.jobs < kMostPending; });
+        if (p.error) {
+            fail(*p.error);
+            return;
+        }
+        ++p.jobs;
+        if (!p.spare.empty()) {
+            next = std::move(p.spare.back());
+            p.spare.pop_back();
+        }
+    }
+    next.reserve(kBufferedEvents);
+    SpoolWriter::instance().post({m_pending, m_files[stream].get(), std::exchange(m_buffers[stream], std::move(next))});
+}
 
 void EventSpool::fail(const QString &message) const
 {
@@ -74,11 +199,15 @@ void EventSpool::append(std::size_t stream, const rt::Event &event)
     buffer.back().text = 0;
     ++m_count;
     if (buffer.size() >= kBufferedEvents)
-        (void)flush(stream);
+        handOff(stream);
 }
 
+// Writes what waits in the stream's buffer, after the writes in flight.
 bool EventSpool::flush(std::size_t stream) const
 {
+    waitForWrites();
+    if (m_error)
+        return false;
     std::vector<rt::Event> &buffer = m_buffers[stream];
     const auto bytes = qint64(buffer.size() * sizeof(rt::Event));
     const bool ok = bytes == 0 || m_files[stream]->write(reinterpret_cast<const char *>(buffer.data()), bytes) == bytes;
@@ -90,6 +219,7 @@ bool EventSpool::flush(std::size_t stream) const
 
 std::optional<QString> EventSpool::forEach(const Visitor &visit) const
 {
+    waitForWrites();
     if (m_error)
         return m_error;
     std::vector<std::unique_ptr<StreamReader>> readers;

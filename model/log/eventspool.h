@@ -11,10 +11,16 @@
 // names are not resolved here: run-local ids can only be given once every task is
 // known, so the exporters render the JSON form when they read the spool.
 //
-// Threading: one thread (the RunRecord's). Cost: a copy into a 40 KiB buffer per
-// stream per event, one write per full buffer (a QIODevice write per event costs
-// more than the rest of applying it); forEach flushes, then reads every file once,
-// through a 64 KiB buffer per stream.
+// Threading: one thread (the RunRecord's) appends and reads. Full buffers are written
+// by a writer thread that all spools share, in the order they filled: a million tasks'
+// run is some 200 MB of events, and the kernel's copy of them into the page cache took
+// 5-8 % of the thread that applies the events (the dashboard's GUI thread) while a run
+// spawned. At most kMostPending buffers of a spool wait for the writer; a spool whose
+// writes fall that far behind waits for them. forEach, error() and the destructor wait
+// for the spool's writes in flight.
+// Cost: a copy into a 40 KiB buffer per stream per event, one hand-off per full buffer
+// (a QIODevice write per event costs more than the rest of applying it); forEach then
+// reads every file once, through a 64 KiB buffer per stream.
 
 #include "runtime/journal.h"
 
@@ -43,18 +49,24 @@ public:
     // Number of events appended so far.
     [[nodiscard]] std::uint64_t size() const noexcept { return m_count; }
 
-    // The first failure (temporary file not created, disk full), if any.
-    [[nodiscard]] const std::optional<QString> &error() const noexcept { return m_error; }
+    // The first failure (temporary file not created, disk full), if any; waits for
+    // the writes in flight.
+    [[nodiscard]] const std::optional<QString> &error() const;
 
     // Calls visit(stream, event) for every event in time order; stops early when
     // visit returns false. Returns an error message if a file could not be read.
     using Visitor = std::function<bool(std::size_t stream, const rt::Event &event)>;
     [[nodiscard]] std::optional<QString> forEach(const Visitor &visit) const;
 
+    struct Pending; // the writes in flight, shared with the writer thread
+
 private:
     void fail(const QString &message) const;
+    void handOff(std::size_t stream);
+    void waitForWrites() const; // and takes their first failure
     [[nodiscard]] bool flush(std::size_t stream) const;
 
+    std::shared_ptr<Pending> m_pending;
     std::vector<std::unique_ptr<QTemporaryFile>> m_files;
     mutable std::vector<std::vector<rt::Event>> m_buffers; // per stream, not yet written
     std::uint64_t m_count = 0;

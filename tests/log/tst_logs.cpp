@@ -1,6 +1,7 @@
 // The run record, the four log formats and the log reader, fed with scripted journal
 // batches: a small run across the loops "main" and "worker" with every event type.
 
+#include "log/eventspool.h"
 #include "log/exporters.h"
 #include "log/jsonlwriter.h"
 #include "log/logreader.h"
@@ -22,7 +23,9 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
+#include <tuple>
 
 namespace Catch {
 template<>
@@ -955,6 +958,63 @@ TEST_CASE("the log reader survives every truncation and corruption of a real log
         const LogReadResult r = LogReader::parse(bad, str("mutated"));
         CHECK((r.ok() || r.error.startsWith(str("mutated: /"))));
     }
+}
+
+TEST_CASE("the event spool gives back every stream's events in time order, read midway or at the end")
+{
+    // Enough events that many full buffers wait for the writer thread at once.
+    constexpr int kStreams = 3;
+    constexpr std::uint64_t kEvents = 300'000;
+    std::mt19937_64 rng(GENERATE(1u, 2u, 3u));
+    EventSpool spool;
+    std::vector<std::tuple<std::int64_t, std::size_t, std::uint64_t>> appended; // time, stream, number
+    std::int64_t times[kStreams] = {};
+    const auto readBack = [&spool] {
+        std::vector<std::tuple<std::int64_t, std::size_t, std::uint64_t>> out;
+        const std::optional<QString> error = spool.forEach([&out](std::size_t stream, const rt::Event &e) {
+            out.emplace_back(e.tNs, stream, e.task);
+            return true;
+        });
+        CHECK_FALSE(error);
+        return out;
+    };
+    // What forEach promises: by time, ties by stream, each stream in the order appended.
+    const auto expected = [&appended] {
+        auto out = appended;
+        std::stable_sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+            return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+        });
+        return out;
+    };
+    for (std::uint64_t i = 0; i < kEvents; ++i) {
+        const auto stream = std::size_t(rng() % kStreams);
+        times[stream] += std::int64_t(rng() % 3); // often the same time: ties across streams
+        rt::Event e{};
+        e.type = EventType::Started;
+        e.task = i + 1;
+        e.tNs = times[stream];
+        spool.append(stream, e);
+        appended.emplace_back(e.tNs, stream, e.task);
+        if (i == kEvents / 2)
+            REQUIRE(readBack() == expected());
+    }
+    CHECK(spool.size() == kEvents);
+    CHECK(readBack() == expected());
+    CHECK_FALSE(spool.error());
+}
+
+TEST_CASE("an event spool dropped while its buffers wait for the writer goes cleanly")
+{
+    for (int round = 0; round < 20; ++round) {
+        EventSpool spool;
+        rt::Event e{};
+        for (std::uint64_t i = 0; i < 40'000; ++i) {
+            e.task = i + 1;
+            e.tNs = std::int64_t(i);
+            spool.append(i % 2, e);
+        }
+        CHECK(spool.size() == 40'000);
+    } // each spool waits for its writes before its files go: a write into a closed file would crash here
 }
 
 TEST_CASE("a large run is recorded and exported without holding its events")
