@@ -643,6 +643,25 @@ bool RunRecord::DescendantScan::scan(const RunRecord &record, std::size_t tasks)
     return done();
 }
 
+RunRecord::ChildScan::ChildScan(const RunRecord &record, std::uint64_t id)
+    : m_parent(id >= 1 && id <= record.taskCount() ? record.rowAt(id).runtimeId : 0)
+    , m_next(id + 1)
+{
+}
+
+const std::vector<std::uint64_t> &RunRecord::ChildScan::scan(const RunRecord &record, std::size_t most)
+{
+    if (m_parent == 0)
+        return m_children;
+    // A child is created after its parent: the tasks after it, in creation order.
+    const std::uint64_t filed = record.taskCount();
+    for (; m_next <= filed && m_children.size() < most; ++m_next) {
+        if (record.rowAt(m_next).parent == m_parent)
+            m_children.push_back(m_next);
+    }
+    return m_children;
+}
+
 std::uint64_t RunRecord::originOf(const TaskRow &row) const
 {
     const auto it = m_origins.find(std::uint32_t(&row - m_rows.data()));

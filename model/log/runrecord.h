@@ -270,6 +270,23 @@ public:
         std::vector<std::uint64_t> m_found;
     };
 
+    // The first children of task `id` (local ids, creation order), found by the same
+    // pass and resumed where it stopped as the record grows: the details pane lists them
+    // every tick without walking the run again, and keeps no index of its own.
+    class ChildScan
+    {
+    public:
+        ChildScan() = default;
+        ChildScan(const RunRecord &record, std::uint64_t id);
+        // Looks at the tasks filed since the last scan until `most` children are found.
+        const std::vector<std::uint64_t> &scan(const RunRecord &record, std::size_t most);
+
+    private:
+        std::uint64_t m_parent = 0; // the parent's runtime id, as rows name it; 0 = none
+        std::uint64_t m_next = 1;   // the next task to look at (local id)
+        std::vector<std::uint64_t> m_children;
+    };
+
     // The log's texts for an await point and a cancellation (ids are runtime ids).
     [[nodiscard]] QString awaitText(rt::AwaitKind kind, std::uint64_t arg) const;
     [[nodiscard]] QString cancelText(rt::CancelKind kind, std::uint64_t byRuntimeId) const;

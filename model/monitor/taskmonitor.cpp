@@ -624,18 +624,10 @@ QString TaskMonitor::openLog(const QUrl &url)
 
 const std::vector<std::uint64_t> &TaskMonitor::childrenOf(qint64 taskKey, const log::RunRecord &record) const
 {
-    ChildScan &scan = m_childScan;
-    if (scan.parentKey != taskKey || scan.record != &record)
-        scan = ChildScan{taskKey, &record, TaskStore::localIdOfKey(taskKey), {}};
-    const int runId = TaskStore::runIdOfKey(taskKey);
-    const std::uint64_t filed = record.taskCount();
-    for (std::uint64_t local = scan.scannedUpTo + 1; local <= filed && scan.children.size() <= kMaxDetailsChildren; ++local) {
-        const int row = m_store.rowOfLocal(runId, local);
-        if (row >= 0 && m_store.parentKey(row) == taskKey)
-            scan.children.push_back(local);
-        scan.scannedUpTo = local;
-    }
-    return scan.children;
+    ChildScan &kept = m_childScan;
+    if (kept.parentKey != taskKey || kept.record != &record)
+        kept = ChildScan{taskKey, &record, log::RunRecord::ChildScan(record, TaskStore::localIdOfKey(taskKey))};
+    return kept.scan.scan(record, kMaxDetailsChildren + 1);
 }
 
 std::optional<TaskDetailsData> TaskMonitor::taskDetails(qint64 taskKey) const

@@ -314,13 +314,11 @@ private:
 
     // The children taskDetails() lists, for the task the details pane shows: that
     // pane asks every tick, and walking a million-task run for them each time would cost
-    // the tick milliseconds. Children are filed after their parent, so one walk from
-    // the parent on, then only the tasks filed since.
+    // the tick milliseconds, so the record's scan is kept and resumed.
     struct ChildScan {
         qint64 parentKey = -1;
         const log::RunRecord *record = nullptr;
-        std::uint64_t scannedUpTo = 0;       // local ids up to here have been looked at
-        std::vector<std::uint64_t> children; // local ids, in order, one more than the pane lists at most
+        log::RunRecord::ChildScan scan; // one more child than the pane lists at most
     };
     // Children the details list (a link each; the tree shows them all).
     static constexpr std::size_t kMaxDetailsChildren = 50;

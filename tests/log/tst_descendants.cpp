@@ -1,5 +1,6 @@
 // A subtree's unfinished tasks (RunRecord::unfinishedDescendants and its sliced form,
-// DescendantScan): checked against a plain walk of a parent map on random forests.
+// DescendantScan) and a task's first children (ChildScan): checked against a plain walk
+// of a parent map on random forests.
 
 #include "log/runrecord.h"
 
@@ -148,5 +149,51 @@ TEST_CASE("a scan of a task the table does not hold finds nothing")
         CHECK(scan.scan(record, 5));
         CHECK(scan.take().empty());
         CHECK(record.unfinishedDescendants(id).empty());
+    }
+}
+
+TEST_CASE("a task's first children are found in creation order, resumed as the table grows, on random forests")
+{
+    std::mt19937 random(GENERATE(11u, 12u, 13u));
+    const Forest all = randomForest(random, 3000);
+    // The table holds the first part, then all of it: the scan resumes where it stopped.
+    Forest first = all;
+    first.parent.resize(1000);
+    first.finished.resize(1000);
+    log::RunRecord record(log::RunRecord::Spool::None);
+    fill(record, first);
+    const auto children = [&all](std::uint64_t id, std::uint64_t filed, std::size_t most) {
+        std::vector<std::uint64_t> out; // local ids: the creation order here
+        for (std::uint64_t child = id + 1; child <= filed && out.size() < most; ++child) {
+            if (all.parent[child - 1] == id)
+                out.push_back(child);
+        }
+        return out;
+    };
+    for (int round = 0; round < 40; ++round) {
+        const std::uint64_t id = std::uniform_int_distribution<std::uint64_t>(1, 1000)(random);
+        const std::size_t most = std::uniform_int_distribution<std::size_t>(1, 8)(random);
+        INFO("task " << id << ", at most " << most);
+        log::RunRecord::ChildScan scan(record, id);
+        CHECK(scan.scan(record, most) == children(id, 1000, most));
+    }
+    log::RunRecord::ChildScan early(record, 1);
+    const std::vector<std::uint64_t> before = early.scan(record, 1000);
+    CHECK(before == children(1, 1000, 1000));
+
+    rt::Journal journal;
+    const std::uint32_t name = journal.addString(QStringLiteral("t"));
+    for (std::size_t i = 1000; i < all.parent.size(); ++i)
+        journal.append(rt::EventType::Created, kOffset + i + 1, all.parent[i] ? kOffset + all.parent[i] : 0, 0, name, 0, 0);
+    journal.publish();
+    rt::JournalBatch batch;
+    journal.drain(batch);
+    record.apply(QStringLiteral("main"), batch);
+    REQUIRE(record.taskCount() == 3000);
+    CHECK(early.scan(record, 1000) == children(1, 3000, 1000));
+    // A task the table does not hold has none.
+    for (const std::uint64_t id : {std::uint64_t(0), std::uint64_t(3001)}) {
+        log::RunRecord::ChildScan none(record, id);
+        CHECK(none.scan(record, 5).empty());
     }
 }
