@@ -245,7 +245,8 @@ int main(int argc, char **argv)
     // longest time between two (its worker runs below the GUI thread's priority).
     std::vector<std::int64_t> timelineBuildsNs;
     bool running = false;
-    if (auto *timeline = window->findChild<widgets::TaskTimeline *>()) {
+    // The Timeline view's, by name: the Compare dialog holds timelines of its own.
+    if (auto *timeline = window->findChild<widgets::TaskTimeline *>(QStringLiteral("timeline"))) {
         QObject::connect(timeline, &widgets::TaskTimeline::layoutChanged, window, [&] {
             if (running)
                 timelineBuildsNs.push_back(rt::monotonicNs());
