@@ -52,6 +52,16 @@ constexpr std::size_t kBufferedEvents = 1024; // 40 KiB a stream
 constexpr int kMostPending = 64;              // buffers of one spool waiting for the writer: 2.5 MiB
 constexpr std::size_t kMostSpare = 4;         // written buffers kept for reuse, per spool
 
+// Appends `events` to `file`; what went wrong, if anything. The writer thread and the
+// spool's own last write both go through it.
+std::optional<QString> writeEvents(QTemporaryFile &file, const std::vector<rt::Event> &events)
+{
+    const auto bytes = qint64(events.size() * sizeof(rt::Event));
+    if (bytes == 0 || file.write(reinterpret_cast<const char *>(events.data()), bytes) == bytes)
+        return std::nullopt;
+    return QStringLiteral("cannot write the event spool file: ") + file.errorString();
+}
+
 } // namespace
 
 struct EventSpool::Pending {
@@ -108,13 +118,12 @@ private:
                 job = std::move(m_jobs.front());
                 m_jobs.pop_front();
             }
-            const auto bytes = qint64(job.events.size() * sizeof(rt::Event));
-            const bool ok = job.file->write(reinterpret_cast<const char *>(job.events.data()), bytes) == bytes;
+            std::optional<QString> failed = writeEvents(*job.file, job.events);
             EventSpool::Pending &p = *job.pending;
             {
                 std::lock_guard lock(p.mutex);
-                if (!ok && !p.error)
-                    p.error = QStringLiteral("cannot write the event spool file: ") + job.file->errorString();
+                if (failed && !p.error)
+                    p.error = std::move(failed);
                 job.events.clear();
                 if (p.spare.size() < kMostSpare)
                     p.spare.push_back(std::move(job.events));
@@ -202,19 +211,16 @@ void EventSpool::append(std::size_t stream, const rt::Event &event)
         handOff(stream);
 }
 
-// Writes what waits in the stream's buffer, after the writes in flight.
+// Writes what waits in the stream's buffer; the caller has waited for the writes in
+// flight (forEach), so this one comes after them.
 bool EventSpool::flush(std::size_t stream) const
 {
-    waitForWrites();
-    if (m_error)
-        return false;
     std::vector<rt::Event> &buffer = m_buffers[stream];
-    const auto bytes = qint64(buffer.size() * sizeof(rt::Event));
-    const bool ok = bytes == 0 || m_files[stream]->write(reinterpret_cast<const char *>(buffer.data()), bytes) == bytes;
+    const std::optional<QString> failed = writeEvents(*m_files[stream], buffer);
     buffer.clear();
-    if (!ok)
-        fail(QStringLiteral("cannot write the event spool file: ") + m_files[stream]->errorString());
-    return ok;
+    if (failed)
+        fail(*failed);
+    return !failed;
 }
 
 std::optional<QString> EventSpool::forEach(const Visitor &visit) const
